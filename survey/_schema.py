@@ -1,0 +1,43 @@
+"""The one result shape every estimate leaves the package in.
+
+Every verb, indicator and comparison returns a pandas DataFrame with the ``by``
+columns first, then exactly :data:`RESULT_COLUMNS`. Column names never depend on
+options: a statistic that was not requested or is not defined is NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Columns after the ``by`` columns, in order.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "variable",  # the variable (or indicator) name
+    "category",  # category of a categorical item; <NA> for numeric/0-1 items
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",  # degrees of freedom used for the interval (inf = normal)
+    "cv",  # se / |estimate|
+    "deff",  # design effect, R survey's deff=TRUE definition
+    "n",  # unweighted count of rows contributing (non-missing, in the domain)
+    "n_weighted",  # sum of weights of those rows
+    "reliability",  # "reliable" | "caution" | "suppress" | <NA> where no rule applies
+)
+
+
+def empty_result(by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """An empty frame with the result columns (for verbs that find nothing to estimate)."""
+    cols = [*by, *RESULT_COLUMNS]
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+
+
+def finalize(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """Order columns as the schema says, adding any missing schema column as NaN."""
+    out = frame.copy()
+    for col in RESULT_COLUMNS:
+        if col not in out.columns:
+            out[col] = np.nan if col not in ("category", "reliability") else pd.NA
+    extra = [c for c in out.columns if c not in RESULT_COLUMNS and c not in by]
+    return out[[*by, *RESULT_COLUMNS, *extra]].reset_index(drop=True)
