@@ -1,0 +1,23 @@
+"""Reading and writing survey files with their labels and user-missing codes.
+
+``read`` returns a :class:`SurveyData` (data + :class:`Metadata`); ``apply_labels`` turns
+labelled codes into categoricals for display; ``write`` saves data with their labels and
+missing-value declarations.
+"""
+
+from survey.io._errors import ReadError
+from survey.io._labels import apply_labels
+from survey.io._meta import Metadata, SurveyData
+from survey.io._read import SUPPORTED_EXTENSIONS, detect_format, read
+from survey.io._write import write
+
+__all__ = [
+    "read",
+    "write",
+    "apply_labels",
+    "SurveyData",
+    "Metadata",
+    "ReadError",
+    "SUPPORTED_EXTENSIONS",
+    "detect_format",
+]
