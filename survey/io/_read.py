@@ -274,8 +274,9 @@ def _read_pyreadstat(
             chunks = pyreadstat.read_file_in_chunks(
                 func, str(path), chunksize=int(chunksize), num_rows=n_rows, **kw
             )
-            for chunk, meta in chunks:
+            for chunk, chunk_meta in chunks:
                 frames.append(chunk)
+                meta = chunk_meta
                 step(advance=len(chunk))
         return pd.concat(frames, ignore_index=True), meta
 
@@ -289,9 +290,42 @@ def _read_pyreadstat(
                 stacklevel=3,
             )
             df, prs = run({**kwargs, "disable_datetime_conversion": True})
+        if fmt in ("dta", "sas7bdat"):
+            df = _fix_system_missing(df, prs, lambda kw: run({**kwargs, **kw})[0])
     except (*_PyreadstatErrors, UnicodeError, OverflowError) as exc:
         raise _translate(path, exc, encoding) from None
     return _from_pyreadstat(df, prs, fmt, encoding)
+
+
+def _letter_mask(col: pd.Series) -> np.ndarray:
+    """Cells of an object column holding a non-numeric value (an extended-missing letter)."""
+    return pd.to_numeric(col, errors="coerce").isna().to_numpy() & col.notna().to_numpy()
+
+
+def _fix_system_missing(
+    df: pd.DataFrame, prs: Any, reread: Callable[[dict[str, Any]], pd.DataFrame]
+) -> pd.DataFrame:
+    """Work around pyreadstat reading system missing as 0 with ``user_missing=True``.
+
+    pyreadstat 1.3 returns ``0`` instead of NaN for a system-missing ``.`` in an integer
+    Stata column once an extended missing value (``.a``) has occurred in it. Columns with
+    letters are therefore read again with ``user_missing=False`` (correct NaN) and only the
+    letters are taken from the first read.
+    """
+    types = dict(getattr(prs, "readstat_variable_types", {}) or {})
+    cols = [
+        c
+        for c in df.columns
+        if df[c].dtype == object and types.get(c) != "string" and _letter_mask(df[c]).any()
+    ]
+    if not cols:
+        return df
+    plain = reread({"user_missing": False, "usecols": cols})
+    df = df.copy()
+    for c in cols:
+        letters = _letter_mask(df[c])
+        df[c] = plain[c].astype(object).where(~letters, df[c])
+    return df
 
 
 def _numeric_if_possible(col: pd.Series) -> pd.Series:
@@ -325,8 +359,7 @@ def _from_pyreadstat(
         col = df[var]
         if col.dtype != object:
             continue
-        as_num = pd.to_numeric(col, errors="coerce")
-        letters = as_num.isna().to_numpy() & col.notna().to_numpy()
+        letters = _letter_mask(col)
         if letters.any() and fmt in ("dta", "sas7bdat"):
             # Stata .a-.z / SAS .A-.Z, ._ extended missing values, read as their letters
             found = pd.unique(col[letters].astype(str))
