@@ -223,7 +223,8 @@ def _translate(path: Path, exc: BaseException, encoding: str | None) -> ReadErro
             path,
             f"not a valid {path.suffix} file, or an unsupported version of the format ({msg})",
         )
-    if "unable to read" in low or "invalid file" in low or "unsupported features" in low:
+    corrupt = ("unable to read", "unable to seek", "invalid file", "unsupported features", "row")
+    if any(k in low for k in corrupt):
         return ReadError(path, f"the file is truncated or corrupt ({msg})")
     return ReadError(path, f"could not be read: {msg}")
 
@@ -500,9 +501,9 @@ def _read_parquet(
                 for batch in pf.iter_batches(batch_size=int(chunksize), columns=columns):
                     batches.append(batch)
                     step(advance=batch.num_rows)
-            table = pa.Table.from_batches(batches, schema=pf.schema_arrow)
-            if columns is not None:
-                table = table.select(columns) if batches else pf.schema_arrow.empty_table()
+            table = pa.Table.from_batches(batches) if batches else pf.read(columns=columns)
+        if columns is not None:
+            table = table.select(columns)
         df = table.to_pandas()
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
         raise ReadError(path, f"not a valid parquet file, or truncated/corrupt ({exc})") from None
