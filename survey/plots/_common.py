@@ -1,0 +1,206 @@
+"""Shared machinery of the figure functions: input checks, styling, the source line, saving.
+
+Figures take *result frames* (the schema of :mod:`survey._schema`) or comparison frames and
+never compute statistics: they only select rows, drop suppressed estimates, scale to
+percent for display and draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are written to files; never needs a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from survey.plots._text import check_lang, fmt_number, tr  # noqa: E402
+
+#: Colour-blind-safe palette (seaborn "colorblind", Okabe-Ito-like) used by every figure.
+PALETTE = sns.color_palette("colorblind")
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE = (PALETTE[i] for i in range(5))
+SOURCE_GID = "survey-source"
+CAUTION_MARK = "†"
+
+
+def check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
+    """Raise a clear error when ``data`` is not a frame holding ``needed`` columns."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise ValueError(f"{what}: data lacks column(s) {missing}; it has {list(data.columns)}")
+
+
+def select(data: pd.DataFrame, variable: str | None, category, what: str) -> pd.DataFrame:
+    """Keep the rows of one variable (and category) when asked."""
+    out = data
+    if variable is not None:
+        check_columns(out, ["variable"], what)
+        out = out[out["variable"] == variable]
+        if out.empty:
+            raise ValueError(f"{what}: no rows with variable == {variable!r}")
+    if category is not None:
+        check_columns(out, ["category"], what)
+        out = out[out["category"].astype("string") == str(category)]
+        if out.empty:
+            raise ValueError(f"{what}: no rows with category == {category!r}")
+    return out
+
+
+def reliability_of(data: pd.DataFrame) -> pd.Series:
+    """The reliability flag as plain strings ('' where absent)."""
+    if "reliability" not in data.columns:
+        return pd.Series("", index=data.index, dtype="object")
+    return data["reliability"].astype("object").where(data["reliability"].notna(), "").astype(str)
+
+
+def split_suppressed(data: pd.DataFrame) -> tuple[pd.DataFrame, int, np.ndarray]:
+    """Drop rows flagged ``suppress``; return (kept rows, number dropped, caution mask)."""
+    rel = reliability_of(data)
+    keep = rel != "suppress"
+    kept = data[keep.to_numpy()].copy()
+    caution = (rel[keep] == "caution").to_numpy()
+    return kept, int((~keep).sum()), caution
+
+
+def level_of(data: pd.DataFrame, level: float | None) -> float:
+    """CI level from the argument, else the frame's ``attrs['level']``, else 0.95."""
+    if level is None:
+        level = data.attrs.get("level", 0.95) if hasattr(data, "attrs") else 0.95
+    return float(level)
+
+
+def label_for(value, labels: dict | None) -> str:
+    if labels and value in labels:
+        return str(labels[value])
+    if labels and str(value) in labels:
+        return str(labels[str(value)])
+    return str(value)
+
+
+def domain_labels(data: pd.DataFrame, by: Sequence[str], labels: dict | None) -> list[str]:
+    """One display label per row from the ``by`` columns (joined with ' · ')."""
+    cols = [data[c].map(lambda v: label_for(v, labels)).astype(str) for c in by]
+    out = cols[0]
+    for c in cols[1:]:
+        out = out + " · " + c
+    return list(out)
+
+
+def new_axes(ax=None, figsize=(7.0, 4.5)):
+    """A new constrained-layout figure with the package style, or the given Axes."""
+    if ax is not None:
+        return ax.figure, ax
+    with sns.axes_style("whitegrid"):
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def source_text(
+    lang: str,
+    *,
+    source: str | None = None,
+    wave: str | None = None,
+    n: int | tuple[int, int] | None = None,
+    level: float | None = 0.95,
+    band: bool = False,
+    caution: bool = False,
+    suppressed: int = 0,
+    note: str | None = None,
+) -> str:
+    """The source/notes line: survey, wave, n, CI level, caution and suppression notes."""
+    check_lang(lang)
+    parts = []
+    head = ", ".join(str(p) for p in (source, wave) if p)
+    if head:
+        parts.append(f"{tr('source', lang)}: {head}")
+    if isinstance(n, tuple):
+        lo, hi = n
+        if lo == hi:
+            parts.append(f"{tr('n', lang)} = {fmt_number(lo, lang)}")
+        else:
+            parts.append(f"{tr('n_range', lang)} = {fmt_number(lo, lang)}–{fmt_number(hi, lang)}")
+    elif n is not None:
+        parts.append(f"{tr('n', lang)} = {fmt_number(n, lang)}")
+    if level is not None:
+        pct = fmt_number(100 * level, lang, 0 if round(100 * level) == 100 * level else 1)
+        parts.append(tr("ci_band" if band else "ci_bars", lang, level=pct))
+    if caution:
+        parts.append(tr("caution", lang))
+    if suppressed:
+        parts.append(tr("suppressed", lang, k=suppressed))
+    if note:
+        parts.append(note)
+    return ". ".join(parts) + "."
+
+
+def add_source(fig, text: str) -> None:
+    """Write the source line at the bottom-left of the figure (found again by its gid)."""
+    for t in list(fig.texts):
+        if t.get_gid() == SOURCE_GID:
+            t.remove()
+    n_lines = 1 + len(text) // 120
+    import textwrap
+
+    wrapped = "\n".join(textwrap.wrap(text, 120))
+    fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=7, color="0.3", gid=SOURCE_GID)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        bottom = min(0.04 * n_lines + 0.02, 0.3)
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def n_summary(data: pd.DataFrame, total: bool) -> int | tuple[int, int] | None:
+    """n for the source line: the sum over domains (``total``) or the min-max per estimate."""
+    if "n" not in data.columns or data["n"].isna().all():
+        return None
+    n = data["n"].dropna().astype(float)
+    if total:
+        return int(n.sum())
+    return (int(n.min()), int(n.max()))
+
+
+def finish(
+    ax,
+    *,
+    title: str | None,
+    xlabel: str | None,
+    ylabel: str | None,
+    source: str,
+) -> None:
+    ax.set_title(title or "", loc="left", fontsize=11, fontweight="bold")
+    ax.set_xlabel(xlabel or "")
+    ax.set_ylabel(ylabel or "")
+    add_source(ax.figure, source)
+
+
+def scale_of(percent: bool) -> float:
+    return 100.0 if percent else 1.0
+
+
+def value_label(lang: str, percent: bool, difference: bool = False) -> str:
+    if difference:
+        return tr("difference_pp" if percent else "difference", lang)
+    return tr("percent" if percent else "estimate", lang)
+
+
+def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Path]:
+    """Write ``<path_stem>.png`` (``dpi``, print resolution) and ``<path_stem>.svg``.
+
+    ``fig`` may be a Figure or an Axes (its figure is saved). Returns the two paths.
+    """
+    if hasattr(fig, "figure") and not isinstance(fig, matplotlib.figure.Figure):
+        fig = fig.figure
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    png = stem.with_name(stem.name + ".png")
+    svg = stem.with_name(stem.name + ".svg")
+    fig.savefig(png, dpi=dpi)
+    fig.savefig(svg)
+    return png, svg

@@ -1,0 +1,110 @@
+"""The one translation table for figure and table text (English, Spanish, Portuguese)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "es", "pt")
+
+TEXT: dict[str, dict[str, str]] = {
+    "source": {"en": "Source", "es": "Fuente", "pt": "Fonte"},
+    "n": {"en": "n", "es": "n", "pt": "n"},
+    "n_range": {"en": "n per estimate", "es": "n por estimación", "pt": "n por estimativa"},
+    "ci_bars": {
+        "en": "Error bars: {level}% confidence intervals",
+        "es": "Barras de error: intervalos de confianza al {level}%",
+        "pt": "Barras de erro: intervalos de confiança de {level}%",
+    },
+    "ci_band": {
+        "en": "Shaded bands: {level}% confidence intervals",
+        "es": "Bandas sombreadas: intervalos de confianza al {level}%",
+        "pt": "Faixas sombreadas: intervalos de confiança de {level}%",
+    },
+    "caution": {
+        "en": "† hatched or hollow: use with caution (low precision)",
+        "es": "† rayado o hueco: usar con cautela (baja precisión)",
+        "pt": "† hachurado ou vazado: usar com cautela (baixa precisão)",
+    },
+    "suppressed": {
+        "en": "{k} estimate(s) suppressed (not reliable) and not shown",
+        "es": "{k} estimación(es) suprimida(s) por falta de confiabilidad, no se muestran",
+        "pt": "{k} estimativa(s) suprimida(s) por falta de confiabilidade, não exibida(s)",
+    },
+    "estimate": {"en": "Estimate", "es": "Estimación", "pt": "Estimativa"},
+    "percent": {"en": "Percent", "es": "Porcentaje", "pt": "Percentual"},
+    "difference": {"en": "Difference", "es": "Diferencia", "pt": "Diferença"},
+    "difference_pp": {
+        "en": "Difference (percentage points)",
+        "es": "Diferencia (puntos porcentuales)",
+        "pt": "Diferença (pontos percentuais)",
+    },
+    "wave": {"en": "Wave", "es": "Ronda", "pt": "Rodada"},
+    "period": {"en": "Period", "es": "Periodo", "pt": "Período"},
+    "treatment": {"en": "Treatment", "es": "Tratamiento", "pt": "Tratamento"},
+    "comparison": {"en": "Comparison", "es": "Comparación", "pt": "Comparação"},
+    "counterfactual": {
+        "en": "Treatment without programme (parallel trend)",
+        "es": "Tratamiento sin programa (tendencia paralela)",
+        "pt": "Tratamento sem programa (tendência paralela)",
+    },
+    "did": {
+        "en": "Difference-in-differences",
+        "es": "Diferencia en diferencias",
+        "pt": "Diferença em diferenças",
+    },
+    "significant": {"en": "Significant", "es": "Significativa", "pt": "Significativa"},
+    "not_significant": {
+        "en": "Not significant",
+        "es": "No significativa",
+        "pt": "Não significativa",
+    },
+    "improved": {"en": "Improved", "es": "Mejoró", "pt": "Melhorou"},
+    "worsened": {"en": "Worsened", "es": "Empeoró", "pt": "Piorou"},
+    "filled_significant": {
+        "en": "Filled markers: significant at the {alpha}% level",
+        "es": "Marcadores rellenos: significativos al {alpha}%",
+        "pt": "Marcadores preenchidos: significativos a {alpha}%",
+    },
+    "trust": {
+        "en": "Trust in institutions",
+        "es": "Confianza en instituciones",
+        "pt": "Confiança nas instituições",
+    },
+    "institution": {"en": "Institution", "es": "Institución", "pt": "Instituição"},
+    "victimisation": {"en": "Victimisation", "es": "Victimización", "pt": "Vitimização"},
+    "fear": {"en": "Fear of crime", "es": "Temor al delito", "pt": "Medo do crime"},
+    "domain": {"en": "Domain", "es": "Dominio", "pt": "Domínio"},
+    "ci": {"en": "{level}% CI", "es": "IC {level}%", "pt": "IC {level}%"},
+    "cv": {"en": "CV (%)", "es": "CV (%)", "pt": "CV (%)"},
+    "reliability": {"en": "Reliability", "es": "Confiabilidad", "pt": "Confiabilidade"},
+    "reliable": {"en": "reliable", "es": "confiable", "pt": "confiável"},
+    "caution_short": {"en": "caution", "es": "cautela", "pt": "cautela"},
+    "suppress_short": {"en": "suppressed", "es": "suprimida", "pt": "suprimida"},
+    "indicator": {"en": "Indicator", "es": "Indicador", "pt": "Indicador"},
+    "category": {"en": "Category", "es": "Categoría", "pt": "Categoria"},
+    "n_weighted": {"en": "Weighted n", "es": "n ponderado", "pt": "n ponderado"},
+    "se": {"en": "Std. error", "es": "Error estándar", "pt": "Erro padrão"},
+    "p_value": {"en": "p-value", "es": "Valor p", "pt": "Valor p"},
+    "before": {"en": "Before", "es": "Antes", "pt": "Antes"},
+    "after": {"en": "After", "es": "Después", "pt": "Depois"},
+}
+
+
+def check_lang(lang: str) -> str:
+    """Validate a language code (``"en"``, ``"es"`` or ``"pt"``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
+    return lang
+
+
+def tr(key: str, lang: str = "en", **fmt) -> str:
+    """Translated text for ``key`` in ``lang``, formatted with ``fmt``."""
+    check_lang(lang)
+    text = TEXT[key][lang]
+    return text.format(**fmt) if fmt else text
+
+
+def fmt_number(x: float, lang: str = "en", digits: int = 0) -> str:
+    """Format a number with the thousands/decimal separators of ``lang``."""
+    s = f"{x:,.{digits}f}"
+    if lang in ("es", "pt"):
+        s = s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return s

@@ -1,0 +1,395 @@
+"""Pre/post figures: dumbbell charts, difference-in-differences chart, forest plot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from survey.plots._common import (
+    BLUE,
+    CAUTION_MARK,
+    ORANGE,
+    VERMILLION,
+    check_columns,
+    finish,
+    label_for,
+    level_of,
+    n_summary,
+    new_axes,
+    scale_of,
+    select,
+    source_text,
+    split_suppressed,
+    value_label,
+)
+from survey.plots._text import check_lang, tr
+
+__all__ = ["dumbbell", "did_chart", "forest"]
+
+_CI = ["estimate", "ci_low", "ci_high"]
+
+
+def _waves(rows: pd.DataFrame, wave: str, order: Sequence | None, what: str) -> list:
+    found = list(pd.unique(rows[wave]))
+    order = list(order) if order is not None else found
+    if len(order) != 2:
+        raise ValueError(f"{what}: needs exactly two waves in column {wave!r}, found {order}")
+    return order
+
+
+def dumbbell(
+    data: pd.DataFrame,
+    *,
+    item: str = "variable",
+    wave: str = "wave",
+    wave_order: Sequence | None = None,
+    category=None,
+    labels: dict | None = None,
+    percent: bool = False,
+    level: float | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    source: str | None = None,
+    n: int | tuple[int, int] | None = None,
+    lang: str = "en",
+    ax=None,
+):
+    """Dumbbell (before/after) chart: two points per item joined by a line, each with its CI.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A result frame with a ``wave`` column holding exactly two waves and one row per
+        (item, wave).
+    item : str
+        Column naming the items (rows of the chart); default ``variable``.
+    wave_order : sequence, optional
+        (before, after); default the order of appearance.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Two scatter series (before, after), one CI error-bar set per wave, one connecting
+        segment per item with both waves shown. Suppressed estimates are left out (an item
+        then shows a single point and no connector); caution estimates are hollow.
+    """
+    check_lang(lang)
+    check_columns(data, [item, wave, *_CI], "dumbbell")
+    rows = select(data, None, category, "dumbbell")
+    before, after = _waves(rows, wave, wave_order, "dumbbell")
+    n_note = n if n is not None else n_summary(rows, total=False)
+    kept, n_supp, caution = split_suppressed(rows)
+    kept = kept.assign(_caution=caution)
+    s = scale_of(percent)
+    aft = kept[kept[wave] == after].set_index(item)["estimate"]
+    items = list(pd.unique(rows[item]))
+    items.sort(key=lambda i: aft.get(i, -np.inf))
+    ypos = {it: k for k, it in enumerate(items)}
+    fig, ax = new_axes(ax, figsize=(7.0, 1.4 + 0.42 * max(len(items), 1)))
+    both = kept.pivot_table(index=item, columns=wave, values="estimate", aggfunc="first")
+    for it in items:
+        if it in both.index and before in both.columns and after in both.columns:
+            a, b = both.loc[it, before], both.loc[it, after]
+            if np.isfinite(a) and np.isfinite(b):
+                ax.plot(
+                    [a * s, b * s], [ypos[it]] * 2, color="0.6", lw=2.2, zorder=1, gid="connector"
+                )
+    for j, w in enumerate((before, after)):
+        part = kept[kept[wave] == w]
+        color = (BLUE, ORANGE)[j]
+        y = np.array([ypos[i] for i in part[item]], float) + (-0.12 if j == 0 else 0.12)
+        est = part["estimate"].to_numpy(float) * s
+        lo = part["ci_low"].to_numpy(float) * s
+        hi = part["ci_high"].to_numpy(float) * s
+        ax.errorbar(
+            est,
+            y,
+            xerr=np.vstack([est - lo, hi - est]),
+            fmt="none",
+            ecolor=color,
+            elinewidth=1.3,
+            gid="ci",
+        )
+        face = [(1, 1, 1) if c else color for c in part["_caution"]]
+        ax.scatter(
+            est,
+            y,
+            s=50,
+            facecolors=face,
+            edgecolors=[color],
+            linewidths=1.4,
+            zorder=3,
+            label=label_for(w, labels),
+        )
+    cautious = set(kept.loc[kept["_caution"], item])
+    ax.set_yticks(
+        range(len(items)),
+        [label_for(i, labels) + (f" {CAUTION_MARK}" if i in cautious else "") for i in items],
+    )
+    ax.legend(loc="lower right", title=tr("wave", lang))
+    note = source_text(
+        lang,
+        source=source,
+        n=n_note,
+        level=level_of(data, level),
+        caution=bool(kept["_caution"].any()),
+        suppressed=n_supp,
+    )
+    finish(ax, title=title, xlabel=xlabel or value_label(lang, percent), ylabel=None, source=note)
+    return ax
+
+
+def did_chart(
+    data: pd.DataFrame,
+    *,
+    group: str = "area",
+    wave: str = "wave",
+    treated=None,
+    wave_order: Sequence | None = None,
+    variable: str | None = None,
+    category=None,
+    did: pd.DataFrame | pd.Series | None = None,
+    counterfactual: bool = True,
+    labels: dict | None = None,
+    percent: bool = False,
+    level: float | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+    source: str | None = None,
+    n: int | None = None,
+    lang: str = "en",
+    ax=None,
+):
+    """Difference-in-differences chart: treatment and comparison groups, before and after.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Result frame with one row per (group, wave) for one variable: the estimate and CI
+        of each group in each wave.
+    group : str
+        Column with the two groups; ``treated`` is the value of the treatment group
+        (default: the first value).
+    wave, wave_order
+        Column with the two periods and their order (before, after).
+    did : DataFrame row or Series, optional
+        The DiD estimate (``estimate``/``difference``, ``ci_low``, ``ci_high``) from
+        ``survey.compare``; it is printed on the chart. Nothing is computed here.
+    counterfactual : bool
+        Draw the treatment group's "no programme" path: its baseline plus the comparison
+        group's change (the parallel-trends counterfactual), dashed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per group (2 points each) with CI error bars, plus the dashed
+        counterfactual line; suppressed cells are left out.
+    """
+    check_lang(lang)
+    check_columns(data, [group, wave, *_CI], "did_chart")
+    rows = select(data, variable, category, "did_chart")
+    before, after = _waves(rows, wave, wave_order, "did_chart")
+    groups = list(pd.unique(rows[group]))
+    if len(groups) != 2:
+        raise ValueError(f"did_chart: needs exactly two groups in column {group!r}, found {groups}")
+    treated = groups[0] if treated is None else treated
+    if treated not in groups:
+        raise ValueError(f"did_chart: treated={treated!r} not among {groups}")
+    control = [g for g in groups if g != treated][0]
+    n_note = n if n is not None else n_summary(rows, total=False)
+    kept, n_supp, caution = split_suppressed(rows)
+    kept = kept.assign(_caution=caution)
+    s = scale_of(percent)
+    fig, ax = new_axes(ax, figsize=(6.5, 4.5))
+    xs = {before: 0, after: 1}
+    for g, color, marker in ((treated, VERMILLION, "o"), (control, BLUE, "s")):
+        part = kept[kept[group] == g].copy()
+        part["_x"] = part[wave].map(xs)
+        part = part.dropna(subset=["_x"]).sort_values("_x")
+        x = part["_x"].to_numpy(float)
+        est = part["estimate"].to_numpy(float) * s
+        lo = part["ci_low"].to_numpy(float) * s
+        hi = part["ci_high"].to_numpy(float) * s
+        lab = label_for(g, labels)
+        ax.plot(x, est, color=color, lw=2, marker=None, gid="group-line")
+        ax.errorbar(
+            x,
+            est,
+            yerr=np.vstack([est - lo, hi - est]),
+            fmt="none",
+            ecolor=color,
+            capsize=4,
+            gid="ci",
+        )
+        face = [(1, 1, 1) if c else color for c in part["_caution"]]
+        ax.scatter(
+            x, est, s=55, marker=marker, facecolors=face, edgecolors=[color], zorder=3, label=lab
+        )
+    est_of = kept.set_index([group, wave])["estimate"]
+    keys = [(treated, before), (control, before), (control, after)]
+    if counterfactual and all(k in est_of.index for k in keys):
+        cf_after = est_of[keys[0]] + est_of[keys[2]] - est_of[keys[1]]
+        ax.plot(
+            [0, 1],
+            [est_of[keys[0]] * s, cf_after * s],
+            color=VERMILLION,
+            lw=1.5,
+            ls="--",
+            label=tr("counterfactual", lang),
+            gid="counterfactual",
+        )
+    if did is not None:
+        row = did.iloc[0] if isinstance(did, pd.DataFrame) else did
+        val = row["difference"] if "difference" in row.index else row["estimate"]
+        txt = (
+            f"{tr('did', lang)}: {val * s:.1f} [{row['ci_low'] * s:.1f}; {row['ci_high'] * s:.1f}]"
+            if percent
+            else f"{tr('did', lang)}: {val:.3f} [{row['ci_low']:.3f}; {row['ci_high']:.3f}]"
+        )
+        ax.text(
+            0.02,
+            0.98,
+            txt,
+            transform=ax.transAxes,
+            va="top",
+            ha="left",
+            fontsize=9,
+            bbox=dict(boxstyle="round", fc="white", ec="0.7"),
+            gid="did-label",
+        )
+    ax.set_xticks([0, 1], [label_for(before, labels), label_for(after, labels)])
+    ax.set_xlim(-0.3, 1.3)
+    ax.legend(loc="best", fontsize=8)
+    note = source_text(
+        lang,
+        source=source,
+        n=n_note,
+        level=level_of(data, level),
+        caution=bool(kept["_caution"].any()),
+        suppressed=n_supp,
+    )
+    finish(
+        ax,
+        title=title,
+        xlabel=tr("period", lang),
+        ylabel=ylabel or value_label(lang, percent),
+        source=note,
+    )
+    return ax
+
+
+def forest(
+    data: pd.DataFrame,
+    *,
+    item: str = "variable",
+    value: str = "difference",
+    labels: dict | None = None,
+    sort: bool = False,
+    percent: bool = False,
+    alpha: float = 0.05,
+    level: float | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    source: str | None = None,
+    n: int | tuple[int, int] | None = None,
+    lang: str = "en",
+    ax=None,
+):
+    """Forest plot of differences (e.g. follow-up minus baseline) across an indicator battery.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A comparison frame: ``item`` (default ``variable``), ``value`` (default
+        ``difference``), ``ci_low``, ``ci_high``, and optionally ``significant`` (bool)
+        and ``worsened`` (bool: the change goes in the unfavourable direction), and
+        ``reliability``.
+    sort : bool
+        Order by difference (default: frame order, top to bottom).
+    alpha : float
+        Significance level quoted in the note.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One point and CI segment per item; significant differences filled, others hollow;
+        worsened ones in vermillion, improved/other in blue; a reference line at 0.
+        Every row is drawn — null and unfavourable results included — except suppressed.
+    """
+    check_lang(lang)
+    check_columns(data, [item, value, "ci_low", "ci_high"], "forest")
+    n_note = n if n is not None else n_summary(data, total=False)
+    kept, n_supp, caution = split_suppressed(data)
+    s = scale_of(percent)
+    if sort:
+        order = np.argsort(kept[value].to_numpy(float), kind="stable")
+    else:
+        order = np.arange(len(kept))[::-1]
+    kept = kept.iloc[order]
+    caution = caution[order]
+    est = kept[value].to_numpy(float) * s
+    lo = kept["ci_low"].to_numpy(float) * s
+    hi = kept["ci_high"].to_numpy(float) * s
+    if "significant" in kept.columns:
+        sig = kept["significant"].fillna(False).astype(bool).to_numpy()
+    else:
+        sig = (lo > 0) | (hi < 0)
+    worse = (
+        kept["worsened"].fillna(False).astype(bool).to_numpy()
+        if "worsened" in kept.columns
+        else np.zeros(len(kept), bool)
+    )
+    colors = [VERMILLION if w else BLUE for w in worse]
+    y = np.arange(len(kept))
+    fig, ax = new_axes(ax, figsize=(7.0, 1.4 + 0.36 * max(len(kept), 1)))
+    ax.axvline(0, color="0.3", lw=1, ls="-", gid="zero")
+    ax.errorbar(
+        est,
+        y,
+        xerr=np.vstack([est - lo, hi - est]),
+        fmt="none",
+        ecolor=colors,
+        elinewidth=1.5,
+        gid="ci",
+    )
+    face = [c if g else (1, 1, 1) for c, g in zip(colors, sig, strict=True)]
+    ax.scatter(
+        est, y, s=48, marker="D", facecolors=face, edgecolors=colors, linewidths=1.4, zorder=3
+    )
+    ticks = [
+        label_for(i, labels) + (f" {CAUTION_MARK}" if c else "")
+        for i, c in zip(kept[item], caution, strict=True)
+    ]
+    ax.set_yticks(y, ticks)
+    from matplotlib.lines import Line2D
+
+    handles = (
+        [
+            Line2D([], [], marker="D", ls="", color=BLUE, label=tr("improved", lang)),
+            Line2D([], [], marker="D", ls="", color=VERMILLION, label=tr("worsened", lang)),
+        ]
+        if "worsened" in kept.columns
+        else []
+    )
+    if handles:
+        ax.legend(handles=handles, loc="best", fontsize=8)
+    pct = f"{100 * alpha:g}".replace(".", "," if lang != "en" else ".")
+    note = source_text(
+        lang,
+        source=source,
+        n=n_note,
+        level=level_of(data, level),
+        caution=bool(caution.any()),
+        suppressed=n_supp,
+        note=tr("filled_significant", lang, alpha=pct),
+    )
+    finish(
+        ax,
+        title=title,
+        xlabel=xlabel or value_label(lang, percent, difference=True),
+        ylabel=None,
+        source=note,
+    )
+    return ax
