@@ -1,0 +1,41 @@
+"""Standard questionnaires: library, project forms, exports, data validation, harmonisation.
+
+- :func:`list_modules`, :func:`get_module`, :func:`build`, :func:`load_project` — the
+  instrument library in ``questionnaires/`` (YAML, schema-validated, typed at load time);
+- :func:`export` (``xlsform``, ``html``, ``markdown``, ``codebook``, ``spss``);
+- :func:`validate_data` — collected data checked against a questionnaire;
+- :func:`list_crosswalks`, :func:`load_crosswalk`, :func:`harmonize` — map published surveys
+  (ENUSC, LAPOP, Latinobarómetro, ENVIPE, ESS) onto the standard items.
+"""
+
+from survey.instruments._validation import InstrumentError
+from survey.instruments.library import (
+    all_items,
+    build,
+    get_module,
+    library_dir,
+    list_modules,
+    load_library,
+    load_module,
+    load_project,
+    resolve,
+    save_project,
+)
+from survey.instruments.model import Item, Module, Questionnaire
+
+__all__ = [
+    "InstrumentError",
+    "Item",
+    "Module",
+    "Questionnaire",
+    "all_items",
+    "build",
+    "get_module",
+    "library_dir",
+    "list_modules",
+    "load_library",
+    "load_module",
+    "load_project",
+    "resolve",
+    "save_project",
+]

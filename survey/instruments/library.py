@@ -1,0 +1,324 @@
+"""Load the instrument library (``questionnaires/*.yaml``) and build project questionnaires.
+
+Every YAML file is read with ``yaml.safe_load``, validated against
+``schemas/module.schema.json`` and then cross-checked (unique ids, declared choice lists,
+codes that do not collide with missing codes, skip logic that refers to existing items),
+and turned into the typed objects of :mod:`survey.instruments.model`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from survey._paths import data_dir
+from survey.instruments._validation import InstrumentError, check_schema, read_yaml
+from survey.instruments.model import (
+    LANGUAGES,
+    SELECT_TYPES,
+    Calculation,
+    Choice,
+    Condition,
+    Item,
+    Module,
+    Provenance,
+    Questionnaire,
+)
+
+__all__ = [
+    "InstrumentError",
+    "library_dir",
+    "list_modules",
+    "load_module",
+    "load_library",
+    "get_module",
+    "all_items",
+    "build",
+    "load_project",
+    "save_project",
+    "resolve",
+]
+
+
+def library_dir() -> Path:
+    """The ``questionnaires/`` folder (checkout or installed wheel)."""
+    return data_dir("questionnaires")
+
+
+def _condition(raw: dict) -> Condition:
+    if "item" in raw:
+        return Condition("in", item=raw["item"], values=tuple(raw["in"]))
+    op = "any" if "any" in raw else "all"
+    return Condition(op, parts=tuple(_condition(p) for p in raw[op]))
+
+
+def load_module(path: str | Path) -> Module:
+    """Load and validate one module file.
+
+    Raises
+    ------
+    InstrumentError
+        With the file, item id and field of the first problem found.
+    """
+    path = Path(path)
+    doc = read_yaml(path)
+    check_schema(doc, "module", path)
+    lists = doc["choice_lists"]
+    for name, options in lists.items():
+        codes = [o["code"] for o in options]
+        if len(set(codes)) != len(codes):
+            raise InstrumentError(f"{path}: choice list {name!r}: duplicated codes {codes}")
+    items, seen = [], set()
+    for raw in doc["items"]:
+        iid = raw["id"]
+        where = f"{path}: item {iid!r}"
+        if iid in seen:
+            raise InstrumentError(f"{where}: duplicated id")
+        seen.add(iid)
+        typ = raw["type"]
+        choices: tuple = ()
+        if "choices" in raw:
+            if raw["choices"] not in lists:
+                raise InstrumentError(
+                    f"{where}: field 'choices': list {raw['choices']!r} is not declared in choice_lists"
+                )
+            choices = tuple(Choice(o["code"], dict(o["label"])) for o in lists[raw["choices"]])
+        if typ in SELECT_TYPES and not choices:
+            raise InstrumentError(f"{where}: field 'choices': required for type {typ}")
+        missing = dict(raw.get("missing", {}))
+        clash = set(missing.values()) & {c.code for c in choices}
+        if clash:
+            raise InstrumentError(
+                f"{where}: field 'missing': codes {sorted(clash)} are also response codes"
+            )
+        if len(set(missing.values())) != len(missing):
+            raise InstrumentError(f"{where}: field 'missing': two kinds share a code")
+        if typ == "calculate" and "calculation" not in raw:
+            raise InstrumentError(f"{where}: field 'calculation': required for type calculate")
+        rng = None
+        if "range" in raw:
+            rng = (raw["range"].get("min"), raw["range"].get("max"))
+            if None not in rng and rng[0] > rng[1]:
+                raise InstrumentError(f"{where}: field 'range': min > max")
+            overlap = [
+                c
+                for c in missing.values()
+                if (rng[0] is None or c >= rng[0]) and (rng[1] is None or c <= rng[1])
+            ]
+            if overlap:
+                raise InstrumentError(
+                    f"{where}: field 'missing': codes {overlap} fall inside the valid range {rng}"
+                )
+        calc = raw.get("calculation")
+        prov = raw["provenance"]
+        if prov["wording"] == "official" and not prov.get("verified_source"):
+            raise InstrumentError(
+                f"{where}: field 'provenance': wording 'official' needs a verified_source"
+            )
+        items.append(
+            Item(
+                id=iid,
+                module=doc["module"],
+                type=typ,
+                text=dict(raw["text"]),
+                unit=raw["unit"],
+                reference_period=raw["reference_period"],
+                provenance=Provenance(**prov),
+                indicators=tuple(raw["indicators"]),
+                choices=choices,
+                choice_list=raw.get("choices"),
+                missing=missing,
+                relevant=_condition(raw["relevant"]) if "relevant" in raw else None,
+                range=rng,
+                calculation=Calculation(tuple(calc["any_of"]), calc["equals"]) if calc else None,
+                hint=dict(raw["hint"]) if "hint" in raw else None,
+                iccs=raw.get("iccs"),
+                note=raw.get("note"),
+                required=raw.get("required", typ != "calculate"),
+            )
+        )
+    return Module(
+        name=doc["module"],
+        version=doc["version"],
+        title=dict(doc["title"]),
+        description=dict(doc["description"]) if "description" in doc else None,
+        items=tuple(items),
+        requires=tuple(doc.get("requires", ())),
+        path=str(path),
+    )
+
+
+@cache
+def _load_library(folder: str) -> dict[str, Module]:
+    modules: dict[str, Module] = {}
+    owner: dict[str, str] = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        mod = load_module(path)
+        if mod.name != path.stem:
+            raise InstrumentError(f"{path}: module name {mod.name!r} differs from the file name")
+        for it in mod.items:
+            if it.id in owner:
+                raise InstrumentError(
+                    f"{path}: item {it.id!r}: id already used in module {owner[it.id]!r}"
+                )
+            owner[it.id] = mod.name
+        modules[mod.name] = mod
+    # references must exist somewhere in the library
+    for mod in modules.values():
+        for it in mod.items:
+            refs = set(it.relevant.items()) if it.relevant else set()
+            refs |= set(it.calculation.any_of) if it.calculation else set()
+            unknown = refs - owner.keys()
+            if unknown:
+                raise InstrumentError(
+                    f"{mod.path}: item {it.id!r}: field 'relevant'/'calculation' refers to "
+                    f"unknown items {sorted(unknown)}"
+                )
+        for req in mod.requires:
+            if req not in modules:
+                raise InstrumentError(f"{mod.path}: field 'requires': unknown module {req!r}")
+    return modules
+
+
+def load_library(folder: str | Path | None = None) -> dict[str, Module]:
+    """All modules of the library, by name (loaded and validated once, then cached)."""
+    return _load_library(str(Path(folder) if folder else library_dir()))
+
+
+def list_modules(folder: str | Path | None = None) -> list[Module]:
+    """The modules of the library, sorted by name."""
+    return [m for _, m in sorted(load_library(folder).items())]
+
+
+def get_module(name: str, folder: str | Path | None = None) -> Module:
+    lib = load_library(folder)
+    if name not in lib:
+        raise KeyError(f"unknown module {name!r}; available: {', '.join(sorted(lib))}")
+    return lib[name]
+
+
+def all_items(folder: str | Path | None = None) -> dict[str, Item]:
+    """Every standard item of the library, by id."""
+    return {it.id: it for m in load_library(folder).values() for it in m.items}
+
+
+_FORM_ID = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def build(
+    modules,
+    languages=("es",),
+    *,
+    title: str | None = None,
+    form_id: str | None = None,
+    version: str = "1",
+    exclude_items=(),
+    folder: str | Path | None = None,
+) -> Questionnaire:
+    """Build a project questionnaire from library modules.
+
+    Parameters
+    ----------
+    modules : sequence of str
+        Module names, in the order they will be asked. Modules listed in a module's
+        ``requires`` (the incident module needs the screeners) must be included.
+    languages : sequence of {"es", "en", "pt"}
+        Languages of the form; the first is the default language.
+    exclude_items : sequence of str
+        Item ids to drop; an item whose skip logic or calculation refers to a dropped item
+        makes the build fail.
+
+    Raises
+    ------
+    InstrumentError
+        Unknown module or language, missing required module, or dangling references.
+    """
+    if isinstance(modules, str):
+        modules = [m.strip() for m in modules.split(",") if m.strip()]
+    if isinstance(languages, str):
+        languages = [x.strip() for x in languages.split(",") if x.strip()]
+    if not modules:
+        raise InstrumentError("build: choose at least one module")
+    bad = [x for x in languages if x not in LANGUAGES]
+    if bad or not languages:
+        raise InstrumentError(f"build: unknown languages {bad}; use some of {LANGUAGES}")
+    lib = load_library(folder)
+    unknown = [m for m in modules if m not in lib]
+    if unknown:
+        raise InstrumentError(f"build: unknown modules {unknown}; available: {sorted(lib)}")
+    if len(set(modules)) != len(modules):
+        raise InstrumentError(f"build: module listed twice in {list(modules)}")
+    chosen = [lib[m] for m in modules]
+    for mod in chosen:
+        absent = [r for r in mod.requires if r not in modules]
+        if absent:
+            raise InstrumentError(f"build: module {mod.name!r} requires modules {absent}")
+    q = Questionnaire(
+        title=title or "Questionnaire",
+        form_id=form_id or _FORM_ID.sub("_", (title or "questionnaire").lower()).strip("_"),
+        languages=tuple(languages),
+        modules=tuple(chosen),
+        version=str(version),
+        exclude_items=tuple(exclude_items),
+    )
+    all_ids = {it.id for m in chosen for it in m.items}
+    unknown_ex = set(q.exclude_items) - all_ids
+    if unknown_ex:
+        raise InstrumentError(f"build: exclude_items not in the chosen modules: {sorted(unknown_ex)}")
+    present = {it.id for it in q.items}
+    for it in q.items:
+        refs = set(it.relevant.items()) if it.relevant else set()
+        refs |= set(it.calculation.any_of) if it.calculation else set()
+        if refs - present:
+            raise InstrumentError(
+                f"build: item {it.id!r} refers to {sorted(refs - present)}, which are not in "
+                "the questionnaire (add their module or keep them)"
+            )
+    return q
+
+
+def load_project(path: str | Path, folder: str | Path | None = None) -> Questionnaire:
+    """Load a project file written by :func:`save_project` (or by hand)."""
+    path = Path(path)
+    doc = read_yaml(path)
+    check_schema(doc, "project", path)
+    try:
+        return build(
+            doc["modules"],
+            doc["languages"],
+            title=doc["title"],
+            form_id=doc["form_id"],
+            version=doc.get("version", "1"),
+            exclude_items=doc.get("exclude_items", ()),
+            folder=folder,
+        )
+    except InstrumentError as exc:
+        raise InstrumentError(f"{path}: {exc}") from exc
+
+
+def save_project(q: Questionnaire, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the project specification as YAML (never overwrites unless asked)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(q.to_spec(), allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def resolve(source, languages=None, folder: str | Path | None = None) -> Questionnaire:
+    """A Questionnaire from a Questionnaire, a project file path, or module names.
+
+    ``source`` may be a :class:`Questionnaire`, a path to a project ``.yaml`` file, or a
+    comma-separated string / list of module names (then ``languages`` applies, default all).
+    """
+    if isinstance(source, Questionnaire):
+        return source
+    if isinstance(source, (str, Path)) and str(source).endswith((".yaml", ".yml")):
+        return load_project(source, folder)
+    mods = source.split(",") if isinstance(source, str) else list(source)
+    mods = [m.strip() for m in mods if m.strip()]
+    return build(mods, languages or LANGUAGES, title="Questionnaire", form_id="questionnaire", folder=folder)

@@ -1,0 +1,236 @@
+"""Typed objects for questionnaire modules, items and project questionnaires.
+
+Nothing outside :mod:`survey.instruments.library` reads the YAML: everything else works on
+these frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+LANGUAGES = ("es", "en", "pt")
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português"}
+
+#: Labels of the declared missing kinds (codes are declared per item).
+MISSING_LABELS = {
+    "dont_know": {"es": "No sabe", "en": "Don't know", "pt": "Não sabe"},
+    "no_answer": {"es": "No responde", "en": "No answer", "pt": "Não respondeu"},
+    "refused": {"es": "Se niega a responder", "en": "Refused", "pt": "Recusou-se a responder"},
+    "not_applicable": {"es": "No aplica", "en": "Not applicable", "pt": "Não se aplica"},
+}
+
+SELECT_TYPES = ("select_one", "select_multiple")
+NUMERIC_TYPES = ("integer", "decimal")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One response option: a numeric code and its label in each language."""
+
+    code: int
+    label: dict
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A skip-logic (``relevant``) condition.
+
+    ``op`` is ``"in"`` (``item`` takes one of ``values``), ``"any"`` or ``"all"`` (over
+    ``parts``).
+    """
+
+    op: str
+    item: str | None = None
+    values: tuple = ()
+    parts: tuple = ()
+
+    def items(self) -> set[str]:
+        """Item ids the condition refers to."""
+        if self.op == "in":
+            return {self.item}
+        return set().union(*(p.items() for p in self.parts))
+
+    def to_xpath(self, types: dict[str, str]) -> str:
+        """ODK/XLSForm expression (``types`` maps item id to item type)."""
+        if self.op == "in":
+            if types.get(self.item) == "select_multiple":
+                terms = [f"selected(${{{self.item}}}, '{v}')" for v in self.values]
+            else:
+                terms = [f"${{{self.item}}} = {v}" for v in self.values]
+            return terms[0] if len(terms) == 1 else "(" + " or ".join(terms) + ")"
+        joiner = " or " if self.op == "any" else " and "
+        return "(" + joiner.join(p.to_xpath(types) for p in self.parts) + ")"
+
+    def describe(self, labels: dict[str, dict[int, str]] | None = None) -> str:
+        """Human-readable form for printed questionnaires."""
+        if self.op == "in":
+            lab = (labels or {}).get(self.item, {})
+            vals = ", ".join(f"{v} ({lab[v]})" if v in lab else str(v) for v in self.values)
+            return f"{self.item} = {vals}" if len(self.values) == 1 else f"{self.item} in {{{vals}}}"
+        joiner = " OR " if self.op == "any" else " AND "
+        return "(" + joiner.join(p.describe(labels) for p in self.parts) + ")"
+
+    def evaluate(self, data: pd.DataFrame, types: dict[str, str]) -> np.ndarray | None:
+        """Boolean array: is the item relevant on each row? ``None`` if a column is absent.
+
+        Blank (NaN) answers make a comparison false, as in ODK.
+        """
+        if self.op == "in":
+            if self.item not in data.columns:
+                return None
+            col = data[self.item]
+            if types.get(self.item) == "select_multiple":
+                tokens = col.astype("string").fillna("").str.split()
+                wanted = {str(v) for v in self.values}
+                return tokens.map(lambda t: bool(wanted.intersection(t))).to_numpy(dtype=bool)
+            num = pd.to_numeric(col, errors="coerce")
+            return num.isin([float(v) for v in self.values]).to_numpy(dtype=bool)
+        masks = [p.evaluate(data, types) for p in self.parts]
+        if any(m is None for m in masks):
+            return None
+        if self.op == "any":
+            return np.logical_or.reduce(masks)
+        return np.logical_and.reduce(masks)
+
+
+@dataclass(frozen=True)
+class Calculation:
+    """Derived 0/1 flag: ``equals`` if any of ``any_of`` equals it, else 0."""
+
+    any_of: tuple
+    equals: int
+
+    def to_xpath(self) -> str:
+        terms = " or ".join(f"${{{i}}} = {self.equals}" for i in self.any_of)
+        return f"if({terms}, {self.equals}, 0)"
+
+    def evaluate(self, data: pd.DataFrame) -> np.ndarray | None:
+        if any(i not in data.columns for i in self.any_of):
+            return None
+        hit = np.zeros(len(data), dtype=bool)
+        for i in self.any_of:
+            hit |= (pd.to_numeric(data[i], errors="coerce") == self.equals).to_numpy()
+        return np.where(hit, self.equals, 0)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which standard an item follows and how close its wording is.
+
+    ``wording`` is ``"official"`` (verified official text, see ``verified_source``),
+    ``"adapted"`` (follows the standard's concept/scale, wording paraphrased) or
+    ``"package"`` (written for this package).
+    """
+
+    standard: str
+    wording: str
+    note: str | None = None
+    verified_source: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question (or derived variable) of a module."""
+
+    id: str
+    module: str
+    type: str
+    text: dict
+    unit: str
+    reference_period: str
+    provenance: Provenance
+    indicators: tuple = ()
+    choices: tuple = ()
+    choice_list: str | None = None
+    missing: dict = field(default_factory=dict)
+    relevant: Condition | None = None
+    range: tuple | None = None
+    calculation: Calculation | None = None
+    hint: dict | None = None
+    iccs: str | None = None
+    note: str | None = None
+    required: bool = True
+
+    @property
+    def codes(self) -> tuple:
+        """Substantive response codes (without missing codes)."""
+        return tuple(c.code for c in self.choices)
+
+    @property
+    def missing_codes(self) -> tuple:
+        return tuple(self.missing.values())
+
+    def choice_labels(self, lang: str = "en") -> dict:
+        """``{code: label}`` for substantive and missing codes."""
+        out = {c.code: c.label[lang] for c in self.choices}
+        for kind, code in self.missing.items():
+            out[code] = MISSING_LABELS[kind][lang]
+        return out
+
+
+@dataclass(frozen=True)
+class Module:
+    """A versioned module of the instrument library."""
+
+    name: str
+    version: str
+    title: dict
+    items: tuple
+    description: dict | None = None
+    requires: tuple = ()
+    path: str | None = None
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(f"module {self.name!r} has no item {item_id!r}")
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A project questionnaire: modules chosen from the library, in chosen languages."""
+
+    title: str
+    form_id: str
+    languages: tuple
+    modules: tuple
+    version: str = "1"
+    exclude_items: tuple = ()
+
+    @property
+    def items(self) -> tuple:
+        """All items, in module order, without the excluded ones."""
+        return tuple(
+            it for m in self.modules for it in m.items if it.id not in self.exclude_items
+        )
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(f"questionnaire {self.form_id!r} has no item {item_id!r}")
+
+    def module_items(self, module: Module) -> tuple:
+        return tuple(it for it in module.items if it.id not in self.exclude_items)
+
+    @property
+    def types(self) -> dict:
+        return {it.id: it.type for it in self.items}
+
+    def to_spec(self) -> dict:
+        """The project specification (what ``build`` writes and ``load_project`` reads)."""
+        spec = {
+            "schema_version": 1,
+            "title": self.title,
+            "form_id": self.form_id,
+            "version": self.version,
+            "modules": [m.name for m in self.modules],
+            "languages": list(self.languages),
+        }
+        if self.exclude_items:
+            spec["exclude_items"] = list(self.exclude_items)
+        return spec
