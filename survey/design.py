@@ -1,0 +1,624 @@
+"""Survey designs: the sampling structure every estimate is computed under.
+
+:class:`Design` is a stratified multistage design analysed by Taylor linearisation (R's
+``svydesign`` + ``svyrecvar``); :class:`ReplicateDesign` carries replicate weights (R's
+``svrepdesign``/``as.svrepdesign``). Both are immutable: weighting steps return new designs.
+Both expose the same estimation verbs (``mean``, ``total``, ``prop``, ``ratio``,
+``quantile``), which all go through :mod:`survey.engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LONELY_PSU_POLICIES = ("fail", "certainty", "adjust", "remove", "average")
+REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
+
+
+class DesignError(ValueError):
+    """A design declaration that cannot describe the data (names the column and rows)."""
+
+
+def _as_list(x) -> list[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return list(x)
+
+
+def _rows(mask: np.ndarray, limit: int = 5) -> str:
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(str(i) for i in idx[:limit])
+    more = f" and {idx.size - limit} more" if idx.size > limit else ""
+    return f"rows {shown}{more}"
+
+
+def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes 0..k-1 in sorted order of the values, and the values themselves."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+def _combine(*code_arrays: np.ndarray) -> np.ndarray:
+    """Codes of the crossing of several code arrays (observed combinations only)."""
+    if len(code_arrays) == 1:
+        return code_arrays[0]
+    frame = pd.DataFrame({i: c for i, c in enumerate(code_arrays)})
+    return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy(np.int64)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One sampling stage in integer codes.
+
+    ``unit`` (n,) codes the stage's sampling units (nested in the previous stage's units,
+    and in strata when ``nest=True``); ``unit_stratum`` (U,) the stratum of each unit at this
+    stage (later-stage strata are nested in the previous stage's units, as in R);
+    ``n_sampled`` (H,) the number of sampled units per stratum; ``popsize`` (H,) the number of
+    population units per stratum (``inf`` when no FPC); ``unit_parent`` (U,) the code of the
+    unit's parent at the previous stage (stage 1: zeros).
+    """
+
+    unit: np.ndarray
+    n_units: int
+    unit_stratum: np.ndarray
+    n_strata: int
+    n_sampled: np.ndarray
+    popsize: np.ndarray
+    unit_parent: np.ndarray
+
+    @property
+    def fraction(self) -> np.ndarray:
+        """Sampling fraction n_h / N_h per stratum (0 without FPC)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(np.isfinite(self.popsize), self.n_sampled / self.popsize, 0.0)
+
+    @property
+    def fpc_factor(self) -> np.ndarray:
+        """R's f = (N_h - n_h) / N_h per stratum (1 without FPC)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(
+                np.isfinite(self.popsize), (self.popsize - self.n_sampled) / self.popsize, 1.0
+            )
+
+
+class _Verbs:
+    """Estimation verbs shared by every design type; all delegate to the engine."""
+
+    def mean(self, variables, by=None, *, ci="wald", level=0.95, df="design", na="available"):
+        """Weighted means (ratio of weighted totals) with linearised or replicate variance.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns (0/1 columns give proportions).
+        by : str or list of str, optional
+            Domain columns, crossed. Domains are estimated on the full design (R's ``svyby``):
+            rows outside a domain contribute zeros, never removed before the variance.
+            Rows with a missing ``by`` value belong to no domain.
+        ci : {"wald", "logit", "xlogit", "beta", "asin", "wilson", "likelihood"}
+            Interval method (the proportion methods apply to 0/1 variables).
+        level : float
+            Confidence level.
+        df : {"design", "domain", "inf"} or float
+            Degrees of freedom for the interval: PSUs minus strata of the whole design
+            (R/Stata default), of the rows in the domain (R's ``degf`` of the subset design,
+            INE Chile's rule), or normal intervals.
+        na : {"available", "listwise"}
+            Missing values: per variable available-case (R's ``na.rm=TRUE`` per variable,
+            the default) or rows complete on all ``variables``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``by`` columns, then ``variable, category, estimate, se, ci_low, ci_high, df, cv,
+            deff, n, n_weighted, reliability``; ``deff`` as R's ``deff=TRUE``.
+        """
+        from survey.engine import estimate
+
+        return estimate(self, "mean", variables, by=by, na=na).to_frame(ci=ci, level=level, df=df)
+
+    def total(self, variables, by=None, *, ci="wald", level=0.95, df="design", na="available"):
+        """Weighted totals (Horvitz-Thompson); see :meth:`mean` for the parameters."""
+        from survey.engine import estimate
+
+        return estimate(self, "total", variables, by=by, na=na).to_frame(ci=ci, level=level, df=df)
+
+    def prop(self, variables, by=None, *, ci="logit", level=0.95, df="design", na="available"):
+        """Proportions of every category (or of the 1s of a 0/1 variable).
+
+        Each category's share is the weighted mean of its indicator among rows with a
+        non-missing answer in the domain. The default interval is R ``svyciprop``'s logit.
+        See :meth:`mean` for the parameters.
+        """
+        from survey.engine import estimate
+
+        return estimate(self, "prop", variables, by=by, na=na).to_frame(ci=ci, level=level, df=df)
+
+    def ratio(
+        self, numerator, denominator, by=None, *, ci="wald", level=0.95, df="design", na="available"
+    ):
+        """Ratios of weighted totals ``sum(w y) / sum(w x)`` (R's ``svyratio``).
+
+        ``numerator`` and ``denominator`` are column names or equal-length lists of them
+        (paired). Rows missing either value are dropped from that ratio.
+        """
+        from survey.engine import estimate
+
+        return estimate(self, "ratio", numerator, by=by, na=na, denominator=denominator).to_frame(
+            ci=ci, level=level, df=df
+        )
+
+    def quantile(
+        self, variables, q=(0.5,), by=None, *, ci="mean", level=0.95, df="domain", na="available"
+    ):
+        """Quantiles with Woodruff intervals (R's ``svyquantile``, ``qrule="math"``).
+
+        The interval is the inverse of a confidence interval for the distribution function
+        at the estimated quantile (``ci="mean"``: Wald; ``"xlogit"``, ``"beta"``, ``"asin"``
+        as in R); ``se`` is the interval width over ``2 t(df)`` as R reports it. The default
+        ``df="domain"`` is R's (``degf`` of the domain).
+        """
+        from survey.engine.quantiles import quantile
+
+        return quantile(self, variables, q=q, by=by, ci=ci, level=level, df=df, na=na)
+
+
+class Design(_Verbs):
+    """A stratified multistage sample design, analysed by Taylor linearisation.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or survey.io.SurveyData
+        One row per responding unit. With ``SurveyData`` the labels are kept for display.
+    weight : str, optional
+        Column of sampling weights. Without it, weights are the inverse of the product of the
+        stage sampling fractions implied by ``fpc`` (as R), or 1.
+    strata : str, optional
+        First-stage strata.
+    psu : str or list of str, optional
+        Cluster identifiers, one per stage (R's ``ids=~psu+ssu``). Without it every row is its
+        own PSU. Later-stage units are nested in the earlier ones.
+    fpc : str or list of str, optional
+        Finite population correction per stage: population counts (all values > 1) or
+        sampling fractions (all values <= 1). With several stages one column per stage is
+        required; later stages then add their variance as in R's ``svyrecvar``. Without FPC the
+        first stage is taken as sampled with replacement (ultimate cluster variance).
+    nest : bool
+        PSU identifiers are reused across strata (make them unique within stratum).
+    lonely_psu : {"fail", "certainty", "adjust", "remove", "average"}
+        What to do with strata holding one PSU (R's ``options(survey.lonely.psu=)``):
+        ``fail`` (default) raises naming the strata; ``certainty`` and ``remove`` give them no
+        variance contribution; ``adjust`` centres them at the grand mean; ``average`` replaces
+        their contribution by the average of the other strata.
+
+    Notes
+    -----
+    Construction only computes integer codes; the data frame is not copied.
+    """
+
+    def __init__(
+        self,
+        data,
+        weight: str | None = None,
+        strata: str | None = None,
+        psu: str | Sequence[str] | None = None,
+        fpc: str | Sequence[str] | None = None,
+        nest: bool = False,
+        lonely_psu: str = "fail",
+        *,
+        _weights: np.ndarray | None = None,
+        _calibration: tuple = (),
+    ):
+        meta = getattr(data, "meta", None)
+        frame = getattr(data, "data", data)
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError("data must be a pandas DataFrame or a survey.io.SurveyData")
+        if lonely_psu not in LONELY_PSU_POLICIES:
+            raise DesignError(
+                f"lonely_psu={lonely_psu!r} is not one of {', '.join(LONELY_PSU_POLICIES)}"
+            )
+        self.data = frame
+        self.meta = meta
+        self.n = len(frame)
+        self.weight_name = weight
+        self.strata_name = strata
+        self.psu_names = _as_list(psu)
+        self.fpc_names = _as_list(fpc)
+        self.nest = bool(nest)
+        self.lonely_psu = lonely_psu
+        self.calibration = tuple(_calibration)
+        if self.n == 0:
+            raise DesignError("the data have no rows")
+        for col in [weight, strata, *self.psu_names, *self.fpc_names]:
+            if col is not None and col not in frame.columns:
+                raise DesignError(f"column {col!r} is not in the data")
+        if (
+            self.fpc_names
+            and len(self.psu_names) > 1
+            and len(self.fpc_names) != len(self.psu_names)
+        ):
+            raise DesignError(
+                f"fpc gives {len(self.fpc_names)} column(s) for {len(self.psu_names)} stages; "
+                "give one per stage (as R's svydesign requires) or declare only the first stage"
+            )
+        self._build_stages()
+        if _weights is not None:
+            w = np.asarray(_weights, dtype=float)
+        elif weight is not None:
+            w = self._numeric(weight, "weight")
+        elif self._fpc_given:
+            w = 1.0 / np.prod([st.fraction[st.unit_stratum[st.unit]] for st in self.stages], axis=0)
+        else:
+            w = np.ones(self.n)
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            raise DesignError(
+                f"weight column {weight!r} has missing, negative or infinite values in {_rows(bad)}"
+            )
+        self.weights = w
+        self._check_lonely()
+
+    # -- construction helpers -------------------------------------------------------------
+    def _numeric(self, col: str, role: str) -> np.ndarray:
+        s = self.data[col]
+        try:
+            v = pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        except (ValueError, TypeError) as exc:
+            raise DesignError(f"{role} column {col!r} is not numeric") from exc
+        return v
+
+    def _ids(self, col: str, role: str) -> np.ndarray:
+        s = self.data[col]
+        miss = s.isna().to_numpy()
+        if miss.any():
+            raise DesignError(f"{role} column {col!r} has missing values in {_rows(miss)}")
+        return _codes(s)[0]
+
+    def _build_stages(self) -> None:
+        n = self.n
+        if self.strata_name is not None:
+            strata1 = self._ids(self.strata_name, "strata")
+        else:
+            strata1 = np.zeros(n, dtype=np.int64)
+        ids = [self._ids(c, "psu") for c in self.psu_names] or [np.arange(n, dtype=np.int64)]
+        # later-stage units nested in earlier ones; all stages nested in strata with nest=True
+        units = []
+        for s, raw in enumerate(ids):
+            parts = ([strata1] if self.nest else []) + ids[: s + 1]
+            units.append(_combine(*parts) if len(parts) > 1 else raw)
+        if self.strata_name is not None and not self.nest:
+            u1 = units[0]
+            per_psu = pd.Series(strata1).groupby(u1).nunique().to_numpy()
+            if (per_psu > 1).any():
+                bad_psu = np.flatnonzero(per_psu > 1)
+                raise DesignError(
+                    f"PSUs of {self.psu_names[0]!r} appear in several strata of "
+                    f"{self.strata_name!r} ({bad_psu.size} PSUs, e.g. code {bad_psu[0]}): "
+                    "PSU ids are reused across strata; you may want nest=True"
+                )
+        fpcs = [self._numeric(c, "fpc") for c in self.fpc_names]
+        for c, v in zip(self.fpc_names, fpcs, strict=True):
+            if np.isnan(v).any():
+                raise DesignError(f"fpc column {c!r} has missing values in {_rows(np.isnan(v))}")
+        if fpcs:
+            allv = np.concatenate(fpcs)
+            is_pop = bool((allv > 1).any())
+            if is_pop and not (allv >= 1).all():
+                raise DesignError(
+                    "fpc mixes population counts (> 1) and sampling fractions (< 1): "
+                    f"columns {self.fpc_names}"
+                )
+            if not is_pop and (allv <= 0).any():
+                raise DesignError(f"fpc sampling fractions must be > 0 in {self.fpc_names}")
+        self._fpc_given = bool(fpcs)
+        stages: list[Stage] = []
+        for s, unit in enumerate(units):
+            if s == 0:
+                stratum = strata1
+                parent_rows = np.zeros(n, dtype=np.int64)
+            else:
+                stratum = units[s - 1]  # later-stage strata nested in the parent unit
+                parent_rows = units[s - 1]
+            n_units = int(unit.max()) + 1
+            unit_stratum = np.zeros(n_units, dtype=np.int64)
+            unit_stratum[unit] = stratum
+            unit_parent = np.zeros(n_units, dtype=np.int64)
+            unit_parent[unit] = parent_rows
+            n_strata = int(stratum.max()) + 1
+            n_sampled = np.bincount(unit_stratum, minlength=n_strata).astype(float)
+            if fpcs:
+                v = fpcs[s] if s < len(fpcs) else None
+                row_n = n_sampled[stratum]
+                row_pop = v if is_pop else row_n / v
+                popsize = np.full(n_strata, np.nan)
+                popsize[stratum] = row_pop
+                varies = pd.Series(row_pop).groupby(stratum).nunique().to_numpy() > 1
+                if varies.any():
+                    raise DesignError(
+                        f"fpc column {self.fpc_names[s]!r} varies within "
+                        f"{varies.sum()} stratum(s) at stage {s + 1}"
+                    )
+                small = row_pop < row_n - 1e-9
+                if small.any():
+                    raise DesignError(
+                        f"fpc column {self.fpc_names[s]!r} implies a population smaller than "
+                        f"the sample (more than 100% sampled) at stage {s + 1} in {_rows(small)}"
+                    )
+            else:
+                popsize = np.full(n_strata, np.inf)
+            stages.append(
+                Stage(unit, n_units, unit_stratum, n_strata, n_sampled, popsize, unit_parent)
+            )
+        self.stages = tuple(stages)
+        # stages that enter the variance: later stages only with FPC (R's svyrecvar)
+        self.variance_stages = self.stages if self._fpc_given else self.stages[:1]
+
+    def _check_lonely(self) -> None:
+        if self.lonely_psu != "fail":
+            return
+        for s, st in enumerate(self.variance_stages):
+            lonely = (st.n_sampled == 1) & (st.fpc_factor >= 1e-7)
+            if lonely.any():
+                if s == 0 and self.strata_name is not None:
+                    labels = _codes(self.data[self.strata_name])[1][np.flatnonzero(lonely)]
+                    where = f"strata of {self.strata_name!r}: {', '.join(map(str, labels[:20]))}"
+                else:
+                    where = f"{int(lonely.sum())} stratum(s) at stage {s + 1}"
+                raise DesignError(
+                    f"{int(lonely.sum())} stratum(s) have only one PSU ({where}); choose "
+                    "lonely_psu='certainty', 'adjust', 'remove' or 'average'"
+                )
+
+    # -- convenient views ------------------------------------------------------------------
+    @property
+    def psu(self) -> np.ndarray:
+        """First-stage unit code of each row (0..n_psu-1)."""
+        return self.stages[0].unit
+
+    @property
+    def strata(self) -> np.ndarray:
+        """First-stage stratum code of each row."""
+        st = self.stages[0]
+        return st.unit_stratum[st.unit]
+
+    @property
+    def psu_strata(self) -> np.ndarray:
+        return self.stages[0].unit_stratum
+
+    @property
+    def n_psu(self) -> int:
+        return self.stages[0].n_units
+
+    @property
+    def n_strata(self) -> int:
+        return self.stages[0].n_strata
+
+    @property
+    def degf(self) -> int:
+        """Design degrees of freedom: PSUs minus strata among rows with non-zero weight (R)."""
+        inset = self.weights != 0
+        st = self.stages[0]
+        psus = np.unique(st.unit[inset])
+        return int(psus.size - np.unique(st.unit_stratum[psus]).size)
+
+    def with_weights(self, weights, calibration=None) -> Design:
+        """A new design with other weights (same structure); ``calibration`` steps are
+        appended to the ones already carried (see :mod:`survey.engine.calibration`)."""
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (self.n,):
+            raise DesignError(f"weights must have length {self.n}, got {weights.shape}")
+        new = object.__new__(Design)
+        new.__dict__.update(self.__dict__)
+        bad = ~np.isfinite(weights) | (weights < 0)
+        if bad.any():
+            raise DesignError(
+                f"new weights have missing, negative or infinite values in {_rows(bad)}"
+            )
+        new.weights = weights
+        new.calibration = self.calibration + tuple(calibration or ())
+        return new
+
+    def __repr__(self) -> str:
+        stages = len(self.psu_names) or 1
+        return (
+            f"Design(n={self.n}, strata={self.n_strata}, psu={self.n_psu}, stages={stages}, "
+            f"fpc={'yes' if self._fpc_given else 'no'}, lonely_psu={self.lonely_psu!r}, "
+            f"calibrated={'yes' if self.calibration else 'no'})"
+        )
+
+    def summary(self) -> dict:
+        """Plain-language description of the design (for reports' methods annexes)."""
+        return {
+            "rows": self.n,
+            "weight": self.weight_name,
+            "strata": self.strata_name,
+            "n_strata": self.n_strata,
+            "psu": self.psu_names,
+            "n_psu": self.n_psu,
+            "fpc": self.fpc_names,
+            "nest": self.nest,
+            "lonely_psu": self.lonely_psu,
+            "calibration": [getattr(s, "label", "") for s in self.calibration],
+            "variance": "Taylor linearisation (with-replacement first stage"
+            + (", FPC by stage" if self._fpc_given else "")
+            + ")",
+            "df": self.degf,
+        }
+
+
+class ReplicateDesign(_Verbs):
+    """A design whose variance comes from replicate weights (R's ``svrepdesign``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or survey.io.SurveyData
+    weight : str
+        Full-sample weight column.
+    repweights : list of str, str (regular expression) or ndarray (n x R)
+        Replicate weight columns, or a matrix of replicate weights.
+    type : {"JK1", "JKn", "BRR", "Fay", "bootstrap", "other"}
+    scale, rscales : float and array, optional
+        Variance is ``scale * sum_r rscales_r (theta_r - centre)^2``. Defaults as R's
+        ``svrepdesign``: JK1 (R-1)/R, BRR 1/R, Fay 1/(R (1-rho)^2), bootstrap 1/(R-1),
+        JKn needs ``rscales``; ``rscales`` default 1.
+    combined_weights : bool
+        Replicate columns already include the sampling weight (R's default ``TRUE``).
+    mse : bool
+        Centre at the full-sample estimate (True) or at the replicates' mean (False, R default).
+    rho : float
+        Fay's coefficient (``type="Fay"``).
+    """
+
+    def __init__(
+        self,
+        data,
+        weight: str,
+        repweights,
+        type: str = "other",
+        scale: float | None = None,
+        rscales=None,
+        combined_weights: bool = True,
+        mse: bool = False,
+        rho: float | None = None,
+    ):
+        meta = getattr(data, "meta", None)
+        frame = getattr(data, "data", data)
+        if type not in REPLICATE_TYPES:
+            raise DesignError(f"type={type!r} is not one of {', '.join(REPLICATE_TYPES)}")
+        self.data = frame
+        self.meta = meta
+        self.n = len(frame)
+        self.type = type
+        self.weight_name = weight
+        self.mse = bool(mse)
+        self.rho = rho
+        if weight not in frame.columns:
+            raise DesignError(f"column {weight!r} is not in the data")
+        w = pd.to_numeric(frame[weight]).to_numpy(dtype=float)
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            raise DesignError(
+                f"weight column {weight!r} has missing, negative or infinite values in {_rows(bad)}"
+            )
+        self.weights = w
+        if isinstance(repweights, np.ndarray):
+            rw = np.asarray(repweights, dtype=float)
+            self.repweight_names = [f"rep{i + 1}" for i in range(rw.shape[1])]
+        else:
+            if isinstance(repweights, str):
+                cols = [c for c in frame.columns if pd.Series([c]).str.match(repweights).iloc[0]]
+                if not cols:
+                    raise DesignError(f"no column matches repweights pattern {repweights!r}")
+            else:
+                cols = list(repweights)
+                missing = [c for c in cols if c not in frame.columns]
+                if missing:
+                    raise DesignError(f"replicate weight columns not in the data: {missing}")
+            rw = frame[cols].to_numpy(dtype=float)
+            self.repweight_names = cols
+        if rw.ndim != 2 or rw.shape[0] != self.n:
+            raise DesignError("repweights must have one row per data row")
+        if not np.isfinite(rw).all():
+            raise DesignError("replicate weights have missing or infinite values")
+        if not combined_weights:
+            rw = rw * w[:, None]
+        n_rep = rw.shape[1]
+        self.n_replicates = n_rep
+        self.scale, self.rscales = _default_scales(type, n_rep, scale, rscales, rho)
+        # Row-level replicate weights: the "units" are the rows, the factors are rw / w.
+        self._rep_rows = rw
+        self.factors = None
+        self.unit = None
+        self.calibration = ()
+
+    @classmethod
+    def from_factors(
+        cls,
+        design: Design,
+        factors: np.ndarray,
+        type: str,
+        scale: float | None = None,
+        rscales=None,
+        mse: bool = False,
+        rho: float | None = None,
+    ) -> ReplicateDesign:
+        """Replicates defined by PSU-level factors: replicate weight of row i in replicate r is
+        ``w_i * factors[psu_i, r]`` (JK1, JKn, BRR, Fay, bootstrap built from a design)."""
+        factors = np.asarray(factors, dtype=float)
+        if factors.ndim != 2 or factors.shape[0] != design.n_psu:
+            raise DesignError(f"factors must be (n_psu={design.n_psu}, R), got {factors.shape}")
+        new = object.__new__(cls)
+        new.data = design.data
+        new.meta = design.meta
+        new.n = design.n
+        new.type = type
+        new.weight_name = design.weight_name
+        new.mse = bool(mse)
+        new.rho = rho
+        new.weights = design.weights
+        new.n_replicates = factors.shape[1]
+        new.repweight_names = [f"rep{i + 1}" for i in range(factors.shape[1])]
+        new.scale, new.rscales = _default_scales(type, factors.shape[1], scale, rscales, rho)
+        new._rep_rows = None
+        new.factors = factors
+        new.unit = design.psu
+        new.source_design = design
+        new.calibration = ()
+        return new
+
+    def repweights(self) -> np.ndarray:
+        """Row-level replicate weights (n x R)."""
+        if self._rep_rows is not None:
+            return self._rep_rows
+        return self.weights[:, None] * self.factors[self.unit]
+
+    @property
+    def degf(self) -> int:
+        """R's ``degf`` for replicate designs: rank of the replicate weights minus one."""
+        mat = self.factors if self.factors is not None else self._rep_rows
+        return int(np.linalg.matrix_rank(mat) - 1)
+
+    def __repr__(self) -> str:
+        return f"ReplicateDesign(n={self.n}, type={self.type!r}, replicates={self.n_replicates})"
+
+    def summary(self) -> dict:
+        return {
+            "rows": self.n,
+            "weight": self.weight_name,
+            "replicates": self.n_replicates,
+            "type": self.type,
+            "scale": self.scale,
+            "mse": self.mse,
+            "variance": f"replicate weights ({self.type}, {self.n_replicates} replicates)",
+            "df": self.degf,
+        }
+
+
+def _default_scales(type_, n_rep, scale, rscales, rho):
+    if scale is None:
+        if type_ == "JK1":
+            scale = (n_rep - 1) / n_rep
+        elif type_ == "BRR":
+            scale = 1.0 / n_rep
+        elif type_ == "Fay":
+            if rho is None:
+                raise DesignError("type='Fay' needs rho")
+            scale = 1.0 / (n_rep * (1 - rho) ** 2)
+        elif type_ == "bootstrap":
+            scale = 1.0 / (n_rep - 1)
+        else:
+            scale = 1.0
+    if rscales is None:
+        if type_ == "JKn":
+            raise DesignError(
+                "type='JKn' needs rscales ((n_h - 1) / n_h of each replicate's stratum)"
+            )
+        rscales = np.ones(n_rep)
+    rscales = np.broadcast_to(np.asarray(rscales, dtype=float), (n_rep,)).copy()
+    return float(scale), rscales

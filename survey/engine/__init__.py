@@ -1,0 +1,18 @@
+"""The estimation engine: one aggregation pass, then Taylor or replicate variance.
+
+See ``docs/ARCHITECTURE.md``. Public pieces: :func:`estimate` and :class:`EstimateSet`.
+"""
+
+from survey.engine.calibration import CalibrationStep
+from survey.engine.core import EstimateSet, estimate
+from survey.engine.domains import Domains, make_domains
+from survey.engine.estimators import EstimationError
+
+__all__ = [
+    "CalibrationStep",
+    "Domains",
+    "EstimateSet",
+    "EstimationError",
+    "estimate",
+    "make_domains",
+]

@@ -1,0 +1,95 @@
+"""Confidence intervals from an estimate, its standard error and degrees of freedom.
+
+Methods (R's ``confint``/``svyciprop`` where R has them):
+
+- ``wald`` (alias ``mean``): ``theta +/- t(df) se``;
+- ``logit``: Wald interval on the logit scale, back-transformed (R ``svyciprop`` default,
+  which fits ``svyglm(y ~ 1, family=quasibinomial)``: se(logit p) = se(p) / (p (1 - p)));
+- ``xlogit``: the same interval obtained by ``svycontrast`` of ``log(p/(1-p))`` (SUDAAN's and
+  SPSS Complex Samples' method; numerically equal to ``logit``);
+- ``asin``: on the ``asin(sqrt(p))`` scale;
+- ``beta``: Korn and Graubard (1998) with R's effective sample size
+  ``n_eff = p(1-p)/var * (t(alpha/2, nrow - 1) / t(alpha/2, df))^2``, ``nrow`` the rows of the
+  domain;
+- ``wilson``: Wilson score interval with Kish's effective sample size ``p(1-p)/var`` and a
+  ``t(df)`` quantile (not in R; see Kott and Carr 1997);
+- ``likelihood``: not available yet (raises).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+METHODS = ("wald", "mean", "logit", "xlogit", "asin", "beta", "wilson", "likelihood")
+PROPORTION_METHODS = ("logit", "xlogit", "asin", "beta", "wilson", "likelihood")
+
+
+def critical(level: float, df) -> np.ndarray:
+    """Two-sided critical value: t with ``df`` (normal where df is infinite)."""
+    alpha = 1 - level
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        t = stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(df), df, 1.0))
+    return np.where(np.isfinite(df), t, stats.norm.ppf(1 - alpha / 2))
+
+
+def interval(method, theta, se, df, level=0.95, nrow=None, statistic=None):
+    """Lower and upper limits for each estimate."""
+    if not 0 < level < 1:
+        raise ValueError(f"level={level}: must be between 0 and 1 (e.g. 0.95)")
+    if method not in METHODS:
+        raise ValueError(f"ci={method!r}: use one of {', '.join(METHODS)}")
+    theta = np.asarray(theta, dtype=float)
+    se = np.asarray(se, dtype=float)
+    df = np.broadcast_to(np.asarray(df, dtype=float), theta.shape)
+    t = critical(level, df)
+    if method in ("wald", "mean"):
+        return theta - t * se, theta + t * se
+    if method in PROPORTION_METHODS:
+        outside = (theta < 0) | (theta > 1)
+        if np.any(outside & np.isfinite(theta)):
+            raise ValueError(
+                f"ci={method!r} is for proportions; some estimates are outside [0, 1] "
+                f"(statistic {statistic!r}); use ci='wald'"
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method in ("logit", "xlogit"):
+            eta = np.log(theta / (1 - theta))
+            half = t * se / (theta * (1 - theta))
+            return _expit(eta - half), _expit(eta + half)
+        if method == "asin":
+            eta = np.arcsin(np.sqrt(theta))
+            half = t * se / (2 * np.sqrt(theta * (1 - theta)))
+            return np.sin(eta - half) ** 2, np.sin(eta + half) ** 2
+        var = se**2
+        n_eff = theta * (1 - theta) / var
+        if method == "beta":
+            alpha = 1 - level
+            if nrow is None:
+                raise ValueError("ci='beta' needs the domain row counts")
+            nrow = np.broadcast_to(np.asarray(nrow, dtype=float), theta.shape)
+            q_n = stats.t.ppf(alpha / 2, nrow - 1)
+            q_df = np.where(
+                np.isfinite(df),
+                stats.t.ppf(alpha / 2, np.where(np.isfinite(df), df, 1)),
+                stats.norm.ppf(alpha / 2),
+            )
+            n_eff = n_eff * (q_n / q_df) ** 2
+            low = stats.beta.ppf(alpha / 2, n_eff * theta, n_eff * (1 - theta) + 1)
+            high = stats.beta.ppf(1 - alpha / 2, n_eff * theta + 1, n_eff * (1 - theta))
+            return low, high
+        if method == "wilson":
+            z2 = t**2
+            denom = 1 + z2 / n_eff
+            centre = (theta + z2 / (2 * n_eff)) / denom
+            half = t * np.sqrt(theta * (1 - theta) / n_eff + z2 / (4 * n_eff**2)) / denom
+            return centre - half, centre + half
+    raise NotImplementedError(
+        "ci='likelihood' (R's svyciprop method='likelihood') is not implemented yet; "
+        "use 'logit' (R's default) or 'beta'"
+    )
+
+
+def _expit(x):
+    return 1.0 / (1.0 + np.exp(-x))

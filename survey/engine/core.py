@@ -1,0 +1,382 @@
+"""The one estimation pass and the :class:`EstimateSet` every result is built from.
+
+``estimate(design, statistic, variables, by)``:
+
+1. codes the domains (crossing of ``by``);
+2. builds the estimator's base quantities;
+3. in one vectorised pass per quantity (``bincount`` over ``unit * D + domain``) computes the
+   weighted totals per finest variance unit and domain, ``Tu`` (G x Q), G the observed
+   (unit, domain) cells;
+4. gets the estimates from the domain totals and the influence totals per unit
+   ``Z`` (U x K) from the estimator's coefficients, applying calibration steps;
+5. keeps them in an :class:`EstimateSet`; variances are computed on demand by
+   :mod:`survey.engine.linearization` or :mod:`survey.engine.replicate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from survey._schema import finalize
+from survey.engine import ci as ci_mod
+from survey.engine import linearization, replicate
+from survey.engine.domains import Domains, make_domains
+from survey.engine.estimators import build
+
+#: Above this many (unit x domain) cells, aggregate over observed cells only.
+DENSE_CELL_LIMIT = 4_000_000
+
+
+@dataclass
+class Cells:
+    """Observed (finest variance unit, domain) cells and each in-domain row's cell."""
+
+    row_mask: np.ndarray  # rows in some domain
+    row_cell: np.ndarray  # cell of each masked row
+    cell_unit: np.ndarray
+    cell_dom: np.ndarray
+    n_units: int
+    n_domains: int
+
+    @property
+    def n_cells(self) -> int:
+        return self.cell_unit.size
+
+
+def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) -> Cells:
+    mask = dom >= 0
+    idx = unit[mask] * n_domains + dom[mask]
+    if n_units * n_domains <= DENSE_CELL_LIMIT:
+        cells = np.arange(n_units * n_domains)
+        return Cells(mask, idx, cells // n_domains, cells % n_domains, n_units, n_domains)
+    uniq, inverse = np.unique(idx, return_inverse=True)
+    return Cells(mask, inverse, uniq // n_domains, uniq % n_domains, n_units, n_domains)
+
+
+def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray) -> np.ndarray:
+    """Weighted totals of each quantity per cell: (G x Q), one bincount per quantity."""
+    w = row_weight[cells.row_mask]
+    out = np.empty((cells.n_cells, len(columns)))
+    for q, col in enumerate(columns):
+        out[:, q] = np.bincount(
+            cells.row_cell, weights=w * col[cells.row_mask], minlength=cells.n_cells
+        )
+    return out
+
+
+def domain_sum(cells: Cells, values: np.ndarray) -> np.ndarray:
+    """Sum cell-level values (G x Q) into domains (D x Q)."""
+    return np.stack(
+        [
+            np.bincount(cells.cell_dom, weights=values[:, q], minlength=cells.n_domains)
+            for q in range(values.shape[1])
+        ],
+        axis=1,
+    )
+
+
+@dataclass
+class EstimateSet:
+    """Estimates with what their variance needs, before presentation.
+
+    ``labels`` has one row per estimate (``by`` columns, ``variable``, ``category``);
+    ``theta`` (K,). Linearisation: ``Z`` (U x K sparse) influence totals per finest variance
+    unit. Replicates: ``reps`` (R x K) replicate estimates. ``n``, ``n_weighted``, ``vsrs``
+    (for deff), ``df_domain`` and ``nrow_domain`` per estimate.
+    """
+
+    design: object
+    by: tuple[str, ...]
+    labels: pd.DataFrame
+    theta: np.ndarray
+    statistic: str
+    Z: sp.csr_matrix | None = None
+    reps: np.ndarray | None = None
+    n: np.ndarray | None = None
+    n_weighted: np.ndarray | None = None
+    vsrs: np.ndarray | None = None
+    df_domain: np.ndarray | None = None
+    nrow_domain: np.ndarray | None = None
+    strata_presence: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.theta.size
+
+    # -- variance -----------------------------------------------------------------------
+    def variance(self) -> np.ndarray:
+        """Variances of the K estimates."""
+        if self.reps is not None:
+            return replicate.vcov(self.design, self.reps, self.theta, full=False)
+        return linearization.vcov(self.design, self.Z, self.strata_presence, full=False)
+
+    def vcov(self) -> np.ndarray:
+        """Full K x K covariance matrix (as R's ``vcov`` of an ``svyby(..., covmat=TRUE)``)."""
+        if self.reps is not None:
+            return replicate.vcov(self.design, self.reps, self.theta, full=True)
+        return linearization.vcov(self.design, self.Z, self.strata_presence, full=True)
+
+    # -- combinations (svycontrast) -------------------------------------------------------
+    def contrast(self, L, labels: pd.DataFrame | None = None, statistic: str = "contrast"):
+        """Linear combinations ``L @ theta`` (m x K) with their influence/replicates."""
+        L = np.atleast_2d(np.asarray(L, dtype=float))
+        return self._combine(L @ self.theta, L, labels, statistic, reps=None)
+
+    def transform(self, func, jacobian, labels=None, statistic: str = "transform"):
+        """Smooth functions ``func(theta)`` by the delta method (``jacobian(theta)``: m x K).
+
+        Replicate designs apply ``func`` to each replicate (as R does for replicate
+        statistics)."""
+        theta = np.asarray(func(self.theta), dtype=float)
+        J = np.atleast_2d(np.asarray(jacobian(self.theta), dtype=float))
+        reps = None
+        if self.reps is not None:
+            reps = np.stack([np.asarray(func(r), dtype=float) for r in self.reps])
+        return self._combine(theta, J, labels, statistic, reps=reps)
+
+    def _combine(self, theta, L, labels, statistic, reps):
+        m = theta.size
+        if labels is None:
+            labels = pd.DataFrame({"variable": [f"{statistic}{i + 1}" for i in range(m)]})
+        labels = labels.reset_index(drop=True)
+        new = EstimateSet(
+            design=self.design,
+            by=tuple(c for c in self.by if c in labels.columns),
+            labels=labels,
+            theta=theta,
+            statistic=statistic,
+        )
+        if self.reps is not None:
+            new.reps = reps if reps is not None else self.reps @ L.T
+        else:
+            new.Z = sp.csr_matrix(self.Z @ sp.csr_matrix(L.T))
+        # a combination's df: the smallest df of the estimates it uses (conservative)
+        used = np.abs(L) > 0
+        if self.df_domain is not None:
+            dfs = np.where(used, self.df_domain[None, :], np.inf)
+            new.df_domain = dfs.min(axis=1)
+        new.n = np.full(m, np.nan)
+        new.n_weighted = np.full(m, np.nan)
+        new.vsrs = np.full(m, np.nan)
+        return new
+
+    def concat(self, other: EstimateSet) -> EstimateSet:
+        """Stack two estimate sets from the SAME design, so covariances between them count."""
+        if other.design is not self.design:
+            raise ValueError(
+                "estimate sets come from different designs; compare them with "
+                "survey.compare for independent samples"
+            )
+        cat = lambda a, b: None if a is None or b is None else np.concatenate([a, b])  # noqa: E731
+        new = replace(
+            self,
+            labels=pd.concat([self.labels, other.labels], ignore_index=True),
+            theta=np.concatenate([self.theta, other.theta]),
+            statistic=self.statistic if self.statistic == other.statistic else "mixed",
+            n=cat(self.n, other.n),
+            n_weighted=cat(self.n_weighted, other.n_weighted),
+            vsrs=cat(self.vsrs, other.vsrs),
+            df_domain=cat(self.df_domain, other.df_domain),
+            nrow_domain=cat(self.nrow_domain, other.nrow_domain),
+            strata_presence=None
+            if self.strata_presence is None or other.strata_presence is None
+            else np.hstack([self.strata_presence, other.strata_presence]),
+        )
+        new.by = tuple(dict.fromkeys(self.by + other.by))
+        if self.reps is not None:
+            new.reps = np.hstack([self.reps, other.reps])
+        else:
+            new.Z = sp.hstack([self.Z, other.Z]).tocsr()
+        return new
+
+    # -- presentation -------------------------------------------------------------------
+    def degrees_of_freedom(self, df="design") -> np.ndarray:
+        K = self.theta.size
+        if isinstance(df, int | float) and not isinstance(df, bool):
+            return np.full(K, float(df))
+        if df == "design":
+            return np.full(K, float(self.design.degf))
+        if df == "domain":
+            if self.df_domain is None:
+                return np.full(K, float(self.design.degf))
+            return self.df_domain.astype(float)
+        if df in ("inf", "infinite", None):
+            return np.full(K, np.inf)
+        raise ValueError(f"df={df!r}: use 'design', 'domain', 'inf' or a number")
+
+    def to_frame(self, ci="wald", level=0.95, df="design", quality="default") -> pd.DataFrame:
+        """The tidy result frame (see :mod:`survey._schema`)."""
+        var = self.variance()
+        se = np.sqrt(np.where(var < 0, np.nan, var))
+        dfs = self.degrees_of_freedom(df)
+        low, high = ci_mod.interval(
+            ci, self.theta, se, dfs, level, nrow=self.nrow_domain, statistic=self.statistic
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = se / np.abs(self.theta)
+            deff = var / self.vsrs if self.vsrs is not None else np.full_like(var, np.nan)
+        frame = self.labels.copy()
+        frame["estimate"] = self.theta
+        frame["se"] = se
+        frame["ci_low"] = low
+        frame["ci_high"] = high
+        frame["df"] = dfs
+        frame["cv"] = cv
+        frame["deff"] = deff
+        frame["n"] = self.n if self.n is not None else np.nan
+        frame["n_weighted"] = self.n_weighted if self.n_weighted is not None else np.nan
+        out = finalize(frame, self.by)
+        out.attrs.update(
+            {"level": level, "ci_method": ci, "df_rule": df, "statistic": self.statistic}
+        )
+        if quality is not None:
+            out = _apply_quality(out, quality)
+        return out
+
+
+def _apply_quality(frame: pd.DataFrame, rule) -> pd.DataFrame:
+    """Fill ``reliability`` with the package's quality rule when that module is present."""
+    try:
+        from survey.indicators.quality import assess
+    except ImportError:
+        return frame
+    frame["reliability"] = assess(frame, rule=None if rule == "default" else rule).to_numpy()
+    return frame
+
+
+def _stage1_presence(design, dom: np.ndarray, n_dom: int):
+    """Per domain: PSUs and strata holding rows (non-zero weight) -> R's degf of the subset,
+    the rows in it (R's nrow of the subset design), and stratum presence."""
+    st = design.stages[0]
+    rows = (dom >= 0) & (design.weights != 0)
+    psu_dom = np.unique(st.unit[rows] * n_dom + dom[rows])
+    psu, d = psu_dom // n_dom, psu_dom % n_dom
+    n_psu = np.bincount(d, minlength=n_dom)
+    strat_dom = np.unique(st.unit_stratum[psu] * n_dom + d)
+    n_strat = np.bincount(strat_dom % n_dom, minlength=n_dom)
+    presence = np.zeros((st.n_strata, n_dom), dtype=bool)
+    presence[strat_dom // n_dom, strat_dom % n_dom] = True
+    nrow = np.bincount(dom[dom >= 0], minlength=n_dom)
+    return n_psu - n_strat, nrow, presence
+
+
+def estimate(
+    design,
+    statistic: str,
+    variables,
+    by=None,
+    na: str = "available",
+    denominator=None,
+    binary: str = "ones",
+    domains: Domains | None = None,
+    estimator=None,
+) -> EstimateSet:
+    """Estimate ``statistic`` for ``variables`` in every domain of ``by`` in one pass."""
+    from survey.design import ReplicateDesign
+
+    dom = domains if domains is not None else make_domains(design.data, by)
+    est = (
+        estimator
+        if estimator is not None
+        else build(design, statistic, variables, na=na, denominator=denominator, binary=binary)
+    )
+    D, J = dom.n_domains, est.n_items
+    w = design.weights
+    is_rep = isinstance(design, ReplicateDesign)
+    if is_rep and design.factors is None:
+        unit, n_units = np.arange(design.n), design.n
+    elif is_rep:
+        unit, n_units = design.unit, design.factors.shape[0]
+    else:
+        last = design.variance_stages[-1]
+        unit, n_units = last.unit, last.n_units
+    cells = make_cells(unit, n_units, dom.codes, D)
+    Tg = cell_totals(cells, est.columns, w)  # (G x Q)
+    T = domain_sum(cells, Tg)  # (D x Q)
+    theta = est.point(T)  # (D x J)
+    # unweighted counts (rows with non-zero weight), for n and deff
+    nz = (w != 0).astype(float)
+    count_cols = sorted(set(est.count_q))
+    dmask = dom.codes >= 0
+    counts = np.zeros((D, len(est.columns)))
+    for q in count_cols:
+        counts[:, q] = np.bincount(
+            dom.codes[dmask], weights=nz[dmask] * est.columns[q][dmask], minlength=D
+        )
+    n_dj = counts[:, est.count_q]  # (D x J)
+    nw_dj = T[:, est.count_q]
+    vsrs = est.vsrs(T, n_dj)
+    df_dom, nrow_dom, presence = _stage1_presence(
+        design if not is_rep else _RepStage(design), dom.codes, D
+    )
+
+    K = D * J
+    labels = _labels(dom, est)
+    result = EstimateSet(
+        design=design,
+        by=dom.by,
+        labels=labels,
+        theta=theta.reshape(K),
+        statistic=statistic,
+        n=n_dj.reshape(K),
+        n_weighted=nw_dj.reshape(K),
+        vsrs=vsrs.reshape(K),
+        df_domain=np.repeat(df_dom, J).astype(float),
+        nrow_domain=np.repeat(nrow_dom, J).astype(float),
+        strata_presence=np.repeat(presence, J, axis=1),
+    )
+    if is_rep:
+        result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
+        result.df_domain = np.full(K, float(design.degf))  # R: rank of replicates - 1
+        return result
+    coefs = est.coef(T)  # list over items of (D x len(item_q))
+    Zg = np.empty((cells.n_cells, J))
+    for j, qs in enumerate(est.item_q):
+        A = coefs[j][cells.cell_dom]  # (G x len(qs))
+        Zg[:, j] = np.einsum("gq,gq->g", A, Tg[:, list(qs)])
+    Zg[~np.isfinite(Zg)] = 0.0
+    rows = np.repeat(cells.cell_unit, J)
+    cols = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
+    Z = sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, K))
+    if design.calibration:
+        from survey.engine.calibrate_variance import residualize
+
+        Z = residualize(design, Z, dom, est, coefs, unit, n_units)
+    result.Z = Z
+    return result
+
+
+class _RepStage:
+    """Adapter so replicate designs report domain rows (their df is rank-based)."""
+
+    def __init__(self, design):
+        from survey.design import Stage
+
+        n = design.n
+        self.weights = design.weights
+        self.stages = (
+            Stage(
+                np.arange(n),
+                n,
+                np.zeros(n, dtype=np.int64),
+                1,
+                np.array([float(n)]),
+                np.array([np.inf]),
+                np.zeros(n, dtype=np.int64),
+            ),
+        )
+
+
+def _labels(dom: Domains, est) -> pd.DataFrame:
+    D, J = dom.n_domains, est.n_items
+    frame = dom.levels.loc[np.repeat(np.arange(D), J)].reset_index(drop=True)
+    frame["variable"] = np.tile(np.asarray(est.variables, dtype=object), D)
+    cats = np.empty(J, dtype=object)
+    cats[:] = est.categories
+    frame["category"] = pd.array(np.tile(cats, D), dtype=object)
+    frame["category"] = frame["category"].where(frame["category"].notna(), pd.NA)
+    return frame

@@ -1,0 +1,75 @@
+"""Domain codes: the crossing of the ``by`` columns as one integer per row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Domains:
+    """Rows' domain codes (``-1``: in no domain) and the table of domain levels.
+
+    ``levels`` has one row per domain (in sorted order of the ``by`` values, as R's
+    ``svyby``) and the ``by`` columns; with no ``by`` there is one domain: the population.
+    """
+
+    by: tuple[str, ...]
+    codes: np.ndarray
+    levels: pd.DataFrame
+
+    @property
+    def n_domains(self) -> int:
+        return len(self.levels)
+
+
+def make_domains(data: pd.DataFrame, by) -> Domains:
+    """Code the crossing of ``by`` columns; rows missing any ``by`` value get ``-1``."""
+    if by is None:
+        by = []
+    elif isinstance(by, str):
+        by = [by]
+    by = list(by)
+    n = len(data)
+    if not by:
+        return Domains((), np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1)))
+    missing = [c for c in by if c not in data.columns]
+    if missing:
+        raise KeyError(f"by column(s) {missing} not in the data")
+    codes_list, uniques_list = [], []
+    for col in by:
+        codes, uniques = pd.factorize(data[col], sort=True, use_na_sentinel=True)
+        codes_list.append(codes.astype(np.int64))
+        uniques_list.append(uniques)
+    sizes = [max(len(u), 1) for u in uniques_list]
+    combined = np.zeros(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    for codes, size in zip(codes_list, sizes, strict=True):
+        valid &= codes >= 0
+        combined = combined * size + np.where(codes >= 0, codes, 0)
+    space = int(np.prod(sizes, dtype=float))
+    if space <= 5_000_000:
+        present = np.bincount(combined[valid], minlength=space) > 0
+        observed = np.flatnonzero(present)
+        remap = np.full(space, -1, dtype=np.int64)
+        remap[observed] = np.arange(observed.size)
+        dom = np.where(valid, remap[combined], -1)
+    else:
+        observed, inverse = np.unique(combined[valid], return_inverse=True)
+        dom = np.full(n, -1, dtype=np.int64)
+        dom[valid] = inverse
+    # decode observed combined codes into level values
+    levels = {}
+    rest = observed.copy()
+    for col, uniques, size in reversed(list(zip(by, uniques_list, sizes, strict=True))):
+        levels[col] = np.asarray(uniques, dtype=object)[rest % size]
+        rest = rest // size
+    level_frame = pd.DataFrame({col: levels[col] for col in by})
+    for col in by:  # keep the original dtype where possible (ints stay ints)
+        try:
+            level_frame[col] = level_frame[col].astype(data[col].dtype)
+        except (TypeError, ValueError):
+            pass
+    return Domains(tuple(by), dom, level_frame)

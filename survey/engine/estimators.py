@@ -1,0 +1,303 @@
+"""Estimators as smooth functions of weighted domain totals of base quantities.
+
+An estimator builds per-row base quantities ``b_q`` (missing values already zeroed and the
+not-missing indicators included) and says, from the domain totals ``T[..., d, q]``:
+
+- ``point(T)``: the estimates ``theta[..., d, j]`` for each item ``j``;
+- ``coef(T)``: for each item ``j``, the coefficients ``A[d, :]`` on its quantities
+  ``item_q[j]`` such that the row-level influence of estimate (d, j) is
+  ``w_i 1(d_i = d) sum_q A[d, q] b_iq`` (Taylor linearisation; R's ``svymean``/``svytotal``/
+  ``svyratio`` influence functions);
+- ``vsrs(T, n)``: the simple-random-sampling variance R's ``deff=TRUE`` divides by.
+
+``point`` works on any leading axes, so replicate totals (R x D x Q) go through it unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+class EstimationError(ValueError):
+    """An estimation request that cannot be computed (names the variable)."""
+
+
+def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in data.columns:
+        raise EstimationError(f"variable {col!r} is not in the data")
+    s = data[col]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raise EstimationError(
+            f"variable {col!r} is categorical: use prop() for its categories, or convert it"
+        )
+    if s.dtype == bool:
+        return s.to_numpy(dtype=float)
+    try:
+        return pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    except (ValueError, TypeError) as exc:
+        raise EstimationError(f"variable {col!r} is not numeric (dtype {s.dtype})") from exc
+
+
+def _safe_div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a / b
+
+
+def _srs_factor_mean(N, n):
+    """R: vsrs = svyvar * (psum - nobs) / (psum * nobs); NaN when weights sum below n."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (N - n) / (N * n)
+    return np.where(N < n, np.nan, out)
+
+
+def _s2(sum_w, sum_wy, sum_wyy, n):
+    """svyvar: weighted variance with the n/(n-1) factor (n = rows with non-zero weight)."""
+    mean = _safe_div(sum_wy, sum_w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (_safe_div(sum_wyy, sum_w) - mean**2) * n / (n - 1)
+
+
+@dataclass
+class Estimator:
+    """Base quantities and the maps from their domain totals to estimates."""
+
+    statistic: str
+    variables: list[str]  # variable of each item
+    categories: list  # category of each item (None for numeric items)
+    columns: list[np.ndarray]  # base quantities, each (n,)
+    item_q: list[tuple[int, ...]]  # quantities each item's influence uses
+    count_q: list[int]  # quantity index of each item's not-missing indicator
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.variables)
+
+    # overridden by subclasses
+    def point(self, T: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def coef(self, T: np.ndarray) -> list[np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def vsrs(self, T: np.ndarray, n: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _masks(data, cols, na):
+    values = [numeric_column(data, c) for c in cols]
+    ok = [~np.isnan(v) for v in values]
+    if na == "listwise":
+        joint = np.logical_and.reduce(ok)
+        ok = [joint] * len(values)
+    elif na != "available":
+        raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
+    return values, ok
+
+
+class MeanTotal(Estimator):
+    """Means (``statistic='mean'``) or totals (``'total'``) of numeric variables.
+
+    Quantities per item: ``y``, ``1`` (not missing), ``y^2`` (for deff).
+    """
+
+    @classmethod
+    def build(cls, data, variables, statistic, na="available"):
+        values, ok = _masks(data, variables, na)
+        columns, item_q, count_q = [], [], []
+        for v, m in zip(values, ok, strict=True):
+            y = np.where(m, v, 0.0)
+            base = len(columns)
+            columns += [y, m.astype(float), y * y]
+            item_q.append((base, base + 1))
+            count_q.append(base + 1)
+        return cls(statistic, list(variables), [None] * len(variables), columns, item_q, count_q)
+
+    def _parts(self, T):
+        idx = np.array(self.item_q)
+        Y = T[..., idx[:, 0]]
+        N = T[..., idx[:, 1]]
+        return Y, N
+
+    def point(self, T):
+        Y, N = self._parts(T)
+        return _safe_div(Y, N) if self.statistic == "mean" else Y
+
+    def coef(self, T):
+        Y, N = self._parts(T)  # (D, J)
+        out = []
+        for j in range(self.n_items):
+            if self.statistic == "mean":
+                theta = _safe_div(Y[:, j], N[:, j])
+                out.append(np.stack([_safe_div(1.0, N[:, j]), -_safe_div(theta, N[:, j])], axis=1))
+            else:
+                out.append(np.stack([np.ones_like(N[:, j]), np.zeros_like(N[:, j])], axis=1))
+        return out
+
+    def vsrs(self, T, n):
+        Y, N = self._parts(T)
+        YY = T[..., [q[0] + 2 for q in self.item_q]]
+        s2 = _s2(N, Y, YY, n)
+        if self.statistic == "mean":
+            return s2 * _srs_factor_mean(N, n)
+        return s2 * N**2 * _srs_factor_mean(N, n)
+
+
+class Proportion(Estimator):
+    """Shares of each category among rows with an answer (R's ``svymean`` on a factor).
+
+    0/1 numeric variables give the share of 1s only (``category`` NaN) unless
+    ``binary="all"``. Quantities: one indicator per category plus the not-missing indicator.
+    """
+
+    @classmethod
+    def build(cls, data, variables, na="available", binary="ones"):
+        raw = []
+        for col in variables:
+            if col not in data.columns:
+                raise EstimationError(f"variable {col!r} is not in the data")
+            raw.append(data[col])
+        notna = [s.notna().to_numpy() for s in raw]
+        if na == "listwise":
+            joint = np.logical_and.reduce(notna)
+            notna = [joint] * len(raw)
+        elif na != "available":
+            raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
+        columns, item_q, count_q, variables_out, cats = [], [], [], [], []
+        for col, s, m in zip(variables, raw, notna, strict=True):
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                levels = [c for c in s.cat.categories if (s[m] == c).any()]
+                vals = s.to_numpy(dtype=object)
+            else:
+                vals = s.to_numpy()
+                levels = sorted(pd.unique(s[m]).tolist())
+            is_binary = (
+                not isinstance(s.dtype, pd.CategoricalDtype)
+                and pd.api.types.is_numeric_dtype(s.dtype)
+                and set(levels) <= {0, 1}
+            )
+            mcol = len(columns)
+            columns.append(m.astype(float))
+            if is_binary and binary == "ones":
+                use = [(1, None)]
+            else:
+                use = [(c, c) for c in levels]
+            for value, label in use:
+                ind = (vals == value) & m
+                columns.append(ind.astype(float))
+                item_q.append((len(columns) - 1, mcol))
+                count_q.append(mcol)
+                variables_out.append(col)
+                cats.append(_plain(label))
+        return cls("prop", variables_out, cats, columns, item_q, count_q)
+
+    def _parts(self, T):
+        idx = np.array(self.item_q)
+        return T[..., idx[:, 0]], T[..., idx[:, 1]]
+
+    def point(self, T):
+        P, N = self._parts(T)
+        return _safe_div(P, N)
+
+    def coef(self, T):
+        P, N = self._parts(T)
+        out = []
+        for j in range(self.n_items):
+            theta = _safe_div(P[:, j], N[:, j])
+            out.append(np.stack([_safe_div(1.0, N[:, j]), -_safe_div(theta, N[:, j])], axis=1))
+        return out
+
+    def vsrs(self, T, n):
+        P, N = self._parts(T)
+        return _s2(N, P, P, n) * _srs_factor_mean(N, n)
+
+
+class Ratio(Estimator):
+    """Ratios of totals ``Y/X`` (R's ``svyratio``), complete cases on both variables.
+
+    Quantities per item: ``y, x, 1, y^2, x^2, xy``.
+    """
+
+    @classmethod
+    def build(cls, data, numerator, denominator, na="available"):
+        num = [numerator] if isinstance(numerator, str) else list(numerator)
+        den = [denominator] if isinstance(denominator, str) else list(denominator)
+        if len(den) == 1 and len(num) > 1:
+            den = den * len(num)
+        if len(num) != len(den):
+            raise EstimationError("numerator and denominator must pair up (same length)")
+        values, ok = _masks(data, list(dict.fromkeys(num + den)), na)
+        lookup = dict(zip(dict.fromkeys(num + den), zip(values, ok, strict=True), strict=True))
+        columns, item_q, count_q, names = [], [], [], []
+        for a, b in zip(num, den, strict=True):
+            (ya, ma), (xb, mb) = lookup[a], lookup[b]
+            m = ma & mb
+            y = np.where(m, ya, 0.0)
+            x = np.where(m, xb, 0.0)
+            base = len(columns)
+            columns += [y, x, m.astype(float), y * y, x * x, x * y]
+            item_q.append((base, base + 1))
+            count_q.append(base + 2)
+            names.append(f"{a}/{b}")
+        est = cls("ratio", names, [None] * len(names), columns, item_q, count_q)
+        est.extra["pairs"] = list(zip(num, den, strict=True))
+        return est
+
+    def _parts(self, T):
+        idx = np.array(self.item_q)
+        return T[..., idx[:, 0]], T[..., idx[:, 1]]
+
+    def point(self, T):
+        Y, X = self._parts(T)
+        return _safe_div(Y, X)
+
+    def coef(self, T):
+        Y, X = self._parts(T)
+        out = []
+        for j in range(self.n_items):
+            r = _safe_div(Y[:, j], X[:, j])
+            out.append(np.stack([_safe_div(1.0, X[:, j]), -_safe_div(r, X[:, j])], axis=1))
+        return out
+
+    def vsrs(self, T, n):
+        Y, X = self._parts(T)
+        base = np.array([q[0] for q in self.item_q])
+        N = T[..., base + 2]
+        Syy, Sxx, Sxy = T[..., base + 3], T[..., base + 4], T[..., base + 5]
+        r = _safe_div(Y, X)
+        sum_r = _safe_div(Y - r * X, X)
+        sum_rr = _safe_div(Syy - 2 * r * Sxy + r**2 * Sxx, X**2)
+        s2 = _s2(N, sum_r, sum_rr, n)
+        return s2 * N**2 * _srs_factor_mean(N, n)
+
+
+def _plain(value):
+    """Category values as plain Python scalars (1.0 -> 1) for tidy output."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def build(design, statistic, variables, na="available", denominator=None, binary="ones"):
+    data = design.data
+    if isinstance(variables, str):
+        variables = [variables]
+    variables = list(variables)
+    if not variables:
+        raise EstimationError("no variables given")
+    if statistic in ("mean", "total"):
+        return MeanTotal.build(data, variables, statistic, na)
+    if statistic == "prop":
+        return Proportion.build(data, variables, na, binary)
+    if statistic == "ratio":
+        if denominator is None:
+            raise EstimationError("ratio needs a denominator")
+        return Ratio.build(data, variables, denominator, na)
+    raise EstimationError(f"unknown statistic {statistic!r}")

@@ -1,0 +1,105 @@
+"""Taylor-linearisation variance of estimates from their unit-level influence totals.
+
+This is R's ``svyrecvar``/``multistage``/``onestage``/``onestrat`` written on aggregated
+arrays: for each variance stage s and stratum h (later-stage strata are the parent units),
+
+    V += m_h * c_h * (sum_u z_u z_u' - a_h S_h S_h'),   S_h = sum_{u in h} z_u
+
+with ``c_h = f_h n_h / (n_h - 1)`` (``f_h = (N_h - n_h)/N_h``, 1 without FPC), ``a_h = 1/n_h``
+(R's centring at the stratum mean over the ``n_h`` design PSUs, with zeros for PSUs outside a
+domain) and ``m_h`` the product of the sampling fractions of the earlier stages. Strata with a
+single PSU follow the lonely-PSU policy: ``certainty``/``remove`` contribute nothing,
+``adjust`` is centred at zero (``a_h = 0``), ``average`` is left out and the sum scaled by
+(strata present) / (strata with more than one PSU present).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def _indicator(codes: np.ndarray, n_cols: int) -> sp.csr_matrix:
+    rows = np.arange(codes.size)
+    return sp.csr_matrix((np.ones(codes.size), (rows, codes)), shape=(codes.size, n_cols))
+
+
+def unit_maps(design) -> list[np.ndarray]:
+    """For each variance stage, the stage unit of every finest variance unit."""
+    stages = design.variance_stages
+    maps = [None] * len(stages)
+    maps[-1] = np.arange(stages[-1].n_units)
+    for s in range(len(stages) - 1, 0, -1):
+        maps[s - 1] = stages[s].unit_parent[maps[s]]
+    return maps
+
+
+def vcov(design, Z, strata_presence=None, full: bool = False):
+    """Variance (diagonal, or full K x K with ``full=True``) of K estimates.
+
+    Parameters
+    ----------
+    design : Design
+    Z : scipy.sparse matrix or ndarray (U x K)
+        Influence totals per finest variance unit (``design.variance_stages[-1]`` units).
+    strata_presence : ndarray (H1 x K) of bool, optional
+        Whether each first-stage stratum holds rows of each estimate's domain; only the
+        ``average`` lonely-PSU policy uses it (R counts the strata of the domain).
+    """
+    Z = sp.csr_matrix(Z)
+    K = Z.shape[1]
+    stages = design.variance_stages
+    maps = unit_maps(design)
+    policy = design.lonely_psu
+    V = np.zeros((K, K)) if full else np.zeros(K)
+    mult_units = None  # product of earlier sampling fractions, per unit of the previous stage
+    for s, st in enumerate(stages):
+        Zs = Z if s == len(stages) - 1 else (_indicator(maps[s], st.n_units).T @ Z).tocsr()
+        nh = st.n_sampled
+        f = st.fpc_factor
+        lonely = nh == 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(nh > 1, f * nh / (nh - 1), f)
+            a = np.where(lonely, 0.0 if policy == "adjust" else 1.0, 1.0 / nh)
+        mult = np.ones(st.n_strata) if s == 0 else mult_units  # stage-s strata = parent units
+        c = mult * scale
+        c[f < 1e-7] = 0.0  # R: strata sampled completely contribute nothing
+        avg_lonely = lonely & (f >= 1e-7) if policy == "average" else np.zeros_like(lonely)
+        c_use = np.where(avg_lonely, 0.0, c)
+        H = _indicator(st.unit_stratum, st.n_strata)
+        S = np.asarray((H.T @ Zs).todense())  # (H x K)
+        if full:
+            cu = c_use[st.unit_stratum]
+            part = np.asarray((Zs.T @ Zs.multiply(cu[:, None])).todense())
+            part -= S.T @ (S * (c_use * a)[:, None])
+        else:
+            # centred sums of squares, computed on the stored cells for accuracy:
+            # sum_u (z_u - a S)^2 over the n_h design units (absent units have z = 0)
+            centre = a[:, None] * S
+            coo = Zs.tocoo()
+            h = st.unit_stratum[coo.row]
+            flat = h * K + coo.col
+            dev2 = (coo.data - centre[h, coo.col]) ** 2
+            size = st.n_strata * K
+            SSc = np.bincount(flat, weights=dev2, minlength=size).reshape(st.n_strata, K)
+            stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
+            SSc += (nh[:, None] - stored) * centre**2
+            part = (c_use[:, None] * SSc).sum(axis=0)
+        if policy == "average" and avg_lonely.any():
+            if s == 0:
+                pres = (
+                    np.ones((st.n_strata, K), dtype=bool)
+                    if strata_presence is None
+                    else np.asarray(strata_presence, dtype=bool)
+                )
+                nstrat = pres.sum(axis=0)
+                nok = (pres & ~avg_lonely[:, None]).sum(axis=0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    factor = nstrat / nok
+                part = part * (np.sqrt(np.outer(factor, factor)) if full else factor)
+            else:  # R returns NaN when a whole later-stage group is lonely
+                part = part * np.nan
+        V = V + part
+        frac = st.fraction
+        mult_units = (mult * frac)[st.unit_stratum]
+    return V

@@ -1,0 +1,52 @@
+"""Replicate-weight variance (R's ``svrVar``) from aggregated totals.
+
+Replicate totals are never recomputed from rows: for replicates built from a design the
+replicate domain totals are ``factors.T @ Tu`` (R x D x Q) from the PSU-level totals; for
+replicate weight columns supplied with the data the rows themselves are the units.
+Every estimator's point function is then applied to all replicates at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
+    """Estimates under each replicate: (R x K)."""
+    D, Q = cells.n_domains, Tg.shape[1]
+    if design.factors is not None:
+        F = design.factors[cells.cell_unit]  # (G x R)
+        # T_r[r, d, q] = sum over cells g of domain d of F[g, r] * Tg[g, q]
+        dom_ind = sp.csr_matrix(
+            (np.ones(cells.n_cells), (cells.cell_dom, np.arange(cells.n_cells))),
+            shape=(D, cells.n_cells),
+        )
+        Tr = np.stack([(dom_ind @ (F * Tg[:, [q]])) for q in range(Q)], axis=-1)  # (D x R x Q)
+        Tr = np.transpose(Tr, (1, 0, 2))
+    else:
+        rw = design.repweights()  # (n x R), rows are the units
+        mask = cells.row_mask
+        dom = np.asarray(cells.cell_dom[cells.row_cell])
+        R = rw.shape[1]
+        Tr = np.zeros((R, D, Q))
+        ind = sp.csr_matrix((np.ones(dom.size), (dom, np.arange(dom.size))), shape=(D, dom.size))
+        rwm = rw[mask]
+        for q, col in enumerate(est.columns):
+            Tr[:, :, q] = (ind @ (rwm * col[mask][:, None])).T
+    theta_r = est.point(Tr)  # (R x D x J)
+    return theta_r.reshape(theta_r.shape[0], -1)
+
+
+def vcov(design, reps: np.ndarray, theta: np.ndarray, full: bool = False):
+    """``scale * sum_r rscales_r (theta_r - centre)^2``; centre = replicate mean (R default)
+    or the full-sample estimate with ``mse=True``."""
+    rscales = design.rscales
+    if design.mse:
+        centre = theta
+    else:
+        centre = reps[rscales > 0].mean(axis=0)
+    dev = (reps - centre) * np.sqrt(rscales)[:, None]
+    if full:
+        return design.scale * dev.T @ dev
+    return design.scale * (dev**2).sum(axis=0)
