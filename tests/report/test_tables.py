@@ -1,0 +1,142 @@
+"""Publication tables hold the right (rounded) numbers; suppressed cells hold no number."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from survey._schema import finalize
+from survey.report.tables import (
+    comparison_table,
+    publication_table,
+    to_html,
+    to_markdown,
+    write_tables,
+)
+
+
+@pytest.fixture
+def result() -> pd.DataFrame:
+    f = pd.DataFrame(
+        {
+            "region": ["Norte", "Sur", "Isla"],
+            "variable": "prev_robbery",
+            "estimate": [0.123456, 0.15, 0.3],
+            "se": [0.0101, 0.031, 0.2],
+            "ci_low": [0.10366, 0.0892, 0.0],
+            "ci_high": [0.14325, 0.2108, 0.7],
+            "cv": [0.0818, 0.2067, 0.6667],
+            "n": [600, 120, 12],
+            "n_weighted": [40123.4, 8200.2, 700.0],
+            "reliability": ["reliable", "caution", "suppress"],
+        }
+    )
+    out = finalize(f, by=["region"])
+    out.attrs["level"] = 0.9
+    return out
+
+
+def test_publication_table_values(result):
+    t = publication_table(
+        result,
+        percent=True,
+        labels={"prev_robbery": "Robbery", "region": "Region"},
+        weighted_n=True,
+        title="Robbery by region",
+    )
+    assert t.columns == [
+        "Region",
+        "Indicator",
+        "Percent",
+        "90% CI lower",
+        "90% CI upper",
+        "CV (%)",
+        "n",
+        "Weighted n",
+        "Reliability",
+    ]
+    assert t.rows[0] == ["Norte", "Robbery", 12.3, 10.4, 14.3, 8.2, 600, 40123, "reliable"]
+    assert t.rows[1] == ["Sur", "Robbery", 15.0, 8.9, 21.1, 20.7, 120, 8200, "caution"]
+    # suppressed: no estimate, CI or CV; n stays
+    assert t.rows[2] == ["Isla", "Robbery", "suppressed", None, None, None, 12, 700, "suppressed"]
+    assert any("suppressed" in n for n in t.notes) and any("caution" in n for n in t.notes)
+
+
+def test_xlsx_round_trip(result, tmp_path):
+    t1 = publication_table(result, percent=True, name="robbery/region", title="Robbery")
+    t2 = publication_table(
+        result.iloc[:1], digits=4, name="robbery/region", lang="es", title="Robo"
+    )
+    (path,) = write_tables([t1, t2], tmp_path / "tables.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["robbery_region", "robbery_region_2"]
+    ws = wb["robbery_region"]
+    assert ws["A1"].value == "Robbery"
+    assert [c.value for c in ws[3]] == [
+        "region",
+        "Indicator",
+        "Percent",
+        "90% CI lower",
+        "90% CI upper",
+        "CV (%)",
+        "n",
+        "Reliability",
+    ]
+    assert [c.value for c in ws[4]] == [
+        "Norte",
+        "prev_robbery",
+        12.3,
+        10.4,
+        14.3,
+        8.2,
+        600,
+        "reliable",
+    ]
+    assert ws["C4"].number_format == "0.0" and isinstance(ws["C4"].value, float)
+    assert [c.value for c in ws[6]][2:6] == ["suppressed", None, None, None]
+    assert ws["C5"].fill.fgColor.rgb.endswith("FFF2CC")  # caution row shaded
+    notes = [ws.cell(row=r, column=1).value for r in range(7, 10)]
+    assert any(n and "suppressed" in n for n in notes)
+    ws2 = wb["robbery_region_2"]
+    assert [c.value for c in ws2[3]][2] == "Estimación"
+    assert [c.value for c in ws2[4]][2:6] == [0.1235, 0.1037, 0.1433, 8.2]
+
+
+def test_text_outputs(result, tmp_path):
+    t = publication_table(result, percent=True, lang="es")
+    md = to_markdown(t)
+    assert "| Norte | prev_robbery | 12,3 | 10,4 | 14,3 | 8,2 | 600 | confiable |" in md
+    assert "| Sur | prev_robbery | 15,0 † |" in md
+    assert "0,3" not in md and "70,0" not in md  # suppressed values never printed
+    t_en = publication_table(result.assign(region=["<b>N</b>", "Sur", "Isla"]), percent=True)
+    h = to_html(t_en)
+    assert "&lt;b&gt;N&lt;/b&gt;" in h and "<b>N</b>" not in h
+    assert '<tr class="caution">' in h
+    (csv,) = write_tables(t, tmp_path / "t.csv")
+    back = pd.read_csv(csv)
+    assert float(back.iloc[0, 2]) == 12.3 and back.iloc[2, 2] == "suprimida"
+    (md_path,) = write_tables([t, t], tmp_path / "t.md")
+    assert md_path.read_text(encoding="utf-8").count("| Norte |") == 2
+    with pytest.raises(ValueError, match="unsupported extension"):
+        write_tables(t, tmp_path / "t.docx")
+
+
+def test_comparison_table_keeps_null_and_unfavourable():
+    comp = pd.DataFrame(
+        {
+            "variable": ["prev_robbery", "trust_congress"],
+            "estimate_1": [0.12, 0.32],
+            "estimate_2": [0.10, 0.30],
+            "difference": [-0.02, -0.02],
+            "ci_low": [-0.036, -0.044],
+            "ci_high": [-0.004, 0.004],
+            "p_value": [0.0123, 0.0961],
+            "significant": [True, False],
+            "worsened": [False, True],
+        }
+    )
+    t = comparison_table(comp, percent=True, names=("Baseline", "Follow-up"))
+    assert t.columns[:4] == ["Indicator", "Baseline", "Follow-up", "Difference (percentage points)"]
+    assert t.rows[0] == ["prev_robbery", 12.0, 10.0, -2.0, -3.6, -0.4, 0.012, "yes", "no"]
+    assert t.rows[1] == ["trust_congress", 32.0, 30.0, -2.0, -4.4, 0.4, 0.096, "no", "yes"]
