@@ -1,0 +1,99 @@
+"""Apply calibration steps to influence totals without forming row-level influence.
+
+Each :class:`~survey.engine.calibration.CalibrationStep` maps the row-level influence
+``x = w 1(d) sum_q A b_q`` to ``x - diag(h) M C`` with ``C = coef(M' diag(g) x)``. Steps are
+applied in order, each on the previous result, as R's ``svyrecvar`` loops over
+``design$postStrata``. On aggregates:
+
+- the moments of the original influence, ``M_s' diag(g_s) x``, come from cross totals
+  ``sum_i M_s[i] g_s[i] w_i b_iq`` per domain (bincounts over cell x domain);
+- earlier steps enter through the small cross matrices ``M_s' diag(g_s h_t) M_t``;
+- unit totals lose ``sum_{i in u} h_t[i] M_t[i] @ C_t``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def _cross_totals(step, dom, est, w, D):
+    """(p x D x Q) totals of M * g * w * b_q by domain."""
+    mask = dom.codes >= 0
+    d = dom.codes[mask]
+    gw = (step.g * w)[mask]
+    p = step.p
+    Q = len(est.columns)
+    out = np.zeros((p, D, Q))
+    if step.is_cells:
+        idx = step.model[mask] * D + d
+        for q, col in enumerate(est.columns):
+            out[:, :, q] = np.bincount(idx, weights=gw * col[mask], minlength=p * D).reshape(p, D)
+    else:
+        M = step.model[mask]
+        for q, col in enumerate(est.columns):
+            v = gw * col[mask]
+            for c in range(p):
+                out[c, :, q] = np.bincount(d, weights=M[:, c] * v, minlength=D)
+    return out
+
+
+def _contract(X, est, coefs, D):
+    """Moments (p x K) of the influence: sum_q A[j][d, q] X[:, d, q_j]."""
+    J = est.n_items
+    p = X.shape[0]
+    out = np.zeros((p, D, J))
+    for j, qs in enumerate(est.item_q):
+        A = np.nan_to_num(coefs[j], nan=0.0, posinf=0.0, neginf=0.0)  # (D x len(qs))
+        out[:, :, j] = np.einsum("pdq,dq->pd", X[:, :, list(qs)], A)
+    return out.reshape(p, D * J)
+
+
+def _cross(step_s, step_t, n):
+    """M_s' diag(g_s h_t) M_t (p_s x p_t)."""
+    mult = step_s.g * step_t.h
+    if step_s.is_cells and step_t.is_cells:
+        idx = step_s.model * step_t.p + step_t.model
+        return np.bincount(idx, weights=mult, minlength=step_s.p * step_t.p).reshape(
+            step_s.p, step_t.p
+        )
+    Ms = step_s.model_matrix() if not step_s.is_cells else _onehot(step_s)
+    Mt = step_t.model_matrix() if not step_t.is_cells else _onehot(step_t)
+    return np.asarray(
+        Ms.T @ Mt.multiply(mult[:, None]) if sp.issparse(Mt) else Ms.T @ (Mt * mult[:, None])
+    )
+
+
+def _onehot(step):
+    n = step.model.size
+    return sp.csr_matrix((np.ones(n), (np.arange(n), step.model)), shape=(n, step.p))
+
+
+def _unit_totals(step, unit, n_units):
+    """(U x p) sums of h * M over the rows of each unit."""
+    if step.is_cells:
+        idx = unit * step.p + step.model
+        return sp.csr_matrix(
+            np.bincount(idx, weights=step.h, minlength=n_units * step.p).reshape(n_units, step.p)
+        )
+    out = np.zeros((n_units, step.p))
+    for c in range(step.p):
+        out[:, c] = np.bincount(unit, weights=step.h * step.model[:, c], minlength=n_units)
+    return sp.csr_matrix(out)
+
+
+def residualize(design, Z, dom, est, coefs, unit, n_units):
+    """Influence totals (U x K) after the design's calibration steps."""
+    steps = design.calibration
+    D = dom.n_domains
+    w = design.weights
+    C = []
+    for s, step in enumerate(steps):
+        mom = _contract(_cross_totals(step, dom, est, w, D), est, coefs, D)
+        for t in range(s):
+            mom = mom - _cross(step, steps[t], design.n) @ C[t]
+        C.append(np.asarray(step.coef(mom)))
+    Zd = Z.toarray()
+    for step, c in zip(steps, C, strict=True):
+        Zd -= _unit_totals(step, unit, n_units) @ c
+    return sp.csr_matrix(Zd)
