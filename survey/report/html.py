@@ -1,0 +1,205 @@
+"""Render a self-contained HTML report (figures embedded, tables, methods annex).
+
+The jinja2 environment escapes everything (``autoescape=True``); the only values passed as
+``Markup`` are figure images this module encodes itself and tables from
+:func:`survey.report.tables.to_html`, which escapes every label and cell.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from survey._paths import data_dir
+from survey.report.tables import Table, to_html
+
+__all__ = ["Figure", "Section", "figure_markup", "render_report", "REPORT_TEXT"]
+
+REPORT_TEXT = {
+    "en": {
+        "methods": "Methods annex",
+        "indicators_computed": "Every indicator computed",
+        "indicators_note": "All indicators computed for this report are listed, including "
+        "null and unfavourable results.",
+        "design": "Sample design",
+        "weights": "Weights",
+        "variance": "Variance estimation",
+        "ci": "Confidence intervals",
+        "df": "Degrees of freedom",
+        "quality": "Quality criteria",
+        "comparisons": "Comparisons",
+        "data": "Data",
+        "footer": "Produced with survey {version}. Figures and tables are computed from the "
+        "data named in the methods annex; suppressed estimates are never printed.",
+    },
+    "es": {
+        "methods": "Anexo metodológico",
+        "indicators_computed": "Todos los indicadores calculados",
+        "indicators_note": "Se listan todos los indicadores calculados para este informe, "
+        "incluidos los resultados nulos y desfavorables.",
+        "design": "Diseño muestral",
+        "weights": "Factores de expansión",
+        "variance": "Estimación de varianza",
+        "ci": "Intervalos de confianza",
+        "df": "Grados de libertad",
+        "quality": "Criterios de calidad",
+        "comparisons": "Comparaciones",
+        "data": "Datos",
+        "footer": "Elaborado con survey {version}. Las figuras y tablas se calculan a partir "
+        "de los datos indicados en el anexo; las estimaciones suprimidas nunca se publican.",
+    },
+    "pt": {
+        "methods": "Anexo metodológico",
+        "indicators_computed": "Todos os indicadores calculados",
+        "indicators_note": "Todos os indicadores calculados para este relatório são listados, "
+        "incluindo resultados nulos e desfavoráveis.",
+        "design": "Desenho amostral",
+        "weights": "Pesos",
+        "variance": "Estimação da variância",
+        "ci": "Intervalos de confiança",
+        "df": "Graus de liberdade",
+        "quality": "Critérios de qualidade",
+        "comparisons": "Comparações",
+        "data": "Dados",
+        "footer": "Produzido com survey {version}. Figuras e tabelas são calculadas a partir "
+        "dos dados indicados no anexo; estimativas suprimidas nunca são publicadas.",
+    },
+}
+
+
+@dataclass
+class Figure:
+    """A figure for the report: embedded markup (from :func:`figure_markup`) and caption."""
+
+    markup: Markup
+    caption: str = ""
+    id: str = ""
+
+
+@dataclass
+class Section:
+    """A report section: title, paragraphs (plain text, escaped), figures and tables."""
+
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    id: str = ""
+
+
+def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Markup:
+    """Embed a matplotlib figure (or Axes) as a base64 PNG ``<img>`` or an inline ``<svg>``."""
+    if not hasattr(fig, "savefig"):
+        fig = fig.figure
+    buf = io.BytesIO()
+    if fmt == "png":
+        fig.savefig(buf, format="png", dpi=dpi)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        alt_attr = Markup.escape(alt)
+        return Markup(f'<img alt="{alt_attr}" src="data:image/png;base64,{data}">')
+    if fmt == "svg":
+        fig.savefig(buf, format="svg")
+        svg = buf.getvalue().decode("utf-8")
+        svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
+        return Markup(svg)
+    raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
+
+
+def _slug(text: str, used: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    out, k = base, 2
+    while out in used:
+        out, k = f"{base}-{k}", k + 1
+    used.add(out)
+    return out
+
+
+def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
+    """The jinja2 environment on ``reports/templates`` (autoescape always on)."""
+    folder = Path(template_dir) if template_dir else data_dir("reports") / "templates"
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_report(
+    path: str | Path,
+    *,
+    title: str,
+    sections: list[Section],
+    methods: list[tuple[str, str]],
+    indicators: Table,
+    subtitle: str = "",
+    summary: list[str] | None = None,
+    lang: str = "en",
+    template: str = "report.html.j2",
+    template_dir: str | Path | None = None,
+) -> Path:
+    """Write the HTML report to ``path`` and return it.
+
+    Parameters
+    ----------
+    sections : list of Section
+        Body of the report.
+    methods : list of (term, text)
+        Methods annex entries (design, weights, variance, CI, df rule, quality criteria...).
+    indicators : Table
+        The list of every indicator computed (shown in the annex).
+    lang : {"en", "es", "pt"}
+    """
+    from survey import __version__
+
+    if lang not in REPORT_TEXT:
+        raise ValueError(f"render_report: lang must be one of {sorted(REPORT_TEXT)}, got {lang!r}")
+    text = REPORT_TEXT[lang]
+    used: set[str] = {"methods", "summary"}
+    ctx_sections = []
+    for sec in sections:
+        sid = sec.id or _slug(sec.title, used)
+        figs = []
+        for k, f in enumerate(sec.figures):
+            figs.append(
+                {"markup": f.markup, "caption": f.caption, "id": f.id or f"{sid}-fig{k + 1}"}
+            )
+        tables = [
+            Markup(to_html(t, table_id=f"{sid}-table{k + 1}")) for k, t in enumerate(sec.tables)
+        ]
+        ctx_sections.append(
+            {
+                "id": sid,
+                "title": sec.title,
+                "paragraphs": sec.paragraphs,
+                "figures": figs,
+                "tables": tables,
+            }
+        )
+    html = (
+        environment(template_dir)
+        .get_template(template)
+        .render(
+            lang=lang,
+            version=__version__,
+            title=title,
+            subtitle=subtitle,
+            summary=summary or [],
+            sections=ctx_sections,
+            methods=[{"term": t, "text": x} for t, x in methods],
+            indicators_table=Markup(to_html(indicators, table_id="indicators-computed")),
+            text=text,
+            footer=text["footer"].format(version=__version__),
+        )
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
