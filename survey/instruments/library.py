@@ -267,7 +267,9 @@ def build(
     all_ids = {it.id for m in chosen for it in m.items}
     unknown_ex = set(q.exclude_items) - all_ids
     if unknown_ex:
-        raise InstrumentError(f"build: exclude_items not in the chosen modules: {sorted(unknown_ex)}")
+        raise InstrumentError(
+            f"build: exclude_items not in the chosen modules: {sorted(unknown_ex)}"
+        )
     present = {it.id for it in q.items}
     for it in q.items:
         refs = set(it.relevant.items()) if it.relevant else set()
@@ -321,4 +323,6 @@ def resolve(source, languages=None, folder: str | Path | None = None) -> Questio
         return load_project(source, folder)
     mods = source.split(",") if isinstance(source, str) else list(source)
     mods = [m.strip() for m in mods if m.strip()]
-    return build(mods, languages or LANGUAGES, title="Questionnaire", form_id="questionnaire", folder=folder)
+    return build(
+        mods, languages or LANGUAGES, title="Questionnaire", form_id="questionnaire", folder=folder
+    )

@@ -69,7 +69,9 @@ class Condition:
         if self.op == "in":
             lab = (labels or {}).get(self.item, {})
             vals = ", ".join(f"{v} ({lab[v]})" if v in lab else str(v) for v in self.values)
-            return f"{self.item} = {vals}" if len(self.values) == 1 else f"{self.item} in {{{vals}}}"
+            return (
+                f"{self.item} = {vals}" if len(self.values) == 1 else f"{self.item} in {{{vals}}}"
+            )
         joiner = " OR " if self.op == "any" else " AND "
         return "(" + joiner.join(p.describe(labels) for p in self.parts) + ")"
 
@@ -204,9 +206,7 @@ class Questionnaire:
     @property
     def items(self) -> tuple:
         """All items, in module order, without the excluded ones."""
-        return tuple(
-            it for m in self.modules for it in m.items if it.id not in self.exclude_items
-        )
+        return tuple(it for m in self.modules for it in m.items if it.id not in self.exclude_items)
 
     def item(self, item_id: str) -> Item:
         for it in self.items:

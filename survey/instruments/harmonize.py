@@ -1,0 +1,407 @@
+"""Crosswalks and harmonisation of published surveys onto the standard items.
+
+A crosswalk (``questionnaires/crosswalks/<name>.yaml``, schema
+``schemas/crosswalk.schema.json``) lists, for each standard item it claims, the source
+variable (or alternatives, first present wins, case-insensitive), and how source values map
+to standard codes:
+
+* ``labels``: value label -> standard code. Used whenever the variable has value labels (from
+  the file's metadata) or holds strings. Stored codes are then ignored, which is what files
+  whose stored codes differ from the scale points need (LAPOP's Stata files).
+* ``codes``: source code -> standard code; ``identity: {min, max}`` keeps codes in a range.
+  Used when the variable has no labels.
+* ``missing_codes`` / ``missing_labels``: which source codes/labels are don't know, no answer,
+  refused or not applicable.
+
+Every non-missing source value that is not mapped is reported as an unknown code (and set to
+missing in the output): nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey.instruments._validation import InstrumentError, check_schema, read_yaml
+from survey.instruments.library import all_items, library_dir
+
+__all__ = [
+    "REPORT_COLUMNS",
+    "DESIGN_ROLES",
+    "Crosswalk",
+    "CrosswalkEntry",
+    "Harmonized",
+    "crosswalk_dir",
+    "list_crosswalks",
+    "load_crosswalk",
+    "harmonize",
+]
+
+REPORT_COLUMNS = [
+    "source", "target", "status", "mode", "n_mapped", "n_missing", "n_unknown",
+    "unknown_codes", "detail",
+]  # fmt: skip
+DESIGN_ROLES = ("id", "weight", "weight_household", "strata", "psu", "territory", "wave")
+
+
+def _norm_label(text) -> str:
+    text = unicodedata.normalize("NFC", str(text)).strip().casefold()
+    return re.sub(r"\s+", " ", text)
+
+
+def _key(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class CrosswalkEntry:
+    """How one source variable becomes one standard item."""
+
+    sources: tuple
+    target: str
+    codes: dict = field(default_factory=dict)  # float -> int
+    labels: dict = field(default_factory=dict)  # normalised label -> int
+    identity: tuple | None = None
+    missing_codes: dict = field(default_factory=dict)  # float -> kind
+    missing_labels: dict = field(default_factory=dict)  # normalised label -> kind
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    """A survey-and-wave specific map onto the standard items."""
+
+    name: str
+    survey: str
+    wave: str
+    verified: bool
+    entries: tuple
+    design: dict
+    source: str | None = None
+    notes: str | None = None
+    path: str | None = None
+
+    @property
+    def targets(self) -> list[str]:
+        return [e.target for e in self.entries]
+
+
+def crosswalk_dir() -> Path:
+    return library_dir() / "crosswalks"
+
+
+def _names(value) -> tuple:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _load(path: Path) -> Crosswalk:
+    doc = read_yaml(path)
+    check_schema(doc, "crosswalk", path)
+    items = all_items()
+    entries, seen = [], set()
+    for raw in doc["items"]:
+        tgt = raw["target"]
+        where = f"{path}: item {tgt!r}"
+        if tgt not in items:
+            raise InstrumentError(f"{where}: field 'target': not a standard item id")
+        if tgt in seen:
+            raise InstrumentError(f"{where}: target mapped twice (use source alternatives)")
+        seen.add(tgt)
+        if not any(k in raw for k in ("codes", "labels", "identity")):
+            raise InstrumentError(f"{where}: give 'codes', 'labels' or 'identity'")
+        std = items[tgt]
+        valid = set(std.codes)
+        mapped = list(raw.get("codes", {}).values()) + list(raw.get("labels", {}).values())
+        bad = sorted(set(mapped) - valid) if valid else []
+        if bad:
+            raise InstrumentError(
+                f"{where}: standard codes {bad} are not codes of {tgt} (valid: {sorted(valid)})"
+            )
+        codes = {}
+        for k, v in raw.get("codes", {}).items():
+            kk = _key(k)
+            if kk is None:
+                raise InstrumentError(f"{where}: field 'codes': key {k!r} is not a number")
+            codes[kk] = v
+        miss = {}
+        for k, v in raw.get("missing_codes", {}).items():
+            kk = _key(k)
+            if kk is None:
+                raise InstrumentError(f"{where}: field 'missing_codes': key {k!r} is not a number")
+            miss[kk] = v
+        ident = None
+        if "identity" in raw:
+            ident = (raw["identity"]["min"], raw["identity"]["max"])
+            if valid and not {c for c in valid if ident[0] <= c <= ident[1]}:
+                raise InstrumentError(f"{where}: identity range {ident} holds no valid code")
+        entries.append(
+            CrosswalkEntry(
+                sources=_names(raw["source"]),
+                target=tgt,
+                codes=codes,
+                labels={_norm_label(k): v for k, v in raw.get("labels", {}).items()},
+                identity=ident,
+                missing_codes=miss,
+                missing_labels={
+                    _norm_label(k): v for k, v in raw.get("missing_labels", {}).items()
+                },
+                note=raw.get("note"),
+            )
+        )
+    design = {role: _names(v) for role, v in doc.get("design", {}).items()}
+    return Crosswalk(
+        name=doc["name"],
+        survey=doc["survey"],
+        wave=doc["wave"],
+        verified=doc["verified"],
+        entries=tuple(entries),
+        design=design,
+        source=doc.get("source"),
+        notes=doc.get("notes"),
+        path=str(path),
+    )
+
+
+@cache
+def _load_cached(path: str) -> Crosswalk:
+    cw = _load(Path(path))
+    if cw.name != Path(path).stem:
+        raise InstrumentError(f"{path}: name {cw.name!r} differs from the file name")
+    return cw
+
+
+def list_crosswalks() -> list[Crosswalk]:
+    """Shipped crosswalks, sorted by name."""
+    return [_load_cached(str(p)) for p in sorted(crosswalk_dir().glob("*.yaml"))]
+
+
+def load_crosswalk(name_or_path) -> Crosswalk:
+    """A shipped crosswalk by name, or a crosswalk file by path."""
+    if isinstance(name_or_path, Crosswalk):
+        return name_or_path
+    p = Path(str(name_or_path))
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return _load(p)
+    path = crosswalk_dir() / f"{name_or_path}.yaml"
+    if not path.exists():
+        names = [c.stem for c in sorted(crosswalk_dir().glob("*.yaml"))]
+        raise KeyError(f"unknown crosswalk {name_or_path!r}; available: {', '.join(names)}")
+    return _load_cached(str(path))
+
+
+@dataclass(frozen=True)
+class Harmonized:
+    """Result of :func:`harmonize`: standard-coded ``data`` and the mapping ``report``."""
+
+    data: pd.DataFrame
+    report: pd.DataFrame
+    crosswalk: Crosswalk
+
+    def claimed_failures(self) -> pd.DataFrame:
+        """Report rows for claimed items present in the data that did not map cleanly."""
+        r = self.report
+        claimed = r["target"].notna() & ~r["status"].isin(["absent", "design"])
+        return r[claimed & ((r["status"] != "mapped") | (r["n_unknown"] > 0))]
+
+
+def _find(columns, names) -> str | None:
+    lower = {str(c).casefold(): c for c in columns}
+    for n in names:
+        if n in columns:
+            return n
+        if n.casefold() in lower:
+            return lower[n.casefold()]
+    return None
+
+
+def _labels_for(var: str, value_labels: dict | None) -> dict | None:
+    if not value_labels:
+        return None
+    vl = value_labels.get(var)
+    if vl is None:
+        return None
+    return {_key(k): v for k, v in vl.items() if _key(k) is not None}
+
+
+def _map_entry(e: CrosswalkEntry, col: pd.Series, labels: dict | None):
+    """Return (values float array, kind array of str|None, mode, unknown Series)."""
+    n = len(col)
+    out = np.full(n, np.nan)
+    kind = np.full(n, None, dtype=object)
+    num = pd.to_numeric(col, errors="coerce") if not pd.api.types.is_numeric_dtype(col) else col
+    num = num.astype("float64")
+    present = col.notna().to_numpy()
+    text = present & num.isna().to_numpy()  # values that are not numbers (string columns)
+    use_labels = bool(e.labels) and (labels is not None or bool(text.any()))
+    if use_labels:
+        lab = num.map(lambda v: labels.get(v) if (labels and v == v) else None).astype("string")
+        if text.any():
+            lab = lab.where(~text, col.astype("string").str.strip())
+        key = lab.map(lambda s: _norm_label(s) if isinstance(s, str) else None)
+        val = key.map(e.labels).to_numpy(dtype=float, na_value=np.nan)
+        mk = key.map(e.missing_labels).to_numpy(dtype=object, na_value=None)
+        if e.missing_codes:  # declared missing codes count too
+            mk2 = num.map(e.missing_codes).to_numpy(dtype=object, na_value=None)
+            mk = np.where(pd.isna(mk), mk2, mk)
+        mode = "label"
+    else:
+        val = (
+            num.map(e.codes).to_numpy(dtype=float, na_value=np.nan)
+            if e.codes
+            else np.full(n, np.nan)
+        )
+        if e.identity is not None:
+            r = num.to_numpy(dtype=float, na_value=np.nan)
+            ok = (r >= e.identity[0]) & (r <= e.identity[1]) & np.isnan(val)
+            val = np.where(ok, r, val)
+        mk = num.map(e.missing_codes).to_numpy(dtype=object, na_value=None)
+        mode = "code"
+    mk = np.array([None if pd.isna(x) else x for x in mk], dtype=object)
+    mapped = ~np.isnan(val)
+    missing = ~mapped & (mk != None)  # noqa: E711
+    unknown = present & ~mapped & ~missing
+    out[mapped] = val[mapped]
+    kind[missing] = mk[missing]
+    unknown_vals = pd.Series(np.asarray(col, dtype=object)[unknown])
+    if use_labels and labels:
+        unk_num = num.to_numpy()[unknown]
+        unknown_vals = pd.Series(
+            [f"{v:g}={labels.get(v, '(no label)')}" if v == v else str(t)
+             for v, t in zip(unk_num, unknown_vals, strict=True)]
+        )  # fmt: skip
+    return out, kind, mode, unknown_vals, int(mapped.sum()), int(missing.sum())
+
+
+def _fmt_counts(s: pd.Series) -> str:
+    if s.empty:
+        return ""
+    vc = s.astype("string").value_counts()
+    return "; ".join(f"{k}: {v}" for k, v in vc.head(20).items())
+
+
+def harmonize(
+    data,
+    crosswalk,
+    *,
+    value_labels: dict | None = None,
+    keep_missing: bool = False,
+    report_unused: bool = False,
+) -> Harmonized:
+    """Map a published survey onto the standard items.
+
+    Parameters
+    ----------
+    data : DataFrame or SurveyData
+        The survey as read; a ``SurveyData`` (from :func:`survey.read`) supplies its value
+        labels. Read it with ``user_missing="keep"`` to see declared missing codes as such;
+        with ``"missing"`` they arrive as NaN (counted as blank, not unknown).
+    crosswalk : str, path or Crosswalk
+        A shipped crosswalk name (see :func:`list_crosswalks`) or a crosswalk file.
+    value_labels : dict, optional
+        ``{variable: {code: label}}``; overrides the labels of a ``SurveyData``.
+    keep_missing : bool
+        Keep don't know / no answer / refused as the standard item's missing codes instead
+        of NaN. Not applicable (not asked) is always NaN.
+    report_unused : bool
+        Also list data columns that no crosswalk entry or design role uses.
+
+    Returns
+    -------
+    Harmonized
+        ``data``: one float column per claimed item found (standard codes, NaN for missing),
+        plus design columns renamed to their roles (``id``, ``weight``,
+        ``weight_household``, ``strata``, ``psu``, ``territory``, ``wave``); ``wave`` uses
+        the value labels when the file has them, and is the crosswalk's wave when the
+        crosswalk names no wave variable. ``report``: ``source``, ``target``, ``status``
+        (``mapped``, ``unmapped``, ``absent``, ``design``, ``unused``), ``mode`` (``code``
+        or ``label``), ``n_mapped``, ``n_missing``, ``n_unknown``, ``unknown_codes``
+        ("code: count; ..."), ``detail``.
+    """
+    cw = load_crosswalk(crosswalk)
+    if hasattr(data, "data") and hasattr(data, "meta"):
+        labels_all = dict(getattr(data.meta, "value_labels", {}) or {})
+        df = data.data
+    else:
+        labels_all, df = {}, data
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame or a SurveyData")
+    if value_labels:
+        labels_all.update(value_labels)
+    std = all_items()
+    out = pd.DataFrame(index=df.index)
+    rows, used = [], set()
+    for role in DESIGN_ROLES:
+        if role not in cw.design:
+            continue
+        col = _find(df.columns, cw.design[role])
+        if col is None:
+            rows.append({"source": " | ".join(cw.design[role]), "target": None, "status": "absent",
+                         "detail": f"design role {role}"})  # fmt: skip
+            continue
+        used.add(col)
+        s = df[col]
+        vl = _labels_for(col, labels_all)
+        if role == "wave" and vl:
+            s = pd.to_numeric(s, errors="coerce").map(vl).astype("string")
+        out[role] = s.to_numpy()
+        rows.append(
+            {"source": col, "target": role, "status": "design", "detail": f"design role {role}"}
+        )
+    if "wave" not in cw.design:
+        out["wave"] = cw.wave
+    for e in cw.entries:
+        col = _find(df.columns, e.sources)
+        item = std[e.target]
+        if col is None:
+            rows.append({"source": " | ".join(e.sources), "target": e.target, "status": "absent",
+                         "detail": "no such column in the data"})  # fmt: skip
+            continue
+        used.add(col)
+        labels = _labels_for(col, labels_all)
+        if (
+            e.labels
+            and labels is None
+            and pd.api.types.is_numeric_dtype(df[col])
+            and not (e.codes or e.identity)
+        ):
+            rows.append({"source": col, "target": e.target, "status": "unmapped", "mode": "label",
+                         "detail": "crosswalk maps labels but the data has no value labels"})  # fmt: skip
+            continue
+        vals, kinds, mode, unknown, n_mapped, n_miss = _map_entry(e, df[col], labels)
+        if keep_missing:
+            for k, code in item.missing.items():
+                vals = np.where(kinds == k, float(code), vals)
+            if "refused" in set(kinds[kinds != None]) and "refused" not in item.missing:  # noqa: E711
+                alt = item.missing.get("no_answer")
+                if alt is not None:
+                    vals = np.where(kinds == "refused", float(alt), vals)
+        out[e.target] = vals
+        status = "mapped" if n_mapped > 0 or len(unknown) == 0 else "unmapped"
+        rows.append({
+            "source": col, "target": e.target, "status": status, "mode": mode,
+            "n_mapped": n_mapped, "n_missing": n_miss, "n_unknown": len(unknown),
+            "unknown_codes": _fmt_counts(unknown),
+            "detail": "no value mapped" if status == "unmapped" else (e.note or ""),
+        })  # fmt: skip
+    if report_unused:
+        for c in df.columns:
+            if c not in used:
+                rows.append({"source": c, "target": None, "status": "unused",
+                             "detail": "not in the crosswalk"})  # fmt: skip
+    report = pd.DataFrame(rows).reindex(columns=REPORT_COLUMNS)
+    for c in ("n_mapped", "n_missing", "n_unknown"):
+        report[c] = report[c].fillna(0).astype("int64")
+    report["unknown_codes"] = report["unknown_codes"].fillna("")
+    report["detail"] = report["detail"].fillna("")
+    out.attrs["crosswalk"] = cw.name
+    out.attrs["design"] = {r: r for r in DESIGN_ROLES if r in out.columns}
+    return Harmonized(out, report, cw)
