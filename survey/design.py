@@ -622,3 +622,25 @@ def _default_scales(type_, n_rep, scale, rscales, rho):
         rscales = np.ones(n_rep)
     rscales = np.broadcast_to(np.asarray(rscales, dtype=float), (n_rep,)).copy()
     return float(scale), rscales
+
+
+#: Keys a design spec (YAML or dict) may hold, and the Design argument each maps to.
+DESIGN_SPEC_KEYS = ("weight", "strata", "psu", "fpc", "nest", "lonely_psu")
+
+
+def design_from_spec(data, spec: dict) -> Design:
+    """Build a :class:`Design` from a mapping such as a ``design.yaml``::
+
+        weight: Fact_Hog_Reg
+        strata: VarStrat
+        psu: Conglomerado
+        lonely_psu: certainty
+
+    Unknown keys raise (so a typo never silently drops a design feature); estimation
+    options (``by``, ``ci``, ``level``, ``df``) may sit beside them and are ignored here.
+    """
+    allowed = set(DESIGN_SPEC_KEYS) | {"by", "ci", "level", "df", "variables", "stat"}
+    unknown = set(spec) - allowed
+    if unknown:
+        raise DesignError(f"unknown design key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return Design(data, **{k: spec[k] for k in DESIGN_SPEC_KEYS if k in spec})

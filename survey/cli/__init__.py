@@ -19,6 +19,13 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Design-based estimates for victimisation, fear-of-crime and trust surveys."""
+
+
 #: Command modules, in the order their commands appear in ``survey --help``.
 COMMAND_MODULES = (
     "demo",

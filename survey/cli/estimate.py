@@ -1,0 +1,136 @@
+"""``survey estimate``: weighted estimates with SEs and CIs from a data file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+import yaml
+from rich.table import Table
+
+from survey.cli._common import check_output_path, console, fail
+
+
+def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
+    """Replace codes by value labels for display (by columns and categories)."""
+    if meta is None:
+        return frame
+    out = frame.copy()
+    for col in by:
+        labels = meta.value_labels.get(col)
+        if labels:
+            out[col] = [labels.get(v, labels.get(float(v), v)) if pd.notna(v) else v for v in out[col]]
+    cats = []
+    for var, cat in zip(out["variable"], out["category"], strict=True):
+        labels = meta.value_labels.get(var) or {}
+        cats.append(labels.get(cat, cat) if pd.notna(cat) else cat)
+    out["category"] = cats
+    return out
+
+
+def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    cols = [*by, "variable", "category", "estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "reliability"]
+    for c in cols:
+        table.add_column(c, justify="right" if c not in (*by, "variable", "category") else "left", no_wrap=c not in (*by, "variable", "category"))
+    for _, row in frame.iterrows():
+        cells = []
+        suppressed = str(row.get("reliability")) == "suppress"
+        for c in cols:
+            v = row[c]
+            if c in ("estimate", "se", "ci_low", "ci_high") and suppressed:
+                cells.append("[dim]suppressed[/]")
+            elif isinstance(v, float | np.floating):
+                cells.append("" if np.isnan(v) else f"{v:,.4g}" if c != "n" else f"{v:,.0f}")
+            else:
+                cells.append("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+        table.add_row(*cells)
+    return table
+
+
+def estimate_command(
+    data: Annotated[Path, typer.Argument(help="Data file (.sav, .zsav, .por, .dta, .sas7bdat, .csv[.gz], .parquet)")],
+    variables: Annotated[list[str], typer.Argument(help="Variables to estimate")],
+    weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
+    strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
+    psu: Annotated[list[str] | None, typer.Option(help="Cluster column per stage (repeat for stages)")] = None,
+    fpc: Annotated[list[str] | None, typer.Option(help="FPC column per stage (counts or fractions)")] = None,
+    nest: Annotated[bool, typer.Option(help="PSU ids are reused across strata")] = False,
+    lonely_psu: Annotated[str, typer.Option(help="fail|certainty|adjust|remove|average")] = "fail",
+    by: Annotated[list[str] | None, typer.Option(help="Domain column (repeat to cross)")] = None,
+    stat: Annotated[str, typer.Option(help="auto|mean|prop|total|quantile (auto: prop for labelled or 0/1 items, else mean)")] = "auto",
+    ci: Annotated[str | None, typer.Option(help="wald|logit|xlogit|beta|asin|wilson (default: logit for proportions, wald otherwise)")] = None,
+    level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
+    df: Annotated[str, typer.Option(help="design|domain|inf")] = "design",
+    design: Annotated[Path | None, typer.Option(help="design.yaml with weight/strata/psu/fpc/nest/lonely_psu (and by/ci/level/df)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write results to .csv or .xlsx")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
+) -> None:
+    """Weighted estimates with standard errors and confidence intervals, by domain."""
+    import survey
+    from survey.design import DesignError, design_from_spec
+    from survey.engine import EstimationError
+
+    spec: dict = {}
+    if design is not None:
+        try:
+            spec = yaml.safe_load(design.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            fail(f"cannot read design file {design}: {exc}")
+        if not isinstance(spec, dict):
+            fail(f"design file {design} must hold a mapping of design settings")
+    cli = {"weight": weight, "strata": strata, "psu": psu or None, "fpc": fpc or None,
+           "lonely_psu": lonely_psu if lonely_psu != "fail" else None, "nest": nest or None}
+    spec.update({k: v for k, v in cli.items() if v is not None})
+    by = list(by or spec.get("by") or [])
+    if isinstance(by, str):
+        by = [by]
+    ci = ci or spec.get("ci")
+    level = spec.get("level", level) if level == 0.95 else level
+    df = spec.get("df", df) if df == "design" else df
+    if out is not None:
+        check_output_path(out, overwrite)
+    try:
+        ds = survey.read(data, encoding=encoding)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    try:
+        des = design_from_spec(ds, spec)
+        frames = []
+        for var in variables:
+            kind = stat
+            if kind == "auto":
+                labelled = bool(ds.meta.value_labels.get(var)) if ds.meta else False
+                col = ds.data[var] if var in ds.data.columns else None
+                binary = col is not None and pd.api.types.is_numeric_dtype(col) and set(col.dropna().unique()) <= {0, 1}
+                kind = "prop" if (labelled or binary or (col is not None and not pd.api.types.is_numeric_dtype(col))) else "mean"
+            if kind == "quantile":
+                frames.append(des.quantile(var, by=by or None, level=level))
+                continue
+            method = ci or ("logit" if kind == "prop" else "wald")
+            verb = {"mean": des.mean, "prop": des.prop, "total": des.total}.get(kind)
+            if verb is None:
+                fail(f"--stat {kind!r}: use auto, mean, prop, total or quantile")
+            frames.append(verb(var, by=by or None, ci=method, level=level, df=df))
+    except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
+        fail(f"{data}: {exc}")
+    result = pd.concat(frames, ignore_index=True)
+    shown = _labelled(result, ds.meta, by)
+    console.print(_table(shown, by, f"{data.name}: {des!r}"))
+    console.print(f"[dim]{int(level * 100)}% intervals; df rule: {df}; variance: {des.summary()['variance']}[/]")
+    if out is not None:
+        if out.suffix.lower() == ".xlsx":
+            shown.to_excel(out, index=False)
+        else:
+            result.to_csv(out, index=False)
+        console.print(f"written {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("estimate")(estimate_command)
