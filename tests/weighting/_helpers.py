@@ -33,7 +33,9 @@ def repcols() -> pd.DataFrame:
 def design(data=None):
     from survey import Design
 
-    return Design(sample() if data is None else data, weight="w", strata="stratum", psu="psu", nest=True)
+    return Design(
+        sample() if data is None else data, weight="w", strata="stratum", psu="psu", nest=True
+    )
 
 
 def pop_sex_age() -> pd.DataFrame:

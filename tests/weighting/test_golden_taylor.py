@@ -59,7 +59,9 @@ def test_reference_variance_of_steps_matches_r(case):
     new = steps[case].fit_transform(d)
     s = d.data
     y = s[["y", "v"]].to_numpy(float)
-    mu, se = H.reference_mean_se(new.weights, y, s["stratum"].to_numpy(), s["psu"].to_numpy(), new.calibration)
+    mu, se = H.reference_mean_se(
+        new.weights, y, s["stratum"].to_numpy(), s["psu"].to_numpy(), new.calibration
+    )
     np.testing.assert_allclose(mu, H.G[case]["mean"], rtol=RTOL)
     np.testing.assert_allclose(se, H.G[case]["mean_se"], rtol=RTOL)
     tot, tse = H.reference_total_se(
@@ -88,7 +90,11 @@ def test_trim_keeps_calibration_like_r():
     np.testing.assert_allclose(new.weights, case["weights"], rtol=RTOL)
     s = d.data
     mu, se = H.reference_mean_se(
-        new.weights, s[["y", "v"]].to_numpy(float), s["stratum"].to_numpy(), s["psu"].to_numpy(), new.calibration
+        new.weights,
+        s[["y", "v"]].to_numpy(float),
+        s["stratum"].to_numpy(),
+        s["psu"].to_numpy(),
+        new.calibration,
     )
     np.testing.assert_allclose(se, case["mean_se"], rtol=RTOL)
 
