@@ -9,6 +9,14 @@
 """
 
 from survey.instruments._validation import InstrumentError
+from survey.instruments.export import FORMATS, codebook, export, xlsform_frames
+from survey.instruments.harmonize import (
+    Crosswalk,
+    Harmonized,
+    harmonize,
+    list_crosswalks,
+    load_crosswalk,
+)
 from survey.instruments.library import (
     all_items,
     build,
@@ -22,9 +30,20 @@ from survey.instruments.library import (
     save_project,
 )
 from survey.instruments.model import Item, Module, Questionnaire
+from survey.instruments.validate import validate_data
 
 __all__ = [
+    "FORMATS",
+    "Crosswalk",
+    "Harmonized",
     "InstrumentError",
+    "codebook",
+    "export",
+    "harmonize",
+    "list_crosswalks",
+    "load_crosswalk",
+    "validate_data",
+    "xlsform_frames",
     "Item",
     "Module",
     "Questionnaire",

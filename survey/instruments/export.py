@@ -225,7 +225,7 @@ Missing codes are read out only when the respondent volunteers them.
 {% for r in m.rows %}
 **{{ r.n }}. `{{ r.item.id }}`**{% if r.filter %} — *ask only if {{ r.filter }}*{% endif %}
 
-{% for lg, t in r.texts %}{% if loop.first %}{{ t }}{% else %}*[{{ lg }}] {{ t }}*{% endif %}  
+{% for lg, t in r.texts %}{% if loop.first %}{{ t }}{% else %}*[{{ lg }}] {{ t }}*{% endif %}\\
 {% endfor %}
 {% if r.options %}{% for code, lab, kind in r.options %}- `{{ code }}` {{ lab[lang0] }}{% if kind %} *(missing: {{ kind }})*{% endif %}
 {% endfor %}{% elif r.range %}- number, {{ r.range }}{% if r.item.missing %}; missing codes {% for k, c in r.item.missing.items() %}`{{ c }}` {{ k }}{% if not loop.last %}, {% endif %}{% endfor %}{% endif %}

@@ -1,0 +1,92 @@
+"""``survey harmonize DATA --crosswalk NAME --out FILE``: standard-coded data plus a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from survey.cli._common import check_output_path, console, fail
+
+
+def harmonize_cmd(
+    data: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="Survey file (SPSS, Stata, CSV, ...)."),
+    ],
+    crosswalk: Annotated[
+        str, typer.Option("--crosswalk", "-c", help="Crosswalk name or .yaml file.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Harmonised data (.csv or .parquet).")],
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Mapping report (.csv); default <out>_report.csv."),
+    ] = None,
+    keep_missing: Annotated[
+        bool, typer.Option("--keep-missing", help="Keep standard missing codes instead of NaN.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
+) -> None:
+    """Map a published survey onto the standard items (codes read from value labels when present)."""
+    from survey import read
+    from survey.instruments import InstrumentError, harmonize
+
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        fail(f"{out}: output must be .csv or .parquet")
+    report = report or out.with_name(out.stem + "_report.csv")
+    out = check_output_path(out, overwrite)
+    report = check_output_path(report, overwrite)
+    try:
+        sd = read(data, user_missing="keep")
+    except Exception as exc:
+        fail(f"could not read {data}: {exc}")
+    try:
+        res = harmonize(sd, crosswalk, keep_missing=keep_missing)
+    except (InstrumentError, KeyError) as exc:
+        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+    if out.suffix.lower() == ".csv":
+        res.data.to_csv(out, index=False)
+    else:
+        res.data.to_parquet(out, index=False)
+    res.report.to_csv(report, index=False)
+    table = Table(title=f"{data.name} -> {res.crosswalk.name} (verified: {res.crosswalk.verified})")
+    for col in (
+        "source",
+        "target",
+        "status",
+        "mode",
+        "n_mapped",
+        "n_missing",
+        "n_unknown",
+        "unknown_codes",
+    ):
+        table.add_column(col, overflow="fold")
+    for row in res.report.itertuples(index=False):
+        table.add_row(
+            *(
+                str(getattr(row, c))
+                for c in (
+                    "source",
+                    "target",
+                    "status",
+                    "mode",
+                    "n_mapped",
+                    "n_missing",
+                    "n_unknown",
+                    "unknown_codes",
+                )
+            )
+        )
+    console.print(table)
+    console.print(f"wrote {out} ({len(res.data)} rows) and {report}")
+    failures = res.claimed_failures()
+    if not failures.empty:
+        console.print(
+            f"[yellow]{len(failures)} claimed items did not map cleanly: see the report[/]"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("harmonize")(harmonize_cmd)

@@ -1,0 +1,196 @@
+"""``survey questionnaire list|show|build|export|validate``: the instrument library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from survey.cli._common import check_output_path, console, fail
+
+SOURCE_HELP = "A project file (.yaml, from `build`) or comma-separated module names."
+
+
+def _resolve(source: str, languages: list[str] | None):
+    from survey.instruments import InstrumentError, resolve
+
+    try:
+        return resolve(source, languages or None)
+    except (InstrumentError, KeyError, FileNotFoundError) as exc:
+        fail(str(exc))
+
+
+def list_cmd() -> None:
+    """List the modules of the instrument library."""
+    from survey.instruments import list_modules
+
+    table = Table(title="Instrument library (questionnaires/)")
+    for col in ("module", "version", "items", "title"):
+        table.add_column(col)
+    for m in list_modules():
+        table.add_row(m.name, m.version, str(len(m.items)), m.title["en"])
+    console.print(table)
+
+
+def show_cmd(
+    module: Annotated[str, typer.Argument(help="Module name (see `survey questionnaire list`).")],
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the question text: es, en or pt.")
+    ] = "en",
+) -> None:
+    """Show the items of one module: id, type, codes, skip logic and provenance."""
+    from survey.instruments import get_module
+
+    try:
+        mod = get_module(module)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    if lang not in ("es", "en", "pt"):
+        fail(f"unknown language {lang!r}; use es, en or pt")
+    table = Table(title=f"{mod.name} v{mod.version}: {mod.title[lang]}", show_lines=True)
+    for col in ("id", "type", "question", "codes", "relevant", "standard / wording"):
+        table.add_column(col, overflow="fold")
+    types = {it.id: it.type for it in mod.items}
+    for it in mod.items:
+        codes = "; ".join(f"{c}={lab}" for c, lab in it.choice_labels(lang).items())
+        if it.range:
+            codes = f"{it.range[0]:g}..{it.range[1]:g}" + (f"; {codes}" if codes else "")
+        table.add_row(
+            it.id,
+            it.type,
+            it.text[lang],
+            codes,
+            it.relevant.to_xpath(types) if it.relevant else "",
+            f"{it.provenance.standard} / {it.provenance.wording}",
+        )
+    console.print(table)
+
+
+def build_cmd(
+    modules: Annotated[
+        str, typer.Option("--modules", "-m", help="Comma-separated module names, in order.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Project file to write (.yaml).")],
+    languages: Annotated[
+        str, typer.Option("--languages", "-l", help="Comma-separated: es, en, pt.")
+    ] = "es,en,pt",
+    title: Annotated[str, typer.Option("--title", help="Form title.")] = "Questionnaire",
+    form_id: Annotated[
+        str | None, typer.Option("--form-id", help="Form id (default: from the title).")
+    ] = None,
+    exclude: Annotated[
+        str, typer.Option("--exclude", help="Comma-separated item ids to leave out.")
+    ] = "",
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file.")
+    ] = False,
+) -> None:
+    """Build a project questionnaire from chosen modules and languages (writes a .yaml)."""
+    from survey.instruments import InstrumentError, build, save_project
+
+    try:
+        q = build(
+            modules,
+            languages,
+            title=title,
+            form_id=form_id,
+            exclude_items=[x.strip() for x in exclude.split(",") if x.strip()],
+        )
+    except InstrumentError as exc:
+        fail(str(exc))
+    path = check_output_path(out, overwrite)
+    save_project(q, path, overwrite=True)
+    console.print(
+        f"wrote {path}: {len(q.items)} items, modules {', '.join(m.name for m in q.modules)}"
+    )
+
+
+def export_cmd(
+    source: Annotated[str, typer.Argument(help=SOURCE_HELP)],
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="xlsform, html, markdown, codebook or spss.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    languages: Annotated[
+        str, typer.Option("--languages", "-l", help="With module names: es, en, pt.")
+    ] = "",
+    language: Annotated[
+        str | None, typer.Option("--language", help="Label language of codebook/SPSS.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file.")
+    ] = False,
+) -> None:
+    """Export a questionnaire: XLSForm for ODK/Kobo/SurveyCTO, printable, codebook, SPSS."""
+    from survey.instruments import FORMATS, export
+
+    if format not in FORMATS:
+        fail(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    langs = [x.strip() for x in languages.split(",") if x.strip()]
+    q = _resolve(source, langs)
+    path = check_output_path(out, overwrite)
+    try:
+        export(q, path, format, language=language, overwrite=True)
+    except ValueError as exc:
+        fail(str(exc))
+    console.print(f"wrote {path} ({format})")
+
+
+def validate_cmd(
+    data: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Collected data file.")],
+    questionnaire: Annotated[str, typer.Option("--questionnaire", "-q", help=SOURCE_HELP)],
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Column with interview ids.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the report (.csv).")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file.")
+    ] = False,
+) -> None:
+    """Check collected data against a questionnaire (codes, ranges, skip logic, missing codes)."""
+    from survey.instruments import validate_data
+
+    q = _resolve(questionnaire, None)
+    df = _read_data(data, user_missing="keep").data
+    try:
+        report = validate_data(q, df, id_column=id_column)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    if out is not None:
+        report.to_csv(check_output_path(out, overwrite), index=False)
+        console.print(f"wrote {out}")
+    if report.empty:
+        console.print("[green]no problems found[/]")
+        return
+    table = Table(title=f"Validation of {data.name}: {int(report['n'].sum())} flagged values")
+    for col in report.columns:
+        table.add_column(col, overflow="fold")
+    for row in report.itertuples(index=False):
+        table.add_row(*(str(x) for x in row))
+    console.print(table)
+
+
+def _read_data(path: Path, user_missing: str = "keep"):
+    """Read with survey.read (labels and user-missing codes kept)."""
+    from survey import read
+
+    try:
+        return read(path, user_missing=user_missing)
+    except Exception as exc:  # reader errors already name file and column
+        fail(f"could not read {path}: {exc}")
+
+
+def register(app: typer.Typer) -> None:
+    sub = typer.Typer(
+        help="Standard questionnaires: list, show, build, export, validate.", no_args_is_help=True
+    )
+    sub.command("list")(list_cmd)
+    sub.command("show")(show_cmd)
+    sub.command("build")(build_cmd)
+    sub.command("export")(export_cmd)
+    sub.command("validate")(validate_cmd)
+    app.add_typer(sub, name="questionnaire")
