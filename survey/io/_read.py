@@ -146,17 +146,18 @@ def read(
         chunksize = DEFAULT_CHUNK_ROWS
     show = bool(progress) if progress is not None else (large and sys.stderr.isatty())
 
+    letter_cols: set[str] = set()
     if fmt == "csv":
         df, meta = _read_csv(path, encoding, columns, chunksize, show)
     elif fmt == "parquet":
         df, meta = _read_parquet(path, encoding, columns, chunksize, show)
     else:
-        df, meta = _read_pyreadstat(path, fmt, encoding, columns, chunksize, show)
+        df, meta, letter_cols = _read_pyreadstat(path, fmt, encoding, columns, chunksize, show)
     if columns is not None:
         df = df[columns]
     if user_missing_codes:
         meta = _declare(meta, user_missing_codes, df.columns, path)
-    df, meta = _apply_user_missing(df, meta, user_missing)
+    df, meta = _apply_user_missing(df, meta, user_missing, letter_cols)
     return SurveyData(data=df, meta=meta, path=path)
 
 
@@ -211,6 +212,30 @@ def _progress(show: bool, total: int | None, description: str) -> Iterator[Calla
 # --------------------------------------------------------------------------- pyreadstat
 
 
+def concat_chunks(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunks so that the result has the dtypes of a one-shot read.
+
+    A chunk in which a column is entirely missing may come with ``object`` dtype
+    (all-NaT dates, all-NaN strings); concatenated with typed chunks that gives an
+    ``object`` column. Such columns are cast back to the one dtype their non-empty chunks
+    share.
+    """
+    df = pd.concat(frames, ignore_index=True)
+    for col in df.columns:
+        if df[col].dtype != object:
+            continue
+        kinds = {str(f[col].dtype): f[col].dtype for f in frames if f[col].notna().any()}
+        if len(kinds) != 1:
+            continue
+        (dtype,) = kinds.values()
+        if str(dtype) != "object":
+            try:
+                df[col] = df[col].astype(dtype)
+            except (TypeError, ValueError):
+                pass
+    return df
+
+
 def _translate(path: Path, exc: BaseException, encoding: str | None) -> ReadError:
     msg = str(exc)
     low = msg.lower()
@@ -245,7 +270,7 @@ def _read_pyreadstat(
     columns: list[str] | None,
     chunksize: int | None,
     show: bool,
-) -> tuple[pd.DataFrame, Metadata]:
+) -> tuple[pd.DataFrame, Metadata, set[str]]:
     func, has_user_missing, has_encoding = _PYREADSTAT[fmt]
     kwargs: dict[str, Any] = {}
     if has_user_missing:
@@ -279,7 +304,7 @@ def _read_pyreadstat(
                 frames.append(chunk)
                 meta = chunk_meta
                 step(advance=len(chunk))
-        return pd.concat(frames, ignore_index=True), meta
+        return concat_chunks(frames), meta
 
     try:
         try:
@@ -299,8 +324,18 @@ def _read_pyreadstat(
 
 
 def _letter_mask(col: pd.Series) -> np.ndarray:
-    """Cells of an object column holding a non-numeric value (an extended-missing letter)."""
-    return pd.to_numeric(col, errors="coerce").isna().to_numpy() & col.notna().to_numpy()
+    """Cells holding a text value (an extended-missing letter in a numeric variable).
+
+    pyreadstat returns numeric Stata/SAS variables with extended missing values as object
+    columns mixing numbers and letters, or as a string column when every value is a letter.
+    """
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.notna().to_numpy()
+    if col.dtype != object:
+        return np.zeros(len(col), dtype=bool)
+    if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "mixed", "mixed-integer"):
+        return np.zeros(len(col), dtype=bool)  # numbers, dates, times: no letters
+    return col.str.len().notna().to_numpy()
 
 
 def _fix_system_missing(
@@ -315,9 +350,7 @@ def _fix_system_missing(
     """
     types = dict(getattr(prs, "readstat_variable_types", {}) or {})
     cols = [
-        c
-        for c in df.columns
-        if df[c].dtype == object and types.get(c) != "string" and _letter_mask(df[c]).any()
+        c for c in df.columns if types.get(c, "double") != "string" and _letter_mask(df[c]).any()
     ]
     if not cols:
         return df
@@ -341,8 +374,8 @@ def _numeric_if_possible(col: pd.Series) -> pd.Series:
 
 def _from_pyreadstat(
     df: pd.DataFrame, prs: Any, fmt: str, encoding: str | None
-) -> tuple[pd.DataFrame, Metadata]:
-    """Build :class:`Metadata` from pyreadstat's and normalise object-typed numeric columns."""
+) -> tuple[pd.DataFrame, Metadata, set[str]]:
+    """Metadata from pyreadstat's; numeric object columns as float; the letter columns."""
     types = dict(getattr(prs, "readstat_variable_types", {}) or {})
     missing_values: dict[str, list] = {}
     missing_ranges: dict[str, list[tuple]] = {}
@@ -356,17 +389,17 @@ def _from_pyreadstat(
             else:
                 missing_ranges.setdefault(var, []).append((lo, hi))
     numeric_cols = [c for c in df.columns if types.get(c, "double") != "string"]
+    letter_cols: set[str] = set()
     for var in numeric_cols:
         col = df[var]
-        if col.dtype != object:
-            continue
         letters = _letter_mask(col)
         if letters.any() and fmt in ("dta", "sas7bdat"):
+            letter_cols.add(var)
             # Stata .a-.z / SAS .A-.Z, ._ extended missing values, read as their letters
             found = pd.unique(col[letters].astype(str))
             known = set(missing_values.get(var, []))
             missing_values[var] = sorted(known | set(found))
-        else:
+        elif col.dtype == object:
             df[var] = _numeric_if_possible(col)
     labels = {k: v for k, v in (prs.column_names_to_labels or {}).items() if v and k in df}
     value_labels = {
@@ -386,7 +419,7 @@ def _from_pyreadstat(
         file_encoding=encoding or getattr(prs, "file_encoding", None),
         measure=measure,
     )
-    return df, meta
+    return df, meta, letter_cols
 
 
 # --------------------------------------------------------------------------- CSV
@@ -418,7 +451,7 @@ def _read_csv(
                     for chunk in reader:
                         frames.append(chunk)
                         step(completed=raw.tell())
-                df = pd.concat(frames, ignore_index=True)
+                df = concat_chunks(frames)
     except UnicodeDecodeError:
         raise ReadError(path, decode_hint(encoding)) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
@@ -548,9 +581,13 @@ def _declare(
 
 
 def _apply_user_missing(
-    df: pd.DataFrame, meta: Metadata, mode: str
+    df: pd.DataFrame, meta: Metadata, mode: str, letter_cols: set[str]
 ) -> tuple[pd.DataFrame, Metadata]:
-    """Count user-missing cells per declared variable; set them to NaN when mode='missing'."""
+    """Count user-missing cells per declared variable; set them to NaN when mode='missing'.
+
+    ``letter_cols`` are numeric Stata/SAS variables holding extended-missing letters: once
+    the letters are NaN they become float64 columns.
+    """
     declared = [v for v in df.columns if meta.has_user_missing(v)]
     counts: dict[str, int] = {}
     for var in declared:
@@ -558,6 +595,8 @@ def _apply_user_missing(
         counts[var] = int(mask.sum())
         if mode == "missing":
             col = df[var].mask(mask) if mask.any() else df[var]
-            df[var] = _numeric_if_possible(col)
+            if var in letter_cols:
+                col = pd.to_numeric(col.astype(object)).astype(np.float64)
+            df[var] = col
     meta.user_missing_counts = counts
     return df, meta

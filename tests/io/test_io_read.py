@@ -304,3 +304,74 @@ def test_apply_labels_merges_duplicate_label_texts():
     out = apply_labels(df, meta)["v"]
     assert list(out.cat.categories) == ["Yes", "No"]
     assert out.tolist()[:3] == ["Yes", "Yes", "No"] and pd.isna(out.iloc[3])
+
+
+def test_stata_column_of_only_extended_missing(tmp_path):
+    # pyreadstat returns such a numeric column as strings; it must come back numeric
+    path = tmp_path / "letters.dta"
+    df = pd.DataFrame({"x": pd.Series([NAN, "b", "a"], dtype=object), "y": [1.0, 2, 3]})
+    pyreadstat.write_dta(df, str(path), missing_user_values={"x": ["a", "b"]})
+    sd = read(path)
+    assert sd.data["x"].dtype == np.float64 and sd.data["x"].isna().all()
+    assert sd.meta.missing_values == {"x": ["a", "b"]}
+    assert sd.meta.user_missing_counts == {"x": 2}
+    keep = read(path, user_missing="keep").data["x"]
+    assert keep.iloc[1:].tolist() == ["b", "a"] and pd.isna(keep.iloc[0])
+
+
+def test_sas_transport(tmp_path):
+    path = tmp_path / "small.xpt"
+    pyreadstat.write_xport(
+        pd.DataFrame({"A": [1.0, 2.0, NAN], "B": ["x", "y", "z"]}),
+        str(path),
+        column_labels={"A": "Alpha"},
+    )
+    sd = read(path)
+    assert sd.meta.source_format == "xpt"
+    assert sd.meta.variable_labels == {"A": "Alpha"}
+    assert sd.data["A"].isna().tolist() == [False, False, True]
+    assert sd.data["B"].tolist() == ["x", "y", "z"]
+
+
+def test_large_files_are_chunked_with_progress_on_a_terminal(sav_file, monkeypatch):
+    import survey.io._read as rd
+
+    shown, chunked = [], []
+    real_progress, real_chunks = rd._progress, pyreadstat.read_file_in_chunks
+
+    def spy_progress(show, total, description):
+        shown.append((show, total))
+        return real_progress(False, total, description)
+
+    def spy_chunks(*args, **kwargs):
+        chunked.append(kwargs["chunksize"])
+        return real_chunks(*args, **kwargs)
+
+    monkeypatch.setattr(rd, "_progress", spy_progress)
+    monkeypatch.setattr(rd.pyreadstat, "read_file_in_chunks", spy_chunks)
+    small = read(sav_file)
+    assert chunked == [] and shown == []  # small file: one-shot read
+
+    monkeypatch.setattr(rd, "LARGE_FILE_BYTES", 10)
+    monkeypatch.setattr(rd, "DEFAULT_CHUNK_ROWS", 3)
+    monkeypatch.setattr(rd.sys.stderr, "isatty", lambda: False, raising=False)
+    big = read(sav_file)
+    assert chunked == [3] and shown == [(False, 8)]  # not a terminal: no bar
+    pd.testing.assert_frame_equal(big.data, small.data)
+
+    monkeypatch.setattr(rd.sys.stderr, "isatty", lambda: True, raising=False)
+    read(sav_file)
+    assert shown[-1] == (True, 8)
+    read(sav_file, progress=False)
+    assert shown[-1] == (False, 8)
+
+
+def test_csv_chunks_with_an_all_missing_chunk_keep_the_dtype(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b\n1,\n2,\n3,x\n4,y\n", encoding="utf-8")
+    one = read(path)
+    chunked = read(path, chunksize=2)
+    pd.testing.assert_frame_equal(chunked.data, one.data)
+    assert chunked.data["b"].tolist()[2:] == ["x", "y"]
+    with pytest.raises(ReadError, match=r"gaps\.csv: column\(s\) not in file"):
+        read(path, columns=["a", "zz"])

@@ -199,3 +199,15 @@ def test_lapop_stata():
     ref, _ = pyreadstat.read_dta(str(path))
     np.testing.assert_allclose(aoj11, pd.to_numeric(ref["aoj11"]), equal_nan=True)
     assert sd.labelled(["aoj11"])["aoj11"].value_counts()["Algo seguro(a)"] == 558
+
+
+@pytest.mark.parametrize("name", [p.split("spss_edge/")[-1] for p in _edge_files()] or ["none"])
+def test_spss_edge_chunked_equals_one_shot(name):
+    path = realdata_file(f"spss_edge/{name}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mode in ("missing", "keep"):
+            one = read(path, user_missing=mode)
+            chunked = read(path, user_missing=mode, chunksize=2)
+            pd.testing.assert_frame_equal(chunked.data, one.data)
+            assert chunked.meta == one.meta
