@@ -262,7 +262,6 @@ class Design(_Verbs):
                 f"weight column {weight!r} has missing, negative or infinite values in {_rows(bad)}"
             )
         self.weights = w
-        self._check_lonely()
 
     # -- construction helpers -------------------------------------------------------------
     def _numeric(self, col: str, role: str) -> np.ndarray:
@@ -359,11 +358,27 @@ class Design(_Verbs):
         # stages that enter the variance: later stages only with FPC (R's svyrecvar)
         self.variance_stages = self.stages if self._fpc_given else self.stages[:1]
 
-    def _check_lonely(self) -> None:
-        if self.lonely_psu != "fail":
-            return
+    def lonely_strata(self) -> list[tuple[int, np.ndarray]]:
+        """(stage, stratum codes) of strata with a single sampled unit that would add
+        variance (R ignores strata sampled completely)."""
+        out = []
         for s, st in enumerate(self.variance_stages):
             lonely = (st.n_sampled == 1) & (st.fpc_factor >= 1e-7)
+            if lonely.any():
+                out.append((s, np.flatnonzero(lonely)))
+        return out
+
+    def check_lonely(self, presence=None) -> None:
+        """Raise under ``lonely_psu='fail'`` when a single-PSU stratum holds rows of the
+        estimates (``presence``: first-stage strata x estimates), naming the strata (R raises
+        at the variance, too)."""
+        if self.lonely_psu != "fail":
+            return
+        for s, codes in self.lonely_strata():
+            if s == 0 and presence is not None:
+                codes = codes[np.asarray(presence)[codes].any(axis=1)]
+            lonely = np.zeros(self.variance_stages[s].n_strata, dtype=bool)
+            lonely[codes] = True
             if lonely.any():
                 if s == 0 and self.strata_name is not None:
                     labels = _codes(self.data[self.strata_name])[1][np.flatnonzero(lonely)]

@@ -22,7 +22,9 @@ def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
     for col in by:
         labels = meta.value_labels.get(col)
         if labels:
-            out[col] = [labels.get(v, labels.get(float(v), v)) if pd.notna(v) else v for v in out[col]]
+            out[col] = [
+                labels.get(v, labels.get(float(v), v)) if pd.notna(v) else v for v in out[col]
+            ]
     cats = []
     for var, cat in zip(out["variable"], out["category"], strict=True):
         labels = meta.value_labels.get(var) or {}
@@ -33,9 +35,25 @@ def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
 
 def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
     table = Table(title=title, show_lines=False)
-    cols = [*by, "variable", "category", "estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "reliability"]
+    cols = [
+        *by,
+        "variable",
+        "category",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "cv",
+        "deff",
+        "n",
+        "reliability",
+    ]
     for c in cols:
-        table.add_column(c, justify="right" if c not in (*by, "variable", "category") else "left", no_wrap=c not in (*by, "variable", "category"))
+        table.add_column(
+            c,
+            justify="right" if c not in (*by, "variable", "category") else "left",
+            no_wrap=c not in (*by, "variable", "category"),
+        )
     for _, row in frame.iterrows():
         cells = []
         suppressed = str(row.get("reliability")) == "suppress"
@@ -52,20 +70,42 @@ def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
 
 
 def estimate_command(
-    data: Annotated[Path, typer.Argument(help="Data file (.sav, .zsav, .por, .dta, .sas7bdat, .csv[.gz], .parquet)")],
+    data: Annotated[
+        Path,
+        typer.Argument(help="Data file (.sav, .zsav, .por, .dta, .sas7bdat, .csv[.gz], .parquet)"),
+    ],
     variables: Annotated[list[str], typer.Argument(help="Variables to estimate")],
     weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
     strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
-    psu: Annotated[list[str] | None, typer.Option(help="Cluster column per stage (repeat for stages)")] = None,
-    fpc: Annotated[list[str] | None, typer.Option(help="FPC column per stage (counts or fractions)")] = None,
+    psu: Annotated[
+        list[str] | None, typer.Option(help="Cluster column per stage (repeat for stages)")
+    ] = None,
+    fpc: Annotated[
+        list[str] | None, typer.Option(help="FPC column per stage (counts or fractions)")
+    ] = None,
     nest: Annotated[bool, typer.Option(help="PSU ids are reused across strata")] = False,
     lonely_psu: Annotated[str, typer.Option(help="fail|certainty|adjust|remove|average")] = "fail",
     by: Annotated[list[str] | None, typer.Option(help="Domain column (repeat to cross)")] = None,
-    stat: Annotated[str, typer.Option(help="auto|mean|prop|total|quantile (auto: prop for labelled or 0/1 items, else mean)")] = "auto",
-    ci: Annotated[str | None, typer.Option(help="wald|logit|xlogit|beta|asin|wilson (default: logit for proportions, wald otherwise)")] = None,
+    stat: Annotated[
+        str,
+        typer.Option(
+            help="auto|mean|prop|total|quantile (auto: prop for labelled or 0/1 items, else mean)"
+        ),
+    ] = "auto",
+    ci: Annotated[
+        str | None,
+        typer.Option(
+            help="wald|logit|xlogit|beta|asin|wilson (default: logit for proportions, wald otherwise)"
+        ),
+    ] = None,
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
     df: Annotated[str, typer.Option(help="design|domain|inf")] = "design",
-    design: Annotated[Path | None, typer.Option(help="design.yaml with weight/strata/psu/fpc/nest/lonely_psu (and by/ci/level/df)")] = None,
+    design: Annotated[
+        Path | None,
+        typer.Option(
+            help="design.yaml with weight/strata/psu/fpc/nest/lonely_psu (and by/ci/level/df)"
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write results to .csv or .xlsx")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
@@ -83,8 +123,14 @@ def estimate_command(
             fail(f"cannot read design file {design}: {exc}")
         if not isinstance(spec, dict):
             fail(f"design file {design} must hold a mapping of design settings")
-    cli = {"weight": weight, "strata": strata, "psu": psu or None, "fpc": fpc or None,
-           "lonely_psu": lonely_psu if lonely_psu != "fail" else None, "nest": nest or None}
+    cli = {
+        "weight": weight,
+        "strata": strata,
+        "psu": psu or None,
+        "fpc": fpc or None,
+        "lonely_psu": lonely_psu if lonely_psu != "fail" else None,
+        "nest": nest or None,
+    }
     spec.update({k: v for k, v in cli.items() if v is not None})
     by = list(by or spec.get("by") or [])
     if isinstance(by, str):
@@ -108,8 +154,20 @@ def estimate_command(
             if kind == "auto":
                 labelled = bool(ds.meta.value_labels.get(var)) if ds.meta else False
                 col = ds.data[var] if var in ds.data.columns else None
-                binary = col is not None and pd.api.types.is_numeric_dtype(col) and set(col.dropna().unique()) <= {0, 1}
-                kind = "prop" if (labelled or binary or (col is not None and not pd.api.types.is_numeric_dtype(col))) else "mean"
+                binary = (
+                    col is not None
+                    and pd.api.types.is_numeric_dtype(col)
+                    and set(col.dropna().unique()) <= {0, 1}
+                )
+                kind = (
+                    "prop"
+                    if (
+                        labelled
+                        or binary
+                        or (col is not None and not pd.api.types.is_numeric_dtype(col))
+                    )
+                    else "mean"
+                )
             if kind == "quantile":
                 frames.append(des.quantile(var, by=by or None, level=level))
                 continue
@@ -123,7 +181,9 @@ def estimate_command(
     result = pd.concat(frames, ignore_index=True)
     shown = _labelled(result, ds.meta, by)
     console.print(_table(shown, by, f"{data.name}: {des!r}"))
-    console.print(f"[dim]{int(level * 100)}% intervals; df rule: {df}; variance: {des.summary()['variance']}[/]")
+    console.print(
+        f"[dim]{int(level * 100)}% intervals; df rule: {df}; variance: {des.summary()['variance']}[/]"
+    )
     if out is not None:
         if out.suffix.lower() == ".xlsx":
             shown.to_excel(out, index=False)

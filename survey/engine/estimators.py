@@ -215,6 +215,25 @@ class Proportion(Estimator):
         return _s2(N, P, P, n) * _srs_factor_mean(N, n)
 
 
+class CategoryTotal(Proportion):
+    """Weighted totals of each category's indicator (R's ``svytotal`` on a factor)."""
+
+    def point(self, T):
+        P, _ = self._parts(T)
+        return P
+
+    def coef(self, T):
+        P, N = self._parts(T)
+        return [
+            np.stack([np.ones_like(N[:, j]), np.zeros_like(N[:, j])], axis=1)
+            for j in range(self.n_items)
+        ]
+
+    def vsrs(self, T, n):
+        P, N = self._parts(T)
+        return _s2(N, P, P, n) * N**2 * _srs_factor_mean(N, n)
+
+
 class Ratio(Estimator):
     """Ratios of totals ``Y/X`` (R's ``svyratio``), complete cases on both variables.
 
@@ -285,6 +304,12 @@ def _plain(value):
     return value
 
 
+def _is_categorical(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.CategoricalDtype) or not (
+        pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+    )
+
+
 def build(design, statistic, variables, na="available", denominator=None, binary="ones"):
     data = design.data
     if isinstance(variables, str):
@@ -293,6 +318,20 @@ def build(design, statistic, variables, na="available", denominator=None, binary
     if not variables:
         raise EstimationError("no variables given")
     if statistic in ("mean", "total"):
+        categorical = [v for v in variables if v in data.columns and _is_categorical(data[v])]
+        if categorical and len(categorical) < len(variables):
+            raise EstimationError(
+                f"mix of categorical {categorical} and numeric variables: estimate them separately"
+            )
+        if categorical:  # R: svymean/svytotal of a factor give each category's share/total
+            est = Proportion.build(data, variables, na, binary="all")
+            if statistic == "total":
+                est = CategoryTotal(
+                    "total", est.variables, est.categories, est.columns, est.item_q, est.count_q
+                )
+            else:
+                est.statistic = "mean"
+            return est
         return MeanTotal.build(data, variables, statistic, na)
     if statistic == "prop":
         return Proportion.build(data, variables, na, binary)

@@ -46,6 +46,7 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         Whether each first-stage stratum holds rows of each estimate's domain; only the
         ``average`` lonely-PSU policy uses it (R counts the strata of the domain).
     """
+    design.check_lonely(strata_presence)
     Z = sp.csr_matrix(Z)
     K = Z.shape[1]
     stages = design.variance_stages
