@@ -39,9 +39,7 @@ def write(
         ``.csv`` / ``.csv.gz`` (UTF-8, data only) or ``.parquet`` (labels and
         declarations stored in the schema metadata and restored by :func:`read`).
     meta : Metadata, optional
-        Metadata for a plain DataFrame (ignored warnings-free when ``data`` is a
-        ``SurveyData``: its own metadata wins unless this is given).
-
+        Metadata for a plain DataFrame; for a ``SurveyData`` it replaces the data's own.
     Returns
     -------
     pathlib.Path
@@ -116,9 +114,29 @@ def _codes_for_numeric(codes: list) -> list:
 def _write_sav(
     df: pd.DataFrame, tmp: Path, meta: Metadata, *, compress: bool, target: Path
 ) -> None:
+    data = df.copy()
+    lost: list[str] = []
+    for var in data.columns:
+        if data[var].dtype == object:
+            kind = pd.api.types.infer_dtype(data[var], skipna=True)
+            if kind in ("string", "mixed", "mixed-integer"):
+                as_num = pd.to_numeric(data[var], errors="coerce")
+                text = as_num.isna() & data[var].notna()
+                if kind != "string" and var in meta.missing_values:
+                    # Stata/SAS extended-missing letters in a numeric variable
+                    data[var] = as_num.astype(np.float64)
+                    lost.append(f"{var} ({int(text.sum())} cells)")
+                else:
+                    data[var] = data[var].astype("str")
+    if lost:
+        warnings.warn(
+            f"{target}: SPSS has no extended missing values; letters written as "
+            f"system-missing in {lost}",
+            stacklevel=3,
+        )
     missing: dict[str, list[Any]] = {}
     for var in set(meta.missing_values) | set(meta.missing_ranges):
-        numeric = pd.api.types.is_numeric_dtype(df[var])
+        numeric = pd.api.types.is_numeric_dtype(data[var])
         values = list(meta.missing_values.get(var, []))
         if numeric:
             values = [float(v) for v in _codes_for_numeric(values)]
@@ -132,12 +150,6 @@ def _write_sav(
         spec = ranges + values
         if spec:
             missing[var] = spec
-    data = df.copy()
-    for var in data.columns:
-        if data[var].dtype == object:
-            kind = pd.api.types.infer_dtype(data[var], skipna=True)
-            if kind in ("string", "mixed", "mixed-integer"):
-                data[var] = data[var].astype("str")
     measure = {k: v for k, v in meta.measure.items() if v in ("nominal", "ordinal", "scale")}
     try:
         pyreadstat.write_sav(
@@ -145,15 +157,27 @@ def _write_sav(
             str(tmp),
             column_labels={c: meta.variable_labels.get(c) for c in data.columns},
             compress=compress,
-            variable_value_labels={
-                k: v for k, v in meta.value_labels.items() if v and k in data.columns
-            }
-            or None,
+            variable_value_labels=_sav_value_labels(data, meta) or None,
             missing_ranges=missing or None,
             variable_measure=measure or None,
         )
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, TypeError, ValueError) as exc:
         raise ReadError(target, f"could not be written as SPSS: {exc}") from None
+
+
+def _sav_value_labels(data: pd.DataFrame, meta: Metadata) -> dict[str, dict]:
+    """Value labels SPSS can hold: numeric codes on numeric variables, text on text."""
+    out = {}
+    for var, labels in meta.value_labels.items():
+        if var not in data.columns or not labels:
+            continue
+        if pd.api.types.is_numeric_dtype(data[var]):
+            labels = {float(c): lab for c, lab in labels.items() if c in _codes_for_numeric([c])}
+        else:
+            labels = {str(c): lab for c, lab in labels.items()}
+        if labels:
+            out[var] = labels
+    return out
 
 
 def _write_dta(df: pd.DataFrame, tmp: Path, meta: Metadata, *, target: Path) -> None:

@@ -138,3 +138,24 @@ def test_parquet_chunked_and_columns(source, tmp_path):
     broken.write_bytes(out.read_bytes()[:50])
     with pytest.raises(ReadError, match=r"broken\.parquet: not a valid parquet file"):
         read(broken)
+
+
+def test_stata_letters_to_spss_become_system_missing(tmp_path):
+    src = tmp_path / "src.dta"
+    x = pd.Series([1, "a", NAN, 2, "b"], dtype=object)
+    pyreadstat.write_dta(
+        pd.DataFrame({"x": x}),
+        str(src),
+        missing_user_values={"x": ["a", "b"]},
+        variable_value_labels={"x": {1: "Low", 2: "High", "a": "Refused"}},
+    )
+    sd = read(src, user_missing="keep")
+    with pytest.warns(
+        UserWarning, match=r"letters written as system-missing in \['x \(2 cells\)'\]"
+    ):
+        out = write(sd, tmp_path / "copy.sav")
+    back = read(out)
+    assert back.data["x"].dtype == np.float64
+    assert back.data["x"].isna().tolist() == [False, True, True, False, True]
+    assert back.data["x"].dropna().tolist() == [1.0, 2.0]
+    assert back.meta.labels_for("x") == {1.0: "Low", 2.0: "High"}
