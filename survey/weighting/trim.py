@@ -19,23 +19,25 @@ def trim_weights(w, upper=np.inf, lower=-np.inf, strict=False, redistribute="equ
 
     ``redistribute="equal"`` adds the same amount to every untrimmed row (R's
     ``trimWeights``); ``"proportional"`` spreads it in proportion to their weights. The total
-    is kept. With ``strict=True`` the step is repeated until no weight is outside the limits
+    is kept. Rows with zero weight (e.g. nonrespondents) are left at zero and receive nothing.
+    With ``strict=True`` the step is repeated until no weight is outside the limits
     (the redistribution can push weights over ``upper``), as R's ``strict=TRUE``.
 
     Returns ``(new_weights, n_trimmed)`` (rows trimmed in the first pass).
     """
     w = np.asarray(w, dtype=float)
     w_new = w.copy()
+    active = w > 0
     first = None
     for _ in range(max_iter):
-        outside = (w_new < lower) | (w_new > upper)
+        outside = ((w_new < lower) | (w_new > upper)) & active
         if first is None:
             first = int(outside.sum())
         if not outside.any():
             break
-        clipped = np.clip(w_new, lower, upper)
+        clipped = np.where(active, np.clip(w_new, lower, upper), w_new)
         trimmings = (w_new - clipped).sum()
-        inside = ~outside
+        inside = ~outside & active
         if not inside.any():
             raise WeightingError(
                 "trim: every weight is outside the limits; nothing can absorb the trimmed weight"

@@ -1,0 +1,278 @@
+"""Weighting specs: YAML files in ``weights/`` that say how to weight a data set.
+
+A spec names the design columns, the population table (a census-style CSV of counts by
+the weighting variables; any margin is obtained by summing over the other variables) and an
+ordered list of steps::
+
+    name: example
+    design: {weight: w, strata: stratum, psu: psu, nest: true}
+    population: {file: example_population.csv, count: population}   # relative to the spec
+    steps:
+      - nonresponse: {respondent: resp, classes: [region]}
+      - rake: {margins: [[sex], [age_group], [region]], max_iter: 50, epsilon: 1.0e-6}
+      - calibrate: {variables: [sex, age_group, region], calfun: raking, bounds: [0.3, 3]}
+      - poststratify: {variables: [sex, age_group]}
+      - trim: {upper: 3000, lower: 5, strict: true}
+    output: {column: weight_final}
+
+``design.weight`` may be replaced by ``base_weights: [p_psu, p_hh]`` (selection probabilities
+per stage). A step may carry its own ``population:`` block. The file is validated when loaded
+(:func:`load_spec`); nothing else reads the raw YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from survey.weighting._base import WeightingError
+from survey.weighting.base import base_weights
+from survey.weighting.calibrate import Calibrate
+from survey.weighting.nonresponse import NonresponseAdjustment
+from survey.weighting.poststratify import PostStratify, Rake
+from survey.weighting.trim import TrimWeights
+
+STEP_KEYS = {
+    "nonresponse": {"respondent", "classes", "propensity", "n_classes", "weighted_model"},
+    "poststratify": {"variables", "partial", "population"},
+    "rake": {"margins", "max_iter", "epsilon", "on_nonconvergence", "population"},
+    "calibrate": {
+        "variables",
+        "calfun",
+        "bounds",
+        "max_iter",
+        "epsilon",
+        "trim",
+        "force",
+        "population",
+    },
+    "trim": {"upper", "lower", "strict", "redistribute"},
+}
+DESIGN_KEYS = {"weight", "strata", "psu", "fpc", "nest", "lonely_psu", "base_weights"}
+TOP_KEYS = {"name", "description", "design", "population", "steps", "output"}
+
+
+@dataclass
+class Population:
+    file: Path
+    count: str
+
+    def table(self) -> pd.DataFrame:
+        if not self.file.exists():
+            raise WeightingError(f"population file {self.file} does not exist")
+        frame = pd.read_csv(self.file)
+        if self.count not in frame.columns:
+            raise WeightingError(
+                f"population file {self.file}: no count column {self.count!r} (columns: {list(frame.columns)})"
+            )
+        return frame
+
+
+@dataclass
+class WeightingSpec:
+    """A validated weighting spec (see the module docstring for the YAML format)."""
+
+    path: Path
+    name: str
+    design: dict
+    population: Population | None
+    steps: list[tuple[str, dict, Population | None]]
+    output_column: str = "weight_final"
+    description: str = ""
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+def _population(block, base: Path, where: str) -> Population | None:
+    if block is None:
+        return None
+    if isinstance(block, str):
+        block = {"file": block}
+    if not isinstance(block, dict) or "file" not in block:
+        raise WeightingError(
+            f"{where}: population must be a file name or {{file: ..., count: ...}}"
+        )
+    file = Path(block["file"])
+    if not file.is_absolute():
+        file = base / file
+    return Population(file, str(block.get("count", "population")))
+
+
+def load_spec(path) -> WeightingSpec:
+    """Read and validate a weighting spec; errors name the file and the offending key."""
+    path = Path(path)
+    if not path.exists():
+        raise WeightingError(f"weighting spec {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise WeightingError(f"{path}: not valid YAML ({err})") from err
+    if not isinstance(raw, dict):
+        raise WeightingError(f"{path}: the spec must be a mapping")
+    unknown = set(raw) - TOP_KEYS
+    if unknown:
+        raise WeightingError(
+            f"{path}: unknown top-level key(s) {sorted(unknown)}; allowed {sorted(TOP_KEYS)}"
+        )
+    design = raw.get("design") or {}
+    if not isinstance(design, dict):
+        raise WeightingError(f"{path}: design must be a mapping")
+    bad = set(design) - DESIGN_KEYS
+    if bad:
+        raise WeightingError(
+            f"{path}: unknown design key(s) {sorted(bad)}; allowed {sorted(DESIGN_KEYS)}"
+        )
+    base = path.parent
+    pop = _population(raw.get("population"), base, str(path))
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise WeightingError(f"{path}: steps must be a non-empty list")
+    steps = []
+    for i, item in enumerate(steps_raw, start=1):
+        if not isinstance(item, dict) or len(item) != 1:
+            raise WeightingError(f"{path}: step {i} must be a mapping with one key (the step kind)")
+        kind, params = next(iter(item.items()))
+        if kind not in STEP_KEYS:
+            raise WeightingError(
+                f"{path}: step {i}: unknown kind {kind!r}; allowed {sorted(STEP_KEYS)}"
+            )
+        params = dict(params or {})
+        bad = set(params) - STEP_KEYS[kind]
+        if bad:
+            raise WeightingError(
+                f"{path}: step {i} ({kind}): unknown key(s) {sorted(bad)}; allowed {sorted(STEP_KEYS[kind])}"
+            )
+        step_pop = _population(params.pop("population", None), base, f"{path}: step {i}") or pop
+        if kind in ("poststratify", "rake", "calibrate") and step_pop is None:
+            raise WeightingError(f"{path}: step {i} ({kind}) needs a population file")
+        steps.append((kind, params, step_pop))
+    output = raw.get("output") or {}
+    return WeightingSpec(
+        path=path,
+        name=str(raw.get("name", path.stem)),
+        design=design,
+        population=pop,
+        steps=steps,
+        output_column=str(output.get("column", "weight_final")),
+        description=str(raw.get("description", "")),
+        raw=raw,
+    )
+
+
+def _margin(pop: Population, variables: list[str]) -> pd.DataFrame:
+    table = pop.table()
+    missing = [v for v in variables if v not in table.columns]
+    if missing:
+        raise WeightingError(f"population file {pop.file}: no column(s) {missing}")
+    return table.groupby(variables, as_index=False)[pop.count].sum()
+
+
+def build_step(kind: str, params: dict, pop: Population | None):
+    """The weighting step object for one spec entry."""
+    p = dict(params)
+    if kind == "nonresponse":
+        return NonresponseAdjustment(**p)
+    if kind == "trim":
+        return TrimWeights(**p)
+    if kind == "poststratify":
+        vars_ = (
+            [p.pop("variables")]
+            if isinstance(p.get("variables"), str)
+            else list(p.pop("variables"))
+        )
+        return PostStratify(vars_, _margin(pop, vars_), count=pop.count, **p)
+    if kind == "rake":
+        margins = []
+        for m in p.pop("margins"):
+            vars_ = [m] if isinstance(m, str) else list(m)
+            margins.append((vars_, _margin(pop, vars_)))
+        return Rake(margins, count=pop.count, **p)
+    if kind == "calibrate":
+        vars_ = (
+            [p.pop("variables")]
+            if isinstance(p.get("variables"), str)
+            else list(p.pop("variables"))
+        )
+        if "bounds" in p and p["bounds"] is not None:
+            p["bounds"] = tuple(float(b) for b in p["bounds"])
+        if "trim" in p and p["trim"] is not None:
+            p["trim"] = tuple(float(b) for b in p["trim"])
+        return Calibrate(vars_, {v: _margin(pop, [v]) for v in vars_}, count=pop.count, **p)
+    raise WeightingError(f"unknown step kind {kind!r}")  # pragma: no cover - validated at load
+
+
+@dataclass
+class WeightingResult:
+    """What :func:`run_spec` returns: the final design, the data with the new weight column
+    (a new frame; the input is untouched), and diagnostics per step."""
+
+    design: object
+    data: pd.DataFrame
+    column: str
+    steps: list
+    diagnostics: pd.DataFrame
+    margins: pd.DataFrame
+
+
+def run_spec(spec: WeightingSpec | str | Path, data: pd.DataFrame) -> WeightingResult:
+    """Apply a weighting spec to ``data``.
+
+    Returns
+    -------
+    WeightingResult with ``data`` = a copy of the input plus the column ``spec.output_column``,
+    ``diagnostics`` (weight summary after each step: Kish deff, effective n, ...) and
+    ``margins`` (achieved versus target for every calibrated margin).
+    """
+    from survey.design import Design
+
+    if not isinstance(spec, WeightingSpec):
+        spec = load_spec(spec)
+    frame = getattr(data, "data", data)
+    dcfg = dict(spec.design)
+    probs = dcfg.pop("base_weights", None)
+    if probs is not None:
+        if dcfg.get("weight"):
+            raise WeightingError(
+                f"{spec.path}: give design.weight or design.base_weights, not both"
+            )
+        frame = frame.assign(_base_weight=base_weights(frame, probs))
+        dcfg["weight"] = "_base_weight"
+    design = Design(frame, **dcfg)
+    summaries = [_summary_row("input", design.weights)]
+    margins = []
+    fitted = []
+    for i, (kind, params, pop) in enumerate(spec.steps, start=1):
+        step = build_step(kind, params, pop)
+        try:
+            step.fit(design)
+        except WeightingError as err:
+            raise WeightingError(f"{spec.path}: step {i} ({kind}): {err}") from err
+        design = step.transform(design)
+        fitted.append(step)
+        summaries.append(_summary_row(f"{i}: {kind}", design.weights))
+        m = step.diagnostics_.get("margins")
+        if m is not None and len(m):
+            margins.append(m.assign(step=f"{i}: {kind}"))
+    out = getattr(data, "data", data).copy()
+    if spec.output_column in out.columns:
+        raise WeightingError(
+            f"{spec.path}: output column {spec.output_column!r} already exists in the data; choose another name"
+        )
+    out[spec.output_column] = design.weights
+    return WeightingResult(
+        design=design,
+        data=out,
+        column=spec.output_column,
+        steps=fitted,
+        diagnostics=pd.concat(summaries),
+        margins=pd.concat(margins, ignore_index=True) if margins else pd.DataFrame(),
+    )
+
+
+def _summary_row(label: str, w: np.ndarray) -> pd.DataFrame:
+    from survey.weighting.diagnostics import weight_summary
+
+    return weight_summary(w, label)
