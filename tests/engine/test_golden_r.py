@@ -1,5 +1,7 @@
 """The engine against R's survey 4.1.1 (tests/golden/make_engine.R -> engine.json).
 
+``enusc.json`` (make_enusc.R) holds the acceptance case on real data: ENUSC 2023 regional
+proportions of ``VH_DV`` with logit intervals under the domain df rule.
 Each case quotes the R call it reproduces (``r_call``). Numbers must agree to 1e-8 relative
 (absolute 1e-12 near zero). Cases on R's data sets read ../shared/realdata/rsurvey and skip
 without it; cases on synthetic data (golden:*.csv) always run.
@@ -7,6 +9,7 @@ without it; cases on synthetic data (golden:*.csv) always run.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -17,7 +20,7 @@ from survey import Design
 from survey.design import DesignError
 from tests.conftest import GOLDEN, REALDATA, load_golden
 
-CASES = load_golden("engine")["cases"]
+CASES = load_golden("engine")["cases"] + load_golden("enusc")["cases"]
 RTOL = 1e-8
 CI_METHOD = {"wald": "wald", "mean": "wald"}
 NOT_IMPLEMENTED = {
@@ -25,6 +28,11 @@ NOT_IMPLEMENTED = {
     "hf7": "svyquantile qrule='hf7' is not implemented",
     "school": "svyquantile qrule='school' is not implemented",
 }
+
+
+@functools.lru_cache(maxsize=8)
+def _read(path: str) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"cds": str}, low_memory=False)
 
 
 def _data(case) -> pd.DataFrame:
@@ -35,7 +43,7 @@ def _data(case) -> pd.DataFrame:
         path = REALDATA / src
         if not path.exists():
             pytest.skip(f"{path} not present")
-    df = pd.read_csv(path, dtype={"cds": str})
+    df = _read(str(path)).copy()
     for name, spec in (case.get("derived") or {}).items():
         src_col = df[spec["source"]]
         df[name] = np.where(src_col.isna(), np.nan, (src_col == spec["equals"]).astype(float))
@@ -68,13 +76,13 @@ def _df_option(value):
     return float(value)
 
 
-def _close(ours, theirs, what, case_id):
+def _close(ours, theirs, what, case_id, rtol=RTOL):
     if theirs is None:
         assert ours is None or (isinstance(ours, float) and math.isnan(ours)), (case_id, what, ours)
         return
     if theirs == "Inf":
         theirs = math.inf
-    assert ours == pytest.approx(theirs, rel=RTOL, abs=1e-12), (case_id, what, ours, theirs)
+    assert ours == pytest.approx(theirs, rel=rtol, abs=1e-12), (case_id, what, ours, theirs)
 
 
 def _run(case, des):
@@ -134,10 +142,14 @@ def test_matches_r(case):
         assert des.degf == case["rows"][0]["estimate"]
         return
     frame = _run(case, des)
+    # R's method="logit" reports expit() of a glm coefficient, which glm's IRLS stops once
+    # the deviance changes by < 1e-8 relative: its estimate and interval then carry an error
+    # of up to a few 1e-8 (ENUSC regions: 2.3e-8) that the exact weighted mean does not have.
+    rtol = 1e-7 if case["options"].get("ci") == "logit" and case["statistic"] == "ciprop" else RTOL
     for row in case["rows"]:
         if row.get("r_artifact"):
             continue
         got = _match(frame, row, case["by"])
         for what in ("estimate", "se", "ci_low", "ci_high", "deff"):
             if what in row and not (what == "deff" and row[what] is None):
-                _close(float(got[what]), row[what], what, case["id"])
+                _close(float(got[what]), row[what], what, case["id"], rtol)
