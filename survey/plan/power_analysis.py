@@ -474,7 +474,8 @@ def sample_size_power(
     to a fixed point. ``n`` is rounded up to a whole number of interviews, and with
     ``cluster_size`` (and ``whole_clusters=True``) to whole clusters (``n`` a multiple of
     ``cluster_size``); the ``power`` and ``mde`` columns are those of the rounded design
-    (so ``power`` is at least the target).
+    (so ``power`` is at least the target). The unrounded solution is in the extra column
+    ``n_exact``.
 
     Parameters
     ----------
@@ -484,7 +485,7 @@ def sample_size_power(
         Target power.
     whole_clusters : bool, default True
         Round up to whole clusters when ``cluster_size`` is given.{params}
-    {returns} The frame also has ``n_exact``, the unrounded solution.
+    {returns}
 
     References
     ----------
