@@ -175,3 +175,22 @@ def test_within_errors(listing):
         select_within(listing, psu="psu", n_per_psu=3, method="pps")
     with pytest.raises(ValueError, match="constant within each PSU"):
         select_within(listing.assign(k=np.arange(len(listing))), psu="psu", n_per_psu="k")
+
+
+def test_two_stage_selection_feeds_base_weights():
+    # contract with survey.weighting.base_weights: the stage probabilities multiply.
+    # PPS by listed households, 6 households per PSU -> self-weighting: every weight is
+    # X / (n k), and the weights add up to the number of households X in the frame
+    weighting = pytest.importorskip("survey.weighting")
+    rng = np.random.default_rng(8)
+    x = rng.integers(20, 90, 40)
+    psus = pd.DataFrame({"psu": np.arange(40), "region": np.repeat(["a", "b"], 20), "hh": x})
+    first = select_pps(psus, size="hh", n=5, strata="region", seed=1)
+    listing = pd.DataFrame({"psu": np.repeat(first["psu"].to_numpy(), first["hh"].to_numpy())})
+    listing = listing.merge(first[["psu", "region", "prob"]], on="psu")
+    second = select_within(listing, psu="psu", n_per_psu=6, seed=2, prob_psu="prob")
+    w = weighting.base_weights(second, ["prob", "prob_within"])
+    np.testing.assert_allclose(w, 1 / second["prob_total"])
+    X = psus.groupby("region")["hh"].sum()
+    np.testing.assert_allclose(w, second["region"].map(X / (5 * 6)).to_numpy())
+    np.testing.assert_allclose(pd.Series(w).groupby(second["region"].to_numpy()).sum(), X)
