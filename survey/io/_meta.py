@@ -89,7 +89,13 @@ class Metadata:
             s = pd.Series(list(values))
         mask = np.zeros(len(s), dtype=bool)
         codes = self.missing_values.get(var) or []
-        if codes:
+        if codes and pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s):
+            # a few numeric codes: elementwise comparisons beat a hash-based isin
+            arr = s.to_numpy(dtype=float, na_value=np.nan)
+            for code in codes:
+                if isinstance(code, int | float | np.integer | np.floating):
+                    mask |= arr == code
+        elif codes:
             mask |= s.isin(codes).to_numpy()
         ranges = self.missing_ranges.get(var) or []
         if ranges:
