@@ -50,7 +50,8 @@ def show_cmd(
     if lang not in ("es", "en", "pt"):
         fail(f"unknown language {lang!r}; use es, en or pt")
     table = Table(title=f"{mod.name} v{mod.version}: {mod.title[lang]}", show_lines=True)
-    for col in ("id", "type", "question", "codes", "relevant", "standard / wording"):
+    table.add_column("id", no_wrap=True)
+    for col in ("type", "question", "codes", "relevant", "standard / wording"):
         table.add_column(col, overflow="fold")
     types = {it.id: it.type for it in mod.items}
     for it in mod.items:

@@ -1,0 +1,68 @@
+"""CLI: survey questionnaire ... and survey harmonize (thin wrappers, no overwrites)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pyxform.xls2xform import convert
+from typer.testing import CliRunner
+
+from survey.cli import app
+
+runner = CliRunner()
+
+
+def test_list_show_build_export(tmp_path):
+    res = runner.invoke(app, ["questionnaire", "list"])
+    assert res.exit_code == 0 and "trust_institutions" in res.output
+    res = runner.invoke(app, ["questionnaire", "show", "fear", "--lang", "es"])
+    assert res.exit_code == 0 and "fear_walk_dark" in res.output
+    assert runner.invoke(app, ["questionnaire", "show", "nope"]).exit_code == 2
+    proj = tmp_path / "p.yaml"
+    res = runner.invoke(
+        app,
+        ["questionnaire", "build", "-m", "screener_person,trust_interpersonal", "-l", "es,pt",
+         "--title", "Piloto", "-o", str(proj)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    form = tmp_path / "p.xlsx"
+    res = runner.invoke(
+        app, ["questionnaire", "export", str(proj), "-f", "xlsform", "-o", str(form)]
+    )
+    assert res.exit_code == 0, res.output
+    assert convert(xlsform=str(form), validate=False).xform.count('lang="Português (pt)"') == 1
+    again = runner.invoke(
+        app, ["questionnaire", "export", str(proj), "-f", "xlsform", "-o", str(form)]
+    )
+    assert again.exit_code == 2 and "exists" in again.output
+    res = runner.invoke(
+        app, ["questionnaire", "build", "-m", "incident", "-o", str(tmp_path / "x.yaml")]
+    )
+    assert res.exit_code == 2 and "requires modules" in res.output
+
+
+def test_validate_and_harmonize(tmp_path):
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"trust_interpersonal": [1, 2, 5], "trust_neighbours": [1, 1, 1],
+                  "trust_interpersonal_11pt": [0, 10, 88]}).to_csv(data, index=False)  # fmt: skip
+    rep = tmp_path / "rep.csv"
+    res = runner.invoke(
+        app, ["questionnaire", "validate", str(data), "-q", "trust_interpersonal", "-o", str(rep)]
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(rep)
+    assert table[["item", "check", "n"]].values.tolist() == [
+        ["trust_interpersonal", "undeclared_code", 1]
+    ]
+    src = tmp_path / "ess.csv"
+    pd.DataFrame({"idno": [1, 2, 3], "ppltrst": [0, 10, 88], "pspwght": [1.0, 2.0, 0.5]}).to_csv(
+        src, index=False
+    )
+    out = tmp_path / "h.csv"
+    res = runner.invoke(app, ["harmonize", str(src), "--crosswalk", "ess", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    h = pd.read_csv(out)
+    assert h["trust_interpersonal_11pt"].tolist()[:2] == [0, 10] and pd.isna(h.iloc[2, -1])
+    report = pd.read_csv(tmp_path / "h_report.csv").set_index("source")
+    assert report.loc["ppltrst", "n_missing"] == 1
+    res = runner.invoke(app, ["harmonize", str(src), "--crosswalk", "ess", "--out", str(out)])
+    assert res.exit_code == 2

@@ -1,0 +1,105 @@
+"""Exports: every XLSForm converts with pyxform; printable, codebook and SPSS contents."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from pyxform.xls2xform import convert
+
+from survey.instruments import build, codebook, export, list_modules, xlsform_frames
+from survey.instruments.export import to_html, to_markdown, to_spss
+
+ALL = [m.name for m in list_modules()]
+ORDERED = [
+    "screener_household", "screener_person", "incident", "fear", "trust_institutions",
+    "trust_interpersonal", "police", "cohesion", "prevention", "demographics",
+]  # fmt: skip
+
+
+def _convert(path):
+    warnings: list[str] = []
+    result = convert(xlsform=str(path), warnings=warnings, validate=False)
+    return result.xform, warnings
+
+
+@pytest.mark.parametrize("module", [m for m in ALL if m != "incident"])
+def test_each_module_xlsform_converts(tmp_path, module):
+    q = build([module], ["es", "en", "pt"], title=module, form_id=module)
+    path = export(q, tmp_path / f"{module}.xlsx", "xlsform")
+    xml, _ = _convert(path)
+    n_questions = sum(1 for it in q.items)
+    assert xml.count("<bind ") >= n_questions
+
+
+def test_full_form_converts_with_skip_logic(tmp_path):
+    q = build(ORDERED, ["es", "en", "pt"], title="Full", form_id="full")
+    path = export(q, tmp_path / "full.xlsx", "xlsform")
+    xml, _ = _convert(path)
+    assert "/full/screener_household/vic_hh_burglary_5y  = 1" in xml or (
+        "vic_hh_burglary_5y" in xml and "relevant=" in xml
+    )
+    # three languages in the itext block
+    for lang in ("Español (es)", "English (en)", "Português (pt)"):
+        assert f'lang="{lang}"' in xml
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert set(sheets) == {"survey", "choices", "settings"}
+    survey = sheets["survey"].set_index("name")
+    assert survey.loc["vic_hh_burglary_12m", "relevant"] == "${vic_hh_burglary_5y} = 1"
+    assert survey.loc["inc_complaint_filed", "relevant"] == "${inc_reported_police} = 1"
+    assert survey.loc["inc_reasons_not_reported", "type"].startswith("select_multiple ")
+    assert survey.loc["dem_age", "constraint"] == "(. >= 15 and . <= 110) or . = 998 or . = 999"
+    calc = survey.loc["vic_hh_any_12m", "calculation"]
+    assert calc.startswith("if(${vic_hh_vehicle_theft_12m} = 1 or") and calc.endswith(", 1, 0)")
+    ch = sheets["choices"]
+    walk = ch[ch["list_name"] == survey.loc["fear_walk_dark", "type"].split()[1]]
+    assert walk["name"].astype(str).tolist() == ["1", "2", "3", "4", "5", "98", "99"]
+    assert walk["label::English (en)"].tolist()[4] == "Never walks alone after dark"
+
+
+def test_export_never_overwrites(tmp_path):
+    q = build(["fear"], ["en"])
+    target = tmp_path / "f.md"
+    export(q, target, "markdown")
+    before = target.read_text(encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        export(q, target, "markdown")
+    assert target.read_text(encoding="utf-8") == before
+    export(q, target, "html", overwrite=True)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_codebook_rows_and_missing_flags(tmp_path):
+    q = build(["fear", "demographics"], ["es", "en"])
+    cb = codebook(q, "en")
+    walk = cb[cb["variable"] == "fear_walk_dark"]
+    assert walk["code"].tolist() == [1, 2, 3, 4, 5, 98, 99]
+    assert walk["is_missing"].tolist() == [False] * 5 + [True, True]
+    assert walk["missing_kind"].tolist()[-2:] == ["dont_know", "no_answer"]
+    age = cb[cb["variable"] == "dem_age"]
+    assert age["valid_min"].iloc[0] == 15 and age["code"].tolist() == [998, 999]
+    path = export(q, tmp_path / "cb.xlsx", "codebook")
+    back = pd.read_excel(path)
+    assert len(back) == len(cb)
+
+
+def test_spss_syntax():
+    q = build(["trust_interpersonal", "demographics"], ["en"])
+    sps = to_spss(q)
+    assert "MISSING VALUES trust_interpersonal_11pt (77, 88, 99)." in sps
+    assert "MISSING VALUES dem_age (998, 999)." in sps
+    assert "    98 'Don''t know'" in sps  # apostrophes doubled
+    assert "VALUE LABELS\n  trust_interpersonal\n    1 'Most people can be trusted'" in sps
+    assert "dem_territory" not in sps  # text item: no labels, no missing
+    assert sps.rstrip().endswith("EXECUTE.")
+
+
+def test_printable_questionnaire():
+    q = build(["screener_household"], ["es", "en"], title="Piloto <Lima>")
+    md = to_markdown(q)
+    assert "*ask only if vic_hh_burglary_5y = 1 (Sí)*" in md
+    assert "*[en] In the last 5 years, did anyone get into your home" in md
+    html = to_html(q)
+    assert "<title>Piloto &lt;Lima&gt;</title>" in html
+    assert html.count('class="q"') == 9  # 10 items minus the derived flag
+    frames = xlsform_frames(q)
+    assert frames["settings"]["default_language"].iloc[0] == "Español (es)"

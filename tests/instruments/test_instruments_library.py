@@ -1,0 +1,151 @@
+"""The instrument library: loading, schema errors, build rules."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from survey.instruments import (
+    InstrumentError,
+    all_items,
+    build,
+    get_module,
+    list_modules,
+    load_module,
+    load_project,
+    save_project,
+)
+
+# The ids the indicator module relies on (documented in questionnaires/README.md).
+DOCUMENTED_IDS = {
+    "vic_hh_burglary_12m": ((0, 1), {"dont_know": 98, "no_answer": 99}),
+    "vic_hh_burglary_5y": ((0, 1), {"dont_know": 98, "no_answer": 99}),
+    "vic_person_robbery_12m": ((0, 1), {"dont_know": 98, "no_answer": 99}),
+    "vic_any_12m": ((0, 1), {"dont_know": 98, "no_answer": 99}),
+    "fear_walk_dark": ((1, 2, 3, 4, 5), {"dont_know": 98, "no_answer": 99}),
+    "insec_neighbourhood_4pt": ((1, 2, 3, 4), {"dont_know": 98, "no_answer": 99}),
+    "trust_inst_police": ((1, 2, 3, 4), {"dont_know": 98, "no_answer": 99}),
+    "trust_inst_police_7pt": (tuple(range(1, 8)), {"dont_know": 98, "no_answer": 99}),
+    "trust_inst_police_11pt": (tuple(range(11)), {"refused": 77, "dont_know": 88, "no_answer": 99}),
+    "trust_interpersonal": ((1, 2), {"dont_know": 98, "no_answer": 99}),
+    "trust_neighbours": ((1, 2, 3, 4), {"dont_know": 98, "no_answer": 99}),
+    "perc_crime_change_country": ((1, 2, 3), {"dont_know": 98, "no_answer": 99}),
+}
+
+INSTITUTIONS = [
+    "police", "judiciary", "prosecutors", "armed_forces", "government", "president",
+    "congress", "parties", "electoral", "municipality", "church", "media",
+]  # fmt: skip
+
+
+def test_library_modules_and_sizes():
+    mods = {m.name: len(m.items) for m in list_modules()}
+    assert mods == {
+        "cohesion": 7, "demographics": 5, "fear": 22, "incident": 13, "police": 7,
+        "prevention": 4, "screener_household": 10, "screener_person": 20,
+        "trust_institutions": 30, "trust_interpersonal": 3,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("item_id", sorted(DOCUMENTED_IDS))
+def test_documented_codes(item_id):
+    codes, missing = DOCUMENTED_IDS[item_id]
+    it = all_items()[item_id]
+    assert tuple(sorted(it.codes)) == codes
+    assert it.missing == missing
+
+
+def test_latinobarometro_battery_complete_and_labelled():
+    items = all_items()
+    for inst in INSTITUTIONS:
+        it = items[f"trust_inst_{inst}"]
+        assert it.choice_labels("en")[1] == "A lot"
+        assert it.choice_labels("es")[4] == "Ninguna"
+        assert f"trust_inst_{inst}_7pt" in items
+
+
+def test_every_item_has_three_languages_and_honest_provenance():
+    for it in all_items().values():
+        assert set(it.text) == {"es", "en", "pt"}
+        assert it.provenance.wording in ("adapted", "package")  # nothing claimed official
+        for c in it.choices:
+            assert set(c.label) == {"es", "en", "pt"}
+
+
+def test_screener_skip_logic_and_iccs():
+    it = all_items()["vic_hh_burglary_12m"]
+    assert it.relevant.item == "vic_hh_burglary_5y" and it.relevant.values == (1,)
+    assert it.iccs == "0501"
+    calc = all_items()["vic_hh_any_12m"].calculation
+    assert "vic_hh_burglary_12m" in calc.any_of and calc.equals == 1
+
+
+def _write(tmp_path, doc, name="bad"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _minimal(**item_overrides):
+    item = {
+        "id": "x_item", "type": "select_one",
+        "text": {"es": "a", "en": "b", "pt": "c"}, "choices": "yn",
+        "missing": {"dont_know": 98}, "unit": "person", "reference_period": "current",
+        "provenance": {"standard": "package", "wording": "package"}, "indicators": [],
+    }  # fmt: skip
+    item.update(item_overrides)
+    return {
+        "schema_version": 1, "module": "bad", "version": "1.0.0",
+        "title": {"es": "a", "en": "b", "pt": "c"},
+        "choice_lists": {"yn": [{"code": 1, "label": {"es": "s", "en": "y", "pt": "s"}}]},
+        "items": [item],
+    }  # fmt: skip
+
+
+def test_minimal_module_loads(tmp_path):
+    mod = load_module(_write(tmp_path, _minimal()))
+    assert mod.items[0].choice_labels("en") == {1: "y", 98: "Don't know"}
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ({"text": {"es": "a", "en": "b"}}, "field 'text'"),
+        ({"choices": "nope"}, "list 'nope' is not declared"),
+        ({"missing": {"dont_know": 1}}, "also response codes"),
+        ({"type": "multiple"}, "field 'type'"),
+        ({"provenance": {"standard": "ICVS", "wording": "official"}}, "verified_source"),
+        ({"unit": "city"}, "field 'unit'"),
+    ],
+)
+def test_schema_errors_name_file_item_and_field(tmp_path, override, fragment):
+    path = _write(tmp_path, _minimal(**override))
+    with pytest.raises(InstrumentError) as exc:
+        load_module(path)
+    msg = str(exc.value)
+    assert str(path) in msg and "x_item" in msg and fragment in msg
+
+
+def test_yaml_is_safe_loaded(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("!!python/object/apply:os.system ['echo hi']\n", encoding="utf-8")
+    with pytest.raises(InstrumentError, match="not valid YAML"):
+        load_module(path)
+
+
+def test_build_rules(tmp_path):
+    with pytest.raises(InstrumentError, match="requires modules"):
+        build(["incident"], ["es"])
+    with pytest.raises(InstrumentError, match="refers to"):
+        build(["fear"], ["es"], exclude_items=["perc_crime_change_country"])
+    with pytest.raises(InstrumentError, match="unknown languages"):
+        build(["fear"], ["fr"])
+    q = build("screener_household,screener_person,incident", "es,pt", title="Piloto Lima")
+    assert q.form_id == "piloto_lima" and q.languages == ("es", "pt")
+    assert len(q.items) == 10 + 20 + 13
+    path = save_project(q, tmp_path / "p.yaml")
+    with pytest.raises(FileExistsError):
+        save_project(q, path)
+    q2 = load_project(path)
+    assert [m.name for m in q2.modules] == [m.name for m in q.modules]
+    assert get_module("fear").item("fear_walk_dark").unit == "person"
