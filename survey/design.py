@@ -293,9 +293,11 @@ class Design(_Verbs):
             units.append(_combine(*parts) if len(parts) > 1 else raw)
         if self.strata_name is not None and not self.nest:
             u1 = units[0]
-            per_psu = pd.Series(strata1).groupby(u1).nunique().to_numpy()
-            if (per_psu > 1).any():
-                bad_psu = np.flatnonzero(per_psu > 1)
+            first = np.zeros(int(u1.max()) + 1, dtype=np.int64)
+            first[u1] = strata1  # any one stratum of each PSU
+            clash = strata1 != first[u1]
+            if clash.any():
+                bad_psu = np.unique(u1[clash])
                 raise DesignError(
                     f"PSUs of {self.psu_names[0]!r} appear in several strata of "
                     f"{self.strata_name!r} ({bad_psu.size} PSUs, e.g. code {bad_psu[0]}): "

@@ -58,13 +58,22 @@ def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) 
 
 
 def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray) -> np.ndarray:
-    """Weighted totals of each quantity per cell: (G x Q), one bincount per quantity."""
-    w = row_weight[cells.row_mask]
+    """Weighted totals of each quantity per cell: (G x Q), one bincount per distinct quantity.
+
+    Estimators share arrays for identical quantities (the not-missing indicator of complete
+    variables, ``y**2 = y`` for 0/1 items): each distinct array is aggregated once.
+    """
+    full = bool(cells.row_mask.all())
+    w = row_weight if full else row_weight[cells.row_mask]
     out = np.empty((cells.n_cells, len(columns)))
+    seen: dict[int, int] = {}
     for q, col in enumerate(columns):
-        out[:, q] = np.bincount(
-            cells.row_cell, weights=w * col[cells.row_mask], minlength=cells.n_cells
-        )
+        if id(col) in seen:
+            out[:, q] = out[:, seen[id(col)]]
+            continue
+        seen[id(col)] = q
+        vals = w * (col if full else col[cells.row_mask])
+        out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
     return out
 
 
@@ -253,7 +262,11 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     the rows in it (R's nrow of the subset design), and stratum presence."""
     st = design.stages[0]
     rows = (dom >= 0) & (design.weights != 0)
-    psu_dom = np.unique(st.unit[rows] * n_dom + dom[rows])
+    codes = st.unit[rows] * n_dom + dom[rows]
+    if st.n_units * n_dom <= DENSE_CELL_LIMIT:
+        psu_dom = np.flatnonzero(np.bincount(codes, minlength=st.n_units * n_dom))
+    else:
+        psu_dom = np.unique(codes)
     psu, d = psu_dom // n_dom, psu_dom % n_dom
     n_psu = np.bincount(d, minlength=n_dom)
     strat_dom = np.unique(st.unit_stratum[psu] * n_dom + d)
@@ -303,10 +316,14 @@ def estimate(
     count_cols = sorted(set(est.count_q))
     dmask = dom.codes >= 0
     counts = np.zeros((D, len(est.columns)))
+    done: dict[int, int] = {}
     for q in count_cols:
-        counts[:, q] = np.bincount(
-            dom.codes[dmask], weights=nz[dmask] * est.columns[q][dmask], minlength=D
-        )
+        col = est.columns[q]
+        if id(col) in done:
+            counts[:, q] = counts[:, done[id(col)]]
+            continue
+        done[id(col)] = q
+        counts[:, q] = np.bincount(dom.codes[dmask], weights=nz[dmask] * col[dmask], minlength=D)
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)

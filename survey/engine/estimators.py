@@ -108,10 +108,14 @@ class MeanTotal(Estimator):
     def build(cls, data, variables, statistic, na="available"):
         values, ok = _masks(data, variables, na)
         columns, item_q, count_q = [], [], []
+        ones = np.ones(len(data))
         for v, m in zip(values, ok, strict=True):
-            y = np.where(m, v, 0.0)
+            complete = bool(m.all())
+            y = v if complete else np.where(m, v, 0.0)
+            binary = bool(((y == 0) | (y == 1)).all())
             base = len(columns)
-            columns += [y, m.astype(float), y * y]
+            # shared arrays for identical quantities are aggregated once (core.cell_totals)
+            columns += [y, ones if complete else m.astype(float), y if binary else y * y]
             item_q.append((base, base + 1))
             count_q.append(base + 1)
         return cls(statistic, list(variables), [None] * len(variables), columns, item_q, count_q)
