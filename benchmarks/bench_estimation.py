@@ -157,7 +157,7 @@ def main() -> None:
                 f"samplics TaylorEstimator: {t_s:.3f} s   ratio samplics/ours = {t_s / t_ours:.0f}x"
             )
             diffs = []
-            for var, (pe, se) in out.items():
+            for var, (pe, _se) in out.items():
                 for dom, value in pe.items():
                     row = est.loc[(dom, var)]
                     diffs.append(abs(row["estimate"] - value))
