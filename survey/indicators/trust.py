@@ -1,0 +1,407 @@
+"""Trust: interpersonal and institutional trust, and a composite institutional trust index.
+
+Conventions:
+
+* Latinobarómetro — interpersonal: % "most people can be trusted" (code 1 of 1 = trust,
+  2 = can never be too careful); institutional (4-point: 1 a lot, 2 some, 3 a little,
+  4 none): % "a lot" + "some".
+* LAPOP AmericasBarometer — interpersonal trust in the community (IT1, 4 points: 1 very
+  trustworthy .. 4 untrustworthy): mean rescaled 0-100 (higher = more trust) and % very or
+  somewhat trustworthy; institutional (1 not at all .. 7 a lot): mean rescaled 0-100,
+  ``(x - 1) / 6 * 100``, and % answering 5-7.
+
+The index is the mean of the items rescaled 0-100, per respondent, estimated by domain with
+the engine; its reliability (Cronbach's alpha, unweighted with pingouin and design-weighted)
+and a dimensionality check are descriptive statistics of the item set (no variance).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from survey.indicators._common import (
+    MISSING_CODES,
+    Derived,
+    IndicatorError,
+    as_list,
+    clean,
+    column,
+    data_of,
+    finish,
+    make_set,
+    with_weight,
+)
+from survey.indicators.victimisation import _COMMON, _doc
+
+__all__ = ["index", "index_reliability", "institutional", "interpersonal"]
+
+INSTITUTIONS = (
+    "police",
+    "judiciary",
+    "prosecutors",
+    "armed_forces",
+    "government",
+    "president",
+    "congress",
+    "parties",
+    "electoral",
+    "municipality",
+    "church",
+    "media",
+    "supreme_court",
+)
+
+CONVENTIONS = {
+    "latinobarometro": {"scale": (1, 4), "high": (1, 2), "reverse": True, "suffix": ""},
+    "lapop": {"scale": (1, 7), "high": (5, 6, 7), "reverse": False, "suffix": "_7pt"},
+}
+
+
+def _item_map(data, items, suffix) -> dict[str, str]:
+    if items is None:
+        found = {
+            inst: f"trust_inst_{inst}{suffix}"
+            for inst in INSTITUTIONS
+            if f"trust_inst_{inst}{suffix}" in data.columns
+        }
+        if not found:
+            raise IndicatorError(
+                f"no standard institutional trust item (trust_inst_<institution>{suffix}) in "
+                "the data; pass items={name: column}"
+            )
+        return found
+    if isinstance(items, str):
+        return {items: items}
+    if isinstance(items, Mapping):
+        return dict(items)
+    return {c: c for c in items}
+
+
+def _rescaled(v, lo, hi, reverse):
+    """(v - lo) / (hi - lo) * 100, or reversed so that the first code is 100."""
+    out = (v - lo) / (hi - lo) * 100.0
+    out = 100.0 - out if reverse else out
+    bad = np.isfinite(v) & ((v < lo) | (v > hi))
+    return np.where(bad, np.nan, out), bad
+
+
+def _check_range(bad, col, lo, hi):
+    if bad.any():
+        raise IndicatorError(
+            f"item {col!r} has {int(bad.sum())} values outside {lo}-{hi} (after removing "
+            "missing codes); recode them or pass missing_codes="
+        )
+
+
+def _measures(convention, measure):
+    if measure is None:
+        return ("share",) if convention == "latinobarometro" else ("mean", "share")
+    out = tuple(as_list(measure))
+    if not set(out) <= {"mean", "share"}:
+        raise IndicatorError("measure= 'mean', 'share' or both")
+    return out
+
+
+def _battery(
+    design,
+    items,
+    convention,
+    measure,
+    variable,
+    by,
+    weight,
+    missing_codes,
+    opts,
+    scale_range=None,
+    high=None,
+    reverse=None,
+):
+    if convention not in CONVENTIONS:
+        raise IndicatorError(f"convention={convention!r}: use {', '.join(CONVENTIONS)}")
+    conv = CONVENTIONS[convention]
+    lo, hi = scale_range or conv["scale"]
+    high = tuple(high or conv["high"])
+    reverse = conv["reverse"] if reverse is None else reverse
+    measures = _measures(convention, measure)
+    design = with_weight(design, weight)
+    data = data_of(design)
+    derived = Derived()
+    mult = []
+    f = 100.0 if opts["scale"] == "%" else 1.0
+    for name, col in items.items():
+        v = clean(column(data, col, "item"), missing_codes)
+        r, bad = _rescaled(v, lo, hi, reverse)
+        _check_range(bad, col, lo, hi)
+        if "share" in measures:
+            share = np.where(np.isnan(v), np.nan, np.isin(v, np.asarray(high, dtype=float)) * 1.0)
+            label = f"% {'+'.join(str(h) for h in high)}"
+            derived.add(f"{name}_share", share, variable, f"{name}: {label}")
+            mult.append(f)
+        if "mean" in measures:
+            derived.add(f"{name}_mean", r, variable, f"{name}: mean 0-100", proportion=False)
+            mult.append(1.0)
+    meta = {
+        "indicator": variable,
+        "unit": "person",
+        "statistic": "mixed"
+        if len(measures) > 1
+        else ("prop" if measures == ("share",) else "mean"),
+        "convention": convention,
+    }
+    iset = make_set(design, "mean", derived, by, opts["scale"], meta, mult=mult)
+    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+
+
+@_doc
+def institutional(
+    design,
+    items=None,
+    *,
+    convention: str = "latinobarometro",
+    measure: str | Sequence[str] | None = None,
+    scale_range: tuple[float, float] | None = None,
+    high: Sequence | None = None,
+    by=None,
+    weight: str | None = None,
+    missing_codes: Sequence = MISSING_CODES,
+    **options,
+):
+    """Institutional trust per institution.
+
+    ``convention="latinobarometro"``: % "a lot" + "some" (codes 1-2 of 1-4) — default items
+    ``trust_inst_<institution>``. ``convention="lapop"``: mean rescaled 0-100 and % answering
+    5-7 of 1-7 (``measure`` picks one) — default items ``trust_inst_<institution>_7pt``; LAPOP
+    files use ``b18`` (police), ``b12`` (armed forces), ``b13`` (congress), ``b21`` (parties)...
+    ``scale_range`` and ``high`` override the convention's range and "high trust" codes (e.g.
+    ESS 0-10 items: ``scale_range=(0, 10), high=(6, 7, 8, 9, 10)``).
+
+    Shares are on the ``scale`` (%, default); means rescaled 0-100 are not multiplied.
+    """
+    opts = {**_COMMON, **options}
+    conv = CONVENTIONS.get(convention, {"suffix": ""})
+    mapping = _item_map(data_of(design), items, conv["suffix"])
+    return _battery(
+        design,
+        mapping,
+        convention,
+        measure,
+        "trust_institutional",
+        by,
+        weight,
+        missing_codes,
+        opts,
+        scale_range,
+        high,
+    )
+
+
+@_doc
+def interpersonal(
+    design,
+    item: str | None = None,
+    *,
+    convention: str = "latinobarometro",
+    measure: str | Sequence[str] | None = None,
+    by=None,
+    weight: str | None = None,
+    missing_codes: Sequence = MISSING_CODES,
+    **options,
+):
+    """Interpersonal trust.
+
+    ``convention="latinobarometro"``: % "most people can be trusted" (code 1 of
+    ``trust_interpersonal``: 1 trust, 2 can never be too careful). ``convention="lapop"``:
+    trust in people of the community (IT1, ``trust_neighbours``, 1 very .. 4 not at all
+    trustworthy): mean rescaled 0-100 (very trustworthy = 100) and % very or somewhat
+    trustworthy.
+    """
+    opts = {**_COMMON, **options}
+    if convention == "latinobarometro":
+        col = item or "trust_interpersonal"
+        measure = _measures("latinobarometro", measure)
+        if "mean" in measure:
+            raise IndicatorError("the Latinobarómetro item is a dichotomy: use measure='share'")
+        return _battery(
+            design,
+            {"most_people": col},
+            "latinobarometro",
+            ("share",),
+            "trust_interpersonal",
+            by,
+            weight,
+            missing_codes,
+            opts,
+            scale_range=(1, 2),
+            high=(1,),
+            reverse=True,
+        )
+    if convention == "lapop":
+        col = item or "trust_neighbours"
+        return _battery(
+            design,
+            {"community": col},
+            "lapop",
+            measure,
+            "trust_interpersonal",
+            by,
+            weight,
+            missing_codes,
+            opts,
+            scale_range=(1, 4),
+            high=(1, 2),
+            reverse=True,
+        )
+    raise IndicatorError(f"convention={convention!r}: use 'latinobarometro' or 'lapop'")
+
+
+def _index_matrix(data, items: Mapping[str, str], scale_range, reverse, missing_codes):
+    lo, hi = scale_range
+    cols = []
+    for name, col in items.items():
+        v = clean(column(data, col, "item"), missing_codes)
+        r, bad = _rescaled(v, lo, hi, name in reverse or col in reverse)
+        _check_range(bad, col, lo, hi)
+        cols.append(r)
+    return np.column_stack(cols)
+
+
+def _row_index(X: np.ndarray, min_items: int) -> np.ndarray:
+    answered = np.isfinite(X).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        mean = np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=1) if X.size else X
+    return np.where(answered >= min_items, mean, np.nan)
+
+
+@_doc
+def index(
+    design,
+    items=None,
+    *,
+    scale_range: tuple[float, float] = (1, 7),
+    reverse: Sequence[str] = (),
+    min_items: int | None = None,
+    by=None,
+    weight: str | None = None,
+    missing_codes: Sequence = MISSING_CODES,
+    **options,
+):
+    """Composite institutional trust index: mean of the items rescaled 0-100.
+
+    Per respondent: each item rescaled to 0-100 (``(x - lo) / (hi - lo) * 100``; items named
+    in ``reverse`` flipped), then the mean of the items answered, **if at least
+    ``min_items`` were answered** (default: half of the items, rounded up), otherwise
+    missing — the item-missing rule. The index is then estimated by domain as a mean with the
+    engine (``scale`` is ignored: the index is on 0-100).
+
+    ``attrs["scale_reliability"]`` holds :func:`index_reliability` for the same items (on the
+    whole sample): Cronbach's alpha (unweighted, pingouin) and design-weighted, and the
+    share of variance of the first principal component. Default items: the LAPOP-style
+    ``trust_inst_<institution>_7pt`` present in the data.
+    """
+    opts = {**_COMMON, **options}
+    design = with_weight(design, weight)
+    data = data_of(design)
+    mapping = _item_map(data, items, "_7pt")
+    k = len(mapping)
+    if k < 2:
+        raise IndicatorError("an index needs at least two items")
+    min_items = math.ceil(k / 2) if min_items is None else int(min_items)
+    if not 1 <= min_items <= k:
+        raise IndicatorError(f"min_items={min_items} must be between 1 and {k}")
+    X = _index_matrix(data, mapping, scale_range, set(reverse), missing_codes)
+    derived = Derived()
+    derived.add("index", _row_index(X, min_items), "trust_index", "mean 0-100", proportion=False)
+    meta = {
+        "indicator": "trust_index",
+        "unit": "person",
+        "statistic": "mean",
+        "items": list(mapping.values()),
+        "min_items": min_items,
+    }
+    iset = make_set(design, "mean", derived, by, "mean", meta)
+    out = finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    if isinstance(out, pd.DataFrame):
+        rel = index_reliability(
+            design, mapping, scale_range=scale_range, reverse=reverse, missing_codes=missing_codes
+        )
+        out.attrs["scale_reliability"] = rel.iloc[0].to_dict()
+        out.attrs["scale"] = "0-100"
+    return out
+
+
+def _weighted_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    w = w / w.sum()
+    mu = w @ X
+    Xc = X - mu
+    return (Xc * w[:, None]).T @ Xc
+
+
+def index_reliability(
+    design,
+    items=None,
+    *,
+    scale_range: tuple[float, float] = (1, 7),
+    reverse: Sequence[str] = (),
+    missing_codes: Sequence = MISSING_CODES,
+) -> pd.DataFrame:
+    """Internal consistency and dimensionality of an item set (complete cases).
+
+    * ``alpha``: Cronbach's alpha, unweighted (``pingouin.cronbach_alpha``, listwise), with
+      its 95% interval (``alpha_ci_low``, ``alpha_ci_high``);
+    * ``alpha_weighted``: ``k/(k-1) * (1 - sum_j s2_j / s2_sum)`` with the design-weighted
+      item variances ``s2_j`` and variance of the sum ``s2_sum`` (weighted covariance
+      matrix, weights normalised to sum 1; the normalisation cancels). A descriptive
+      population-level statistic: no standard error is given. Equals ``alpha`` with equal
+      weights.
+    * ``eigenvalue_1``, ``eigenvalue_2``, ``first_component_share``: eigenvalues of the
+      design-weighted correlation matrix and the share of the total variance (``k``) taken
+      by the first component. ``unidimensional`` is Kaiser's check ``eigenvalue_2 < 1``: when
+      it fails, averaging the items into one index is not justified without looking at the
+      structure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``k, n_complete, alpha, alpha_ci_low, alpha_ci_high, alpha_weighted,
+        eigenvalue_1, eigenvalue_2, first_component_share, unidimensional``.
+    """
+    import pingouin  # heavy: imported only here
+
+    data = data_of(design)
+    mapping = _item_map(data, items, "_7pt")
+    k = len(mapping)
+    if k < 2:
+        raise IndicatorError("reliability needs at least two items")
+    X = _index_matrix(data, mapping, scale_range, set(reverse), missing_codes)
+    complete = np.isfinite(X).all(axis=1) & (design.weights > 0)
+    Xc = X[complete]
+    w = design.weights[complete]
+    if Xc.shape[0] < 3:
+        raise IndicatorError("fewer than 3 complete cases on the items")
+    alpha, ci = pingouin.cronbach_alpha(
+        data=pd.DataFrame(Xc, columns=list(mapping)), nan_policy="listwise"
+    )
+    C = _weighted_cov(Xc, w)
+    alpha_w = k / (k - 1) * (1 - np.trace(C) / C.sum())
+    sd = np.sqrt(np.diag(C))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        R = C / np.outer(sd, sd)
+    eig = np.sort(np.linalg.eigvalsh(R))[::-1]
+    return pd.DataFrame(
+        {
+            "k": [k],
+            "n_complete": [int(complete.sum())],
+            "alpha": [float(alpha)],
+            "alpha_ci_low": [float(ci[0])],
+            "alpha_ci_high": [float(ci[1])],
+            "alpha_weighted": [float(alpha_w)],
+            "eigenvalue_1": [float(eig[0])],
+            "eigenvalue_2": [float(eig[1])],
+            "first_component_share": [float(eig[0] / k)],
+            "unidimensional": [bool(eig[1] < 1)],
+        }
+    )
