@@ -149,3 +149,12 @@ def test_build_rules(tmp_path):
     q2 = load_project(path)
     assert [m.name for m in q2.modules] == [m.name for m in q.modules]
     assert get_module("fear").item("fear_walk_dark").unit == "person"
+
+
+def test_readme_documents_every_item_and_crosswalk():
+    from survey.instruments import library_dir, list_crosswalks
+
+    readme = (library_dir() / "README.md").read_text(encoding="utf-8")
+    missing = [i for i in all_items() if f"`{i}`" not in readme]
+    assert missing == []
+    assert all(f"`{c.name}`" in readme for c in list_crosswalks())
