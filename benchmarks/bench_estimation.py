@@ -75,7 +75,7 @@ res <- svyby(f, ~domain, des, svymean)
 elapsed <- proc.time()[["elapsed"]] - t0
 est <- as.matrix(coef(res)); se <- as.vector(SE(res))
 cat(jsonlite::toJSON(list(seconds=elapsed, estimate=as.vector(coef(res)), se=se,
-  names=names(coef(res))), digits=NA))
+  names=names(coef(res))), digits=NA, auto_unbox=TRUE))
 """
 
 
