@@ -1,6 +1,43 @@
-"""Design-based comparisons: waves, panels, difference-in-differences, tests, effect sizes."""
+"""Design-based comparisons: waves, panels, difference-in-differences, tests, effect sizes.
 
+- :func:`compare_independent` / :func:`compare_frames`: two independent samples (waves or
+  areas), each under its own design;
+- :func:`compare_within` and :func:`combine_waves`: waves as domains of one combined design
+  (panel or overlapping samples: covariance between waves counted);
+- :func:`did` (2 x 2 contrast) and :func:`did_regression` (``svyglm`` interaction);
+- :func:`svyttest`, :func:`svychisq` (Rao-Scott), :func:`svyglm`;
+- :func:`paired_tests` (unweighted, pingouin) for small panels;
+- :func:`adjust_pvalues`, :func:`cohens_h`, :func:`cohens_d`, :func:`do_no_harm`.
+
+Every comparison returns the columns :data:`COMPARISON_COLUMNS` after its ``by`` columns.
+"""
+
+from survey.compare._frame import COMPARISON_COLUMNS, do_no_harm
+from survey.compare.did import did, did_regression
+from survey.compare.effects import cohens_d, cohens_h, weighted_sd
+from survey.compare.multiplicity import adjust_pvalues
+from survey.compare.panels import PAIRED_COLUMNS, paired_tests
 from survey.compare.regression import GLMResult, svyglm
 from survey.compare.tests import svychisq, svyttest
+from survey.compare.waves import combine_waves, compare_frames, compare_independent, compare_within
 
-__all__ = ["GLMResult", "svychisq", "svyglm", "svyttest"]
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "PAIRED_COLUMNS",
+    "GLMResult",
+    "adjust_pvalues",
+    "cohens_d",
+    "cohens_h",
+    "combine_waves",
+    "compare_frames",
+    "compare_independent",
+    "compare_within",
+    "did",
+    "did_regression",
+    "do_no_harm",
+    "paired_tests",
+    "svychisq",
+    "svyglm",
+    "svyttest",
+    "weighted_sd",
+]

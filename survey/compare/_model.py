@@ -35,15 +35,16 @@ class ModelFrame:
     complete: np.ndarray  # (n,) bool
 
 
-def parse(formula: str) -> tuple[str, list[tuple[str, ...]], bool, set[str]]:
-    """Response, terms (tuples of variables), intercept, variables forced to factors."""
+def parse(formula: str) -> tuple[str, list[tuple[str, ...]], bool, dict[str, str]]:
+    """Response, terms (tuples of variables), intercept, variables forced to factors (with
+    the text R uses as their column-name prefix, e.g. ``factor(region)``)."""
     if formula.count("~") != 1:
         raise FormulaError(f"formula {formula!r} needs exactly one '~'")
     lhs, rhs = (s.strip() for s in formula.split("~"))
     if not re.fullmatch(r"[\w.]+", lhs):
         raise FormulaError(f"response {lhs!r} must be a column name")
     intercept = True
-    forced: set[str] = set()
+    forced: dict[str, str] = {}
     terms: list[tuple[str, ...]] = []
     rhs = rhs.replace(" ", "")
     rhs = re.sub(r"-1\b", "+0", rhs).replace("++", "+")
@@ -60,7 +61,7 @@ def parse(formula: str) -> tuple[str, list[tuple[str, ...]], bool, set[str]]:
             for atom in part.split(":"):
                 m = _FACTOR.match(atom)
                 if m:
-                    forced.add(m.group(1))
+                    forced[m.group(1)] = atom
                     atom = m.group(1)
                 if not re.fullmatch(r"[\w.]+", atom):
                     raise FormulaError(f"cannot read term {atom!r} of formula {formula!r}")
@@ -93,6 +94,7 @@ def _variable_columns(data, var, forced, extra):
         raise FormulaError(f"variable {var!r} is not in the data")
     s = pd.Series(s).reset_index(drop=True)
     if _is_factor(s, var in forced):
+        prefix = forced.get(var, var)
         miss = s.isna().to_numpy()
         if isinstance(s.dtype, pd.CategoricalDtype):
             levels = [c for c in s.cat.categories if (s == c).any()]
@@ -105,7 +107,7 @@ def _variable_columns(data, var, forced, extra):
         for lev in levels[1:]:
             col = (vals == lev).astype(float)
             col[miss] = np.nan
-            cols.append((f"{var}{_fmt(lev)}", col))
+            cols.append((f"{prefix}{_fmt(lev)}", col))
         return cols
     try:
         v = pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
@@ -125,7 +127,7 @@ def model_frame(data: pd.DataFrame, formula: str, extra: dict | None = None) -> 
     extra = extra or {}
     response, terms, intercept, forced = parse(formula)
     n = len(data)
-    y_cols = _variable_columns(data, response, set(), extra)
+    y_cols = _variable_columns(data, response, {}, extra)
     if len(y_cols) != 1:
         raise FormulaError(f"response {response!r} must be numeric (0/1 for binomial models)")
     y = y_cols[0][1]

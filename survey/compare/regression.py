@@ -147,7 +147,9 @@ def svyglm(
         raise ValueError(f"family={family!r}: use one of {', '.join(FAMILIES)}")
     mf = model_frame(design.data, formula, extra)
     X, y = mf.X, mf.y
-    w = np.where(mf.complete, design.weights, 0.0)
+    # R (rescale=TRUE) fits with weights scaled to mean 1; estimates and the influence
+    # w x r A^{-1} do not depend on the scale, the binomial starting values do
+    w = np.where(mf.complete, design.weights / design.weights.mean(), 0.0)
     if family != "gaussian" and ((y < 0) | (y > 1)).any():
         raise ValueError(f"{family} model: response {mf.response!r} must lie in [0, 1]")
     p = X.shape[1]
@@ -173,7 +175,7 @@ def svyglm(
             delta = np.max(np.abs(new - beta) / (np.abs(new) + 0.1))
             beta = new
             eta = X @ beta
-            mu = 1.0 / (1.0 + np.exp(-eta))
+            mu = 1.0 / (1.0 + np.exp(-np.clip(eta, -700, 700)))
             if delta < tol:
                 break
         else:

@@ -1,0 +1,127 @@
+"""The comparison result shape, its tests and flags (defined once).
+
+Every comparison leaves through :func:`finish`: ``t``, ``p_value``, interval, adjusted
+p-values and the ``significant`` / ``worsened`` / ``unreliable`` flags are computed here and
+nowhere else, so the columns never depend on options (NaN / <NA> where not applicable).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survey.compare.multiplicity import adjust_frame
+from survey.engine.ci import critical
+
+#: Columns of a comparison after the ``by`` columns, in order.
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "variable",
+    "category",
+    "measure",  # "difference" | "ratio" | "percent_change" | "did"
+    "estimate_1",  # baseline (or comparison group / pre-period change)
+    "se_1",
+    "estimate_2",  # follow-up (or treated group / post-period change)
+    "se_2",
+    "n_1",
+    "n_2",
+    "estimate",  # the comparison: difference, ratio or percent change
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "t",
+    "p_value",
+    "p_adjusted",  # NaN unless a multiplicity method is requested
+    "effect_size",
+    "effect_size_type",  # "cohen_h" | "cohen_d" | <NA>
+    "significant",
+    "worsened",  # significant change in the "worse" direction; <NA> when no direction given
+    "unreliable",  # either input estimate flagged caution/suppress; <NA> when not assessed
+)
+
+MEASURES = ("difference", "ratio", "percent_change")
+NULL_VALUE = {"difference": 0.0, "ratio": 1.0, "percent_change": 0.0, "did": 0.0}
+UNRELIABLE = ("caution", "suppress")
+
+
+def worse_direction(worse, variables) -> np.ndarray:
+    """+1 where an increase is worse, -1 where a decrease is worse, 0 when not given.
+
+    ``worse`` is ``"higher"`` / ``"lower"`` for every variable, or a mapping variable ->
+    ``"higher"`` / ``"lower"`` (e.g. victimisation and fear ``"higher"``, trust ``"lower"``).
+    """
+    variables = np.asarray(variables, dtype=object)
+    if worse is None:
+        return np.zeros(variables.size)
+    if isinstance(worse, str):
+        worse = dict.fromkeys(pd.unique(variables), worse)
+    out = np.zeros(variables.size)
+    for var, direction in worse.items():
+        if direction not in ("higher", "lower"):
+            raise ValueError(f"worse[{var!r}]={direction!r}: use 'higher' or 'lower'")
+        out[variables == var] = 1.0 if direction == "higher" else -1.0
+    return out
+
+
+def unreliable_flag(rel1, rel2) -> pd.Series:
+    """True if either reliability is caution/suppress; <NA> if neither was assessed."""
+    r1 = pd.Series(rel1, dtype=object).reset_index(drop=True)
+    r2 = pd.Series(rel2, dtype=object).reset_index(drop=True)
+    bad = r1.isin(UNRELIABLE) | r2.isin(UNRELIABLE)
+    known = r1.notna() | r2.notna()
+    out = pd.array(bad.to_numpy(), dtype="boolean")
+    out[~known.to_numpy()] = pd.NA
+    return pd.Series(out)
+
+
+def finish(
+    frame: pd.DataFrame,
+    by,
+    *,
+    level: float,
+    alpha: float,
+    adjust: str | None,
+    family=None,
+    worse=None,
+    attrs: dict | None = None,
+) -> pd.DataFrame:
+    """Add interval, t, p-values and flags to a frame holding estimates, se and df."""
+    out = frame.reset_index(drop=True).copy()
+    est = out["estimate"].to_numpy(dtype=float)
+    se = out["se"].to_numpy(dtype=float)
+    df = out["df"].to_numpy(dtype=float)
+    null = out["measure"].map(NULL_VALUE).to_numpy(dtype=float)
+    q = critical(level, df)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (est - null) / se
+        dfp = np.where(np.isfinite(df), df, 1.0)
+        p = np.where(np.isfinite(df), 2 * stats.t.sf(np.abs(t), dfp), 2 * stats.norm.sf(np.abs(t)))
+    p = np.where(df > 0, p, np.nan)
+    out["ci_low"] = est - q * se
+    out["ci_high"] = est + q * se
+    out["t"] = t
+    out["p_value"] = p
+    out["p_adjusted"] = adjust_frame(out, adjust, family)
+    decide = out["p_adjusted"] if adjust is not None else out["p_value"]
+    sig = pd.array(decide.to_numpy() < alpha, dtype="boolean")
+    sig[np.isnan(decide.to_numpy(dtype=float))] = pd.NA
+    out["significant"] = sig
+    direction = worse_direction(worse, out["variable"])
+    change = np.sign(est - null)
+    worsened = pd.array((direction * change > 0) & (decide.to_numpy() < alpha), dtype="boolean")
+    worsened[direction == 0] = pd.NA
+    worsened[np.isnan(decide.to_numpy(dtype=float)) & (direction != 0)] = pd.NA
+    out["worsened"] = worsened
+    for col in COMPARISON_COLUMNS:
+        if col not in out.columns:
+            out[col] = pd.NA if col in ("category", "effect_size_type", "unreliable") else np.nan
+    by = list(by or [])
+    out = out[[*by, *COMPARISON_COLUMNS]]
+    out.attrs.update({"level": level, "alpha": alpha, "adjust": adjust, **(attrs or {})})
+    return out
+
+
+def do_no_harm(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a comparison whose change is a significant worsening ("do no harm")."""
+    return frame[frame["worsened"].fillna(False).astype(bool)]
