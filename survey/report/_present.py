@@ -52,6 +52,15 @@ def _labelled(frame: pd.DataFrame, labels: dict[str, dict]) -> pd.DataFrame:
     return out
 
 
+def _suppressed(flag) -> bool:
+    return isinstance(flag, str) and flag == "suppress"
+
+
+def _comp_labels(spec, vlab) -> dict:
+    gcol = spec.get("groups", {}).get("column")
+    return {**vlab, "group": vlab.get(gcol, {})} if gcol else vlab
+
+
 def _ind_labels(spec) -> dict[str, str]:
     from survey.report.pipeline import _label
 
@@ -76,7 +85,7 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
     meta = spec.get("_meta")
     vlab = _value_labels(spec, meta)
     res = _labelled(results, vlab)
-    comp = _labelled(comparisons, vlab) if len(comparisons) else comparisons
+    comp = _labelled(comparisons, _comp_labels(spec, vlab)) if len(comparisons) else comparisons
     ilab = _ind_labels(spec)
     wave = spec.get("waves", {}).get("column")
     gcol = spec.get("groups", {}).get("column")
@@ -257,7 +266,8 @@ def _methods(spec, sd, designs, results, steps) -> list[tuple[str, str]]:
             "differences (change in the treatment group minus change in the comparison group), as "
             "linear contrasts of the pooled estimates; two-sided t tests at the "
             f"{100 * (1 - level):g}% level, no multiplicity adjustment. 'Worsened' = a significant "
-            "change in the unfavourable direction of the indicator.",
+            "change in the unfavourable direction of the indicator. A comparison that uses a "
+            "suppressed estimate is not printed.",
         ),
     ]
     return rows
@@ -315,8 +325,17 @@ def _indicator_table(spec, results, comparisons, lang) -> Table:
             if len(comparisons)
             else comparisons
         )
-        g = lambda f, c: None if not len(f) else round(float(f[c].iloc[0]), 4)  # noqa: E731
-        worse = any(bool(f["worsened"].iloc[0]) for f in (ch, did) if len(f))
+
+        def g(f, c):
+            if not len(f) or _suppressed(f["reliability"].iloc[0]):
+                return None
+            return round(float(f[c].iloc[0]), 4)
+
+        worse = any(
+            bool(f["worsened"].iloc[0])
+            for f in (ch, did)
+            if len(f) and not _suppressed(f["reliability"].iloc[0])
+        )
         rows.append(
             [
                 name,
@@ -413,7 +432,7 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
     vlab = _value_labels(spec, sd.meta)
     ilab = _ind_labels(spec)
     res = _labelled(results, vlab)
-    comp = _labelled(comparisons, vlab) if len(comparisons) else comparisons
+    comp = _labelled(comparisons, _comp_labels(spec, vlab)) if len(comparisons) else comparisons
     wave = spec.get("waves", {}).get("column")
     gcol = spec.get("groups", {}).get("column")
     level = spec["estimation"].get("level", 0.95)
@@ -541,7 +560,11 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
         )
         summary.append(ttab.notes[0])
     if len(comp):
-        sig = comp[(comp["comparison"] == "did") & comp["significant"]]
+        sig = comp[
+            (comp["comparison"] == "did")
+            & comp["significant"]
+            & (comp["reliability"].fillna("") != "suppress")
+        ]
         summary.append(
             f"{len(sig)} of {int((comp['comparison'] == 'did').sum())} indicators show a significant "
             "difference-in-differences."

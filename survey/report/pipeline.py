@@ -261,7 +261,7 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]):
                 f = _quality(f, spec.get("quality"), proportion=cols is shares)
                 f.insert(0, "breakdown", bd or "all")
                 frames.append(f)
-                sets[(unit, bd, method)] = es
+                sets[(unit, bd, method)] = (es, f["reliability"].astype("object").to_numpy())
     results = pd.concat(frames, ignore_index=True)
     results["variable"] = results["variable"].str.removeprefix("ind__")
     results.attrs.update({"level": level, "ci_method": ci, "df_rule": df})
@@ -284,7 +284,7 @@ def _contrasts(spec: dict, sets: dict, indicators: list[dict]) -> pd.DataFrame:
     level, df_rule = est.get("level", 0.95), est.get("df", "design")
     better = {i["name"]: i.get("better") for i in indicators}
     rows = []
-    for (unit, bd, _method), es in sets.items():
+    for (unit, bd, _method), (es, flags) in sets.items():
         if bd not in (None, groups and groups["column"]):
             continue
         lab = es.labels.reset_index(drop=True)
@@ -343,6 +343,11 @@ def _contrasts(spec: dict, sets: dict, indicators: list[dict]) -> pd.DataFrame:
         out["df"] = f["df"].to_numpy()
         tstat = out["difference"] / out["se"]
         out["p_value"] = 2 * stats.t.sf(np.abs(tstat), out["df"])
+        # a comparison that uses a suppressed estimate is itself not published
+        uses = np.abs(np.vstack(L)) > 0
+        out["reliability"] = np.where(
+            (uses & (flags == "suppress")[None, :]).any(axis=1), "suppress", pd.NA
+        )
         rows.append(out)
     comp = pd.concat(rows, ignore_index=True)
     comp["variable"] = comp["variable"].str.removeprefix("ind__")
