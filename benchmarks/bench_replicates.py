@@ -67,7 +67,7 @@ rdes <- as.svrepdesign(des, type="bootstrap", replicates=R)
 f <- as.formula(paste("~", paste(sprintf("y%d", 0:9), collapse="+")))
 res <- svyby(f, ~domain, rdes, svymean)
 elapsed <- proc.time()[["elapsed"]] - t0
-cat(jsonlite::toJSON(list(seconds=elapsed, estimate=as.vector(coef(res)), se=as.vector(SE(res))),
+cat(jsonlite::toJSON(list(seconds=elapsed, estimate=as.vector(coef(res)), se=as.vector(as.matrix(SE(res)))),
   digits=NA, auto_unbox=TRUE))
 """
 
@@ -124,9 +124,15 @@ def main(argv=None):
     # R orders svyby output domain-major by variable: coef(res) is (domain x variable) by column
     est_r = np.asarray(r["estimate"]).reshape(N_VARS, -1).T.ravel()
     se_r = np.asarray(r["se"]).reshape(N_VARS, -1).T.ravel()
-    ours = res.sort_values(["domain", "variable"], key=lambda s: s.map(_natural) if s.name == "variable" else s)
-    print(f"max |estimate difference| vs R: {np.max(np.abs(ours['estimate'].to_numpy() - est_r)):.2e}")
-    print(f"median SE ratio python / R (different random replicates): {np.median(ours['se'].to_numpy() / se_r):.3f}")
+    ours = res.sort_values(
+        ["domain", "variable"], key=lambda s: s.map(_natural) if s.name == "variable" else s
+    )
+    print(
+        f"max |estimate difference| vs R: {np.max(np.abs(ours['estimate'].to_numpy() - est_r)):.2e}"
+    )
+    print(
+        f"median SE ratio python / R (different random replicates): {np.median(ours['se'].to_numpy() / se_r):.3f}"
+    )
 
 
 def _natural(v):
