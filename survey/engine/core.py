@@ -225,6 +225,12 @@ class EstimateSet:
         low, high = ci_mod.interval(
             ci, self.theta, se, dfs, level, nrow=self.nrow_domain, statistic=self.statistic
         )
+        if ci == "logit":  # R's svyglm-based interval, replayed exactly where possible
+            from survey.engine.logit_glm import logit_intervals
+
+            exact = logit_intervals(self, ci_mod.critical(level, dfs))
+            if exact is not None:
+                low, high = exact
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = se / np.abs(self.theta)
             deff = var / self.vsrs if self.vsrs is not None else np.full_like(var, np.nan)
@@ -364,6 +370,12 @@ def estimate(
 
         Z = residualize(design, Z, dom, est, coefs, unit, n_units)
     result.Z = Z
+    if (
+        statistic in ("prop", "mean")
+        and hasattr(est, "item_q")
+        and est.statistic in ("prop", "mean")
+    ):
+        result.extra.update({"estimator": est, "domains": dom, "cells": cells})
     return result
 
 
