@@ -20,6 +20,15 @@ from survey.weighting.diagnostics import (
 )
 from survey.weighting.nonresponse import NonresponseAdjustment
 from survey.weighting.poststratify import PostStratify, Rake
+from survey.weighting.replicates import (
+    as_replicate,
+    bootstrap_factors,
+    brr_factors,
+    hadamard,
+    jk1_factors,
+    jkn_factors,
+)
+from survey.weighting.spec import WeightingSpec, load_spec, run_spec
 from survey.weighting.trim import TrimWeights, trim_weights
 
 __all__ = [
@@ -29,7 +38,16 @@ __all__ = [
     "Rake",
     "TrimWeights",
     "WeightingError",
+    "WeightingSpec",
     "WeightingStep",
+    "as_replicate",
+    "bootstrap_factors",
+    "brr_factors",
+    "hadamard",
+    "jk1_factors",
+    "jkn_factors",
+    "load_spec",
+    "run_spec",
     "base_weights",
     "effective_sample_size",
     "grake",
