@@ -68,15 +68,21 @@ def test_concentration_and_dark_figure(design):
 
 
 def test_lapop_institutional_trust(design):
-    out = trust.institutional(design, {"police": "trust_inst_police_7pt"}, convention="lapop",
-                              by="region")
+    out = trust.institutional(
+        design, {"police": "trust_inst_police_7pt"}, convention="lapop", by="region"
+    )
     means = out[out.category.str.contains("mean")]
     shares = out[out.category.str.contains("%")]
     _check(means, "trust_police_lapop_mean_region")
     # shares of a mixed battery get Wald intervals; compare estimate and se only
     _check(shares, "trust_police_lapop_share_region", 100, cols=("estimate", "se"))
-    share_only = trust.institutional(design, {"police": "trust_inst_police_7pt"},
-                                     convention="lapop", measure="share", by="region")
+    share_only = trust.institutional(
+        design,
+        {"police": "trust_inst_police_7pt"},
+        convention="lapop",
+        measure="share",
+        by="region",
+    )
     _check(share_only, "trust_police_lapop_share_region", 100)
 
 
@@ -87,15 +93,28 @@ def test_trust_index_mean(design):
 
 
 def test_difference_between_indicators_keeps_covariance(design):
-    a = ind.prevalence(design, unit="person", by="region", groups={}, as_set=True,
-                       crimes={"robbery": "vic_person_robbery_12m",
-                               "assault": "vic_person_assault_12m",
-                               "threat": "vic_person_threat_12m",
-                               "sexual_offence": "vic_person_sexual_offence_12m"})
+    a = ind.prevalence(
+        design,
+        unit="person",
+        by="region",
+        groups={},
+        as_set=True,
+        crimes={
+            "robbery": "vic_person_robbery_12m",
+            "assault": "vic_person_assault_12m",
+            "threat": "vic_person_threat_12m",
+            "sexual_offence": "vic_person_sexual_offence_12m",
+        },
+    )
     any_only = ind.IndicatorSet(
-        a.estimates.contrast(np.eye(len(a))[a.labels.category == "any"],
-                             labels=a.labels[a.labels.category == "any"], statistic="prop"),
-        a.scale, a.proportion[a.labels.category == "any"], a.n_cases[a.labels.category == "any"],
+        a.estimates.contrast(
+            np.eye(len(a))[a.labels.category == "any"],
+            labels=a.labels[a.labels.category == "any"],
+            statistic="prop",
+        ),
+        a.scale,
+        a.proportion[a.labels.category == "any"],
+        a.n_cases[a.labels.category == "any"],
         a.meta,
     )
     b = ind.insecurity(design, {"country": "insec_state"}, codes=(2,), by="region", as_set=True)

@@ -1,0 +1,144 @@
+"""Reliability flags: each rule's thresholds on hand-built rows (values chosen at and
+around every threshold, so each comparison can fail)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey.indicators import quality
+
+
+def _frame(rows, statistic="prop", **attrs):
+    cols = ["estimate", "se", "cv", "df", "deff", "n", "n_cases"]
+    f = pd.DataFrame(rows, columns=cols)
+    f.attrs["statistic"] = statistic
+    f.attrs.update(attrs)
+    return f
+
+
+def test_cepal2020_proportions_each_criterion():
+    ok = [0.30, 0.02, 0.02 / 0.30, 30, 1.0, 400, 120]
+    rows = [
+        ok,  # reliable
+        [0.30, 0.02, 0.0667, 30, 1.0, 99, 120],  # n < 100 -> suppress
+        [0.30, 0.02, 0.0667, 30, 3.0, 400, 120],  # n_eff = 133 < 140 -> suppress
+        [0.30, 0.02, 0.0667, 30, 1.0, 400, 49],  # cases < 50 -> suppress
+        [0.30, 0.02, 0.0667, 8, 1.0, 400, 120],  # df < 9 -> caution
+        [
+            0.05,
+            0.011,
+            0.22,
+            30,
+            1.0,
+            2000,
+            120,
+        ],  # log-cv = .011/(.05*3.0) = .073; cv .22 -> caution
+        [0.05, 0.030, 0.60, 30, 1.0, 2000, 120],  # log-cv = .2003 > .175 -> suppress
+        [0.95, 0.030, 0.0316, 30, 1.0, 2000, 1900],  # complement q=.05: log-cv .2 -> suppress
+        [np.nan, np.nan, np.nan, 30, np.nan, 0, 0],  # undefined -> NA
+    ]
+    got = quality.assess(_frame(rows)).tolist()
+    assert got[:8] == [
+        "reliable",
+        "suppress",
+        "suppress",
+        "suppress",
+        "caution",
+        "caution",
+        "suppress",
+        "suppress",
+    ]
+    assert got[8] is pd.NA
+
+
+def test_cepal2020_means_use_cv_only_and_percent_scale_is_undone():
+    rows = [[10.0, 1.9, 0.19, 30, 1.0, 150, np.nan], [10.0, 2.0, 0.20, 30, 1.0, 150, np.nan]]
+    got = quality.assess(_frame(rows, statistic="mean")).tolist()
+    assert got == ["reliable", "caution"]
+    # a proportion on the % scale: 5% with se 3 points is log-cv 0.2003 -> suppress
+    f = _frame([[5.0, 3.0, 0.6, 30, 1.0, 2000, 120]], scale="%")
+    assert quality.assess(f).tolist() == ["suppress"]
+    f = _frame([[5.0, 1.1, 0.22, 30, 1.0, 2000, 120]], scale="%")
+    assert quality.assess(f).tolist() == ["caution"]
+
+
+def test_ine_chile_quadratic_rule_and_cv_bands():
+    # p = 0.2: threshold (0.2)^(2/3)/9 = 0.0379995
+    rows = [
+        [0.2, 0.0379, 0.19, 20, 1, 100, 20],
+        [0.2, 0.0381, 0.19, 20, 1, 100, 20],
+        [0.2, 0.01, 0.05, 20, 1, 59, 20],
+        [0.2, 0.01, 0.05, 8, 1, 100, 20],
+    ]
+    got = quality.assess(_frame(rows), rule="ine_chile2020").tolist()
+    assert got == ["reliable", "caution", "suppress", "suppress"]
+    means = [
+        [1, 0.15, 0.15, 20, 1, 100, np.nan],
+        [1, 0.3, 0.30, 20, 1, 100, np.nan],
+        [1, 0.31, 0.31, 20, 1, 100, np.nan],
+    ]
+    got = quality.assess(_frame(means, statistic="mean"), rule="ine_chile2020").tolist()
+    assert got == ["reliable", "caution", "suppress"]
+
+
+def test_nchs_rse_rule_and_overrides():
+    rows = [
+        [1, 0.29, 0.29, 5, 1, 60, np.nan],
+        [1, 0.30, 0.30, 5, 1, 60, np.nan],
+        [1, 0.1, 0.1, 5, 1, 59, np.nan],
+        [1, 0.1, 0.1, 5, 1, 29, np.nan],
+        [1, 0.51, 0.51, 5, 1, 100, np.nan],
+    ]
+    f = _frame(rows, statistic="total")
+    assert quality.assess(f, rule="nchs").tolist() == [
+        "reliable",
+        "caution",
+        "caution",
+        "suppress",
+        "suppress",
+    ]
+    # a dict overrides one threshold of a base rule
+    got = quality.assess(f, rule={"base": "nchs", "min_n_suppress": 60}).tolist()
+    assert got == ["reliable", "caution", "suppress", "suppress", "suppress"]
+    with pytest.raises(ValueError, match="quality rule"):
+        quality.assess(f, rule="nope")
+
+
+def test_engine_frames_get_flags_and_contrasts_do_not(design):
+    out = design.prop("insec_neighbourhood", by="region")
+    assert set(out["reliability"].dropna()) <= set(quality.LEVELS)
+    # the 2% "no answer" category (about 4 cases per region) can never pass CEPAL's 50 cases
+    assert (out.loc[out.category == 98, "reliability"] == "suppress").all()
+    f = out.copy()
+    f.attrs["statistic"] = "contrast"
+    assert quality.assess(f).isna().all()
+
+
+def test_mask_blanks_suppressed_values():
+    f = _frame([[0.3, 0.02, 0.07, 30, 1, 400, 120], [0.3, 0.02, 0.07, 30, 1, 40, 120]])
+    f["reliability"] = quality.assess(f)
+    m = quality.mask(f)
+    assert m["estimate"].iloc[0] == 0.3 and np.isnan(m["estimate"].iloc[1])
+    assert f["estimate"].iloc[1] == 0.3  # original untouched
+
+
+def test_assess_is_vectorised_on_large_frames():
+    rng = np.random.default_rng(0)
+    k = 200_000
+    f = _frame(
+        np.column_stack(
+            [
+                rng.uniform(size=k),
+                rng.uniform(0, 0.1, k),
+                rng.uniform(size=k),
+                rng.integers(1, 50, k),
+                rng.uniform(0.5, 3, k),
+                rng.integers(0, 500, k),
+                rng.integers(0, 200, k),
+            ]
+        )
+    )
+    got = quality.assess(f)
+    assert len(got) == k and got.isin(quality.LEVELS).all()
