@@ -40,10 +40,10 @@ def _as_list(x) -> list[str]:
     return [x] if isinstance(x, str) else list(x)
 
 
-def _verb_frame(design, statistic, variables, by, denominator, quantile, level):
+def _verb_frame(design, statistic, variables, by, denominator, quantile, level, wave_df):
     if statistic not in VERBS:
         raise ValueError(f"statistic={statistic!r}: use one of {', '.join(VERBS)}")
-    kw = {"by": by or None, "level": level}
+    kw = {"by": by or None, "level": level, "df": wave_df}
     if statistic == "quantile":
         return design.quantile(variables, q=quantile, **kw)
     if statistic == "ratio":
@@ -208,6 +208,7 @@ def compare_independent(
     denominator=None,
     quantile: Sequence[float] = (0.5,),
     df="sum",
+    wave_df="design",
     level: float = 0.95,
     alpha: float = 0.05,
     adjust: str | None = None,
@@ -236,6 +237,10 @@ def compare_independent(
     df : {"sum", "min", "satterthwaite", "inf"} or float
         Degrees of freedom of the test and interval (see :func:`compare_frames`); ``"sum"``
         (each wave's design df added) is the df of the two samples declared as one design.
+    wave_df : {"design", "domain"} or float
+        Each wave's df as the verbs compute it: of the whole design, or of the rows in the
+        domain (R's ``degf`` of the subset; use it when ``by`` splits a design made of
+        independent samples, e.g. countries of a multi-country file).
     level, alpha : float
         Confidence level; significance level of the ``significant``/``worsened`` flags.
     adjust : {"holm", "bh", "bonferroni", "by"}, optional
@@ -256,8 +261,8 @@ def compare_independent(
     """
     by = _as_list(by)
     variables = _as_list(variables)
-    f1 = _verb_frame(design1, statistic, variables, by, denominator, quantile, level)
-    f2 = _verb_frame(design2, statistic, variables, by, denominator, quantile, level)
+    f1 = _verb_frame(design1, statistic, variables, by, denominator, quantile, level, wave_df)
+    f2 = _verb_frame(design2, statistic, variables, by, denominator, quantile, level, wave_df)
     binary = _binary(design1, variables) if statistic == "mean" else {}
     if statistic == "mean":
         numeric = [v for v in variables if not binary.get(v, False)]
