@@ -238,13 +238,10 @@ class Design(_Verbs):
         for col in [weight, strata, *self.psu_names, *self.fpc_names]:
             if col is not None and col not in frame.columns:
                 raise DesignError(f"column {col!r} is not in the data")
-        if (
-            self.fpc_names
-            and len(self.psu_names) > 1
-            and len(self.fpc_names) != len(self.psu_names)
-        ):
+        if self.fpc_names and len(self.fpc_names) != max(len(self.psu_names), 1):
             raise DesignError(
-                f"fpc gives {len(self.fpc_names)} column(s) for {len(self.psu_names)} stages; "
+                f"fpc gives {len(self.fpc_names)} column(s) for "
+                f"{max(len(self.psu_names), 1)} stage(s); "
                 "give one per stage (as R's svydesign requires) or declare only the first stage"
             )
         self._build_stages()
