@@ -130,8 +130,6 @@ def compare_frames(
     """
     by = _as_list(by)
     keys = [*by, "variable", "category"]
-    if "quantile" in frame1.columns and "quantile" in frame2.columns:
-        keys.append("quantile")
     for name, f in (("frame1", frame1), ("frame2", frame2)):
         missing = [c for c in [*keys, "estimate", "se", "df"] if c not in f.columns]
         if missing:
@@ -166,10 +164,9 @@ def compare_frames(
         m.get("reliability_1", pd.Series([pd.NA] * len(m))),
         m.get("reliability_2", pd.Series([pd.NA] * len(m))),
     ).to_numpy()
-    out_keys = [k for k in by]
-    res = finish(
+    return finish(
         m,
-        out_keys,
+        by,
         level=level,
         alpha=alpha,
         adjust=adjust,
@@ -177,9 +174,6 @@ def compare_frames(
         worse=worse,
         attrs={"comparison": "independent samples", "df_rule": df, "statistic": statistic},
     )
-    if "quantile" in keys:
-        res.insert(len(out_keys) + 1, "quantile", m["quantile"].to_numpy())
-    return res
 
 
 def _df_rule(rule, d1, d2, v1, v2):
@@ -231,7 +225,8 @@ def compare_independent(
         Domains, estimated in each wave and compared domain by domain.
     statistic : {"mean", "prop", "total", "ratio", "quantile"}
         The verb that estimates each indicator (``ratio`` uses ``denominator``, ``quantile``
-        the probabilities ``quantile`` and R's Woodruff standard errors).
+        the probabilities ``quantile``, reported in ``category``, and R's Woodruff standard
+        errors).
     measure : {"difference", "ratio", "percent_change"}
         ``theta2 - theta1``; ``theta2 / theta1``; ``100 (theta2 / theta1 - 1)`` (delta method).
     df : {"sum", "min", "satterthwaite", "inf"} or float

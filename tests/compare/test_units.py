@@ -166,3 +166,41 @@ def test_indicator_specs():
     np.testing.assert_array_equal(out["v2"], [0, 1, 1, 1, 0])
     with pytest.raises(KeyError, match="zz"):
         derive_indicators(data, ["zz"])
+
+
+def test_independent_quantiles_and_ratios_combine_each_waves_verb():
+    from survey.compare import compare_independent
+
+    rng = np.random.default_rng(11)
+
+    def wave(shift):
+        n = 80
+        return Design(
+            pd.DataFrame(
+                {
+                    "st": np.repeat([1, 2], 40),
+                    "psu": np.repeat(np.arange(16), 5),
+                    "w": rng.uniform(1, 2, n),
+                    "y": rng.normal(10 + shift, 2, n),
+                    "x": rng.uniform(1, 3, n),
+                }
+            ),
+            weight="w",
+            strata="st",
+            psu="psu",
+        )
+
+    d1, d2 = wave(0), wave(1)
+    res = compare_independent(d1, d2, "y", statistic="quantile", quantile=(0.5,))
+    q1, q2 = d1.quantile("y", q=(0.5,)).iloc[0], d2.quantile("y", q=(0.5,)).iloc[0]
+    row = res.iloc[0]
+    np.testing.assert_allclose(row["estimate"], q2["estimate"] - q1["estimate"])
+    np.testing.assert_allclose(row["se"], np.hypot(q1["se"], q2["se"]), rtol=1e-12)
+    assert row["df"] == q1["df"] + q2["df"]
+    rat = compare_independent(d1, d2, "y", statistic="ratio", denominator="x").iloc[0]
+    r1, r2 = d1.ratio("y", "x").iloc[0], d2.ratio("y", "x").iloc[0]
+    np.testing.assert_allclose(
+        [rat["estimate"], rat["se"]],
+        [r2["estimate"] - r1["estimate"], np.hypot(r1["se"], r2["se"])],
+        rtol=1e-12,
+    )
