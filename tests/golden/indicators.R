@@ -153,6 +153,41 @@ cases$difference_victim_vs_unsafe_region <- list(
   rows = lapply(seq_len(K), function(i)
     row_list(list(region = b$region[i]), coef(con)[i], SE(con)[i], ci[i, 1], ci[i, 2])))
 
+# -- real data (only when ../shared/realdata is present; aggregates only are stored) ------
+REAL <- Sys.getenv("SURVEY_REALDATA", "../shared/realdata")
+if (dir.exists(REAL)) {
+  op <- options(survey.lonely.psu = "certainty")
+  e <- read.csv(gzfile(file.path(REAL, "enusc/enusc_2019_subset.csv.gz")))
+  svy_rows <- function(b, byvar) lapply(seq_len(nrow(b)), function(i)
+    list(by = setNames(list(b[[byvar]][i]), byvar), estimate = unname(coef(b)[i]),
+         se = unname(SE(b)[i]), deff = unname(deff(b)[i])))
+  for (spec in list(c("VA_DC", "Fact_Hog"), c("VP_DC", "Fact_Pers"))) {
+    de <- svydesign(ids = ~Conglomerado, strata = ~VarStrat, weights = as.formula(paste0("~", spec[2])),
+                    data = e)
+    f <- as.formula(paste0("~", spec[1]))
+    m <- svymean(f, de, deff = TRUE)
+    b <- svyby(f, ~enc_region, de, svymean, deff = TRUE)
+    cases[[paste0("enusc2019_", spec[1])]] <- list(
+      r_call = paste0("svymean(~", spec[1], ", svydesign(ids=~Conglomerado, strata=~VarStrat, ",
+                      "weights=~", spec[2], "), deff=TRUE) and svyby(..., ~enc_region); ",
+                      "lonely.psu='certainty'"),
+      national = list(estimate = as.numeric(coef(m)), se = as.numeric(SE(m)), deff = as.numeric(deff(m))),
+      rows = svy_rows(b, "enc_region"))
+  }
+  l <- read.csv(gzfile(file.path(REAL, "lapop/ym23_multicountry_2018_2023.csv.gz")))
+  l$sw <- paste(l$wave, l$strata, sep = "_")
+  l$b18_567 <- ifelse(is.na(l$b18), NA, as.numeric(l$b18 >= 5))
+  dl <- svydesign(ids = ~upm, strata = ~sw, weights = ~weight1500, data = l, nest = TRUE)
+  b <- svyby(~b18_567, ~pais + wave, dl, svymean, na.rm = TRUE)
+  cases$lapop_b18_567_pais_wave <- list(
+    r_call = paste0("svyby(~b18_567, ~pais+wave, svydesign(ids=~upm, strata=~paste(wave, strata), ",
+                    "weights=~weight1500, nest=TRUE), svymean, na.rm=TRUE); lonely.psu='certainty'"),
+    rows = lapply(seq_len(nrow(b)), function(i)
+      list(by = list(pais = b$pais[i], wave = b$wave[i]), estimate = unname(coef(b)[i]),
+           se = unname(SE(b)[i]))))
+  options(op)
+}
+
 out <- list(header = list(generated_by = "Rscript tests/golden/indicators.R",
                           r_version = R.version.string,
                           survey_version = as.character(packageVersion("survey")),
