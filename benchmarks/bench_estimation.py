@@ -73,7 +73,7 @@ des <- svydesign(id=~psu, strata=~stratum, weights=~weight, data=df)
 f <- as.formula(paste("~", paste(sprintf("y%d", 0:9), collapse="+")))
 res <- svyby(f, ~domain, des, svymean)
 elapsed <- proc.time()[["elapsed"]] - t0
-est <- as.matrix(coef(res)); se <- as.vector(SE(res))
+se <- as.vector(as.matrix(SE(res)))
 cat(jsonlite::toJSON(list(seconds=elapsed, estimate=as.vector(coef(res)), se=se,
   names=names(coef(res))), digits=NA, auto_unbox=TRUE))
 """

@@ -33,39 +33,38 @@ def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
     return out
 
 
+def _fmt(v, digits=4) -> str:
+    if v is None or (isinstance(v, float | np.floating) and np.isnan(v)):
+        return ""
+    if isinstance(v, float | np.floating):
+        return f"{v:,.{digits}g}"
+    return str(v)
+
+
 def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    cols = [
-        *by,
-        "variable",
-        "category",
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "cv",
-        "deff",
-        "n",
-        "reliability",
-    ]
-    for c in cols:
-        table.add_column(
-            c,
-            justify="right" if c not in (*by, "variable", "category") else "left",
-            no_wrap=c not in (*by, "variable", "category"),
-        )
+    """Estimates for the terminal; suppressed estimates are not printed (--out has all)."""
+    table = Table(title=title)
+    for c in [*by, "variable", "category"]:
+        table.add_column(c, overflow="fold", min_width=min(max(len(c), 6), 12))
+    for c in ("estimate", "CI", "se", "cv", "deff", "n", "flag"):
+        table.add_column(c, justify="right", no_wrap=True)
     for _, row in frame.iterrows():
-        cells = []
-        suppressed = str(row.get("reliability")) == "suppress"
-        for c in cols:
-            v = row[c]
-            if c in ("estimate", "se", "ci_low", "ci_high") and suppressed:
-                cells.append("[dim]suppressed[/]")
-            elif isinstance(v, float | np.floating):
-                cells.append("" if np.isnan(v) else f"{v:,.4g}" if c != "n" else f"{v:,.0f}")
-            else:
-                cells.append("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-        table.add_row(*cells)
+        flag = "" if pd.isna(row["reliability"]) else str(row["reliability"])
+        labels = [_fmt(row[c]) for c in [*by, "variable", "category"]]
+        if flag == "suppress":
+            numbers = ["[dim]suppressed[/]", "", "", "", "", _fmt(row["n"], 6), flag]
+        else:
+            ci = f"{_fmt(row['ci_low'])} – {_fmt(row['ci_high'])}"
+            numbers = [
+                _fmt(row["estimate"]),
+                ci,
+                _fmt(row["se"], 3),
+                _fmt(row["cv"], 2),
+                _fmt(row["deff"], 3),
+                _fmt(row["n"], 6),
+                flag,
+            ]
+        table.add_row(*labels, *numbers)
     return table
 
 
