@@ -7,6 +7,7 @@ from survey.engine.calibration import CalibrationStep
 from survey.engine.core import EstimateSet, estimate
 from survey.engine.domains import Domains, make_domains
 from survey.engine.estimators import EstimationError
+from survey.engine.regression import vcov_from_row_influence
 
 __all__ = [
     "CalibrationStep",
@@ -15,4 +16,5 @@ __all__ = [
     "EstimationError",
     "estimate",
     "make_domains",
+    "vcov_from_row_influence",
 ]
