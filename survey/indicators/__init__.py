@@ -32,6 +32,7 @@ _LAZY = {
     "insecurity": "fear",
     "worry": "fear",
     "avoidance": "fear",
+    "perceived_increase": "fear",
     "sdg_16_1_4": "fear",
     # trust
     "interpersonal": "trust",

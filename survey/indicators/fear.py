@@ -26,7 +26,7 @@ from survey.indicators._common import (
 )
 from survey.indicators.victimisation import _COMMON, _doc
 
-__all__ = ["avoidance", "insecurity", "sdg_16_1_4", "worry"]
+__all__ = ["avoidance", "insecurity", "perceived_increase", "sdg_16_1_4", "worry"]
 
 #: Standard insecurity items and the codes meaning "unsafe" (safe2: 2; safe4: 3-4).
 INSECURITY_ITEMS: dict[str, tuple[str, tuple[int, ...]]] = {
@@ -105,6 +105,31 @@ def insecurity(
     data = data_of(design)
     spec = _items(data, items, INSECURITY_ITEMS, codes)
     return _shares(design, spec, "insecurity", by, weight, missing_codes, {**_COMMON, **options})
+
+
+@_doc
+def perceived_increase(
+    design,
+    items=None,
+    *,
+    codes: Sequence = (1,),
+    by=None,
+    weight: str | None = None,
+    missing_codes: Sequence = MISSING_CODES,
+    **options,
+):
+    """Perceived increase in crime: % answering "increased" (code 1 of ``change3``) for the
+    neighbourhood and the country (``perc_crime_change_*`` items by default; ENUSC's
+    ``P3_1_1`` with 88/96/99 as missing)."""
+    data = data_of(design)
+    default = {
+        "neighbourhood": ("perc_crime_change_neighbourhood", tuple(codes)),
+        "country": ("perc_crime_change_country", tuple(codes)),
+    }
+    spec = _items(data, items, default, codes)
+    return _shares(
+        design, spec, "perceived_increase", by, weight, missing_codes, {**_COMMON, **options}
+    )
 
 
 @_doc

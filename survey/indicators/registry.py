@@ -82,7 +82,7 @@ _ENTRIES = [
         "last 12 months",
         f"{_VIC}; ENUSC (VA_DC), NCVS household property victimisation",
         "victimisation:prevalence",
-        _HH,
+        (*_HH, "vic_hh_any_12m"),
         {"unit": "household"},
     ),
     Indicator(
@@ -97,7 +97,7 @@ _ENTRIES = [
         "last 12 months",
         f"{_VIC}; ENUSC (VP_DC); ENVIPE (tasa de prevalencia delictiva)",
         "victimisation:prevalence",
-        _PERS,
+        (*_PERS, "vic_person_any_12m"),
         {"unit": "person"},
     ),
     Indicator(
@@ -236,6 +236,20 @@ _ENTRIES = [
         "ENUSC; ENVIPE (percepción de inseguridad)",
         "fear:insecurity",
         ("insec_neighbourhood", "insec_neighbourhood_4pt", "insec_municipality", "insec_state"),
+    ),
+    Indicator(
+        "perceived_increase",
+        "Perceived increase in crime",
+        "Share of persons who think crime increased (in the neighbourhood, in the country) "
+        "in the last 12 months.",
+        "persons answering 'increased'",
+        "persons with a valid answer",
+        "person",
+        "%",
+        "last 12 months",
+        "ENUSC (P3_1_1); ENVIPE",
+        "fear:perceived_increase",
+        ("perc_crime_change_neighbourhood", "perc_crime_change_country"),
     ),
     Indicator(
         "worry",

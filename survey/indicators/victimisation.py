@@ -75,6 +75,10 @@ STANDARD_CRIMES: dict[str, dict[str, str]] = {
     },
 }
 
+#: Derived "victim of any crime in the last 12 months" items, used when the data carry no
+#: crime-type items (harmonised ENUSC: ``VA_DC`` -> ``vic_hh_any_12m``).
+AGGREGATE_ITEMS: dict[str, str] = {"household": "vic_hh_any_12m", "person": "vic_person_any_12m"}
+
 #: Groups of crime types (UNODC-UNECE Manual, ch. 4: crimes against property vs contact/
 #: violent crimes). Groups use the members present in the data.
 CRIME_GROUPS: dict[str, tuple[str, ...]] = {
@@ -138,6 +142,9 @@ def _crime_columns(data: pd.DataFrame, crimes, unit: str) -> dict[str, str]:
                 f"unit={unit!r} has no standard screener items; pass crimes={{name: column}}"
             )
         found = {k: v for k, v in STANDARD_CRIMES[unit].items() if v in data.columns}
+        if not found and AGGREGATE_ITEMS.get(unit) in data.columns:
+            # only the derived "victim of any crime" item (e.g. harmonised ENUSC VA_DC/VP_DC)
+            return {"any": AGGREGATE_ITEMS[unit]}
         if not found:
             raise IndicatorError(
                 f"none of the standard {unit} screener items is in the data "
@@ -189,7 +196,8 @@ def prevalence(
     design : Design or ReplicateDesign
     crimes : dict {name: column}, list of columns or str, optional
         Screener items (one per crime type, coded ``yes`` / other). Default: the standard
-        12-month items of ``unit`` present in the data.
+        12-month items of ``unit`` present in the data, or else the derived "any crime" item
+        (``vic_hh_any_12m`` / ``vic_person_any_12m``).
     groups : dict {group: [crime names]}, optional
         Groups of crime types (default :data:`CRIME_GROUPS`); a group is estimated when at
         least one of its members is in ``crimes`` (and not all of them: that is "any").

@@ -1,0 +1,155 @@
+"""``survey indicators DATA``: the standard indicator battery present in a data file.
+
+Thin shell over :func:`survey.indicators.battery`: reads the file, harmonises it with a
+crosswalk (``--crosswalk``) or takes it as already on a questionnaire's standard items
+(``--questionnaire``), declares the design, and writes the tidy table. Suppressed estimates
+are blanked in the output unless ``--show-suppressed``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.cli._common import check_output_path, console, fail
+
+# design columns after harmonisation (survey.instruments.harmonize renames them to roles)
+HARMONISED_ROLES = {"weight": "weight", "strata": "strata", "psu": "psu"}
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def indicators_command(
+    data: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Survey file (SPSS, Stata, CSV...)")
+    ],
+    crosswalk: Annotated[
+        str | None,
+        typer.Option("--crosswalk", "-c", help="Harmonise first with this crosswalk (name/.yaml)"),
+    ] = None,
+    questionnaire: Annotated[
+        str | None,
+        typer.Option(
+            "--questionnaire", "-q", help="Data already on these standard items (modules or .yaml)"
+        ),
+    ] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Domain column(s); repeat or comma-separate")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output table (.xlsx or .csv)")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--indicator", help="Registry name(s) to compute")
+    ] = None,
+    weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
+    household_weight: Annotated[
+        str | None, typer.Option(help="Household weight column (household indicators)")
+    ] = None,
+    strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
+    psu: Annotated[str | None, typer.Option(help="PSU (cluster) column")] = None,
+    nest: Annotated[bool, typer.Option(help="PSU ids are reused across strata")] = False,
+    lonely_psu: Annotated[
+        str, typer.Option(help="fail|certainty|adjust|remove|average")
+    ] = "adjust",
+    quality: Annotated[
+        str, typer.Option(help="Reliability rule: cepal2020|ine_chile2020|nchs")
+    ] = "cepal2020",
+    show_suppressed: Annotated[
+        bool, typer.Option(help="Print suppressed estimates instead of blanking them")
+    ] = False,
+    level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
+) -> None:
+    """Victimisation, fear and trust indicators with CIs, CVs and reliability flags."""
+    import survey
+    from survey.indicators import IndicatorError, battery
+    from survey.indicators.quality import mask
+
+    if crosswalk and questionnaire:
+        fail("give --crosswalk or --questionnaire, not both")
+    if out is not None:
+        if out.suffix.lower() not in (".xlsx", ".csv"):
+            fail(f"{out}: output must be .xlsx or .csv")
+        out = check_output_path(out, overwrite)
+    try:
+        sd = survey.read(data, user_missing="keep" if crosswalk else "missing")
+    except Exception as exc:  # reading errors name the file
+        fail(f"could not read {data}: {exc}")
+    frame = sd.data
+    if crosswalk:
+        try:
+            from survey.instruments.harmonize import harmonize
+        except ImportError:
+            fail("--crosswalk needs survey.instruments.harmonize, which is not installed")
+        try:
+            frame = harmonize(sd, crosswalk).data
+        except (KeyError, ValueError) as exc:
+            fail(f"harmonising {data} with {crosswalk!r}: {exc}")
+        for role, col in HARMONISED_ROLES.items():
+            if role == "weight" and weight is None and col in frame.columns:
+                weight = col
+            if role == "strata" and strata is None and col in frame.columns:
+                strata = col
+            if role == "psu" and psu is None and col in frame.columns:
+                psu = col
+        if household_weight is None and "weight_household" in frame.columns:
+            household_weight = "weight_household"
+    names = _split(only) or None
+    if questionnaire:
+        try:
+            from survey.instruments import resolve
+
+            q = resolve(questionnaire)
+        except (KeyError, ValueError, OSError) as exc:
+            fail(f"questionnaire {questionnaire!r}: {exc}")
+        ids = {it.id for it in q.items}
+        absent = sorted(i for i in ids if i not in frame.columns)
+        if len(absent) == len(ids):
+            fail(f"none of the items of {questionnaire!r} is a column of {data}")
+        from survey.indicators.registry import REGISTRY
+
+        in_q = [n for n, ind in REGISTRY.items() if any(i in ids for i in ind.items)]
+        names = [n for n in (names or in_q) if n in in_q]
+    by_cols = _split(by)
+    missing = [c for c in [*by_cols, weight, strata, psu, household_weight] if c and c not in frame]
+    if missing:
+        fail(f"column(s) {', '.join(missing)} not in {data}")
+    try:
+        design = survey.Design(
+            frame, weight=weight, strata=strata, psu=psu, nest=nest, lonely_psu=lonely_psu
+        )
+        weights = {"household": household_weight} if household_weight else None
+        table = battery(
+            design, by=by_cols or None, names=names, quality=quality, level=level, weights=weights
+        )
+    except (IndicatorError, ValueError, KeyError) as exc:
+        fail(str(exc))
+    skipped = table.attrs.get("skipped", {})
+    shown = table if show_suppressed else mask(table)
+    if out is None:
+        console.print(shown.to_string(index=False, max_rows=200))
+    elif out.suffix.lower() == ".csv":
+        shown.to_csv(out, index=False)
+    else:
+        import pandas as pd
+
+        with pd.ExcelWriter(out) as xw:
+            shown.to_excel(xw, sheet_name="indicators", index=False)
+            pd.DataFrame({"indicator": list(skipped), "reason": list(skipped.values())}).to_excel(
+                xw, sheet_name="skipped", index=False
+            )
+    n_sup = int((table["reliability"] == "suppress").sum())
+    console.print(
+        f"{len(table)} estimates ({table['indicator'].nunique()} indicators), "
+        f"{n_sup} suppressed{' (shown)' if show_suppressed else ' (blanked)'}"
+        + (f"; wrote {out}" if out else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("indicators")(indicators_command)
