@@ -34,3 +34,26 @@ __all__ = [
     "read",
     "write",
 ]
+
+_SUBPACKAGES = (
+    "weighting",
+    "indicators",
+    "trust",
+    "compare",
+    "plan",
+    "instruments",
+    "plots",
+    "report",
+    "datasets",
+    "engine",
+)
+
+
+def __getattr__(name: str):
+    """Subpackages load on first use (``survey.trust.institutional(...)``), so importing
+    ``survey`` stays light (no matplotlib until a figure is drawn)."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"survey.{name}")
+    raise AttributeError(f"module 'survey' has no attribute {name!r}")

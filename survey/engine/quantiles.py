@@ -84,7 +84,13 @@ def quantile(
         es = estimate(design, "mean", None, domains=dom, estimator=est)
         p_hat = es.theta
         se_p = np.sqrt(np.maximum(es.variance(), 0.0))
-        df_dom, nrow_dom, _ = _stage1_presence(design, codes, D)
+        from survey.design import ReplicateDesign
+
+        if isinstance(design, ReplicateDesign):  # R: degf = rank of replicates - 1
+            df_dom = np.full(D, float(design.degf))
+            nrow_dom = np.bincount(codes[codes >= 0], minlength=D)
+        else:
+            df_dom, nrow_dom, _ = _stage1_presence(design, codes, D)
         if df == "domain":
             dfs = np.repeat(df_dom, len(q)).astype(float)
         else:
