@@ -594,9 +594,12 @@ class ReplicateDesign(_Verbs):
 
     @property
     def degf(self) -> int:
-        """R's ``degf`` for replicate designs: rank of the replicate weights minus one."""
-        mat = self.factors if self.factors is not None else self._rep_rows
-        return int(np.linalg.matrix_rank(mat) - 1)
+        """R's ``degf`` for replicate designs: rank of the replicate weights minus one
+        (computed once)."""
+        if getattr(self, "_degf", None) is None:
+            mat = self.factors if self.factors is not None else self._rep_rows
+            self._degf = int(np.linalg.matrix_rank(mat) - 1)
+        return self._degf
 
     def __repr__(self) -> str:
         return f"ReplicateDesign(n={self.n}, type={self.type!r}, replicates={self.n_replicates})"

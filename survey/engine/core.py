@@ -333,9 +333,12 @@ def estimate(
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)
-    df_dom, nrow_dom, presence = _stage1_presence(
-        design if not is_rep else _RepStage(design), dom.codes, D
-    )
+    if is_rep:  # replicate df is rank-based (R); only the domain row counts are needed
+        nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
+        df_dom = np.full(D, float(design.degf))
+        presence = np.ones((1, D), dtype=bool)
+    else:
+        df_dom, nrow_dom, presence = _stage1_presence(design, dom.codes, D)
 
     K = D * J
     labels = _labels(dom, est)
@@ -377,27 +380,6 @@ def estimate(
     ):
         result.extra.update({"estimator": est, "domains": dom, "cells": cells})
     return result
-
-
-class _RepStage:
-    """Adapter so replicate designs report domain rows (their df is rank-based)."""
-
-    def __init__(self, design):
-        from survey.design import Stage
-
-        n = design.n
-        self.weights = design.weights
-        self.stages = (
-            Stage(
-                np.arange(n),
-                n,
-                np.zeros(n, dtype=np.int64),
-                1,
-                np.array([float(n)]),
-                np.array([np.inf]),
-                np.zeros(n, dtype=np.int64),
-            ),
-        )
 
 
 def _labels(dom: Domains, est) -> pd.DataFrame:

@@ -15,9 +15,12 @@ import scipy.sparse as sp
 def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
     """Estimates under each replicate: (R x K)."""
     D, Q = cells.n_domains, Tg.shape[1]
-    if design.factors is not None:
+    if design.factors is not None and cells.n_cells == cells.n_units * D:
+        # dense cells are unit-major: (U, D*Q) totals, one matrix product with the factors
+        Tu = Tg.reshape(cells.n_units, D * Q)
+        Tr = (design.factors.T @ Tu).reshape(-1, D, Q)
+    elif design.factors is not None:
         F = design.factors[cells.cell_unit]  # (G x R)
-        # T_r[r, d, q] = sum over cells g of domain d of F[g, r] * Tg[g, q]
         dom_ind = sp.csr_matrix(
             (np.ones(cells.n_cells), (cells.cell_dom, np.arange(cells.n_cells))),
             shape=(D, cells.n_cells),
