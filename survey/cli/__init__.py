@@ -20,7 +20,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Design-based estimates for victimisation, fear-of-crime and trust surveys."""
