@@ -155,18 +155,34 @@ class _Verbs:
         )
 
     def quantile(
-        self, variables, q=(0.5,), by=None, *, ci="mean", level=0.95, df="domain", na="available"
+        self,
+        variables,
+        q=(0.5,),
+        by=None,
+        *,
+        ci="mean",
+        level=0.95,
+        df="domain",
+        na="available",
+        qrule="math",
     ):
-        """Quantiles with Woodruff intervals (R's ``svyquantile``, ``qrule="math"``).
+        """Quantiles with Woodruff intervals (R's ``svyquantile``).
 
         The interval is the inverse of a confidence interval for the distribution function
         at the estimated quantile (``ci="mean"``: Wald; ``"xlogit"``, ``"beta"``, ``"asin"``
         as in R); ``se`` is the interval width over ``2 t(df)`` as R reports it. The default
         ``df="domain"`` is R's (``degf`` of the domain).
+
+        ``qrule`` is R's quantile rule, used for the estimate and to map the interval back:
+        ``"math"`` (default; the inverse of the weighted distribution function, ``"hf1"``),
+        ``"school"`` (``"hf2"``: the midpoint where the distribution function is flat at
+        ``q``), ``"hf3"`` to ``"hf9"`` (Hyndman and Fan's types with weighted plotting
+        positions; ``"hf7"`` is R's and numpy's default for unweighted data) or
+        ``"shahvaish"``. Rows with zero weight are ignored.
         """
         from survey.engine.quantiles import quantile
 
-        return quantile(self, variables, q=q, by=by, ci=ci, level=level, df=df, na=na)
+        return quantile(self, variables, q=q, by=by, ci=ci, level=level, df=df, na=na, qrule=qrule)
 
 
 class Design(_Verbs):

@@ -1,13 +1,15 @@
 """Quantiles with Woodruff confidence intervals (R's ``svyquantile`` for ``survey.design``).
 
-For each domain, the quantile is R's ``qrule="math"`` (the inverse of the weighted
-distribution function, rows with zero weight dropped). The interval inverts a confidence
-interval for the distribution function at the estimated quantile: the share of the domain at
-or below ``q_hat`` is estimated through the engine (so its variance is the ordinary
-linearised or replicate variance of a mean), its interval is computed with ``ci`` ("mean",
-"xlogit", "beta" or "asin"), and the two limits are mapped back through the same quantile
-rule. ``se`` is ``(upper - lower) / (2 t(df))`` as R reports it. Degrees of freedom default to
-R's: the domain's PSUs minus strata among rows with an answer.
+For each domain, the quantile is read off the weighted distribution function of the domain's
+rows with non-zero weight by one of R's quantile rules (``qrule=``, see :data:`QRULES`;
+default ``"math"``, the inverse of the weighted distribution function). The interval inverts
+a confidence interval for the distribution function at the estimated quantile: the share of
+the domain at or below ``q_hat`` is estimated through the engine (so its variance is the
+ordinary linearised or replicate variance of a mean), its interval is computed with ``ci``
+("mean", "xlogit", "beta" or "asin"), and the two limits are mapped back through the same
+quantile rule (as R's ``woodruffCI`` does). ``se`` is ``(upper - lower) / (2 t(df))`` as R
+reports it. Degrees of freedom default to R's: the domain's PSUs minus strata among rows with
+an answer.
 """
 
 from __future__ import annotations
@@ -21,24 +23,139 @@ from survey.engine.core import _apply_quality, _stage1_presence, estimate
 from survey.engine.domains import make_domains
 from survey.engine.estimators import MeanTotal, numeric_column
 
+# Every rule takes the domain's values sorted (stably) with their weights in that order, the
+# cumulative weights (accumulated in long double, as R's cumsum) and a probability p.
 
-def qrule_math(x_sorted: np.ndarray, cumw: np.ndarray, p: float) -> float:
-    """R's ``qrule_math`` on values sorted (stably) with their cumulative weights."""
-    n = x_sorted.size
-    if n == 0 or not np.isfinite(p):
-        return np.nan
+
+def _qs(cumw: np.ndarray, p: float):
+    """R's ``survey:::qs``: 0-based ``pos`` (last cumulative weight <= p * total, or the
+    first), ``posnext``, ``wlow = p - F(pos)`` and ``wup = F(posnext) - p``."""
+    n = cumw.size
     total = cumw[-1]
     count = int(np.searchsorted(cumw, p * total, side="right"))
-    pos = max(count, 1) - 1  # 0-based index of R's `pos`
+    pos = max(count, 1) - 1
     posnext = pos if pos == n - 1 else pos + 1
-    wlow = p - cumw[pos] / total
+    return pos, posnext, p - cumw[pos] / total, cumw[posnext] / total - p
+
+
+def qrule_math(x_sorted: np.ndarray, cumw: np.ndarray, p: float, w_sorted=None) -> float:
+    """R's ``qrule_math`` (= ``hf1``): the smallest value whose weighted distribution
+    function reaches ``p``."""
+    if x_sorted.size == 0 or not np.isfinite(p):
+        return np.nan
+    pos, posnext, wlow, _ = _qs(cumw, p)
     return float(x_sorted[pos] if wlow == 0 else x_sorted[posnext])
 
 
+def qrule_school(x_sorted, cumw, p, w_sorted=None) -> float:
+    """R's ``qrule_school`` (= ``hf2``): as ``math``, but the average of the two values
+    where the distribution function equals ``p`` exactly (the school-book median)."""
+    if x_sorted.size == 0 or not np.isfinite(p):
+        return np.nan
+    pos, posnext, wlow, _ = _qs(cumw, p)
+    if wlow == 0:
+        return float((x_sorted[pos] + x_sorted[posnext]) / 2)
+    return float(x_sorted[posnext])
+
+
+def qrule_hf3(x_sorted, cumw, p, w_sorted) -> float:
+    """R's ``qrule_hf3``: weights summed over tied values; at an exact hit the lower value
+    when its rank among the distinct values is even, otherwise the upper one."""
+    if x_sorted.size == 0 or not np.isfinite(p):
+        return np.nan
+    ux, start = np.unique(x_sorted, return_index=True)
+    wsum = np.add.reduceat(w_sorted, start)
+    ucum = np.cumsum(wsum, dtype=np.longdouble).astype(float)
+    pos, posnext, wlow, _ = _qs(ucum, p)
+    return float(ux[pos] if wlow == 0 and (pos + 1) % 2 == 0 else ux[posnext])
+
+
+def qrule_hf4(x_sorted, cumw, p, w_sorted=None) -> float:
+    """R's ``qrule_hf4``: linear interpolation of the weighted distribution function."""
+    if x_sorted.size == 0 or not np.isfinite(p):
+        return np.nan
+    pos, posnext, wlow, wup = _qs(cumw, p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gamma = wlow / (wup + wlow)
+    return float(x_sorted[pos] * (1 - gamma) + x_sorted[posnext] * gamma)
+
+
+def _interpolating(position):
+    """A rule that interpolates linearly between plotting positions ``pk`` (constant beyond
+    the first and last, R's ``approx(pk, x, p, rule=2)``)."""
+
+    def rule(x_sorted, cumw, p, w_sorted) -> float:
+        n = x_sorted.size
+        if n == 0 or not np.isfinite(p):
+            return np.nan
+        if n == 1:
+            return float(x_sorted[0])
+        return float(np.interp(p, position(cumw, np.asarray(w_sorted, dtype=float)), x_sorted))
+
+    return rule
+
+
+def _before(cumw):
+    return np.concatenate([[0.0], cumw[:-1]])
+
+
+qrule_hf5 = _interpolating(lambda c, w: (c - w / 2) / c[-1])
+qrule_hf6 = _interpolating(lambda c, w: c / (c[-1] + w[-1]))
+qrule_hf7 = _interpolating(lambda c, w: _before(c) / c[-2])
+qrule_hf8 = _interpolating(lambda c, w: (_before(c) / 3 + c * 2 / 3) / (c[-1] + w[-1] / 3))
+qrule_hf9 = _interpolating(lambda c, w: (_before(c) * 3 / 8 + c * 5 / 8) / (c[-1] + w[-1] / 4))
+for _rule, _hf in ((qrule_hf5, 5), (qrule_hf6, 6), (qrule_hf7, 7), (qrule_hf8, 8), (qrule_hf9, 9)):
+    _rule.__name__ = f"qrule_hf{_hf}"
+    _rule.__doc__ = (
+        f"R's ``qrule_hf{_hf}``: Hyndman and Fan's type {_hf} with weighted plotting positions."
+    )
+
+
+def qrule_shahvaish(x_sorted, cumw, p, w_sorted) -> float:
+    """R's ``qrule_shahvaish`` (Shah and Vaish 2006): step function at the plotting positions
+    ``(S_k + 1/2 - w_k/2) / (n + 1)``, ``S`` the cumulative weights scaled to mean 1."""
+    n = x_sorted.size
+    if n == 0 or not np.isfinite(p):
+        return np.nan
+    w = np.asarray(w_sorted, dtype=float)
+    s = np.cumsum(w / w.mean(), dtype=np.longdouble).astype(float)
+    pk = (s + 0.5 - w / 2) / (n + 1)
+    k = int(np.searchsorted(pk, p, side="right")) - 1
+    return float(x_sorted[min(max(k, 0), n - 1)])
+
+
+#: R's ``svyquantile(qrule=)`` rules by name.
+QRULES = {
+    "math": qrule_math,
+    "school": qrule_school,
+    "shahvaish": qrule_shahvaish,
+    "hf1": qrule_math,
+    "hf2": qrule_school,
+    "hf3": qrule_hf3,
+    "hf4": qrule_hf4,
+    "hf5": qrule_hf5,
+    "hf6": qrule_hf6,
+    "hf7": qrule_hf7,
+    "hf8": qrule_hf8,
+    "hf9": qrule_hf9,
+}
+
+
 def quantile(
-    design, variables, q=(0.5,), by=None, ci="mean", level=0.95, df="domain", na="available"
+    design,
+    variables,
+    q=(0.5,),
+    by=None,
+    ci="mean",
+    level=0.95,
+    df="domain",
+    na="available",
+    qrule="math",
 ):
     """See :meth:`survey.design.Design.quantile`."""
+    if qrule not in QRULES:
+        raise ValueError(f"qrule={qrule!r}: use one of {', '.join(QRULES)}")
+    rule = QRULES[qrule]
     if isinstance(variables, str):
         variables = [variables]
     q = [float(p) for p in np.atleast_1d(q)]
@@ -67,8 +184,8 @@ def quantile(
             rows = order[bounds[d] : bounds[d + 1]]
             # R accumulates cumsum() in long double; ties at exactly p * total depend on it
             cumw = np.cumsum(w[rows], dtype=np.longdouble).astype(float)
-            segments.append((x[rows], cumw))
-        qhat = np.array([[qrule_math(xs, cw, p) for p in q] for xs, cw in segments])  # (D x P)
+            segments.append((x[rows], cumw, w[rows]))
+        qhat = np.array([[rule(xs, cw, p, ws) for p in q] for xs, cw, ws in segments])
         # share at or below the quantile, one 0/1 item per quantile level, through the engine
         m = ok.astype(float)
         cols, item_q, count_q = [], [], []
@@ -102,13 +219,13 @@ def quantile(
         lower = np.full(D * len(q), np.nan)
         upper = np.full(D * len(q), np.nan)
         for d in range(D):
-            xs, cw = segments[d]
+            xs, cw, ws = segments[d]
             for k in range(len(q)):
                 i = d * len(q) + k
                 if np.isfinite(low_p[i]) and low_p[i] >= 0:
-                    lower[i] = qrule_math(xs, cw, low_p[i])
+                    lower[i] = rule(xs, cw, low_p[i], ws)
                 if np.isfinite(high_p[i]) and high_p[i] <= 1:
-                    upper[i] = qrule_math(xs, cw, high_p[i])
+                    upper[i] = rule(xs, cw, high_p[i], ws)
         tcrit = ci_mod.critical(level, dfs)
         se = (upper - lower) / (2 * tcrit)
         frame = es.labels.copy()
@@ -125,6 +242,12 @@ def quantile(
         frames.append(frame)
     out = finalize(pd.concat(frames, ignore_index=True), dom.by)
     out.attrs.update(
-        {"level": level, "ci_method": f"woodruff-{ci}", "df_rule": df, "statistic": "quantile"}
+        {
+            "level": level,
+            "ci_method": f"woodruff-{ci}",
+            "df_rule": df,
+            "statistic": "quantile",
+            "qrule": qrule,
+        }
     )
     return _apply_quality(out, "default")

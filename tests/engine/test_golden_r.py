@@ -25,8 +25,6 @@ RTOL = 1e-8
 CI_METHOD = {"wald": "wald", "mean": "wald"}
 NOT_IMPLEMENTED = {
     "likelihood": "svyciprop(method='likelihood') is not implemented",
-    "hf7": "svyquantile qrule='hf7' is not implemented",
-    "school": "svyquantile qrule='school' is not implemented",
 }
 
 
@@ -108,6 +106,7 @@ def _run(case, des):
             ci=o.get("interval_type", "mean"),
             level=level,
             df=df,
+            qrule=o.get("qrule", "math"),
         )
     raise AssertionError(f"unknown statistic {stat}")
 
