@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import integrate, optimize, stats
 
 from survey.compare.regression import complete_degf, svyglm
 from survey.engine import estimate
@@ -100,6 +100,9 @@ def _table_columns(design, rows: str, cols: str):
     return rlev, clev, rv, cv, miss
 
 
+STATISTICS = ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint", "wls-score")
+
+
 def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame:
     """Design-based test of independence in a two-way table (R's ``svychisq``).
 
@@ -109,7 +112,7 @@ def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame
     rows, cols : str
         The two categorical columns. Rows missing either are left out (R's ``na.rm=TRUE``)
         as a domain, never removed from the design.
-    statistic : {"F", "Chisq", "Wald", "adjWald"}
+    statistic : {"F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint", "wls-score"}
         ``"F"``: Rao-Scott second-order correction, ``X^2 / tr(Delta)`` on an F with
         ``d0 = tr(Delta)^2 / tr(Delta^2)`` and ``d0 * nu`` df (R's default). ``"Chisq"``:
         first-order correction, ``X^2 / mean(eigenvalues)`` on chi-square with
@@ -117,6 +120,27 @@ def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame
         ``"adjWald"``: Wald tests of the interaction residuals of the cell totals (Koch et
         al.), F on ``nu`` or ``nu - ndf + 1`` denominator df. ``nu`` = PSUs - strata of the
         design.
+
+        ``"lincom"`` and ``"saddlepoint"`` refer Pearson's ``X^2`` (``value``) to its
+        asymptotic null distribution under the design, ``sum_j delta_j chi2_1`` with
+        ``delta_j`` the eigenvalues of ``Delta``, divided (as in R's ``pFsum``) by an
+        independent ``chi2_m / m`` with ``m = floor(d0 * nu)`` standing for the estimated
+        variance: the p-value is ``P(sum_j delta_j chi2_1 - X^2 / (d0 nu) chi2_m > 0)``.
+        ``"lincom"`` computes it exactly by numerical inversion of the characteristic
+        function (Imhof 1961; R uses Davies' 1980 algorithm from CompQuadForm with
+        accuracy 1e-7, so the two agree to about 1e-8 absolute). ``"saddlepoint"`` uses
+        Kuonen's (1999) saddlepoint approximation exactly as R does (root found to R's
+        ``uniroot`` tolerance 1e-8; where the saddlepoint is within 1e-4 of zero R falls
+        back to the Satterthwaite F, and so does this). ``ndf`` = the number of
+        eigenvalues, ``ddf`` = ``d0 * nu``.
+
+        ``"wls-score"`` (survey >= 4.2): Lipsitz et al. (2015) score test. The table is
+        stacked into ``r`` rows per unit, ``y_ik = 1(row_i = level k)``, a weighted least
+        squares model ``y ~ factor(k) + factor(col)`` is fitted, and the pseudo-score
+        statistic of the added ``factor(k):factor(col)`` terms (their design-based score
+        total ``t`` and its covariance ``V``) gives ``value = t' V^-1 t / r^2`` on an F with
+        ``(r-1)(c-1)`` and the model's residual df (``degf`` of the complete rows + 1 -
+        ``r - c + 1``). Taylor designs only.
 
     Returns
     -------
@@ -129,9 +153,16 @@ def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame
     ----------
     Rao, J. N. K. and Scott, A. J. (1984). On chi-squared tests for multiway contingency
     tables with cell proportions estimated from survey data. Annals of Statistics 12, 46-60.
+    Imhof, J. P. (1961). Computing the distribution of quadratic forms in normal variables.
+    Biometrika 48, 419-426.
+    Kuonen, D. (1999). Saddlepoint approximations for distributions of quadratic forms in
+    normal variables. Biometrika 86, 929-935.
+    Lipsitz, S. R., Fitzmaurice, G. M., Sinha, D., Hevroni, N., Hu, T. and Parzen, M.
+    (2015). Testing for independence in J x K contingency tables with complex sample survey
+    data. Biometrics 71, 832-840.
     """
-    if statistic not in ("F", "Chisq", "Wald", "adjWald"):
-        raise ValueError(f"statistic={statistic!r}: use 'F', 'Chisq', 'Wald' or 'adjWald'")
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic={statistic!r}: use one of {', '.join(STATISTICS)}")
     rlev, clev, rv, cv, miss = _table_columns(design, rows, cols)
     nr, nc = len(rlev), len(clev)
     N = design.n
@@ -151,6 +182,8 @@ def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame
     expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = float(np.nansum((tab - expected) ** 2 / expected))
+    if statistic == "wls-score":
+        return _wls_score(design, rows, cols, rlev, clev, rv, cv, miss, pearson)
     if statistic in ("Wald", "adjWald"):
         return _wald(design, rows, cols, statistic, rv, cv, rlev, clev, miss, cells, nu, pearson)
     est = estimate(
@@ -185,12 +218,120 @@ def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame
         ndf, ddf = d0, d0 * nu
         pval = stats.f.sf(value, ndf, ddf)
         test = "Rao-Scott F (second order)"
+    elif statistic in ("lincom", "saddlepoint"):
+        eig = np.linalg.eigvals(Delta).real
+        value, ndf, ddf = pearson, float(eig.size), d0 * nu
+        if statistic == "lincom":
+            pval = _pfsum_exact(pearson, eig, ddf)
+            test = "Pearson X^2: exact distribution of the linear combination"
+        else:
+            pval = _pfsum_saddlepoint(pearson, eig, ddf)
+            test = "Pearson X^2: saddlepoint approximation"
     else:
         k = Delta.shape[1]
         value, ndf, ddf = pearson, float(k), np.nan
         pval = stats.chi2.sf(pearson / (tr / k), k)
         test = "Rao-Scott chi-square (first order)"
     return _chisq_frame(rows, cols, statistic, test, value, ndf, ddf, pval, pearson)
+
+
+def _f_terms(x: float, a: np.ndarray, ddf: float):
+    """Weights and multiplicities of ``sum a_j chi2_1 - x / ddf chi2_m`` (R's ``pFsum``).
+
+    R repeats ``-x/ddf`` ``ddf`` times with ``rep()``, which truncates a fractional count
+    (and keeps one copy when ``ddf <= 1``).
+    """
+    m = np.floor(ddf) if ddf > 1 else 1.0
+    return np.r_[a, -x / ddf], np.r_[np.ones(a.size), m]
+
+
+def _satterthwaite_f(x: float, a: np.ndarray, ddf: float) -> float:
+    tr = a.mean()
+    tr2 = np.mean(a**2) / tr**2
+    ndf = a.size / tr2
+    return float(stats.f.sf(x / ndf / (tr * tr2), ndf, ddf))
+
+
+def _saddle(x: float, lam: np.ndarray, mult: np.ndarray) -> float:
+    """Kuonen's saddlepoint approximation to ``P(sum mult_j lam_j chi2_1 > x)``.
+
+    Cumulant generating function ``K(z) = -1/2 sum m_j log(1 - 2 z lam_j)``; the saddlepoint
+    solves ``K'(z) = x`` and ``P ~ 1 - Phi(w + log(v / w) / w)`` with
+    ``w = sign(z) sqrt(2 (z x - K(z)))`` and ``v = z sqrt(K''(z))``. As in R (``saddle``),
+    the weights are scaled by their maximum, the root is bracketed inside the domain of
+    ``K`` shrunk by 1e-5 and found by Brent's method to absolute tolerance 1e-8 (R's
+    ``uniroot(..., tol = 1e-8)``: same stopping rule, so the same root); NaN when
+    ``|z| < 1e-4``, where the approximation is unstable.
+    """
+    d = lam.max()
+    lam, x = lam / d, x / d
+
+    def k1(z):
+        return float(np.sum(mult * lam / (1 - 2 * z * lam)))
+
+    if (lam < 0).any():
+        lower = np.max(1 / (2 * lam[lam < 0])) * 0.99999
+    elif x > np.sum(mult * lam):
+        lower = -0.01
+    else:
+        lower = -np.sum(mult) / (2 * x)
+    upper = np.min(1 / (2 * lam[lam > 0])) * 0.99999
+    z = optimize.brentq(
+        lambda z: k1(z) - x, lower, upper, xtol=1e-8, rtol=4 * np.finfo(float).eps, maxiter=1000
+    )
+    if abs(z) < 1e-4:
+        return np.nan
+    k0 = -0.5 * np.sum(mult * np.log1p(-2 * z * lam))
+    k2 = 2 * np.sum(mult * lam**2 / (1 - 2 * z * lam) ** 2)
+    w = np.sign(z) * np.sqrt(2 * (z * x - k0))
+    v = z * np.sqrt(k2)
+    return float(stats.norm.sf(w + np.log(v / w) / w))
+
+
+def _pfsum_saddlepoint(x: float, a: np.ndarray, ddf: float) -> float:
+    """R's ``pFsum(x, rep(1, k), a, ddf, lower.tail = FALSE, method = "saddlepoint")``."""
+    if not np.isfinite(ddf):
+        s = _saddle(x, a, np.ones(a.size))
+        if np.isnan(s):
+            tr = a.mean()
+            tr2 = np.mean(a**2) / tr**2
+            return float(stats.chi2.sf(x / (tr * tr2), a.size / tr2))
+        return s
+    lam, mult = _f_terms(x, a, ddf)
+    s = _saddle(0.0, lam, mult)
+    return _satterthwaite_f(x, a, ddf) if np.isnan(s) else s
+
+
+def _imhof_sf(x: float, lam: np.ndarray, mult: np.ndarray) -> float:
+    """``P(sum mult_j lam_j chi2_1 > x)`` by Imhof's inversion formula.
+
+    ``P = 1/2 + 1/pi int_0^inf sin(theta(u)) / (u rho(u)) du`` with
+    ``theta(u) = 1/2 sum m_j atan(lam_j u) - x u / 2`` and
+    ``rho(u) = prod (1 + lam_j^2 u^2)^(m_j / 4)``, integrated by adaptive quadrature
+    (QUADPACK) to 1e-13 absolute.
+    """
+    s = np.abs(lam).max()
+    lam, x = lam / s, x / s
+
+    def f(u):
+        if u == 0.0:
+            return 0.5 * (np.sum(mult * lam) - x)
+        theta = 0.5 * np.sum(mult * np.arctan(lam * u)) - 0.5 * x * u
+        logrho = 0.25 * np.sum(mult * np.log1p((lam * u) ** 2))
+        return np.sin(theta) / u * np.exp(-logrho)
+
+    val, err = integrate.quad(f, 0.0, np.inf, epsabs=1e-13, epsrel=1e-12, limit=500)
+    if err > 1e-9:
+        raise ArithmeticError(f"Imhof integral did not converge (error estimate {err:.2g})")
+    return float(min(1.0, max(0.0, 0.5 + val / np.pi)))
+
+
+def _pfsum_exact(x: float, a: np.ndarray, ddf: float) -> float:
+    """R's ``pFsum(..., method = "integration")`` (Davies' algorithm there), exactly."""
+    if not np.isfinite(ddf):
+        return _imhof_sf(x, a, np.ones(a.size))
+    lam, mult = _f_terms(x, a, ddf)
+    return _imhof_sf(0.0, lam, mult)
 
 
 def _chisq_frame(rows, cols, statistic, test, value, ndf, ddf, pval, pearson):
@@ -216,6 +357,93 @@ def _nu(design) -> float:
     if isinstance(design, ReplicateDesign):
         return float(design.degf)
     return float(design.n_psu - design.n_strata)
+
+
+def _independent_columns(M: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """Indices of the columns of ``M`` kept by R's ``qr()`` (LINPACK ``dqrdc2``): in order,
+    skipping a column whose residual on the kept ones is below ``tol`` of its norm."""
+    keep: list[int] = []
+    for j in range(M.shape[1]):
+        col = M[:, j]
+        norm = np.linalg.norm(col)
+        if keep:
+            coef, *_ = np.linalg.lstsq(M[:, keep], col, rcond=None)
+            col = col - M[:, keep] @ coef
+        if norm > 0 and np.linalg.norm(col) > tol * norm:
+            keep.append(j)
+    return np.asarray(keep, dtype=int)
+
+
+def _wls_score(design, rows, cols, rlev, clev, rv, cv, miss, pearson):
+    """Lipsitz et al. (2015) WLS score test (R >= 4.2 ``svychisq(statistic = "wls-score")``).
+
+    Stacked rows ``(i, k)``, ``y_ik = 1(row_i = k)``; null model ``y ~ factor(k) +
+    factor(col)`` fitted with the sampling weights on the complete rows; the efficient
+    score of the ``factor(k):factor(col)`` columns (treatment contrasts) is
+    ``U_out - U_in A'`` with ``A = I_out,in I_in,in^-1`` and ``I = X' W X``; its design
+    total and covariance (per unit: the sum over its ``r`` stacked rows) come from the
+    engine.
+    """
+    from survey.compare.regression import complete_degf
+    from survey.design import ReplicateDesign
+
+    nr, nc = len(rlev), len(clev)
+    use = ~miss
+    rcode = np.full(design.n, -1)
+    ccode = np.full(design.n, -1)
+    for i, lev in enumerate(rlev):
+        rcode[rv == lev] = i
+    for j, lev in enumerate(clev):
+        ccode[cv == lev] = j
+    rc, cc = rcode[use], ccode[use]
+    w = np.asarray(design.weights, dtype=float)[use]
+    m = rc.size
+    k = np.repeat(np.arange(nr), m)  # stacked: level k varies slowest, as R's as.vector
+    col = np.tile(cc, nr)
+    y = (np.tile(rc, nr) == k).astype(float)
+    ws = np.tile(w, nr)
+    Kd = (k[:, None] == np.arange(1, nr)[None, :]).astype(float)
+    Cd = (col[:, None] == np.arange(1, nc)[None, :]).astype(float)
+    Xin = np.column_stack([np.ones(k.size), Kd, Cd])
+    Xout = np.column_stack([Kd[:, a] * Cd[:, b] for b in range(nc - 1) for a in range(nr - 1)])
+    XtW = Xin.T * ws
+    beta = np.linalg.solve(XtW @ Xin, XtW @ y)
+    e = y - Xin @ beta
+    I_in = XtW @ Xin
+    I_outin = (Xout.T * ws) @ Xin
+    A = np.linalg.solve(I_in, I_outin.T).T
+    U = Xout * e[:, None] - (Xin * e[:, None]) @ A.T
+    keep = _independent_columns(U)
+    U = U[:, keep]
+    # per unit: sum over its stacked rows (they share the unit's PSU, stratum and weight)
+    S = U.reshape(nr, m, -1).sum(axis=0)
+    names = [f"score{j}" for j in range(S.shape[1])]
+    frame = pd.DataFrame(np.nan, index=range(design.n), columns=names)
+    frame.loc[np.flatnonzero(use), names] = S
+    est = estimate(
+        design, "total", names, estimator=MeanTotal.build(frame, names, "total", na="listwise")
+    )
+    t = est.theta
+    V = est.vcov()
+    q = float(t @ np.linalg.solve(V, t))
+    ndf = float(S.shape[1])
+    if isinstance(design, ReplicateDesign):
+        degf = float(design.degf)
+    else:
+        degf = float(complete_degf(design, use))
+    ddf = degf + 1 - Xin.shape[1]
+    value = q / nr / nr
+    return _chisq_frame(
+        rows,
+        cols,
+        "wls-score",
+        "design-based WLS score test",
+        value,
+        ndf,
+        ddf,
+        stats.f.sf(value, ndf, ddf),
+        pearson,
+    )
 
 
 def _wald(design, rows, cols, statistic, rv, cv, rlev, clev, miss, cells, nu, pearson):
