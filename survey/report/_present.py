@@ -199,9 +199,78 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
                 title = {"change": f"{treated}: {after} − {before}", "did": sp.tr("did", lang)}[
                     kind
                 ]
-                ax = sp.forest(d, labels=ilab, percent=True, title=title, source=src, lang=lang)
+                ax = sp.forest(
+                    d, value="estimate", labels=ilab, percent=True, title=title, source=src,
+                    lang=lang,
+                )  # fmt: skip
                 add("evaluation", f"forest_{kind}", ax, "")
     return out
+
+
+def _harmonisation_text(spec, steps) -> str:
+    cw = spec["data"].get("crosswalk")
+    if not cw:
+        return (
+            "No crosswalk: the data were used with their own column names and codes "
+            "(the indicator definitions name those columns)."
+        )
+    rep = spec.get("_crosswalk_report")
+    n = 0 if rep is None else len(rep)
+    return (
+        f"The data were harmonised with the crosswalk {cw} (survey.instruments.harmonize): "
+        f"{n} source variables were mapped onto standard item ids of questionnaires/ and "
+        "recoded to the standard codes; every source value was either mapped or declared "
+        "missing (no unknown codes): "
+        + (", ".join(f"{r.source} → {r.target}" for r in rep.itertuples()) if n else "")
+        + ". Columns the crosswalk does not claim (design, domains, and items without a "
+        "standard counterpart) were used as they are."
+    )
+
+
+def _indicators_text(spec) -> str:
+    from survey.report.pipeline import indicator_source
+
+    reg = [i for i in spec["indicators"] if i.get("registry")]
+    own = [i for i in spec["indicators"] if not i.get("registry")]
+    text = (
+        f"{len(reg)} of {len(spec['indicators'])} indicators were computed by the survey."
+        "indicators registry functions ("
+        + "; ".join(f"{i['name']}: {indicator_source(i)}" for i in reg)
+        + ")."
+    )
+    if own:
+        text += (
+            f" {len(own)} are spec-defined (no registry indicator fits): "
+            + "; ".join(f"{i['name']}: {indicator_source(i)}" for i in own)
+            + "."
+        )
+    return text
+
+
+def _comparisons_text(spec, results) -> str:
+    level = spec["estimation"].get("level", 0.95)
+    cmp = spec.get("comparisons") or {}
+    adjust = cmp.get("adjust", "holm")
+    name = {
+        "holm": "Holm (family-wise error rate)",
+        "bh": "Benjamini-Hochberg (false discovery rate)",
+        "bonferroni": "Bonferroni",
+        "by": "Benjamini-Yekutieli",
+    }
+    return (
+        "survey.compare: follow-up minus baseline overall and within each group "
+        "(compare_within: the waves are domains of each unit's pooled design, so the "
+        "difference is a design-based contrast with every covariance), and difference-in-"
+        "differences (did: change in the treatment group minus change in the comparison "
+        "group, one contrast of the four group x wave domain estimates). Two-sided t tests on "
+        f"the design degrees of freedom (df rule '{cmp.get('df', 'design')}': PSUs minus "
+        f"strata of the pooled design). Multiplicity: {name.get(adjust, adjust)} adjustment "
+        "within each contrast (the change in each group, the DiD) across the whole indicator "
+        f"battery; 'significant' uses the adjusted p-value at the {100 * (1 - level):g}% "
+        "level. Do no harm: 'worsened' marks a significant change in the unfavourable "
+        "direction of the indicator (survey.compare.do_no_harm); those rows are listed in the "
+        "evaluation section. A comparison that uses a suppressed estimate is not printed."
+    )
 
 
 def _methods(spec, sd, designs, results, steps) -> list[tuple[str, str]]:
@@ -260,15 +329,9 @@ def _methods(spec, sd, designs, results, steps) -> list[tuple[str, str]]:
             f"Rule '{est.get('df', 'design')}': PSUs minus strata of the design = {person.degf}.",
         ),
         (t["quality"], quality),
-        (
-            t["comparisons"],
-            "Follow-up minus baseline within each group, and difference-in-"
-            "differences (change in the treatment group minus change in the comparison group), as "
-            "linear contrasts of the pooled estimates; two-sided t tests at the "
-            f"{100 * (1 - level):g}% level, no multiplicity adjustment. 'Worsened' = a significant "
-            "change in the unfavourable direction of the indicator. A comparison that uses a "
-            "suppressed estimate is not printed.",
-        ),
+        (t["harmonisation"], _harmonisation_text(spec, steps)),
+        (t["indicators"], _indicators_text(spec)),
+        (t["comparisons"], _comparisons_text(spec, results)),
     ]
     return rows
 
@@ -286,9 +349,9 @@ def _indicator_table(spec, results, comparisons, lang) -> Table:
         "Baseline",
         "Follow-up",
         "Change",
-        "p (change)",
+        "p adj. (change)",
         "DiD",
-        "p (DiD)",
+        "p adj. (DiD)",
         "Worsened",
     ]
     rows, flags = [], []
@@ -299,12 +362,9 @@ def _indicator_table(spec, results, comparisons, lang) -> Table:
             if wave
             else allr[allr["variable"] == name]
         )
-        codes = ind.get("codes")
-        definition = (
-            f"{ind['variable']} in {codes}" + (f" among {ind['base']}" if ind.get("base") else "")
-            if ind.get("type", "share") == "share"
-            else f"mean of {ind['variable']}"
-        )
+        from survey.report.pipeline import indicator_source
+
+        definition = indicator_source(ind)
 
         def cell(key, r=r):
             if key not in r.index or r.loc[key, "reliability"] == "suppress":
@@ -344,16 +404,54 @@ def _indicator_table(spec, results, comparisons, lang) -> Table:
                 definition,
                 cell(w.get("before")),
                 cell(w.get("after")),
-                g(ch, "difference"),
-                g(ch, "p_value"),
-                g(did, "difference"),
-                g(did, "p_value"),
+                g(ch, "estimate"),
+                g(ch, "p_adjusted"),
+                g(did, "estimate"),
+                g(did, "p_adjusted"),
                 "yes" if worse else "no",
             ]
         )
         flags.append("")
     return Table(
         "", cols, rows, [None] * 4 + ["0.0000"] * 6 + [None], [], "indicators", flags, lang
+    )
+
+
+def _do_no_harm_table(spec, comp, ilab, names, lang) -> Table:
+    """The "do no harm" flags: every significant worsening (survey.compare.do_no_harm)."""
+    from survey.compare import do_no_harm
+
+    harm = do_no_harm(comp)
+    harm = harm[harm["reliability"].fillna("") != "suppress"]
+    what = {"change": f"{names.get('after')} − {names.get('before')}", "did": "DiD"}
+    rows = [
+        [
+            what.get(r.comparison, r.comparison),
+            str(r.group),
+            ilab.get(r.variable, r.variable),
+            round(float(r.estimate), 4),
+            round(float(r.p_adjusted), 4),
+        ]
+        for r in harm.itertuples()
+    ]
+    n = int((comp["reliability"].fillna("") != "suppress").sum())
+    note = (
+        f"{len(rows)} of {n} published comparisons show a significant worsening "
+        "(adjusted p-value) in the unfavourable direction of the indicator."
+    )
+    return Table(
+        {
+            "en": "Do no harm: significant worsenings",
+            "es": "Acción sin daño: empeoramientos significativos",
+            "pt": "Não causar dano: pioras significativas",
+        }[lang],
+        ["Comparison", "Group", "Indicator", "Change", "Adjusted p"],
+        rows,
+        [None, None, None, "0.000", "0.000"],
+        [note],
+        "do_no_harm",
+        [""] * len(rows),
+        lang,
     )
 
 
@@ -391,7 +489,7 @@ def _truth_check(spec, results, comparisons, truth, vlab) -> tuple[pd.DataFrame,
                     {
                         "what": "DiD",
                         "variable": r["variable"],
-                        "estimate": r["difference"],
+                        "estimate": r["estimate"],
                         "ci_low": r["ci_low"],
                         "ci_high": r["ci_high"],
                         "truth": tv,
@@ -514,6 +612,7 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
         evald = []
         for kind in ("change", "did"):
             c = comp[comp["comparison"] == kind].drop(columns=["comparison", "unit", "se", "df"])
+            c = c.rename(columns={"estimate": "difference"})
             c = c[["group", *[x for x in c.columns if x != "group"]]]
             c.attrs["level"] = level
             tab = comparison_table(
@@ -531,6 +630,9 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
             )
             all_tables.append(tab)
             evald.append(tab)
+        harm = _do_no_harm_table(spec, comp, ilab, names, lang)
+        all_tables.append(harm)
+        evald.append(harm)
         sections.append(
             Section(
                 title=SECTION_TITLES["evaluation"][lang],

@@ -34,6 +34,9 @@ REPORT_TEXT = {
         "df": "Degrees of freedom",
         "quality": "Quality criteria",
         "comparisons": "Comparisons",
+        "harmonisation": "Harmonisation",
+        "indicators": "Indicators",
+        "do_no_harm": "Do no harm",
         "data": "Data",
         "footer": "Produced with survey {version}. Figures and tables are computed from the "
         "data named in the methods annex; suppressed estimates are never printed.",
@@ -50,6 +53,9 @@ REPORT_TEXT = {
         "df": "Grados de libertad",
         "quality": "Criterios de calidad",
         "comparisons": "Comparaciones",
+        "harmonisation": "Armonización",
+        "indicators": "Indicadores",
+        "do_no_harm": "Acción sin daño",
         "data": "Datos",
         "footer": "Elaborado con survey {version}. Las figuras y tablas se calculan a partir "
         "de los datos indicados en el anexo; las estimaciones suprimidas nunca se publican.",
@@ -66,6 +72,9 @@ REPORT_TEXT = {
         "df": "Graus de liberdade",
         "quality": "Critérios de qualidade",
         "comparisons": "Comparações",
+        "harmonisation": "Harmonização",
+        "indicators": "Indicadores",
+        "do_no_harm": "Não causar dano",
         "data": "Dados",
         "footer": "Produzido com survey {version}. Figuras e tabelas são calculadas a partir "
         "dos dados indicados no anexo; estimativas suprimidas nunca são publicadas.",

@@ -5,10 +5,20 @@ indicators, the breakdowns, the comparisons and the language. :func:`run_spec` r
 writes ``report.html`` (self-contained), ``tables.xlsx``/``tables.md``, ``results.csv``,
 ``comparisons.csv`` and ``figures/*.png|svg`` to an output folder.
 
-Statistics come only from :class:`survey.Design` and the engine's
-:class:`~survey.engine.EstimateSet` (differences and difference-in-differences are linear
-contrasts of one pooled estimate set, so their variances include every covariance); this
-module selects, combines and presents.
+Nothing here computes a variance or a test. The steps call the package:
+
+- harmonise: :func:`survey.instruments.harmonize` with the spec's crosswalk;
+- design and weight: :class:`survey.Design`, :class:`survey.weighting.Rake`;
+- indicators: the :mod:`survey.indicators` registry function named by each indicator's
+  ``registry`` key (with its ``args``), or, for a "spec-defined" indicator (no registry
+  entry fits), the design mean of its row-level definition (``variable``/``codes``/``base``);
+- compare: :func:`survey.compare.compare_within` (follow-up minus baseline, overall and per
+  group) and :func:`survey.compare.did` on each unit's pooled design, with a Holm (or BH)
+  adjustment per contrast across the indicator battery and the "do no harm" flags.
+
+The comparisons use each indicator's row-level definition; the pipeline checks that the
+compared cell estimates equal the published (registry) estimates, so both describe the same
+indicator.
 """
 
 from __future__ import annotations
@@ -78,6 +88,10 @@ def load_spec(spec: str | Path | dict) -> dict:
     if len(set(names)) != len(names) or None in names:
         raise SpecError(f"{where}: every indicator needs a unique 'name'")
     for ind in out["indicators"]:
+        if "variable" not in ind:
+            raise SpecError(f"{where}: indicator {ind['name']!r}: give its 'variable'")
+        if ind.get("better") not in (None, "lower", "higher"):
+            raise SpecError(f"{where}: indicator {ind['name']!r}: better must be lower|higher")
         if ind.get("type", "share") not in ("share", "mean"):
             raise SpecError(f"{where}: indicator {ind['name']!r}: type must be 'share' or 'mean'")
         if ind.get("type", "share") == "share" and "codes" not in ind:
@@ -116,27 +130,71 @@ def _read(spec: dict):
     return read(path, user_missing=spec["data"].get("user_missing", "missing"))
 
 
-def _harmonise(spec: dict, sd) -> tuple[object, str]:
-    """Apply a crosswalk when the spec names one; otherwise check the columns used exist."""
+def _crosswalk_ref(spec: dict, ref: str):
+    """A crosswalk file named in the spec (relative to it) or a shipped crosswalk name."""
+    if str(ref).endswith((".yaml", ".yml")):
+        path = _resolve(spec, ref)
+        if not path.exists():
+            raise SpecError(f"{spec['_where']}: data.crosswalk: file {path} not found")
+        return path
+    return ref
+
+
+def _harmonise(spec: dict, sd) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+    """Map the data onto the standard items with the spec's crosswalk, then check columns.
+
+    Returns the analysis frame (the data with every mapped source column replaced by its
+    standard item; columns the crosswalk does not claim are kept as they are), a sentence for
+    the methods annex and the crosswalk's mapping report (``None`` without a crosswalk).
+    """
     frame = sd.data
-    cw = spec["data"].get("crosswalk")
-    if cw:
+    ref = spec["data"].get("crosswalk")
+    report = None
+    if ref:
         from survey.instruments import harmonize, load_crosswalk
 
-        return harmonize(sd, load_crosswalk(cw)), f"crosswalk {cw} applied"
-    used = {ind["variable"] for ind in spec["indicators"]}
+        cw = load_crosswalk(_crosswalk_ref(spec, ref))
+        h = harmonize(sd, cw)
+        bad = h.claimed_failures()
+        if len(bad):
+            raise SpecError(
+                f"{spec['_where']}: crosswalk {cw.name}: items that did not map cleanly: "
+                + "; ".join(
+                    f"{r.source} -> {r.target} ({r.unknown_codes or r.detail})"
+                    for r in bad.itertuples()
+                )
+            )
+        report = h.report[h.report["status"] == "mapped"].reset_index(drop=True)
+        sources, targets = report["source"].tolist(), report["target"].tolist()
+        frame = frame.drop(columns=sources).join(h.data[targets])
+        kept = [c for c in frame.columns if c not in targets]
+        what = (
+            f"crosswalk '{cw.name}' ({Path(cw.path).name}): {len(targets)} items mapped onto "
+            f"standard item ids, {int(report['n_unknown'].sum())} unknown codes; "
+            f"{len(kept)} other columns used as they are"
+        )
+    else:
+        what = "no crosswalk named: the data are used with their own column names and codes"
+    used = {ind["variable"] for ind in spec["indicators"] if ind.get("variable")}
     used |= set(spec.get("breakdowns", []))
     for key in ("weight", "strata", "psu", "household_weight"):
         if spec["design"].get(key):
             used.add(spec["design"][key])
     missing = sorted(c for c in used if c not in frame.columns)
     if missing:
-        raise SpecError(f"{spec['_where']}: data {sd.path} lacks column(s) {missing}")
-    return sd, "columns checked (no crosswalk named; the demo uses the standard coding)"
+        raise SpecError(
+            f"{spec['_where']}: data {sd.path} lacks column(s) {missing}"
+            + (" after harmonisation" if ref else "")
+        )
+    return frame, what, report
 
 
 def _derive(frame: pd.DataFrame, indicators: list[dict]) -> pd.DataFrame:
-    """One analysis column per indicator: 0/1 for shares (NaN outside the base), numeric for means."""
+    """One analysis column per indicator (the row-level definition the comparisons use).
+
+    Shares: 1 when ``variable`` is in ``codes``, 0 when in ``base`` (or answered, without
+    ``base``) but not in ``codes``, NaN otherwise; means: the variable itself.
+    """
     cols = {}
     for ind in indicators:
         x = pd.to_numeric(frame[ind["variable"]], errors="coerce").to_numpy(float)
@@ -190,43 +248,18 @@ def _weight(spec: dict, designs: dict) -> tuple[dict, str]:
     return {**designs, "person": raked}, f"person weights raked to population margins {names}"
 
 
-def _quality(frame: pd.DataFrame, spec_rule, proportion: bool) -> pd.DataFrame:
-    """Reliability flags: the package rule (``survey.indicators.quality``) named in the spec.
-
-    Shares are estimated as means of 0/1 columns, so the frame is marked as proportions
-    before the rule is applied. Without that module the spec's own thresholds
-    (``cv_caution``, ``cv_suppress``, ``min_n``) are used.
-    """
-    frame.attrs["proportion"] = proportion
+def _quality_arg(spec_rule):
+    """The spec's ``quality`` entry as a :mod:`survey.indicators.quality` rule argument."""
     rule = dict(spec_rule or {})
-    try:
-        from survey.indicators.quality import assess
-    except ImportError:
-        assess = None
-    if assess is not None:
-        name = rule.pop("rule", None)
-        overrides = {k: v for k, v in rule.items() if k not in ("cv_caution", "cv_suppress")}
-        arg = {"base": name, **overrides} if overrides else name
-        return frame.assign(reliability=assess(frame, rule=arg).to_numpy())
-    n = frame["n"].to_numpy(float)
-    cv = frame["cv"].to_numpy(float)
-    flag = np.full(len(frame), "reliable", dtype=object)
-    flag[cv > rule.get("cv_caution", np.inf)] = "caution"
-    bad = (cv > rule.get("cv_suppress", np.inf)) | (n < rule.get("min_n", 0)) | ~np.isfinite(cv)
-    flag[bad] = "suppress"
-    return frame.assign(reliability=pd.array(flag, dtype="string"))
+    name = rule.pop("rule", None)
+    return {"base": name, **rule} if rule else (name or "default")
 
 
 def quality_description(spec_rule) -> str:
     """One sentence naming the reliability rule and its thresholds (for the methods annex)."""
+    from survey.indicators.quality import resolve_rule
+
     rule = dict(spec_rule or {})
-    try:
-        from survey.indicators.quality import resolve_rule
-    except ImportError:
-        return (
-            f"'caution' when CV > {rule.get('cv_caution')}; suppressed (never printed) when "
-            f"CV > {rule.get('cv_suppress')} or n < {rule.get('min_n')} (report spec thresholds)."
-        )
     name = rule.pop("rule", None)
     cfg = resolve_rule({"base": name, **rule} if rule else name)
     source = cfg.pop("source", "")
@@ -237,129 +270,231 @@ def quality_description(spec_rule) -> str:
     )
 
 
-def _estimate(spec: dict, designs: dict, indicators: list[dict]):
-    """Estimates of every indicator: overall, by each breakdown, each by wave."""
+def indicator_source(ind: dict) -> str:
+    """How an indicator is computed: its registry entry and arguments, or the spec codes."""
+    if ind.get("registry"):
+        args = ", ".join(f"{k}={v!r}" for k, v in (ind.get("args") or {}).items())
+        return f"survey.indicators registry '{ind['registry']}'" + (f" ({args})" if args else "")
+    if ind.get("type", "share") == "share":
+        return f"spec: {ind['variable']} in {ind['codes']}" + (
+            f" among {ind['base']}" if ind.get("base") is not None else ""
+        )
+    return f"spec: mean of {ind['variable']}"
+
+
+def _registry_frame(spec: dict, ind: dict, design, by: list[str]) -> pd.DataFrame:
+    """One indicator from its :mod:`survey.indicators` registry entry, one row per domain."""
+    from survey.indicators import get
+
+    est = spec["estimation"]
+    share = ind.get("type", "share") == "share"
+    try:
+        entry = get(ind["registry"])
+    except KeyError as exc:
+        raise SpecError(f"{spec['_where']}: indicator {ind['name']!r}: {exc.args[0]}") from None
+    f = entry.compute(
+        design,
+        by=by or None,
+        **(ind.get("args") or {}),
+        scale="proportion" if share else "ratio",
+        ci=est.get("ci", "logit") if share else "wald",
+        level=est.get("level", 0.95),
+        df=est.get("df", "design"),
+        quality=_quality_arg(spec.get("quality")),
+    )
+    n_dom = len(f.drop_duplicates(by)) if by else 1
+    if len(f) != n_dom:
+        raise SpecError(
+            f"{spec['_where']}: indicator {ind['name']!r}: registry '{ind['registry']}' with "
+            f"args {ind.get('args')} gives {len(f) // max(n_dom, 1)} estimates per domain "
+            f"({', '.join(map(str, pd.unique(f['category'])))}); give args selecting one"
+        )
+    f = f.copy()
+    f["variable"] = f"ind__{ind['name']}"
+    f["category"] = pd.array([pd.NA] * len(f), dtype=object)
+    return f
+
+
+def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame:
+    """Estimates of every indicator: overall, by each breakdown, each by wave.
+
+    Indicators with a ``registry`` entry are computed by that :mod:`survey.indicators`
+    function; the others ("spec-defined") as design means of their analysis column.
+    """
     from survey.engine import estimate
+    from survey.indicators.quality import assess
 
     est = spec["estimation"]
     ci, level, df = est.get("ci", "logit"), est.get("level", 0.95), est.get("df", "design")
     wave = spec.get("waves", {}).get("column")
-    frames, sets = [], {}
+    frames = []
     for unit, design in designs.items():
         inds = [i for i in indicators if i.get("unit", "person") == unit]
-        if not inds:
-            continue
-        shares = [f"ind__{i['name']}" for i in inds if i.get("type", "share") == "share"]
-        means = [f"ind__{i['name']}" for i in inds if i.get("type", "share") == "mean"]
         for bd in [None, *spec["breakdowns"]]:
             by = [c for c in (wave, bd) if c]
-            for cols, method in ((shares, ci), (means, "wald")):
+            parts = [_registry_frame(spec, i, design, by) for i in inds if i.get("registry")]
+            plain = [i for i in inds if not i.get("registry")]
+            for kind, method in (("share", ci), ("mean", "wald")):
+                cols = [f"ind__{i['name']}" for i in plain if i.get("type", "share") == kind]
                 if not cols:
                     continue
-                es = estimate(design, "mean", cols, by=by or None)
-                f = es.to_frame(ci=method, level=level, df=df, quality=None)
-                f = _quality(f, spec.get("quality"), proportion=cols is shares)
+                f = estimate(design, "mean", cols, by=by or None).to_frame(
+                    ci=method, level=level, df=df, quality=None
+                )
+                f.attrs["proportion"] = kind == "share"
+                f["reliability"] = assess(f, rule=_quality_arg(spec.get("quality"))).to_numpy()
+                parts.append(f)
+            for f in parts:
                 f.insert(0, "breakdown", bd or "all")
+                f.insert(1, "unit", unit)
                 frames.append(f)
-                sets[(unit, bd, method)] = (es, f["reliability"].astype("object").to_numpy())
     results = pd.concat(frames, ignore_index=True)
     results["variable"] = results["variable"].str.removeprefix("ind__")
+    order = {i["name"]: k for k, i in enumerate(indicators)}
+    bds = {b: k for k, b in enumerate(["all", *spec["breakdowns"]])}
+    results = results.iloc[
+        np.lexsort((results["variable"].map(order), results["breakdown"].map(bds)))
+    ].reset_index(drop=True)
     results.attrs.update({"level": level, "ci_method": ci, "df_rule": df})
-    return results, sets
+    return results
 
 
-def _contrasts(spec: dict, sets: dict, indicators: list[dict]) -> pd.DataFrame:
-    """Follow-up minus baseline (overall and per group) and difference-in-differences.
+def _compare(spec: dict, designs: dict, indicators: list[dict], results: pd.DataFrame):
+    """Before/after per group and overall, and the difference-in-differences, with
+    :mod:`survey.compare`; one multiplicity adjustment per family across the battery.
 
-    Linear contrasts of one pooled estimate set (EstimateSet.contrast), so the variance of
-    each difference comes from the engine with all covariances.
+    Waves and groups are domains of each unit's (pooled) design: ``compare_within`` and
+    ``did`` take the contrasts of the domain estimates with their covariances (the
+    calibration links areas within a wave), on the design's degrees of freedom.
     """
-    from scipy import stats
+    from survey.compare import compare_within, did
+    from survey.compare._frame import finish
 
     waves, groups = spec.get("waves"), spec.get("groups")
     if not waves:
         return pd.DataFrame()
     wcol, before, after = waves["column"], waves["before"], waves["after"]
     est = spec["estimation"]
-    level, df_rule = est.get("level", 0.95), est.get("df", "design")
-    better = {i["name"]: i.get("better") for i in indicators}
-    rows = []
-    for (unit, bd, _method), (es, flags) in sets.items():
-        if bd not in (None, groups and groups["column"]):
+    level = est.get("level", 0.95)
+    cmp = spec.get("comparisons") or {}
+    adjust = cmp.get("adjust", "holm")
+    df = cmp.get("df", "design")
+    worse = {
+        i["name"]: {"lower": "higher", "higher": "lower"}[i["better"]]
+        for i in indicators
+        if i.get("better") in ("lower", "higher")
+    }
+    kw = dict(level=level, alpha=1 - level, df=df)
+    parts = []
+    for unit, design in designs.items():
+        cols = [f"ind__{i['name']}" for i in indicators if i.get("unit", "person") == unit]
+        if not cols:
             continue
-        lab = es.labels.reset_index(drop=True)
-        L, labs = [], []
-        for var in pd.unique(lab["variable"]):
-            sel = lab["variable"] == var
-            if bd is None:
-                i1 = np.flatnonzero(sel & (lab[wcol] == before))
-                i2 = np.flatnonzero(sel & (lab[wcol] == after))
-                if i1.size and i2.size:
-                    row = np.zeros(len(lab))
-                    row[i2[0]], row[i1[0]] = 1, -1
-                    L.append(row)
-                    labs.append(
-                        {
-                            "comparison": "change",
-                            "group": "all",
-                            "variable": var,
-                            "_i": (i1[0], i2[0]),
-                        }
-                    )
-                continue
+        pairs = dict(wave=wcol, baseline=before, followup=after, **kw)
+        f = compare_within(design, cols, **pairs)
+        parts.append(f.assign(comparison="change", group="all", unit=unit))
+        if groups:
             gcol, treated = groups["column"], groups["treated"]
-            change = {}
-            for g in pd.unique(lab[gcol].dropna()):
-                i1 = np.flatnonzero(sel & (lab[wcol] == before) & (lab[gcol] == g))
-                i2 = np.flatnonzero(sel & (lab[wcol] == after) & (lab[gcol] == g))
-                if i1.size and i2.size:
-                    row = np.zeros(len(lab))
-                    row[i2[0]], row[i1[0]] = 1, -1
-                    change[g] = row
-                    L.append(row)
-                    labs.append(
-                        {"comparison": "change", "group": g, "variable": var, "_i": (i1[0], i2[0])}
-                    )
-            others = [g for g in change if g != treated]
-            if treated in change and len(others) == 1:
-                L.append(change[treated] - change[others[0]])
-                labs.append({"comparison": "did", "group": treated, "variable": var, "_i": None})
-        if not L:
-            continue
-        labels = pd.DataFrame([{k: v for k, v in d.items() if k != "_i"} for d in labs])
-        labels["variable"] = labels["variable"].astype(str)
-        f = es.contrast(np.vstack(L), labels=labels[["variable"]]).to_frame(
-            ci="wald", level=level, df=df_rule, quality=None
-        )
-        out = labels.copy()
-        out["unit"] = unit
-        theta = es.theta
-        out["estimate_1"] = [theta[d["_i"][0]] if d["_i"] else np.nan for d in labs]
-        out["estimate_2"] = [theta[d["_i"][1]] if d["_i"] else np.nan for d in labs]
-        out["difference"] = f["estimate"].to_numpy()
-        out["se"] = f["se"].to_numpy()
-        out["ci_low"] = f["ci_low"].to_numpy()
-        out["ci_high"] = f["ci_high"].to_numpy()
-        out["df"] = f["df"].to_numpy()
-        tstat = out["difference"] / out["se"]
-        out["p_value"] = 2 * stats.t.sf(np.abs(tstat), out["df"])
-        # a comparison that uses a suppressed estimate is itself not published
-        uses = np.abs(np.vstack(L)) > 0
-        out["reliability"] = np.where(
-            (uses & (flags == "suppress")[None, :]).any(axis=1), "suppress", pd.NA
-        )
-        rows.append(out)
-    comp = pd.concat(rows, ignore_index=True)
-    comp["variable"] = comp["variable"].str.removeprefix("ind__")
-    alpha = 1 - level
-    comp["significant"] = comp["p_value"] < alpha
-    direction = comp["variable"].map(better)
-    comp["worsened"] = comp["significant"] & (
-        ((direction == "lower") & (comp["difference"] > 0))
-        | ((direction == "higher") & (comp["difference"] < 0))
+            f = compare_within(design, cols, by=gcol, **pairs)
+            parts.append(f.rename(columns={gcol: "group"}).assign(comparison="change", unit=unit))
+            others = [g for g in pd.unique(design.data[gcol].dropna()) if g != treated]
+            if len(others) == 1:
+                f = did(
+                    design, cols, group=gcol, wave=wcol, treated=treated, control=others[0],
+                    pre=before, post=after, **kw,
+                )  # fmt: skip
+                parts.append(f.assign(comparison="did", group=treated, unit=unit))
+    comp = pd.concat(parts, ignore_index=True)
+    comp["variable"] = comp["variable"].astype(str).str.removeprefix("ind__")
+    _check_cells(spec, comp, results)
+    comp = _flag_inputs(spec, comp, results)
+    # one family per contrast (change in each group, DiD) across the whole indicator battery
+    # (household and person indicators together)
+    comp = finish(
+        comp,
+        ["comparison", "group", "unit"],
+        level=level,
+        alpha=1 - level,
+        adjust=adjust,
+        family=["comparison", "group"],
+        worse=worse,
+        attrs={"df_rule": df, "comparison": "survey.compare: compare_within + did"},
+    ).assign(reliability=comp["reliability"].to_numpy())
+    order = {i["name"]: k for k, i in enumerate(indicators)}
+    gorder = {"all": -1, **({groups["treated"]: 0} if groups else {})}
+    keys = (
+        comp["variable"].map(order).to_numpy(),
+        comp["group"].map(lambda g: gorder.get(g, 1)).to_numpy(),
+        (comp["comparison"] == "did").to_numpy(),
     )
-    comp.attrs["level"] = level
-    return comp
+    return comp.iloc[np.lexsort(keys)].reset_index(drop=True)
+
+
+def _cells(spec: dict, results: pd.DataFrame) -> pd.DataFrame:
+    """Published estimates and flags by (group, wave, variable); group 'all' = overall."""
+    wcol = spec["waves"]["column"]
+    gcol = (spec.get("groups") or {}).get("column")
+    r = results[results["breakdown"].isin(["all", gcol])]
+    group = r[gcol].astype(object).where(r["breakdown"] != "all", "all") if gcol else "all"
+    return pd.DataFrame(
+        {
+            "group": group,
+            "wave": r[wcol].to_numpy(),
+            "variable": r["variable"].to_numpy(),
+            "estimate": r["estimate"].to_numpy(float),
+            "reliability": r["reliability"].astype(object).to_numpy(),
+        }
+    )
+
+
+def _check_cells(spec: dict, comp: pd.DataFrame, results: pd.DataFrame) -> None:
+    """The compared estimates must be the published ones (registry call = spec definition)."""
+    w = spec["waves"]
+    cells = _cells(spec, results)
+    ch = comp[comp["comparison"] == "change"]
+    for k, wv in (("1", w["before"]), ("2", w["after"])):
+        c = cells[cells["wave"] == wv][["group", "variable", "estimate"]]
+        m = ch[["group", "variable", f"estimate_{k}"]].merge(
+            c.rename(columns={"estimate": "published"}), on=["group", "variable"], how="left"
+        )
+        bad = ~np.isclose(m[f"estimate_{k}"], m["published"], rtol=1e-9, atol=1e-12)
+        if bad.any():
+            names = sorted(set(m.loc[bad, "variable"]))
+            raise SpecError(
+                f"{spec['_where']}: indicator(s) {names}: the registry estimate differs from "
+                "the spec's row-level definition (variable/codes/base) used for comparisons; "
+                "make them describe the same indicator"
+            )
+
+
+def _flag_inputs(spec: dict, comp: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """``unreliable`` under the report's quality rule, and ``reliability = 'suppress'`` for
+    a comparison that uses a suppressed estimate (it is not printed)."""
+    w = spec["waves"]
+    cells = _cells(spec, results)
+    out = comp.copy()
+    flags = []
+    for wv in (w["before"], w["after"]):
+        c = cells[cells["wave"] == wv][["group", "variable", "reliability"]]
+        g = out["group"].where(out["comparison"] != "did", None)
+        key = pd.DataFrame({"group": g, "variable": out["variable"]})
+        if "did" in set(out["comparison"]):  # a DiD uses all groups: the worst flag counts
+            c4 = c[c["group"] != "all"]
+            worst = (
+                c4.assign(r=c4["reliability"].map({"suppress": 2, "caution": 1}).fillna(0))
+                .groupby("variable")["r"]
+                .max()
+            )
+            did_flag = out["variable"].map(worst)
+        else:
+            did_flag = pd.Series(np.nan, index=out.index)
+        m = key.merge(c, on=["group", "variable"], how="left")["reliability"]
+        r = m.map({"suppress": 2, "caution": 1}).fillna(0).to_numpy()
+        flags.append(np.where(out["comparison"] == "did", did_flag.to_numpy(), r))
+    worst = np.maximum(*flags)
+    out["unreliable"] = pd.array(worst >= 1, dtype="boolean")
+    out["reliability"] = pd.array(np.where(worst >= 2, "suppress", None), dtype=object)
+    return out
 
 
 # ------------------------------------------------------------------------------ run
@@ -416,21 +551,34 @@ def run_spec(
         spec["_meta"] = sd.meta
         done("read", t0, f"survey.read: {sd.path.name}, {len(sd.data)} rows")
         t0 = step("harmonise")
-        sd, what = _harmonise(spec, sd)
+        frame, what, mapping = _harmonise(spec, sd)
+        spec["_crosswalk_report"] = mapping
         done("harmonise", t0, what)
         t0 = step("design")
-        frame = _derive(sd.data, indicators)
+        frame = _derive(frame, indicators)
         designs = _designs(spec, frame)
         done("design", t0, "survey.Design (" + ", ".join(designs) + " weights)")
         t0 = step("weight")
         designs, what = _weight(spec, designs)
         done("weight", t0, what)
         t0 = step("indicators")
-        results, sets = _estimate(spec, designs, indicators)
-        done("indicators", t0, f"{len(results)} estimates (Design + engine, spec definitions)")
+        results = _estimate(spec, designs, indicators)
+        n_reg = sum(bool(i.get("registry")) for i in indicators)
+        done(
+            "indicators",
+            t0,
+            f"{len(results)} estimates of {len(indicators)} indicators ({n_reg} by "
+            f"survey.indicators registry functions, {len(indicators) - n_reg} spec-defined)",
+        )
         t0 = step("compare")
-        comparisons = _contrasts(spec, sets, indicators)
-        done("compare", t0, f"{len(comparisons)} contrasts (EstimateSet.contrast)")
+        comparisons = _compare(spec, designs, indicators, results)
+        adj = (spec.get("comparisons") or {}).get("adjust", "holm")
+        done(
+            "compare",
+            t0,
+            f"{len(comparisons)} comparisons (survey.compare.compare_within and did; "
+            f"{adj} adjustment per contrast across the indicator battery)",
+        )
         t0 = step("figures")
         figures = _present.figures(spec, results, comparisons, outdir)
         done("figures", t0, f"{sum(len(v) for v in figures.values())} figures")

@@ -271,9 +271,10 @@ def comparison_table(
     Parameters
     ----------
     data : DataFrame
-        Columns ``variable``, ``estimate_1``, ``estimate_2``, ``difference``, ``ci_low``,
-        ``ci_high``, ``p_value`` and optionally ``significant``, ``worsened``,
-        ``reliability``.
+        Columns ``variable``, ``estimate_1``, ``estimate_2``, ``difference`` (or
+        ``estimate``, as :mod:`survey.compare` names it), ``ci_low``, ``ci_high``,
+        ``p_value`` and optionally ``p_adjusted`` (shown when any is known),
+        ``significant``, ``worsened``, ``reliability``.
     names : (str, str), optional
         Headers for the two estimates (default "Before", "After").
 
@@ -284,6 +285,8 @@ def comparison_table(
         ``suppress`` shows no numbers.
     """
     check_lang(lang)
+    if "difference" not in data.columns and "estimate" in data.columns:
+        data = data.rename(columns={"estimate": "difference"})
     need = ["variable", "estimate_1", "estimate_2", "difference", "ci_low", "ci_high"]
     missing = [c for c in need if c not in data.columns]
     if missing:
@@ -304,9 +307,11 @@ def comparison_table(
         f"{ci} {lower}",
         f"{ci} {upper}",
     ]
-    cols += [tr("p_value", lang), tr("significant", lang), tr("worsened", lang)]
+    adjusted = "p_adjusted" in data.columns and data["p_adjusted"].notna().any()
+    pcols = ["p_value", "p_adjusted"] if adjusted else ["p_value"]
+    cols += [tr(c, lang) for c in pcols] + [tr("significant", lang), tr("worsened", lang)]
     f = _fmt(digits)
-    fmts = [None] * (len(by) + 1) + [f] * 5 + ["0.000", None, None]
+    fmts = [None] * (len(by) + 1) + [f] * 5 + ["0.000"] * len(pcols) + [None, None]
     yes = {"en": "yes", "es": "sí", "pt": "sim"}[lang]
     no = {"en": "no", "es": "no", "pt": "não"}[lang]
     flags = _flags(data)
@@ -314,14 +319,15 @@ def comparison_table(
     for (_, r), flag in zip(data.iterrows(), flags, strict=True):
         row = [_label(r[c], labels) for c in by] + [_label(r["variable"], labels)]
         if flag == "suppress":
-            row += [tr("suppress_short", lang)] + [None] * 7
+            row += [tr("suppress_short", lang)] + [None] * (6 + len(pcols))
         else:
             row += [
                 _round(r[c] * s, digits)
                 for c in ("estimate_1", "estimate_2", "difference", "ci_low", "ci_high")
             ]
-            p = r.get("p_value", np.nan)
-            row.append(None if pd.isna(p) else round(float(p), 3))
+            for c in pcols:
+                p = r.get(c, np.nan)
+                row.append(None if pd.isna(p) else round(float(p), 3))
             for c in ("significant", "worsened"):
                 v = r.get(c, pd.NA)
                 row.append("" if pd.isna(v) else (yes if bool(v) else no))

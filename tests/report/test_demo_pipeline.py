@@ -48,7 +48,7 @@ def test_demo_covers_truth(demo):
     truth = demo_truth()
     # the programme effect on robbery is recovered in sign and the interval covers it
     did = demo.comparisons.query("comparison == 'did' and variable == 'prev_robbery'").iloc[0]
-    assert did["difference"] < 0
+    assert did["estimate"] < 0
     assert did["ci_low"] <= truth["did"]["prev_robbery"] <= did["ci_high"]
 
 
