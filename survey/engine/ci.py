@@ -13,7 +13,10 @@ Methods (R's ``confint``/``svyciprop`` where R has them):
   domain;
 - ``wilson``: Wilson score interval with Kish's effective sample size ``p(1-p)/var`` and a
   ``t(df)`` quantile (not in R; see Kott and Carr 1997);
-- ``likelihood``: not available yet (raises).
+- ``likelihood``: R's ``svyciprop(method="likelihood")``, the profile-likelihood interval of
+  ``svyglm(y ~ 1, quasibinomial)`` rescaled by the design effect (Lumley and Scott 2014), see
+  :mod:`survey.engine.likelihood`. From ``theta``, ``se`` and ``df`` alone it takes ``nrow``
+  as the number of answering rows of a 0/1 variable; estimate sets replay R's fit exactly.
 """
 
 from __future__ import annotations
@@ -85,10 +88,13 @@ def interval(method, theta, se, df, level=0.95, nrow=None, statistic=None):
             centre = (theta + z2 / (2 * n_eff)) / denom
             half = t * np.sqrt(theta * (1 - theta) / n_eff + z2 / (4 * n_eff**2)) / denom
             return centre - half, centre + half
-    raise NotImplementedError(
-        "ci='likelihood' (R's svyciprop method='likelihood') is not implemented yet; "
-        "use 'logit' (R's default) or 'beta'"
-    )
+        if method == "likelihood":
+            from survey.engine.likelihood import from_moments
+
+            if nrow is None:
+                raise ValueError("ci='likelihood' needs the domain row counts")
+            return from_moments(theta, se, nrow, df, level)
+    raise AssertionError(method)  # every method in METHODS is handled above
 
 
 def _expit(x):

@@ -231,6 +231,10 @@ class EstimateSet:
             exact = logit_intervals(self, ci_mod.critical(level, dfs))
             if exact is not None:
                 low, high = exact
+        if ci == "likelihood":  # R's profile-likelihood interval of the svyglm intercept
+            from survey.engine.likelihood import likelihood_intervals
+
+            low, high = likelihood_intervals(self, level, dfs)
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = se / np.abs(self.theta)
             deff = var / self.vsrs if self.vsrs is not None else np.full_like(var, np.nan)
