@@ -327,9 +327,15 @@ def _imhof_sf(x: float, lam: np.ndarray, mult: np.ndarray) -> float:
 
 
 def _pfsum_exact(x: float, a: np.ndarray, ddf: float) -> float:
-    """R's ``pFsum(..., method = "integration")`` (Davies' algorithm there), exactly."""
+    """R's ``pFsum(..., method = "integration")`` (Davies' algorithm there), exactly.
+
+    Only a finite ``ddf``: then ``m = floor(ddf)`` chi-square df in the denominator make the
+    integrand decay like ``u^-(1 + (k + m)/2)`` and the quadrature is fast and accurate. (With
+    ``ddf = Inf`` and few df the Imhof integrand decays too slowly for plain quadrature;
+    svychisq never needs that case.)
+    """
     if not np.isfinite(ddf):
-        return _imhof_sf(x, a, np.ones(a.size))
+        raise ValueError("ddf must be finite (the chi-square-only case is not implemented)")
     lam, mult = _f_terms(x, a, ddf)
     return _imhof_sf(0.0, lam, mult)
 
