@@ -52,6 +52,7 @@ class ReportResult:
     comparisons: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
     steps: dict[str, str] = field(default_factory=dict)
+    designs: dict = field(default_factory=dict)  # unit -> the (weighted) design analysed
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -594,5 +595,6 @@ def run_spec(
         comparisons=comparisons,
         files=files,
         steps=steps,
+        designs=designs,
         timings=timings,
     )
