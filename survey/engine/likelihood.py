@@ -42,11 +42,9 @@ Lumley, T. and Scott, A. (2014). Tests for regression models fitted to survey da
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from scipy import linalg, special, stats
 
-from survey.engine import linearization
-from survey.engine.logit_glm import EPSILON, MAXIT, _dev, _linkinv, _mu_eta
+from survey.engine.logit_glm import linkinv, replay_glm
 
 MAXSTEPS = 10  # MASSprofile_glm(maxsteps=10): at most 9 steps each way
 STEP_FRACTION = 5  # del = zmax / 5
@@ -181,7 +179,7 @@ def profile_limits(b0, mu0, se_b, lam, s1, s0, phi, n, df, level=0.95):
             b0[:, None, None]
             + sgn[None, :, None] * steps * (zmax / STEP_FRACTION * se_b)[:, None, None]
         )
-        mu = _linkinv(bi)
+        mu = linkinv(bi)
         zz = (
             2
             * (
@@ -263,100 +261,10 @@ def likelihood_intervals(es, level, df):
         se = np.sqrt(np.maximum(es.variance(), 0.0))
         n = es.n if es.n is not None else es.nrow_domain
         return from_moments(es.theta, se, n, df, level)
-    fit = _replay_glm(es)
+    fit = replay_glm(es)
     b0, mu0, var_b, sum_w2, s1, s0, phi, n = fit
     with np.errstate(divide="ignore", invalid="ignore"):
         low, high = profile_limits(
             b0, mu0, np.sqrt(var_b), var_b * sum_w2, s1, s0, phi, n, df, level
         )
     return _expit(low), _expit(high)
-
-
-def _replay_glm(es):
-    """Replay ``glm``'s IRLS for ``y ~ 1`` (quasibinomial, prior weights ``w / mean(w)``) in
-    every domain and item; return per estimate: intercept, fitted mu, sandwich variance of
-    the intercept, sum of final working weights, ``sum(pw y)``, ``sum(pw (1 - y))``,
-    ``summary.svyglm``'s dispersion and the model's rows."""
-    est, dom, cells = es.extra["estimator"], es.extra["domains"], es.extra["cells"]
-    design = es.design
-    w = design.weights
-    D, J = dom.n_domains, est.n_items
-    in_dom = dom.codes >= 0
-    count_all = np.bincount(dom.codes[in_dom], minlength=D)
-    meanw = np.bincount(dom.codes[in_dom], weights=w[in_dom], minlength=D) / np.maximum(
-        count_all, 1
-    )
-    unit_of_row = np.full(design.n, -1)
-    unit_of_row[cells.row_mask] = cells.cell_unit[cells.row_cell]
-    out = np.full((8, D, J), np.nan)
-    cols, rows_z, vals_z = [], [], []
-    for j, (yq, mq) in enumerate(est.item_q):
-        answered = in_dom & (est.columns[mq] > 0)
-        rows = answered & (w > 0)
-        d = dom.codes[rows]
-        y = est.columns[yq][rows]
-        pw = w[rows] / meanw[d]
-        mu = (pw * y + 0.5) / (pw + 1)  # binomial()$initialize
-        eta = np.log(mu / (1 - mu))
-        devold = _dev(y, mu, pw, d, D)
-        active = np.ones(D, dtype=bool)
-        beta = np.full(D, np.nan)
-        w2_final = np.zeros_like(pw)
-        for _ in range(MAXIT):
-            act = active[d]
-            me = _mu_eta(eta[act])
-            z = eta[act] + (y[act] - mu[act]) / me
-            w2 = pw[act] * me**2 / (mu[act] * (1 - mu[act]))
-            da = d[act]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                b = np.bincount(da, weights=w2 * z, minlength=D) / np.bincount(
-                    da, weights=w2, minlength=D
-                )
-            w2_final[act] = w2
-            beta[active] = b[active]
-            eta[act] = b[da]
-            mu[act] = _linkinv(eta[act])
-            dev = _dev(y, mu, pw, d, D)
-            with np.errstate(invalid="ignore"):
-                conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
-            active &= ~conv
-            devold = dev
-            if not active.any():
-                break
-        sum_w2 = np.bincount(d, weights=w2_final, minlength=D)
-        # sandwich influence of the intercept (svy.varcoef)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            infl = (y - mu) / _mu_eta(eta) * w2_final / sum_w2[d]
-        cols.append(d * J + j)
-        rows_z.append(unit_of_row[rows])
-        vals_z.append(infl)
-        mu0 = _linkinv(beta)
-        # summary.svyglm: svyvar of Pearson residuals; residuals.svyglm rescales the weights
-        # over the answering rows, the fit over all the domain's rows
-        da_all = dom.codes[answered]
-        n_model = np.bincount(da_all, minlength=D)
-        mean_ok = np.bincount(da_all, weights=w[answered], minlength=D) / np.maximum(n_model, 1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = (y - mu0[d]) * np.sqrt(mean_ok[d] / meanw[d]) / np.sqrt(mu0[d] * (1 - mu0[d]))
-            sw = np.bincount(d, weights=w[rows], minlength=D)
-            rbar = np.bincount(d, weights=w[rows] * r, minlength=D) / sw
-            n_nz = np.bincount(d, minlength=D)
-            phi = (
-                np.bincount(d, weights=w[rows] * (r - rbar[d]) ** 2, minlength=D)
-                / sw
-                * n_nz
-                / (n_nz - 1)
-            )
-        out[0, :, j] = beta
-        out[1, :, j] = mu0
-        out[3, :, j] = sum_w2
-        out[4, :, j] = np.bincount(d, weights=pw * y, minlength=D)
-        out[5, :, j] = np.bincount(d, weights=pw * (1 - y), minlength=D)
-        out[6, :, j] = phi
-        out[7, :, j] = n_model
-    Z = sp.csr_matrix(
-        (np.concatenate(vals_z), (np.concatenate(rows_z), np.concatenate(cols))),
-        shape=(es.Z.shape[0], D * J),
-    )
-    out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
-    return tuple(a.reshape(-1) for a in out)

@@ -24,7 +24,7 @@ _THRESH, _MTHRESH = 30.0, -30.0
 _EPS = np.finfo(float).eps
 
 
-def _linkinv(eta):  # R's logit_linkinv (C)
+def linkinv(eta):  # R's logit_linkinv (C)
     tmp = np.where(eta < _MTHRESH, _EPS, np.where(eta > _THRESH, 1 / _EPS, np.exp(eta)))
     return tmp / (1 + tmp)
 
@@ -44,34 +44,31 @@ def _dev(y, mu, wt, dom, D):
     return np.bincount(dom, weights=r, minlength=D)
 
 
-def logit_intervals(es, t):
-    """(lower, upper) of R's logit interval for each estimate of a proportion EstimateSet,
-    or None when the set does not come from a plain linearisation pass."""
-    extra = es.extra
-    if "estimator" not in extra or es.design.calibration:
-        return None
-    est, dom, cells = extra["estimator"], extra["domains"], extra["cells"]
+def replay_glm(es):
+    """Replay ``glm``'s IRLS for ``y ~ 1`` (quasibinomial, prior weights ``w / mean(w)``) in
+    every domain and item; return per estimate: intercept, fitted mu, sandwich variance of
+    the intercept, sum of final working weights, ``sum(pw y)``, ``sum(pw (1 - y))``,
+    ``summary.svyglm``'s dispersion and the model's rows."""
+    est, dom, cells = es.extra["estimator"], es.extra["domains"], es.extra["cells"]
     design = es.design
     w = design.weights
     D, J = dom.n_domains, est.n_items
     in_dom = dom.codes >= 0
-    # R rescales weights by their mean over the domain's rows (before dropping NA answers)
+    count_all = np.bincount(dom.codes[in_dom], minlength=D)
     meanw = np.bincount(dom.codes[in_dom], weights=w[in_dom], minlength=D) / np.maximum(
-        np.bincount(dom.codes[in_dom], minlength=D), 1
+        count_all, 1
     )
     unit_of_row = np.full(design.n, -1)
     unit_of_row[cells.row_mask] = cells.cell_unit[cells.row_cell]
-    lower = np.full(D * J, np.nan)
-    upper = np.full(D * J, np.nan)
+    out = np.full((8, D, J), np.nan)
     cols, rows_z, vals_z = [], [], []
-    beta_all = np.full((D, J), np.nan)
-    for j, qs in enumerate(est.item_q):
-        yq, mq = qs
-        rows = in_dom & (est.columns[mq] > 0) & (w > 0)
+    for j, (yq, mq) in enumerate(est.item_q):
+        answered = in_dom & (est.columns[mq] > 0)
+        rows = answered & (w > 0)
         d = dom.codes[rows]
         y = est.columns[yq][rows]
         pw = w[rows] / meanw[d]
-        mu = (pw * y + 0.5) / (pw + 1)
+        mu = (pw * y + 0.5) / (pw + 1)  # binomial()$initialize
         eta = np.log(mu / (1 - mu))
         devold = _dev(y, mu, pw, d, D)
         active = np.ones(D, dtype=bool)
@@ -80,9 +77,8 @@ def logit_intervals(es, t):
         for _ in range(MAXIT):
             act = active[d]
             me = _mu_eta(eta[act])
-            var = mu[act] * (1 - mu[act])
             z = eta[act] + (y[act] - mu[act]) / me
-            w2 = pw[act] * me**2 / var
+            w2 = pw[act] * me**2 / (mu[act] * (1 - mu[act]))
             da = d[act]
             with np.errstate(divide="ignore", invalid="ignore"):
                 b = np.bincount(da, weights=w2 * z, minlength=D) / np.bincount(
@@ -91,29 +87,58 @@ def logit_intervals(es, t):
             w2_final[act] = w2
             beta[active] = b[active]
             eta[act] = b[da]
-            mu[act] = _linkinv(eta[act])
+            mu[act] = linkinv(eta[act])
             dev = _dev(y, mu, pw, d, D)
-            conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+            with np.errstate(invalid="ignore"):
+                conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
             active &= ~conv
             devold = dev
             if not active.any():
                 break
-        beta_all[:, j] = beta
-        # sandwich: estfun = resid_working * working weights, times (sum of working weights)^-1
-        with np.errstate(divide="ignore"):
-            ainv = 1.0 / np.bincount(d, weights=w2_final, minlength=D)
-        infl = (y - mu) / _mu_eta(eta) * w2_final * ainv[d]
-        u = unit_of_row[rows]
+        sum_w2 = np.bincount(d, weights=w2_final, minlength=D)
+        # sandwich influence of the intercept (svy.varcoef)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            infl = (y - mu) / _mu_eta(eta) * w2_final / sum_w2[d]
         cols.append(d * J + j)
-        rows_z.append(u)
+        rows_z.append(unit_of_row[rows])
         vals_z.append(infl)
+        mu0 = linkinv(beta)
+        # summary.svyglm: svyvar of Pearson residuals; residuals.svyglm rescales the weights
+        # over the answering rows, the fit over all the domain's rows
+        da_all = dom.codes[answered]
+        n_model = np.bincount(da_all, minlength=D)
+        mean_ok = np.bincount(da_all, weights=w[answered], minlength=D) / np.maximum(n_model, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = (y - mu0[d]) * np.sqrt(mean_ok[d] / meanw[d]) / np.sqrt(mu0[d] * (1 - mu0[d]))
+            sw = np.bincount(d, weights=w[rows], minlength=D)
+            rbar = np.bincount(d, weights=w[rows] * r, minlength=D) / sw
+            n_nz = np.bincount(d, minlength=D)
+            phi = (
+                np.bincount(d, weights=w[rows] * (r - rbar[d]) ** 2, minlength=D)
+                / sw
+                * n_nz
+                / (n_nz - 1)
+            )
+        out[0, :, j] = beta
+        out[1, :, j] = mu0
+        out[3, :, j] = sum_w2
+        out[4, :, j] = np.bincount(d, weights=pw * y, minlength=D)
+        out[5, :, j] = np.bincount(d, weights=pw * (1 - y), minlength=D)
+        out[6, :, j] = phi
+        out[7, :, j] = n_model
     Z = sp.csr_matrix(
         (np.concatenate(vals_z), (np.concatenate(rows_z), np.concatenate(cols))),
         shape=(es.Z.shape[0], D * J),
     )
-    var = linearization.vcov(design, Z, es.strata_presence, full=False)
-    se_beta = np.sqrt(np.maximum(var, 0.0))
-    b = beta_all.reshape(-1)
-    lower = _linkinv(b - t * se_beta)
-    upper = _linkinv(b + t * se_beta)
-    return lower, upper
+    out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
+    return tuple(a.reshape(-1) for a in out)
+
+
+def logit_intervals(es, t):
+    """(lower, upper) of R's logit interval for each estimate of a proportion EstimateSet,
+    or None when the set does not come from a plain linearisation pass."""
+    if "estimator" not in es.extra or es.design.calibration or es.Z is None:
+        return None
+    beta, _, var_b = replay_glm(es)[:3]
+    se_beta = np.sqrt(np.maximum(var_b, 0.0))
+    return linkinv(beta - t * se_beta), linkinv(beta + t * se_beta)
