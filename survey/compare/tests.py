@@ -140,7 +140,9 @@ def svychisq(design, rows: str, cols: str, statistic: str = "F") -> pd.DataFrame
         statistic of the added ``factor(k):factor(col)`` terms (their design-based score
         total ``t`` and its covariance ``V``) gives ``value = t' V^-1 t / r^2`` on an F with
         ``(r-1)(c-1)`` and the model's residual df (``degf`` of the complete rows + 1 -
-        ``r - c + 1``). Taylor designs only.
+        ``r - c + 1``). Rows missing either variable are left out; R (4.5) stops with an
+        error when the *row* variable has NA, so only NA in ``cols`` is checked against R.
+        On replicate designs the ddf is ``degf + 1 - (r + c - 1)`` (not checked against R).
 
     Returns
     -------
