@@ -8,6 +8,7 @@ percent for display and draw.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -26,6 +27,8 @@ PALETTE = sns.color_palette("colorblind")
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE = (PALETTE[i] for i in range(5))
 SOURCE_GID = "survey-source"
 CAUTION_MARK = "†"
+#: Columns every figure of estimates with intervals needs.
+CI_COLUMNS = ("estimate", "ci_low", "ci_high")
 
 
 def check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
@@ -91,6 +94,101 @@ def domain_labels(data: pd.DataFrame, by: Sequence[str], labels: dict | None) ->
     for c in cols[1:]:
         out = out + " · " + c
     return list(out)
+
+
+def caution_label(value, labels: dict | None, caution: bool) -> str:
+    """Display label of ``value``, ending with the caution mark when flagged."""
+    return label_for(value, labels) + (f" {CAUTION_MARK}" if caution else "")
+
+
+@dataclass
+class Prepared:
+    """Rows of a figure after the common checks (see :func:`prepare`)."""
+
+    rows: pd.DataFrame  # the selected rows, suppressed ones included
+    kept: pd.DataFrame  # the rows drawn, with a boolean ``_caution`` column
+    suppressed: int  # number of suppressed rows left out
+    n: int | tuple[int, int] | None  # n for the source line
+
+
+def prepare(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    what: str,
+    lang: str,
+    *,
+    variable: str | None = None,
+    category=None,
+    n=None,
+    total: bool = False,
+) -> Prepared:
+    """Check the language and columns (``columns`` + :data:`CI_COLUMNS`), select the rows
+    of ``variable``/``category``, and split off suppressed rows (caution ones flagged)."""
+    check_lang(lang)
+    check_columns(data, [*columns, *CI_COLUMNS], what)
+    rows = select(data, variable, category, what)
+    n_note = n if n is not None else n_summary(rows, total=total)
+    kept, n_supp, caution = split_suppressed(rows)
+    return Prepared(rows, kept.assign(_caution=caution), n_supp, n_note)
+
+
+def intervals(frame: pd.DataFrame, scale: float, value: str = "estimate"):
+    """(estimate, lower, upper) arrays of a frame, multiplied by ``scale``."""
+    return tuple(frame[c].to_numpy(float) * scale for c in (value, "ci_low", "ci_high"))
+
+
+def hollow_faces(color, caution) -> list:
+    """Marker face colours: white (hollow) where ``caution``, else ``color``."""
+    return [(1, 1, 1) if c else color for c in caution]
+
+
+def draw_intervals(
+    ax,
+    est,
+    pos,
+    lo,
+    hi,
+    *,
+    color,
+    caution,
+    horizontal: bool = True,
+    errorbar: dict | None = None,
+    **scatter,
+) -> None:
+    """Confidence intervals (error bars, gid ``ci``) and points, hollow where ``caution``.
+
+    ``horizontal``: estimates on the x axis at ``pos`` on the y axis (else the reverse).
+    ``errorbar`` holds extra error-bar options, ``scatter`` extra marker options.
+    """
+    err = np.vstack([est - lo, hi - est])
+    x, y = (est, pos) if horizontal else (pos, est)
+    ax.errorbar(
+        x,
+        y,
+        **({"xerr": err} if horizontal else {"yerr": err}),
+        fmt="none",
+        ecolor=color,
+        gid="ci",
+        **(errorbar or {}),
+    )
+    faces = hollow_faces(color, caution)
+    ax.scatter(x, y, facecolors=faces, edgecolors=[color], zorder=3, **scatter)
+
+
+def annotate(
+    ax,
+    lang: str,
+    *,
+    data: pd.DataFrame,
+    level: float | None,
+    title: str | None,
+    xlabel: str | None,
+    ylabel: str | None,
+    **note,
+) -> None:
+    """Title, axis labels and the source line (CI level from ``level`` or ``data``)."""
+    text = source_text(lang, level=level_of(data, level), **note)
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, source=text)
 
 
 def new_axes(ax=None, figsize=(7.0, 4.5)):

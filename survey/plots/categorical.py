@@ -8,26 +8,21 @@ import numpy as np
 import pandas as pd
 
 from survey.plots._common import (
-    CAUTION_MARK,
     PALETTE,
-    check_columns,
+    annotate,
+    caution_label,
     domain_labels,
-    finish,
+    draw_intervals,
+    intervals,
     label_for,
-    level_of,
-    n_summary,
     new_axes,
+    prepare,
     scale_of,
-    select,
-    source_text,
-    split_suppressed,
     value_label,
 )
-from survey.plots._text import check_lang, tr
+from survey.plots._text import tr
 
 __all__ = ["domain_bars", "trust_battery"]
-
-_CI = ["estimate", "ci_low", "ci_high"]
 
 
 def domain_bars(
@@ -77,22 +72,16 @@ def domain_bars(
         Rows flagged ``reliability == "suppress"`` are not drawn; rows flagged
         ``"caution"`` are hatched, hollow-edged and their tick label ends with "†".
     """
-    check_lang(lang)
     by = [by] if isinstance(by, str) else list(by)
-    check_columns(data, [*by, *_CI], "domain_bars")
-    rows = select(data, variable, category, "domain_bars")
-    n_total = n if n is not None else n_summary(rows, total=True)
-    kept, n_supp, caution = split_suppressed(rows)
-    names = domain_labels(kept, by, labels)
-    s = scale_of(percent)
-    est = kept["estimate"].to_numpy(float) * s
-    lo = kept["ci_low"].to_numpy(float) * s
-    hi = kept["ci_high"].to_numpy(float) * s
+    p = prepare(
+        data, by, "domain_bars", lang, variable=variable, category=category, n=n, total=True
+    )
+    names = domain_labels(p.kept, by, labels)
+    est, lo, hi = intervals(p.kept, scale_of(percent))
+    caution = p.kept["_caution"].to_numpy(bool)
     order = np.argsort(est, kind="stable") if sort else np.arange(len(est))[::-1]
     est, lo, hi, caution = est[order], lo[order], hi[order], caution[order]
-    names = [
-        names[i] + (f" {CAUTION_MARK}" if c else "") for i, c in zip(order, caution, strict=True)
-    ]
+    names = [caution_label(names[i], None, c) for i, c in zip(order, caution, strict=True)]
 
     fig, ax = new_axes(ax, figsize=(7.0, 1.2 + 0.38 * max(len(est), 1)))
     ypos = np.arange(len(est))
@@ -115,16 +104,11 @@ def domain_bars(
     ax.set_yticks(ypos, names)
     ax.set_xlim(left=min(0.0, float(np.nanmin(lo)) if len(lo) else 0.0))
     ax.grid(axis="y", visible=False)
-    note = source_text(
-        lang,
-        source=source,
-        wave=wave,
-        n=n_total,
-        level=level_of(data, level),
-        caution=bool(caution.any()),
-        suppressed=n_supp,
-    )
-    finish(ax, title=title, xlabel=xlabel or value_label(lang, percent), ylabel=None, source=note)
+    annotate(
+        ax, lang, data=data, level=level, title=title,
+        xlabel=xlabel or value_label(lang, percent), ylabel=None,
+        source=source, wave=wave, n=p.n, caution=bool(caution.any()), suppressed=p.suppressed,
+    )  # fmt: skip
     return ax
 
 
@@ -172,16 +156,14 @@ def trust_battery(
         One point and one CI segment per (institution, wave) not suppressed; caution
         estimates are hollow markers and their institution label ends with "†".
     """
-    check_lang(lang)
-    check_columns(data, [item, *_CI] + ([wave] if wave else []), "trust_battery")
-    rows = select(data, None, category, "trust_battery")
-    n_note = n if n is not None else n_summary(rows, total=False)
-    kept, n_supp, caution = split_suppressed(rows)
-    kept = kept.assign(_caution=caution)
+    p = prepare(
+        data, [item] + ([wave] if wave else []), "trust_battery", lang, category=category, n=n
+    )
+    kept = p.kept
     s = scale_of(percent)
     waves = [None]
     if wave:
-        waves = list(wave_order) if wave_order is not None else list(pd.unique(rows[wave]))
+        waves = list(wave_order) if wave_order is not None else list(pd.unique(p.rows[wave]))
     last = kept if wave is None else kept[kept[wave] == waves[-1]]
     rank = last.sort_values("estimate", kind="stable")[item].tolist()
     rest = [i for i in pd.unique(kept[item]) if i not in rank]
@@ -196,52 +178,20 @@ def trust_battery(
             continue
         offset = (j - (len(waves) - 1) / 2) * width
         y = np.array([ypos[i] for i in part[item]], float) + offset
-        est = part["estimate"].to_numpy(float) * s
-        lo = part["ci_low"].to_numpy(float) * s
-        hi = part["ci_high"].to_numpy(float) * s
-        color = PALETTE[j]
-        lab = None if w is None else label_for(w, labels)
-        ax.errorbar(
-            est,
-            y,
-            xerr=np.vstack([est - lo, hi - est]),
-            fmt="none",
-            ecolor=color,
-            elinewidth=1.6,
-            capsize=0,
-            gid="ci",
-        )
-        cau = part["_caution"].to_numpy(bool)
-        face = np.array([(1, 1, 1, 1) if c else (*color, 1) for c in cau])
-        ax.scatter(
-            est,
-            y,
-            s=46,
-            marker=markers[j % 4],
-            facecolors=face,
-            edgecolors=[color],
-            linewidths=1.4,
-            zorder=3,
-            label=lab,
-        )
+        est, lo, hi = intervals(part, s)
+        draw_intervals(
+            ax, est, y, lo, hi, color=PALETTE[j], caution=part["_caution"].to_numpy(bool),
+            errorbar={"elinewidth": 1.6, "capsize": 0}, s=46, marker=markers[j % 4],
+            linewidths=1.4, label=None if w is None else label_for(w, labels),
+        )  # fmt: skip
     cautious = set(kept.loc[kept["_caution"], item])
-    ticks = [label_for(i, labels) + (f" {CAUTION_MARK}" if i in cautious else "") for i in items]
-    ax.set_yticks(range(len(items)), ticks)
+    ax.set_yticks(range(len(items)), [caution_label(i, labels, i in cautious) for i in items])
     if wave:
         ax.legend(title=tr("wave", lang), loc="lower right", frameon=True)
-    note = source_text(
-        lang,
-        source=source,
-        n=n_note,
-        level=level_of(data, level),
-        caution=bool(kept["_caution"].any()),
-        suppressed=n_supp,
-    )
-    finish(
-        ax,
+    annotate(
+        ax, lang, data=data, level=level,
         title=title if title is not None else tr("trust", lang),
-        xlabel=xlabel or value_label(lang, percent),
-        ylabel=None,
-        source=note,
-    )
+        xlabel=xlabel or value_label(lang, percent), ylabel=None,
+        source=source, n=p.n, caution=bool(kept["_caution"].any()), suppressed=p.suppressed,
+    )  # fmt: skip
     return ax

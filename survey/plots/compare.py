@@ -9,26 +9,24 @@ import pandas as pd
 
 from survey.plots._common import (
     BLUE,
-    CAUTION_MARK,
     ORANGE,
     VERMILLION,
+    annotate,
+    caution_label,
     check_columns,
-    finish,
+    draw_intervals,
+    intervals,
     label_for,
-    level_of,
     n_summary,
     new_axes,
+    prepare,
     scale_of,
-    select,
-    source_text,
     split_suppressed,
     value_label,
 )
 from survey.plots._text import check_lang, tr
 
 __all__ = ["dumbbell", "did_chart", "forest"]
-
-_CI = ["estimate", "ci_low", "ci_high"]
 
 
 def _waves(rows: pd.DataFrame, wave: str, order: Sequence | None, what: str) -> list:
@@ -75,13 +73,9 @@ def dumbbell(
         segment per item with both waves shown. Suppressed estimates are left out (an item
         then shows a single point and no connector); caution estimates are hollow.
     """
-    check_lang(lang)
-    check_columns(data, [item, wave, *_CI], "dumbbell")
-    rows = select(data, None, category, "dumbbell")
+    p = prepare(data, [item, wave], "dumbbell", lang, category=category, n=n)
+    rows, kept = p.rows, p.kept
     before, after = _waves(rows, wave, wave_order, "dumbbell")
-    n_note = n if n is not None else n_summary(rows, total=False)
-    kept, n_supp, caution = split_suppressed(rows)
-    kept = kept.assign(_caution=caution)
     s = scale_of(percent)
     aft = kept[kept[wave] == after].set_index(item)["estimate"]
     items = list(pd.unique(rows[item]))
@@ -98,46 +92,20 @@ def dumbbell(
                 )
     for j, w in enumerate((before, after)):
         part = kept[kept[wave] == w]
-        color = (BLUE, ORANGE)[j]
         y = np.array([ypos[i] for i in part[item]], float) + (-0.12 if j == 0 else 0.12)
-        est = part["estimate"].to_numpy(float) * s
-        lo = part["ci_low"].to_numpy(float) * s
-        hi = part["ci_high"].to_numpy(float) * s
-        ax.errorbar(
-            est,
-            y,
-            xerr=np.vstack([est - lo, hi - est]),
-            fmt="none",
-            ecolor=color,
-            elinewidth=1.3,
-            gid="ci",
-        )
-        face = [(1, 1, 1) if c else color for c in part["_caution"]]
-        ax.scatter(
-            est,
-            y,
-            s=50,
-            facecolors=face,
-            edgecolors=[color],
-            linewidths=1.4,
-            zorder=3,
-            label=label_for(w, labels),
-        )
+        est, lo, hi = intervals(part, s)
+        draw_intervals(
+            ax, est, y, lo, hi, color=(BLUE, ORANGE)[j], caution=part["_caution"],
+            errorbar={"elinewidth": 1.3}, s=50, linewidths=1.4, label=label_for(w, labels),
+        )  # fmt: skip
     cautious = set(kept.loc[kept["_caution"], item])
-    ax.set_yticks(
-        range(len(items)),
-        [label_for(i, labels) + (f" {CAUTION_MARK}" if i in cautious else "") for i in items],
-    )
+    ax.set_yticks(range(len(items)), [caution_label(i, labels, i in cautious) for i in items])
     ax.legend(loc="lower right", title=tr("wave", lang))
-    note = source_text(
-        lang,
-        source=source,
-        n=n_note,
-        level=level_of(data, level),
-        caution=bool(kept["_caution"].any()),
-        suppressed=n_supp,
-    )
-    finish(ax, title=title, xlabel=xlabel or value_label(lang, percent), ylabel=None, source=note)
+    annotate(
+        ax, lang, data=data, level=level, title=title,
+        xlabel=xlabel or value_label(lang, percent), ylabel=None, source=source, n=p.n,
+        caution=bool(kept["_caution"].any()), suppressed=p.suppressed,
+    )  # fmt: skip
     return ax
 
 
@@ -187,9 +155,8 @@ def did_chart(
         One line per group (2 points each) with CI error bars, plus the dashed
         counterfactual line; suppressed cells are left out.
     """
-    check_lang(lang)
-    check_columns(data, [group, wave, *_CI], "did_chart")
-    rows = select(data, variable, category, "did_chart")
+    p = prepare(data, [group, wave], "did_chart", lang, variable=variable, category=category, n=n)
+    rows, kept = p.rows, p.kept
     before, after = _waves(rows, wave, wave_order, "did_chart")
     groups = list(pd.unique(rows[group]))
     if len(groups) != 2:
@@ -198,9 +165,6 @@ def did_chart(
     if treated not in groups:
         raise ValueError(f"did_chart: treated={treated!r} not among {groups}")
     control = [g for g in groups if g != treated][0]
-    n_note = n if n is not None else n_summary(rows, total=False)
-    kept, n_supp, caution = split_suppressed(rows)
-    kept = kept.assign(_caution=caution)
     s = scale_of(percent)
     fig, ax = new_axes(ax, figsize=(6.5, 4.5))
     xs = {before: 0, after: 1}
@@ -209,24 +173,12 @@ def did_chart(
         part["_x"] = part[wave].map(xs)
         part = part.dropna(subset=["_x"]).sort_values("_x")
         x = part["_x"].to_numpy(float)
-        est = part["estimate"].to_numpy(float) * s
-        lo = part["ci_low"].to_numpy(float) * s
-        hi = part["ci_high"].to_numpy(float) * s
-        lab = label_for(g, labels)
+        est, lo, hi = intervals(part, s)
         ax.plot(x, est, color=color, lw=2, marker=None, gid="group-line")
-        ax.errorbar(
-            x,
-            est,
-            yerr=np.vstack([est - lo, hi - est]),
-            fmt="none",
-            ecolor=color,
-            capsize=4,
-            gid="ci",
-        )
-        face = [(1, 1, 1) if c else color for c in part["_caution"]]
-        ax.scatter(
-            x, est, s=55, marker=marker, facecolors=face, edgecolors=[color], zorder=3, label=lab
-        )
+        draw_intervals(
+            ax, est, x, lo, hi, color=color, caution=part["_caution"], horizontal=False,
+            errorbar={"capsize": 4}, s=55, marker=marker, label=label_for(g, labels),
+        )  # fmt: skip
     est_of = kept.set_index([group, wave])["estimate"]
     keys = [(treated, before), (control, before), (control, after)]
     if counterfactual and all(k in est_of.index for k in keys):
@@ -262,21 +214,11 @@ def did_chart(
     ax.set_xticks([0, 1], [label_for(before, labels), label_for(after, labels)])
     ax.set_xlim(-0.3, 1.3)
     ax.legend(loc="best", fontsize=8)
-    note = source_text(
-        lang,
-        source=source,
-        n=n_note,
-        level=level_of(data, level),
-        caution=bool(kept["_caution"].any()),
-        suppressed=n_supp,
-    )
-    finish(
-        ax,
-        title=title,
-        xlabel=tr("period", lang),
-        ylabel=ylabel or value_label(lang, percent),
-        source=note,
-    )
+    annotate(
+        ax, lang, data=data, level=level, title=title, xlabel=tr("period", lang),
+        ylabel=ylabel or value_label(lang, percent), source=source, n=p.n,
+        caution=bool(kept["_caution"].any()), suppressed=p.suppressed,
+    )  # fmt: skip
     return ax
 
 
@@ -329,9 +271,7 @@ def forest(
         order = np.arange(len(kept))[::-1]
     kept = kept.iloc[order]
     caution = caution[order]
-    est = kept[value].to_numpy(float) * s
-    lo = kept["ci_low"].to_numpy(float) * s
-    hi = kept["ci_high"].to_numpy(float) * s
+    est, lo, hi = intervals(kept, s, value)
     if "significant" in kept.columns:
         sig = kept["significant"].fillna(False).astype(bool).to_numpy()
     else:
@@ -358,11 +298,9 @@ def forest(
     ax.scatter(
         est, y, s=48, marker="D", facecolors=face, edgecolors=colors, linewidths=1.4, zorder=3
     )
-    ticks = [
-        label_for(i, labels) + (f" {CAUTION_MARK}" if c else "")
-        for i, c in zip(kept[item], caution, strict=True)
-    ]
-    ax.set_yticks(y, ticks)
+    ax.set_yticks(
+        y, [caution_label(i, labels, c) for i, c in zip(kept[item], caution, strict=True)]
+    )
     from matplotlib.lines import Line2D
 
     handles = (
@@ -376,20 +314,10 @@ def forest(
     if handles:
         ax.legend(handles=handles, loc="best", fontsize=8)
     pct = f"{100 * alpha:g}".replace(".", "," if lang != "en" else ".")
-    note = source_text(
-        lang,
-        source=source,
-        n=n_note,
-        level=level_of(data, level),
-        caution=bool(caution.any()),
-        suppressed=n_supp,
+    annotate(
+        ax, lang, data=data, level=level, title=title,
+        xlabel=xlabel or value_label(lang, percent, difference=True), ylabel=None,
+        source=source, n=n_note, caution=bool(caution.any()), suppressed=n_supp,
         note=tr("filled_significant", lang, alpha=pct),
-    )
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel or value_label(lang, percent, difference=True),
-        ylabel=None,
-        source=note,
-    )
+    )  # fmt: skip
     return ax

@@ -8,25 +8,24 @@ import numpy as np
 import pandas as pd
 
 from survey.plots._common import (
-    CAUTION_MARK,
+    CI_COLUMNS,
     PALETTE,
+    annotate,
+    caution_label,
     check_columns,
-    finish,
+    hollow_faces,
+    intervals,
     label_for,
-    level_of,
     n_summary,
     new_axes,
+    prepare,
     scale_of,
-    select,
-    source_text,
     split_suppressed,
     value_label,
 )
 from survey.plots._text import check_lang, tr
 
 __all__ = ["trend", "victimisation_vs_fear"]
-
-_CI = ["estimate", "ci_low", "ci_high"]
 
 
 def trend(
@@ -65,53 +64,36 @@ def trend(
         One line and one CI band (``PolyCollection``) per group; suppressed waves are
         left out (the line breaks there), caution points are hollow markers.
     """
-    check_lang(lang)
-    check_columns(data, [x, *_CI] + ([hue] if hue else []), "trend")
-    rows = select(data, variable, category, "trend")
-    n_note = n if n is not None else n_summary(rows, total=False)
-    waves = list(order) if order is not None else sorted(pd.unique(rows[x]))
+    p = prepare(data, [x] + ([hue] if hue else []), "trend", lang, variable=variable,
+                category=category, n=n)  # fmt: skip
+    waves = list(order) if order is not None else sorted(pd.unique(p.rows[x]))
     xpos = {w: k for k, w in enumerate(waves)}
-    kept, n_supp, caution = split_suppressed(rows)
-    kept = kept.assign(_caution=caution)
     s = scale_of(percent)
-    groups = list(pd.unique(rows[hue])) if hue else [None]
+    groups = list(pd.unique(p.rows[hue])) if hue else [None]
     fig, ax = new_axes(ax)
     for j, g in enumerate(groups):
         color = PALETTE[j % len(PALETTE)]
-        part = kept if g is None else kept[kept[hue] == g]
+        part = p.kept if g is None else p.kept[p.kept[hue] == g]
         # reindex on all waves so a suppressed wave leaves a gap instead of a false line
         part = part.assign(_x=part[x].map(xpos)).dropna(subset=["_x"])
         full = part.set_index("_x").reindex(range(len(waves)))
         xx = np.arange(len(waves), dtype=float)
-        est = full["estimate"].to_numpy(float) * s
-        lo = full["ci_low"].to_numpy(float) * s
-        hi = full["ci_high"].to_numpy(float) * s
+        est, lo, hi = intervals(full, s)
         lab = None if g is None else label_for(g, labels)
         ax.plot(xx, est, color=color, lw=2, label=lab, gid="trend-line")
         ax.fill_between(xx, lo, hi, color=color, alpha=0.2, lw=0, gid="ci-band")
         ok = np.isfinite(est)
         cau = full["_caution"].fillna(False).to_numpy(bool)
-        face = [(1, 1, 1) if c else color for c in cau[ok]]
+        face = hollow_faces(color, cau[ok])
         ax.scatter(xx[ok], est[ok], s=36, facecolors=face, edgecolors=[color], zorder=3)
     ax.set_xticks(range(len(waves)), [label_for(w, labels) for w in waves])
     if hue:
         ax.legend(loc="best", fontsize=8)
-    note = source_text(
-        lang,
-        source=source,
-        n=n_note,
-        level=level_of(data, level),
-        band=True,
-        caution=bool(kept["_caution"].any()),
-        suppressed=n_supp,
-    )
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel or tr("wave", lang),
-        ylabel=ylabel or value_label(lang, percent),
-        source=note,
-    )
+    annotate(
+        ax, lang, data=data, level=level, title=title, xlabel=xlabel or tr("wave", lang),
+        ylabel=ylabel or value_label(lang, percent), source=source, n=p.n, band=True,
+        caution=bool(p.kept["_caution"].any()), suppressed=p.suppressed,
+    )  # fmt: skip
     return ax
 
 
@@ -147,11 +129,12 @@ def victimisation_vs_fear(
     """
     check_lang(lang)
     for name, frame in (("victimisation", victimisation), ("fear", fear)):
-        check_columns(frame, [territory, *_CI], f"victimisation_vs_fear ({name})")
+        check_columns(frame, [territory, *CI_COLUMNS], f"victimisation_vs_fear ({name})")
     kv, sv, cv = split_suppressed(victimisation)
     kf, sf, cf = split_suppressed(fear)
-    kv = kv.assign(_caution=cv)[[territory, *_CI, "_caution"] + (["n"] if "n" in kv else [])]
-    kf = kf.assign(_caution=cf)[[territory, *_CI, "_caution"]]
+    cols = [territory, *CI_COLUMNS, "_caution"]
+    kv = kv.assign(_caution=cv)[cols + (["n"] if "n" in kv else [])]
+    kf = kf.assign(_caution=cf)[cols]
     both = kv.merge(kf, on=territory, suffixes=("_v", "_f"))
     s = scale_of(percent)
     xv = both["estimate_v"].to_numpy(float) * s
@@ -162,33 +145,22 @@ def victimisation_vs_fear(
     fig, ax = new_axes(ax, figsize=(6.5, 5.0))
     color = PALETTE[0]
     ax.errorbar(xv, yv, xerr=xerr, yerr=yerr, fmt="none", ecolor="0.55", elinewidth=1, gid="ci")
-    face = [(1, 1, 1) if c else color for c in cau]
+    face = hollow_faces(color, cau)
     ax.scatter(xv, yv, s=60, facecolors=face, edgecolors=[color], linewidths=1.5, zorder=3)
     for xi, yi, t, c in zip(xv, yv, both[territory], cau, strict=True):
         ax.annotate(
-            label_for(t, labels) + (f" {CAUTION_MARK}" if c else ""),
+            caution_label(t, labels, c),
             (xi, yi),
             xytext=(5, 4),
             textcoords="offset points",
             fontsize=8,
             gid="territory-label",
         )
-    n_note = n_summary(victimisation, total=True)
-    note = source_text(
-        lang,
-        source=source,
-        wave=wave,
-        n=n_note,
-        level=level_of(victimisation, level),
-        caution=bool(cau.any()),
-        suppressed=sv + sf,
-    )
     unit = f" ({tr('percent', lang).lower()})" if percent else ""
-    finish(
-        ax,
-        title=title,
+    annotate(
+        ax, lang, data=victimisation, level=level, title=title,
         xlabel=xlabel or tr("victimisation", lang) + unit,
-        ylabel=ylabel or tr("fear", lang) + unit,
-        source=note,
-    )
+        ylabel=ylabel or tr("fear", lang) + unit, source=source, wave=wave,
+        n=n_summary(victimisation, total=True), caution=bool(cau.any()), suppressed=sv + sf,
+    )  # fmt: skip
     return ax
