@@ -232,11 +232,11 @@ def _indicators_text(spec) -> str:
 
     reg = [i for i in spec["indicators"] if i.get("registry")]
     own = [i for i in spec["indicators"] if not i.get("registry")]
+    entries = sorted({i["registry"] for i in reg})
     text = (
-        f"{len(reg)} of {len(spec['indicators'])} indicators were computed by the survey."
-        "indicators registry functions ("
-        + "; ".join(f"{i['name']}: {indicator_source(i)}" for i in reg)
-        + ")."
+        f"{len(reg)} of {len(spec['indicators'])} indicators were computed by survey.indicators "
+        f"registry functions ({', '.join(entries)}; entry and arguments per indicator in the "
+        "table of indicators below), on the proportion scale (incidence: per person)."
     )
     if own:
         text += (
