@@ -199,9 +199,11 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
                 title = {"change": f"{treated}: {after} − {before}", "did": sp.tr("did", lang)}[
                     kind
                 ]
+                adj = (spec.get("comparisons") or {}).get("adjust", "holm")
                 ax = sp.forest(
-                    d, value="estimate", labels=ilab, percent=True, title=title, source=src,
-                    lang=lang,
+                    d, value="estimate", labels=ilab, percent=True, title=title, lang=lang,
+                    source=f"{src}. Significance: {adj}-adjusted p-values across the battery "
+                    "(intervals unadjusted)",
                 )  # fmt: skip
                 add("evaluation", f"forest_{kind}", ax, "")
     return out
