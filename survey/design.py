@@ -614,7 +614,11 @@ class ReplicateDesign(_Verbs):
         (computed once)."""
         if getattr(self, "_degf", None) is None:
             mat = self.factors if self.factors is not None else self._rep_rows
-            self._degf = int(np.linalg.matrix_rank(mat) - 1)
+            # rank from the R x R cross-product (n x R SVDs are slow for large n), with R's
+            # qr(tol = 1e-5) relative tolerance on the singular values
+            eig = np.linalg.eigvalsh(mat.T @ mat)
+            sing = np.sqrt(np.clip(eig, 0.0, None))
+            self._degf = int((sing > 1e-5 * sing.max()).sum() - 1)
         return self._degf
 
     def __repr__(self) -> str:

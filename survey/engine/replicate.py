@@ -29,14 +29,19 @@ def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
         Tr = np.transpose(Tr, (1, 0, 2))
     else:
         rw = design.repweights()  # (n x R), rows are the units
-        mask = cells.row_mask
+        rows = np.flatnonzero(cells.row_mask)
         dom = np.asarray(cells.cell_dom[cells.row_cell])
-        R = rw.shape[1]
-        Tr = np.zeros((R, D, Q))
-        ind = sp.csr_matrix((np.ones(dom.size), (dom, np.arange(dom.size))), shape=(D, dom.size))
-        rwm = rw[mask]
+        Tr = np.zeros((rw.shape[1], D, Q))
+        seen: dict[int, int] = {}
         for q, col in enumerate(est.columns):
-            Tr[:, :, q] = (ind @ (rwm * col[mask][:, None])).T
+            if id(col) in seen:
+                Tr[:, :, q] = Tr[:, :, seen[id(col)]]
+                continue
+            seen[id(col)] = q
+            # (D x n) sparse quantity-by-domain matrix times the replicate weights: no n x R
+            # temporary beyond the replicate weights themselves
+            ind = sp.csr_matrix((col[rows], (dom, rows)), shape=(D, design.n))
+            Tr[:, :, q] = (ind @ rw).T
     theta_r = est.point(Tr)  # (R x D x J)
     return theta_r.reshape(theta_r.shape[0], -1)
 
