@@ -432,10 +432,16 @@ class Design(_Verbs):
     @property
     def degf(self) -> int:
         """Design degrees of freedom: PSUs minus strata among rows with non-zero weight (R)."""
-        inset = self.weights != 0
+        cached = self.__dict__.get("_degf_cache")
+        if cached is not None and cached[0] is self.weights:
+            return cached[1]
         st = self.stages[0]
-        psus = np.unique(st.unit[inset])
-        return int(psus.size - np.unique(st.unit_stratum[psus]).size)
+        inset = self.weights != 0
+        psus = np.bincount(st.unit[inset], minlength=st.n_units) > 0
+        strata = np.bincount(st.unit_stratum[psus], minlength=st.n_strata) > 0
+        value = int(psus.sum() - strata.sum())
+        self.__dict__["_degf_cache"] = (self.weights, value)
+        return value
 
     def with_weights(self, weights, calibration=None) -> Design:
         """A new design with other weights (same structure); ``calibration`` steps are

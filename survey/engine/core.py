@@ -49,6 +49,11 @@ class Cells:
 
 def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) -> Cells:
     mask = dom >= 0
+    if n_units == unit.size and n_units * n_domains > DENSE_CELL_LIMIT:
+        # every row its own unit (no clusters): each in-domain row is its own cell
+        rows = np.flatnonzero(mask)
+        order = np.arange(rows.size)
+        return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains)
     idx = unit[mask] * n_domains + dom[mask]
     if n_units * n_domains <= DENSE_CELL_LIMIT:
         cells = np.arange(n_units * n_domains)
@@ -273,13 +278,19 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     st = design.stages[0]
     rows = (dom >= 0) & (design.weights != 0)
     codes = st.unit[rows] * n_dom + dom[rows]
-    if st.n_units * n_dom <= DENSE_CELL_LIMIT:
+    if st.n_units == design.n:  # rows are the PSUs: each row is its own (PSU, domain)
+        psu_dom = codes
+    elif st.n_units * n_dom <= DENSE_CELL_LIMIT:
         psu_dom = np.flatnonzero(np.bincount(codes, minlength=st.n_units * n_dom))
     else:
         psu_dom = np.unique(codes)
     psu, d = psu_dom // n_dom, psu_dom % n_dom
     n_psu = np.bincount(d, minlength=n_dom)
-    strat_dom = np.unique(st.unit_stratum[psu] * n_dom + d)
+    sd = st.unit_stratum[psu] * n_dom + d
+    if st.n_strata * n_dom <= DENSE_CELL_LIMIT:
+        strat_dom = np.flatnonzero(np.bincount(sd, minlength=st.n_strata * n_dom))
+    else:
+        strat_dom = np.unique(sd)
     n_strat = np.bincount(strat_dom % n_dom, minlength=n_dom)
     presence = np.zeros((st.n_strata, n_dom), dtype=bool)
     presence[strat_dom // n_dom, strat_dom % n_dom] = True
