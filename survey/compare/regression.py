@@ -4,8 +4,12 @@ The coefficients solve the weighted score equations ``sum_i w_i x_i (y_i - mu_i)
 (iteratively reweighted least squares, canonical links); their covariance is the design
 variance of the row influence ``w_i x_i (y_i - mu_i) A^{-1}``, ``A = X' diag(w v(mu)) X``
 (sandwich / linearisation, R's ``svy.varcoef``), computed by
-:func:`survey.engine.regression.vcov_from_row_influence`. Residual degrees of freedom are
-R's: ``degf(design of the complete rows) + 1 - p``.
+:func:`survey.engine.regression.vcov_from_row_influence`, which also applies the calibration
+residualisation of post-stratified, raked and calibrated designs. On replicate-weight designs
+the model is refitted with each replicate's weights
+(:func:`survey.engine.regression.vcov_from_replicate_refits`, R's ``svyglm.svyrep.design``).
+Residual degrees of freedom are R's: ``degf(design of the complete rows) + 1 - p`` (replicate
+designs: ``degf(design) + 1 - p``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,12 @@ from scipy import stats
 
 from survey.compare._model import model_frame
 from survey.engine.ci import critical
-from survey.engine.regression import vcov_from_row_influence
+from survey.engine.regression import (
+    GLM_EPSILON,
+    GLM_MAXIT,
+    vcov_from_replicate_refits,
+    vcov_from_row_influence,
+)
 
 FAMILIES = ("gaussian", "binomial", "quasibinomial")
 
@@ -35,9 +44,11 @@ class GLMResult:
     coef : pandas.Series
         Coefficients, named as R's ``model.matrix`` names them.
     vcov : pandas.DataFrame
-        Linearised covariance of the coefficients (R's ``vcov(svyglm)``).
+        Covariance of the coefficients (R's ``vcov(svyglm)``): linearised, or from the
+        replicate refits on a replicate-weight design.
     df_residual : float
-        R's ``df.residual`` of a ``svyglm``: design df of the complete rows + 1 - p.
+        R's ``df.residual`` of a ``svyglm``: design df of the complete rows + 1 - p
+        (replicate designs: ``degf`` of the design + 1 - p).
     """
 
     formula: str
@@ -113,14 +124,19 @@ def svyglm(
     extra: dict | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
+    epsilon: float = GLM_EPSILON,
+    maxit: int = GLM_MAXIT,
+    progress: bool | None = None,
 ) -> GLMResult:
-    """Fit a design-weighted linear or logistic model with linearised standard errors.
+    """Fit a design-weighted linear or logistic model with design-based standard errors.
 
     Parameters
     ----------
-    design : survey.Design
-        Taylor-linearisation design (not calibrated, not replicate; see
-        :func:`survey.engine.regression.vcov_from_row_influence`).
+    design : survey.Design or survey.ReplicateDesign
+        A Taylor design, possibly post-stratified, raked or calibrated (the influence is
+        residualised on the calibration model, R's ``svyrecvar(..., postStrata=)``), or a
+        replicate-weight design (the model is refitted with every replicate's weights and
+        the covariance is R's ``svrVar`` of the replicate coefficients).
     formula : str
         R-style formula, e.g. ``"y ~ treat * post + age + factor(region)"`` (see
         :mod:`survey.compare._model`). Rows missing any model variable are left out of the
@@ -131,7 +147,15 @@ def svyglm(
     extra : dict, optional
         Additional columns (name -> length-n array) the formula may use.
     tol, max_iter : float, int
-        IRLS convergence: relative change of the coefficients.
+        IRLS convergence of the full-sample fit: relative change of the coefficients.
+    epsilon, maxit : float, int
+        Replicate designs, binomial families: R's ``glm.control`` for the replicate refits,
+        which start at the full-sample fit and stop when the deviance changes by less than
+        ``epsilon`` relative (R's defaults 1e-8 and 25; R's refits inherit the ``control``
+        given to ``svyglm``).
+    progress : bool, optional
+        Replicate designs: progress bar over the refits (default: with 200 replicates or
+        more on a terminal).
 
     Returns
     -------
@@ -181,12 +205,26 @@ def svyglm(
         else:
             raise RuntimeError(f"IRLS did not converge in {max_iter} iterations for {formula!r}")
         vw = w * mu * (1 - mu)
-    A = X.T @ (X * vw[:, None])
-    Ainv = np.linalg.inv(A)
-    U = (X * (w * (y - mu))[:, None]) @ Ainv
-    U[~mf.complete] = 0.0
-    V = vcov_from_row_influence(design, U)
-    df_res = complete_degf(design, mf.complete) + 1 - p
+    if _is_replicate(design):
+        V = vcov_from_replicate_refits(
+            design,
+            X,
+            y,
+            family,
+            beta,
+            mf.complete,
+            epsilon=epsilon,
+            maxit=maxit,
+            progress=progress,
+        )
+        df_res = design.degf + 1 - p
+    else:
+        A = X.T @ (X * vw[:, None])
+        Ainv = np.linalg.inv(A)
+        U = (X * (w * (y - mu))[:, None]) @ Ainv
+        U[~mf.complete] = 0.0
+        V = vcov_from_row_influence(design, U)
+        df_res = complete_degf(design, mf.complete) + 1 - p
     return GLMResult(
         formula=formula,
         family=family,
@@ -196,6 +234,12 @@ def svyglm(
         n=int(mf.complete.sum()),
         iterations=it,
     )
+
+
+def _is_replicate(design) -> bool:
+    from survey.design import ReplicateDesign
+
+    return isinstance(design, ReplicateDesign)
 
 
 def _wls(X, y, w):

@@ -97,3 +97,60 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
     for step, c in zip(steps, C, strict=True):
         Zd -= _unit_totals(step, unit, n_units) @ c
     return sp.csr_matrix(Zd)
+
+
+def residualize_rows(design, U) -> np.ndarray:
+    """Row-level influence (n x p) after the design's calibration steps.
+
+    Applies each :class:`~survey.engine.calibration.CalibrationStep` of
+    ``design.calibration`` in order, each on the previous result, exactly as R's
+    ``svyrecvar`` loops over ``design$postStrata``::
+
+        U <- U - diag(h) M C,    C = coef(M' diag(g) U)
+
+    Parameters
+    ----------
+    design : survey.Design
+        A Taylor design; without calibration steps ``U`` is returned unchanged.
+    U : array_like (n x p)
+        Row-level influence, already multiplied by the weights (zeros for rows the
+        estimates do not use).
+
+    Returns
+    -------
+    numpy.ndarray (n x p)
+        The residualised influence, ready for the cluster sums of the linearisation.
+
+    Notes
+    -----
+    The rest of the engine never forms a row-level influence matrix: its K columns are
+    variables x domains, which can be large, so :func:`residualize` works on aggregates.
+    This dense version is for estimators whose influence is already row-level and narrow,
+    such as the p coefficients of a ``svyglm`` (R's ``svy.varcoef`` passes ``estfun %*%
+    Ainv`` to ``svyrecvar(..., postStrata=)``): its cost is O(n p) per step, the same as
+    forming ``U`` itself. Rows whose ``g`` is not finite (zero calibrated weight) contribute
+    nothing to the moments when their influence is zero.
+    """
+    X = np.array(U, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.shape[0] != design.n:
+        raise ValueError(f"U has {X.shape[0]} rows; the design has {design.n}")
+    p = X.shape[1]
+    for step in getattr(design, "calibration", ()):
+        with np.errstate(invalid="ignore", over="ignore"):
+            gx = step.g[:, None] * X
+        gx[X == 0] = 0.0
+        if step.is_cells:
+            k = step.p
+            mom = np.stack(
+                [np.bincount(step.model, weights=gx[:, j], minlength=k) for j in range(p)], axis=1
+            )
+            C = np.asarray(step.coef(mom), dtype=float)
+            fit = C[step.model]
+        else:
+            M = step.model
+            C = np.asarray(step.coef(M.T @ gx), dtype=float)
+            fit = M @ C
+        X = X - step.h[:, None] * fit
+    return X
