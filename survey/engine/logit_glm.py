@@ -58,10 +58,10 @@ def replay_glm(es):
     meanw = np.bincount(dom.codes[in_dom], weights=w[in_dom], minlength=D) / np.maximum(
         count_all, 1
     )
-    unit_of_row = np.full(design.n, -1)
-    unit_of_row[cells.row_mask] = cells.cell_unit[cells.row_cell]
+    cell_of_row = np.full(design.n, -1)
+    cell_of_row[cells.row_mask] = cells.row_cell
     out = np.full((8, D, J), np.nan)
-    cols, rows_z, vals_z = [], [], []
+    Zg = np.zeros((cells.n_cells, J))
     for j, (yq, mq) in enumerate(est.item_q):
         answered = in_dom & (est.columns[mq] > 0)
         rows = answered & (w > 0)
@@ -71,37 +71,58 @@ def replay_glm(es):
         mu = (pw * y + 0.5) / (pw + 1)  # binomial()$initialize
         eta = np.log(mu / (1 - mu))
         devold = _dev(y, mu, pw, d, D)
-        active = np.ones(D, dtype=bool)
-        beta = np.full(D, np.nan)
-        w2_final = np.zeros_like(pw)
-        for _ in range(MAXIT):
-            act = active[d]
-            me = _mu_eta(eta[act])
-            z = eta[act] + (y[act] - mu[act]) / me
-            w2 = pw[act] * me**2 / (mu[act] * (1 - mu[act]))
-            da = d[act]
+        # Iteration 1 works on rows (the starting values differ by row). From then on every
+        # row of a domain shares eta, so an iteration needs only S1 = sum(pw y),
+        # S0 = sum(pw (1 - y)) and C = sum(pw (y log y + (1-y) log(1-y))) per domain:
+        # beta <- eta + (S1 - mu N) / (mu.eta N), dev = 2 (C - S1 log mu - S0 log(1 - mu)).
+        me = _mu_eta(eta)
+        z = eta + (y - mu) / me
+        w2_first = pw * me**2 / (mu * (1 - mu))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            beta = np.bincount(d, weights=w2_first * z, minlength=D) / np.bincount(
+                d, weights=w2_first, minlength=D
+            )
+        s1 = np.bincount(d, weights=pw * y, minlength=D)
+        s0 = np.bincount(d, weights=pw * (1 - y), minlength=D)
+        n_pw = s1 + s0
+        if ((y == 0) | (y == 1)).all():
+            const = np.zeros(D)
+        else:
+            const = np.bincount(
+                d, weights=pw * (_y_log_y(y, 1.0) + _y_log_y(1 - y, 1.0)), minlength=D
+            )
+        mu_d = linkinv(beta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = 2 * (const - s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
+            conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+        first_only = conv.copy()  # domains whose working weights are iteration 1's
+        active = ~conv
+        devold = dev
+        w2_scale = np.full(D, np.nan)  # working weight / pw in the last iteration
+        for _ in range(MAXIT - 1):
+            if not active.any():
+                break
+            eta_d = beta[active]
+            mu_a = mu_d[active]
+            me_d = _mu_eta(eta_d)
+            w2_scale[active] = me_d**2 / (mu_a * (1 - mu_a))
             with np.errstate(divide="ignore", invalid="ignore"):
-                b = np.bincount(da, weights=w2 * z, minlength=D) / np.bincount(
-                    da, weights=w2, minlength=D
-                )
-            w2_final[act] = w2
-            beta[active] = b[active]
-            eta[act] = b[da]
-            mu[act] = linkinv(eta[act])
-            dev = _dev(y, mu, pw, d, D)
-            with np.errstate(invalid="ignore"):
+                beta[active] = eta_d + (s1[active] - mu_a * n_pw[active]) / (me_d * n_pw[active])
+            mu_d[active] = linkinv(beta[active])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dev = 2 * (const - s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
                 conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
             active &= ~conv
             devold = dev
-            if not active.any():
-                break
+        w2_final = np.where(first_only[d], w2_first, pw * w2_scale[d])
+        eta = beta[d]
+        mu = mu_d[d]
         sum_w2 = np.bincount(d, weights=w2_final, minlength=D)
         # sandwich influence of the intercept (svy.varcoef)
         with np.errstate(divide="ignore", invalid="ignore"):
             infl = (y - mu) / _mu_eta(eta) * w2_final / sum_w2[d]
-        cols.append(d * J + j)
-        rows_z.append(unit_of_row[rows])
-        vals_z.append(infl)
+        # influence totals per (unit, domain) cell, as the engine keeps them
+        Zg[:, j] = np.bincount(cell_of_row[rows], weights=infl, minlength=cells.n_cells)
         mu0 = linkinv(beta)
         # summary.svyglm: svyvar of Pearson residuals; residuals.svyglm rescales the weights
         # over the answering rows, the fit over all the domain's rows
@@ -126,10 +147,10 @@ def replay_glm(es):
         out[5, :, j] = np.bincount(d, weights=pw * (1 - y), minlength=D)
         out[6, :, j] = phi
         out[7, :, j] = n_model
-    Z = sp.csr_matrix(
-        (np.concatenate(vals_z), (np.concatenate(rows_z), np.concatenate(cols))),
-        shape=(es.Z.shape[0], D * J),
-    )
+    Zg[~np.isfinite(Zg)] = 0.0
+    rows_z = np.repeat(cells.cell_unit, J)
+    cols_z = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
+    Z = sp.csr_matrix((Zg.reshape(-1), (rows_z, cols_z)), shape=(es.Z.shape[0], D * J))
     out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
     return tuple(a.reshape(-1) for a in out)
 

@@ -90,7 +90,7 @@ def _replicate_weight_chunks(design, size):
     for start in range(0, R, size):
         sl = slice(start, min(start + size, R))
         if design.factors is not None:
-            yield sl, design.weights[:, None] * design.factors[design.unit][:, sl]
+            yield sl, design.weights[:, None] * design.factors[:, sl][design.unit]
         else:
             yield sl, design.repweights()[:, sl]
 
