@@ -39,6 +39,11 @@ def svyttest(design, variable: str, group: str | None = None, level: float = 0.9
     with ``t`` on the model's residual df (design df of the complete rows - 1). Without:
     the one-sample test of mean 0 on ``degf(design) - 1`` df.
 
+    ``design`` may be calibrated (post-stratified, raked, GREG: the model's influence is
+    residualised on the calibration, as R) or carry replicate weights (the model is refitted
+    with each replicate's weights; df = ``degf(design) - 1``), see
+    :func:`survey.compare.svyglm`.
+
     Returns
     -------
     pandas.DataFrame

@@ -174,6 +174,8 @@ def replicate_coefficients(
     iu, ju = np.triu_indices(p)
     XX = Xt[:, iu] * Xt[:, ju]  # (n x p(p+1)/2): normal equations of all replicates at once
     gamma0 = R0 @ beta
+    Xty = Xt * y[:, None]
+    all_rows = bool(rows.all())
 
     def normal(wts):  # (Rc x p x p) from (n x Rc) weights
         A = np.empty((wts.shape[1], p, p))
@@ -211,7 +213,8 @@ def replicate_coefficients(
     out = np.empty((R, p))
     not_converged = 0
     for sl, W in progress_iter(chunks, len(chunks), "refitting replicates", progress):
-        W = np.where(rows[:, None], W, 0.0)
+        if not all_rows:
+            W = np.where(rows[:, None], W, 0.0)
         tot = W.sum(axis=0)
         if (tot <= 0).any():
             bad = (np.flatnonzero(tot <= 0) + sl.start + 1).tolist()
@@ -221,7 +224,7 @@ def replicate_coefficients(
             idx = np.arange(sl.start, sl.stop)
             A = normal(W)
             check_rank(A, idx)
-            G = solve(A, ((Xt * y[:, None]).T @ W).T, idx).T  # (p x Rc)
+            G = solve(A, (Xty.T @ W).T, idx).T  # (p x Rc)
             res = y[:, None] - Xt @ G
             G = G + solve(A, (Xt.T @ (W * res)).T, idx).T
         else:
