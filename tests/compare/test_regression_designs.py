@@ -81,6 +81,7 @@ DESIGNS = {
     "synth_jkn_ps": lambda: PostStratify("region", _pop("pop_region")).fit_transform(
         as_replicate(_sy(), "JKn")
     ),
+    "synth_fay_mse": lambda: as_replicate(_sy(), "Fay", rho=0.3, mse=True),
     "clus1_ps": lambda: PostStratify("stype", POP_TYPES).fit_transform(_clus1()),
     "clus1_rake": lambda: Rake([("stype", POP_TYPES), ("sch.wide", POP_SCHWIDE)]).fit_transform(
         _clus1()
@@ -109,7 +110,7 @@ def cases(kind):
 def test_golden_covers_every_design_and_both_families():
     assert set(HEADER["designs"]) == set(DESIGNS)
     synth = {(c["design"], c["kind"], c.get("family")) for c in CASES if c["data"] == "synthetic"}
-    assert len(synth) == 20  # 6 designs x (gaussian, quasibinomial, t-test) + 2 DiD
+    assert len(synth) == 23  # 7 designs x (gaussian, quasibinomial, t-test) + 2 DiD
 
 
 @cases("svyglm")
@@ -245,3 +246,24 @@ def test_rank_deficient_replicate_is_named():
     d = as_replicate(Design(frame, weight="w", psu="psu"), "JK1")
     with pytest.raises(ValueError, match=r"replicate\(s\) \[1\]"):
         svyglm(d, "y ~ rare", "gaussian")
+
+
+def test_supplied_replicate_columns_give_r_values_and_progress_bar_changes_nothing():
+    # the JKn replicate weights written out as columns (svrepdesign(repweights = ...)): the
+    # rows are the units; same R values as the design-built replicates
+    from survey import ReplicateDesign
+
+    case = next(c for c in CASES if c["id"] == "glm_synth_jkn_quasibinomial")
+    built = design("synth_jkn")
+    sup = ReplicateDesign(
+        built.data,
+        weight="w",
+        repweights=built.repweights(),
+        type="JKn",
+        scale=built.scale,
+        rscales=built.rscales,
+    )
+    fit = svyglm(sup, case["formula"], case["family"], progress=True, **TIGHT)
+    close(fit.coef.to_numpy(), case["coef"])
+    close(fit.vcov.to_numpy(), case["vcov"], atol=1e-15)
+    assert fit.df_residual == case["df_residual"]

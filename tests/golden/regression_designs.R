@@ -9,7 +9,8 @@
 #   svyrecvar(..., postStrata = design$postStrata): postStratify, rake and calibrate (linear);
 # - replicate designs: svyglm.svyrep.design refits the model with every replicate's weights
 #   (glm.fit started at the full-sample fit) and takes svrVar of the replicate coefficients:
-#   JK1, JKn, BRR, and a JKn design post-stratified replicate by replicate;
+#   JK1, JKn, BRR, Fay with mse = TRUE (centred at the full-sample fit), and a JKn design
+#   post-stratified replicate by replicate;
 # - svyttest (the group coefficient of svyglm(y ~ group)) on the same designs.
 # Binomial models use control = TIGHT (glm.control(epsilon = 1e-15)), which the replicate refits
 # inherit (full$control): R then returns the converged solutions, not ones stopped at 1e-8.
@@ -92,7 +93,8 @@ synth <- list(
   synth_cal = calibrate(ds, ~region + x, cal_totals),
   synth_brr = as.svrepdesign(ds, type = "BRR"),
   synth_jkn = as.svrepdesign(ds, type = "JKn"),
-  synth_jkn_ps = postStratify(as.svrepdesign(ds, type = "JKn"), ~region, pop_region)
+  synth_jkn_ps = postStratify(as.svrepdesign(ds, type = "JKn"), ~region, pop_region),
+  synth_fay_mse = as.svrepdesign(ds, type = "Fay", fay.rho = 0.3, mse = TRUE)
 )
 design_calls <- list(
   synth_ps = "postStratify(svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = sy), ~region, pop_region)",
@@ -100,7 +102,8 @@ design_calls <- list(
   synth_cal = "calibrate(svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = sy), ~region + x, cal_totals)",
   synth_brr = "as.svrepdesign(svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = sy), type = 'BRR')",
   synth_jkn = "as.svrepdesign(svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = sy), type = 'JKn')",
-  synth_jkn_ps = "postStratify(as.svrepdesign(svydesign(...), type = 'JKn'), ~region, pop_region)"
+  synth_jkn_ps = "postStratify(as.svrepdesign(svydesign(...), type = 'JKn'), ~region, pop_region)",
+  synth_fay_mse = "as.svrepdesign(svydesign(...), type = 'Fay', fay.rho = 0.3, mse = TRUE)"
 )
 for (nm in names(synth)) {
   glmcase(nm, synth[[nm]], "y ~ x * grp + sex", "gaussian", "synthetic")
