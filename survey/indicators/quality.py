@@ -8,37 +8,60 @@ imports nothing heavy and decides every row with vectorised comparisons.
 Rules
 -----
 ``"cepal2020"`` (default) — CEPAL (2020), *Criterios de calidad en la estimación de
-indicadores a partir de encuestas de hogares* (LC/TS.2020/..., repositorio.cepal.org,
-handle 11362/45681), as operationalised by INE Chile's R package ``calidad``
-(``assess(scheme="eclac_2020")``, default parameters ``n = 100, ess = 140, unweighted = 50,
-df = 9, cv = 0.20, log_cv = 0.175``):
+indicadores a partir de encuestas de hogares* (repositorio.cepal.org, handle 11362/45681),
+**as implemented by INE Chile's R package** ``calidad`` (github.com/inesscc/calidad, read at
+commit 57961f8 of 2025-04-15). Thresholds: ``R/evaluate_external.R``, function ``assess``,
+``default_params_cepal2020 = list(df = 9, n = 100, cv_cepal = 0.2, ess = 140,
+unweighted = 50, log_cv = 0.175)``; decision: ``R/evaluate_internal.R``, function
+``assess_cepal2020``; log-CV: ``R/create_internal.R``, function ``get_log_cv``; effective
+sample size ``ess = n / deff``: ``R/create_internal.R``, function ``get_ess``.
 
 * ``suppress`` when the unweighted sample size ``n < 100``, the effective sample size
-  ``n_eff = n / deff < 140``, the unweighted count of cases with the characteristic
+  ``n / deff < 140``, the unweighted count of cases with the characteristic
   ``n_cases < 50`` (proportions), or, for proportions, the log coefficient of variation
   ``> 0.175``;
 * otherwise ``caution`` ("review") when the degrees of freedom ``df < 9`` or ``cv >= 0.20``;
 * otherwise ``reliable`` ("publish").
 
-The log-CV of a proportion is ``se / (q |ln q|)`` with ``q = min(p, 1 - p)``: the CV of
-``-ln q`` by the delta method, evaluated on the smaller of the proportion and its
-complement, so that a share and its complement get the same flag. (``calidad`` divides
-the CV of ``p`` by ``-ln(1 - p)`` when ``p >= 0.5``, which is more lenient above one half.)
+The log-CV is ``calidad``'s ``get_log_cv``: with ``cv = se / p``,
+``log_cv = cv / -ln(p)`` when ``p < 0.5`` (that is ``se / (p * -ln p)``, the CV of
+``-ln p`` by the delta method) and ``log_cv = cv / -ln(1 - p)`` when ``p >= 0.5``.
+(Before calidad commit db281f0 of 2025-02-17 the package used ``se / (-ln(p) * p)`` for every
+``p``; both agree below one half.) The rule is not symmetric: a share ``p > 0.5`` is judged
+more leniently than its complement ``1 - p``.
+
+Checked against ``calidad`` only: the CEPAL (2020) document itself could not be consulted
+here, so neither the thresholds nor the log-CV formula above have been verified against it.
+Two deliberate departures from ``calidad``'s code: (i) for means, ratios and totals with
+``df >= 9`` and ``cv >= 0.20``, ``assess_cepal2020``'s ``case_when`` has no branch and leaves
+the label missing; this package says ``caution`` (as for proportions); (ii) for means,
+``calidad`` sets ``unweighted = n``, so its 50-cases criterion is implied by ``n >= 100``;
+here the cases criterion is applied to proportions only, which gives the same flags.
+
+``"cepal2020_symmetric"`` — a variant of this package, not a published rule: as
+``"cepal2020"`` but the log-CV is ``se / (q * |ln q|)`` with ``q = min(p, 1 - p)``, so that a
+share and its complement always get the same flag (stricter than ``calidad`` above one half).
 
 ``"ine_chile2020"`` — INE Chile (2020), *Estándar para la evaluación de la calidad de las
-estimaciones en encuestas de hogares* (as ``calidad``'s ``scheme="chile"``):
+estimaciones en encuestas de hogares*, as ``calidad``'s ``assess(scheme = "chile")``
+(thresholds: ``R/evaluate_external.R``, ``assess``, ``default_params_ine = list(df = 9,
+n = 60, cv_lower_ine = 0.15, cv_upper_ine = 0.3)``; decision: ``R/evaluate_internal.R``,
+functions ``assess_ine`` and ``quadratic``; the INE document itself was not consulted):
 
 * ``suppress`` ("no fiable") when ``n < 60`` or ``df < 9``; for means, totals and ratios also
   when ``cv > 0.30``;
-* proportions: ``reliable`` when ``se <= q^(2/3) / 9`` (``q = min(p, 1 - p)``), else
-  ``caution`` ("poco fiable");
+* proportions: ``reliable`` when ``se <= q^(2/3) / 9`` (``q = min(p, 1 - p)``, calidad's
+  ``quadratic``), else ``caution`` ("poco fiable");
 * means, totals and ratios: ``reliable`` when ``cv <= 0.15``, ``caution`` when
   ``0.15 < cv <= 0.30``.
 
-``"nchs"`` — the CV (relative standard error) rule NCHS applies to its surveys (e.g. NHAMCS,
-NHHCS presentation guidelines, cdc.gov/nchs): ``suppress`` when fewer than 30 sample
-records, or the RSE exceeds 50% (NHIS practice); ``caution`` when 30-59 records or an RSE of
-30% or more; ``reliable`` otherwise. It does not look at degrees of freedom or design effects.
+``"nchs"`` — the NCHS presentation guideline based on the relative standard error (RSE = cv)
+and the number of sample records, as stated for the NHHCS
+(cdc.gov/nchs/nhhcs/nhhcs_estimation_publication.htm): fewer than 30 records, not shown
+(``suppress``); 30-59 records, or an RSE of 30% or more, shown but not reliable
+(``caution``); otherwise ``reliable``. The extra ``suppress`` above an RSE of 50% is NHIS
+practice that could not be checked against an NCHS page here. It does not look at degrees
+of freedom or design effects.
 
 Inputs
 ------
@@ -65,17 +88,30 @@ import numpy as np
 import pandas as pd
 
 #: The thresholds of every rule (one documented configuration; pass a dict to override).
+_CALIDAD = "github.com/inesscc/calidad @57961f8"
+_CEPAL2020 = {
+    "kind": "cepal",
+    "min_n": 100,  # unweighted sample size
+    "min_n_eff": 140,  # n / deff
+    "min_cases": 50,  # unweighted cases with the characteristic (proportions)
+    "min_df": 9,
+    "max_cv": 0.20,  # cv >= max_cv -> caution
+    "max_log_cv": 0.175,  # proportions: log-CV above -> suppress
+    "log_cv": "calidad",  # calidad's get_log_cv (p < 0.5: cv/-ln p; p >= 0.5: cv/-ln(1-p))
+    "source": "CEPAL (2020) Criterios de calidad en la estimación de indicadores a partir de "
+    f"encuestas de hogares, as implemented in {_CALIDAD}: thresholds R/evaluate_external.R "
+    "assess() default_params_cepal2020; decision R/evaluate_internal.R assess_cepal2020(); "
+    "log-CV R/create_internal.R get_log_cv() (not checked against the CEPAL document)",
+}
+
+#: The thresholds of every rule (one documented configuration; pass a dict to override).
 RULES: dict[str, dict] = {
-    "cepal2020": {
-        "kind": "cepal",
-        "min_n": 100,  # unweighted sample size
-        "min_n_eff": 140,  # n / deff
-        "min_cases": 50,  # unweighted cases with the characteristic (proportions)
-        "min_df": 9,
-        "max_cv": 0.20,  # cv >= max_cv -> caution
-        "max_log_cv": 0.175,  # proportions: log-CV above -> suppress
-        "source": "CEPAL (2020) Criterios de calidad en la estimación de indicadores a "
-        "partir de encuestas de hogares; calidad::assess(scheme='eclac_2020')",
+    "cepal2020": _CEPAL2020,
+    "cepal2020_symmetric": {
+        **_CEPAL2020,
+        "log_cv": "symmetric",  # se / (q |ln q|), q = min(p, 1 - p)
+        "source": "package variant of cepal2020 (not a published rule): log-CV on "
+        "min(p, 1 - p), so that a share and its complement get the same flag",
     },
     "ine_chile2020": {
         "kind": "ine",
@@ -84,7 +120,9 @@ RULES: dict[str, dict] = {
         "cv_reliable": 0.15,
         "cv_caution": 0.30,
         "source": "INE Chile (2020) Estándar para la evaluación de la calidad de las "
-        "estimaciones en encuestas de hogares; calidad::assess(scheme='chile')",
+        f"estimaciones en encuestas de hogares, as implemented in {_CALIDAD}: thresholds "
+        "R/evaluate_external.R assess() default_params_ine; decision R/evaluate_internal.R "
+        "assess_ine() and quadratic() (not checked against the INE document)",
     },
     "nchs": {
         "kind": "cv",
@@ -92,8 +130,9 @@ RULES: dict[str, dict] = {
         "min_n_reliable": 60,
         "cv_caution": 0.30,
         "cv_suppress": 0.50,
-        "source": "NCHS presentation guidelines (RSE >= 30% unreliable; < 30 records not "
-        "shown; RSE > 50% not shown, NHIS)",
+        "source": "NCHS presentation guideline (cdc.gov/nchs/nhhcs/"
+        "nhhcs_estimation_publication.htm: < 30 records not shown; 30-59 records or RSE >= "
+        "30% unreliable); RSE > 50% not shown is NHIS practice (not checked)",
     },
 }
 
@@ -117,6 +156,8 @@ def resolve_rule(rule: str | dict | None) -> dict:
         out.update({k: v for k, v in rule.items() if k != "base"})
         if out.get("kind") not in ("cepal", "ine", "cv"):
             raise ValueError("a quality rule dict needs 'kind' (cepal, ine, cv) or a 'base' rule")
+        if out.get("log_cv", "calidad") not in ("calidad", "symmetric"):
+            raise ValueError(f"log_cv={out['log_cv']!r}: use 'calidad' or 'symmetric'")
         return out
     raise TypeError("rule must be a rule name, a dict of thresholds, or None")
 
@@ -179,7 +220,10 @@ def assess(frame: pd.DataFrame, rule: str | dict | None = None) -> pd.Series:
         cv = np.where(np.isfinite(cv), cv, se / np.abs(est))
         q = np.minimum(p, 1 - p)
         n_eff = n / deff
-        log_cv = se_p / (q * np.abs(np.log(q)))
+        if cfg.get("log_cv", "calidad") == "symmetric":
+            log_cv = se_p / (q * np.abs(np.log(q)))
+        else:  # calidad's get_log_cv: cv / -ln(p) below one half, cv / -ln(1 - p) above
+            log_cv = (se_p / p) / -np.log(np.where(p < 0.5, p, 1 - p))
     if "n_cases" not in frame.columns:
         # plain engine frames: the unweighted count of cases approximated by n * p
         # (exact with equal weights in the domain)

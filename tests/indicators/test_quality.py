@@ -36,11 +36,16 @@ def test_cepal2020_proportions_each_criterion():
             120,
         ],  # log-cv = .011/(.05*3.0) = .073; cv .22 -> caution
         [0.05, 0.030, 0.60, 30, 1.0, 2000, 120],  # log-cv = .2003 > .175 -> suppress
-        [0.95, 0.030, 0.0316, 30, 1.0, 2000, 1900],  # complement q=.05: log-cv .2 -> suppress
+        # p >= .5: calidad's get_log_cv divides cv by -ln(1 - p): .0316 / 2.996 = .0105
+        [0.95, 0.030, 0.030 / 0.95, 30, 1.0, 2000, 1900],  # -> reliable
+        # p = .6: cv / -ln(.4) = cv / .91629; se .0960 -> cv .16, log-cv .17462 -> reliable
+        [0.60, 0.0960, 0.0960 / 0.60, 30, 1.0, 2000, 1200],
+        # se .0965 -> cv .16083 < .20 but log-cv .17553 > .175 -> suppress
+        [0.60, 0.0965, 0.0965 / 0.60, 30, 1.0, 2000, 1200],
         [np.nan, np.nan, np.nan, 30, np.nan, 0, 0],  # undefined -> NA
     ]
     got = quality.assess(_frame(rows)).tolist()
-    assert got[:8] == [
+    assert got[:10] == [
         "reliable",
         "suppress",
         "suppress",
@@ -48,9 +53,30 @@ def test_cepal2020_proportions_each_criterion():
         "caution",
         "caution",
         "suppress",
+        "reliable",
+        "reliable",
         "suppress",
     ]
-    assert got[8] is pd.NA
+    assert got[10] is pd.NA
+    # the package's symmetric variant evaluates the log-CV on q = min(p, 1 - p):
+    # p = .95: .030 / (.05 * 2.9957) = .2003 -> suppress; p = .6, se .096:
+    # .096 / (.4 * .91629) = .2619 -> suppress
+    sym = quality.assess(_frame(rows), rule="cepal2020_symmetric").tolist()
+    assert sym[:10] == got[:7] + ["suppress", "suppress", "suppress"]
+    # and a share and its complement get the same flag under it, not under calidad's
+    pair = [[0.60, 0.0965, 0.0965 / 0.60, 30, 1, 2000, 1200],
+            [0.40, 0.0965, 0.0965 / 0.40, 30, 1, 2000, 800]]  # fmt: skip
+    assert quality.assess(_frame(pair)).tolist() == ["suppress", "suppress"]
+    pair[0][1] = pair[1][1] = 0.0960
+    pair[0][2], pair[1][2] = 0.0960 / 0.6, 0.0960 / 0.4
+    # p = .4: .096 / (.4 * .91629) = .2619 -> suppress; p = .6: .17462 -> reliable
+    assert quality.assess(_frame(pair)).tolist() == ["reliable", "suppress"]
+    assert quality.assess(_frame(pair), rule="cepal2020_symmetric").tolist() == [
+        "suppress",
+        "suppress",
+    ]
+    with pytest.raises(ValueError, match="log_cv"):
+        quality.assess(_frame(pair), rule={"base": "cepal2020", "log_cv": "other"})
 
 
 def test_cepal2020_means_use_cv_only_and_percent_scale_is_undone():
