@@ -1,29 +1,138 @@
-"""Options and helpers shared by CLI commands (defined once)."""
+"""Options and helpers shared by CLI commands (defined once).
+
+Output safety: every command checks *all* its output paths with :func:`check_output_path`
+(or :func:`check_outputs` for several) before it reads or computes anything, so that
+
+* an input file (data, spec, population, crosswalk, questionnaire) is never overwritten,
+  whatever the flags: paths are compared after resolving symlinks and relative parts (and,
+  when both exist, by device and inode, which also catches hard links);
+* an existing output is replaced only with ``--overwrite``;
+* an output with an extension the command cannot write is refused up front;
+* two outputs of one command never share a path.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print a clear error (no traceback) and exit."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    """Print a clear error (no traceback) and exit (code 2: bad input or usage)."""
+    err_console.print(
+        f"[bold red]error:[/] {escape(str(message))}", soft_wrap=True, highlight=False
+    )
     raise typer.Exit(code)
 
 
-def check_output_path(path: Path, overwrite: bool = False) -> Path:
-    """Refuse to overwrite an existing file unless asked (nothing is overwritten silently)."""
+def error_text(exc: BaseException) -> str:
+    """The message of an exception; a ``KeyError``'s without the quotes ``str()`` adds."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc)
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name the same file (symlinks, ``..`` and hard links resolved)."""
+    pa, pb = Path(a), Path(b)
+    if pa.resolve() == pb.resolve():
+        return True
+    try:
+        return pa.exists() and pb.exists() and os.path.samefile(pa, pb)
+    except OSError:
+        return False
+
+
+def _suffix_ok(path: Path, suffixes: Iterable[str]) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s.lower()) for s in suffixes)
+
+
+def _check(
+    path: Path,
+    overwrite: bool,
+    inputs: Iterable,
+    suffixes: Iterable[str] | None,
+    what: str,
+) -> None:
+    for inp in inputs:
+        if inp is not None and same_file(path, inp):
+            fail(
+                f"{what} {path} is the input file {inp}; an input is never overwritten "
+                "(whatever the flags): choose another output path"
+            )
+    if suffixes is not None:
+        suffixes = tuple(suffixes)
+        if not _suffix_ok(path, suffixes):
+            fail(f"{what} {path}: the extension must be one of {', '.join(suffixes)}")
+    if path.is_dir():
+        fail(f"{what} {path} is a folder; give a file name")
     if path.exists() and not overwrite:
-        fail(f"{path} exists; pass --overwrite to replace it")
+        fail(f"{what} {path} exists; pass --overwrite to replace it")
+
+
+def check_output_path(
+    path: Path,
+    overwrite: bool = False,
+    inputs: Iterable = (),
+    *,
+    suffixes: Iterable[str] | None = None,
+    what: str = "output",
+) -> Path:
+    """Check an output path before any work, create its folder, return it.
+
+    Parameters
+    ----------
+    path : Path
+        The file the command will write.
+    overwrite : bool
+        Replace an existing ``path`` (never an input).
+    inputs : iterable of paths
+        Every file the command reads (``None`` entries are skipped); ``path`` must be none of
+        them, compared after resolving symlinks and relative parts.
+    suffixes : iterable of str, optional
+        Accepted endings (``".csv"``, ``".csv.gz"``, ...), case-insensitive.
+    what : str
+        How the error names the path (``"--out"``, ``"--diagnostics"``, ...).
+    """
+    path = Path(path)
+    _check(path, overwrite, tuple(inputs), suffixes, what)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def check_outputs(
+    outputs: Iterable[tuple[str, Path | None, Iterable[str] | None]],
+    overwrite: bool = False,
+    inputs: Iterable = (),
+) -> None:
+    """Check several outputs ``(label, path, suffixes)`` at once, before any work.
+
+    Each is checked as :func:`check_output_path` does; in addition no two outputs may share a
+    path. Folders are created only when every check passed.
+    """
+    inputs = tuple(inputs)
+    seen: list[tuple[str, Path]] = []
+    for label, path, suffixes in outputs:
+        if path is None:
+            continue
+        path = Path(path)
+        for other_label, other in seen:
+            if same_file(path, other):
+                fail(f"{label} {path} and {other_label} {other} are the same file")
+        _check(path, overwrite, inputs, suffixes, label)
+        seen.append((label, path))
+    for _, path in seen:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def stdout_is_terminal() -> bool:

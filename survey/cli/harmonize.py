@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from survey.cli._common import check_output_path, console, fail
+from survey.cli._common import check_outputs, console, err_console, error_text, fail
 
 
 def harmonize_cmd(
@@ -27,30 +28,43 @@ def harmonize_cmd(
     keep_missing: Annotated[
         bool, typer.Option("--keep-missing", help="Keep standard missing codes instead of NaN.")
     ] = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output files (never an input).")
+    ] = False,
 ) -> None:
     """Map a published survey onto the standard items (codes read from value labels when present)."""
     from survey import read
     from survey.instruments import InstrumentError, harmonize
+    from survey.instruments.harmonize import crosswalk_dir
 
-    if out.suffix.lower() not in (".csv", ".parquet"):
-        fail(f"{out}: output must be .csv or .parquet")
     report = report or out.with_name(out.stem + "_report.csv")
-    out = check_output_path(out, overwrite)
-    report = check_output_path(report, overwrite)
+    cw_file = (
+        Path(crosswalk)
+        if crosswalk.lower().endswith((".yaml", ".yml"))
+        else crosswalk_dir() / f"{crosswalk}.yaml"
+    )
+    # all outputs are checked (extension, not an input, not existing) before any work
+    check_outputs(
+        [("--out", out, (".csv", ".parquet")), ("--report", report, (".csv",))],
+        overwrite,
+        inputs=[data, cw_file],
+    )
     try:
         sd = read(data, user_missing="keep")
-    except Exception as exc:
+    except Exception as exc:  # reader errors name the file; no traceback
         fail(f"could not read {data}: {exc}")
     try:
         res = harmonize(sd, crosswalk, keep_missing=keep_missing)
-    except (InstrumentError, KeyError) as exc:
-        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
-    if out.suffix.lower() == ".csv":
-        res.data.to_csv(out, index=False)
-    else:
-        res.data.to_parquet(out, index=False)
-    res.report.to_csv(report, index=False)
+    except (InstrumentError, KeyError, OSError) as exc:
+        fail(f"harmonising {data} with {crosswalk!r}: {error_text(exc)}")
+    try:
+        if out.suffix.lower() == ".csv":
+            res.data.to_csv(out, index=False)
+        else:
+            res.data.to_parquet(out, index=False)
+        res.report.to_csv(report, index=False)
+    except (OSError, ValueError) as exc:
+        fail(f"could not write {out} / {report}: {exc}")
     table = Table(title=f"{data.name} -> {res.crosswalk.name} (verified: {res.crosswalk.verified})")
     for col in (
         "source",
@@ -81,6 +95,20 @@ def harmonize_cmd(
         )
     console.print(table)
     console.print(f"wrote {out} ({len(res.data)} rows) and {report}")
+    rep = res.report
+    items = rep[rep["target"].isin(res.crosswalk.targets)]
+    mapped = items[(items["status"] == "mapped") & (items["n_mapped"] > 0)]
+    if len(mapped) < len(items):
+        missing = items[~items.index.isin(mapped.index)]
+        err_console.print(
+            f"[yellow]warning:[/] only {len(mapped)} of {len(items)} items of crosswalk "
+            f"{escape(res.crosswalk.name)!r} map onto {escape(str(data))}; not mapped: "
+            + escape(
+                ", ".join(f"{r.source} -> {r.target} ({r.status})" for r in missing.itertuples())
+            ),
+            soft_wrap=True,
+            highlight=False,
+        )
     failures = res.claimed_failures()
     if not failures.empty:
         console.print(

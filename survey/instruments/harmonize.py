@@ -288,6 +288,31 @@ def _fmt_counts(s: pd.Series) -> str:
     return "; ".join(f"{k}: {v}" for k, v in vc.head(20).items())
 
 
+def _nothing_mapped(cw: Crosswalk, df: pd.DataFrame, rows: list[dict], path) -> str:
+    """The error when no value of any claimed item maps: what was looked for, what was found."""
+    where = f"crosswalk {cw.name!r}" + (f" ({cw.path})" if cw.path else "")
+    data = f"data {path}" if path else "the data"
+    looked = "; ".join(f"{' | '.join(e.sources)} -> {e.target}" for e in cw.entries)
+    found = [r for r in rows if r.get("target") in set(cw.targets) and r["status"] != "absent"]
+    cols = [str(c) for c in df.columns]
+    shown = ", ".join(cols[:20]) + (f", ... ({len(cols)} columns)" if len(cols) > 20 else "")
+    msg = f"{where}: no item maps onto {data}; looked for (source -> standard item): {looked}."
+    if found:
+        why = []
+        for r in found:
+            if r.get("unknown_codes"):
+                reason = f"unknown codes {r['unknown_codes']}"
+            elif r["status"] == "unmapped":
+                reason = r.get("detail") or "no value mapped"
+            else:
+                reason = "no value that is not missing"
+            why.append(f"{r['source']} -> {r['target']} ({reason})")
+        msg += " Found but no value mapped: " + "; ".join(why) + "."
+    else:
+        msg += f" None of these columns is in {data} (columns: {shown})."
+    return msg + " Is this the right crosswalk for this file?"
+
+
 def harmonize(
     data,
     crosswalk,
@@ -325,6 +350,14 @@ def harmonize(
         (``mapped``, ``unmapped``, ``absent``, ``design``, ``unused``), ``mode`` (``code``
         or ``label``), ``n_mapped``, ``n_missing``, ``n_unknown``, ``unknown_codes``
         ("code: count; ..."), ``detail``.
+
+    Raises
+    ------
+    InstrumentError
+        When no value of any item of the crosswalk maps (none of its source columns is in
+        the data, or those present hold only unknown codes): the message names the crosswalk
+        and lists the source columns looked for. Items of the crosswalk that are absent from
+        the data otherwise only show as ``absent`` in the report.
     """
     cw = load_crosswalk(crosswalk)
     if hasattr(data, "data") and hasattr(data, "meta"):
@@ -397,6 +430,8 @@ def harmonize(
             if c not in used:
                 rows.append({"source": c, "target": None, "status": "unused",
                              "detail": "not in the crosswalk"})  # fmt: skip
+    if cw.entries and not any(r.get("n_mapped", 0) > 0 for r in rows):
+        raise InstrumentError(_nothing_mapped(cw, df, rows, getattr(data, "path", None)))
     report = pd.DataFrame(rows).reindex(columns=REPORT_COLUMNS)
     for c in ("n_mapped", "n_missing", "n_unknown"):
         report[c] = report[c].fillna(0).astype("int64")
