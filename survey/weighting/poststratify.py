@@ -136,8 +136,8 @@ class Rake(WeightingStep):
     ``rake``).
 
     Each sweep post-stratifies to every margin in turn; sweeps stop when the weighted counts of
-    the crossing of all raking variables change by less than ``epsilon`` between two sweeps
-    (``epsilon < 1``: relative to the sum of the weights), or after ``max_iter`` sweeps.
+    the crossing of all raking variables change by less than a tolerance between two sweeps
+    (the first sweep is compared with the input weights), or after ``max_iter`` sweeps.
 
     Parameters
     ----------
@@ -147,7 +147,17 @@ class Rake(WeightingStep):
     max_iter : int
         Maximum number of sweeps (R's ``control$maxit``, default 10).
     epsilon : float
-        Convergence tolerance (R's ``control$epsilon``, default 1 weighted unit).
+        Convergence tolerance exactly as R's ``control$epsilon`` (``survey:::rake``, default 1):
+        ``epsilon >= 1`` is in weighted units (a count of the crossing may move by less than
+        ``epsilon``); ``epsilon < 1`` is a FRACTION OF THE SUM OF THE INPUT WEIGHTS
+        (R: ``epsilon * sum(weights(design, "sampling"))``). So ``epsilon=0.5``, in R and here,
+        allows a change of half the population and usually stops after one sweep with the
+        margins far from their targets; for a tolerance below one weighted unit use
+        ``abs_tol``.
+    abs_tol : float, optional
+        Absolute tolerance in weighted units, whatever its size (e.g. ``0.5``: every count of
+        the crossing moves by less than half a unit). Replaces ``epsilon`` when given; R has no
+        equivalent below 1 unit.
     on_nonconvergence : {"warn", "error"}
         Warn (as R) or raise when the cap is reached.
     count : str, optional
@@ -161,6 +171,8 @@ class Rake(WeightingStep):
     weights_, repweights_, steps_, diagnostics_ : see :class:`PostStratify`.
     n_iter_ : int
         Sweeps done. ``converged_`` : bool.
+    tolerance_ : float
+        The stopping tolerance used, in weighted units.
 
     Notes
     -----
@@ -178,10 +190,12 @@ class Rake(WeightingStep):
         on_nonconvergence="warn",
         count=None,
         check_totals=True,
+        abs_tol=None,
     ):
         self.margins = margins
         self.max_iter = max_iter
         self.epsilon = epsilon
+        self.abs_tol = abs_tol
         self.on_nonconvergence = on_nonconvergence
         self.count = count
         self.check_totals = check_totals
@@ -227,7 +241,7 @@ class Rake(WeightingStep):
             else pd.factorize(labs[0])[0]
         )
         n_cross = int(cross.max()) + 1
-        eps = self.epsilon if self.epsilon >= 1 else self.epsilon * oldw.sum()
+        eps = self._tolerance(oldw)
         rep = is_replicate(design)
         W = np.column_stack([oldw, design.repweights()]) if rep else oldw[:, None].copy()
         old_table = np.bincount(cross, weights=W[:, 0], minlength=n_cross)
@@ -246,6 +260,7 @@ class Rake(WeightingStep):
             old_table = new_table
             it += 1
         self.n_iter_ = it + 1 if converged else it
+        self.tolerance_ = eps
         self.converged_ = converged
         if not converged:
             worst = self._worst(margins, W[:, 0])
@@ -268,6 +283,21 @@ class Rake(WeightingStep):
             converged=converged,
         )
         return self
+
+    def _tolerance(self, oldw: np.ndarray) -> float:
+        """The stopping tolerance in weighted units: ``abs_tol``, or R's reading of
+        ``epsilon`` (``< 1``: fraction of the sum of the input weights)."""
+        if self.abs_tol is not None:
+            ok = isinstance(self.abs_tol, int | float) and not isinstance(self.abs_tol, bool)
+            if not ok or not np.isfinite(self.abs_tol) or self.abs_tol <= 0:
+                raise WeightingError(
+                    f"Rake: parameter abs_tol={self.abs_tol!r} must be a positive number "
+                    "(weighted units) or None"
+                )
+            return float(self.abs_tol)
+        if self.epsilon < 1:
+            return float(self.epsilon * oldw.sum())
+        return float(self.epsilon)
 
     @staticmethod
     def _worst(margins, w) -> str:

@@ -78,6 +78,23 @@ out$rake <- c(list(weights = wt(rk)), est(rk))
 rk2 <- rake(d, list(~sex, ~age_group, ~region), list(pop_sex, pop_age, pop_reg),
             control = list(maxit = 100, epsilon = 1e-12))
 out$rake_tight <- c(list(weights = wt(rk2)), est(rk2))
+# R's control$epsilon: values < 1 are a fraction of the sum of the weights (survey:::rake:
+# `if (control$epsilon < 1) epsilon <- control$epsilon * sum(weights(design, "sampling"))`),
+# so epsilon = 0.5 stops after the first sweep; epsilon = 5 is 5 weighted units (absolute)
+rk_half <- rake(d, list(~sex, ~age_group, ~region), list(pop_sex, pop_age, pop_reg),
+                control = list(epsilon = 0.5))
+rk_one <- rake(d, list(~sex, ~age_group, ~region), list(pop_sex, pop_age, pop_reg),
+               control = list(maxit = 1, epsilon = 0.5))
+gap <- function(des) max(abs(c(svytable(~sex, des) - pop_sex$Freq,
+                               svytable(~age_group, des) - pop_age$Freq,
+                               svytable(~region, des) - pop_reg$Freq)))
+out$rake_eps_half <- list(weights = wt(rk_half), epsilon = 0.5,
+                          epsilon_units = 0.5 * sum(weights(d)),
+                          same_as_one_sweep = isTRUE(all.equal(wt(rk_half), wt(rk_one), tolerance = 0)),
+                          max_margin_gap = gap(rk_half))
+rk_5 <- rake(d, list(~sex, ~age_group, ~region), list(pop_sex, pop_age, pop_reg),
+             control = list(epsilon = 5))
+out$rake_eps_5 <- list(weights = wt(rk_5), epsilon = 5, max_margin_gap = gap(rk_5))
 
 # calibrate(d, ~sex + age_group + region, totals): linear (GREG), raking and logit with bounds
 totals <- c(N, pop_sex$Freq[2], pop_age$Freq[2:3], pop_reg$Freq[2:3])
