@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -9,8 +10,10 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from survey.cli._common import check_output_path, console, fail
+from survey.cli._common import check_output_path, console, error_text, fail
 
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
+_CODE = re.compile(rf"^{_NUMBER}(?:-{_NUMBER})?$")  # a number or a range lo-hi
 SHOWN = ("variable", "category", "estimate_1", "estimate_2", "estimate", "se", "p_value")
 
 
@@ -34,6 +37,79 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
+def _indicator_specs(values: list[str] | None, columns) -> list[str]:
+    """The indicator specs of the --indicators options (each comma-separated).
+
+    Within one option, a piece without ``=`` that follows a ``name=col:values`` spec continues
+    its list of values when it is a number or range, or is not a column of the data
+    (``victim=p1:1,2`` is one indicator, ``victim=p1:1,trust`` two).
+    """
+    from survey.compare._spec import _SPEC
+
+    specs: list[str] = []
+    for item in values or []:
+        start = len(specs)
+        for piece in (p.strip() for p in item.split(",")):
+            if not piece:
+                continue
+            if (
+                len(specs) > start
+                and "=" not in piece
+                and _SPEC.match(specs[-1])
+                and (_CODE.match(piece) or piece not in columns)
+            ):
+                specs[-1] += "," + piece
+            else:
+                specs.append(piece)
+    return specs
+
+
+def _text_codes(frame: pd.DataFrame, specs: list[str], source: str):
+    """Make the 0/1 columns of specs over text columns (``sw=sch.wide:Yes``); check the rest.
+
+    A spec over a column holding text (not numbers) is 1 where the stripped text equals one of
+    its codes, 0 for any other answer and missing where the column is missing. Specs over
+    numeric columns are left to :func:`survey.compare._spec.derive_indicators`; their codes
+    must be numbers or ranges ``lo-hi``. Returns the frame and the specs (text specs replaced
+    by the names of their new columns).
+    """
+    from survey.compare._spec import _SPEC
+
+    out, new = [], {}
+    for spec in specs:
+        m = _SPEC.match(spec)
+        if not m or m.group("col") not in frame.columns:
+            out.append(spec)  # plain columns and unknown columns: derive_indicators says
+            continue
+        name, col = m.group("name"), m.group("col")
+        codes = [c.strip() for c in m.group("values").split(",") if c.strip()]
+        s = frame[col]
+        present = s.dropna()
+        numeric = pd.api.types.is_numeric_dtype(s) or (
+            pd.to_numeric(present, errors="coerce").notna().all()
+        )
+        if numeric:
+            bad = [c for c in codes if not _CODE.match(c)]
+            if bad:
+                fail(
+                    f"{source}: indicator {spec!r}: column {col!r} holds numbers, so its codes "
+                    f"must be numbers or ranges lo-hi (got {', '.join(map(repr, bad))})"
+                )
+            out.append(spec)
+            continue
+        text = s.astype("string").str.strip()
+        seen = set(text.dropna().unique())
+        if not seen & set(codes):
+            shown = ", ".join(map(repr, sorted(seen)[:20]))
+            fail(
+                f"{source}: indicator {spec!r}: column {col!r} holds text and none of the codes "
+                f"{codes} occurs in it (values: {shown}); text codes must match exactly"
+            )
+        new[name] = text.isin(codes).astype("float64").where(text.notna())
+        out.append(name)
+    return (frame.assign(**new) if new else frame), out
+
+
 def compare_command(
     baseline: Annotated[Path, typer.Argument(help="Baseline data file")],
     followup: Annotated[Path, typer.Argument(help="Follow-up data file")],
@@ -41,10 +117,13 @@ def compare_command(
         list[str],
         typer.Option(
             help="Indicator: a column, or name=col:values for a 0/1 indicator "
-            "(e.g. b18_57=b18:5-7); comma-separated or repeated"
+            "(e.g. b18_57=b18:5-7, victim=p1:1,2; text codes for text columns: "
+            "wide=sch.wide:Yes); comma-separated or repeated"
         ),
     ],
-    out: Annotated[Path, typer.Option(help="Output .xlsx (one sheet per result) or .csv")],
+    out: Annotated[
+        Path, typer.Option(help="Output .xlsx (one sheet per result) or .csv (the comparison)")
+    ],
     weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
     strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
     psu: Annotated[str | None, typer.Option(help="PSU (cluster) column")] = None,
@@ -73,7 +152,9 @@ def compare_command(
     adjust: Annotated[str | None, typer.Option(help="holm|bh|bonferroni|by")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of the flags")] = 0.05,
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing --out file (never an input)")
+    ] = False,
 ) -> None:
     """Design-based change between two surveys, with tests, flags and (with --group) DiD."""
     import survey
@@ -89,15 +170,27 @@ def compare_command(
     from survey.design import Design, DesignError
     from survey.engine import EstimationError
 
-    check_output_path(out, overwrite)
+    for path in (baseline, followup):
+        if not path.is_file():
+            fail(f"data file {path} does not exist")
+    check_output_path(
+        out, overwrite, inputs=[baseline, followup], suffixes=(".xlsx", ".csv"), what="--out"
+    )
     by = list(by or [])
     worse = {v: "higher" for v in _split(worse_higher)} | {v: "lower" for v in _split(worse_lower)}
     sheets: dict[str, pd.DataFrame] = {}
+    raw = []
+    for path in (baseline, followup):
+        try:
+            raw.append(survey.read(path).data)
+        except Exception as exc:  # reader errors name the file; no traceback
+            fail(f"could not read {path}: {exc}")
+    specs = _indicator_specs(indicators, raw[0].columns)
     try:
         frames = []
-        for path in (baseline, followup):
-            data = survey.read(path).data
-            data, names = derive_indicators(data, _split(indicators), source=str(path))
+        for path, data in zip((baseline, followup), raw, strict=True):
+            data, derived = _text_codes(data, specs, str(path))
+            data, names = derive_indicators(data, derived, source=str(path))
             frames.append(data)
         common = dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None)
         if panel_id is None:
@@ -165,7 +258,7 @@ def compare_command(
                 **common,
             )
     except (OSError, DesignError, EstimationError, KeyError, ValueError) as exc:
-        fail(str(exc))
+        fail(f"comparing {baseline} and {followup}: {error_text(exc)}")
     harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
     sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
     console.print(_table(sheets["comparison"], by + ([group] if group else []), "change"))
@@ -173,12 +266,15 @@ def compare_command(
         console.print(_table(sheets["did"], by, "difference-in-differences"))
     if len(sheets["do_no_harm"]):
         console.print(f"[bold red]{len(sheets['do_no_harm'])} significant worsening(s)[/]")
-    if out.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(out) as xl:
-            for name, frame in sheets.items():
-                frame.to_excel(xl, sheet_name=name, index=False)
-    else:
-        sheets["comparison"].to_csv(out, index=False)
+    try:
+        if out.suffix.lower() == ".xlsx":
+            with pd.ExcelWriter(out) as xl:
+                for name, frame in sheets.items():
+                    frame.to_excel(xl, sheet_name=name, index=False)
+        else:
+            sheets["comparison"].to_csv(out, index=False)
+    except OSError as exc:
+        fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")
 
 
