@@ -15,7 +15,7 @@ reliability flag do not change with the unit of measurement); the scale is recor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -49,6 +49,16 @@ def as_list(x) -> list:
     if isinstance(x, str | int | float):
         return [x]
     return list(x)
+
+
+def named_columns(columns) -> dict:
+    """``{name: column}`` from a column name, a list of columns or a ``{name: column}`` dict
+    (a name or list names each estimate after its column)."""
+    if isinstance(columns, str):
+        return {columns: columns}
+    if isinstance(columns, Mapping):
+        return dict(columns)
+    return {c: c for c in columns}
 
 
 def scale_factor(scale: str) -> float:

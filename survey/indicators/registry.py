@@ -185,28 +185,37 @@ _ENTRIES = [
     Indicator(
         "sdg_16_1_3",
         "SDG 16.1.3 Population subjected to violence",
-        "Share of the population subjected to (a) physical, (b) psychological, (c) sexual "
-        "violence in the previous 12 months.",
+        "Share of the population subjected to (a) physical (assault or robbery), "
+        "(b) psychological (threats), (c) sexual violence in the previous 12 months, and to "
+        "any of them.",
         "persons subjected to the form of violence",
         "persons with a known answer",
         "person",
         "%",
         "last 12 months",
-        "SDG metadata 16.1.3 (UNODC)",
+        "SDG metadata 16.1.3 and 16.3.1 (UNODC): physical violence = physical assault and robbery",
         "victimisation:sdg_16_1_3",
-        ("vic_person_assault_12m", "vic_person_threat_12m", "vic_person_sexual_offence_12m"),
+        (
+            "vic_person_assault_12m",
+            "vic_person_robbery_12m",
+            "vic_person_threat_12m",
+            "vic_person_sexual_offence_12m",
+        ),
     ),
     Indicator(
         "sdg_16_3_1",
         "SDG 16.3.1 Victims of violence who reported",
         "Share of victims of violence in the previous 12 months who reported their "
-        "victimisation to competent authorities.",
-        "victims of violence who reported to the police or another competent authority",
-        "victims of violence (most recent incident violent)",
+        "victimisation to competent authorities, separately for physical (robbery, assault), "
+        "psychological (threats) and sexual violence; an extra pooled row is not an SDG "
+        "series.",
+        "victims of the form of violence who reported to the police or another competent authority",
+        "victims of the form of violence (most recent incident of that form)",
         "person",
         "%",
         "last 12 months",
-        "SDG metadata 16.3.1 (UNODC)",
+        "SDG metadata 16.3.1 (UNODC): reporting rates computed and published separately "
+        "for physical, sexual and psychological violence",
         "victimisation:sdg_16_3_1",
         ("inc_crime_type",),
     ),

@@ -35,6 +35,7 @@ from survey.indicators._common import (
     finish,
     in_codes,
     make_set,
+    named_columns,
     with_weight,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "police_satisfaction",
     "prevalence",
     "reporting_rate",
+    "SDG_16_3_1_FORMS",
     "sdg_16_1_3",
     "sdg_16_3_1",
 ]
@@ -93,8 +95,20 @@ CRIME_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 #: Codes of ``inc_crime_type`` (``questionnaires/incident.yaml``) that are violent crimes
-#: (robbery, assault, threats, sexual offence, kidnapping): SDG 16.3.1's "victims of violence".
+#: (robbery, assault, threats, sexual offence, kidnapping): the "violent" group of prevalence.
 VIOLENT_CRIME_CODES: tuple[int, ...] = (5, 7, 8, 9, 13)
+
+#: SDG 16.3.1 forms of violence as ``inc_crime_type`` codes (``questionnaires/incident.yaml``):
+#: physical = robbery (5) and assault (7), psychological = threats (8), sexual = sexual
+#: offence (9). Kidnapping (13) is not part of the SDG definition.
+SDG_16_3_1_FORMS: dict[str, tuple[int, ...]] = {
+    "physical": (5, 7),
+    "psychological": (8,),
+    "sexual": (9,),
+}
+
+#: Category label of the pooled row of :func:`sdg_16_3_1` (an extra, not an SDG series).
+SDG_ANY_FORM = "any form (pooled, not an SDG series)"
 
 _COMMON = dict(scale="%", ci=None, level=0.95, df="domain", quality="default", as_set=False)
 
@@ -151,11 +165,7 @@ def _crime_columns(data: pd.DataFrame, crimes, unit: str) -> dict[str, str]:
                 f"({', '.join(STANDARD_CRIMES[unit].values())}); pass crimes={{name: column}}"
             )
         return found
-    if isinstance(crimes, str):
-        return {crimes: crimes}
-    if isinstance(crimes, Mapping):
-        return dict(crimes)
-    return {c: c for c in crimes}
+    return named_columns(crimes)
 
 
 def _as_groups(groups, names: list[str]) -> dict[str, list[str]]:
@@ -273,11 +283,7 @@ def incidence(
     opts = {**_COMMON, "scale": "per 100,000", **options}
     design = with_weight(design, weight)
     data = data_of(design)
-    cols = (
-        {counts: counts}
-        if isinstance(counts, str)
-        else (dict(counts) if isinstance(counts, Mapping) else {c: c for c in counts})
-    )
+    cols = named_columns(counts)
     pop = np.ones(len(data)) if population is None else column(data, population, "population")
     derived = Derived()
     values = {}
@@ -312,11 +318,7 @@ def concentration(
     opts = {**_COMMON, "scale": "ratio", **options}
     design = with_weight(design, weight)
     data = data_of(design)
-    cols = (
-        {counts: counts}
-        if isinstance(counts, str)
-        else (dict(counts) if isinstance(counts, Mapping) else {c: c for c in counts})
-    )
+    cols = named_columns(counts)
     derived = Derived()
     for name, col in cols.items():
         v = _counts(data, col, cap, missing_codes)
@@ -363,19 +365,56 @@ def _yes_no(data, col, yes=(1,), no=(0,), missing_codes=MISSING_CODES):
     return out
 
 
-def _share_by_crime(design, values, masks, variable, by, opts, meta, den=None):
+def _by_crime(
+    design,
+    indicator: str,
+    derive,
+    *,
+    weight,
+    by,
+    unit,
+    crime_type,
+    crime_codes,
+    by_crime,
+    crime_labels,
+    options,
+    ratio: bool = False,
+    **meta,
+):
+    """The shared body of the incident indicators (reporting, complaint, dark figure,
+    satisfaction): switch weight, ``derive(data)`` the per-row 0/1 value (NaN = not in the
+    base), split it by crime type (:func:`_crime_split`: each split is a domain, the variance
+    is on the whole design), estimate the share of each split, present it.
+
+    ``ratio=True`` estimates ``sum(w * value) / sum(w * 1[value known])`` as a ratio of
+    totals (R's ``svyratio``) instead of a mean; the point estimate is the same.
+    """
+    opts = {**_COMMON, **options}
+    design = with_weight(design, weight)
     data = data_of(design)
+    values = derive(data)
+    den = np.where(np.isfinite(values), 1.0, np.nan) if ratio else None
     derived = Derived()
-    for name, m in masks.items():
-        v = np.where(m, values, np.nan)
-        if den is None:
-            derived.add(name, v, variable, name)
-        else:
-            derived.add(name, v, variable, name, denominator=np.where(m, den, np.nan))
-    del data
-    stat = "ratio" if den is not None else "mean"
-    iset = make_set(design, stat, derived, by, opts["scale"], meta)
+    for name, m in _crime_split(data, crime_type, crime_codes, by_crime, crime_labels).items():
+        derived.add(
+            name,
+            np.where(m, values, np.nan),
+            indicator,
+            name,
+            denominator=None if den is None else np.where(m, den, np.nan),
+        )
+    meta = {"indicator": indicator, "unit": unit, "statistic": "prop", **meta}
+    iset = make_set(design, "ratio" if ratio else "mean", derived, by, opts["scale"], meta)
     return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+
+
+def _crime_args(crime_type, crime_codes, by_crime, crime_labels) -> dict:
+    return {
+        "crime_type": crime_type,
+        "crime_codes": crime_codes,
+        "by_crime": by_crime,
+        "crime_labels": crime_labels,
+    }
 
 
 @_doc
@@ -406,16 +445,24 @@ def reporting_rate(
     adds one estimate per crime type code (labelled with ``crime_labels``). Restrictions are
     domains: the variance is computed on the whole design.
     """
-    opts = {**_COMMON, **options}
-    design = with_weight(design, weight)
-    data = data_of(design)
-    rep = _yes_no(data, reported, yes, no, missing_codes)
-    if other is not None:
+
+    def derive(data):
+        rep = _yes_no(data, reported, yes, no, missing_codes)
+        if other is None:
+            return rep
         oth = clean(column(data, other, "item"), missing_codes)
-        rep = np.where(np.isin(oth, np.asarray(as_list(other_codes), dtype=float)), 1.0, rep)
-    masks = _crime_split(data, crime_type, crime_codes, by_crime, crime_labels)
-    meta = {"indicator": "reporting_rate", "unit": unit, "statistic": "prop"}
-    return _share_by_crime(design, rep, masks, "reporting_rate", by, opts, meta)
+        return np.where(np.isin(oth, np.asarray(as_list(other_codes), dtype=float)), 1.0, rep)
+
+    return _by_crime(
+        design,
+        "reporting_rate",
+        derive,
+        **_crime_args(crime_type, crime_codes, by_crime, crime_labels),
+        weight=weight,
+        by=by,
+        unit=unit,
+        options=options,
+    )
 
 
 @_doc
@@ -442,16 +489,24 @@ def complaint_rate(
     as without complaint; reported incidents count by ``complaint``. (ENVIPE: *tasa de
     denuncia*, complaints to the public prosecutor over all crimes.)
     """
-    opts = {**_COMMON, **options}
-    design = with_weight(design, weight)
-    data = data_of(design)
-    comp = _yes_no(data, complaint, yes, no, missing_codes)
-    if reported is not None:
+
+    def derive(data):
+        comp = _yes_no(data, complaint, yes, no, missing_codes)
+        if reported is None:
+            return comp
         rep = _yes_no(data, reported, yes, no, missing_codes)
-        comp = np.where(rep == 0, 0.0, np.where(rep == 1, comp, np.nan))
-    masks = _crime_split(data, crime_type, crime_codes, by_crime, crime_labels)
-    meta = {"indicator": "complaint_rate", "unit": unit, "statistic": "prop"}
-    return _share_by_crime(design, comp, masks, "complaint_rate", by, opts, meta)
+        return np.where(rep == 0, 0.0, np.where(rep == 1, comp, np.nan))
+
+    return _by_crime(
+        design,
+        "complaint_rate",
+        derive,
+        **_crime_args(crime_type, crime_codes, by_crime, crime_labels),
+        weight=weight,
+        by=by,
+        unit=unit,
+        options=options,
+    )
 
 
 @_doc
@@ -491,32 +546,36 @@ def dark_figure(
     """
     if unknown not in ("dark", "exclude"):
         raise IndicatorError("unknown= 'dark' (INEGI) or 'exclude'")
-    opts = {**_COMMON, **options}
-    design = with_weight(design, weight)
-    data = data_of(design)
-    rows = _incident_rows(data, incident)
-    steps = [
-        _yes_no(data, c, yes, no, missing_codes)
-        for c in (reported, complaint, investigation)
-        if c is not None
-    ]
-    # investigated: yes at every step; dark: a "no" at some step reached
-    investigated = np.ones(len(data), dtype=bool)
-    dark = np.zeros(len(data), dtype=bool)
-    known = np.ones(len(data), dtype=bool)
-    for s in steps:
-        reached = investigated.copy()
-        dark |= reached & (s == 0)
-        known &= ~(reached & np.isnan(s))
-        investigated &= s == 1
-    value = np.where(dark, 1.0, np.where(investigated, 0.0, np.nan))
-    if unknown == "dark":
-        value = np.where(np.isnan(value), 1.0, value)
-    value = np.where(rows, value, np.nan)
-    den = np.where(np.isfinite(value), 1.0, np.nan)
-    masks = _crime_split(data, crime_type, crime_codes, by_crime, crime_labels)
-    meta = {"indicator": "dark_figure", "unit": unit, "statistic": "prop", "unknown": unknown}
-    return _share_by_crime(design, value, masks, "dark_figure", by, opts, meta, den=den)
+
+    def derive(data):
+        steps = [
+            _yes_no(data, c, yes, no, missing_codes)
+            for c in (reported, complaint, investigation)
+            if c is not None
+        ]
+        # investigated: yes at every step; dark: a "no" at some step reached
+        investigated = np.ones(len(data), dtype=bool)
+        dark = np.zeros(len(data), dtype=bool)
+        for s in steps:
+            dark |= investigated & (s == 0)
+            investigated &= s == 1
+        value = np.where(dark, 1.0, np.where(investigated, 0.0, np.nan))
+        if unknown == "dark":
+            value = np.where(np.isnan(value), 1.0, value)
+        return np.where(_incident_rows(data, incident), value, np.nan)
+
+    return _by_crime(
+        design,
+        "dark_figure",
+        derive,
+        **_crime_args(crime_type, crime_codes, by_crime, crime_labels),
+        weight=weight,
+        by=by,
+        unit=unit,
+        options=options,
+        ratio=True,
+        unknown=unknown,
+    )
 
 
 @_doc
@@ -541,23 +600,41 @@ def police_satisfaction(
     ``item`` in ``satisfied`` (standard item: 1 very satisfied, 2 satisfied, 3 dissatisfied,
     4 very dissatisfied) among incidents reported to the police with a valid answer.
     """
-    opts = {**_COMMON, **options}
-    design = with_weight(design, weight)
-    data = data_of(design)
-    v = clean(column(data, item, "item"), missing_codes)
-    sat = np.where(np.isnan(v), np.nan, np.isin(v, np.asarray(satisfied, dtype=float)) * 1.0)
-    if reported is not None:
+
+    def derive(data):
+        v = clean(column(data, item, "item"), missing_codes)
+        sat = np.where(np.isnan(v), np.nan, np.isin(v, np.asarray(satisfied, dtype=float)) * 1.0)
+        if reported is None:
+            return sat
         rep = _yes_no(data, reported, (1,), (0,), missing_codes)
-        sat = np.where(rep == 1, sat, np.nan)
-    masks = _crime_split(data, crime_type, crime_codes, by_crime, crime_labels)
-    meta = {"indicator": "police_satisfaction", "unit": unit, "statistic": "prop"}
-    return _share_by_crime(design, sat, masks, "police_satisfaction", by, opts, meta)
+        return np.where(rep == 1, sat, np.nan)
+
+    return _by_crime(
+        design,
+        "police_satisfaction",
+        derive,
+        **_crime_args(crime_type, crime_codes, by_crime, crime_labels),
+        weight=weight,
+        by=by,
+        unit=unit,
+        options=options,
+    )
+
+
+_SDG_16_3_1_METADATA = (
+    "UN SDG metadata, indicator 16.3.1 (custodian UNODC), as reproduced at "
+    "sdg.data.gov/16-3-1: 'Reporting rates to be computed separately for physical, sexual "
+    "and psychological violence. For each of the indicators of violence (physical, "
+    "psychological and sexual), countries should calculate the share of victims who reported "
+    "their victimization. Those reporting rates are published separately.' and 'Physical "
+    "violence: This concept corresponds to physical assault and robbery.'"
+)
 
 
 @_doc
 def sdg_16_1_3(
     design,
-    physical: Sequence[str] | str = ("vic_person_assault_12m",),
+    physical: Sequence[str] | str = ("vic_person_assault_12m", "vic_person_robbery_12m"),
     psychological: Sequence[str] | str = ("vic_person_threat_12m",),
     sexual: Sequence[str] | str = ("vic_person_sexual_offence_12m",),
     *,
@@ -570,8 +647,19 @@ def sdg_16_1_3(
     """SDG 16.1.3: share of the population subjected to (a) physical, (b) psychological and
     (c) sexual violence in the previous 12 months, and to any of them.
 
-    Each component is the share of persons answering ``yes`` to any of its screener items
-    (defaults: assault; threats; sexual offences — pass ENVIPE/ENUSC items as needed).
+    Each component is the share of persons answering ``yes`` to any of its screener items,
+    among persons whose answer is known (:func:`prevalence`'s available-case rule).
+    Defaults: physical = assault **and robbery**; psychological = threats; sexual = sexual
+    offences (pass ENVIPE/ENUSC items as needed).
+
+    Source of the forms: the UN SDG metadata of 16.3.1 (UNODC), which asks for the reporting
+    rate of each of "the indicators of violence (physical, psychological and sexual)" — the
+    three components of 16.1.3 — and says "Physical violence: This concept corresponds to
+    physical assault and robbery" (as reproduced at sdg.data.gov/16-3-1). The UN Global SDG
+    Database also publishes under 16.1.3 a robbery series of its own (``VC_VOV_ROBB``, next to
+    ``VC_VOV_PHYL`` and ``VC_VOV_SEXL``); pass ``physical=("vic_person_assault_12m",)`` and
+    estimate robbery with :func:`prevalence` to reproduce that split. The text of the 16.1.3
+    metadata file itself could not be retrieved here to quote it.
     """
     opts = {**_COMMON, **options}
     design = with_weight(design, weight)
@@ -587,7 +675,12 @@ def sdg_16_1_3(
             derived.add(name, in_codes(data, cols, yes, missing_codes), "sdg_16_1_3", name)
     allc = [c for cols in parts.values() for c in cols]
     derived.add("any", in_codes(data, allc, yes, missing_codes), "sdg_16_1_3", "any")
-    meta = {"indicator": "sdg_16_1_3", "unit": "person", "statistic": "prop"}
+    meta = {
+        "indicator": "sdg_16_1_3",
+        "unit": "person",
+        "statistic": "prop",
+        "forms": {k: list(v) for k, v in parts.items()},
+    }
     iset = make_set(design, "mean", derived, by, opts["scale"], meta)
     return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
 
@@ -600,7 +693,8 @@ def sdg_16_3_1(
     other: str | None = "inc_reported_other",
     other_codes: Sequence = (1, 2, 3, 4),
     crime_type: str = "inc_crime_type",
-    violent_codes: Sequence = VIOLENT_CRIME_CODES,
+    forms: Mapping[str, Sequence] | None = None,
+    any_form: bool = True,
     by=None,
     unit: str = "person",
     weight: str | None = None,
@@ -608,32 +702,57 @@ def sdg_16_3_1(
     **options,
 ):
     """SDG 16.3.1: victims of violence in the previous 12 months who reported their
-    victimisation to competent authorities (police, prosecutor, other officially recognised
-    mechanisms).
+    victimisation to competent authorities or other officially recognised conflict
+    resolution mechanisms — one reporting rate **per form of violence**.
 
-    Among rows whose (most recent) incident is violent (``crime_type`` in
-    ``violent_codes``): reported to the police, or to another authority (``other`` in
-    ``other_codes``).
+    For each form (``forms``, default :data:`SDG_16_3_1_FORMS`: physical = robbery and
+    assault, codes 5 and 7 of ``inc_crime_type``; psychological = threats, 8; sexual = sexual
+    offence, 9): among rows whose (most recent) incident is of that form, the share
+    reported to the police (``reported`` = 1), or to another authority (``other`` in
+    ``other_codes``; ignored when the column is absent). Kidnapping and the other crime
+    types are not in the definition and count in no form. Each form is a domain of the
+    design (the variance is computed on the whole design).
+
+    The rows are ``category`` = ``"physical"``, ``"psychological"``, ``"sexual"`` — the three
+    rates the SDG metadata asks to publish — and, with ``any_form=True``, an extra row
+    ``category`` = :data:`SDG_ANY_FORM` pooling the three forms, which is **not** an SDG
+    series (the metadata publishes the rates separately). A form with no incident in a
+    domain has no estimate (NaN).
+
+    Source: UN SDG metadata 16.3.1 (custodian UNODC), as reproduced at sdg.data.gov/16-3-1:
+    "Reporting rates to be computed separately for physical, sexual and psychological
+    violence. For each of the indicators of violence (physical, psychological and sexual),
+    countries should calculate the share of victims who reported their victimization. Those
+    reporting rates are published separately." and "Physical violence: This concept
+    corresponds to physical assault and robbery."
     """
     if other is not None and other not in data_of(design).columns:
         other = None
+    forms = dict(SDG_16_3_1_FORMS if forms is None else forms)
+    if not forms:
+        raise IndicatorError("forms= needs at least one {form: crime type codes}")
+    codes = {name: tuple(as_list(c)) for name, c in forms.items()}
+    if any_form:
+        codes[SDG_ANY_FORM] = tuple(dict.fromkeys(c for cs in codes.values() for c in cs))
     out = reporting_rate(
         design,
         reported,
         other=other,
         other_codes=other_codes,
         crime_type=crime_type,
-        crime_codes={"violent": violent_codes},
+        crime_codes=codes,
         by=by,
         unit=unit,
         weight=weight,
         missing_codes=missing_codes,
         **options,
     )
+    meta = {"forms": {k: list(v) for k, v in codes.items()}, "source": _SDG_16_3_1_METADATA}
     if isinstance(out, pd.DataFrame):
+        out.attrs.update(meta)
         return _rename(out, "sdg_16_3_1")
     out.estimates.labels["variable"] = "sdg_16_3_1"
-    out.meta["indicator"] = "sdg_16_3_1"
+    out.meta.update(meta, indicator="sdg_16_3_1")
     return out
 
 

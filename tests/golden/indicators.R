@@ -39,8 +39,20 @@ rep <- clean(d$inc_reported_police); comp <- d$inc_complaint_filed; inv <- d$inc
 investigated <- !is.na(rep) & rep == 1 & !is.na(comp) & comp == 1 & !is.na(inv) & inv == 1
 d$dark <- ifelse(is.na(d$inc_crime_type), NA, ifelse(investigated, 0, 1))
 d$dark_den <- ifelse(is.na(d$dark), NA, 1)
-# SDG 16.3.1: reported among violent incidents (codes 5, 7, 8, 9, 13)
-d$rep_violent <- ifelse(d$inc_crime_type %in% c(5, 7, 8, 9, 13), rep, NA)
+# SDG 16.3.1, one rate per form of violence (SDG metadata: physical = assault + robbery).
+# The file's inc_crime_type holds robbery (5) and assault (7) only; ct_sdg recodes incidents
+# of victims of threats to 8 and of sexual offences to 9, and assaults of women in region 4
+# to kidnapping (13, in no form), so that every form has incidents (the Python test builds
+# the same column).
+ct <- d$inc_crime_type
+ct[!is.na(ct) & d$vic_person_threat_12m == 1] <- 8
+ct[!is.na(ct) & d$vic_person_sexual_offence_12m == 1] <- 9
+ct[!is.na(ct) & ct == 7 & d$region == 4 & d$sex == 2] <- 13
+d$ct_sdg <- ct
+sdg_forms <- list(physical = c(5, 7), psychological = 8, sexual = 9, any = c(5, 7, 8, 9))
+for (f in names(sdg_forms)) d[[paste0("rep_", f)]] <- ifelse(d$ct_sdg %in% sdg_forms[[f]], rep, NA)
+# SDG 16.1.3 (a) physical violence: assault or robbery
+d$sdg_physical <- any_in(c("vic_person_assault_12m", "vic_person_robbery_12m"))
 # SDG 16.1.4: very/fairly safe (1, 2); never walks alone (5) excluded
 f <- clean(d$fear_walk_dark)
 d$feel_safe <- ifelse(is.na(f) | f == 5, NA, as.numeric(f %in% c(1, 2)))
@@ -93,14 +105,22 @@ nat_prop <- function(var, call) {
   list(r_call = call, rows = list(row_list(list(), coef(cp), SE(cp), ci[1], ci[2], deff(m))))
 }
 cases$prevalence_person_any <- nat_prop("pers_any", "svyciprop(~pers_any, des, method='logit')")
-# subset(): R's svyciprop on the domain of violent incidents
-dv <- subset(des, !is.na(rep_violent))
-cp <- svyciprop(~rep_violent, dv, method = "logit", df = degf(des))
-ci <- attr(cp, "ci")
-cases$sdg_16_3_1 <- list(
-  r_call = "svyciprop(~rep_violent, subset(des, !is.na(rep_violent)), method='logit', df=degf(des))",
-  rows = list(row_list(list(), coef(cp), SE(cp), ci[1], ci[2],
-                       deff(svymean(~rep_violent, dv, deff = TRUE)))))
+cases$sdg_16_1_3_physical <- nat_prop(
+  "sdg_physical", "svyciprop(~sdg_physical, des, method='logit')  # assault or robbery")
+# subset(): R's svyciprop on the domain of the incidents of each form
+sdg_rows <- lapply(names(sdg_forms), function(f) {
+  v <- paste0("rep_", f)
+  dv <- subset(des, !is.na(d[[v]]))
+  fo <- as.formula(paste0("~", v))
+  cp <- svyciprop(fo, dv, method = "logit", df = degf(des))
+  ci <- attr(cp, "ci")
+  row_list(list(form = f), coef(cp), SE(cp), ci[1], ci[2], deff(svymean(fo, dv, deff = TRUE)))
+})
+cases$sdg_16_3_1_forms <- list(
+  r_call = paste0("svyciprop(~rep_<form>, subset(des, !is.na(rep_<form>)), method='logit', ",
+                  "df=degf(des)); forms physical=c(5,7), psychological=8, sexual=9, ",
+                  "any=c(5,7,8,9) of ct_sdg"),
+  rows = sdg_rows)
 
 # -- ratios ----------------------------------------------------------------------------
 ratio_by <- function(num, den, call, byvar = TRUE) {

@@ -36,7 +36,13 @@ def test_cli_battery_to_csv_blanks_suppressed(tmp_path):
     assert {"prevalence_household", "dark_figure", "trust_index"} <= set(t["indicator"])
     sup = t["reliability"] == "suppress"
     assert sup.any() and t.loc[sup, "estimate"].isna().all()
-    assert t.loc[~sup, "estimate"].notna().all()
+    flagged = t["reliability"].notna()
+    assert t.loc[~sup & flagged, "estimate"].notna().all()
+    # rows without a flag are forms of violence with no incident in the sample (SDG 16.3.1:
+    # the file has robbery and assault incidents only)
+    empty = t[~flagged]
+    assert set(empty["indicator"]) == {"sdg_16_3_1"} and (empty["n"] == 0).all()
+    assert set(empty["category"]) == {"psychological", "sexual"}
     # the same burglary prevalence as the API (R-checked in test_golden)
     from survey import Design
     from survey import indicators as ind

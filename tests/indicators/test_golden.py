@@ -11,6 +11,7 @@ import pytest
 
 from survey import indicators as ind
 from survey import trust
+from survey.indicators.victimisation import SDG_ANY_FORM
 from tests.conftest import load_golden
 
 GOLD = load_golden("indicators")["cases"]
@@ -48,11 +49,41 @@ def test_sdg_16_1_4_never_excluded(design):
     assert out.attrs["never_walks"] == "exclude"
 
 
-def test_sdg_16_3_1_domain_of_violent_incidents(design):
-    # the restriction to violent incidents is a domain for the estimate and its variance;
-    # df="domain" counts PSUs of the ``by`` domains only, so compare with the design df
-    out = ind.sdg_16_3_1(design, df="design")
-    _check(out, "sdg_16_3_1", 100, by=None)
+def _sdg_crime_type(data):
+    """indicators.R's ct_sdg: threats -> 8, sexual offences -> 9, assaults of women in
+    region 4 -> kidnapping 13 (in no SDG form), so that every form has incidents."""
+    ct = data["inc_crime_type"].to_numpy(dtype=float, copy=True)
+    inc = ~np.isnan(ct)
+    ct[inc & (data["vic_person_threat_12m"] == 1).to_numpy()] = 8
+    ct[inc & (data["vic_person_sexual_offence_12m"] == 1).to_numpy()] = 9
+    ct[(ct == 7) & (data["region"] == 4).to_numpy() & (data["sex"] == 2).to_numpy()] = 13
+    return ct
+
+
+def test_sdg_16_3_1_one_rate_per_form_of_violence(standard_data):
+    # each form (physical = robbery + assault, psychological = threats, sexual) is a domain
+    # of its incidents; df="domain" counts PSUs of the ``by`` domains only, so compare with
+    # the design df
+    from survey import Design
+
+    data = standard_data.assign(inc_crime_type=_sdg_crime_type(standard_data))
+    assert (data["inc_crime_type"] == 13).sum() > 0  # kidnapping present, in no form
+    d = Design(data, weight="weight", strata="stratum", psu="psu")
+    out = ind.sdg_16_3_1(d, df="design")
+    assert out["category"].tolist() == [
+        "physical",
+        "psychological",
+        "sexual",
+        SDG_ANY_FORM,
+    ]
+    _check(out, "sdg_16_3_1_forms", 100, by=None)
+    assert out.attrs["forms"]["physical"] == [5, 7]
+    assert "published separately" in out.attrs["source"]
+
+
+def test_sdg_16_1_3_physical_includes_robbery(design):
+    out = ind.sdg_16_1_3(design, scale="proportion")
+    _check(out[out.category == "physical"], "sdg_16_1_3_physical", by=None)
 
 
 def test_incidence_is_ratio_of_totals_times_1e5(design):
