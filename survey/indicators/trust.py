@@ -10,8 +10,8 @@ Conventions:
   somewhat trustworthy; institutional (1 not at all .. 7 a lot): mean rescaled 0-100,
   ``(x - 1) / 6 * 100``, and % answering 5-7.
 
-The index is the mean of the items rescaled 0-100, per respondent, estimated by domain with
-the engine; its reliability (Cronbach's alpha, unweighted with pingouin and design-weighted)
+The index is the mean of the items rescaled 0-100 (higher = more trust; ``convention=`` says
+which way the codes run), per respondent, estimated by domain with the engine; its reliability (Cronbach's alpha, unweighted with pingouin and design-weighted)
 and a dimensionality check are descriptive statistics of the item set (no variance).
 """
 
@@ -33,6 +33,7 @@ from survey.indicators._common import (
     data_of,
     finish,
     make_set,
+    named_columns,
     with_weight,
 )
 from survey.indicators.victimisation import _COMMON, _doc
@@ -74,11 +75,7 @@ def _item_map(data, items, suffix) -> dict[str, str]:
                 "the data; pass items={name: column}"
             )
         return found
-    if isinstance(items, str):
-        return {items: items}
-    if isinstance(items, Mapping):
-        return dict(items)
-    return {c: c for c in items}
+    return named_columns(items)
 
 
 def _rescaled(v, lo, hi, reverse):
@@ -258,12 +255,48 @@ def interpersonal(
     raise IndicatorError(f"convention={convention!r}: use 'latinobarometro' or 'lapop'")
 
 
-def _index_matrix(data, items: Mapping[str, str], scale_range, reverse, missing_codes):
+def _index_items(data, items, convention, scale_range, reverse):
+    """Items, code range and the items whose codes are flipped (low code -> 100).
+
+    The convention says which way the codes run: ``"lapop"`` (1-7, 7 = a lot of trust: no
+    flip), ``"latinobarometro"`` (1-4, 1 = a lot: every item flipped) or ``"custom"``
+    (``scale_range`` required, high code = more trust). ``reverse`` names items whose codes
+    run the other way from the convention's (e.g. an item worded as distrust): their flip is
+    inverted. Unknown names in ``reverse`` are an error (a typo would silently invert).
+    """
+    if convention not in (*CONVENTIONS, "custom"):
+        raise IndicatorError(
+            f"convention={convention!r}: use {', '.join(CONVENTIONS)} or 'custom' (with "
+            "scale_range=(lo, hi), high code = more trust)"
+        )
+    if convention == "custom":
+        if scale_range is None:
+            raise IndicatorError("convention='custom' needs scale_range=(lo, hi)")
+        if items is None:
+            raise IndicatorError("convention='custom' needs items= (no standard items)")
+        base_flip, suffix = False, ""
+    else:
+        conv = CONVENTIONS[convention]
+        base_flip, suffix = conv["reverse"], conv["suffix"]
+        scale_range = conv["scale"] if scale_range is None else scale_range
+    mapping = _item_map(data, items, suffix)
+    rev = set(as_list(reverse))
+    unknown = rev - set(mapping) - set(mapping.values())
+    if unknown:
+        raise IndicatorError(
+            f"reverse= names no item: {', '.join(map(repr, sorted(unknown)))} (items: "
+            f"{', '.join(mapping)})"
+        )
+    flipped = [name for name, col in mapping.items() if base_flip != (name in rev or col in rev)]
+    return mapping, tuple(scale_range), flipped
+
+
+def _index_matrix(data, items: Mapping[str, str], scale_range, flipped, missing_codes):
     lo, hi = scale_range
     cols = []
     for name, col in items.items():
         v = clean(column(data, col, "item"), missing_codes)
-        r, bad = _rescaled(v, lo, hi, name in reverse or col in reverse)
+        r, bad = _rescaled(v, lo, hi, name in flipped)
         _check_range(bad, col, lo, hi)
         cols.append(r)
     return np.column_stack(cols)
@@ -281,7 +314,8 @@ def index(
     design,
     items=None,
     *,
-    scale_range: tuple[float, float] = (1, 7),
+    convention: str = "lapop",
+    scale_range: tuple[float, float] | None = None,
     reverse: Sequence[str] = (),
     min_items: int | None = None,
     by=None,
@@ -289,30 +323,42 @@ def index(
     missing_codes: Sequence = MISSING_CODES,
     **options,
 ):
-    """Composite institutional trust index: mean of the items rescaled 0-100.
+    """Composite institutional trust index: mean of the items rescaled 0-100, **higher =
+    more trust**.
 
-    Per respondent: each item rescaled to 0-100 (``(x - lo) / (hi - lo) * 100``; items named
-    in ``reverse`` flipped), then the mean of the items answered, **if at least
-    ``min_items`` were answered** (default: half of the items, rounded up), otherwise
-    missing — the item-missing rule. The index is then estimated by domain as a mean with the
-    engine (``scale`` is ignored: the index is on 0-100).
+    Which way the codes run is explicit (as in :func:`institutional`):
+
+    * ``convention="lapop"`` (default): 1-7 items, 7 = a lot of trust; each item is
+      ``(x - 1) / 6 * 100``. Default items ``trust_inst_<institution>_7pt``.
+    * ``convention="latinobarometro"``: 1-4 items, **1 = a lot**, 4 = none; every item is
+      flipped, ``(4 - x) / 3 * 100``. Default items ``trust_inst_<institution>``.
+    * ``convention="custom"``: ``scale_range=(lo, hi)`` and ``items`` required, high code =
+      more trust, ``(x - lo) / (hi - lo) * 100``.
+
+    ``scale_range`` overrides the convention's range; ``reverse`` names items whose codes run
+    the other way from the convention's (their flip is inverted; unknown names are an
+    error). ``attrs["reversed"]`` lists the items whose low code became 100.
+
+    Per respondent: the mean of the rescaled items answered, **if at least ``min_items``
+    were answered** (default: half of the items, rounded up), otherwise missing — the
+    item-missing rule. The index is then estimated by domain as a mean with the engine
+    (``scale`` is ignored: the index is on 0-100).
 
     ``attrs["scale_reliability"]`` holds :func:`index_reliability` for the same items (on the
     whole sample): Cronbach's alpha (unweighted, pingouin) and design-weighted, and the
-    share of variance of the first principal component. Default items: the LAPOP-style
-    ``trust_inst_<institution>_7pt`` present in the data.
+    share of variance of the first principal component.
     """
     opts = {**_COMMON, **options}
     design = with_weight(design, weight)
     data = data_of(design)
-    mapping = _item_map(data, items, "_7pt")
+    mapping, scale_range, flipped = _index_items(data, items, convention, scale_range, reverse)
     k = len(mapping)
     if k < 2:
         raise IndicatorError("an index needs at least two items")
     min_items = math.ceil(k / 2) if min_items is None else int(min_items)
     if not 1 <= min_items <= k:
         raise IndicatorError(f"min_items={min_items} must be between 1 and {k}")
-    X = _index_matrix(data, mapping, scale_range, set(reverse), missing_codes)
+    X = _index_matrix(data, mapping, scale_range, flipped, missing_codes)
     derived = Derived()
     derived.add("index", _row_index(X, min_items), "trust_index", "mean 0-100", proportion=False)
     meta = {
@@ -321,12 +367,20 @@ def index(
         "statistic": "mean",
         "items": list(mapping.values()),
         "min_items": min_items,
+        "convention": convention,
+        "scale_range": scale_range,
+        "reversed": [mapping[n] for n in flipped],
     }
     iset = make_set(design, "mean", derived, by, "mean", meta)
     out = finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
     if isinstance(out, pd.DataFrame):
         rel = index_reliability(
-            design, mapping, scale_range=scale_range, reverse=reverse, missing_codes=missing_codes
+            design,
+            mapping,
+            convention=convention,
+            scale_range=scale_range,
+            reverse=reverse,
+            missing_codes=missing_codes,
         )
         out.attrs["scale_reliability"] = rel.iloc[0].to_dict()
         out.attrs["scale"] = "0-100"
@@ -344,11 +398,14 @@ def index_reliability(
     design,
     items=None,
     *,
-    scale_range: tuple[float, float] = (1, 7),
+    convention: str = "lapop",
+    scale_range: tuple[float, float] | None = None,
     reverse: Sequence[str] = (),
     missing_codes: Sequence = MISSING_CODES,
 ) -> pd.DataFrame:
     """Internal consistency and dimensionality of an item set (complete cases).
+
+    Items are rescaled as in :func:`index` (``convention``, ``scale_range``, ``reverse``).
 
     * ``alpha``: Cronbach's alpha, unweighted (``pingouin.cronbach_alpha``, listwise), with
       its 95% interval (``alpha_ci_low``, ``alpha_ci_high``);
@@ -372,11 +429,11 @@ def index_reliability(
     import pingouin  # heavy: imported only here
 
     data = data_of(design)
-    mapping = _item_map(data, items, "_7pt")
+    mapping, scale_range, flipped = _index_items(data, items, convention, scale_range, reverse)
     k = len(mapping)
     if k < 2:
         raise IndicatorError("reliability needs at least two items")
-    X = _index_matrix(data, mapping, scale_range, set(reverse), missing_codes)
+    X = _index_matrix(data, mapping, scale_range, flipped, missing_codes)
     complete = np.isfinite(X).all(axis=1) & (design.weights > 0)
     Xc = X[complete]
     w = design.weights[complete]

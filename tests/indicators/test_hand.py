@@ -158,6 +158,46 @@ def test_index_item_missing_rule_and_alpha():
     assert rel["n_complete"] == 6 and rel["unidimensional"]
 
 
+def test_index_convention_makes_the_direction_explicit():
+    # Latinobarometro items: 1 = a lot, 4 = none; 88 = no answer
+    df = pd.DataFrame({"a": [1, 2, 4, 3], "b": [1, 3, 4, 88]})
+    d = _srs(df)
+    lb = trust.index(d, ["a", "b"], convention="latinobarometro", min_items=1, quality=None)
+    # (4 - x) / 3 * 100: a = 100, 66.7, 0, 33.3; b = 100, 33.3, 0, NaN
+    # row means 100, 50, 0, 33.3 -> 183.33 / 4
+    assert lb.estimate.item() == pytest.approx((100 + 50 + 0 + 100 / 3) / 4)
+    assert lb.attrs["reversed"] == ["a", "b"] and lb.attrs["scale_range"] == (1, 4)
+    # the same codes read as "high = more trust" give the mirror image
+    up = trust.index(
+        d, ["a", "b"], convention="custom", scale_range=(1, 4), min_items=1, quality=None
+    )
+    assert up.estimate.item() == pytest.approx(100 - lb.estimate.item())
+    assert up.attrs["reversed"] == []
+    # an item worded the other way: b not flipped -> a = 100, 66.7, 0, 33.3;
+    # b = 0, 66.7, 100, NaN -> row means 50, 66.7, 50, 33.3 -> 50
+    mixed = trust.index(
+        d, ["a", "b"], convention="latinobarometro", reverse=["b"], min_items=1, quality=None
+    )
+    assert mixed.estimate.item() == pytest.approx(50.0)
+    assert mixed.attrs["reversed"] == ["a"]
+    with pytest.raises(ind.IndicatorError, match="reverse= names no item"):
+        trust.index(d, ["a", "b"], convention="latinobarometro", reverse=["c"])
+    with pytest.raises(ind.IndicatorError, match="scale_range"):
+        trust.index(d, ["a", "b"], convention="custom")
+    with pytest.raises(ind.IndicatorError, match="outside 1-4"):
+        trust.index(_srs(df.assign(a=[1, 2, 5, 3])), ["a", "b"], convention="latinobarometro")
+
+
+def test_index_latinobarometro_default_items(design, standard_data):
+    # default items of the convention: trust_inst_police, trust_inst_judiciary (1 = a lot)
+    out = trust.index(design, convention="latinobarometro", quality=None)
+    assert out.attrs["items"] == ["trust_inst_police", "trust_inst_judiciary"]
+    X = (4 - standard_data[out.attrs["items"]].to_numpy(dtype=float)) / 3 * 100
+    row = X.mean(axis=1)  # both items always answered in the fixture
+    w = standard_data["weight"].to_numpy()
+    assert out.estimate.item() == pytest.approx(np.sum(w * row) / np.sum(w), rel=1e-12)
+
+
 def test_weighted_alpha_uses_weights_and_dimensionality_detects_two_factors():
     rng = np.random.default_rng(3)
     n = 400
