@@ -7,14 +7,93 @@ from typing import Annotated
 
 import typer
 
-from survey.cli._common import console, fail
+from survey.cli._common import console, error_text, fail, same_file
 
 SpecArg = Annotated[
     Path, typer.Argument(help="Report spec (YAML); a bare name is also looked up in reports/.")
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
-OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing report.")]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing report (never an input).")
+]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
+
+#: Files the report writes directly in the output folder (figures go to ``figures/``).
+OUTPUT_FILES = (
+    "report.html",
+    "tables.xlsx",
+    "tables.md",
+    "results.csv",
+    "comparisons.csv",
+    "truth_coverage.csv",
+)
+
+
+def _load(spec: Path) -> dict:
+    """The parsed and checked spec; YAML and schema errors become a clean ``fail``."""
+    import yaml
+
+    from survey.report.pipeline import SpecError, load_spec
+
+    try:
+        return load_spec(spec)
+    except yaml.YAMLError as exc:
+        fail(f"report spec {spec}: not valid YAML ({' '.join(str(exc).split())})")
+    except SpecError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"report spec {spec}: cannot read it ({exc})")
+    except (TypeError, AttributeError, KeyError) as exc:  # e.g. indicators not a list
+        fail(f"report spec {spec}: malformed ({type(exc).__name__}: {error_text(exc)})")
+
+
+def _check_spec(parsed: dict) -> None:
+    """Checks the pipeline would only make after it started writing (quality rule)."""
+    from survey.indicators.quality import resolve_rule
+    from survey.report.pipeline import _quality_arg
+
+    where = parsed["_where"]
+    quality = parsed.get("quality")
+    if quality is not None and not isinstance(quality, dict):
+        fail(f"{where}: quality must be a mapping such as {{rule: cepal2020}}")
+    try:
+        resolve_rule(_quality_arg(quality))
+    except (ValueError, KeyError, TypeError) as exc:
+        from survey.indicators.quality import RULES
+
+        msg = error_text(exc)
+        if "use one of" not in msg:
+            msg = f"{msg!r} is not a rule; use one of {', '.join(RULES)} (or 'kind' and thresholds)"
+        fail(f"{where}: quality: {msg}")
+
+
+def _inputs(parsed: dict) -> list[Path]:
+    """The files a spec reads: the spec, its data, crosswalk and population tables."""
+    from survey.report.pipeline import _resolve
+
+    refs = [(parsed.get("data") or {}).get("path"), (parsed.get("data") or {}).get("crosswalk")]
+    rake = (parsed.get("weighting") or {}).get("rake") or {}
+    refs.append(rake.get("population") if isinstance(rake, dict) else None)
+    out = [Path(parsed["_where"])] if parsed["_where"] != "spec" else []
+    for ref in refs:
+        if isinstance(ref, str) and ref:
+            out.append(_resolve(parsed, ref))
+    return out
+
+
+def _check_outdir(out: Path, inputs: list[Path], overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; the report needs a folder")
+    for inp in inputs:
+        clash = [out / name for name in OUTPUT_FILES if same_file(out / name, inp)]
+        figures = (out / "figures").resolve()
+        if clash or figures in Path(inp).resolve().parents:
+            fail(
+                f"--out {out}: the report would overwrite its input {inp}; an input is never "
+                "overwritten (whatever the flags): choose another output folder"
+            )
+    if (out / "report.html").exists() and not overwrite:
+        fail(f"{out / 'report.html'} exists; pass --overwrite to replace it")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,14 +104,21 @@ def register(app: typer.Typer) -> None:
         overwrite: OverwriteOpt = False,
         progress: ProgressOpt = True,
     ) -> None:
-        """Run a report spec: estimates, comparisons, figures, tables and report.html."""
+        """Run a report spec: estimates, comparisons, figures, tables and report.html.
+
+        The spec is read and checked, and the output folder checked against every input
+        (spec, data, crosswalk, population table), before anything runs or is written.
+        """
         from survey.report.pipeline import SpecError, run_spec
 
-        if (out / "report.html").exists() and not overwrite:
-            fail(f"{out / 'report.html'} exists; pass --overwrite to replace it")
+        parsed = _load(spec)
+        _check_spec(parsed)
+        _check_outdir(out, _inputs(parsed), overwrite)
         try:
             result = run_spec(spec, out, progress=progress)
-        except (SpecError, FileNotFoundError) as exc:
+        except SpecError as exc:
             fail(str(exc))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            fail(f"report {parsed['_where']}: {type(exc).__name__}: {error_text(exc)}")
         console.print(f"report: [bold]{result.report}[/]")
         console.print(f"tables: {result.files['xlsx']}, {result.files['markdown']}")
