@@ -8,9 +8,32 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from survey.cli._common import check_output_path, console, fail
+from survey.cli._common import check_output_path, console, error_text, fail
 
 SOURCE_HELP = "A project file (.yaml, from `build`) or comma-separated module names."
+
+
+#: Output extensions of each export format.
+EXPORT_SUFFIXES = {
+    "xlsform": (".xlsx",),
+    "html": (".html", ".htm"),
+    "markdown": (".md", ".markdown"),
+    "codebook": (".csv", ".xlsx"),
+    "spss": (".sps",),
+}
+
+
+def _library_files() -> list[Path]:
+    """The shipped module and crosswalk files (never an output)."""
+    from survey.instruments import library_dir
+
+    root = library_dir()
+    return [*root.glob("*.yaml"), *(root / "crosswalks").glob("*.yaml")]
+
+
+def _source_files(source: str) -> list[Path]:
+    """The project file named by SOURCE, if it is one."""
+    return [Path(source)] if source.lower().endswith((".yaml", ".yml")) else []
 
 
 def _resolve(source: str, languages: list[str] | None):
@@ -18,8 +41,8 @@ def _resolve(source: str, languages: list[str] | None):
 
     try:
         return resolve(source, languages or None)
-    except (InstrumentError, KeyError, FileNotFoundError) as exc:
-        fail(str(exc))
+    except (InstrumentError, KeyError, OSError) as exc:
+        fail(error_text(exc))
 
 
 def list_cmd() -> None:
@@ -46,9 +69,9 @@ def show_cmd(
     try:
         mod = get_module(module)
     except KeyError as exc:
-        fail(str(exc.args[0]))
-    if lang not in ("es", "en", "pt"):
-        fail(f"unknown language {lang!r}; use es, en or pt")
+        fail(error_text(exc))
+    if lang not in mod.title:
+        fail(f"--lang {lang!r}: module {module} is available in {', '.join(mod.title)}")
     table = Table(title=f"{mod.name} v{mod.version}: {mod.title[lang]}", show_lines=True)
     table.add_column("id", no_wrap=True)
     for col in ("type", "question", "codes", "relevant", "standard / wording"):
@@ -85,12 +108,15 @@ def build_cmd(
         str, typer.Option("--exclude", help="Comma-separated item ids to leave out.")
     ] = "",
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing file.")
+        bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
     ] = False,
 ) -> None:
     """Build a project questionnaire from chosen modules and languages (writes a .yaml)."""
     from survey.instruments import InstrumentError, build, save_project
 
+    path = check_output_path(
+        out, overwrite, inputs=_library_files(), suffixes=(".yaml", ".yml"), what="--out"
+    )
     try:
         q = build(
             modules,
@@ -99,9 +125,8 @@ def build_cmd(
             form_id=form_id,
             exclude_items=[x.strip() for x in exclude.split(",") if x.strip()],
         )
-    except InstrumentError as exc:
-        fail(str(exc))
-    path = check_output_path(out, overwrite)
+    except (InstrumentError, KeyError) as exc:
+        fail(error_text(exc))
     save_project(q, path, overwrite=True)
     console.print(
         f"wrote {path}: {len(q.items)} items, modules {', '.join(m.name for m in q.modules)}"
@@ -113,7 +138,15 @@ def export_cmd(
     format: Annotated[
         str, typer.Option("--format", "-f", help="xlsform, html, markdown, codebook or spss.")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file: .xlsx (xlsform), .html, .md (markdown), .csv/.xlsx (codebook), "
+            ".sps (spss).",
+        ),
+    ],
     languages: Annotated[
         str, typer.Option("--languages", "-l", help="With module names: es, en, pt.")
     ] = "",
@@ -121,7 +154,7 @@ def export_cmd(
         str | None, typer.Option("--language", help="Label language of codebook/SPSS.")
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing file.")
+        bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
     ] = False,
 ) -> None:
     """Export a questionnaire: XLSForm for ODK/Kobo/SurveyCTO, printable, codebook, SPSS."""
@@ -129,13 +162,24 @@ def export_cmd(
 
     if format not in FORMATS:
         fail(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    check_output_path(
+        out,
+        overwrite,
+        inputs=[*_source_files(source), *_library_files()],
+        suffixes=EXPORT_SUFFIXES.get(format),
+        what=f"--out ({format})",
+    )
     langs = [x.strip() for x in languages.split(",") if x.strip()]
     q = _resolve(source, langs)
-    path = check_output_path(out, overwrite)
+    if language is not None and language not in q.languages:
+        fail(
+            f"--language {language!r}: {source} is available in {', '.join(q.languages)}; "
+            "use one of these"
+        )
     try:
-        export(q, path, format, language=language, overwrite=True)
-    except ValueError as exc:
-        fail(str(exc))
+        path = export(q, out, format, language=language, overwrite=True)
+    except (ValueError, KeyError, OSError) as exc:
+        fail(f"exporting {source} as {format} to {out}: {error_text(exc)}")
     console.print(f"wrote {path} ({format})")
 
 
@@ -149,20 +193,28 @@ def validate_cmd(
         Path | None, typer.Option("--out", "-o", help="Write the report (.csv).")
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing file.")
+        bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
     ] = False,
 ) -> None:
     """Check collected data against a questionnaire (codes, ranges, skip logic, missing codes)."""
     from survey.instruments import validate_data
 
+    if out is not None:
+        check_output_path(
+            out,
+            overwrite,
+            inputs=[data, *_source_files(questionnaire), *_library_files()],
+            suffixes=(".csv",),
+            what="--out",
+        )
     q = _resolve(questionnaire, None)
     df = _read_data(data, user_missing="keep").data
     try:
         report = validate_data(q, df, id_column=id_column)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
+    except (KeyError, ValueError) as exc:
+        fail(f"validating {data}: {error_text(exc)}")
     if out is not None:
-        report.to_csv(check_output_path(out, overwrite), index=False)
+        report.to_csv(out, index=False)
         console.print(f"wrote {out}")
     if report.empty:
         console.print("[green]no problems found[/]")
