@@ -3,7 +3,9 @@
 Thin shell over :func:`survey.indicators.battery`: reads the file, harmonises it with a
 crosswalk (``--crosswalk``) or takes it as already on a questionnaire's standard items
 (``--questionnaire``), declares the design, and writes the tidy table. Suppressed estimates
-are blanked in the output unless ``--show-suppressed``.
+are blanked in the output unless ``--show-suppressed``; the indicators not computed are
+listed with the reason. After ``--crosswalk``, design and ``--by`` columns named as in the
+file (``--strata stratum --by region sex``) are carried over from the file as read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,26 @@ HARMONISED_ROLES = {"weight": "weight", "strata": "strata", "psu": "psu"}
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _pass_through(frame, sd, columns: list[str]):
+    """The harmonised frame plus the requested design/domain columns it lacks, taken from
+    the file as read (harmonisation renames design columns to roles and drops unmapped
+    ones). Rows are matched by position: harmonisation keeps every row in order. Declared
+    user-missing codes of those columns become missing."""
+    raw = sd.data
+    extra = [c for c in columns if c not in frame.columns and c in raw.columns]
+    if not extra:
+        return frame
+    if len(raw) != len(frame):
+        fail(f"harmonisation changed the number of rows ({len(raw)} -> {len(frame)})")
+    out = frame.copy()
+    for c in extra:
+        col = raw[c].reset_index(drop=True)
+        if sd.meta.has_user_missing(c):
+            col = col.mask(sd.meta.is_user_missing(c, col))
+        out[c] = col.to_numpy()
+    return out
 
 
 def indicators_command(
@@ -57,7 +79,8 @@ def indicators_command(
         str, typer.Option(help="fail|certainty|adjust|remove|average")
     ] = "adjust",
     quality: Annotated[
-        str, typer.Option(help="Reliability rule: cepal2020|ine_chile2020|nchs")
+        str,
+        typer.Option(help="Reliability rule: cepal2020|cepal2020_symmetric|ine_chile2020|nchs"),
     ] = "cepal2020",
     show_suppressed: Annotated[
         bool, typer.Option(help="Print suppressed estimates instead of blanking them")
@@ -68,6 +91,7 @@ def indicators_command(
     """Victimisation, fear and trust indicators with CIs, CVs and reliability flags."""
     import survey
     from survey.indicators import IndicatorError, battery
+    from survey.indicators._common import check_options
     from survey.indicators.quality import mask
 
     if crosswalk and questionnaire:
@@ -116,10 +140,17 @@ def indicators_command(
         in_q = [n for n, ind in REGISTRY.items() if any(i in ids for i in ind.items)]
         names = [n for n in (names or in_q) if n in in_q]
     by_cols = _split(by)
-    missing = [c for c in [*by_cols, weight, strata, psu, household_weight] if c and c not in frame]
+    wanted = [c for c in dict.fromkeys([*by_cols, weight, strata, psu, household_weight]) if c]
+    if crosswalk:
+        frame = _pass_through(frame, sd, wanted)
+    missing = [c for c in wanted if c not in frame.columns]
     if missing:
-        fail(f"column(s) {', '.join(missing)} not in {data}")
+        where = f"{data}" + (
+            f" (nor in its harmonised columns: {', '.join(frame.columns)})" if crosswalk else ""
+        )
+        fail(f"column(s) {', '.join(missing)} not in {where}")
     try:
+        check_options({"quality": quality, "level": level})
         design = survey.Design(
             frame, weight=weight, strata=strata, psu=psu, nest=nest, lonely_psu=lonely_psu
         )
@@ -130,6 +161,8 @@ def indicators_command(
     except (IndicatorError, ValueError, KeyError) as exc:
         fail(str(exc))
     skipped = table.attrs.get("skipped", {})
+    for name, reason in skipped.items():
+        console.print(f"skipped {name}: {reason}", highlight=False, soft_wrap=True)
     shown = table if show_suppressed else mask(table)
     if out is None:
         console.print(shown.to_string(index=False, max_rows=200))

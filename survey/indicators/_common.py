@@ -222,6 +222,38 @@ def rescale(frame: pd.DataFrame, scale: str, mult, meta=None) -> pd.DataFrame:
     return out
 
 
+def check_options(options: dict) -> None:
+    """Validate the presentation options shared by every indicator (``scale``, ``ci``,
+    ``level``, ``df``, ``quality``) before any estimate is computed; raises
+    :class:`IndicatorError` naming the option and the accepted values."""
+    from survey.engine.ci import METHODS
+    from survey.indicators.quality import resolve_rule
+
+    if "scale" in options:
+        scale_factor(options["scale"])
+    ci = options.get("ci")
+    if ci is not None and ci not in METHODS:
+        raise IndicatorError(f"ci={ci!r}: use one of {', '.join(METHODS)}")
+    if "level" in options:
+        level = options["level"]
+        ok = isinstance(level, int | float) and not isinstance(level, bool) and 0 < level < 1
+        if not ok:
+            raise IndicatorError(
+                f"level={level!r}: a confidence level between 0 and 1 (e.g. 0.95, not 95)"
+            )
+    if "df" in options:
+        df = options["df"]
+        number = isinstance(df, int | float) and not isinstance(df, bool)
+        if not (df in ("domain", "design", "inf", "infinite", None) or (number and df > 0)):
+            raise IndicatorError(f"df={df!r}: use 'domain', 'design', 'inf' or a positive number")
+    quality = options.get("quality", "default")
+    if quality not in (None, "default"):
+        try:
+            resolve_rule(quality)
+        except (ValueError, TypeError) as exc:
+            raise IndicatorError(str(exc)) from exc
+
+
 def data_of(design) -> pd.DataFrame:
     data = getattr(design, "data", None)
     if not isinstance(data, pd.DataFrame):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from survey.indicators._common import IndicatorError
+from survey.indicators._common import IndicatorError, check_options
 
 __all__ = ["REGISTRY", "Indicator", "battery", "get", "list_indicators"]
 
@@ -406,10 +406,24 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
     ``attrs["skipped"]``, the indicators not computed and why. Each indicator is estimated
     on ``design`` with its own unit's items; household and person indicators both use the
     design's weight unless ``weights={"household": col, "person": col}`` is given.
+
+    The options shared by every indicator (``scale``, ``ci``, ``level``, ``df``, ``quality``),
+    the ``by`` columns and the ``weights`` columns are checked before anything is estimated
+    (an :class:`IndicatorError` names the bad one). If no indicator could be computed, the
+    error says why: the one reason when every computed indicator failed the same way,
+    otherwise each indicator's reason.
     """
     weights = options.pop("weights", None) or {}
+    check_options(options)
     data = design.data
-    parts, skipped = [], {}
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    absent = [c for c in [*by_cols, *weights.values()] if c not in data.columns]
+    if absent:
+        raise IndicatorError(f"column(s) {', '.join(map(repr, absent))} not in the data")
+    bad_units = sorted(set(weights) - {"household", "person", "incident"})
+    if bad_units:
+        raise IndicatorError(f"weights= keys are units (household, person, incident): {bad_units}")
+    parts, skipped, errors = [], {}, {}
     for ind in _ENTRIES if names is None else [get(n) for n in names]:
         if not ind.available(data.columns):
             skipped[ind.name] = "items not in the data"
@@ -422,13 +436,18 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
         except (IndicatorError, ValueError, KeyError) as exc:
             if not skip_errors:
                 raise
-            skipped[ind.name] = str(exc)
+            skipped[ind.name] = errors[ind.name] = str(exc)
             continue
         frame = frame.copy()
         frame.insert(0, "indicator", ind.name)
         frame["scale"] = frame.attrs.get("scale", ind.scale)
         parts.append(frame)
     if not parts:
+        if errors and len(set(errors.values())) == 1:
+            raise IndicatorError(next(iter(errors.values())))
+        if errors:
+            detail = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+            raise IndicatorError(f"no registered indicator could be computed ({detail})")
         raise IndicatorError(
             "no registered indicator found its items in the data; harmonise the file first "
             "(survey indicators DATA --crosswalk NAME)"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -106,3 +109,65 @@ def test_cli_crosswalk_path_on_enusc_2019():
     assert res.exit_code == 0, res.output
     gold = load_golden("indicators")["cases"]["enusc2019_VA_DC"]["national"]["estimate"]
     assert f"{100 * gold:.6f}" in res.output.replace("\n", "")
+
+
+DEMO = Path(__file__).resolve().parents[2] / "survey" / "datasets" / "demo_survey.sav"
+DEMO_CW = Path(__file__).resolve().parents[2] / "reports" / "demo_crosswalk.yaml"
+
+
+def test_cli_crosswalk_keeps_the_files_design_and_domain_columns(tmp_path):
+    """After --crosswalk, --strata stratum --by region sex name the file's own columns
+    (harmonisation renamed stratum/region to roles and dropped sex); they are carried over
+    by row position and give the same estimates as the API on the harmonised data."""
+    out = tmp_path / "t.csv"
+    args = ["indicators", str(DEMO), "-c", str(DEMO_CW), "--strata", "stratum"]
+    args += ["--by", "region", "--by", "sex", "--indicator", "prevalence_person"]
+    res = runner.invoke(app, [*args, "--show-suppressed", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out)
+    assert {"region", "sex"} <= set(t.columns)
+    assert len(t.groupby(["region", "sex"])) == 8  # 4 regions x 2 sexes
+
+    import survey
+    from survey import indicators as ind
+    from survey.instruments.harmonize import harmonize
+
+    sd = survey.read(DEMO, user_missing="keep")
+    h = harmonize(sd, str(DEMO_CW)).data
+    h = h.assign(region=sd.data["region"].to_numpy(), sex=sd.data["sex"].to_numpy())
+    d = survey.Design(h, weight="weight", strata="strata", psu="psu", lonely_psu="adjust")
+    api = ind.prevalence(d, unit="person", by=["region", "sex"])
+    key = ["region", "sex", "category"]
+    got = t.sort_values(key).reset_index(drop=True)
+    want = api.sort_values(key).reset_index(drop=True)
+    np.testing.assert_allclose(got["estimate"], want["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(got["se"], want["se"], rtol=1e-10)
+
+
+def test_cli_reports_bad_options_and_skipped_indicators():
+    base = ["indicators", str(GOLDEN_DATA), "--weight", "weight"]
+    res = runner.invoke(app, [*base, "--quality", "bogus"])
+    assert res.exit_code != 0 and "quality rule 'bogus'" in res.output
+    res = runner.invoke(app, [*base, "--level", "95"])
+    assert res.exit_code != 0 and "between 0 and 1" in res.output
+    assert "found its items" not in res.output
+    res = runner.invoke(app, [*base, "--indicator", "sdg_16_1_4,perceived_increase"])
+    assert res.exit_code == 0, res.output
+    assert "skipped perceived_increase: items not in the data" in res.output
+
+
+def test_battery_validates_options_and_reraises_a_shared_error(design, standard_data):
+    from survey import Design
+    from survey import indicators as ind
+
+    with pytest.raises(ind.IndicatorError, match="level=95"):
+        ind.battery(design, level=95)
+    with pytest.raises(ind.IndicatorError, match="quality rule"):
+        ind.battery(design, quality="bogus")
+    with pytest.raises(ind.IndicatorError, match="'nope'"):
+        ind.battery(design, by="nope")
+    # every computed indicator fails the same way: that error, not "no items found"
+    d = Design(standard_data.assign(neg=-1.0), weight="weight", strata="stratum", psu="psu")
+    names = ["prevalence_household", "prevalence_person"]
+    with pytest.raises(ind.IndicatorError, match="'neg' has missing or negative values"):
+        ind.battery(d, names=names, weights={"household": "neg", "person": "neg"})
