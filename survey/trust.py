@@ -1,7 +1,8 @@
 """Trust indicators (alias of :mod:`survey.indicators.trust`).
 
 ``survey.trust.institutional(design, items=..., convention="latinobarometro")``,
-``survey.trust.interpersonal(...)``, ``survey.trust.index(...)`` and
+``survey.trust.interpersonal(...)``, ``survey.trust.index(..., convention="lapop")`` (which
+way the codes run: ``"lapop"`` 7 = a lot, ``"latinobarometro"`` 1 = a lot, ``"custom"``) and
 ``survey.trust.index_reliability(...)``; see :mod:`survey.indicators.trust`.
 """
 

@@ -90,8 +90,7 @@ def indicators_command(
 ) -> None:
     """Victimisation, fear and trust indicators with CIs, CVs and reliability flags."""
     import survey
-    from survey.indicators import IndicatorError, battery
-    from survey.indicators._common import check_options
+    from survey.indicators import IndicatorError, battery, check_options
     from survey.indicators.quality import mask
 
     if crosswalk and questionnaire:

@@ -28,6 +28,7 @@ _LAZY = {
     "flag_units": "victimisation",
     "count_victimisations": "victimisation",
     "CRIME_GROUPS": "victimisation",
+    "SDG_16_3_1_FORMS": "victimisation",
     # fear
     "insecurity": "fear",
     "worry": "fear",
@@ -48,6 +49,7 @@ _LAZY = {
     "difference": "_common",
     "IndicatorSet": "_common",
     "IndicatorError": "_common",
+    "check_options": "_common",
     "SCALES": "_common",
     "assess": "quality",
     "mask": "quality",

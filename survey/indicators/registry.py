@@ -357,8 +357,9 @@ _ENTRIES = [
     Indicator(
         "trust_index",
         "Institutional trust index",
-        "Mean of the 1-7 institutional trust items rescaled 0-100 per respondent (at least "
-        "half the items answered), with Cronbach's alpha and a dimensionality check.",
+        "Mean of the 1-7 institutional trust items (LAPOP convention: 7 = a lot) rescaled "
+        "0-100 per respondent, higher = more trust (at least half the items answered), with "
+        "Cronbach's alpha and a dimensionality check.",
         "weighted sum of respondents' index",
         "respondents with at least half the items answered",
         "person",
@@ -367,6 +368,7 @@ _ENTRIES = [
         "LAPOP-style additive index; Cronbach (1951)",
         "trust:index",
         tuple(f"trust_inst_{i}_7pt" for i in ("police", "judiciary", "government", "congress")),
+        {"convention": "lapop"},
     ),
 ]
 
