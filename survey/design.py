@@ -274,6 +274,8 @@ class Design(_Verbs):
             raise DesignError(
                 f"weight column {weight!r} has missing, negative or infinite values in {_rows(bad)}"
             )
+        if not (w > 0).any():
+            raise DesignError(f"weight column {weight!r} is zero in every row")
         self.weights = w
 
     # -- construction helpers -------------------------------------------------------------
@@ -282,7 +284,15 @@ class Design(_Verbs):
         try:
             v = pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
         except (ValueError, TypeError) as exc:
-            raise DesignError(f"{role} column {col!r} is not numeric") from exc
+            coerced = pd.to_numeric(s, errors="coerce")
+            bad = (coerced.isna() & s.notna()).to_numpy()
+            examples = ", ".join(repr(x) for x in pd.unique(s[bad])[:3])
+            hint = ""
+            if s[bad].astype(str).str.contains(r"^\s*-?\d+,\d+\s*$").any():
+                hint = " (decimal commas? read the file with decimal=',' or convert the column)"
+            raise DesignError(
+                f"{role} column {col!r} is not numeric: {examples} in {_rows(bad)}{hint}"
+            ) from exc
         return v
 
     def _ids(self, col: str, role: str) -> np.ndarray:
@@ -542,6 +552,8 @@ class ReplicateDesign(_Verbs):
             raise DesignError(
                 f"weight column {weight!r} has missing, negative or infinite values in {_rows(bad)}"
             )
+        if not (w > 0).any():
+            raise DesignError(f"weight column {weight!r} is zero in every row")
         self.weights = w
         if isinstance(repweights, np.ndarray):
             rw = np.asarray(repweights, dtype=float)
@@ -622,10 +634,16 @@ class ReplicateDesign(_Verbs):
             mat = self.factors if self.factors is not None else self._rep_rows
             # rank from the R x R cross-product (n x R SVDs are slow for large n), with R's
             # qr(tol = 1e-5) relative tolerance on the singular values
-            eig = np.linalg.eigvalsh(mat.T @ mat)
-            sing = np.sqrt(np.clip(eig, 0.0, None))
-            self._degf = int((sing > 1e-5 * sing.max()).sum() - 1)
+            self._degf = replicate_rank(mat) - 1
         return self._degf
+
+    def domain_degf(self, rows: np.ndarray) -> int:
+        """R's ``degf`` of the subset design holding ``rows`` (boolean mask): the rank of
+        the replicate weights of those rows minus one."""
+        if self.factors is not None:
+            units = np.unique(self.unit[rows])
+            return replicate_rank(self.factors[units]) - 1
+        return replicate_rank(self._rep_rows[rows]) - 1
 
     def __repr__(self) -> str:
         return f"ReplicateDesign(n={self.n}, type={self.type!r}, replicates={self.n_replicates})"
@@ -641,6 +659,16 @@ class ReplicateDesign(_Verbs):
             "variance": f"replicate weights ({self.type}, {self.n_replicates} replicates)",
             "df": self.degf,
         }
+
+
+def replicate_rank(mat: np.ndarray) -> int:
+    """Rank of a replicate weight (or factor) matrix with R's ``qr(tol = 1e-5)`` relative
+    tolerance, from the R x R cross-product (an SVD of n x R is slow for large n)."""
+    if mat.shape[0] == 0:
+        return 0
+    eig = np.linalg.eigvalsh(mat.T @ mat)
+    sing = np.sqrt(np.clip(eig, 0.0, None))
+    return int((sing > 1e-5 * sing.max()).sum()) if sing.max() > 0 else 0
 
 
 def _default_scales(type_, n_rep, scale, rscales, rho):

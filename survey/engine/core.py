@@ -225,6 +225,8 @@ class EstimateSet:
     def to_frame(self, ci="wald", level=0.95, df="design", quality="default") -> pd.DataFrame:
         """The tidy result frame (see :mod:`survey._schema`)."""
         var = self.variance()
+        if self.n is not None:  # no rows with an answer in the domain: nothing to estimate
+            var = np.where(self.n == 0, np.nan, var)
         se = np.sqrt(np.where(var < 0, np.nan, var))
         dfs = self.degrees_of_freedom(df)
         low, high = ci_mod.interval(
@@ -236,6 +238,14 @@ class EstimateSet:
             exact = logit_intervals(self, ci_mod.critical(level, dfs))
             if exact is not None:
                 low, high = exact
+            elif self.reps is not None:
+                # R refits svyglm(y ~ 1) per replicate: the variance of the replicate logits
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    eta = np.log(self.theta / (1 - self.theta))
+                    eta_r = np.log(self.reps / (1 - self.reps))
+                    se_eta = np.sqrt(replicate.vcov(self.design, eta_r, eta, full=False))
+                t = ci_mod.critical(level, dfs)
+                low, high = ci_mod._expit(eta - t * se_eta), ci_mod._expit(eta + t * se_eta)
         if ci == "likelihood":  # R's profile-likelihood interval of the svyglm intercept
             from survey.engine.likelihood import likelihood_intervals
 
@@ -298,6 +308,23 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     return n_psu - n_strat, nrow, presence
 
 
+def _item_presence(design, dom: Domains, est) -> np.ndarray:
+    """First-stage strata holding rows of each estimate (domain x item, answers only): what
+    R's subset + ``na.rm`` leaves in ``onestage`` for the lonely-PSU rules."""
+    st = design.stages[0]
+    H, D, J = st.n_strata, dom.n_domains, est.n_items
+    mask = dom.codes >= 0
+    code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
+    out = np.zeros((H, D, J), dtype=bool)
+    seen: dict[int, np.ndarray] = {}
+    for j, q in enumerate(est.count_q):
+        col = est.columns[q]
+        if id(col) not in seen:
+            seen[id(col)] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
+        out[:, :, j] = seen[id(col)]
+    return out.reshape(H, D * J)
+
+
 def estimate(
     design,
     statistic: str,
@@ -348,12 +375,13 @@ def estimate(
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)
-    if is_rep:  # replicate df is rank-based (R); only the domain row counts are needed
+    if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
-        df_dom = np.full(D, float(design.degf))
-        presence = np.ones((1, D), dtype=bool)
+        df_dom = np.array([design.domain_degf(dom.codes == d) for d in range(D)], dtype=float)
+        presence_k = np.ones((1, D * J), dtype=bool)
     else:
-        df_dom, nrow_dom, presence = _stage1_presence(design, dom.codes, D)
+        df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D)
+        presence_k = _item_presence(design, dom, est)
 
     K = D * J
     labels = _labels(dom, est)
@@ -368,11 +396,10 @@ def estimate(
         vsrs=vsrs.reshape(K),
         df_domain=np.repeat(df_dom, J).astype(float),
         nrow_domain=np.repeat(nrow_dom, J).astype(float),
-        strata_presence=np.repeat(presence, J, axis=1),
+        strata_presence=presence_k,
     )
     if is_rep:
         result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
-        result.df_domain = np.full(K, float(design.degf))  # R: rank of replicates - 1
         return result
     coefs = est.coef(T)  # list over items of (D x len(item_q))
     Zg = np.empty((cells.n_cells, J))

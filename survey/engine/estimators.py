@@ -89,6 +89,14 @@ class Estimator:
 
 def _masks(data, cols, na):
     values = [numeric_column(data, c) for c in cols]
+    for c, v in zip(cols, values, strict=True):
+        inf = np.isinf(v)
+        if inf.any():
+            rows = np.flatnonzero(inf)
+            raise EstimationError(
+                f"variable {c!r} has infinite values in rows {', '.join(map(str, rows[:5]))}"
+                + (f" and {rows.size - 5} more" if rows.size > 5 else "")
+            )
     ok = [~np.isnan(v) for v in values]
     if na == "listwise":
         joint = np.logical_and.reduce(ok)

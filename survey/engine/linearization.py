@@ -98,8 +98,16 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     factor = nstrat / nok
                 part = part * (np.sqrt(np.outer(factor, factor)) if full else factor)
-            else:  # R returns NaN when a whole later-stage group is lonely
-                part = part * np.nan
+            else:
+                # R returns NaN for the estimates whose rows reach a lonely later-stage group
+                lonely_units = avg_lonely[st.unit_stratum]
+                hit = np.asarray(abs(Zs[lonely_units]).sum(axis=0)).ravel() > 0
+                if full:
+                    part = part.astype(float)
+                    part[hit, :] = np.nan
+                    part[:, hit] = np.nan
+                else:
+                    part = np.where(hit, np.nan, part)
         V = V + part
         frac = st.fraction
         mult_units = (mult * frac)[st.unit_stratum]

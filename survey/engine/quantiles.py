@@ -203,8 +203,8 @@ def quantile(
         se_p = np.sqrt(np.maximum(es.variance(), 0.0))
         from survey.design import ReplicateDesign
 
-        if isinstance(design, ReplicateDesign):  # R: degf = rank of replicates - 1
-            df_dom = np.full(D, float(design.degf))
+        if isinstance(design, ReplicateDesign):  # R: rank of the domain's replicates - 1
+            df_dom = np.array([design.domain_degf(codes == d) for d in range(D)], dtype=float)
             nrow_dom = np.bincount(codes[codes >= 0], minlength=D)
         else:
             df_dom, nrow_dom, _ = _stage1_presence(design, codes, D)
