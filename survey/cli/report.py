@@ -57,7 +57,8 @@ def _check_spec(parsed: dict) -> None:
     if quality is not None and not isinstance(quality, dict):
         fail(f"{where}: quality must be a mapping such as {{rule: cepal2020}}")
     try:
-        resolve_rule(_quality_arg(quality))
+        rule = _quality_arg(quality)
+        resolve_rule(None if rule == "default" else rule)  # "default": the package default
     except (ValueError, KeyError, TypeError) as exc:
         from survey.indicators.quality import RULES
 
