@@ -157,9 +157,9 @@ class _Verbs:
     def quantile(
         self,
         variables,
-        q=(0.5,),
         by=None,
         *,
+        q=(0.5,),
         ci="mean",
         level=0.95,
         df="domain",

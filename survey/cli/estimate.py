@@ -68,12 +68,29 @@ def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
     return table
 
 
+def _kind(var: str, ds, stat: str) -> str:
+    """auto: proportions for labelled, 0/1 or text items; means otherwise."""
+    if stat != "auto":
+        return stat
+    col = ds.data[var] if var in ds.data.columns else None
+    if col is None:
+        return "mean"  # the verb reports the missing column
+    labelled = bool(ds.meta.value_labels.get(var)) if ds.meta else False
+    numeric = pd.api.types.is_numeric_dtype(col)
+    binary = numeric and set(col.dropna().unique()) <= {0, 1}
+    return "prop" if (labelled or binary or not numeric) else "mean"
+
+
 def estimate_command(
     data: Annotated[
         Path,
-        typer.Argument(help="Data file (.sav, .zsav, .por, .dta, .sas7bdat, .csv[.gz], .parquet)"),
+        typer.Argument(
+            help="Data file (.sav, .zsav, .por, .dta, .sas7bdat, .xpt, .csv[.gz], .parquet)"
+        ),
     ],
-    variables: Annotated[list[str], typer.Argument(help="Variables to estimate")],
+    variables: Annotated[
+        list[str] | None, typer.Argument(help="Variables to estimate (or 'variables:' in --design)")
+    ] = None,
     weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
     strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
     psu: Annotated[
@@ -94,15 +111,20 @@ def estimate_command(
     ci: Annotated[
         str | None,
         typer.Option(
-            help="wald|logit|xlogit|beta|asin|wilson (default: logit for proportions, wald otherwise)"
+            help="wald|logit|xlogit|beta|asin|likelihood|wilson (default: logit for "
+            "proportions, wald otherwise; quantiles: mean|xlogit|beta|asin)"
         ),
     ] = None,
-    level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
-    df: Annotated[str, typer.Option(help="design|domain|inf")] = "design",
+    level: Annotated[float, typer.Option(help="Confidence level, e.g. 0.95")] = 0.95,
+    df: Annotated[
+        str | None,
+        typer.Option(help="design|domain|inf (default: design; domain for quantiles, as R)"),
+    ] = None,
     design: Annotated[
         Path | None,
         typer.Option(
-            help="design.yaml with weight/strata/psu/fpc/nest/lonely_psu (and by/ci/level/df)"
+            help="design.yaml with weight/strata/psu/fpc/nest/lonely_psu "
+            "(and by/ci/level/df/stat/variables)"
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write results to .csv or .xlsx")] = None,
@@ -131,63 +153,63 @@ def estimate_command(
         "nest": nest or None,
     }
     spec.update({k: v for k, v in cli.items() if v is not None})
-    by = list(by or spec.get("by") or [])
-    if isinstance(by, str):
-        by = [by]
+    by = by or spec.get("by") or []
+    by = [by] if isinstance(by, str) else list(by)
+    variables = variables or spec.get("variables") or []
+    variables = [variables] if isinstance(variables, str) else list(dict.fromkeys(variables))
+    if not variables:
+        fail("no variables to estimate: name them after the data file or under 'variables:'")
+    stat = spec.get("stat", stat) if stat == "auto" else stat
+    if stat not in ("auto", "mean", "prop", "total", "quantile"):
+        fail(f"--stat {stat!r}: use auto, mean, prop, total or quantile")
     ci = ci or spec.get("ci")
-    level = spec.get("level", level) if level == 0.95 else level
-    df = spec.get("df", df) if df == "design" else df
+    level = float(spec.get("level", level)) if level == 0.95 else level
+    if not 0 < level < 1:
+        fail(f"--level {level}: give a confidence level between 0 and 1 (e.g. 0.95, not 95)")
+    df = df or spec.get("df")
     if out is not None:
-        check_output_path(out, overwrite)
+        try:
+            check_output_path(
+                out, overwrite, inputs=[data, design], suffixes=(".csv", ".xlsx"), what="--out"
+            )
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc}")
     try:
         ds = survey.read(data, encoding=encoding)
-    except FileNotFoundError as exc:
-        fail(str(exc))
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         fail(str(exc))
     try:
         des = design_from_spec(ds, spec)
         frames = []
         for var in variables:
-            kind = stat
-            if kind == "auto":
-                labelled = bool(ds.meta.value_labels.get(var)) if ds.meta else False
-                col = ds.data[var] if var in ds.data.columns else None
-                binary = (
-                    col is not None
-                    and pd.api.types.is_numeric_dtype(col)
-                    and set(col.dropna().unique()) <= {0, 1}
-                )
-                kind = (
-                    "prop"
-                    if (
-                        labelled
-                        or binary
-                        or (col is not None and not pd.api.types.is_numeric_dtype(col))
-                    )
-                    else "mean"
-                )
+            kind = _kind(var, ds, stat)
             if kind == "quantile":
-                frames.append(des.quantile(var, by=by or None, level=level))
+                frames.append(
+                    des.quantile(
+                        var, by=by or None, level=level, df=df or "domain", ci=ci or "mean"
+                    )
+                )
                 continue
             method = ci or ("logit" if kind == "prop" else "wald")
-            verb = {"mean": des.mean, "prop": des.prop, "total": des.total}.get(kind)
-            if verb is None:
-                fail(f"--stat {kind!r}: use auto, mean, prop, total or quantile")
-            frames.append(verb(var, by=by or None, ci=method, level=level, df=df))
+            verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
+            frames.append(verb(var, by=by or None, ci=method, level=level, df=df or "design"))
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
     result = pd.concat(frames, ignore_index=True)
     shown = _labelled(result, ds.meta, by)
     console.print(_table(shown, by, f"{data.name}: {des!r}"))
+    rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
-        f"[dim]{int(level * 100)}% intervals; df rule: {df}; variance: {des.summary()['variance']}[/]"
+        f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"
     )
     if out is not None:
-        if out.suffix.lower() == ".xlsx":
-            shown.to_excel(out, index=False)
-        else:
-            result.to_csv(out, index=False)
+        try:
+            if out.suffix.lower() == ".xlsx":
+                shown.to_excel(out, index=False)
+            else:
+                result.to_csv(out, index=False)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc}")
         console.print(f"written {out}")
 
 

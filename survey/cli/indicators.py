@@ -96,9 +96,10 @@ def indicators_command(
     if crosswalk and questionnaire:
         fail("give --crosswalk or --questionnaire, not both")
     if out is not None:
-        if out.suffix.lower() not in (".xlsx", ".csv"):
-            fail(f"{out}: output must be .xlsx or .csv")
-        out = check_output_path(out, overwrite)
+        inputs = [data] + [Path(c) for c in (crosswalk, questionnaire) if c and Path(c).exists()]
+        out = check_output_path(
+            out, overwrite, inputs=inputs, suffixes=(".xlsx", ".csv"), what="--out"
+        )
     try:
         sd = survey.read(data, user_missing="keep" if crosswalk else "missing")
     except Exception as exc:  # reading errors name the file

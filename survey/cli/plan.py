@@ -93,11 +93,10 @@ def _read_table(path: Path) -> pd.DataFrame:
         fail(f"cannot read {path}: {exc}")
 
 
-def _check_out(out: Path | None, overwrite: bool) -> None:
+def _check_out(out: Path | None, overwrite: bool, inputs=()) -> None:
+    """Refuse a bad --out before any work; an input file is never overwritten."""
     if out is not None:
-        if out.suffix.lower() not in (".csv", ".xlsx"):
-            fail(f"--out {out}: use a .csv or .xlsx file")
-        check_output_path(out, overwrite)
+        check_output_path(out, overwrite, inputs=inputs, suffixes=(".csv", ".xlsx"), what="--out")
 
 
 @plan_app.command("size")
@@ -331,7 +330,7 @@ def allocate_command(
     """Allocate a sample across strata and show the expected precision per stratum."""
     from survey.plan import allocate
 
-    _check_out(out, overwrite)
+    _check_out(out, overwrite, inputs=[strata_file])
     table = _read_table(strata_file)
     try:
         result = allocate(
@@ -394,7 +393,7 @@ def select_command(
 
     if (size is None) == (psu is None):
         fail("give --size (PPS selection of PSUs) or --psu (households within PSUs)")
-    _check_out(out, overwrite)
+    _check_out(out, overwrite, inputs=[p for p in (frame, allocation) if p is not None])
     data = _read_table(frame)
     try:
         if size is not None:

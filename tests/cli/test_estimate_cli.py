@@ -71,3 +71,66 @@ def test_estimate_bad_column_is_a_clear_error():
     assert result.exit_code == 2
     assert "no_such_item" in result.output
     assert "Traceback" not in result.output
+
+
+def test_estimate_never_overwrites_its_input(tmp_path):
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 2.0, 1.0, 2.0]}).to_csv(data, index=False)
+    before = data.read_bytes()
+    result = runner.invoke(
+        app, ["estimate", str(data), "y", "--weight", "w", "--out", str(data), "--overwrite"]
+    )
+    assert result.exit_code == 2
+    assert data.read_bytes() == before
+
+
+def test_estimate_quantile_uses_ci_and_df_options(tmp_path):
+    out = tmp_path / "q.csv"
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            str(demo_path()),
+            "hh_size",
+            "--weight",
+            "weight",
+            "--strata",
+            "stratum",
+            "--psu",
+            "psu",
+            "--stat",
+            "quantile",
+            "--df",
+            "inf",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out)
+    ds = survey.read(demo_path())
+    expected = survey.Design(ds, weight="weight", strata="stratum", psu="psu").quantile(
+        "hh_size", df="inf"
+    )
+    assert written["df"].iloc[0] == float("inf")
+    assert written["ci_low"].iloc[0] == pytest.approx(expected["ci_low"].iloc[0])
+
+
+def test_estimate_rejects_bad_level_and_extension(tmp_path):
+    res = runner.invoke(
+        app, ["estimate", str(demo_path()), "hh_size", "--weight", "weight", "--level", "95"]
+    )
+    assert res.exit_code == 2 and "between 0 and 1" in res.output
+    res = runner.invoke(
+        app,
+        [
+            "estimate",
+            str(demo_path()),
+            "hh_size",
+            "--weight",
+            "weight",
+            "--out",
+            str(tmp_path / "r.parquet"),
+        ],
+    )
+    assert res.exit_code == 2 and not (tmp_path / "r.parquet").exists()
