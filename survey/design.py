@@ -321,10 +321,14 @@ class Design(_Verbs):
             clash = strata1 != first[u1]
             if clash.any():
                 bad_psu = np.unique(u1[clash])
+                row = int(np.flatnonzero(u1 == bad_psu[0])[0])
+                psu_id = self.data[self.psu_names[0]].iloc[row]
+                in_strata = pd.unique(self.data[self.strata_name][u1 == bad_psu[0]])
                 raise DesignError(
                     f"PSUs of {self.psu_names[0]!r} appear in several strata of "
-                    f"{self.strata_name!r} ({bad_psu.size} PSUs, e.g. code {bad_psu[0]}): "
-                    "PSU ids are reused across strata; you may want nest=True"
+                    f"{self.strata_name!r} ({bad_psu.size} PSUs; e.g. PSU {psu_id!r} is in "
+                    f"strata {', '.join(map(str, in_strata[:5]))}): PSU ids are reused across "
+                    "strata; you may want nest=True"
                 )
         fpcs = [self._numeric(c, "fpc") for c in self.fpc_names]
         for c, v in zip(self.fpc_names, fpcs, strict=True):
@@ -364,9 +368,14 @@ class Design(_Verbs):
                 popsize[stratum] = row_pop
                 varies = pd.Series(row_pop).groupby(stratum).nunique().to_numpy() > 1
                 if varies.any():
+                    where = ""
+                    if s == 0 and self.strata_name is not None:
+                        labels = _codes(self.data[self.strata_name])[1][np.flatnonzero(varies)]
+                        where = f" ({self.strata_name!r}: {', '.join(map(str, labels[:10]))})"
                     raise DesignError(
                         f"fpc column {self.fpc_names[s]!r} varies within "
-                        f"{varies.sum()} stratum(s) at stage {s + 1}"
+                        f"{varies.sum()} stratum(s) at stage {s + 1}{where}; it must be constant "
+                        "within each stratum"
                     )
                 small = row_pop < row_n - 1e-9
                 if small.any():
@@ -546,7 +555,10 @@ class ReplicateDesign(_Verbs):
         self.rho = rho
         if weight not in frame.columns:
             raise DesignError(f"column {weight!r} is not in the data")
-        w = pd.to_numeric(frame[weight]).to_numpy(dtype=float)
+        try:
+            w = pd.to_numeric(frame[weight]).to_numpy(dtype=float)
+        except (ValueError, TypeError) as exc:
+            raise DesignError(f"weight column {weight!r} is not numeric") from exc
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
             raise DesignError(

@@ -211,6 +211,8 @@ class EstimateSet:
     def degrees_of_freedom(self, df="design") -> np.ndarray:
         K = self.theta.size
         if isinstance(df, int | float) and not isinstance(df, bool):
+            if not df > 0:
+                raise ValueError(f"df={df}: degrees of freedom must be positive (or 'inf')")
             return np.full(K, float(df))
         if df == "design":
             return np.full(K, float(self.design.degf))

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+#: prop() refuses float variables with more distinct values than this (continuous data).
+MAX_CATEGORIES = 100
+
 
 class EstimationError(ValueError):
     """An estimation request that cannot be computed (names the variable)."""
@@ -186,6 +189,12 @@ class Proportion(Estimator):
             else:
                 vals = s.to_numpy()
                 levels = sorted(pd.unique(s[m]).tolist())
+                if len(levels) > MAX_CATEGORIES and pd.api.types.is_float_dtype(s.dtype):
+                    raise EstimationError(
+                        f"variable {col!r} has {len(levels)} distinct values: prop() estimates "
+                        "the share of each category; use mean() or quantile() for a "
+                        "continuous variable"
+                    )
             is_binary = (
                 not isinstance(s.dtype, pd.CategoricalDtype)
                 and pd.api.types.is_numeric_dtype(s.dtype)
@@ -326,7 +335,7 @@ def build(design, statistic, variables, na="available", denominator=None, binary
     data = design.data
     if isinstance(variables, str):
         variables = [variables]
-    variables = list(variables)
+    variables = list(dict.fromkeys(variables))  # a variable named twice is estimated once
     if not variables:
         raise EstimationError("no variables given")
     if statistic in ("mean", "total"):
