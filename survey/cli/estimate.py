@@ -130,6 +130,7 @@ def estimate_command(
     out: Annotated[Path | None, typer.Option(help="Write results to .csv or .xlsx")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
+    decimal: Annotated[str, typer.Option(help="CSV decimal mark ('.' or ',')")] = ".",
 ) -> None:
     """Weighted estimates with standard errors and confidence intervals, by domain."""
     import survey
@@ -175,7 +176,8 @@ def estimate_command(
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
     try:
-        ds = survey.read(data, encoding=encoding)
+        extra = {"decimal": decimal} if data.name.lower().endswith((".csv", ".csv.gz")) else {}
+        ds = survey.read(data, encoding=encoding, **extra)
     except (OSError, ValueError) as exc:
         fail(str(exc))
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import re
 import sys
 import warnings
 import zlib
@@ -63,6 +64,8 @@ def read(
     chunksize: int | None = None,
     progress: bool | None = None,
     user_missing_codes: Mapping[str, Sequence[Any]] | None = None,
+    sep: str | None = None,
+    decimal: str = ".",
 ) -> SurveyData:
     """Read a survey file with its variable labels, value labels and user-missing codes.
 
@@ -75,6 +78,10 @@ def read(
         Character encoding of the file's text (strings and labels), e.g. ``"latin1"`` or
         ``"cp1252"``. Default: the encoding the file declares (SPSS/Stata/SAS) or UTF-8
         (CSV). Not applicable to ``.por`` and ``.parquet``.
+    sep, decimal : str, optional
+        CSV only: the field separator (default: detected from the header among ``,``, ``;``,
+        tab and ``|``, since Latin American exports often use ``;``) and the decimal mark
+        (``","`` for decimal commas).
     user_missing : {"missing", "keep"}
         ``"missing"`` (default): cells holding a user-missing code (SPSS ``MISSING VALUES``
         codes and ranges, Stata/SAS extended missing ``.a``-``.z``, codes given in
@@ -147,12 +154,15 @@ def read(
     show = bool(progress) if progress is not None else (large and sys.stderr.isatty())
 
     letter_cols: set[str] = set()
-    if fmt == "csv":
-        df, meta = _read_csv(path, encoding, columns, chunksize, show)
-    elif fmt == "parquet":
-        df, meta = _read_parquet(path, encoding, columns, chunksize, show)
-    else:
-        df, meta, letter_cols = _read_pyreadstat(path, fmt, encoding, columns, chunksize, show)
+    try:
+        if fmt == "csv":
+            df, meta = _read_csv(path, encoding, columns, chunksize, show, sep, decimal)
+        elif fmt == "parquet":
+            df, meta = _read_parquet(path, encoding, columns, chunksize, show)
+        else:
+            df, meta, letter_cols = _read_pyreadstat(path, fmt, encoding, columns, chunksize, show)
+    except PermissionError:
+        raise ReadError(path, "permission denied: the file cannot be opened for reading") from None
     if columns is not None:
         df = df[columns]
     if user_missing_codes:
@@ -425,12 +435,28 @@ def _from_pyreadstat(
 # --------------------------------------------------------------------------- CSV
 
 
+def _sniff_sep(path: Path, gz: bool, enc: str) -> str:
+    """The most frequent of , ; tab | in the header line (outside quotes)."""
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.readline(65536).decode(enc, errors="replace")
+    except (OSError, EOFError, zlib.error):
+        return ","
+    unquoted = re.sub(r'"[^"]*"', "", head)
+    counts = {c: unquoted.count(c) for c in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
 def _read_csv(
     path: Path,
     encoding: str | None,
     columns: list[str] | None,
     chunksize: int | None,
     show: bool,
+    sep: str | None = None,
+    decimal: str = ".",
 ) -> tuple[pd.DataFrame, Metadata]:
     enc = encoding or "utf-8"
     try:
@@ -439,15 +465,17 @@ def _read_csv(
         raise ReadError(path, f"unknown encoding {enc!r}") from None
     gz = path.name.lower().endswith(".gz")
     size = path.stat().st_size
+    sep = sep or _sniff_sep(path, gz, enc)
+    opts = {"encoding": enc, "usecols": columns, "sep": sep, "decimal": decimal}
     try:
         with open(path, "rb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
             if chunksize is None:
-                df = pd.read_csv(stream, encoding=enc, usecols=columns)
+                df = pd.read_csv(stream, **opts)
             else:
                 frames = []
                 with _progress(show, size, f"reading {path.name} (bytes)") as step:
-                    reader = pd.read_csv(stream, encoding=enc, usecols=columns, chunksize=chunksize)
+                    reader = pd.read_csv(stream, chunksize=chunksize, **opts)
                     for chunk in reader:
                         frames.append(chunk)
                         step(completed=raw.tell())
