@@ -82,20 +82,54 @@ def _unit_totals(step, unit, n_units):
     return sp.csr_matrix(out)
 
 
+class _StepCache:
+    """Raking repeats the same margins for 10 sweeps: aggregate each distinct step once.
+
+    Steps are the same when they share the model and ``h`` arrays and have equal ``g``."""
+
+    def __init__(self):
+        self._store: dict = {}
+
+    def get(self, key, g_arrays, compute):
+        for gs, value in self._store.get(key, ()):
+            if all(a is b or np.array_equal(a, b) for a, b in zip(gs, g_arrays, strict=True)):
+                return value
+        value = compute()
+        self._store.setdefault(key, []).append((g_arrays, value))
+        return value
+
+
 def residualize(design, Z, dom, est, coefs, unit, n_units):
     """Influence totals (U x K) after the design's calibration steps."""
     steps = design.calibration
     D = dom.n_domains
     w = design.weights
+    cache = _StepCache()
     C = []
     for s, step in enumerate(steps):
-        mom = _contract(_cross_totals(step, dom, est, w, D), est, coefs, D)
+        X = cache.get(
+            ("cross_totals", id(step.model)),
+            (step.g,),
+            lambda step=step: _cross_totals(step, dom, est, w, D),
+        )
+        mom = _contract(X, est, coefs, D)
         for t in range(s):
-            mom = mom - _cross(step, steps[t], design.n) @ C[t]
+            other = steps[t]
+            cross = cache.get(
+                ("cross", id(step.model), id(other.model), id(other.h)),
+                (step.g, other.h),
+                lambda step=step, other=other: _cross(step, other, design.n),
+            )
+            mom = mom - cross @ C[t]
         C.append(np.asarray(step.coef(mom)))
     Zd = Z.toarray()
     for step, c in zip(steps, C, strict=True):
-        Zd -= _unit_totals(step, unit, n_units) @ c
+        totals = cache.get(
+            ("units", id(step.model)),
+            (step.h,),
+            lambda step=step: _unit_totals(step, unit, n_units),
+        )
+        Zd -= totals @ c
     return sp.csr_matrix(Zd)
 
 
