@@ -10,6 +10,11 @@
 - :func:`adjust_pvalues`, :func:`cohens_h`, :func:`cohens_d`, :func:`do_no_harm`.
 
 Every comparison returns the columns :data:`COMPARISON_COLUMNS` after its ``by`` columns.
+Rows estimated on one side only are kept with NaN comparison values and a ``note``; the
+``worsened`` ("do no harm") screen uses the unadjusted p-value unless
+``worsened_p="adjusted"`` (``significant`` uses the adjusted one when ``adjust`` is given).
+Independent samples are combined by :mod:`survey.engine.independent` (block-diagonal
+covariance), never by a variance formula of their own.
 """
 
 from survey.compare._frame import COMPARISON_COLUMNS, do_no_harm

@@ -3,6 +3,16 @@
 Every comparison leaves through :func:`finish`: ``t``, ``p_value``, interval, adjusted
 p-values and the ``significant`` / ``worsened`` / ``unreliable`` flags are computed here and
 nowhere else, so the columns never depend on options (NaN / <NA> where not applicable).
+
+Rows are never dropped silently: a domain or category estimated on one side only (one wave,
+one sample, or fewer than the four DiD cells) is kept with NaN comparison values and a
+``note`` saying what is missing.
+
+``significant`` uses the multiplicity-adjusted p-value when an adjustment is requested;
+``worsened`` (the "do no harm" screen) uses the UNADJUSTED p-value by default
+(``worsened_p="unadjusted"``): a safety screen should not lose sensitivity because more
+indicators were tested, and a false alarm costs a second look while a missed harm is not
+seen at all. ``worsened_p="adjusted"`` applies the adjustment to the screen too.
 """
 
 from __future__ import annotations
@@ -38,7 +48,13 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "significant",
     "worsened",  # significant change in the "worse" direction; <NA> when no direction given
     "unreliable",  # either input estimate flagged caution/suppress; <NA> when not assessed
+    "note",  # why a row has no comparison (e.g. "not estimated in follow-up"); <NA> otherwise
 )
+
+#: ``note`` values of rows kept without a comparison.
+NOTE_NO_BASELINE = "not estimated in baseline"
+NOTE_NO_FOLLOWUP = "not estimated in follow-up"
+WORSENED_P = ("unadjusted", "adjusted")
 
 MEASURES = ("difference", "ratio", "percent_change")
 NULL_VALUE = {"difference": 0.0, "ratio": 1.0, "percent_change": 0.0, "did": 0.0}
@@ -84,9 +100,17 @@ def finish(
     adjust: str | None,
     family=None,
     worse=None,
+    worsened_p: str | None = None,
     attrs: dict | None = None,
 ) -> pd.DataFrame:
-    """Add interval, t, p-values and flags to a frame holding estimates, se and df."""
+    """Add interval, t, p-values and flags to a frame holding estimates, se and df.
+
+    ``worsened_p``: ``"unadjusted"`` (what every public comparison passes by default) or
+    ``"adjusted"`` (the p-value after ``adjust``; the unadjusted one when ``adjust`` is None).
+    ``None`` keeps the rule of callers written before the option existed: the p-value that
+    decides ``significant`` (survey.report's pipeline calls this helper directly and states
+    that rule in its text).
+    """
     out = frame.reset_index(drop=True).copy()
     est = out["estimate"].to_numpy(dtype=float)
     se = out["se"].to_numpy(dtype=float)
@@ -107,21 +131,44 @@ def finish(
     sig = pd.array(decide.to_numpy() < alpha, dtype="boolean")
     sig[np.isnan(decide.to_numpy(dtype=float))] = pd.NA
     out["significant"] = sig
+    if worsened_p is None:
+        screen = decide.to_numpy(dtype=float)
+    elif worsened_p == "unadjusted" or (worsened_p == "adjusted" and adjust is None):
+        screen = p
+    elif worsened_p == "adjusted":
+        screen = out["p_adjusted"].to_numpy(dtype=float)
+    else:
+        raise ValueError(f"worsened_p={worsened_p!r}: use 'unadjusted' or 'adjusted'")
     direction = worse_direction(worse, out["variable"])
     change = np.sign(est - null)
-    worsened = pd.array((direction * change > 0) & (decide.to_numpy() < alpha), dtype="boolean")
+    worsened = pd.array((direction * change > 0) & (screen < alpha), dtype="boolean")
     worsened[direction == 0] = pd.NA
-    worsened[np.isnan(decide.to_numpy(dtype=float)) & (direction != 0)] = pd.NA
+    worsened[np.isnan(screen) & (direction != 0)] = pd.NA
     out["worsened"] = worsened
     for col in COMPARISON_COLUMNS:
         if col not in out.columns:
-            out[col] = pd.NA if col in ("category", "effect_size_type", "unreliable") else np.nan
+            out[col] = (
+                pd.NA if col in ("category", "effect_size_type", "unreliable", "note") else np.nan
+            )
+    out["note"] = out["note"].astype("string")
     by = list(by or [])
     out = out[[*by, *COMPARISON_COLUMNS]]
-    out.attrs.update({"level": level, "alpha": alpha, "adjust": adjust, **(attrs or {})})
+    out.attrs.update(
+        {
+            "level": level,
+            "alpha": alpha,
+            "adjust": adjust,
+            "worsened_p": worsened_p or ("adjusted" if adjust is not None else "unadjusted"),
+            **(attrs or {}),
+        }
+    )
     return out
 
 
 def do_no_harm(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a comparison whose change is a significant worsening ("do no harm")."""
+    """The rows of a comparison whose change is a significant worsening ("do no harm").
+
+    Significance is the one the ``worsened`` column was computed with (by default the
+    unadjusted p-value, see the module docstring; ``frame.attrs["worsened_p"]`` says which).
+    """
     return frame[frame["worsened"].fillna(False).astype(bool)]

@@ -25,6 +25,15 @@ from survey.compare.regression import svyglm
 from survey.engine import estimate
 
 _SENTINEL = "\x00<NA>"
+CELLS = ("cpre", "cpost", "tpre", "tpost")
+CELL_NAMES = {
+    "cpre": "control pre",
+    "cpost": "control post",
+    "tpre": "treated pre",
+    "tpost": "treated post",
+}
+#: Parameters of the saturated 2 x 2 model ``y ~ treated * post``.
+SATURATED_P = 4
 
 
 def _levels(data, col, a, b, what):
@@ -59,6 +68,7 @@ def did(
     adjust: str | None = None,
     family=None,
     worse=None,
+    worsened_p: str = "unadjusted",
 ) -> pd.DataFrame:
     """Difference-in-differences of domain estimates as one engine contrast.
 
@@ -74,8 +84,18 @@ def did(
         Their values (defaults: last / first value in sorted order for treated / control and
         post / pre).
     statistic : {"mean", "prop", "total", "ratio"}
-    df : {"design", "domain", "inf"} or float
-        Degrees of freedom for the test (design df of the combined design by default).
+    df : {"design", "model", "domain", "inf"} or float
+        Degrees of freedom of the test and interval. ``"design"`` (default): the design df of
+        the combined design, as R's ``svycontrast`` of ``svyby(..., covmat = TRUE)``.
+        ``"model"``: the residual df of the equivalent saturated regression
+        ``y ~ treated * post`` (R's ``svyglm`` rule ``degf + 1 - p``, p = 4, with ``degf``
+        of the rows the model uses: four cells, ``y`` present, within the ``by`` domain),
+        so that the p-value equals :func:`did_regression`'s and R's ``svyglm``'s. The
+        estimate and standard error are the same under both; only the t reference differs
+        (R's api ``apiclus2``, ``enroll ~ comp.imp * sch.wide``: p = 0.3394 on 39 design df,
+        0.3403 on the model's 34). ``"domain"``: the smallest domain df of the four cells.
+    worsened_p : {"unadjusted", "adjusted"}
+        p-value of the ``worsened`` screen (see :func:`survey.compare.compare_independent`).
 
     Returns
     -------
@@ -84,7 +104,9 @@ def did(
         ``estimate_1``/``se_1`` the change in the control group (post - pre),
         ``estimate_2``/``se_2`` the change in the treated group, ``estimate`` the DiD
         ``(T_post - T_pre) - (C_post - C_pre)``; ``worsened`` compares the DiD's sign with
-        the harmful direction.
+        the harmful direction. A (by, variable, category) estimated in fewer than the four
+        cells is kept: the changes that can be formed are reported, the DiD is NaN and
+        ``note`` names the missing cells.
     """
     by = [by] if isinstance(by, str) else list(by or [])
     variables = [variables] if isinstance(variables, str) else list(variables)
@@ -92,7 +114,8 @@ def did(
     control, treated = _levels(data, group, control, treated, "group")
     pre, post = _levels(data, wave, pre, post, "wave")
     est = estimate(design, statistic, variables, by=[*by, group, wave])
-    frame = est.to_frame(ci="wald", level=level, df=df)
+    frame_df = "design" if df == "model" else df
+    frame = est.to_frame(ci="wald", level=level, df=frame_df)
     lab = est.labels.copy()
     lab["category"] = lab["category"].astype(object).where(lab["category"].notna(), _SENTINEL)
     lab["_k"] = np.arange(len(lab))
@@ -106,40 +129,75 @@ def did(
     ):
         sub = lab[(lab[group] == g) & (lab[wave] == w)][[*keys, "_k"]]
         cells[name] = sub.rename(columns={"_k": name})
-    m = cells["cpre"]
-    for name in ("cpost", "tpre", "tpost"):
-        m = m.merge(cells[name], on=keys, how="inner", sort=False)
-    if m.empty:
+    # every (by, variable, category) estimated in at least one cell is kept (in estimate order)
+    m = lab[keys].drop_duplicates(ignore_index=True)
+    for name in CELLS:
+        m = m.merge(cells[name], on=keys, how="left", sort=False)
+        m[name] = m[name].fillna(-1).astype(int)
+    idx = {c: m[c].to_numpy() for c in CELLS}
+    have = {c: idx[c] >= 0 for c in CELLS}
+    if not np.logical_and.reduce([have[c] for c in CELLS]).any():
         raise ValueError("no indicator is estimable in all four group x wave cells")
-    n, K = len(m), len(lab)
-    idx = {c: m[c].to_numpy() for c in ("cpre", "cpost", "tpre", "tpost")}
-    rows = np.arange(n)
-    L = np.zeros((3 * n, K))
-    for r0, coefs in (
-        (0, {"cpost": 1, "cpre": -1}),
-        (n, {"tpost": 1, "tpre": -1}),
-        (2 * n, {"tpost": 1, "tpre": -1, "cpost": -1, "cpre": 1}),
-    ):
+    K = len(lab)
+    parts = {
+        "control": (have["cpre"] & have["cpost"], {"cpost": 1, "cpre": -1}),
+        "treated": (have["tpre"] & have["tpost"], {"tpost": 1, "tpre": -1}),
+        "did": (
+            np.logical_and.reduce([have[c] for c in CELLS]),
+            {"tpost": 1, "tpre": -1, "cpost": -1, "cpre": 1},
+        ),
+    }
+    blocks = []
+    for ok, coefs in parts.values():
+        rows = np.flatnonzero(ok)
+        L = np.zeros((rows.size, K))
         for c, v in coefs.items():
-            L[r0 + rows, idx[c]] = v
-    comb = est.contrast(L)
-    se = np.sqrt(np.clip(comb.variance(), 0, None))
+            L[np.arange(rows.size), idx[c][rows]] = v
+        blocks.append((rows, L))
+    comb = est.contrast(np.vstack([L for _, L in blocks]))
+    se_all = np.sqrt(np.clip(comb.variance(), 0, None))
+    values = {}
+    start = 0
+    for name, (rows, _L) in zip(parts, blocks, strict=True):
+        theta, se = np.full(len(m), np.nan), np.full(len(m), np.nan)
+        theta[rows] = comb.theta[start : start + rows.size]
+        se[rows] = se_all[start : start + rows.size]
+        values[name] = (theta, se)
+        start += rows.size
     out = m[keys].copy()
     out["category"] = out["category"].where(out["category"] != _SENTINEL, pd.NA)
     out["measure"] = "did"
-    out["estimate_1"], out["se_1"] = comb.theta[:n], se[:n]
-    out["estimate_2"], out["se_2"] = comb.theta[n : 2 * n], se[n : 2 * n]
-    nn = frame["n"].to_numpy(dtype=float)
-    out["n_1"] = nn[idx["cpre"]] + nn[idx["cpost"]]
-    out["n_2"] = nn[idx["tpre"]] + nn[idx["tpost"]]
-    out["estimate"], out["se"] = comb.theta[2 * n :], se[2 * n :]
-    dfs = frame["df"].to_numpy(dtype=float)
-    out["df"] = np.min(np.stack([dfs[idx[c]] for c in idx]), axis=0)
-    rel = frame["reliability"].to_numpy(dtype=object)
+    out["estimate_1"], out["se_1"] = values["control"]
+    out["estimate_2"], out["se_2"] = values["treated"]
+    out["estimate"], out["se"] = values["did"]
+
+    def take(col, c, fill=np.nan):
+        arr = frame[col].to_numpy(dtype=object if fill is pd.NA else float)
+        res = np.full(len(m), fill, dtype=arr.dtype)
+        res[have[c]] = arr[idx[c][have[c]]]
+        return res
+
+    out["n_1"] = take("n", "cpre") + take("n", "cpost")
+    out["n_2"] = take("n", "tpre") + take("n", "tpost")
+    if df == "model":
+        out["df"] = _model_df(
+            design, by, group, wave, (control, treated), (pre, post), out[[*by, "variable"]]
+        )
+    else:
+        out["df"] = np.min(np.stack([take("df", c) for c in CELLS]), axis=0)
+    out.loc[~parts["did"][0], "df"] = np.nan
     flags = [
-        unreliable_flag(rel[idx[a]], rel[idx[b]]) for a, b in (("cpre", "cpost"), ("tpre", "tpost"))
+        unreliable_flag(take("reliability", a, pd.NA), take("reliability", b, pd.NA))
+        for a, b in (("cpre", "cpost"), ("tpre", "tpost"))
     ]
     out["unreliable"] = (flags[0] | flags[1]).to_numpy()
+    missing = np.column_stack([~have[c] for c in CELLS])
+    note = np.full(len(m), pd.NA, dtype=object)
+    for r in np.flatnonzero(missing.any(axis=1)):  # loop over result rows, not data rows
+        note[r] = "not estimated in: " + ", ".join(
+            CELL_NAMES[c] for c, miss in zip(CELLS, missing[r], strict=True) if miss
+        )
+    out["note"] = pd.array(note, dtype="string")
     return finish(
         out,
         by,
@@ -148,6 +206,7 @@ def did(
         adjust=adjust,
         family=family,
         worse=worse,
+        worsened_p=worsened_p,
         attrs={
             "comparison": "difference-in-differences",
             "statistic": statistic,
@@ -158,6 +217,34 @@ def did(
             "post": post,
         },
     )
+
+
+def _model_df(design, by, group, wave, groups, waves, rows: pd.DataFrame) -> np.ndarray:
+    """R's ``svyglm`` residual df of the saturated model ``y ~ treated * post`` for each row
+    (``by`` domain and variable): ``degf + 1 - 4``, ``degf`` that of the rows the model uses
+    (the four cells, ``y`` not missing, non-zero weight; within the ``by`` domain, as
+    ``svyglm(..., subset(design, domain))``); replicate designs: the design's ``degf`` - 3."""
+    from survey.engine.domains import Domains, make_domains
+    from survey.engine.estimators import MeanTotal
+
+    data = design.data
+    in_cells = (data[group].isin(list(groups)) & data[wave].isin(list(waves))).to_numpy()
+    dom = make_domains(data, by or None)
+    one = pd.DataFrame({"_one": np.ones(len(data))})
+    counter = MeanTotal.build(one, ["_one"], "total")
+    out = np.full(len(rows), np.nan)
+    for v in pd.unique(rows["variable"]):
+        ok = in_cells & data[v].notna().to_numpy()
+        sub = Domains(dom.by, np.where(ok, dom.codes, -1), dom.levels)
+        degf = estimate(design, "total", ["_one"], domains=sub, estimator=counter).df_domain
+        table = dom.levels.assign(_df=degf + 1 - SATURATED_P)
+        sel = (rows["variable"] == v).to_numpy()
+        if by:
+            got = rows.loc[sel, by].merge(table, on=by, how="left", sort=False)["_df"]
+            out[sel] = got.to_numpy(dtype=float)
+        else:
+            out[sel] = table["_df"].iloc[0]
+    return out
 
 
 def did_regression(

@@ -26,9 +26,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from survey.compare._frame import MEASURES, finish, unreliable_flag
+from survey.compare._frame import (
+    MEASURES,
+    NOTE_NO_BASELINE,
+    NOTE_NO_FOLLOWUP,
+    finish,
+    unreliable_flag,
+)
 from survey.compare.effects import cohens_d, cohens_h, weighted_sd
 from survey.engine import estimate
+from survey.engine.independent import IndependentEstimates, KnownVariance, stack_independent
 
 _SENTINEL = "\x00<NA>"
 VERBS = ("mean", "prop", "total", "ratio", "quantile")
@@ -69,19 +76,100 @@ def _binary(design, variables) -> dict[str, bool]:
     return out
 
 
-def _measure(measure, e1, e2, v1, v2, cov=0.0):
-    """Estimate and variance of the measure from two estimates, variances and covariance."""
+def _change(est, i1: np.ndarray, i2: np.ndarray, measure: str, labels: pd.DataFrame):
+    """The change from estimate ``i1`` to ``i2`` as an engine combination of ``est`` (an
+    EstimateSet of one design or the IndependentEstimates of independent samples):
+    ``difference`` a contrast, ``ratio`` and ``percent_change`` the delta method."""
+    m, K = i1.size, len(est)
+    rows = np.arange(m)
+    if measure == "difference":
+        L = np.zeros((m, K))
+        L[rows, i2] = 1.0
+        L[rows, i1] = -1.0
+        return est.contrast(L, labels=labels)
     if measure not in MEASURES:
         raise ValueError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
-    if measure == "difference":
-        return e2 - e1, v1 + v2 - 2 * cov
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = e2 / e1
-        # gradient (-e2 / e1^2, 1 / e1)
-        var = (e2**2 / e1**4) * v1 + v2 / e1**2 - 2 * (e2 / e1**3) * cov
-    if measure == "ratio":
-        return r, var
-    return 100 * (r - 1), 1e4 * var
+    scale, shift = (1.0, 0.0) if measure == "ratio" else (100.0, 100.0)
+
+    def func(th):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return scale * th[i2] / th[i1] - shift
+
+    def jac(th):
+        J = np.zeros((m, K))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            J[rows, i1] = -scale * th[i2] / th[i1] ** 2
+            J[rows, i2] = scale / th[i1]
+        return J
+
+    if isinstance(est, IndependentEstimates):  # each change uses both samples, whatever J
+        L = np.zeros((m, K))
+        L[rows, i1] = L[rows, i2] = 1.0
+        return est.transform(func, jac, labels=labels, uses=L)
+    return est.transform(func, jac, labels=labels)
+
+
+def _pair(lab1: pd.DataFrame, lab2: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows of ``lab1`` and ``lab2`` matched on ``keys``: ``keys``, ``_k1``, ``_k2`` (positions,
+    -1 where the row exists on one side only). Order: ``lab1``'s, then ``lab2``-only rows."""
+    a = _with_key(lab1[keys]).assign(_k1=np.arange(len(lab1)))
+    b = _with_key(lab2[keys]).assign(_k2=np.arange(len(lab2)))
+    for name, f in (("baseline", a), ("follow-up", b)):
+        dup = f.duplicated(keys)
+        if dup.any():
+            raise ValueError(
+                f"the {name} estimates repeat (by, variable, category) keys "
+                f"(rows {list(np.flatnonzero(dup.to_numpy())[:5])})"
+            )
+    m = a.merge(b, on=keys, how="left", sort=False)
+    rest = b[~b["_k2"].isin(m["_k2"].dropna())]
+    out = pd.concat([m, rest.assign(_k1=-1)], ignore_index=True)
+    out["_k1"] = out["_k1"].fillna(-1).astype(int)
+    out["_k2"] = out["_k2"].fillna(-1).astype(int)
+    out["category"] = out["category"].where(out["category"] != _SENTINEL, pd.NA)
+    return out
+
+
+def _take(values, idx: np.ndarray, fill=np.nan) -> np.ndarray:
+    """``values[idx]`` with ``fill`` where ``idx < 0``."""
+    values = np.asarray(values)
+    out = np.full(idx.shape, fill, dtype=object if values.dtype == object else float)
+    ok = idx >= 0
+    out[ok] = values[idx[ok]]
+    return out
+
+
+def _assemble(pairs, keys, f1, f2, comb, both, measure, df):
+    """The comparison rows (before :func:`finish`): inputs of both sides, the change for the
+    rows present on both (``both``), NaN and a ``note`` for the others."""
+    i1, i2 = pairs["_k1"].to_numpy(), pairs["_k2"].to_numpy()
+    out = pairs[keys].copy()
+    out["measure"] = measure
+    for k, f, idx in (("1", f1, i1), ("2", f2, i2)):
+        for col in ("estimate", "se", "n", "sd"):
+            src = f[col].to_numpy(dtype=float) if col in f.columns else np.full(len(f), np.nan)
+            out[f"{col}_{k}"] = _take(src, idx)
+    var = comb.variance()
+    for col, val in (
+        ("estimate", comb.theta),
+        ("se", np.sqrt(np.where(var < 0, np.nan, var))),
+        ("df", df),
+    ):
+        full = np.full(len(out), np.nan)
+        full[both] = val
+        out[col] = full
+    rel = [
+        _take(f["reliability"].astype(object).to_numpy(), idx, fill=pd.NA)
+        if "reliability" in f.columns
+        else np.full(len(out), pd.NA, dtype=object)
+        for f, idx in ((f1, i1), (f2, i2))
+    ]
+    out["unreliable"] = unreliable_flag(*rel).to_numpy()
+    note = np.full(len(out), pd.NA, dtype=object)
+    note[i1 < 0] = NOTE_NO_BASELINE
+    note[i2 < 0] = NOTE_NO_FOLLOWUP
+    out["note"] = pd.array(note, dtype="string")
+    return out
 
 
 def _effect(statistic, binary_map, frame):
@@ -101,6 +189,7 @@ def _effect(statistic, binary_map, frame):
             e1[use], e2[use], frame["sd_1"].to_numpy()[use], frame["sd_2"].to_numpy()[use]
         )
         kind[use] = "cohen_d"
+    kind[np.isnan(es)] = pd.NA  # no effect size (a side not estimated, no SD)
     return es, kind
 
 
@@ -116,17 +205,22 @@ def compare_frames(
     adjust: str | None = None,
     family=None,
     worse=None,
+    worsened_p: str = "unadjusted",
     statistic: str | None = None,
     binary: dict | None = None,
 ) -> pd.DataFrame:
     """Compare two result frames of INDEPENDENT samples row by row.
 
-    Rows are matched on the ``by`` columns, ``variable`` and ``category`` (inner join).
+    Rows are matched on the ``by`` columns, ``variable`` and ``category``; a row present in
+    one frame only is kept with NaN comparison values and a ``note``. Each frame is a block of
+    estimates with the variances its design gave them (``se``), independent of the other
+    block: the change and its variance come from the engine's
+    :func:`survey.engine.independent.stack_independent` (block-diagonal covariance).
     ``df`` per row: ``"sum"`` (default: ``df1 + df2``, the design df of the two samples
     stacked as one design with each wave's strata kept apart, i.e. R's ``degf`` of that
     combined design), ``"min"``, ``"satterthwaite"`` (Welch-Satterthwaite from the two
-    variances and dfs), ``"inf"`` (normal), or a number. See :func:`compare_independent`
-    for the other parameters and the returned columns.
+    variance contributions and dfs), ``"inf"`` (normal), or a number. See
+    :func:`compare_independent` for the other parameters and the returned columns.
     """
     by = _as_list(by)
     keys = [*by, "variable", "category"]
@@ -134,61 +228,53 @@ def compare_frames(
         missing = [c for c in [*keys, "estimate", "se", "df"] if c not in f.columns]
         if missing:
             raise KeyError(f"{name} lacks columns {missing}")
-    cols = [*keys, "estimate", "se", "df", "n", "reliability"]
-    extra = [c for c in ("sd",) if c in frame1.columns and c in frame2.columns]
-    a = _with_key(frame1[[c for c in cols + extra if c in frame1.columns]])
-    b = _with_key(frame2[[c for c in cols + extra if c in frame2.columns]])
-    m = a.merge(b, on=keys, how="inner", suffixes=("_1", "_2"), sort=False)
-    if m.empty:
-        raise ValueError("the two frames share no (by, variable, category) rows to compare")
-    m["category"] = m["category"].where(m["category"] != _SENTINEL, pd.NA)
-    e1, e2 = m["estimate_1"].to_numpy(float), m["estimate_2"].to_numpy(float)
-    s1, s2 = m["se_1"].to_numpy(float), m["se_2"].to_numpy(float)
-    v1, v2 = s1**2, s2**2
-    est, var = _measure(measure, e1, e2, v1, v2)
-    d1, d2 = m["df_1"].to_numpy(float), m["df_2"].to_numpy(float)
-    m["df"] = _df_rule(df, d1, d2, v1, v2)
-    m["estimate"] = est
-    m["se"] = np.sqrt(var)
-    m["measure"] = measure
-    for k in ("1", "2"):
-        if f"n_{k}" not in m.columns:
-            m[f"n_{k}"] = np.nan
-    if "sd_1" not in m.columns:
-        m["sd_1"] = m["sd_2"] = np.nan
-    statistic = statistic or frame1.attrs.get("statistic")
-    es, kind = _effect(statistic, binary or {}, m)
-    m["effect_size"] = es
-    m["effect_size_type"] = kind
-    m["unreliable"] = unreliable_flag(
-        m.get("reliability_1", pd.Series([pd.NA] * len(m))),
-        m.get("reliability_2", pd.Series([pd.NA] * len(m))),
-    ).to_numpy()
-    return finish(
-        m,
+    blocks = (KnownVariance.from_frame(frame1), KnownVariance.from_frame(frame2))
+    return _compare_blocks(
+        blocks,
+        frame1.reset_index(drop=True),
+        frame2.reset_index(drop=True),
         by,
+        measure=measure,
+        df=df,
         level=level,
         alpha=alpha,
         adjust=adjust,
         family=family,
         worse=worse,
-        attrs={"comparison": "independent samples", "df_rule": df, "statistic": statistic},
+        worsened_p=worsened_p,
+        statistic=statistic or frame1.attrs.get("statistic"),
+        binary=binary or {},
     )
 
 
-def _df_rule(rule, d1, d2, v1, v2):
-    if isinstance(rule, int | float) and not isinstance(rule, bool):
-        return np.full(d1.shape, float(rule))
-    if rule == "sum":
-        return d1 + d2
-    if rule == "min":
-        return np.minimum(d1, d2)
-    if rule == "satterthwaite":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (v1 + v2) ** 2 / (v1**2 / d1 + v2**2 / d2)
-    if rule in ("inf", None):
-        return np.full(d1.shape, np.inf)
-    raise ValueError(f"df={rule!r}: use 'sum', 'min', 'satterthwaite', 'inf' or a number")
+def _compare_blocks(
+    blocks, f1, f2, by, *, measure, df, statistic, binary, wave_df="design", **flags
+):
+    """Pair the rows of two independent samples' frames and compare them through the engine
+    (``blocks``: their EstimateSets or KnownVariance, in the frames' row order; ``wave_df``
+    the df rule of EstimateSet blocks, as their frames were made)."""
+    if measure not in MEASURES:
+        raise ValueError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
+    keys = [*by, "variable", "category"]
+    pairs = _pair(f1, f2, keys)
+    both = ((pairs["_k1"] >= 0) & (pairs["_k2"] >= 0)).to_numpy()
+    if not both.any():
+        raise ValueError("the two frames share no (by, variable, category) rows to compare")
+    stack = stack_independent(*blocks, df=wave_df)
+    off = stack.offsets
+    i1 = pairs["_k1"].to_numpy()[both] + off[0]
+    i2 = pairs["_k2"].to_numpy()[both] + off[1]
+    comb = _change(stack, i1, i2, measure, pairs.loc[both, keys])
+    out = _assemble(pairs, keys, f1, f2, comb, both, measure, comb.degrees_of_freedom(df))
+    es, kind = _effect(statistic, binary, out)
+    out["effect_size"] = es
+    out["effect_size_type"] = kind
+    return finish(
+        out,
+        by,
+        **flags,
+        attrs={"comparison": "independent samples", "df_rule": df, "statistic": statistic},
+    )
 
 
 def compare_independent(
@@ -208,12 +294,18 @@ def compare_independent(
     adjust: str | None = None,
     family=None,
     worse=None,
+    worsened_p: str = "unadjusted",
 ) -> pd.DataFrame:
     """Change between two independent samples (baseline ``design1``, follow-up ``design2``).
 
     Each wave is estimated under its own design (designs may differ: strata, clusters,
-    replicate weights); the estimates are independent so the variance of the difference is
-    the sum of the two variances.
+    replicate weights); the estimates are independent, so the two waves' EstimateSets are
+    stacked with a block-diagonal covariance
+    (:func:`survey.engine.independent.stack_independent`) and the change is an engine
+    contrast or delta-method transform of the stack: the variance of a difference is the sum
+    of the two variances, that of a ratio ``r^2 (V1 / theta1^2 + V2 / theta2^2)``. Quantiles
+    enter with their Woodruff variances (one estimate per wave in each change).
+    A domain or category estimated in one wave only is kept with NaN change and a ``note``.
 
     Parameters
     ----------
@@ -240,10 +332,13 @@ def compare_independent(
         Confidence level; significance level of the ``significant``/``worsened`` flags.
     adjust : {"holm", "bh", "bonferroni", "by"}, optional
         Multiple-comparison adjustment across the rows (within ``family`` columns if given);
-        the flags then use the adjusted p-values.
+        ``significant`` then uses the adjusted p-values.
     worse : "higher", "lower" or dict, optional
         Direction in which a change is harmful, per variable (victimisation and fear:
         ``"higher"``; trust: ``"lower"``); drives the ``worsened`` ("do no harm") flag.
+    worsened_p : {"unadjusted", "adjusted"}
+        The p-value of the ``worsened`` screen: unadjusted by default (a safety screen keeps
+        its sensitivity however many indicators are tested), or the adjusted one.
 
     Returns
     -------
@@ -251,30 +346,45 @@ def compare_independent(
         ``by`` columns, then :data:`survey.compare.COMPARISON_COLUMNS`: ``variable, category,
         measure, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate, se, ci_low, ci_high,
         df, t, p_value, p_adjusted, effect_size, effect_size_type, significant, worsened,
-        unreliable`` (``estimate`` is the change). ``effect_size`` is Cohen's h for
-        proportions (``prop`` or 0/1 variables) and Cohen's d for means (weighted SDs).
+        unreliable, note`` (``estimate`` is the change; ``note`` says why a row has none).
+        ``effect_size`` is Cohen's h for proportions (``prop`` or 0/1 variables) and
+        Cohen's d for means (weighted SDs).
     """
     by = _as_list(by)
     variables = _as_list(variables)
-    f1 = _verb_frame(design1, statistic, variables, by, denominator, quantile, level, wave_df)
-    f2 = _verb_frame(design2, statistic, variables, by, denominator, quantile, level, wave_df)
+    frames, blocks = [], []
+    for d in (design1, design2):
+        if statistic == "quantile":
+            f = _verb_frame(d, statistic, variables, by, denominator, quantile, level, wave_df)
+            block = KnownVariance.from_frame(f)
+        else:
+            if statistic not in VERBS:
+                raise ValueError(f"statistic={statistic!r}: use one of {', '.join(VERBS)}")
+            block = estimate(d, statistic, variables, by=by or None, denominator=denominator)
+            f = block.to_frame(ci="wald", level=level, df=wave_df)
+        frames.append(f)
+        blocks.append(block)
     binary = _binary(design1, variables) if statistic == "mean" else {}
     if statistic == "mean":
         numeric = [v for v in variables if not binary.get(v, False)]
         if numeric:
-            f1 = f1.merge(weighted_sd(design1, numeric, by), on=[*by, "variable"], how="left")
-            f2 = f2.merge(weighted_sd(design2, numeric, by), on=[*by, "variable"], how="left")
-    return compare_frames(
-        f1,
-        f2,
+            for k, d in enumerate((design1, design2)):
+                sd = weighted_sd(d, numeric, by)
+                frames[k] = frames[k].merge(sd, on=[*by, "variable"], how="left")
+    return _compare_blocks(
+        blocks,
+        frames[0],
+        frames[1],
         by,
         measure=measure,
         df=df,
+        wave_df=wave_df,
         level=level,
         alpha=alpha,
         adjust=adjust,
         family=family,
         worse=worse,
+        worsened_p=worsened_p,
         statistic=statistic,
         binary=binary,
     )
@@ -297,6 +407,7 @@ def compare_within(
     adjust: str | None = None,
     family=None,
     worse=None,
+    worsened_p: str = "unadjusted",
 ) -> pd.DataFrame:
     """Change between two waves estimated in ONE design (panel, overlapping or stacked waves).
 
@@ -304,7 +415,8 @@ def compare_within(
     contrast (``difference``) or delta-method transform (``ratio``, ``percent_change``) of
     those domain estimates, so the covariance between the waves (shared PSUs, re-interviewed
     households) enters the standard error. Equals R's ``svyby(~y, ~wave, design,
-    svymean, covmat = TRUE)`` followed by ``svycontrast``.
+    svymean, covmat = TRUE)`` followed by ``svycontrast``. A domain (or category) estimated
+    in one wave only is kept with NaN change and a ``note``.
 
     Parameters
     ----------
@@ -335,70 +447,41 @@ def compare_within(
             raise ValueError(f"wave {v!r} is not a value of column {wave!r} (values: {waves})")
     est = estimate(design, statistic, variables, by=[*by, wave], denominator=denominator)
     frame = est.to_frame(ci="wald", level=level, df=df)
-    lab = _with_key(est.labels)
-    lab["_k"] = np.arange(len(lab))
     keys = [*by, "variable", "category"]
-    a = lab[lab[wave] == baseline][[*keys, "_k"]]
-    b = lab[lab[wave] == followup][[*keys, "_k"]]
-    pairs = a.merge(b, on=keys, suffixes=("_1", "_2"), sort=False)
-    if pairs.empty:
+    is1 = (est.labels[wave] == baseline).to_numpy()
+    is2 = (est.labels[wave] == followup).to_numpy()
+    pos1, pos2 = np.flatnonzero(is1), np.flatnonzero(is2)
+    f1 = frame[is1].reset_index(drop=True)
+    f2 = frame[is2].reset_index(drop=True)
+    pairs = _pair(
+        est.labels[is1].reset_index(drop=True), est.labels[is2].reset_index(drop=True), keys
+    )
+    both = ((pairs["_k1"] >= 0) & (pairs["_k2"] >= 0)).to_numpy()
+    if not both.any():
         raise ValueError(f"no estimates present in both waves {baseline!r} and {followup!r}")
-    i1, i2 = pairs["_k_1"].to_numpy(), pairs["_k_2"].to_numpy()
-    m = len(pairs)
-    K = len(lab)
-    labels = pairs[keys].copy()
-    labels["category"] = labels["category"].where(labels["category"] != _SENTINEL, pd.NA)
-    if measure == "difference":
-        L = np.zeros((m, K))
-        L[np.arange(m), i2] = 1.0
-        L[np.arange(m), i1] = -1.0
-        comb = est.contrast(L, labels=labels)
-    elif measure in ("ratio", "percent_change"):
-        scale, shift = (1.0, 0.0) if measure == "ratio" else (100.0, 100.0)
-
-        def func(th):
-            return scale * th[i2] / th[i1] - shift
-
-        def jac(th):
-            J = np.zeros((m, K))
-            J[np.arange(m), i1] = -scale * th[i2] / th[i1] ** 2
-            J[np.arange(m), i2] = scale / th[i1]
-            return J
-
-        comb = est.transform(func, jac, labels=labels)
-    else:
-        raise ValueError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
-    var = comb.variance()
-    out = labels.copy()
-    out["measure"] = measure
-    out["estimate_1"] = frame["estimate"].to_numpy()[i1]
-    out["se_1"] = frame["se"].to_numpy()[i1]
-    out["estimate_2"] = frame["estimate"].to_numpy()[i2]
-    out["se_2"] = frame["se"].to_numpy()[i2]
-    out["n_1"] = frame["n"].to_numpy()[i1]
-    out["n_2"] = frame["n"].to_numpy()[i2]
-    out["estimate"] = comb.theta
-    out["se"] = np.sqrt(np.where(var < 0, np.nan, var))
+    i1 = pos1[pairs["_k1"].to_numpy()[both]]
+    i2 = pos2[pairs["_k2"].to_numpy()[both]]
+    comb = _change(est, i1, i2, measure, pairs.loc[both, keys])
     dfs = frame["df"].to_numpy(dtype=float)
-    out["df"] = np.minimum(dfs[i1], dfs[i2])  # equal unless df="domain"
-    out["unreliable"] = unreliable_flag(
-        frame["reliability"].to_numpy()[i1], frame["reliability"].to_numpy()[i2]
-    ).to_numpy()
     binary = _binary(design, variables) if statistic == "mean" else {}
-    out["sd_1"] = out["sd_2"] = np.nan
     if statistic == "mean":
         numeric = [v for v in variables if not binary.get(v, False)]
         if numeric:
-            out = out.drop(columns=["sd_1", "sd_2"])
             sd = weighted_sd(design, numeric, [*by, wave])
-            s1 = sd[sd[wave] == baseline].drop(columns=wave)
-            s2 = sd[sd[wave] == followup].drop(columns=wave)
-            out = out.merge(s1.rename(columns={"sd": "sd_1"}), on=[*by, "variable"], how="left")
-            out = out.merge(s2.rename(columns={"sd": "sd_2"}), on=[*by, "variable"], how="left")
+            for k, (f, value) in enumerate(((f1, baseline), (f2, followup))):
+                s_w = sd[sd[wave] == value].drop(columns=wave)
+                merged = f.drop(columns=wave).merge(s_w, on=[*by, "variable"], how="left")
+                if k == 0:
+                    f1 = merged
+                else:
+                    f2 = merged
+    out = _assemble(
+        pairs, keys, f1, f2, comb, both, measure, np.minimum(dfs[i1], dfs[i2])
+    )  # df: equal unless df="domain"
     es, kind = _effect(statistic, binary, out)
     out["effect_size"] = es
     out["effect_size_type"] = kind
-    res = finish(
+    return finish(
         out,
         by,
         level=level,
@@ -406,6 +489,7 @@ def compare_within(
         adjust=adjust,
         family=family,
         worse=worse,
+        worsened_p=worsened_p,
         attrs={
             "comparison": "one combined design",
             "df_rule": df,
@@ -414,7 +498,6 @@ def compare_within(
             "followup": followup,
         },
     )
-    return res
 
 
 def combine_waves(

@@ -83,7 +83,7 @@ def _csr(L) -> sp.csr_matrix:
 
 def _pattern(L) -> sp.csr_matrix:
     """0/1 pattern of the non-zero entries of ``L`` (dense, sparse or boolean)."""
-    P = sp.csr_matrix(np.asarray(L) != 0 if not sp.issparse(L) else L, dtype=float)
+    P = sp.csr_matrix(np.asarray(L) != 0 if not sp.issparse(L) else L, dtype=float, copy=True)
     P.eliminate_zeros()
     P.data[:] = 1.0
     P.sort_indices()
