@@ -422,7 +422,7 @@ def estimate(
         and hasattr(est, "item_q")
         and est.statistic in ("prop", "mean")
     ):
-        result.extra.update({"estimator": est, "domains": dom, "cells": cells})
+        result.extra.update({"estimator": est, "domains": dom, "cells": cells, "cell_totals": Tg})
     return result
 
 

@@ -44,12 +44,67 @@ def _dev(y, mu, wt, dom, D):
     return np.bincount(dom, weights=r, minlength=D)
 
 
-def replay_glm(es):
+def _first_iteration(y, pw, d, D):
+    """glm's starting values and first IRLS step on rows: (sum w2 z, sum w2, deviance at the
+    start) per domain, and the rows' first working weights."""
+    mu = (pw * y + 0.5) / (pw + 1)  # binomial()$initialize
+    eta = np.log(mu / (1 - mu))
+    me = _mu_eta(eta)
+    w2 = pw * me**2 / (mu * (1 - mu))
+    z = eta + (y - mu) / me
+    return (
+        np.bincount(d, weights=w2 * z, minlength=D),
+        np.bincount(d, weights=w2, minlength=D),
+        _dev(y, mu, pw, d, D),
+        w2,
+    )
+
+
+class _RowTables:
+    """For 0/1 answers the first IRLS step depends on a row only through its rescaled weight
+    and whether y is 1: tabulate both cases once for all rows, then every item needs sums over
+    its 1s only (sum over answers of the y = 0 case + sum over the 1s of the difference)."""
+
+    def __init__(self, pw, in_rows):
+        self.in_rows = in_rows
+        self.parts = {}
+        for yv in (0.0, 1.0):
+            y = np.full(pw.shape, yv)
+            mu = (pw * y + 0.5) / (pw + 1)
+            eta = np.log(mu / (1 - mu))
+            me = _mu_eta(eta)
+            w2 = pw * me**2 / (mu * (1 - mu))
+            z = eta + (y - mu) / me
+            dev = 2 * pw * (_y_log_y(y, mu) + _y_log_y(1 - y, 1 - mu))
+            self.parts[yv] = np.stack([w2 * z, w2, dev])
+        self.diff = self.parts[1.0] - self.parts[0.0]
+        self._base = {}
+
+    def sums(self, answered_key, answered, ones, d_all, d_ones, D):
+        if answered_key not in self._base:
+            p0 = self.parts[0.0][:, answered]
+            self._base[answered_key] = np.stack(
+                [np.bincount(d_all, weights=p0[k], minlength=D) for k in range(3)]
+            )
+        base = self._base[answered_key]
+        dif = self.diff[:, ones]
+        return base + np.stack([np.bincount(d_ones, weights=dif[k], minlength=D) for k in range(3)])
+
+
+def replay_glm(es, dispersion: bool = True):
     """Replay ``glm``'s IRLS for ``y ~ 1`` (quasibinomial, prior weights ``w / mean(w)``) in
     every domain and item; return per estimate: intercept, fitted mu, sandwich variance of
     the intercept, sum of final working weights, ``sum(pw y)``, ``sum(pw (1 - y))``,
-    ``summary.svyglm``'s dispersion and the model's rows."""
+    ``summary.svyglm``'s dispersion (when ``dispersion``) and the model's rows.
+
+    Iteration 1 needs the rows (the starting values differ by row; for 0/1 answers they are
+    tabulated once for all items). From then on every row of a domain shares eta, so an
+    iteration needs only S1 = sum(pw y), S0 = sum(pw (1 - y)) and C = sum(pw (y log y +
+    (1-y) log(1-y))) per domain: beta <- eta + (S1 - mu N) / (mu.eta N),
+    dev = 2 (C - S1 log mu - S0 log(1 - mu)). The sandwich influence is then
+    pw (y - mu) / (mu.eta N), whose cell totals come from the engine's weighted cell totals."""
     est, dom, cells = es.extra["estimator"], es.extra["domains"], es.extra["cells"]
+    Tg = es.extra.get("cell_totals")
     design = es.design
     w = design.weights
     D, J = dom.n_domains, est.n_items
@@ -58,34 +113,36 @@ def replay_glm(es):
     meanw = np.bincount(dom.codes[in_dom], weights=w[in_dom], minlength=D) / np.maximum(
         count_all, 1
     )
+    pw_all = np.zeros(design.n)
+    pw_all[in_dom] = w[in_dom] / meanw[dom.codes[in_dom]]
     cell_of_row = np.full(design.n, -1)
     cell_of_row[cells.row_mask] = cells.row_cell
     out = np.full((8, D, J), np.nan)
     Zg = np.zeros((cells.n_cells, J))
+    tables = None
     for j, (yq, mq) in enumerate(est.item_q):
-        answered = in_dom & (est.columns[mq] > 0)
+        ycol, mcol = est.columns[yq], est.columns[mq]
+        answered = in_dom & (mcol > 0)
         rows = answered & (w > 0)
         d = dom.codes[rows]
-        y = est.columns[yq][rows]
-        pw = w[rows] / meanw[d]
-        mu = (pw * y + 0.5) / (pw + 1)  # binomial()$initialize
-        eta = np.log(mu / (1 - mu))
-        devold = _dev(y, mu, pw, d, D)
-        # Iteration 1 works on rows (the starting values differ by row). From then on every
-        # row of a domain shares eta, so an iteration needs only S1 = sum(pw y),
-        # S0 = sum(pw (1 - y)) and C = sum(pw (y log y + (1-y) log(1-y))) per domain:
-        # beta <- eta + (S1 - mu N) / (mu.eta N), dev = 2 (C - S1 log mu - S0 log(1 - mu)).
-        me = _mu_eta(eta)
-        z = eta + (y - mu) / me
-        w2_first = pw * me**2 / (mu * (1 - mu))
+        y = ycol[rows]
+        pw = pw_all[rows]
+        binary = bool(((y == 0) | (y == 1)).all())
+        w2_first = None
+        if binary and Tg is not None:
+            if tables is None:
+                tables = _RowTables(pw_all, in_dom)
+            ones = rows & (ycol == 1)
+            num, den, devold = tables.sums(id(mcol), rows, ones, d, dom.codes[ones], D)
+            s1 = np.bincount(dom.codes[ones], weights=pw_all[ones], minlength=D)
+        else:
+            num, den, devold, w2_first = _first_iteration(y, pw, d, D)
+            s1 = np.bincount(d, weights=pw * y, minlength=D)
+        n_pw = np.bincount(d, weights=pw, minlength=D)
+        s0 = n_pw - s1 if binary else np.bincount(d, weights=pw * (1 - y), minlength=D)
         with np.errstate(divide="ignore", invalid="ignore"):
-            beta = np.bincount(d, weights=w2_first * z, minlength=D) / np.bincount(
-                d, weights=w2_first, minlength=D
-            )
-        s1 = np.bincount(d, weights=pw * y, minlength=D)
-        s0 = np.bincount(d, weights=pw * (1 - y), minlength=D)
-        n_pw = s1 + s0
-        if ((y == 0) | (y == 1)).all():
+            beta = num / den
+        if binary:
             const = np.zeros(D)
         else:
             const = np.bincount(
@@ -95,7 +152,7 @@ def replay_glm(es):
         with np.errstate(divide="ignore", invalid="ignore"):
             dev = 2 * (const - s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
             conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
-        first_only = conv.copy()  # domains whose working weights are iteration 1's
+        first_only = conv & (count_all > 0)  # working weights are iteration 1's
         active = ~conv
         devold = dev
         w2_scale = np.full(D, np.nan)  # working weight / pw in the last iteration
@@ -114,38 +171,44 @@ def replay_glm(es):
                 conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
             active &= ~conv
             devold = dev
-        w2_final = np.where(first_only[d], w2_first, pw * w2_scale[d])
-        eta = beta[d]
-        mu = mu_d[d]
-        sum_w2 = np.bincount(d, weights=w2_final, minlength=D)
-        # sandwich influence of the intercept (svy.varcoef)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            infl = (y - mu) / _mu_eta(eta) * w2_final / sum_w2[d]
-        # influence totals per (unit, domain) cell, as the engine keeps them
-        Zg[:, j] = np.bincount(cell_of_row[rows], weights=infl, minlength=cells.n_cells)
+        me_f = _mu_eta(beta)
+        if first_only.any() or Tg is None or not binary:
+            # rows needed: some domain stopped after iteration 1 (row-level working weights)
+            if w2_first is None:
+                w2_first = _first_iteration(y, pw, d, D)[3]
+            w2_final = np.where(first_only[d], w2_first, pw * w2_scale[d])
+            sum_w2 = np.bincount(d, weights=w2_final, minlength=D)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                infl = (y - mu_d[d]) / me_f[d] * w2_final / sum_w2[d]
+            Zg[:, j] = np.bincount(cell_of_row[rows], weights=infl, minlength=cells.n_cells)
+        else:
+            sum_w2 = w2_scale * n_pw
+            g = cells.cell_dom
+            with np.errstate(divide="ignore", invalid="ignore"):
+                Zg[:, j] = (Tg[:, yq] - mu_d[g] * Tg[:, mq]) / (meanw[g] * me_f[g] * n_pw[g])
         mu0 = linkinv(beta)
-        # summary.svyglm: svyvar of Pearson residuals; residuals.svyglm rescales the weights
-        # over the answering rows, the fit over all the domain's rows
         da_all = dom.codes[answered]
         n_model = np.bincount(da_all, minlength=D)
-        mean_ok = np.bincount(da_all, weights=w[answered], minlength=D) / np.maximum(n_model, 1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = (y - mu0[d]) * np.sqrt(mean_ok[d] / meanw[d]) / np.sqrt(mu0[d] * (1 - mu0[d]))
-            sw = np.bincount(d, weights=w[rows], minlength=D)
-            rbar = np.bincount(d, weights=w[rows] * r, minlength=D) / sw
-            n_nz = np.bincount(d, minlength=D)
-            phi = (
-                np.bincount(d, weights=w[rows] * (r - rbar[d]) ** 2, minlength=D)
-                / sw
-                * n_nz
-                / (n_nz - 1)
-            )
+        if dispersion:
+            # summary.svyglm: svyvar of Pearson residuals; residuals.svyglm rescales the
+            # weights over the answering rows, the fit over all the domain's rows
+            mean_ok = np.bincount(da_all, weights=w[answered], minlength=D) / np.maximum(n_model, 1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = (y - mu0[d]) * np.sqrt(mean_ok[d] / meanw[d]) / np.sqrt(mu0[d] * (1 - mu0[d]))
+                sw = np.bincount(d, weights=w[rows], minlength=D)
+                rbar = np.bincount(d, weights=w[rows] * r, minlength=D) / sw
+                n_nz = np.bincount(d, minlength=D)
+                out[6, :, j] = (
+                    np.bincount(d, weights=w[rows] * (r - rbar[d]) ** 2, minlength=D)
+                    / sw
+                    * n_nz
+                    / (n_nz - 1)
+                )
         out[0, :, j] = beta
         out[1, :, j] = mu0
         out[3, :, j] = sum_w2
-        out[4, :, j] = np.bincount(d, weights=pw * y, minlength=D)
-        out[5, :, j] = np.bincount(d, weights=pw * (1 - y), minlength=D)
-        out[6, :, j] = phi
+        out[4, :, j] = s1
+        out[5, :, j] = s0
         out[7, :, j] = n_model
     Zg[~np.isfinite(Zg)] = 0.0
     rows_z = np.repeat(cells.cell_unit, J)
@@ -160,6 +223,6 @@ def logit_intervals(es, t):
     or None when the set does not come from a plain linearisation pass."""
     if "estimator" not in es.extra or es.design.calibration or es.Z is None:
         return None
-    beta, _, var_b = replay_glm(es)[:3]
+    beta, _, var_b = replay_glm(es, dispersion=False)[:3]
     se_beta = np.sqrt(np.maximum(var_b, 0.0))
     return linkinv(beta - t * se_beta), linkinv(beta + t * se_beta)
