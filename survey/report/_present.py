@@ -269,9 +269,11 @@ def _comparisons_text(spec, results) -> str:
         f"strata of the pooled design). Multiplicity: {name.get(adjust, adjust)} adjustment "
         "within each contrast (the change in each group, the DiD) across the whole indicator "
         f"battery; 'significant' uses the adjusted p-value at the {100 * (1 - level):g}% "
-        "level. Do no harm: 'worsened' marks a significant change in the unfavourable "
-        "direction of the indicator (survey.compare.do_no_harm); those rows are listed in the "
-        "evaluation section. A comparison that uses a suppressed estimate is not printed."
+        "level. Do no harm: 'worsened' marks a change in the unfavourable direction of the "
+        "indicator that is significant before the multiplicity adjustment (unadjusted p-value: "
+        "a safety screen should not lose sensitivity to the correction; "
+        "survey.compare.do_no_harm); those rows are listed in the evaluation section. A "
+        "comparison that uses a suppressed estimate is not printed."
     )
 
 
@@ -432,14 +434,16 @@ def _do_no_harm_table(spec, comp, ilab, names, lang) -> Table:
             str(r.group),
             ilab.get(r.variable, r.variable),
             round(float(r.estimate), 4),
+            round(float(r.p_value), 4),
             round(float(r.p_adjusted), 4),
         ]
         for r in harm.itertuples()
     ]
     n = int((comp["reliability"].fillna("") != "suppress").sum())
     note = (
-        f"{len(rows)} of {n} published comparisons show a significant worsening "
-        "(adjusted p-value) in the unfavourable direction of the indicator."
+        f"{len(rows)} of {n} published comparisons show a worsening in the unfavourable "
+        "direction of the indicator that is significant before the multiplicity adjustment "
+        "(unadjusted p-value; the adjusted p-value is shown beside it)."
     )
     return Table(
         {
@@ -447,9 +451,9 @@ def _do_no_harm_table(spec, comp, ilab, names, lang) -> Table:
             "es": "Acción sin daño: empeoramientos significativos",
             "pt": "Não causar dano: pioras significativas",
         }[lang],
-        ["Comparison", "Group", "Indicator", "Change", "Adjusted p"],
+        ["Comparison", "Group", "Indicator", "Change", "p", "Adjusted p"],
         rows,
-        [None, None, None, "0.000", "0.000"],
+        [None, None, None, "0.000", "0.000", "0.000"],
         [note],
         "do_no_harm",
         [""] * len(rows),

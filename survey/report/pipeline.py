@@ -419,6 +419,7 @@ def _compare(spec: dict, designs: dict, indicators: list[dict], results: pd.Data
         adjust=adjust,
         family=["comparison", "group"],
         worse=worse,
+        worsened_p="unadjusted",  # a safety screen keeps its sensitivity (see survey.compare)
         attrs={"df_rule": df, "comparison": "survey.compare: compare_within + did"},
     ).assign(reliability=comp["reliability"].to_numpy())
     order = {i["name"]: k for k, i in enumerate(indicators)}
