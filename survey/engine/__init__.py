@@ -7,6 +7,7 @@ from survey.engine.calibration import CalibrationStep
 from survey.engine.core import EstimateSet, estimate
 from survey.engine.domains import Domains, make_domains
 from survey.engine.estimators import EstimationError
+from survey.engine.independent import KnownVariance, stack_independent
 from survey.engine.regression import vcov_from_row_influence
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "EstimateSet",
     "EstimationError",
     "estimate",
+    "KnownVariance",
     "make_domains",
+    "stack_independent",
     "vcov_from_row_influence",
 ]
