@@ -39,7 +39,7 @@ from survey.weighting.trim import TrimWeights
 STEP_KEYS = {
     "nonresponse": {"respondent", "classes", "propensity", "n_classes", "weighted_model"},
     "poststratify": {"variables", "partial", "population"},
-    "rake": {"margins", "max_iter", "epsilon", "on_nonconvergence", "population"},
+    "rake": {"margins", "max_iter", "epsilon", "abs_tol", "on_nonconvergence", "population"},
     "calibrate": {
         "variables",
         "calfun",
