@@ -148,7 +148,7 @@ def replicate_coefficients(
     (row, replicate) values are held at once. A replicate whose weights leave the model
     matrix rank deficient (a category with no weight left) raises ``ValueError``.
     """
-    from survey.weighting.replicates import progress_iter
+    from survey._progress import progress_iter
 
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -402,7 +402,7 @@ class Calibrate(WeightingStep):
         return g, failed
 
     def _replicates(self, design, mm, totals, sigma2, bounds, linear_closed):
-        from survey.weighting.replicates import progress_iter
+        from survey._progress import progress_iter
 
         rw = design.repweights()
         out = np.empty_like(rw)

@@ -18,19 +18,7 @@ from survey.weighting._base import WeightingError
 
 REPLICATE_METHODS = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
 
-
-def progress_iter(iterable, total: int, description: str, enabled=None):
-    """Wrap ``iterable`` in a rich progress bar when ``enabled`` (None: only for long runs
-    on a terminal)."""
-    import sys
-
-    if enabled is None:
-        enabled = total >= 200 and sys.stderr.isatty()
-    if not enabled:
-        return iterable
-    from rich.progress import track
-
-    return track(iterable, total=total, description=description, transient=True)
+from survey._progress import progress_iter  # noqa: E402,F401 (re-exported for callers)
 
 
 # ---- ordering helpers (R works in order of first appearance) -----------------------------------
