@@ -122,8 +122,17 @@ def multiplier(
     check_open_unit("power", power)
     _check_choice("sided", sided, ("two", "one"))
     _check_choice("test", test, ("z", "t"))
-    a = alpha / 2 if sided == "two" else alpha
-    return _quantile(1 - a, test, df) + _quantile(power, test, df)
+    return _multiplier(alpha, power, sided, test, df)
+
+
+def _rejection_tail(alpha: float, sided: str) -> float:
+    """Probability in the rejection tail: ``alpha/2`` two-sided, ``alpha`` one-sided."""
+    return alpha / 2 if sided == "two" else alpha
+
+
+def _multiplier(alpha: float, power: float, sided: str, test: str, df: float) -> float:
+    """``q_{1-tail} + q_{power}`` without validating the inputs (see :func:`multiplier`)."""
+    return _quantile(1 - _rejection_tail(alpha, sided), test, df) + _quantile(power, test, df)
 
 
 def _check_choice(name, value, choices):
@@ -210,8 +219,7 @@ class _Spec:
         return d
 
     def crit(self, df: float) -> float:
-        a = self.alpha / 2 if self.sided == "two" else self.alpha
-        return _quantile(1 - a, self.test, df)
+        return _quantile(1 - _rejection_tail(self.alpha, self.sided), self.test, df)
 
     def max_effect(self) -> float:
         if self.p is None:
@@ -261,8 +269,7 @@ class _Spec:
 
     def mde_at(self, n: float, power_value: float) -> tuple[float, float]:
         df = self.df(n)
-        a = self.alpha / 2 if self.sided == "two" else self.alpha
-        mult = _quantile(1 - a, self.test, df) + _quantile(power_value, self.test, df)
+        mult = _multiplier(self.alpha, power_value, self.sided, self.test, df)
         if self.p is None:
             return mult * self.se(n, 0.0), mult
         hi = self.max_effect()
@@ -277,6 +284,11 @@ class _Spec:
 
 def _spec(**kw) -> _Spec:
     return _Spec(**kw)
+
+
+def _check_n(n: float) -> None:
+    if not n > 0:
+        raise ValueError(f"n must be > 0; got {n}")
 
 
 def _frame(rows) -> pd.DataFrame:
@@ -376,8 +388,7 @@ def mde(
     check_open_unit("power", power)
     rows = []
     for ni in np.atleast_1d(np.asarray(n, dtype=float)):
-        if not ni > 0:
-            raise ValueError(f"n must be > 0; got {ni}")
+        _check_n(ni)
         m, mult = spec.mde_at(ni, power)
         rows.append(spec.row(ni, m, power if np.isfinite(m) else np.nan, m, mult))
     return _frame(rows)
@@ -437,8 +448,7 @@ def power(
     eff, nn = np.broadcast_arrays(np.asarray(effect, dtype=float), np.asarray(n, dtype=float))
     rows = []
     for e, ni in zip(eff.ravel(), nn.ravel(), strict=True):
-        if not ni > 0:
-            raise ValueError(f"n must be > 0; got {ni}")
+        _check_n(ni)
         if p is not None and not 0 < abs(e) < spec.max_effect():
             raise ValueError(f"effect {e} moves p = {p} outside (0, 1)")
         pw = spec.power_at(ni, abs(e))
@@ -514,8 +524,7 @@ def sample_size_power(
         if d == 0 or (p is not None and d >= spec.max_effect()):
             raise ValueError(f"effect must be non-zero and keep p inside (0, 1); got {e}")
         V1 = spec.deff * spec.unit_variance(d)
-        a = alpha / 2 if sided == "two" else alpha
-        mult = _quantile(1 - a, "z", np.inf) + _quantile(power, "z", np.inf)
+        mult = _multiplier(alpha, power, sided, "z", np.inf)
         n_exact = mult**2 * V1 / d**2
         if test == "t":
             # smallest n giving df >= 1, then iterate n = M(df(n))^2 V1 / d^2
@@ -527,7 +536,7 @@ def sample_size_power(
                 except ValueError:
                     n_exact *= 2
                     continue
-                mult = _quantile(1 - a, "t", df) + _quantile(power, "t", df)
+                mult = _multiplier(alpha, power, sided, "t", df)
                 new = mult**2 * V1 / d**2
                 if abs(new - n_exact) < 1e-10:
                     break

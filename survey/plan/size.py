@@ -123,6 +123,18 @@ def _target(moe, cv, relative):
     return "cv", np.asarray(cv, dtype=float)
 
 
+def _target_se(target: str, t, relative: bool, size, z: float):
+    """The standard error a precision target asks for, with the margin of error and CV it
+    implies: ``SE = cv * size`` for a CV target, ``SE = moe / z`` for a margin of error
+    (``moe = t * size`` when ``relative``). ``size`` is ``|theta|`` (p, or |mean|)."""
+    if target == "cv":
+        se = t * size
+        return se, z * se, t
+    moe = t * size if relative else t
+    se = moe / z
+    return se, moe, se / size
+
+
 def _frame(
     parameter, value, sd, target, moe, cv, level, deff, N, rr, n0, n_deff, n_fpc, n, n_issued
 ):
@@ -230,16 +242,8 @@ def sample_size_proportion(
     rr = check_open_unit("response_rate", response_rate, closed_right=True)
     d = np.asarray(resolve_deff(deff, icc, cluster_size), dtype=float)
     N = _population(population, np.shape(p))
-    z = z_quantile(level)
     S2 = p * (1.0 - p)
-    if target == "cv":
-        cv_t = t
-        se = t * p
-        moe_t = z * se
-    else:
-        moe_t = t * p if relative else t
-        se = moe_t / z
-        cv_t = se / p
+    se, moe_t, cv_t = _target_se(target, t, relative, p, z_quantile(level))
     n0, n_deff, n_fpc, n, n_issued = _solve(S2, se, d, N, rr, "proportion")
     return _frame(
         "proportion",
@@ -319,15 +323,7 @@ def sample_size_mean(
     rr = check_open_unit("response_rate", response_rate, closed_right=True)
     d = np.asarray(resolve_deff(deff, icc, cluster_size), dtype=float)
     N = _population(population, np.shape(sd))
-    z = z_quantile(level)
-    if target == "cv":
-        se = t * np.abs(m)
-        moe_t = z * se
-        cv_t = t
-    else:
-        moe_t = t * np.abs(m) if relative else t
-        se = moe_t / z
-        cv_t = se / np.abs(m)
+    se, moe_t, cv_t = _target_se(target, t, relative, np.abs(m), z_quantile(level))
     n0, n_deff, n_fpc, n, n_issued = _solve(sd**2, se, d, N, rr, "mean")
     return _frame(
         "mean", m, sd, target, moe_t, cv_t, level, d, N, rr, n0, n_deff, n_fpc, n, n_issued
