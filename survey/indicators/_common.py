@@ -91,6 +91,12 @@ def clean(values: np.ndarray, missing_codes: Sequence = MISSING_CODES) -> np.nda
     return out
 
 
+def values_in_codes(values: np.ndarray, codes: Sequence) -> np.ndarray:
+    """1.0 where ``values`` is one of ``codes``, 0.0 where it is another value, NaN where
+    it is missing (one item; :func:`in_codes` combines columns)."""
+    return np.where(np.isnan(values), np.nan, np.isin(values, np.asarray(codes, dtype=float)) * 1.0)
+
+
 def in_codes(
     data: pd.DataFrame,
     cols: Sequence[str],
@@ -349,6 +355,16 @@ def finish(iset: IndicatorSet, as_set: bool, ci, level, df, quality):
     if as_set:
         return iset
     return iset.to_frame(ci=ci, level=level, df=df, quality=quality)
+
+
+def estimate_and_finish(design, statistic, derived, by, meta, opts, *, scale=None, mult=None):
+    """Estimate the derived items (:func:`make_set`) and return what the presentation
+    options ``opts`` ask: the :class:`IndicatorSet` (``as_set``) or its frame (``ci``,
+    ``level``, ``df``, ``quality``). ``scale`` overrides ``opts["scale"]``."""
+    iset = make_set(
+        design, statistic, derived, by, opts["scale"] if scale is None else scale, meta, mult=mult
+    )
+    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
 
 
 def difference(a: IndicatorSet, b: IndicatorSet, *, ci="wald", level=0.95, df="domain"):

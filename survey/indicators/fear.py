@@ -19,9 +19,9 @@ from survey.indicators._common import (
     clean,
     column,
     data_of,
-    finish,
+    estimate_and_finish,
     in_codes,
-    make_set,
+    values_in_codes,
     with_weight,
 )
 from survey.indicators.victimisation import _COMMON, _doc
@@ -74,15 +74,23 @@ def _items(data, items, default: dict[str, tuple[str, tuple]], codes) -> dict[st
     return {name: (col, tuple(codes)) for name, col in pairs.items()}
 
 
-def _shares(design, spec, variable, by, weight, missing_codes, opts, extra_meta=None):
+def _shares(
+    design, items, default, codes, variable, by, weight, missing_codes, options, any_item=False
+):
+    """Share giving the listed answers, per item (:func:`_items` resolves ``items`` against
+    the standard ones), plus ``"any"`` of them with ``any_item`` when there are several."""
+    spec = _items(data_of(design), items, default, codes)
+    opts = {**_COMMON, **options}
     design = with_weight(design, weight)
     data = data_of(design)
     derived = Derived()
-    for name, (col, codes) in spec.items():
-        derived.add(name, in_codes(data, [col], codes, missing_codes), variable, name)
-    meta = {"indicator": variable, "unit": "person", "statistic": "prop", **(extra_meta or {})}
-    iset = make_set(design, "mean", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    for name, (col, cds) in spec.items():
+        derived.add(name, in_codes(data, [col], cds, missing_codes), variable, name)
+    if any_item and len(spec) > 1:
+        cols = [c for c, _ in spec.values()]
+        derived.add("any", in_codes(data, cols, codes, missing_codes), variable, "any")
+    meta = {"indicator": variable, "unit": "person", "statistic": "prop"}
+    return estimate_and_finish(design, "mean", derived, by, meta, opts)
 
 
 @_doc
@@ -102,9 +110,9 @@ def insecurity(
     somewhat/very unsafe), ``insec_municipality``, ``insec_state`` — those present. With
     ``items`` ({name: column} or columns) give ``codes``: the answers that mean unsafe.
     """
-    data = data_of(design)
-    spec = _items(data, items, INSECURITY_ITEMS, codes)
-    return _shares(design, spec, "insecurity", by, weight, missing_codes, {**_COMMON, **options})
+    return _shares(
+        design, items, INSECURITY_ITEMS, codes, "insecurity", by, weight, missing_codes, options
+    )
 
 
 @_doc
@@ -121,14 +129,12 @@ def perceived_increase(
     """Perceived increase in crime: % answering "increased" (code 1 of ``change3``) for the
     neighbourhood and the country (``perc_crime_change_*`` items by default; ENUSC's
     ``P3_1_1`` with 88/96/99 as missing)."""
-    data = data_of(design)
     default = {
         "neighbourhood": ("perc_crime_change_neighbourhood", tuple(codes)),
         "country": ("perc_crime_change_country", tuple(codes)),
     }
-    spec = _items(data, items, default, codes)
     return _shares(
-        design, spec, "perceived_increase", by, weight, missing_codes, {**_COMMON, **options}
+        design, items, default, codes, "perceived_increase", by, weight, missing_codes, options
     )
 
 
@@ -145,10 +151,8 @@ def worry(
 ):
     """Worry about becoming a victim: % very or somewhat worried (codes 1-2 of ``worry4``)
     for each crime the data ask about (``worry_*`` items by default)."""
-    data = data_of(design)
     default = {c.removeprefix("worry_"): (c, tuple(codes)) for c in WORRY_ITEMS}
-    spec = _items(data, items, default, codes)
-    return _shares(design, spec, "worry", by, weight, missing_codes, {**_COMMON, **options})
+    return _shares(design, items, default, codes, "worry", by, weight, missing_codes, options)
 
 
 @_doc
@@ -164,22 +168,19 @@ def avoidance(
 ):
     """Avoidance behaviours: % who stopped doing each activity for fear of crime
     (``avoid_*`` items, 1 = yes), and % with at least one of them ("any")."""
-    data = data_of(design)
     default = {c.removeprefix("avoid_"): (c, tuple(codes)) for c in AVOIDANCE_ITEMS}
-    spec = _items(data, items, default, codes)
-    if len(spec) > 1:
-        cols = [c for c, _ in spec.values()]
-        design_w = with_weight(design, weight)
-        opts = {**_COMMON, **options}
-        d = data_of(design_w)
-        derived = Derived()
-        for name, (col, cds) in spec.items():
-            derived.add(name, in_codes(d, [col], cds, missing_codes), "avoidance", name)
-        derived.add("any", in_codes(d, cols, codes, missing_codes), "avoidance", "any")
-        meta = {"indicator": "avoidance", "unit": "person", "statistic": "prop"}
-        iset = make_set(design_w, "mean", derived, by, opts["scale"], meta)
-        return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
-    return _shares(design, spec, "avoidance", by, weight, missing_codes, {**_COMMON, **options})
+    return _shares(
+        design,
+        items,
+        default,
+        codes,
+        "avoidance",
+        by,
+        weight,
+        missing_codes,
+        options,
+        any_item=True,
+    )
 
 
 @_doc
@@ -214,7 +215,7 @@ def sdg_16_1_4(
     data = data_of(design)
     v = clean(column(data, item, "item"), missing_codes)
     is_never = np.isin(v, np.asarray(never, dtype=float))
-    value = np.where(np.isnan(v), np.nan, np.isin(v, np.asarray(safe, dtype=float)) * 1.0)
+    value = values_in_codes(v, safe)
     if never_walks == "exclude":
         value[is_never] = np.nan
     derived = Derived()
@@ -225,5 +226,4 @@ def sdg_16_1_4(
         "statistic": "prop",
         "never_walks": never_walks,
     }
-    iset = make_set(design, "mean", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "mean", derived, by, meta, opts)

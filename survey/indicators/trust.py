@@ -31,9 +31,9 @@ from survey.indicators._common import (
     clean,
     column,
     data_of,
-    finish,
-    make_set,
+    estimate_and_finish,
     named_columns,
+    values_in_codes,
     with_weight,
 )
 from survey.indicators.victimisation import _COMMON, _doc
@@ -134,7 +134,7 @@ def _battery(
         r, bad = _rescaled(v, lo, hi, reverse)
         _check_range(bad, col, lo, hi)
         if "share" in measures:
-            share = np.where(np.isnan(v), np.nan, np.isin(v, np.asarray(high, dtype=float)) * 1.0)
+            share = values_in_codes(v, high)
             label = f"% {'+'.join(str(h) for h in high)}"
             derived.add(f"{name}_share", share, variable, f"{name}: {label}")
             mult.append(f)
@@ -149,8 +149,7 @@ def _battery(
         else ("prop" if measures == ("share",) else "mean"),
         "convention": convention,
     }
-    iset = make_set(design, "mean", derived, by, opts["scale"], meta, mult=mult)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "mean", derived, by, meta, opts, mult=mult)
 
 
 @_doc
@@ -371,8 +370,7 @@ def index(
         "scale_range": scale_range,
         "reversed": [mapping[n] for n in flipped],
     }
-    iset = make_set(design, "mean", derived, by, "mean", meta)
-    out = finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    out = estimate_and_finish(design, "mean", derived, by, meta, opts, scale="mean")
     if isinstance(out, pd.DataFrame):
         rel = index_reliability(
             design,

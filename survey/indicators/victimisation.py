@@ -32,10 +32,10 @@ from survey.indicators._common import (
     clean,
     column,
     data_of,
-    finish,
+    estimate_and_finish,
     in_codes,
-    make_set,
     named_columns,
+    values_in_codes,
     with_weight,
 )
 
@@ -234,8 +234,7 @@ def prevalence(
             "any", in_codes(data, list(cols.values()), yes, missing_codes), "prevalence", "any"
         )
     meta = {"indicator": "prevalence", "unit": unit, "statistic": "prop"}
-    iset = make_set(design, "mean", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "mean", derived, by, meta, opts)
 
 
 def _counts(data, col, cap, missing_codes):
@@ -294,8 +293,7 @@ def incidence(
         allv = np.sum(np.stack(list(values.values())), axis=0)  # NaN if any count unknown
         derived.add("all", allv, "incidence", "all", proportion=False, denominator=pop)
     meta = {"indicator": "incidence", "unit": unit, "statistic": "ratio", "cap": cap}
-    iset = make_set(design, "ratio", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "ratio", derived, by, meta, opts)
 
 
 @_doc
@@ -325,8 +323,7 @@ def concentration(
         victim = np.where(np.isfinite(v), (v > 0).astype(float), np.nan)
         derived.add(name, v, "concentration", name, proportion=False, denominator=victim)
     meta = {"indicator": "concentration", "unit": unit, "statistic": "ratio", "cap": cap}
-    iset = make_set(design, "ratio", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "ratio", derived, by, meta, opts)
 
 
 def _crime_split(data, crime_type, crime_codes, by_crime, labels=None):
@@ -404,8 +401,7 @@ def _by_crime(
             denominator=None if den is None else np.where(m, den, np.nan),
         )
     meta = {"indicator": indicator, "unit": unit, "statistic": "prop", **meta}
-    iset = make_set(design, "ratio" if ratio else "mean", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "ratio" if ratio else "mean", derived, by, meta, opts)
 
 
 def _crime_args(crime_type, crime_codes, by_crime, crime_labels) -> dict:
@@ -603,7 +599,7 @@ def police_satisfaction(
 
     def derive(data):
         v = clean(column(data, item, "item"), missing_codes)
-        sat = np.where(np.isnan(v), np.nan, np.isin(v, np.asarray(satisfied, dtype=float)) * 1.0)
+        sat = values_in_codes(v, satisfied)
         if reported is None:
             return sat
         rep = _yes_no(data, reported, (1,), (0,), missing_codes)
@@ -681,8 +677,7 @@ def sdg_16_1_3(
         "statistic": "prop",
         "forms": {k: list(v) for k, v in parts.items()},
     }
-    iset = make_set(design, "mean", derived, by, opts["scale"], meta)
-    return finish(iset, opts["as_set"], opts["ci"], opts["level"], opts["df"], opts["quality"])
+    return estimate_and_finish(design, "mean", derived, by, meta, opts)
 
 
 @_doc
