@@ -80,6 +80,23 @@ def worse_direction(worse, variables) -> np.ndarray:
     return out
 
 
+#: Stand-in for a missing ``category`` while rows are matched on it (NA never equals NA).
+CATEGORY_NA_KEY = "\x00<NA>"
+
+
+def with_category_key(labels: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``labels`` whose missing ``category`` is :data:`CATEGORY_NA_KEY`, so that
+    rows can be matched (merged) on it."""
+    out = labels.copy()
+    out["category"] = out["category"].astype(object).where(out["category"].notna(), CATEGORY_NA_KEY)
+    return out
+
+
+def category_from_key(category: pd.Series) -> pd.Series:
+    """Undo :func:`with_category_key`: :data:`CATEGORY_NA_KEY` back to <NA>."""
+    return category.where(category != CATEGORY_NA_KEY, pd.NA)
+
+
 def unreliable_flag(rel1, rel2) -> pd.Series:
     """True if either reliability is caution/suppress; <NA> if neither was assessed."""
     r1 = pd.Series(rel1, dtype=object).reset_index(drop=True)

@@ -20,11 +20,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.compare._frame import finish, unreliable_flag
+from survey.compare._frame import (
+    category_from_key,
+    finish,
+    unreliable_flag,
+    with_category_key,
+)
 from survey.compare.regression import svyglm
 from survey.engine import estimate
 
-_SENTINEL = "\x00<NA>"
 CELLS = ("cpre", "cpost", "tpre", "tpost")
 CELL_NAMES = {
     "cpre": "control pre",
@@ -116,8 +120,7 @@ def did(
     est = estimate(design, statistic, variables, by=[*by, group, wave])
     frame_df = "design" if df == "model" else df
     frame = est.to_frame(ci="wald", level=level, df=frame_df)
-    lab = est.labels.copy()
-    lab["category"] = lab["category"].astype(object).where(lab["category"].notna(), _SENTINEL)
+    lab = with_category_key(est.labels)
     lab["_k"] = np.arange(len(lab))
     keys = [*by, "variable", "category"]
     cells = {}
@@ -165,7 +168,7 @@ def did(
         values[name] = (theta, se)
         start += rows.size
     out = m[keys].copy()
-    out["category"] = out["category"].where(out["category"] != _SENTINEL, pd.NA)
+    out["category"] = category_from_key(out["category"])
     out["measure"] = "did"
     out["estimate_1"], out["se_1"] = values["control"]
     out["estimate_2"], out["se_2"] = values["treated"]

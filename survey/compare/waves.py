@@ -30,14 +30,15 @@ from survey.compare._frame import (
     MEASURES,
     NOTE_NO_BASELINE,
     NOTE_NO_FOLLOWUP,
+    category_from_key,
     finish,
     unreliable_flag,
+    with_category_key,
 )
 from survey.compare.effects import cohens_d, cohens_h, weighted_sd
 from survey.engine import estimate
 from survey.engine.independent import IndependentEstimates, KnownVariance, stack_independent
 
-_SENTINEL = "\x00<NA>"
 VERBS = ("mean", "prop", "total", "ratio", "quantile")
 
 
@@ -47,21 +48,19 @@ def _as_list(x) -> list[str]:
     return [x] if isinstance(x, str) else list(x)
 
 
-def _verb_frame(design, statistic, variables, by, denominator, quantile, level, wave_df):
+def _check_verb(statistic: str) -> None:
     if statistic not in VERBS:
         raise ValueError(f"statistic={statistic!r}: use one of {', '.join(VERBS)}")
+
+
+def _verb_frame(design, statistic, variables, by, denominator, quantile, level, wave_df):
+    _check_verb(statistic)
     kw = {"by": by or None, "level": level, "df": wave_df}
     if statistic == "quantile":
         return design.quantile(variables, q=quantile, **kw)
     if statistic == "ratio":
         return design.ratio(variables, denominator, ci="wald", **kw)
     return getattr(design, statistic)(variables, ci="wald", **kw)
-
-
-def _with_key(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    out["category"] = out["category"].astype(object).where(out["category"].notna(), _SENTINEL)
-    return out
 
 
 def _binary(design, variables) -> dict[str, bool]:
@@ -74,6 +73,15 @@ def _binary(design, variables) -> dict[str, bool]:
         vals = pd.unique(s.dropna())
         out[v] = len(vals) > 0 and set(np.asarray(vals, dtype=float).tolist()) <= {0.0, 1.0}
     return out
+
+
+def _effect_size_inputs(design, variables, statistic) -> tuple[dict[str, bool], list[str]]:
+    """For means: which variables are 0/1 (Cohen's h) and the numeric others, whose
+    weighted SDs Cohen's d needs. Other statistics: neither."""
+    if statistic != "mean":
+        return {}, []
+    binary = _binary(design, variables)
+    return binary, [v for v in variables if not binary.get(v, False)]
 
 
 def _change(est, i1: np.ndarray, i2: np.ndarray, measure: str, labels: pd.DataFrame):
@@ -112,8 +120,8 @@ def _change(est, i1: np.ndarray, i2: np.ndarray, measure: str, labels: pd.DataFr
 def _pair(lab1: pd.DataFrame, lab2: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rows of ``lab1`` and ``lab2`` matched on ``keys``: ``keys``, ``_k1``, ``_k2`` (positions,
     -1 where the row exists on one side only). Order: ``lab1``'s, then ``lab2``-only rows."""
-    a = _with_key(lab1[keys]).assign(_k1=np.arange(len(lab1)))
-    b = _with_key(lab2[keys]).assign(_k2=np.arange(len(lab2)))
+    a = with_category_key(lab1[keys]).assign(_k1=np.arange(len(lab1)))
+    b = with_category_key(lab2[keys]).assign(_k2=np.arange(len(lab2)))
     for name, f in (("baseline", a), ("follow-up", b)):
         dup = f.duplicated(keys)
         if dup.any():
@@ -126,7 +134,7 @@ def _pair(lab1: pd.DataFrame, lab2: pd.DataFrame, keys: list[str]) -> pd.DataFra
     out = pd.concat([m, rest.assign(_k1=-1)], ignore_index=True)
     out["_k1"] = out["_k1"].fillna(-1).astype(int)
     out["_k2"] = out["_k2"].fillna(-1).astype(int)
-    out["category"] = out["category"].where(out["category"] != _SENTINEL, pd.NA)
+    out["category"] = category_from_key(out["category"])
     return out
 
 
@@ -172,7 +180,9 @@ def _assemble(pairs, keys, f1, f2, comb, both, measure, df):
     return out
 
 
-def _effect(statistic, binary_map, frame):
+def _add_effect_size(frame, statistic, binary_map) -> None:
+    """Fill ``effect_size`` and ``effect_size_type`` of a comparison frame (in place):
+    Cohen's h for proportions, Cohen's d for means with their SDs."""
     var = frame["variable"].to_numpy(dtype=object)
     e1 = frame["estimate_1"].to_numpy(dtype=float)
     e2 = frame["estimate_2"].to_numpy(dtype=float)
@@ -190,7 +200,8 @@ def _effect(statistic, binary_map, frame):
         )
         kind[use] = "cohen_d"
     kind[np.isnan(es)] = pd.NA  # no effect size (a side not estimated, no SD)
-    return es, kind
+    frame["effect_size"] = es
+    frame["effect_size_type"] = kind
 
 
 def compare_frames(
@@ -266,9 +277,7 @@ def _compare_blocks(
     i2 = pairs["_k2"].to_numpy()[both] + off[1]
     comb = _change(stack, i1, i2, measure, pairs.loc[both, keys])
     out = _assemble(pairs, keys, f1, f2, comb, both, measure, comb.degrees_of_freedom(df))
-    es, kind = _effect(statistic, binary, out)
-    out["effect_size"] = es
-    out["effect_size_type"] = kind
+    _add_effect_size(out, statistic, binary)
     return finish(
         out,
         by,
@@ -358,19 +367,16 @@ def compare_independent(
             f = _verb_frame(d, statistic, variables, by, denominator, quantile, level, wave_df)
             block = KnownVariance.from_frame(f)
         else:
-            if statistic not in VERBS:
-                raise ValueError(f"statistic={statistic!r}: use one of {', '.join(VERBS)}")
+            _check_verb(statistic)
             block = estimate(d, statistic, variables, by=by or None, denominator=denominator)
             f = block.to_frame(ci="wald", level=level, df=wave_df)
         frames.append(f)
         blocks.append(block)
-    binary = _binary(design1, variables) if statistic == "mean" else {}
-    if statistic == "mean":
-        numeric = [v for v in variables if not binary.get(v, False)]
-        if numeric:
-            for k, d in enumerate((design1, design2)):
-                sd = weighted_sd(d, numeric, by)
-                frames[k] = frames[k].merge(sd, on=[*by, "variable"], how="left")
+    binary, numeric = _effect_size_inputs(design1, variables, statistic)
+    if numeric:
+        for k, d in enumerate((design1, design2)):
+            sd = weighted_sd(d, numeric, by)
+            frames[k] = frames[k].merge(sd, on=[*by, "variable"], how="left")
     return _compare_blocks(
         blocks,
         frames[0],
@@ -463,24 +469,20 @@ def compare_within(
     i2 = pos2[pairs["_k2"].to_numpy()[both]]
     comb = _change(est, i1, i2, measure, pairs.loc[both, keys])
     dfs = frame["df"].to_numpy(dtype=float)
-    binary = _binary(design, variables) if statistic == "mean" else {}
-    if statistic == "mean":
-        numeric = [v for v in variables if not binary.get(v, False)]
-        if numeric:
-            sd = weighted_sd(design, numeric, [*by, wave])
-            for k, (f, value) in enumerate(((f1, baseline), (f2, followup))):
-                s_w = sd[sd[wave] == value].drop(columns=wave)
-                merged = f.drop(columns=wave).merge(s_w, on=[*by, "variable"], how="left")
-                if k == 0:
-                    f1 = merged
-                else:
-                    f2 = merged
+    binary, numeric = _effect_size_inputs(design, variables, statistic)
+    if numeric:
+        sd = weighted_sd(design, numeric, [*by, wave])
+        for k, (f, value) in enumerate(((f1, baseline), (f2, followup))):
+            s_w = sd[sd[wave] == value].drop(columns=wave)
+            merged = f.drop(columns=wave).merge(s_w, on=[*by, "variable"], how="left")
+            if k == 0:
+                f1 = merged
+            else:
+                f2 = merged
     out = _assemble(
         pairs, keys, f1, f2, comb, both, measure, np.minimum(dfs[i1], dfs[i2])
     )  # df: equal unless df="domain"
-    es, kind = _effect(statistic, binary, out)
-    out["effect_size"] = es
-    out["effect_size_type"] = kind
+    _add_effect_size(out, statistic, binary)
     return finish(
         out,
         by,
