@@ -95,8 +95,15 @@ class WeightingStep:
     def fit(self, design):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def transform(self, design):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def transform(self, design):
+        """``design`` with the fitted weights: a replicate design gets the fitted full-sample
+        and replicate weights; a Taylor design gets the new weights plus the calibration
+        steps ``steps_`` of a calibrating step (post-stratification, raking, GREG), which
+        its linearisation variance applies (other steps carry none)."""
+        self._check_fitted(design)
+        if is_replicate(design):
+            return replicate_like(design, self.weights_, self.repweights_)
+        return design.with_weights(self.weights_, calibration=getattr(self, "steps_", None))
 
     def fit_transform(self, design):
         return self.fit(design).transform(design)
@@ -113,6 +120,13 @@ class WeightingStep:
 
 def is_replicate(design) -> bool:
     return hasattr(design, "repweights") and hasattr(design, "n_replicates")
+
+
+def weight_columns(design) -> np.ndarray:
+    """(n, 1 + R) matrix: the full-sample weights, then the R replicate weights of a
+    replicate design (one column for a Taylor design); a step adjusts all columns alike."""
+    w = design.weights
+    return np.column_stack([w, design.repweights()]) if is_replicate(design) else w[:, None]
 
 
 def replicate_like(design, weights: np.ndarray, repweights: np.ndarray):

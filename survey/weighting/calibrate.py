@@ -17,7 +17,6 @@ from survey.weighting._base import (
     as_var_list,
     is_replicate,
     population_table,
-    replicate_like,
     sample_labels,
     validate_params,
 )
@@ -416,12 +415,6 @@ class Calibrate(WeightingStep):
         if failures:
             warnings.warn(f"Calibrate: {failures} replicate(s) did not converge", stacklevel=3)
         return out
-
-    def transform(self, design):
-        self._check_fitted(design)
-        if is_replicate(design):
-            return replicate_like(design, self.weights_, self.repweights_)
-        return design.with_weights(self.weights_, calibration=self.steps_)
 
 
 def _level_key(lab: str):

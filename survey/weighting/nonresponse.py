@@ -10,9 +10,9 @@ from survey.weighting._base import (
     WeightingStep,
     as_var_list,
     is_replicate,
-    replicate_like,
     sample_labels,
     validate_params,
+    weight_columns,
 )
 from survey.weighting.diagnostics import make_diagnostics
 
@@ -148,7 +148,7 @@ class NonresponseAdjustment(WeightingStep):
             )
             names = [f"propensity class {k + 1}" for k in range(self.n_classes)]
         k = len(names)
-        W = np.column_stack([w, design.repweights()]) if is_replicate(design) else w[:, None]
+        W = weight_columns(design)
         tot = np.stack(
             [np.bincount(codes, weights=W[:, j], minlength=k) for j in range(W.shape[1])], axis=1
         )
@@ -179,9 +179,3 @@ class NonresponseAdjustment(WeightingStep):
         )
         self.diagnostics_ = make_diagnostics(w, self.weights_, classes=self.factors_)
         return self
-
-    def transform(self, design):
-        self._check_fitted(design)
-        if is_replicate(design):
-            return replicate_like(design, self.weights_, self.repweights_)
-        return design.with_weights(self.weights_)

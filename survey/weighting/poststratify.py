@@ -16,9 +16,9 @@ from survey.weighting._base import (
     is_replicate,
     match_cells,
     population_table,
-    replicate_like,
     sample_labels,
     validate_params,
+    weight_columns,
 )
 from survey.weighting.diagnostics import make_diagnostics, margin_rows
 
@@ -109,9 +109,7 @@ class PostStratify(WeightingStep):
         oldw = design.weights
         codes, targets, labels = match_cells(design.data, table, oldw, partial=self.partial)
         k = len(targets)
-        W = oldw[:, None]
-        if is_replicate(design):
-            W = np.column_stack([oldw, design.repweights()])
+        W = weight_columns(design)
         W = W * _ratio(targets, _cell_sums(codes, k, W))[codes]
         self.weights_ = W[:, 0].copy()
         self.repweights_ = W[:, 1:] if is_replicate(design) else None
@@ -123,12 +121,6 @@ class PostStratify(WeightingStep):
             [margin_rows(name, vars_, labels, codes, targets, oldw, self.weights_)],
         )
         return self
-
-    def transform(self, design):
-        self._check_fitted(design)
-        if is_replicate(design):
-            return replicate_like(design, self.weights_, self.repweights_)
-        return design.with_weights(self.weights_, calibration=self.steps_)
 
 
 class Rake(WeightingStep):
@@ -243,7 +235,7 @@ class Rake(WeightingStep):
         n_cross = int(cross.max()) + 1
         eps = self._tolerance(oldw)
         rep = is_replicate(design)
-        W = np.column_stack([oldw, design.repweights()]) if rep else oldw[:, None].copy()
+        W = weight_columns(design)
         old_table = np.bincount(cross, weights=W[:, 0], minlength=n_cross)
         it, converged = 0, False
         last_psw = []
@@ -313,12 +305,6 @@ class Rake(WeightingStep):
                     f"{name[len('Rake margin ') :]} [{cell}] achieved {got[c]:g} vs target {targets[c]:g}",
                 )
         return best[1]
-
-    def transform(self, design):
-        self._check_fitted(design)
-        if is_replicate(design):
-            return replicate_like(design, self.weights_, self.repweights_)
-        return design.with_weights(self.weights_, calibration=self.steps_)
 
 
 def _raking_step(codes, n_cells, psw, label) -> CalibrationStep:

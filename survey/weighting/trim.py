@@ -8,7 +8,6 @@ from survey.weighting._base import (
     WeightingError,
     WeightingStep,
     is_replicate,
-    replicate_like,
     validate_params,
 )
 from survey.weighting.diagnostics import make_diagnostics
@@ -110,9 +109,3 @@ class TrimWeights(WeightingStep):
             )
         self.diagnostics_ = make_diagnostics(w, self.weights_, n_trimmed=self.n_trimmed_)
         return self
-
-    def transform(self, design):
-        self._check_fitted(design)
-        if is_replicate(design):
-            return replicate_like(design, self.weights_, self.repweights_)
-        return design.with_weights(self.weights_)
