@@ -11,6 +11,18 @@ from rich.table import Table
 
 from survey.cli._common import check_outputs, console, err_console, error_text, fail
 
+#: Columns of the mapping report shown on screen (the file keeps them all).
+REPORT_SHOWN = (
+    "source",
+    "target",
+    "status",
+    "mode",
+    "n_mapped",
+    "n_missing",
+    "n_unknown",
+    "unknown_codes",
+)
+
 
 def harmonize_cmd(
     data: Annotated[
@@ -66,33 +78,10 @@ def harmonize_cmd(
     except (OSError, ValueError) as exc:
         fail(f"could not write {out} / {report}: {exc}")
     table = Table(title=f"{data.name} -> {res.crosswalk.name} (verified: {res.crosswalk.verified})")
-    for col in (
-        "source",
-        "target",
-        "status",
-        "mode",
-        "n_mapped",
-        "n_missing",
-        "n_unknown",
-        "unknown_codes",
-    ):
+    for col in REPORT_SHOWN:
         table.add_column(col, overflow="fold")
     for row in res.report.itertuples(index=False):
-        table.add_row(
-            *(
-                str(getattr(row, c))
-                for c in (
-                    "source",
-                    "target",
-                    "status",
-                    "mode",
-                    "n_mapped",
-                    "n_missing",
-                    "n_unknown",
-                    "unknown_codes",
-                )
-            )
-        )
+        table.add_row(*(str(getattr(row, c)) for c in REPORT_SHOWN))
     console.print(table)
     console.print(f"wrote {out} ({len(res.data)} rows) and {report}")
     rep = res.report

@@ -11,6 +11,9 @@ from rich.table import Table
 from survey.cli._common import check_output_path, console, error_text, fail
 
 SOURCE_HELP = "A project file (.yaml, from `build`) or comma-separated module names."
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
+]
 
 
 #: Output extensions of each export format.
@@ -29,6 +32,11 @@ def _library_files() -> list[Path]:
 
     root = library_dir()
     return [*root.glob("*.yaml"), *(root / "crosswalks").glob("*.yaml")]
+
+
+def _comma_list(text: str) -> list[str]:
+    """The non-empty, stripped entries of a comma-separated option."""
+    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 def _source_files(source: str) -> list[Path]:
@@ -107,9 +115,7 @@ def build_cmd(
     exclude: Annotated[
         str, typer.Option("--exclude", help="Comma-separated item ids to leave out.")
     ] = "",
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
-    ] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Build a project questionnaire from chosen modules and languages (writes a .yaml)."""
     from survey.instruments import InstrumentError, build, save_project
@@ -123,7 +129,7 @@ def build_cmd(
             languages,
             title=title,
             form_id=form_id,
-            exclude_items=[x.strip() for x in exclude.split(",") if x.strip()],
+            exclude_items=_comma_list(exclude),
         )
     except (InstrumentError, KeyError) as exc:
         fail(error_text(exc))
@@ -153,9 +159,7 @@ def export_cmd(
     language: Annotated[
         str | None, typer.Option("--language", help="Label language of codebook/SPSS.")
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
-    ] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Export a questionnaire: XLSForm for ODK/Kobo/SurveyCTO, printable, codebook, SPSS."""
     from survey.instruments import FORMATS, export
@@ -169,7 +173,7 @@ def export_cmd(
         suffixes=EXPORT_SUFFIXES.get(format),
         what=f"--out ({format})",
     )
-    langs = [x.strip() for x in languages.split(",") if x.strip()]
+    langs = _comma_list(languages)
     q = _resolve(source, langs)
     if language is not None and language not in q.languages:
         fail(
@@ -192,9 +196,7 @@ def validate_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the report (.csv).")
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output (never an input).")
-    ] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Check collected data against a questionnaire (codes, ranges, skip logic, missing codes)."""
     from survey.instruments import validate_data
