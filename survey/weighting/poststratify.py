@@ -196,8 +196,7 @@ class Rake(WeightingStep):
         items = self.margins.items() if isinstance(self.margins, dict) else self.margins
         out = []
         for vars_, pop in items:
-            vars_ = [vars_] if isinstance(vars_, str) else list(vars_)
-            out.append((vars_, pop))
+            out.append((as_var_list(vars_), pop))
         if not out:
             raise WeightingError("Rake: margins is empty")
         return out

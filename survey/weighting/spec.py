@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from survey.weighting._base import WeightingError
+from survey.weighting._base import WeightingError, as_var_list
 from survey.weighting.base import base_weights
 from survey.weighting.calibrate import Calibrate
 from survey.weighting.nonresponse import NonresponseAdjustment
@@ -101,6 +101,13 @@ def _population(block, base: Path, where: str) -> Population | None:
     return Population(file, str(block.get("count", "population")))
 
 
+def _reject_unknown_keys(block: dict, allowed: set, where: str, what: str) -> None:
+    """Raise naming the keys of ``block`` that are not in ``allowed`` (and the allowed ones)."""
+    bad = set(block) - allowed
+    if bad:
+        raise WeightingError(f"{where}: unknown {what} {sorted(bad)}; allowed {sorted(allowed)}")
+
+
 def load_spec(path) -> WeightingSpec:
     """Read and validate a weighting spec; errors name the file and the offending key."""
     path = Path(path)
@@ -112,19 +119,11 @@ def load_spec(path) -> WeightingSpec:
         raise WeightingError(f"{path}: not valid YAML ({err})") from err
     if not isinstance(raw, dict):
         raise WeightingError(f"{path}: the spec must be a mapping")
-    unknown = set(raw) - TOP_KEYS
-    if unknown:
-        raise WeightingError(
-            f"{path}: unknown top-level key(s) {sorted(unknown)}; allowed {sorted(TOP_KEYS)}"
-        )
+    _reject_unknown_keys(raw, TOP_KEYS, str(path), "top-level key(s)")
     design = raw.get("design") or {}
     if not isinstance(design, dict):
         raise WeightingError(f"{path}: design must be a mapping")
-    bad = set(design) - DESIGN_KEYS
-    if bad:
-        raise WeightingError(
-            f"{path}: unknown design key(s) {sorted(bad)}; allowed {sorted(DESIGN_KEYS)}"
-        )
+    _reject_unknown_keys(design, DESIGN_KEYS, str(path), "design key(s)")
     base = path.parent
     pop = _population(raw.get("population"), base, str(path))
     steps_raw = raw.get("steps")
@@ -140,11 +139,7 @@ def load_spec(path) -> WeightingSpec:
                 f"{path}: step {i}: unknown kind {kind!r}; allowed {sorted(STEP_KEYS)}"
             )
         params = dict(params or {})
-        bad = set(params) - STEP_KEYS[kind]
-        if bad:
-            raise WeightingError(
-                f"{path}: step {i} ({kind}): unknown key(s) {sorted(bad)}; allowed {sorted(STEP_KEYS[kind])}"
-            )
+        _reject_unknown_keys(params, STEP_KEYS[kind], f"{path}: step {i} ({kind})", "key(s)")
         step_pop = _population(params.pop("population", None), base, f"{path}: step {i}") or pop
         if kind in ("poststratify", "rake", "calibrate") and step_pop is None:
             raise WeightingError(f"{path}: step {i} ({kind}) needs a population file")
@@ -178,28 +173,19 @@ def build_step(kind: str, params: dict, pop: Population | None):
     if kind == "trim":
         return TrimWeights(**p)
     if kind == "poststratify":
-        vars_ = (
-            [p.pop("variables")]
-            if isinstance(p.get("variables"), str)
-            else list(p.pop("variables"))
-        )
+        vars_ = as_var_list(p.pop("variables"))
         return PostStratify(vars_, _margin(pop, vars_), count=pop.count, **p)
     if kind == "rake":
         margins = []
         for m in p.pop("margins"):
-            vars_ = [m] if isinstance(m, str) else list(m)
+            vars_ = as_var_list(m)
             margins.append((vars_, _margin(pop, vars_)))
         return Rake(margins, count=pop.count, **p)
     if kind == "calibrate":
-        vars_ = (
-            [p.pop("variables")]
-            if isinstance(p.get("variables"), str)
-            else list(p.pop("variables"))
-        )
-        if "bounds" in p and p["bounds"] is not None:
-            p["bounds"] = tuple(float(b) for b in p["bounds"])
-        if "trim" in p and p["trim"] is not None:
-            p["trim"] = tuple(float(b) for b in p["trim"])
+        vars_ = as_var_list(p.pop("variables"))
+        for limits in ("bounds", "trim"):
+            if p.get(limits) is not None:
+                p[limits] = tuple(float(b) for b in p[limits])
         return Calibrate(vars_, {v: _margin(pop, [v]) for v in vars_}, count=pop.count, **p)
     raise WeightingError(f"unknown step kind {kind!r}")  # pragma: no cover - validated at load
 
