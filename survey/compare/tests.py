@@ -433,11 +433,7 @@ def _wls_score(design, rows, cols, rlev, clev, rv, cv, miss, pearson):
     names = [f"score{j}" for j in range(S.shape[1])]
     frame = pd.DataFrame(np.nan, index=range(design.n), columns=names)
     frame.loc[np.flatnonzero(use), names] = S
-    est = estimate(
-        design, "total", names, estimator=MeanTotal.build(frame, names, "total", na="listwise")
-    )
-    t = est.theta
-    V = est.vcov()
+    t, V = _listwise_totals(design, frame)
     q = float(t @ np.linalg.solve(V, t))
     ndf = float(S.shape[1])
     if isinstance(design, ReplicateDesign):
@@ -459,6 +455,16 @@ def _wls_score(design, rows, cols, rlev, clev, rv, cv, miss, pearson):
     )
 
 
+def _listwise_totals(design, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Design-based totals of the columns of ``frame`` (rows with any NaN left out, R's
+    ``na.rm`` over the whole formula) and their covariance matrix, from the engine."""
+    names = list(frame.columns)
+    est = estimate(
+        design, "total", names, estimator=MeanTotal.build(frame, names, "total", na="listwise")
+    )
+    return est.theta, est.vcov()
+
+
 def _wald(design, rows, cols, statistic, rv, cv, rlev, clev, miss, cells, nu, pearson):
     nr, nc = len(rlev), len(clev)
     parts = dict(cells)
@@ -469,12 +475,7 @@ def _wald(design, rows, cols, statistic, rv, cv, rlev, clev, miss, cells, nu, pe
     parts["one"] = np.ones(design.n)
     frame = pd.DataFrame(parts)
     frame.loc[miss, :] = np.nan  # listwise (R: na.rm over the whole formula)
-    names = list(frame.columns)
-    est = estimate(
-        design, "total", names, estimator=MeanTotal.build(frame, names, "total", na="listwise")
-    )
-    t = est.theta
-    V = est.vcov()
+    t, V = _listwise_totals(design, frame)
     K = nr * nc
     tr_, tc_, tot = t[K : K + nr], t[K + nr : K + nr + nc], t[K + nr + nc]
     rows_ = np.tile(np.arange(nr), nc)
