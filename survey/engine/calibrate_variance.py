@@ -82,6 +82,47 @@ def _unit_totals(step, unit, n_units):
     return sp.csr_matrix(out)
 
 
+#: Above this many (units x estimates) cells the calibration correction stays factored.
+DENSE_CORRECTION_LIMIT = 20_000_000
+
+
+class LowRankZ:
+    """Calibrated influence totals ``Z - G @ C`` (U x K) kept as their factors: ``Z`` sparse
+    (U x K), ``G`` sparse (U x P: the units' totals of h M for the distinct calibration
+    steps) and ``C`` (P x K). Used when U x K is too large to form (e.g. a raked design with
+    no clusters and many domains); :func:`survey.engine.linearization.vcov` works on it."""
+
+    def __init__(self, Z, G, C):
+        self.Z = sp.csr_matrix(Z)
+        self.G = sp.csr_matrix(G)
+        self.C = np.asarray(C, dtype=float)
+
+    @property
+    def shape(self):
+        return self.Z.shape
+
+    def __getitem__(self, key):
+        rows, cols = key
+        if rows != slice(None):
+            raise IndexError("LowRankZ supports column selection only")
+        return LowRankZ(self.Z[:, cols], self.G, self.C[:, cols])
+
+    def __matmul__(self, other):
+        dense = other.toarray() if sp.issparse(other) else np.asarray(other)
+        return LowRankZ(self.Z @ sp.csr_matrix(dense), self.G, self.C @ dense)
+
+    def toarray(self) -> np.ndarray:
+        return self.Z.toarray() - self.G @ self.C
+
+    def hstack(self, other):
+        if isinstance(other, LowRankZ) and (
+            other.G is self.G or (other.G.shape == self.G.shape and (other.G != self.G).nnz == 0)
+        ):
+            return LowRankZ(sp.hstack([self.Z, other.Z]), self.G, np.hstack([self.C, other.C]))
+        right = other.toarray() if isinstance(other, LowRankZ) else other
+        return sp.csr_matrix(sp.hstack([sp.csr_matrix(self.toarray()), sp.csr_matrix(right)]))
+
+
 class _StepCache:
     """Raking repeats the same margins for 10 sweeps: aggregate each distinct step once.
 
@@ -122,13 +163,23 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
             )
             mom = mom - cross @ C[t]
         C.append(np.asarray(step.coef(mom)))
-    Zd = Z.toarray()
+    # identical steps (raking sweeps) share one unit-totals matrix: add their coefficients
+    groups: dict[int, list] = {}
     for step, c in zip(steps, C, strict=True):
         totals = cache.get(
             ("units", id(step.model)),
             (step.h,),
             lambda step=step: _unit_totals(step, unit, n_units),
         )
+        if id(totals) in groups:
+            groups[id(totals)][1] = groups[id(totals)][1] + c
+        else:
+            groups[id(totals)] = [totals, c]
+    if n_units * Z.shape[1] > DENSE_CORRECTION_LIMIT:
+        G = sp.hstack([g for g, _ in groups.values()]).tocsr()
+        return LowRankZ(Z, G, np.vstack([c for _, c in groups.values()]))
+    Zd = Z.toarray()
+    for totals, c in groups.values():
         Zd -= totals @ c
     return sp.csr_matrix(Zd)
 

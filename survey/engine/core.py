@@ -167,7 +167,8 @@ class EstimateSet:
         if self.reps is not None:
             new.reps = reps if reps is not None else self.reps @ L.T
         else:
-            new.Z = sp.csr_matrix(self.Z @ sp.csr_matrix(L.T))
+            prod = self.Z @ sp.csr_matrix(L.T)
+            new.Z = prod if hasattr(prod, "G") else sp.csr_matrix(prod)
         # a combination's df: the smallest df of the estimates it uses (conservative)
         used = np.abs(L) > 0
         if self.df_domain is not None:
@@ -204,7 +205,12 @@ class EstimateSet:
         if self.reps is not None:
             new.reps = np.hstack([self.reps, other.reps])
         else:
-            new.Z = sp.hstack([self.Z, other.Z]).tocsr()
+            if hasattr(self.Z, "hstack"):  # factored calibration correction
+                new.Z = self.Z.hstack(other.Z)
+            elif hasattr(other.Z, "hstack"):
+                new.Z = sp.hstack([self.Z, sp.csr_matrix(other.Z.toarray())]).tocsr()
+            else:
+                new.Z = sp.hstack([self.Z, other.Z]).tocsr()
         return new
 
     # -- presentation -------------------------------------------------------------------

@@ -34,6 +34,34 @@ def unit_maps(design) -> list[np.ndarray]:
     return maps
 
 
+def _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full):
+    """One stage's contribution for influence totals Z - G C without forming them:
+    sum_u z'_u z'_u' = Z'Z - Z'G C - C'G'Z + C'G'G C within each stratum (uncentred, then
+    centred with the stratum sums S of Z - G C, absent units included through G)."""
+    Gs = sp.csr_matrix(Gs)
+    if full:
+        cu = c_use[st.unit_stratum][:, None]
+        ZcZ = np.asarray((Zs.T @ Zs.multiply(cu)).todense())
+        ZcG = np.asarray((Zs.T @ Gs.multiply(cu)).todense())
+        GcG = np.asarray((Gs.T @ Gs.multiply(cu)).todense())
+        part = ZcZ - ZcG @ C - C.T @ ZcG.T + C.T @ GcG @ C
+        return part - S.T @ (S * (c_use * a)[:, None])
+    H, P, K = st.n_strata, Gs.shape[1], Zs.shape[1]
+    Hm = _indicator(st.unit_stratum, H)
+    SSz = np.asarray((Hm.T @ Zs.multiply(Zs)).todense())
+    coo = Gs.tocoo()  # G expanded by stratum: column h * P + p
+    Gexp = sp.csr_matrix(
+        (coo.data, (coo.row, st.unit_stratum[coo.row] * P + coo.col)), shape=(Gs.shape[0], H * P)
+    )
+    M = np.asarray((Zs.T @ Gexp).todense()).reshape(K, H, P)
+    cross = np.einsum("khp,pk->hk", M, C)
+    Q = np.asarray((Gexp.T @ Gs).todense()).reshape(H, P, P)
+    quad = np.einsum("pk,hpq,qk->hk", C, Q, C)
+    SS = SSz - 2 * cross + quad
+    SSc = SS - a[:, None] * S**2 * (2 - nh[:, None] * a[:, None])
+    return (c_use[:, None] * SSc).sum(axis=0)
+
+
 def vcov(design, Z, strata_presence=None, full: bool = False):
     """Variance (diagonal, or full K x K with ``full=True``) of K estimates.
 
@@ -46,7 +74,12 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         Whether each first-stage stratum holds rows of each estimate's domain; only the
         ``average`` lonely-PSU policy uses it (R counts the strata of the domain).
     """
+    from survey.engine.calibrate_variance import LowRankZ
+
     design.check_lonely(strata_presence)
+    G = C = None
+    if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
+        Z, G, C = Z.Z, Z.G, Z.C
     Z = sp.csr_matrix(Z)
     K = Z.shape[1]
     stages = design.variance_stages
@@ -55,7 +88,9 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     V = np.zeros((K, K)) if full else np.zeros(K)
     mult_units = None  # product of earlier sampling fractions, per unit of the previous stage
     for s, st in enumerate(stages):
-        Zs = Z if s == len(stages) - 1 else (_indicator(maps[s], st.n_units).T @ Z).tocsr()
+        last = s == len(stages) - 1
+        Zs = Z if last else (_indicator(maps[s], st.n_units).T @ Z).tocsr()
+        Gs = None if G is None else (G if last else (_indicator(maps[s], st.n_units).T @ G))
         nh = st.n_sampled
         f = st.fpc_factor
         lonely = nh == 1
@@ -69,7 +104,10 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         c_use = np.where(avg_lonely, 0.0, c)
         H = _indicator(st.unit_stratum, st.n_strata)
         S = np.asarray((H.T @ Zs).todense())  # (H x K)
-        if full:
+        if Gs is not None:
+            S = S - np.asarray((H.T @ Gs).todense()) @ C
+            part = _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full)
+        elif full:
             cu = c_use[st.unit_stratum]
             part = np.asarray((Zs.T @ Zs.multiply(cu[:, None])).todense())
             part -= S.T @ (S * (c_use * a)[:, None])
