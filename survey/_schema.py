@@ -20,7 +20,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "ci_high",
     "df",  # degrees of freedom used for the interval (inf = normal)
     "cv",  # se / |estimate|
-    "deff",  # design effect, R survey's deff=TRUE definition
+    "deff",  # design effect, R survey's deff=TRUE definition (includes 1 - n/sum(w): for
+    # weights scaled to average 1 it is meaningless; quality flags use deff="replace")
     "n",  # unweighted count of rows contributing (non-missing, in the domain)
     "n_weighted",  # sum of weights of those rows
     "reliability",  # "reliable" | "caution" | "suppress" | <NA> where no rule applies

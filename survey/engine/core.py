@@ -25,7 +25,7 @@ from survey._schema import finalize
 from survey.engine import ci as ci_mod
 from survey.engine import linearization, replicate
 from survey.engine.domains import Domains, make_domains
-from survey.engine.estimators import build
+from survey.engine.estimators import Proportion, build
 
 #: Above this many (unit x domain) cells, aggregate over observed cells only.
 DENSE_CELL_LIMIT = 4_000_000
@@ -276,17 +276,32 @@ class EstimateSet:
             {"level": level, "ci_method": ci, "df_rule": df, "statistic": self.statistic}
         )
         if quality is not None:
-            out = _apply_quality(out, quality)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                deff_wr = var / self.extra["vsrs_replace"] if "vsrs_replace" in self.extra else None
+            out = _apply_quality(out, quality, deff_wr, self.extra.get("n_cases"))
         return out
 
 
-def _apply_quality(frame: pd.DataFrame, rule) -> pd.DataFrame:
-    """Fill ``reliability`` with the package's quality rule when that module is present."""
+def _apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) -> pd.DataFrame:
+    """Fill ``reliability`` with the package's quality rule when that module is present.
+
+    The rules' effective sample size ``n / deff`` uses the with-replacement design effect
+    (R's ``deff="replace"``): R's default deff includes the finite-population term
+    ``1 - n / sum(w)``, which explodes for weights scaled to average 1 (LAPOP ``weight1500``,
+    ESS ``pspwght``) and would suppress good estimates. The case count of a proportion is
+    the unweighted number of rows with the characteristic when the engine knows it."""
     try:
         from survey.indicators.quality import assess
     except ImportError:
         return frame
-    frame["reliability"] = assess(frame, rule=None if rule == "default" else rule).to_numpy()
+    view = frame
+    if deff_replace is not None or n_cases is not None:
+        view = frame.copy()
+        if deff_replace is not None:
+            view["deff"] = deff_replace
+        if n_cases is not None and "n_cases" not in view.columns:
+            view["n_cases"] = n_cases
+    frame["reliability"] = assess(view, rule=None if rule == "default" else rule).to_numpy()
     return frame
 
 
@@ -383,6 +398,16 @@ def estimate(
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)
+    vsrs_wr = est.vsrs(T, n_dj, replace=True)
+    cases = None
+    if isinstance(est, Proportion) and est.statistic in ("prop", "mean"):
+        # unweighted rows with the characteristic (the quality rules' case count)
+        cases = np.zeros((D, J))
+        for j, (yq, _) in enumerate(est.item_q):
+            col = est.columns[yq]
+            cases[:, j] = np.bincount(
+                dom.codes[dmask], weights=nz[dmask] * (col[dmask] > 0), minlength=D
+            )
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
         df_dom = np.array([design.domain_degf(dom.codes == d) for d in range(D)], dtype=float)
@@ -406,6 +431,9 @@ def estimate(
         nrow_domain=np.repeat(nrow_dom, J).astype(float),
         strata_presence=presence_k,
     )
+    result.extra["vsrs_replace"] = vsrs_wr.reshape(K)
+    if cases is not None:
+        result.extra["n_cases"] = cases.reshape(K)
     if is_rep:
         result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
         return result

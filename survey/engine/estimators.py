@@ -49,6 +49,15 @@ def _safe_div(a, b):
         return a / b
 
 
+def _srs_factor(N, n, replace=False):
+    """R's deff reference: with replacement (deff="replace") ``1/n``; otherwise (deff=TRUE)
+    ``(N - n) / (N n)``, NaN when the weights sum below n."""
+    if replace:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1.0 / n
+    return _srs_factor_mean(N, n)
+
+
 def _srs_factor_mean(N, n):
     """R: vsrs = svyvar * (psum - nobs) / (psum * nobs); NaN when weights sum below n."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -86,7 +95,9 @@ class Estimator:
     def coef(self, T: np.ndarray) -> list[np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def vsrs(self, T: np.ndarray, n: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def vsrs(
+        self, T: np.ndarray, n: np.ndarray, replace: bool = False
+    ) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -152,13 +163,13 @@ class MeanTotal(Estimator):
                 out.append(np.stack([np.ones_like(N[:, j]), np.zeros_like(N[:, j])], axis=1))
         return out
 
-    def vsrs(self, T, n):
+    def vsrs(self, T, n, replace=False):
         Y, N = self._parts(T)
         YY = T[..., [q[0] + 2 for q in self.item_q]]
         s2 = _s2(N, Y, YY, n)
         if self.statistic == "mean":
-            return s2 * _srs_factor_mean(N, n)
-        return s2 * N**2 * _srs_factor_mean(N, n)
+            return s2 * _srs_factor(N, n, replace)
+        return s2 * N**2 * _srs_factor(N, n, replace)
 
 
 class Proportion(Estimator):
@@ -231,9 +242,9 @@ class Proportion(Estimator):
             out.append(np.stack([_safe_div(1.0, N[:, j]), -_safe_div(theta, N[:, j])], axis=1))
         return out
 
-    def vsrs(self, T, n):
+    def vsrs(self, T, n, replace=False):
         P, N = self._parts(T)
-        return _s2(N, P, P, n) * _srs_factor_mean(N, n)
+        return _s2(N, P, P, n) * _srs_factor(N, n, replace)
 
 
 class CategoryTotal(Proportion):
@@ -250,9 +261,9 @@ class CategoryTotal(Proportion):
             for j in range(self.n_items)
         ]
 
-    def vsrs(self, T, n):
+    def vsrs(self, T, n, replace=False):
         P, N = self._parts(T)
-        return _s2(N, P, P, n) * N**2 * _srs_factor_mean(N, n)
+        return _s2(N, P, P, n) * N**2 * _srs_factor(N, n, replace)
 
 
 class Ratio(Estimator):
@@ -302,7 +313,7 @@ class Ratio(Estimator):
             out.append(np.stack([_safe_div(1.0, X[:, j]), -_safe_div(r, X[:, j])], axis=1))
         return out
 
-    def vsrs(self, T, n):
+    def vsrs(self, T, n, replace=False):
         Y, X = self._parts(T)
         base = np.array([q[0] for q in self.item_q])
         N = T[..., base + 2]
@@ -311,7 +322,7 @@ class Ratio(Estimator):
         sum_r = _safe_div(Y - r * X, X)
         sum_rr = _safe_div(Syy - 2 * r * Sxy + r**2 * Sxx, X**2)
         s2 = _s2(N, sum_r, sum_rr, n)
-        return s2 * N**2 * _srs_factor_mean(N, n)
+        return s2 * N**2 * _srs_factor(N, n, replace)
 
 
 def _plain(value):
