@@ -323,6 +323,7 @@ class Design(_Verbs):
                 bad_psu = np.unique(u1[clash])
                 row = int(np.flatnonzero(u1 == bad_psu[0])[0])
                 psu_id = self.data[self.psu_names[0]].iloc[row]
+                psu_id = psu_id.item() if hasattr(psu_id, "item") else psu_id
                 in_strata = pd.unique(self.data[self.strata_name][u1 == bad_psu[0]])
                 raise DesignError(
                     f"PSUs of {self.psu_names[0]!r} appear in several strata of "

@@ -41,8 +41,8 @@ def _fmt(v, digits=4) -> str:
     return str(v)
 
 
-def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
-    """Estimates for the terminal; suppressed estimates are not printed (--out has all)."""
+def _table(frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False) -> Table:
+    """Estimates for the terminal; suppressed estimates are not printed unless asked."""
     table = Table(title=title)
     for c in [*by, "variable", "category"]:
         table.add_column(c, overflow="fold", min_width=min(max(len(c), 6), 12))
@@ -51,7 +51,7 @@ def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
     for _, row in frame.iterrows():
         flag = "" if pd.isna(row["reliability"]) else str(row["reliability"])
         labels = [_fmt(row[c]) for c in [*by, "variable", "category"]]
-        if flag == "suppress":
+        if flag == "suppress" and not show_suppressed:
             numbers = ["[dim]suppressed[/]", "", "", "", "", _fmt(row["n"], 6), flag]
         else:
             ci = f"{_fmt(row['ci_low'])} – {_fmt(row['ci_high'])}"
@@ -131,6 +131,12 @@ def estimate_command(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
     decimal: Annotated[str, typer.Option(help="CSV decimal mark ('.' or ',')")] = ".",
+    quality: Annotated[
+        str, typer.Option(help="Reliability rule: cepal2020 (default), ine_chile2020, nchs")
+    ] = "cepal2020",
+    show_suppressed: Annotated[
+        bool, typer.Option(help="Print estimates the quality rule suppresses (marked)")
+    ] = False,
 ) -> None:
     """Weighted estimates with standard errors and confidence intervals, by domain."""
     import survey
@@ -198,8 +204,17 @@ def estimate_command(
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
     result = pd.concat(frames, ignore_index=True)
+    if quality != "cepal2020":
+        from survey.indicators.quality import assess
+
+        try:
+            result["reliability"] = pd.concat(
+                [assess(f, rule=quality) for f in frames], ignore_index=True
+            ).to_numpy()
+        except ValueError as exc:
+            fail(f"--quality {quality!r}: {exc}")
     shown = _labelled(result, ds.meta, by)
-    console.print(_table(shown, by, f"{data.name}: {des!r}"))
+    console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed))
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
         f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"

@@ -134,3 +134,33 @@ def test_estimate_rejects_bad_level_and_extension(tmp_path):
         ],
     )
     assert res.exit_code == 2 and not (tmp_path / "r.parquet").exists()
+
+
+def test_estimate_quality_rule_and_show_suppressed(tmp_path):
+    args = [
+        "estimate",
+        str(demo_path()),
+        "robbery",
+        "--weight",
+        "weight",
+        "--strata",
+        "stratum",
+        "--psu",
+        "psu",
+        "--by",
+        "region",
+        "--by",
+        "area",
+    ]
+    out = tmp_path / "r.csv"
+    res = runner.invoke(app, [*args, "--quality", "nchs", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    from survey.indicators.quality import assess
+
+    ds = survey.read(demo_path())
+    frame = survey.Design(ds, weight="weight", strata="stratum", psu="psu").prop(
+        "robbery", by=["region", "area"]
+    )
+    assert pd.read_csv(out)["reliability"].tolist() == assess(frame, rule="nchs").tolist()
+    shown = runner.invoke(app, [*args, "--show-suppressed"])
+    assert shown.exit_code == 0
