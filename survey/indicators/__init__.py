@@ -27,6 +27,10 @@ _LAZY = {
     "sdg_16_3_1": "victimisation",
     "flag_units": "victimisation",
     "count_victimisations": "victimisation",
+    "households_from_incidents": "victimisation",
+    "household_prevalence_from_incidents": "victimisation",
+    "ncvs_household_prevalence": "victimisation",
+    "NCVS_PROPERTY_CODES": "victimisation",
     "CRIME_GROUPS": "victimisation",
     "SDG_16_3_1_FORMS": "victimisation",
     # fear

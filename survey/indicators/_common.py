@@ -208,8 +208,17 @@ class IndicatorSet:
         )
         frame.attrs["scale"] = "proportion"
         if quality is not None:
+            # the rules' effective sample size uses the with-replacement design effect (R's
+            # deff="replace"), as the engine's own flags do: R's default deff carries the
+            # 1 - n/sum(w) term, which explodes for weights scaled to average 1 (ESS, LAPOP)
+            view = frame
+            vsrs_wr = getattr(self.estimates, "extra", {}).get("vsrs_replace")
+            if vsrs_wr is not None:
+                view = frame.copy()
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    view["deff"] = frame["se"].to_numpy(dtype=float) ** 2 / np.asarray(vsrs_wr)
             frame["reliability"] = assess(
-                frame, rule=None if quality == "default" else quality
+                view, rule=None if quality == "default" else quality
             ).to_numpy()
             frame.attrs["quality_rule"] = "cepal2020" if quality == "default" else quality
         return rescale(frame, self.scale, self.mult, meta=self.meta)

@@ -327,6 +327,22 @@ _ENTRIES = [
         {"convention": "lapop"},
     ),
     Indicator(
+        "trust_interpersonal_ess",
+        "Interpersonal trust (ESS 0-10)",
+        "Mean of the 0-10 'most people can be trusted' scale times 10 (0-100), and share "
+        "answering 6-10 (high or moderately high trust).",
+        "weighted sum of answers x 10 / persons answering 6-10",
+        "persons with a valid answer (0-10)",
+        "person",
+        "%",
+        "current",
+        "European Social Survey (ppltrst); OECD Society at a Glance 2011 (top five categories "
+        "of the ESS 0-10 item)",
+        "trust:interpersonal",
+        ("trust_interpersonal_11pt",),
+        {"convention": "ess"},
+    ),
+    Indicator(
         "trust_institutional",
         "Institutional trust (Latinobarómetro)",
         "Share trusting each institution 'a lot' or 'some'.",
@@ -355,6 +371,24 @@ _ENTRIES = [
         {"convention": "lapop"},
     ),
     Indicator(
+        "trust_institutional_ess",
+        "Institutional trust (ESS 0-10)",
+        "Mean trust in each institution on the 0-10 scale times 10 (0-100), and share "
+        "answering 6-10 (high or moderately high trust).",
+        "weighted sum of answers x 10 / persons answering 6-10",
+        "persons with a valid answer (0-10)",
+        "person",
+        "%",
+        "current",
+        "European Social Survey (trst* battery); OECD Trust Survey (0-10, 6-10 = trusting)",
+        "trust:institutional",
+        tuple(
+            f"trust_inst_{i}_11pt"
+            for i in ("police", "judiciary", "congress", "politicians", "parties")
+        ),
+        {"convention": "ess"},
+    ),
+    Indicator(
         "trust_index",
         "Institutional trust index",
         "Mean of the 1-7 institutional trust items (LAPOP convention: 7 = a lot) rescaled "
@@ -369,6 +403,25 @@ _ENTRIES = [
         "trust:index",
         tuple(f"trust_inst_{i}_7pt" for i in ("police", "judiciary", "government", "congress")),
         {"convention": "lapop"},
+    ),
+    Indicator(
+        "trust_index_ess",
+        "Institutional trust index (ESS 0-10)",
+        "Mean of the 0-10 institutional trust items times 10 per respondent (0-100, higher = "
+        "more trust; at least half the items answered), with Cronbach's alpha and a "
+        "dimensionality check.",
+        "weighted sum of respondents' index",
+        "respondents with at least half the items answered",
+        "person",
+        "0-100",
+        "current",
+        "European Social Survey (trst* battery); Cronbach (1951)",
+        "trust:index",
+        tuple(
+            f"trust_inst_{i}_11pt"
+            for i in ("police", "judiciary", "congress", "politicians", "parties")
+        ),
+        {"convention": "ess"},
     ),
 ]
 

@@ -9,6 +9,18 @@ Conventions:
   trustworthy .. 4 untrustworthy): mean rescaled 0-100 (higher = more trust) and % very or
   somewhat trustworthy; institutional (1 not at all .. 7 a lot): mean rescaled 0-100,
   ``(x - 1) / 6 * 100``, and % answering 5-7.
+* ESS / OECD 0-10 scales (``convention="ess"``; ESS ``ppltrst`` "most people can be trusted"
+  and the ``trst*`` battery, 0 = no trust at all .. 10 = complete trust; standard items
+  ``*_11pt``): the mean on the 0-10 scale shown rescaled 0-100 (``x * 10``, i.e. the 0-10
+  mean times 10, so that it sits on the same 0-100 scale as LAPOP's rescaled mean) and the
+  % answering 6-10. The 6-10 cut is the OECD's: *Society at a Glance 2011* (ch. 8, "Trust")
+  aggregates "the top five categories" of the ESS 0-10 interpersonal trust item into the %
+  expressing high trust, and the OECD Trust Survey (2021) reports respondents with a score of
+  6 or more on its 0-10 institutional trust items as trusting ("high or moderately high
+  trust"; 5 is neutral, 0-4 low). ESS's own reports give the 0-10 mean. ESS missing codes
+  77 refused, 88 don't know, 99 no answer are removed (they are in ``MISSING_CODES``).
+* ``convention="custom"``: any other scale, with ``scale_range=(lo, hi)`` and ``high=`` codes
+  (and ``items=``) given explicitly; high code = more trust unless ``reverse=True``.
 
 The index is the mean of the items rescaled 0-100 (higher = more trust; ``convention=`` says
 which way the codes run), per respondent, estimated by domain with the engine; its reliability (Cronbach's alpha, unweighted with pingouin and design-weighted)
@@ -54,11 +66,14 @@ INSTITUTIONS = (
     "church",
     "media",
     "supreme_court",
+    "politicians",
 )
 
 CONVENTIONS = {
     "latinobarometro": {"scale": (1, 4), "high": (1, 2), "reverse": True, "suffix": ""},
     "lapop": {"scale": (1, 7), "high": (5, 6, 7), "reverse": False, "suffix": "_7pt"},
+    # ESS / OECD 0-10 scales: mean x 10 and % 6-10 (see the module docstring for sources)
+    "ess": {"scale": (0, 10), "high": (6, 7, 8, 9, 10), "reverse": False, "suffix": "_11pt"},
 }
 
 
@@ -94,6 +109,24 @@ def _check_range(bad, col, lo, hi):
         )
 
 
+def _convention(convention, scale_range, high) -> dict:
+    """The convention's scale, "high trust" codes and direction; ``"custom"`` takes them
+    from ``scale_range`` and ``high``, which it requires."""
+    if convention == "custom":
+        if scale_range is None or high is None:
+            raise IndicatorError(
+                "convention='custom' needs scale_range=(lo, hi) and high=(codes counted as "
+                "trust), e.g. scale_range=(0, 10), high=(6, 7, 8, 9, 10)"
+            )
+        return {"scale": tuple(scale_range), "high": tuple(high), "reverse": False, "suffix": ""}
+    if convention not in CONVENTIONS:
+        raise IndicatorError(
+            f"convention={convention!r}: use {', '.join(CONVENTIONS)} or 'custom' (with "
+            "scale_range= and high=)"
+        )
+    return CONVENTIONS[convention]
+
+
 def _measures(convention, measure):
     if measure is None:
         return ("share",) if convention == "latinobarometro" else ("mean", "share")
@@ -117,9 +150,7 @@ def _battery(
     high=None,
     reverse=None,
 ):
-    if convention not in CONVENTIONS:
-        raise IndicatorError(f"convention={convention!r}: use {', '.join(CONVENTIONS)}")
-    conv = CONVENTIONS[convention]
+    conv = _convention(convention, scale_range, high)
     lo, hi = scale_range or conv["scale"]
     high = tuple(high or conv["high"])
     reverse = conv["reverse"] if reverse is None else reverse
@@ -148,6 +179,9 @@ def _battery(
         if len(measures) > 1
         else ("prop" if measures == ("share",) else "mean"),
         "convention": convention,
+        "scale_range": (lo, hi),
+        "high": list(high),
+        "items": list(items.values()),
     }
     return estimate_and_finish(design, "mean", derived, by, meta, opts, mult=mult)
 
@@ -168,17 +202,29 @@ def institutional(
 ):
     """Institutional trust per institution.
 
-    ``convention="latinobarometro"``: % "a lot" + "some" (codes 1-2 of 1-4) — default items
-    ``trust_inst_<institution>``. ``convention="lapop"``: mean rescaled 0-100 and % answering
-    5-7 of 1-7 (``measure`` picks one) — default items ``trust_inst_<institution>_7pt``; LAPOP
-    files use ``b18`` (police), ``b12`` (armed forces), ``b13`` (congress), ``b21`` (parties)...
-    ``scale_range`` and ``high`` override the convention's range and "high trust" codes (e.g.
-    ESS 0-10 items: ``scale_range=(0, 10), high=(6, 7, 8, 9, 10)``).
+    * ``convention="latinobarometro"``: % "a lot" + "some" (codes 1-2 of 1-4) — default
+      items ``trust_inst_<institution>``.
+    * ``convention="lapop"``: mean rescaled 0-100, ``(x - 1) / 6 * 100``, and % answering 5-7
+      of 1-7 — default items ``trust_inst_<institution>_7pt``; LAPOP files use ``b18``
+      (police), ``b12`` (armed forces), ``b13`` (congress), ``b21`` (parties)...
+    * ``convention="ess"``: ESS/OECD 0-10 items (0 no trust at all .. 10 complete trust):
+      mean 0-10 times 10 (0-100) and % answering 6-10 (the OECD's "high or moderately high
+      trust") — default items ``trust_inst_<institution>_11pt`` (ESS ``trstplc``,
+      ``trstlgl``, ``trstprl``, ``trstplt``, ``trstprt``).
+    * ``convention="custom"``: ``items``, ``scale_range=(lo, hi)`` and ``high`` (the codes
+      counted as trusting) required; the mean is ``(x - lo) / (hi - lo) * 100`` (high code =
+      more trust).
 
-    Shares are on the ``scale`` (%, default); means rescaled 0-100 are not multiplied.
+    ``measure`` picks ``"mean"``, ``"share"`` or both (default: share for Latinobarómetro,
+    both otherwise). ``scale_range`` and ``high`` override a convention's range and "high
+    trust" codes. Values outside the range (after removing ``missing_codes``) are an error
+    naming the item. Shares are on the ``scale`` (%, default); means rescaled 0-100 are not
+    multiplied. ``attrs`` record ``convention``, ``scale_range``, ``high`` and ``items``.
     """
     opts = {**_COMMON, **options}
-    conv = CONVENTIONS.get(convention, {"suffix": ""})
+    conv = _convention(convention, scale_range, high)
+    if convention == "custom" and items is None:
+        raise IndicatorError("convention='custom' needs items= (no standard items)")
     mapping = _item_map(data_of(design), items, conv["suffix"])
     return _battery(
         design,
@@ -195,6 +241,15 @@ def institutional(
     )
 
 
+#: Interpersonal trust conventions: default item, code range, "trust" codes, and whether the
+#: first code is the most trusting (then the 0-100 mean is flipped).
+_INTERPERSONAL = {
+    "latinobarometro": ("trust_interpersonal", (1, 2), (1,), True, "most_people"),
+    "lapop": ("trust_neighbours", (1, 4), (1, 2), True, "community"),
+    "ess": ("trust_interpersonal_11pt", (0, 10), (6, 7, 8, 9, 10), False, "most_people"),
+}
+
+
 @_doc
 def interpersonal(
     design,
@@ -202,6 +257,9 @@ def interpersonal(
     *,
     convention: str = "latinobarometro",
     measure: str | Sequence[str] | None = None,
+    scale_range: tuple[float, float] | None = None,
+    high: Sequence | None = None,
+    reverse: bool = False,
     by=None,
     weight: str | None = None,
     missing_codes: Sequence = MISSING_CODES,
@@ -209,49 +267,52 @@ def interpersonal(
 ):
     """Interpersonal trust.
 
-    ``convention="latinobarometro"``: % "most people can be trusted" (code 1 of
-    ``trust_interpersonal``: 1 trust, 2 can never be too careful). ``convention="lapop"``:
-    trust in people of the community (IT1, ``trust_neighbours``, 1 very .. 4 not at all
-    trustworthy): mean rescaled 0-100 (very trustworthy = 100) and % very or somewhat
-    trustworthy.
+    * ``convention="latinobarometro"``: % "most people can be trusted" (code 1 of
+      ``trust_interpersonal``: 1 trust, 2 can never be too careful); a dichotomy, so only
+      ``measure="share"``.
+    * ``convention="lapop"``: trust in people of the community (IT1, ``trust_neighbours``,
+      1 very .. 4 not at all trustworthy): mean rescaled 0-100 (very trustworthy = 100) and %
+      very or somewhat trustworthy.
+    * ``convention="ess"``: ESS ``ppltrst`` (``trust_interpersonal_11pt``, 0 "you can't be too
+      careful" .. 10 "most people can be trusted"): mean 0-10 times 10 (0-100) and % answering
+      6-10, the OECD's aggregation of the ESS item (*Society at a Glance 2011*: "the top five
+      categories").
+    * ``convention="custom"``: ``item``, ``scale_range=(lo, hi)`` and ``high`` required; high
+      code = more trust unless ``reverse=True`` (then ``lo`` is the most trusting answer).
     """
     opts = {**_COMMON, **options}
-    if convention == "latinobarometro":
-        col = item or "trust_interpersonal"
-        measure = _measures("latinobarometro", measure)
-        if "mean" in measure:
-            raise IndicatorError("the Latinobarómetro item is a dichotomy: use measure='share'")
-        return _battery(
-            design,
-            {"most_people": col},
-            "latinobarometro",
-            ("share",),
-            "trust_interpersonal",
-            by,
-            weight,
-            missing_codes,
-            opts,
-            scale_range=(1, 2),
-            high=(1,),
-            reverse=True,
+    if convention == "custom":
+        _convention("custom", scale_range, high)
+        if item is None:
+            raise IndicatorError("convention='custom' needs item= (no standard item)")
+        spec = (item, tuple(scale_range), tuple(high), bool(reverse), "most_people")
+        conv_name = "custom"
+    elif convention in _INTERPERSONAL:
+        spec = _INTERPERSONAL[convention]
+        conv_name = "latinobarometro" if convention == "latinobarometro" else convention
+    else:
+        raise IndicatorError(
+            f"convention={convention!r}: use {', '.join(_INTERPERSONAL)} or 'custom' (with "
+            "item=, scale_range= and high=)"
         )
-    if convention == "lapop":
-        col = item or "trust_neighbours"
-        return _battery(
-            design,
-            {"community": col},
-            "lapop",
-            measure,
-            "trust_interpersonal",
-            by,
-            weight,
-            missing_codes,
-            opts,
-            scale_range=(1, 4),
-            high=(1, 2),
-            reverse=True,
-        )
-    raise IndicatorError(f"convention={convention!r}: use 'latinobarometro' or 'lapop'")
+    default_item, rng, hi_codes, rev, name = spec
+    measures = _measures(conv_name, measure)
+    if convention == "latinobarometro" and "mean" in measures:
+        raise IndicatorError("the Latinobarómetro item is a dichotomy: use measure='share'")
+    return _battery(
+        design,
+        {name: item or default_item},
+        conv_name,
+        measures,
+        "trust_interpersonal",
+        by,
+        weight,
+        missing_codes,
+        opts,
+        scale_range=scale_range or rng,
+        high=high or hi_codes,
+        reverse=rev,
+    )
 
 
 def _index_items(data, items, convention, scale_range, reverse):
@@ -331,6 +392,8 @@ def index(
       ``(x - 1) / 6 * 100``. Default items ``trust_inst_<institution>_7pt``.
     * ``convention="latinobarometro"``: 1-4 items, **1 = a lot**, 4 = none; every item is
       flipped, ``(4 - x) / 3 * 100``. Default items ``trust_inst_<institution>``.
+    * ``convention="ess"``: 0-10 items (ESS ``trst*``), 10 = complete trust; each item is
+      ``x * 10``. Default items ``trust_inst_<institution>_11pt``.
     * ``convention="custom"``: ``scale_range=(lo, hi)`` and ``items`` required, high code =
       more trust, ``(x - lo) / (hi - lo) * 100``.
 

@@ -205,6 +205,24 @@ if (dir.exists(REAL)) {
     rows = lapply(seq_len(nrow(b)), function(i)
       list(by = list(pais = b$pais[i], wave = b$wave[i]), estimate = unname(coef(b)[i]),
            se = unname(SE(b)[i]))))
+  # ESS round 7 Spain, 0-10 trust items (convention "ess"): mean x 10 and share 6-10
+  s <- read.csv(file.path(REAL, "ess/ess7es_with_pspwght.csv"))
+  ess_rows <- list()
+  for (v in c("ppltrst", "trstprl", "trstplt", "trstprt")) {
+    s[[paste0(v, "_0100")]] <- s[[v]] * 10
+    s[[paste0(v, "_610")]] <- ifelse(is.na(s[[v]]), NA, as.numeric(s[[v]] >= 6))
+  }
+  ds <- svydesign(ids = ~psu, strata = ~stratum, weights = ~pspwght, data = s)
+  for (v in c("ppltrst", "trstprl", "trstplt", "trstprt")) {
+    for (m in c("_0100", "_610")) {
+      r <- svymean(as.formula(paste0("~", v, m)), ds, na.rm = TRUE)
+      ess_rows[[paste0(v, m)]] <- list(estimate = as.numeric(coef(r)), se = as.numeric(SE(r)))
+    }
+  }
+  cases$ess7es_trust <- list(
+    r_call = paste0("svymean(~x, svydesign(ids=~psu, strata=~stratum, weights=~pspwght), ",
+                    "na.rm=TRUE) for x = item*10 (_0100) and item>=6 (_610)"),
+    rows = ess_rows)
   options(op)
 }
 

@@ -134,6 +134,49 @@ def test_trust_conventions_by_hand():
         trust.institutional(d, {"x": "lb"}, convention="lapop", scale_range=(1, 3))
 
 
+def test_trust_ess_and_custom_conventions_by_hand():
+    # ESS 0-10: 77/88/99 are refused/don't know/no answer; mean x 10 and % 6-10
+    df = pd.DataFrame(
+        {
+            "trust_interpersonal_11pt": [0, 5, 6, 10, 8, 88],
+            "trust_inst_police_11pt": [2, 6, 6, 9, 77, 4],
+            "q": [1, 3, 5, 5, 2, 99],
+        }
+    )
+    d = _srs(df)
+    ip = trust.interpersonal(d, convention="ess", quality=None)
+    got = dict(zip(ip.category, ip.estimate, strict=True))
+    assert got["most_people: % 6+7+8+9+10"] == pytest.approx(300 / 5)
+    assert got["most_people: mean 0-100"] == pytest.approx(np.mean([0, 50, 60, 100, 80]))
+    assert ip.attrs["convention"] == "ess" and ip.attrs["scale_range"] == (0, 10)
+    inst = trust.institutional(d, convention="ess", quality=None)
+    got = dict(zip(inst.category, inst.estimate, strict=True))
+    assert got["police: % 6+7+8+9+10"] == pytest.approx(300 / 5)
+    assert got["police: mean 0-100"] == pytest.approx(np.mean([20, 60, 60, 90, 40]))
+    # 0-10 items are rejected by the 1-4 convention, with the range named
+    with pytest.raises(ind.IndicatorError, match="outside 1-2"):
+        trust.interpersonal(d, "trust_interpersonal_11pt")
+    # custom: any scale, explicit range and trust codes, in institutional as in index
+    cu = trust.institutional(
+        d, {"q": "q"}, convention="custom", scale_range=(1, 5), high=(4, 5), quality=None
+    )
+    got = dict(zip(cu.category, cu.estimate, strict=True))
+    assert got["q: % 4+5"] == pytest.approx(200 / 5)
+    assert got["q: mean 0-100"] == pytest.approx(np.mean([0, 50, 100, 100, 25]))
+    rev = trust.interpersonal(
+        d, "q", convention="custom", scale_range=(1, 5), high=(1, 2), reverse=True, quality=None
+    )
+    got = dict(zip(rev.category, rev.estimate, strict=True))
+    assert got["most_people: % 1+2"] == pytest.approx(200 / 5)
+    assert got["most_people: mean 0-100"] == pytest.approx(np.mean([100, 50, 0, 0, 75]))
+    with pytest.raises(ind.IndicatorError, match="needs scale_range"):
+        trust.institutional(d, {"q": "q"}, convention="custom", high=(4, 5))
+    with pytest.raises(ind.IndicatorError, match="needs items"):
+        trust.institutional(d, convention="custom", scale_range=(1, 5), high=(4, 5))
+    with pytest.raises(ind.IndicatorError, match="use latinobarometro, lapop, ess or 'custom'"):
+        trust.interpersonal(d, convention="wvs")
+
+
 def test_index_item_missing_rule_and_alpha():
     df = pd.DataFrame(
         {
