@@ -320,19 +320,19 @@ class Calibrate(WeightingStep):
         self.columns_ = names
         self.totals_ = totals
         # Taylor correction (R's greg_calibration, stage 0)
-        if linear_closed:
-            s2 = sigma2 if sigma2 is not None else np.ones(len(ww))
-            tmat = mm.T @ (mm * (ww / s2)[:, None])
-            gstep = 1.0 / (g * s2)
-        else:
-            tmat = mm.T @ (mm * ww[:, None])
-            gstep = 1.0 / g
+        # rows whose calibrated weight is 0 (zero input weight, or g = 0) drop out of the
+        # residualisation: g = h = 0 for them (R would divide 0 by 0 there)
+        s2 = sigma2 if (linear_closed and sigma2 is not None) else np.ones(len(ww))
+        tmat = mm.T @ (mm * (ww / s2)[:, None])
+        kept = (ww * g) != 0
+        gstep = np.zeros(len(ww))
+        np.divide(1.0, g * s2, out=gstep, where=kept)
         tinv = np.linalg.pinv(tmat, rcond=_GINV_TOL)
         self.steps_ = [
             CalibrationStep(
                 model=mm,
                 g=gstep,
-                h=ww * g,
+                h=np.where(kept, ww * g, 0.0),
                 coef=lambda m, t=tinv: t @ m,
                 label=f"Calibrate({self.calfun})",
             )

@@ -307,15 +307,24 @@ class Rake(WeightingStep):
 
 
 def _raking_step(codes, n_cells, psw, label) -> CalibrationStep:
-    """R's raking margin correction: x - psw * ave(x / psw, margin) (unweighted cell mean)."""
-    count = np.bincount(codes, minlength=n_cells).astype(float)
-    with np.errstate(divide="ignore"):
-        g = 1.0 / psw
+    """R's raking margin correction: x - psw * ave(x / psw, margin) (unweighted cell mean).
+
+    Rows with zero weight (nonrespondents after a nonresponse adjustment) drop out: their
+    ``g = h = 0`` and they are not counted in the cell sizes, so the correction equals the one
+    of the same raking done on the rows with positive weight only. (R's ``svyrecvar`` would
+    compute ``0 / 0`` for them and return NaN standard errors.)
+    """
+    positive = psw != 0
+    count = np.bincount(codes, weights=positive.astype(float), minlength=n_cells)
+    g = np.zeros_like(psw, dtype=float)
+    np.divide(1.0, psw, out=g, where=positive)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(count > 0, 1.0 / count, 0.0)
     return CalibrationStep(
         model=codes,
         g=g,
-        h=psw,
-        coef=lambda m, c=count: m / c[:, None],
+        h=np.where(positive, psw, 0.0),
+        coef=lambda m, c=inv: m * c[:, None],
         n_cells=n_cells,
         label=label,
     )
