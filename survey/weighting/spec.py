@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from survey._paths import data_dir
 from survey.weighting._base import WeightingError, as_var_list
 from survey.weighting.base import base_weights
 from survey.weighting.calibrate import Calibrate
@@ -108,11 +109,63 @@ def _reject_unknown_keys(block: dict, allowed: set, where: str, what: str) -> No
         raise WeightingError(f"{where}: unknown {what} {sorted(bad)}; allowed {sorted(allowed)}")
 
 
-def load_spec(path) -> WeightingSpec:
-    """Read and validate a weighting spec; errors name the file and the offending key."""
+def bundled_specs() -> list[str]:
+    """Names of the specs shipped in the package's ``weights/`` folder (``example``, ...)."""
+    try:
+        folder = data_dir("weights")
+    except FileNotFoundError:
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def resolve_spec(spec) -> Path:
+    """The spec file meant by ``spec``: an existing path, else a bundled spec by name.
+
+    ``"example"``, ``"example.yaml"`` or ``"weights/example.yaml"`` (when no such file exists
+    relative to the working directory; any other folder is never replaced) name
+    ``example.yaml`` in the bundled ``weights/`` folder (:func:`survey._paths.data_dir`), so the same command works in a checkout and from
+    an installed wheel. Errors list the bundled names.
+    """
+    path = Path(spec)
+    if path.exists():
+        return path
+    try:
+        folder = data_dir("weights")
+    except FileNotFoundError:
+        folder = None
+    if folder is not None and path.name and str(path.parent) in (".", "weights"):
+        stem = path.name[: -len(path.suffix)] if path.suffix in (".yaml", ".yml") else path.name
+        for candidate in (folder / f"{stem}.yaml", folder / f"{stem}.yml"):
+            if candidate.is_file():
+                return candidate
+    names = ", ".join(bundled_specs()) or "none found"
+    raise WeightingError(
+        f"weighting spec {spec} does not exist (neither a file nor a bundled spec; "
+        f"bundled specs: {names})"
+    )
+
+
+def resolve_bundled_file(path) -> Path:
+    """``path`` if it exists, else (for a bare name or ``weights/NAME``) the file of that
+    name in the bundled ``weights/`` folder (e.g. ``example_sample.csv``, the sample the
+    bundled specs are written for); else ``path`` unchanged (the caller reports it missing)."""
     path = Path(path)
-    if not path.exists():
-        raise WeightingError(f"weighting spec {path} does not exist")
+    if path.exists() or not path.name or str(path.parent) not in (".", "weights"):
+        return path
+    try:
+        candidate = data_dir("weights") / path.name
+    except FileNotFoundError:
+        return path
+    return candidate if candidate.is_file() else path
+
+
+def load_spec(path) -> WeightingSpec:
+    """Read and validate a weighting spec; errors name the file and the offending key.
+
+    ``path`` is a YAML file or the name of a bundled spec (``"example"``; see
+    :func:`resolve_spec`).
+    """
+    path = resolve_spec(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
@@ -193,7 +246,14 @@ def build_step(kind: str, params: dict, pop: Population | None):
 @dataclass
 class WeightingResult:
     """What :func:`run_spec` returns: the final design, the data with the new weight column
-    (a new frame; the input is untouched), and diagnostics per step."""
+    (a new frame; the input is untouched), and diagnostics per step.
+
+    With ``replicates=`` the design is a :class:`survey.ReplicateDesign` whose replicates
+    were weighted by every step, ``data`` also holds the replicate weight columns
+    ``replicate_columns`` (``rep_1`` .. ``rep_R``), and ``replicate_info`` holds what
+    :class:`survey.ReplicateDesign` needs to rebuild the design from ``data``:
+    ``ReplicateDesign(data, **result.replicate_info)``.
+    """
 
     design: object
     data: pd.DataFrame
@@ -201,22 +261,56 @@ class WeightingResult:
     steps: list
     diagnostics: pd.DataFrame
     margins: pd.DataFrame
+    replicate_columns: list[str] = field(default_factory=list)
+    replicate_info: dict | None = None
 
 
-def run_spec(spec: WeightingSpec | str | Path, data: pd.DataFrame) -> WeightingResult:
+#: Prefix of the replicate weight columns :func:`run_spec` writes (``rep_1`` .. ``rep_R``).
+REP_PREFIX = "rep_"
+
+
+def run_spec(
+    spec: WeightingSpec | str | Path,
+    data: pd.DataFrame,
+    *,
+    replicates: str | None = None,
+    n_replicates: int = 200,
+    random_state=None,
+) -> WeightingResult:
     """Apply a weighting spec to ``data``.
+
+    Parameters
+    ----------
+    spec : WeightingSpec, path or bundled spec name (``"example"``)
+    data : DataFrame or SurveyData
+    replicates : {"JKn", "JK1", "bootstrap", "BRR", "Fay"}, optional
+        Also produce replicate weights that carry the weighting: the design is turned into a
+        replicate design (:func:`survey.weighting.as_replicate`) BEFORE the steps, and every
+        step (nonresponse, raking, calibration, trimming) is redone in every replicate, as R
+        does for ``svyrep.design``. The replicate variance then reflects the calibration and
+        the nonresponse adjustment, whereas the weight column alone, used as a fixed weight,
+        ignores them.
+    n_replicates, random_state : bootstrap settings (number of replicates, seed).
 
     Returns
     -------
-    WeightingResult with ``data`` = a copy of the input plus the column ``spec.output_column``,
+    WeightingResult with ``data`` = a copy of the input plus the column ``spec.output_column``
+    (and with ``replicates``, the columns ``rep_1`` .. ``rep_R`` and ``replicate_info``),
+    ``design`` (the weighted design: Taylor with its calibration steps, or replicate),
     ``diagnostics`` (weight summary after each step: Kish deff, effective n, ...) and
     ``margins`` (achieved versus target for every calibrated margin).
     """
     from survey.design import Design
+    from survey.weighting.replicates import as_replicate
 
     if not isinstance(spec, WeightingSpec):
         spec = load_spec(spec)
     frame = getattr(data, "data", data)
+    out = frame.copy()
+    if spec.output_column in out.columns:
+        raise WeightingError(
+            f"{spec.path}: output column {spec.output_column!r} already exists in the data; choose another name"
+        )
     dcfg = dict(spec.design)
     probs = dcfg.pop("base_weights", None)
     if probs is not None:
@@ -227,6 +321,16 @@ def run_spec(spec: WeightingSpec | str | Path, data: pd.DataFrame) -> WeightingR
         frame = frame.assign(_base_weight=base_weights(frame, probs))
         dcfg["weight"] = "_base_weight"
     design = Design(frame, **dcfg)
+    if replicates is not None:
+        clash = [c for c in out.columns if str(c).startswith(REP_PREFIX)]
+        if clash:
+            raise WeightingError(
+                f"the data already have column(s) {clash[:5]} starting with {REP_PREFIX!r}; "
+                "rename them before writing replicate weights"
+            )
+        design = as_replicate(
+            design, replicates, replicates=n_replicates, random_state=random_state
+        )
     summaries = [_summary_row("input", design.weights)]
     margins = []
     fitted = []
@@ -242,12 +346,24 @@ def run_spec(spec: WeightingSpec | str | Path, data: pd.DataFrame) -> WeightingR
         m = step.diagnostics_.get("margins")
         if m is not None and len(m):
             margins.append(m.assign(step=f"{i}: {kind}"))
-    out = getattr(data, "data", data).copy()
-    if spec.output_column in out.columns:
-        raise WeightingError(
-            f"{spec.path}: output column {spec.output_column!r} already exists in the data; choose another name"
-        )
     out[spec.output_column] = design.weights
+    rep_cols: list[str] = []
+    info = None
+    if replicates is not None:
+        rw = design.repweights()
+        rep_cols = [f"{REP_PREFIX}{r + 1}" for r in range(rw.shape[1])]
+        out = pd.concat([out, pd.DataFrame(rw, columns=rep_cols, index=out.index)], axis=1)
+        info = {
+            "weight": spec.output_column,
+            "repweights": REP_PREFIX + r"\d+",
+            "type": design.type,
+            "scale": float(design.scale),
+            "rscales": [float(x) for x in design.rscales],
+            "combined_weights": True,
+            "mse": bool(design.mse),
+        }
+        if design.rho is not None:
+            info["rho"] = float(design.rho)
     return WeightingResult(
         design=design,
         data=out,
@@ -255,6 +371,8 @@ def run_spec(spec: WeightingSpec | str | Path, data: pd.DataFrame) -> WeightingR
         steps=fitted,
         diagnostics=pd.concat(summaries),
         margins=pd.concat(margins, ignore_index=True) if margins else pd.DataFrame(),
+        replicate_columns=rep_cols,
+        replicate_info=info,
     )
 
 
