@@ -1,4 +1,8 @@
-"""``survey harmonize DATA --crosswalk NAME --out FILE``: standard-coded data plus a report."""
+"""``survey harmonize DATA --crosswalk NAME --out FILE``: standard-coded data plus a report.
+
+The value labels of the design columns passed through (``territory`` region names, ...) are
+written next to the data as JSON (``<out>_labels.json``: ``{column: {code: label}}``), since
+neither CSV nor parquet keeps them."""
 
 from __future__ import annotations
 
@@ -37,6 +41,12 @@ def harmonize_cmd(
         Path | None,
         typer.Option("--report", help="Mapping report (.csv); default <out>_report.csv."),
     ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels", help="Value labels of design columns (.json); default <out>_labels.json."
+        ),
+    ] = None,
     keep_missing: Annotated[
         bool, typer.Option("--keep-missing", help="Keep standard missing codes instead of NaN.")
     ] = False,
@@ -50,6 +60,7 @@ def harmonize_cmd(
     from survey.instruments.harmonize import crosswalk_dir
 
     report = report or out.with_name(out.stem + "_report.csv")
+    labels = labels or out.with_name(out.stem + "_labels.json")
     cw_file = (
         Path(crosswalk)
         if crosswalk.lower().endswith((".yaml", ".yml"))
@@ -57,7 +68,11 @@ def harmonize_cmd(
     )
     # all outputs are checked (extension, not an input, not existing) before any work
     check_outputs(
-        [("--out", out, (".csv", ".parquet")), ("--report", report, (".csv",))],
+        [
+            ("--out", out, (".csv", ".parquet")),
+            ("--report", report, (".csv",)),
+            ("--labels", labels, (".json",)),
+        ],
         overwrite,
         inputs=[data, cw_file],
     )
@@ -75,6 +90,14 @@ def harmonize_cmd(
         else:
             res.data.to_parquet(out, index=False)
         res.report.to_csv(report, index=False)
+        if res.value_labels:
+            import json
+
+            doc = {
+                col: {f"{k:g}" if isinstance(k, float) else str(k): v for k, v in labs.items()}
+                for col, labs in res.value_labels.items()
+            }
+            labels.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     except (OSError, ValueError) as exc:
         fail(f"could not write {out} / {report}: {exc}")
     table = Table(title=f"{data.name} -> {res.crosswalk.name} (verified: {res.crosswalk.verified})")
@@ -83,7 +106,8 @@ def harmonize_cmd(
     for row in res.report.itertuples(index=False):
         table.add_row(*(str(getattr(row, c)) for c in REPORT_SHOWN))
     console.print(table)
-    console.print(f"wrote {out} ({len(res.data)} rows) and {report}")
+    extra = f" and {labels}" if res.value_labels else ""
+    console.print(f"wrote {out} ({len(res.data)} rows), {report}{extra}")
     rep = res.report
     items = rep[rep["target"].isin(res.crosswalk.targets)]
     mapped = items[(items["status"] == "mapped") & (items["n_mapped"] > 0)]

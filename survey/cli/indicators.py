@@ -2,9 +2,10 @@
 
 Thin shell over :func:`survey.indicators.battery`: reads the file, harmonises it with a
 crosswalk (``--crosswalk``) or takes it as already on a questionnaire's standard items
-(``--questionnaire``), declares the design, and writes the tidy table. Suppressed estimates
-are blanked in the output unless ``--show-suppressed``; the indicators not computed are
-listed with the reason. After ``--crosswalk``, design and ``--by`` columns named as in the
+(``--questionnaire``), declares the design, prints the results as a table (domains shown
+with their value labels: region names rather than codes) and writes the tidy table.
+Suppressed estimates are shown as "suppressed" on screen and blanked in the output file
+unless ``--show-suppressed``; the indicators not computed are listed with the reason. After ``--crosswalk``, design and ``--by`` columns named as in the
 file (``--strata stratum --by region sex``) are carried over from the file as read.
 """
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from survey.cli._common import check_output_path, console, fail
 
@@ -42,6 +45,88 @@ def _pass_through(frame, sd, columns: list[str]):
         if sd.meta.has_user_missing(c):
             col = col.mask(sd.meta.is_user_missing(c, col))
         out[c] = col.to_numpy()
+    return out
+
+
+def _labels_for(columns, harmonised_labels: dict, raw_labels: dict, raw_columns) -> dict:
+    """``{column: {code: label}}`` for the domain columns: harmonised design roles take the
+    labels carried by harmonisation, columns passed through from the file its own labels."""
+    out = {}
+    for c in columns:
+        labs = harmonised_labels.get(c)
+        if labs is None and c in raw_columns:
+            labs = raw_labels.get(c)
+        if labs:
+            out[c] = {float(k): str(v) for k, v in labs.items() if _is_number(k)}
+    return out
+
+
+def _is_number(x) -> bool:
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _label_column(values, labels: dict):
+    import pandas as pd
+
+    num = pd.to_numeric(pd.Series(values), errors="coerce")
+    lab = num.map(labels)
+    return lab.astype(object).where(lab.notna(), pd.Series(values).astype(object)).to_numpy()
+
+
+def _fmt(x, digits: int) -> str:
+    import math
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{x:,.{digits}f}"
+
+
+def _digits(scale: str) -> int:
+    return 2 if scale in ("%", "0-100", "per 1,000", "per 100,000") else 4
+
+
+def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
+    """The rich table printed on screen: one row per estimate, suppressed values shown as
+    "suppressed" (or with their flag when ``show_suppressed``)."""
+    out = Table(title="Indicators", show_lines=False, header_style="bold")
+    out.add_column("indicator", overflow="fold")
+    for b in by_cols:
+        out.add_column(b, overflow="fold")
+    out.add_column("category", overflow="fold")
+    out.add_column("scale")
+    out.add_column("estimate", justify="right")
+    out.add_column(f"{round(level * 100):g}% CI", justify="right")
+    out.add_column("se", justify="right")
+    out.add_column("cv", justify="right")
+    out.add_column("n", justify="right")
+    out.add_column("reliability")
+    for row in table.to_dict("records"):
+        scale = str(row.get("scale", ""))
+        dg = _digits(scale)
+        rel = row.get("reliability")
+        rel = "" if rel is None or rel != rel else str(rel)
+        hidden = rel == "suppress" and not show_suppressed
+        cat = row.get("category")
+        cells = [str(row["indicator"])]
+        cells += ["" if row.get(b) is None else str(row.get(b)) for b in by_cols]
+        cells += ["" if cat is None or cat != cat else str(cat), scale]
+        if hidden:
+            cells += ["suppressed", "", "", ""]
+        else:
+            lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
+            cells += [
+                _fmt(row.get("estimate"), dg),
+                f"{lo} - {hi}" if lo and hi else "",
+                _fmt(row.get("se"), dg),
+                _fmt(row.get("cv"), 3),
+            ]
+        n = row.get("n")
+        cells += ["" if n is None or n != n else f"{int(n):,}", rel]
+        out.add_row(*(escape(c) for c in cells))
     return out
 
 
@@ -105,15 +190,18 @@ def indicators_command(
     except Exception as exc:  # reading errors name the file
         fail(f"could not read {data}: {exc}")
     frame = sd.data
+    harmonised_labels: dict = {}
     if crosswalk:
         try:
             from survey.instruments.harmonize import harmonize
         except ImportError:
             fail("--crosswalk needs survey.instruments.harmonize, which is not installed")
         try:
-            frame = harmonize(sd, crosswalk).data
+            res = harmonize(sd, crosswalk)
         except (KeyError, ValueError) as exc:
             fail(f"harmonising {data} with {crosswalk!r}: {exc}")
+        frame = res.data
+        harmonised_labels = dict(res.value_labels)
         for role, col in HARMONISED_ROLES.items():
             if role == "weight" and weight is None and col in frame.columns:
                 weight = col
@@ -149,6 +237,18 @@ def indicators_command(
             f" (nor in its harmonised columns: {', '.join(frame.columns)})" if crosswalk else ""
         )
         fail(f"column(s) {', '.join(missing)} not in {where}")
+    from survey.indicators.registry import REGISTRY
+
+    pool = [REGISTRY[n] for n in names if n in REGISTRY] if names else REGISTRY.values()
+    if crosswalk and not any(ind.available(frame.columns) for ind in pool):
+        items = [c for c in frame.columns if c not in ("id", "weight", "weight_household",
+                 "strata", "psu", "territory", "wave")]  # fmt: skip
+        fail(
+            f"after harmonising {data} with crosswalk {crosswalk!r}, no registered indicator "
+            f"{'of ' + ', '.join(names) + ' ' if names else ''}reads its standard items "
+            f"(harmonised items: {', '.join(items) or 'none'}); see `survey indicators "
+            "--help` and survey.indicators.list_indicators() for the items each indicator reads"
+        )
     try:
         check_options({"quality": quality, "level": level})
         design = survey.Design(
@@ -161,11 +261,20 @@ def indicators_command(
     except (IndicatorError, ValueError, KeyError) as exc:
         fail(str(exc))
     skipped = table.attrs.get("skipped", {})
+    labels = _labels_for(by_cols, harmonised_labels, sd.meta.value_labels, sd.data.columns)
+    labelled = table.copy()
+    for b, labs in labels.items():
+        if b in labelled.columns:
+            labelled[b] = _label_column(labelled[b].to_numpy(), labs)
+    console.print(results_table(labelled, by_cols, show_suppressed, level))
     for name, reason in skipped.items():
         console.print(f"skipped {name}: {reason}", highlight=False, soft_wrap=True)
     shown = table if show_suppressed else mask(table)
+    for b in labels:  # the file keeps the codes and adds the labels
+        if b in shown.columns:
+            shown.insert(shown.columns.get_loc(b) + 1, f"{b}_label", labelled[b].to_numpy())
     if out is None:
-        console.print(shown.to_string(index=False, max_rows=200))
+        pass
     elif out.suffix.lower() == ".csv":
         shown.to_csv(out, index=False)
     else:

@@ -221,7 +221,12 @@ class IndicatorSet:
                 view, rule=None if quality == "default" else quality
             ).to_numpy()
             frame.attrs["quality_rule"] = "cepal2020" if quality == "default" else quality
-        return rescale(frame, self.scale, self.mult, meta=self.meta)
+        out = rescale(frame, self.scale, self.mult, meta=self.meta)
+        # per-row presentation scale: shares on ``scale``, other rows (0-100 means next to
+        # shares in the trust batteries) on the indicator's ``mean_scale``
+        mean_scale = self.meta.get("mean_scale", self.scale)
+        out.attrs["row_scale"] = [self.scale if p else mean_scale for p in self.proportion]
+        return out
 
 
 def rescale(frame: pd.DataFrame, scale: str, mult, meta=None) -> pd.DataFrame:

@@ -495,7 +495,11 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
             continue
         frame = frame.copy()
         frame.insert(0, "indicator", ind.name)
-        frame["scale"] = frame.attrs.get("scale", ind.scale)
+        row_scale = frame.attrs.get("row_scale")
+        if row_scale is not None and len(row_scale) == len(frame):
+            frame["scale"] = list(row_scale)
+        else:
+            frame["scale"] = frame.attrs.get("scale", ind.scale)
         parts.append(frame)
     if not parts:
         if errors and len(set(errors.values())) == 1:

@@ -30,6 +30,7 @@ and a dimensionality check are descriptive statistics of the item set (no varian
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -179,6 +180,7 @@ def _battery(
         if len(measures) > 1
         else ("prop" if measures == ("share",) else "mean"),
         "convention": convention,
+        "mean_scale": "0-100",
         "scale_range": (lo, hi),
         "high": list(high),
         "items": list(items.values()),
@@ -364,7 +366,8 @@ def _index_matrix(data, items: Mapping[str, str], scale_range, flipped, missing_
 
 def _row_index(X: np.ndarray, min_items: int) -> np.ndarray:
     answered = np.isfinite(X).sum(axis=1)
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # rows with no item answered: NaN, set missing below
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=1) if X.size else X
     return np.where(answered >= min_items, mean, np.nan)
 

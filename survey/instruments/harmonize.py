@@ -87,6 +87,7 @@ class Crosswalk:
     entries: tuple
     design: dict
     source: str | None = None
+    design_labels: dict = field(default_factory=dict)  # role -> {float code: label}
     notes: str | None = None
     path: str | None = None
 
@@ -158,6 +159,17 @@ def _load(path: Path) -> Crosswalk:
             )
         )
     design = {role: _names(v) for role, v in doc.get("design", {}).items()}
+    design_labels = {}
+    for role, labs in doc.get("design_labels", {}).items():
+        conv = {}
+        for k, v in labs.items():
+            kk = _key(k)
+            if kk is None:
+                raise InstrumentError(
+                    f"{path}: field 'design_labels.{role}': key {k!r} is not a number"
+                )
+            conv[kk] = str(v)
+        design_labels[role] = conv
     return Crosswalk(
         name=doc["name"],
         survey=doc["survey"],
@@ -165,6 +177,7 @@ def _load(path: Path) -> Crosswalk:
         verified=doc["verified"],
         entries=tuple(entries),
         design=design,
+        design_labels=design_labels,
         source=doc.get("source"),
         notes=doc.get("notes"),
         path=str(path),
@@ -200,11 +213,24 @@ def load_crosswalk(name_or_path) -> Crosswalk:
 
 @dataclass(frozen=True)
 class Harmonized:
-    """Result of :func:`harmonize`: standard-coded ``data`` and the mapping ``report``."""
+    """Result of :func:`harmonize`: standard-coded ``data``, the mapping ``report`` and the
+    ``value_labels`` of the design columns passed through (``{role: {code: label}}``, e.g.
+    the region names of ``territory``; also in ``data.attrs["value_labels"]``)."""
 
     data: pd.DataFrame
     report: pd.DataFrame
     crosswalk: Crosswalk
+    value_labels: dict = field(default_factory=dict)
+
+    def labelled(self, column: str, values=None) -> pd.Series:
+        """The values of a design column (or ``values``) shown with their labels; codes
+        without a label are kept as they are."""
+        s = self.data[column] if values is None else pd.Series(values)
+        labs = self.value_labels.get(column)
+        if not labs:
+            return s
+        lab = pd.to_numeric(s, errors="coerce").map(labs)
+        return lab.astype(object).where(lab.notna(), s)
 
     def claimed_failures(self) -> pd.DataFrame:
         """Report rows for claimed items present in the data that did not map cleanly."""
@@ -346,7 +372,9 @@ def harmonize(
         plus design columns renamed to their roles (``id``, ``weight``,
         ``weight_household``, ``strata``, ``psu``, ``territory``, ``wave``); ``wave`` uses
         the value labels when the file has them, and is the crosswalk's wave when the
-        crosswalk names no wave variable. ``report``: ``source``, ``target``, ``status``
+        crosswalk names no wave variable. ``value_labels``: ``{role: {code: label}}`` of
+        the ``strata``, ``psu`` and ``territory`` columns, from the file's value labels or
+        else the crosswalk's ``design_labels`` (so tables can show region names). ``report``: ``source``, ``target``, ``status``
         (``mapped``, ``unmapped``, ``absent``, ``design``, ``unused``), ``mode`` (``code``
         or ``label``), ``n_mapped``, ``n_missing``, ``n_unknown``, ``unknown_codes``
         ("code: count; ..."), ``detail``.
@@ -372,6 +400,7 @@ def harmonize(
     std = all_items()
     out = pd.DataFrame(index=df.index)
     rows, used = [], set()
+    design_labels: dict = {}
     for role in DESIGN_ROLES:
         if role not in cw.design:
             continue
@@ -386,6 +415,11 @@ def harmonize(
         if role == "wave" and vl:
             s = pd.to_numeric(s, errors="coerce").map(vl).astype("string")
         out[role] = s.to_numpy()
+        if role in ("strata", "psu", "territory"):
+            # the file's value labels first, else the crosswalk's (files without labels)
+            labs = vl or cw.design_labels.get(role)
+            if labs:
+                design_labels[role] = dict(labs)
         rows.append(
             {"source": col, "target": role, "status": "design", "detail": f"design role {role}"}
         )
@@ -439,4 +473,5 @@ def harmonize(
     report["detail"] = report["detail"].fillna("")
     out.attrs["crosswalk"] = cw.name
     out.attrs["design"] = {r: r for r in DESIGN_ROLES if r in out.columns}
-    return Harmonized(out, report, cw)
+    out.attrs["value_labels"] = design_labels
+    return Harmonized(out, report, cw, design_labels)

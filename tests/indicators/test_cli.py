@@ -87,28 +87,90 @@ def test_cli_xlsx_and_errors(tmp_path):
     assert res.exit_code != 0 and "not both" in res.output
 
 
-def test_cli_crosswalk_path_on_enusc_2019():
-    """--crosswalk harmonises first; ENUSC 2019's VA_DC with Fact_Hog gives R's 23.3416%."""
+@pytest.fixture
+def wide_console():
+    """The CLI's rich console 250 columns wide (CliRunner output is not a terminal)."""
+    from survey.cli._common import console
+
+    before = console.width
+    console.width = 250
+    yield console
+    console.width = before
+
+
+def test_cli_crosswalk_path_on_enusc_2019(tmp_path, wide_console):
+    """--crosswalk harmonises first; ENUSC 2019's VA_DC with Fact_Hog gives R's 23.3416%;
+    the screen table shows it (2 decimals) and, by territory, INE's region names carried
+    from the crosswalk (the CSV has no value labels)."""
     from tests.conftest import load_golden, realdata_file
 
-    path = realdata_file("enusc/enusc_2019_subset.sav")
+    gold = load_golden("indicators")["cases"]["enusc2019_VA_DC"]
+    out = tmp_path / "t.csv"
+    args = ["indicators", str(realdata_file("enusc/enusc_2019_subset.sav")), "--crosswalk"]
+    args += ["enusc_2019", "--lonely-psu", "certainty", "--indicator", "prevalence_household"]
+    res = runner.invoke(app, [*args, "--show-suppressed", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out)
+    assert t["estimate"].item() == pytest.approx(100 * gold["national"]["estimate"], rel=1e-10)
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert f"{100 * gold['national']['estimate']:.2f}" in res.output  # 23.34
+    csv = realdata_file("enusc/enusc_2019_subset.csv.gz")
     res = runner.invoke(
         app,
         [
-            "indicators",
-            str(path),
-            "--crosswalk",
-            "enusc_2019",
-            "--lonely-psu",
-            "certainty",
-            "--indicator",
-            "prevalence_household",
-            "--show-suppressed",
+            "indicators", str(csv), "-c", "enusc_2019", "--lonely-psu", "certainty",
+            "--indicator", "prevalence_household", "--by", "territory", "--out",
+            str(tmp_path / "r.csv"),
         ],
-    )
+    )  # fmt: skip
     assert res.exit_code == 0, res.output
-    gold = load_golden("indicators")["cases"]["enusc2019_VA_DC"]["national"]["estimate"]
-    assert f"{100 * gold:.6f}" in res.output.replace("\n", "")
+    assert "Región del Ñuble" in res.output and "Región Metropolitana de Santiago" in res.output
+    r = pd.read_csv(tmp_path / "r.csv")
+    assert r["territory"].tolist() == list(range(1, 17))  # codes kept, labels beside
+    assert r.loc[r.territory == 16, "territory_label"].item() == "Región del Ñuble"
+    est = dict(zip(r["territory"], r["estimate"], strict=True))
+    for row in gold["rows"]:
+        assert est[row["by"]["enc_region"]] == pytest.approx(100 * row["estimate"], rel=1e-10)
+
+
+def test_cli_ess_trust_battery_after_crosswalk(wide_console):
+    """`survey indicators ESS -c ess` computes the ESS 0-10 trust indicators (R-checked in
+    test_realdata) and prints them in a table, skipped indicators after it."""
+    from tests.conftest import load_golden, realdata_file
+
+    g = load_golden("indicators")["cases"]["ess7es_trust"]["rows"]
+    path = realdata_file("ess/ess7es_with_pspwght.csv")
+    res = runner.invoke(app, ["indicators", str(path), "-c", "ess"])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "harmonise the file first" not in out
+    for name in ("trust_interpersonal_ess", "trust_institutional_ess", "trust_index_ess"):
+        assert name in out
+    assert f"{100 * g['ppltrst_610']['estimate']:.2f}" in out  # 39.14 (% 6-10)
+    assert f"{g['ppltrst_0100']['estimate']:.2f}" in out  # 48.69 (mean x 10)
+    assert out.index("Indicators") < out.index("skipped prevalence_household")
+    # an indicator the harmonised file cannot feed: the message names the crosswalk
+    res = runner.invoke(app, ["indicators", str(path), "-c", "ess", "--indicator", "incidence"])
+    assert res.exit_code != 0
+    assert "after harmonising" in res.output and "'ess'" in res.output
+    assert "trust_interpersonal_11pt" in res.output
+    assert "harmonise the file first" not in res.output
+
+
+def test_cli_table_shows_suppressed_rows(wide_console):
+    base = ["indicators", str(GOLDEN_DATA), "--weight", "weight", "--strata", "stratum"]
+    base += ["--psu", "psu", "--by", "region", "--indicator", "prevalence_household"]
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if "prevalence_household" in ln]
+    assert len(lines) == 4 * 3  # 4 regions x (burglary, vehicle_theft, any)
+    sup = [ln for ln in lines if "suppress" in ln]
+    assert sup and all("suppressed" in ln for ln in sup)
+    res = runner.invoke(app, [*base, "--show-suppressed"])
+    lines = [ln for ln in res.output.splitlines() if "prevalence_household" in ln]
+    assert not any("suppressed" in ln for ln in lines)
+    assert any("suppress" in ln for ln in lines)
 
 
 DEMO = Path(__file__).resolve().parents[2] / "survey" / "datasets" / "demo_survey.sav"

@@ -66,3 +66,23 @@ def test_validate_and_harmonize(tmp_path):
     assert report.loc["ppltrst", "n_missing"] == 1
     res = runner.invoke(app, ["harmonize", str(src), "--crosswalk", "ess", "--out", str(out)])
     assert res.exit_code == 2
+
+
+def test_harmonize_writes_design_labels(tmp_path):
+    import json
+
+    src = tmp_path / "enusc.csv"
+    pd.DataFrame({"VA_DC": [0, 1], "enc_region": [13, 16], "Fact_Hog": [1.0, 2.0]}).to_csv(
+        src, index=False
+    )
+    out = tmp_path / "h.csv"
+    res = runner.invoke(app, ["harmonize", str(src), "-c", "enusc_2019", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    labels = json.loads((tmp_path / "h_labels.json").read_text(encoding="utf-8"))
+    assert labels["territory"]["16"] == "Región del Ñuble"
+    assert pd.read_csv(out)["territory"].tolist() == [13, 16]
+    # the labels file is an output too: never replaced without --overwrite
+    out2 = tmp_path / "h2.csv"
+    (tmp_path / "h2_labels.json").write_text("{}", encoding="utf-8")
+    res = runner.invoke(app, ["harmonize", str(src), "-c", "enusc_2019", "--out", str(out2)])
+    assert res.exit_code == 2 and "--labels" in res.output

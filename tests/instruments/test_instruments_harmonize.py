@@ -179,3 +179,35 @@ def test_ess_round7_spain():
     status = h.report.set_index("source")["status"]
     assert status["ppltrst"] == "mapped" and status["trstplc"] == "absent"
     assert list(h.data.columns[:4]) == ["id", "weight", "strata", "psu"]
+
+
+def test_design_labels_from_file_or_crosswalk(tmp_path):
+    """Territory labels travel with the harmonised data: the file's value labels first,
+    else the crosswalk's design_labels (ENUSC CSVs carry none)."""
+    df = pd.DataFrame({"VA_DC": [0, 1, 1], "enc_region": [13, 16, 99], "Fact_Hog": 1.0})
+    h = harmonize(df, "enusc_2019")
+    assert h.value_labels["territory"][16.0] == "Región del Ñuble"
+    assert h.data.attrs["value_labels"] is not None
+    assert h.labelled("territory").tolist() == [
+        "Región Metropolitana de Santiago", "Región del Ñuble", 99,
+    ]  # fmt: skip
+    own = harmonize(df, "enusc_2019", value_labels={"enc_region": {13: "RM", 16: "Ñuble"}})
+    assert own.labelled("territory").tolist() == ["RM", "Ñuble", 99]
+    # a crosswalk without design_labels and a file without labels: none
+    assert harmonize(pd.DataFrame({"ppltrst": [1, 5], "cntry": [1, 2]}), "ess").value_labels == {}
+    # design_labels keys must be numbers
+    doc = yaml.safe_load(open(load_crosswalk("enusc_2023").path, encoding="utf-8"))
+    doc["design_labels"] = {"territory": {"RM": "Metropolitana"}}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InstrumentError, match="design_labels.territory"):
+        load_crosswalk(bad)
+
+
+def test_enusc_2019_sav_region_labels_from_the_file():
+    from survey import read
+
+    sd = read(realdata_file("enusc/enusc_2019_subset.sav"), user_missing="keep")
+    h = harmonize(sd, "enusc_2019")
+    assert h.value_labels["territory"] == sd.meta.value_labels["enc_region"]
+    assert set(h.labelled("territory")) == set(sd.meta.value_labels["enc_region"].values())
