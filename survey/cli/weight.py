@@ -15,9 +15,36 @@ OUT_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".sav", ".zsav", ".dta")
 SHOWN = ["n_positive", "sum", "min", "median", "max", "max_min_ratio", "deff_kish", "n_effective"]
 
 
+#: Replicate methods ``--replicates`` accepts.
+REPLICATE_CHOICES = ("JKn", "JK1", "bootstrap")
+
+
+def replicates_info_path(out: Path) -> Path:
+    """Where ``--replicates`` writes the ReplicateDesign arguments: beside ``--out``, named
+    ``<out name without its extension>.replicates.json`` (``w.csv.gz`` -> ``w.replicates.json``)."""
+    name = out.name
+    for suffix in sorted(OUT_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return out.with_name(f"{name}.replicates.json")
+
+
 def weight(
-    data: Annotated[Path, typer.Argument(help="Data file (.sav, .dta, .csv[.gz], .parquet, ...)")],
-    spec: Annotated[Path, typer.Option(help="Weighting spec (YAML), e.g. weights/example.yaml")],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Data file (.sav, .dta, .csv[.gz], .parquet, ...); a bare name such as "
+            "example_sample.csv that is not a local file is looked up in the bundled weights/"
+        ),
+    ],
+    spec: Annotated[
+        str,
+        typer.Option(
+            help="Weighting spec: a YAML file, or the name of a bundled spec "
+            "(example, calibration_example)"
+        ),
+    ],
     out: Annotated[
         Path,
         typer.Option(
@@ -30,36 +57,80 @@ def weight(
     diagnostics: Annotated[
         Path | None, typer.Option(help="Also write the margins/weights diagnostics (.csv)")
     ] = None,
+    replicates: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write replicate weights rep_1..rep_R (JKn, JK1 or bootstrap) in which "
+            "every step is redone, so that their SEs reflect the calibration; the "
+            "ReplicateDesign arguments (type, scale, rscales) go to OUT-NAME.replicates.json"
+        ),
+    ] = None,
+    bootstrap_replicates: Annotated[
+        int, typer.Option(help="Number of bootstrap replicates (--replicates bootstrap)")
+    ] = 200,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed of the bootstrap replicates")
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
 ) -> None:
     """Weight DATA as SPEC says and write the data with the new weight column to OUT.
 
     No input file (data, spec, population tables) is ever modified, whatever the flags; all
     outputs are checked before the data are read.
+
+    The weight column alone is a FIXED weight to any later analysis: standard errors from
+    it (e.g. ``survey estimate --weight weight_final``) ignore the calibration and the
+    nonresponse adjustment. For SEs that reflect them either use the Python API
+    (``survey.weighting.run_spec(spec, data).design``) or pass ``--replicates JKn`` and
+    rebuild the replicate design from the written file::
+
+        import json, pandas as pd
+        from survey import ReplicateDesign
+        info = json.load(open("w.replicates.json"))
+        design = ReplicateDesign(pd.read_parquet("w.parquet"), **info)
+
+    (``info`` holds ``weight``, ``repweights="rep_\\d+"``, ``type``, ``scale``, ``rscales``,
+    ``combined_weights=True`` and ``mse``.)
     """
+    import json
+
     import survey
     from survey.weighting import WeightingError
-    from survey.weighting.spec import load_spec, run_spec
+    from survey.weighting.spec import load_spec, resolve_bundled_file, run_spec
 
+    data = resolve_bundled_file(data)
     if not data.is_file():
         fail(f"data file {data} does not exist")
+    if replicates is not None and replicates not in REPLICATE_CHOICES:
+        fail(f"--replicates {replicates!r} must be one of {', '.join(REPLICATE_CHOICES)}")
     try:
         parsed = load_spec(spec)
     except WeightingError as err:
         fail(str(err))
     populations = {p.file for p in (parsed.population, *(st[2] for st in parsed.steps)) if p}
+    info_path = replicates_info_path(out) if replicates else None
     # every output is checked (path, extension, not an input, not existing) before any work
     check_outputs(
-        [("--out", out, OUT_SUFFIXES), ("--diagnostics", diagnostics, (".csv",))],
+        [
+            ("--out", out, OUT_SUFFIXES),
+            ("--diagnostics", diagnostics, (".csv",)),
+            ("replicate info", info_path, (".json",)),
+        ],
         overwrite,
-        inputs=[data, spec, *populations],
+        inputs=[data, parsed.path, *populations],
     )
     try:
         ds = survey.read(data, encoding=encoding)
     except Exception as err:  # reader errors name the file; no traceback
         fail(f"could not read data file {data}: {err}")
     try:
-        result = run_spec(parsed, ds.data)
+        result = run_spec(
+            parsed,
+            ds.data,
+            replicates=replicates,
+            n_replicates=bootstrap_replicates,
+            random_state=seed,
+        )
     except (WeightingError, ValueError, KeyError) as err:
         fail(f"weighting {data} with {spec}: {error_text(err)}")
     name = out.name.lower()
@@ -90,6 +161,47 @@ def weight(
 
         pd.concat(frames, ignore_index=True).to_csv(diagnostics, index=False)
     console.print(f"wrote {out} (new column {result.column!r})")
+    if info_path is not None:
+        try:
+            info_path.write_text(json.dumps(result.replicate_info, indent=2), encoding="utf-8")
+        except OSError as err:
+            fail(f"could not write {info_path}: {err}")
+        console.print(
+            f"wrote {len(result.replicate_columns)} {replicates} replicate weight columns "
+            f"rep_1..rep_{len(result.replicate_columns)} (every step redone in each) and their "
+            f"ReplicateDesign arguments to {info_path}"
+        )
+    console.print(_variance_note(parsed, result.column, out, info_path), soft_wrap=True)
+
+
+def _variance_note(parsed, column: str, out: Path, info_path: Path | None) -> str:
+    """What the written weights mean for standard errors (printed after every run)."""
+    kinds = {kind for kind, _, _ in parsed.steps}
+    what = " and ".join(
+        x
+        for x, present in (
+            ("calibration (" + ", ".join(sorted(kinds & CALIBRATING)) + ")", kinds & CALIBRATING),
+            ("nonresponse adjustment", "nonresponse" in kinds),
+        )
+        if present
+    )
+    if info_path is not None:
+        return (
+            f"note: SEs that reflect the weighting come from the replicate weights: in Python, "
+            f"ReplicateDesign(data, **json.load(open({str(info_path)!r}))) with data read from "
+            f"{out}. The column {column!r} used alone as a weight (e.g. survey estimate "
+            f"--weight {column}) treats it as fixed and ignores the {what or 'weighting'}."
+        )
+    return (
+        f"note: {column!r} is written as a plain weight: survey estimate --weight {column} "
+        f"treats it as fixed (calibrated=no), so its SEs ignore the {what or 'weighting'}. "
+        "For SEs that reflect it use the Python API (survey.weighting.run_spec(spec, "
+        "data).design) or rerun with --replicates JKn (replicate weights + their scales)."
+    )
+
+
+#: Spec steps that calibrate (their variance correction is lost in a plain weight column).
+CALIBRATING = {"rake", "calibrate", "poststratify"}
 
 
 def register(app: typer.Typer) -> None:

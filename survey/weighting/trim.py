@@ -27,6 +27,13 @@ def trim_weights(w, upper=np.inf, lower=-np.inf, strict=False, redistribute="equ
     w = np.asarray(w, dtype=float)
     w_new = w.copy()
     active = w > 0
+    if strict and active.any():
+        total, k = float(w[active].sum()), int(active.sum())
+        if not lower * k <= total <= upper * k:
+            raise WeightingError(
+                f"trim: strict limits [{lower:g}, {upper:g}] cannot hold: {k} positive weights "
+                f"must keep their total {total:g} (mean {total / k:g}); widen the limits"
+            )
     first = None
     for _ in range(max_iter):
         outside = ((w_new < lower) | (w_new > upper)) & active
@@ -99,13 +106,19 @@ class TrimWeights(WeightingStep):
         self.repweights_ = None
         if is_replicate(design):
             rw = design.repweights()
-            self.repweights_ = np.column_stack(
-                [
-                    trim_weights(rw[:, r], self.upper, self.lower, self.strict, self.redistribute)[
-                        0
-                    ]
-                    for r in range(rw.shape[1])
-                ]
-            )
+            cols = []
+            for r in range(rw.shape[1]):  # loop over replicates, vectorised over rows
+                try:
+                    cols.append(
+                        trim_weights(
+                            rw[:, r], self.upper, self.lower, self.strict, self.redistribute
+                        )[0]
+                    )
+                except WeightingError as err:
+                    raise WeightingError(
+                        f"replicate {r + 1} of {rw.shape[1]}: {err} (the limits are absolute, "
+                        "and a replicate carries the total on fewer PSUs)"
+                    ) from err
+            self.repweights_ = np.column_stack(cols)
         self.diagnostics_ = make_diagnostics(w, self.weights_, n_trimmed=self.n_trimmed_)
         return self
