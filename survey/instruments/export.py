@@ -91,6 +91,7 @@ def xlsform_frames(q: Questionnaire) -> dict[str, pd.DataFrame]:
     langs = q.languages
     types = q.types
     survey_rows, choice_rows, lists_done = [], [], set()
+    library_items = {it.id: it for it in q.items}
     for mod in q.modules:
         items = q.module_items(mod)
         if not items:
@@ -118,7 +119,7 @@ def xlsform_frames(q: Questionnaire) -> dict[str, pd.DataFrame]:
             else:
                 row["type"] = it.type
             if it.type == "calculate":
-                row["calculation"] = it.calculation.to_xpath()
+                row["calculation"] = it.calculation.to_xpath(library_items)
             else:
                 row.update({_lang_col("label", lg): it.text[lg] for lg in langs})
                 if it.hint:

@@ -100,22 +100,103 @@ class Condition:
 
 @dataclass(frozen=True)
 class Calculation:
-    """Derived 0/1 flag: ``equals`` if any of ``any_of`` equals it, else 0."""
+    """Derived flag: ``equals`` if any of ``any_of`` equals it; 0 if every one is *known* not
+    to (answered with another substantive code, or skipped because its filter was answered
+    in a way that rules the event out: ``*_12m`` blank because ``*_5y`` = 0); otherwise
+    missing. Don't know / no answer (and a filter answered don't know) never count as "no":
+    a respondent with only don't-know answers gets a missing value, not 0.
+    """
 
     any_of: tuple
     equals: int
 
-    def to_xpath(self) -> str:
-        terms = " or ".join(f"${{{i}}} = {self.equals}" for i in self.any_of)
-        return f"if({terms}, {self.equals}, 0)"
+    def to_xpath(self, items: dict | None = None) -> str:
+        """ODK/XLSForm expression: ``if(any = equals, equals, if(all known no, 0, ''))``.
 
-    def evaluate(self, data: pd.DataFrame) -> np.ndarray | None:
+        ``items`` (id -> :class:`Item`) gives each item's substantive codes and filter; without
+        it only "any equals" is known and the flag is ``equals`` or blank.
+        """
+        hit = " or ".join(f"${{{i}}} = {self.equals}" for i in self.any_of)
+        nos = [_known_not(items.get(i) if items else None, i, self.equals, items)
+               for i in self.any_of]  # fmt: skip
+        if any(n is None for n in nos):
+            return f"if({hit}, {self.equals}, '')"
+        known = " and ".join(f"({n})" for n in nos)
+        return f"if({hit}, {self.equals}, if({known}, 0, ''))"
+
+    def evaluate(self, data: pd.DataFrame, items: dict | None = None) -> np.ndarray | None:
+        """The flag on each row as the form computes it (NaN = missing); ``None`` when a
+        column is absent. ``items`` as in :meth:`to_xpath`."""
         if any(i not in data.columns for i in self.any_of):
             return None
         hit = np.zeros(len(data), dtype=bool)
+        known = np.ones(len(data), dtype=bool)
         for i in self.any_of:
-            hit |= (pd.to_numeric(data[i], errors="coerce") == self.equals).to_numpy()
-        return np.where(hit, self.equals, 0)
+            v = pd.to_numeric(data[i], errors="coerce").to_numpy(dtype=float)
+            hit |= v == self.equals
+            item = items.get(i) if items else None
+            if item is None:
+                known &= False
+                continue
+            no = np.isin(v, [c for c in item.codes if c != self.equals])
+            skipped = _false_mask(item.relevant, data, items) if item.relevant else None
+            if skipped is not None:
+                no |= np.isnan(v) & skipped
+            known &= no
+        return np.where(hit, float(self.equals), np.where(known, 0.0, np.nan))
+
+
+def _known_not(item, item_id: str, equals, items) -> str | None:
+    """XPath: the item is answered with a substantive code other than ``equals``, or skipped
+    by a filter whose answer rules it out. ``None`` when that cannot be known."""
+    if item is None:
+        return None
+    others = [c for c in item.codes if c != equals]
+    terms = [f"${{{item_id}}} = {c}" for c in others]
+    if item.relevant is not None:
+        false = _false_xpath(item.relevant, items)
+        if false is not None:
+            terms.append(f"(${{{item_id}}} = '' and {false})")
+    return " or ".join(terms) if terms else None
+
+
+def _false_xpath(cond, items) -> str | None:
+    """XPath that is true when ``cond`` is *answered* false (the filter item holds a
+    substantive code outside the condition's values); None if that cannot be told."""
+    if cond.op == "in":
+        it = items.get(cond.item) if items else None
+        if it is None or it.type != "select_one" or not it.codes:
+            return None
+        out = [c for c in it.codes if c not in cond.values]
+        if not out:
+            return None
+        terms = [f"${{{cond.item}}} = {c}" for c in out]
+        return terms[0] if len(terms) == 1 else "(" + " or ".join(terms) + ")"
+    parts = [_false_xpath(p, items) for p in cond.parts]
+    if cond.op == "any":  # false when every part is false
+        return None if any(p is None for p in parts) else "(" + " and ".join(parts) + ")"
+    known = [p for p in parts if p is not None]  # all: false when any part is false
+    return ("(" + " or ".join(known) + ")") if known else None
+
+
+def _false_mask(cond, data: pd.DataFrame, items) -> np.ndarray | None:
+    """Row mask of :func:`_false_xpath` (``None`` if it cannot be told)."""
+    if cond.op == "in":
+        it = items.get(cond.item) if items else None
+        if it is None or it.type != "select_one" or cond.item not in data.columns:
+            return None
+        out = [c for c in it.codes if c not in cond.values]
+        if not out:
+            return None
+        v = pd.to_numeric(data[cond.item], errors="coerce").to_numpy(dtype=float)
+        return np.isin(v, out)
+    parts = [_false_mask(p, data, items) for p in cond.parts]
+    if cond.op == "any":
+        if any(p is None for p in parts):
+            return None
+        return np.logical_and.reduce(parts)
+    known = [p for p in parts if p is not None]
+    return np.logical_or.reduce(known) if known else None
 
 
 @dataclass(frozen=True)

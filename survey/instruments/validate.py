@@ -58,7 +58,9 @@ def _blank(col: pd.Series) -> np.ndarray:
     return blank.to_numpy(dtype=bool)
 
 
-def _check_item(it: Item, data: pd.DataFrame, ids: np.ndarray, types: dict) -> list:
+def _check_item(
+    it: Item, data: pd.DataFrame, ids: np.ndarray, types: dict, items: dict | None = None
+) -> list:
     rows = []
     col = data[it.id]
     blank = _blank(col)
@@ -102,12 +104,13 @@ def _check_item(it: Item, data: pd.DataFrame, ids: np.ndarray, types: dict) -> l
     else:  # text
         value = None
     if it.calculation is not None:
-        expected = it.calculation.evaluate(data)
+        expected = it.calculation.evaluate(data, items)
         if expected is None:
             rows.append(_row(it.id, "relevance_unevaluable", np.ones(len(data), bool), ids,
                              f"calculation needs {list(it.calculation.any_of)}"))  # fmt: skip
         else:
-            rows.append(_row(it.id, "calculation_mismatch", value != expected, ids))
+            same = (value == expected) | (np.isnan(value) & np.isnan(expected))
+            rows.append(_row(it.id, "calculation_mismatch", ~same, ids))
     if it.relevant is not None:
         rel = it.relevant.evaluate(data, types)
         if rel is None:
@@ -153,6 +156,7 @@ def validate_data(
         raise KeyError(f"id column {id_column!r} is not in the data")
     ids = (data[id_column] if id_column else data.index.to_series()).to_numpy()
     types = q.types
+    items = {it.id: it for it in q.items}
     rows: list = []
     for it in q.items:
         if it.id not in data.columns:
@@ -161,7 +165,7 @@ def validate_data(
                              "example_ids": "", "detail": CHECKS["absent_column"]})  # fmt: skip
             continue
         try:
-            rows.extend(_check_item(it, data, ids, types))
+            rows.extend(_check_item(it, data, ids, types, items))
         except Exception as exc:  # a report, never a crash
             rows.append({"item": it.id, "check": "check_failed", "n": len(data),
                          "example_ids": "", "detail": f"{type(exc).__name__}: {exc}"})  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from pyxform.xls2xform import convert
@@ -50,7 +51,7 @@ def test_full_form_converts_with_skip_logic(tmp_path):
     assert survey.loc["inc_reasons_not_reported", "type"].startswith("select_multiple ")
     assert survey.loc["dem_age", "constraint"] == "(. >= 15 and . <= 110) or . = 998 or . = 999"
     calc = survey.loc["vic_hh_any_12m", "calculation"]
-    assert calc.startswith("if(${vic_hh_vehicle_theft_12m} = 1 or") and calc.endswith(", 1, 0)")
+    assert calc.startswith("if(${vic_hh_vehicle_theft_12m} = 1 or") and calc.endswith(", 0, ''))")
     ch = sheets["choices"]
     walk = ch[ch["list_name"] == survey.loc["fear_walk_dark", "type"].split()[1]]
     assert walk["name"].astype(str).tolist() == ["1", "2", "3", "4", "5", "98", "99"]
@@ -104,3 +105,54 @@ def test_printable_questionnaire():
     assert html.count('class="q"') == 9  # 10 items minus the derived flag
     frames = xlsform_frames(q)
     assert frames["settings"]["default_language"].iloc[0] == "Español (es)"
+
+
+def _xpath_eval(expr: str, values: dict):
+    """Evaluate the subset of XPath the calculate expressions use (``${x}``, ``=``, ``and``,
+    ``or``, ``if``) as ODK does: a blank (non-relevant or unanswered) item is ``''``, which
+    equals no number."""
+    import re
+
+    py = re.sub(r"\$\{(\w+)\}", lambda m: f"_v({m.group(1)!r})", expr).replace(" = ", " == ")
+    py = re.sub(r"\bif\(", "_if(", py)
+    return eval(py, {"_if": lambda c, a, b: a if c else b, "_v": lambda k: values.get(k, "")})
+
+
+def test_any_12m_flag_is_missing_when_only_dont_know(tmp_path):
+    """vic_hh_any_12m: 1 if any 12-month screener is 1, 0 only if each one is known to be no
+    (12m = 0, or skipped because 5y = 0); don't know / no answer leave it missing."""
+    q = build(["screener_household"], ["en"], title="hh", form_id="hh")
+    path = export(q, tmp_path / "hh.xlsx", "xlsform")
+    xml, warnings = _convert(path)
+    assert warnings == []
+    calc = xlsform_frames(q)["survey"].set_index("name").loc["vic_hh_any_12m", "calculation"]
+    bind = xml[xml.index('nodeset="/data/screener_household/vic_hh_any_12m"') :]
+    bind = bind[: bind.index("/>")]
+    assert 'calculate="if( /data/screener_household/vic_hh_vehicle_theft_12m  = 1' in bind
+    assert "/data/screener_household/vic_hh_burglary_5y  = 0))" in bind
+    assert bind.endswith(', 0, &apos;&apos;))"') or bind.endswith(", 0, ''))\"")
+    crimes = ["vehicle_theft", "theft_from_vehicle", "burglary", "attempted_burglary"]
+
+    def answers(five, twelve):
+        v = {}
+        for c, f, tw in zip(crimes, five, twelve, strict=True):
+            v[f"vic_hh_{c}_5y"] = f
+            v[f"vic_hh_{c}_12m"] = tw  # '' = not asked (5y != 1) or unanswered
+        return v
+
+    cases = [
+        (answers([98, 98, 98, 98], ["", "", "", ""]), ""),  # only don't know: missing
+        (answers([99, 98, 99, 98], ["", "", "", ""]), ""),  # no answer / don't know
+        (answers([0, 0, 0, 0], ["", "", "", ""]), 0),  # no crime in 5 years: no
+        (answers([1, 0, 0, 0], [98, "", "", ""]), ""),  # 12m don't know, rest no
+        (answers([1, 0, 0, 98], [0, "", "", ""]), ""),  # one 5y don't know
+        (answers([1, 1, 0, 0], [0, 0, "", ""]), 0),  # happened, but not in 12 months
+        (answers([1, 98, 98, 98], [1, "", "", ""]), 1),  # a yes decides, unknowns aside
+    ]
+    it = q.item("vic_hh_any_12m")
+    items = {i.id: i for i in q.items}
+    frame = pd.DataFrame([{k: (np.nan if x == "" else x) for k, x in v.items()} for v, _ in cases])
+    py = it.calculation.evaluate(frame, items)
+    for (values, want), got in zip(cases, py, strict=True):
+        assert _xpath_eval(calc, values) == want, values
+        assert (np.isnan(got) and want == "") or got == want
