@@ -342,19 +342,42 @@ def _sq(text: str) -> str:
     return "'" + text.replace("'", "''").replace("\n", " ") + "'"
 
 
+#: SPSS limits, in bytes of the (UTF-8) label: variable labels 255, value labels 120.
+SPSS_VARIABLE_LABEL_BYTES = 255
+SPSS_VALUE_LABEL_BYTES = 120
+
+
+def _fit_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (whole characters, "..." appended when
+    cut); whitespace is collapsed first."""
+    text = " ".join(str(text).split())
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    cut = text.encode("utf-8")[: limit - 3].decode("utf-8", errors="ignore").rstrip()
+    return cut + "..."
+
+
 def to_spss(q: Questionnaire, language: str | None = None) -> str:
     """SPSS syntax declaring labels and missing values for data collected with the form.
 
     ``select_multiple`` items arrive from ODK as space-separated strings (or split 0/1
-    columns); they get a variable label only.
+    columns); they get a variable label only. SPSS caps variable labels at 255 bytes and
+    value labels at 120 bytes (UTF-8 mode): longer labels are shortened (whole characters,
+    ending in "...") and a ``UserWarning`` lists the items concerned.
     """
+    import warnings
+
     lang = language or q.languages[0]
     items = [it for it in q.items if it.type != "text"]
     lines = [f"* SPSS syntax for {q.title} (form {q.form_id}, version {q.version}).", ""]
     lines.append("VARIABLE LABELS")
+    cut_var, cut_val = [], []
     for i, it in enumerate(items):
         end = " ." if i == len(items) - 1 else ""
-        lines.append(f"  {it.id} {_sq(it.text[lang][:250])}{end}")
+        label = _fit_bytes(it.text[lang], SPSS_VARIABLE_LABEL_BYTES)
+        if label != " ".join(it.text[lang].split()):
+            cut_var.append(it.id)
+        lines.append(f"  {it.id} {_sq(label)}{end}")
     lines.append("")
     labelled = [it for it in items if it.type != "select_multiple" and (it.choices or it.missing)]
     if labelled:
@@ -363,9 +386,25 @@ def to_spss(q: Questionnaire, language: str | None = None) -> str:
             prefix = "  " if i == 0 else "  /"
             lines.append(f"{prefix}{it.id}")
             for code, lab in it.choice_labels(lang).items():
-                lines.append(f"    {code} {_sq(lab)}")
+                short = _fit_bytes(lab, SPSS_VALUE_LABEL_BYTES)
+                if short != " ".join(str(lab).split()):
+                    cut_val.append(f"{it.id}={code}")
+                lines.append(f"    {code} {_sq(short)}")
         lines[-1] += " ."
         lines.append("")
+    if cut_var or cut_val:
+        parts = []
+        if cut_var:
+            parts.append(
+                f"variable labels longer than {SPSS_VARIABLE_LABEL_BYTES} bytes shortened: "
+                + ", ".join(cut_var)
+            )
+        if cut_val:
+            parts.append(
+                f"value labels longer than {SPSS_VALUE_LABEL_BYTES} bytes shortened: "
+                + ", ".join(cut_val)
+            )
+        warnings.warn(f"SPSS export ({lang}): " + "; ".join(parts), UserWarning, stacklevel=2)
     for it in items:
         if it.missing and it.type != "select_multiple":
             codes = ", ".join(str(c) for c in sorted(it.missing.values())[:3])

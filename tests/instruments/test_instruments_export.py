@@ -156,3 +156,41 @@ def test_any_12m_flag_is_missing_when_only_dont_know(tmp_path):
     for (values, want), got in zip(cases, py, strict=True):
         assert _xpath_eval(calc, values) == want, values
         assert (np.isnan(got) and want == "") or got == want
+
+
+def test_spss_labels_fit_255_bytes_with_a_warning():
+    """SPSS variable labels are capped at 255 bytes (value labels 120): a long Portuguese
+    question (2-byte accented letters) is cut on a character boundary, with a warning naming
+    the item; short labels are untouched."""
+    import dataclasses
+
+    q = build(["trust_interpersonal"], ["pt", "en"])
+    mod = q.modules[0]
+    long_item = dataclasses.replace(
+        mod.items[0],
+        text={"pt": "Confiança " + "é ação " * 60, "en": "x"},
+        choices=(
+            dataclasses.replace(mod.items[0].choices[0], label={"pt": "ã" * 70, "en": "y"}),
+            *mod.items[0].choices[1:],
+        ),
+    )
+    q2 = dataclasses.replace(
+        q, modules=(dataclasses.replace(mod, items=(long_item, *mod.items[1:])),)
+    )
+    with pytest.warns(
+        UserWarning, match=r"longer than 255 bytes shortened: trust_interpersonal;"
+    ) as rec:
+        sps = to_spss(q2, "pt")
+    assert "trust_interpersonal=1" in str(rec[0].message)  # the value label too
+    line = next(ln for ln in sps.splitlines() if ln.startswith("  trust_interpersonal '"))
+    label = line.split(" ", 3)[3].strip("'")
+    assert len(label.encode("utf-8")) <= 255 and label.endswith("...")
+    assert len(label.encode("utf-8")) > 245  # cut near the limit, not far below
+    vl = next(ln for ln in sps.splitlines() if ln.startswith("    1 '"))
+    assert len(vl.strip()[3:-1].encode("utf-8")) <= 120
+    import warnings as w
+
+    with w.catch_warnings():
+        w.simplefilter("error")
+        to_spss(q, "pt")  # nothing to shorten: no warning
+    assert len(max((ln for ln in to_spss(q, "en").splitlines()), key=len).encode()) < 300
