@@ -18,15 +18,15 @@ OverwriteOpt = Annotated[
 ]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
 
+
+def _pipeline_outputs() -> tuple[str, ...]:
+    from survey.report.pipeline import OUTPUT_FILES as files
+
+    return files
+
+
 #: Files the report writes directly in the output folder (figures go to ``figures/``).
-OUTPUT_FILES = (
-    "report.html",
-    "tables.xlsx",
-    "tables.md",
-    "results.csv",
-    "comparisons.csv",
-    "truth_coverage.csv",
-)
+OUTPUT_FILES = _pipeline_outputs()
 
 
 def _load(spec: Path) -> dict:
@@ -109,6 +109,8 @@ def register(app: typer.Typer) -> None:
 
         The spec is read and checked, and the output folder checked against every input
         (spec, data, crosswalk, population table), before anything runs or is written.
+        Outputs are written to a temporary folder and moved into --out only when the whole
+        run succeeded: a failed run leaves --out as it was.
         """
         from survey.report.pipeline import SpecError, run_spec
 
@@ -119,7 +121,11 @@ def register(app: typer.Typer) -> None:
             result = run_spec(spec, out, progress=progress)
         except SpecError as exc:
             fail(str(exc))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            fail(f"report {parsed['_where']}: {type(exc).__name__}: {error_text(exc)}")
+        except Exception as exc:  # noqa: BLE001 - any failure: a message, never a traceback
+            # run_spec wrote nothing into --out (outputs are moved into place at the end)
+            fail(
+                f"report {parsed['_where']}: {type(exc).__name__}: {error_text(exc)} "
+                f"(nothing was written to {out})"
+            )
         console.print(f"report: [bold]{result.report}[/]")
         console.print(f"tables: {result.files['xlsx']}, {result.files['markdown']}")

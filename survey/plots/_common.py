@@ -238,19 +238,30 @@ def source_text(
     return ". ".join(parts) + "."
 
 
-def add_source(fig, text: str) -> None:
-    """Write the source line at the bottom-left of the figure (found again by its gid)."""
+def add_source(fig, text: str, *, fontsize: float = 7) -> None:
+    """Write the source line at the bottom-left of the figure (found again by its gid).
+
+    The text is wrapped to the figure's width and its rendered height is measured; a
+    layout-managed figure then keeps the axes, tick labels and axis labels above it (the
+    layout rectangle starts above the source block), so the two never overlap.
+    """
+    import textwrap
+
     for t in list(fig.texts):
         if t.get_gid() == SOURCE_GID:
             t.remove()
-    n_lines = 1 + len(text) // 120
-    import textwrap
-
-    wrapped = "\n".join(textwrap.wrap(text, 120))
-    fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=7, color="0.3", gid=SOURCE_GID)
+    # ~0.6 em per character of DejaVu Sans: lines no wider than the figure
+    chars = max(30, int(fig.get_figwidth() * 72 / (0.6 * fontsize)) - 2)
+    wrapped = "\n".join(textwrap.wrap(text, chars))
+    t = fig.text(
+        0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=fontsize, color="0.3",
+        gid=SOURCE_GID,
+    )  # fmt: skip
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
-        bottom = min(0.04 * n_lines + 0.02, 0.3)
+        height = t.get_window_extent(fig.canvas.get_renderer()).height  # display pixels
+        gap = 6 / 72 * fig.dpi  # 6 points between the source block and the axis label
+        bottom = min((height + gap) / fig.bbox.height + 0.005, 0.6)
         engine.set(rect=(0, bottom, 1, 1 - bottom))
 
 
@@ -278,8 +289,23 @@ def finish(
     add_source(ax.figure, source)
 
 
-def scale_of(percent: bool) -> float:
-    return 100.0 if percent else 1.0
+def scale_of(percent: bool, data: pd.DataFrame | pd.Series | None = None) -> tuple[float, bool]:
+    """(multiplier, shown as percent) for ``data`` drawn with the ``percent`` option.
+
+    A frame already in percent (``attrs["scale"] == "%"``, as :mod:`survey.indicators`
+    writes it) is drawn as it is — never multiplied again — and labelled as percent; a
+    proportion is multiplied by 100 when ``percent``; a rate scale ("per 100,000", ...)
+    cannot be drawn as percent.
+    """
+    scale = getattr(data, "attrs", {}).get("scale") if data is not None else None
+    if scale == "%":
+        return 1.0, True
+    if percent and scale in ("per 1,000", "per 100,000", "0-100"):
+        raise ValueError(
+            f"the data are on the {scale!r} scale (attrs['scale']); percent=True applies to "
+            "proportions only"
+        )
+    return (100.0 if percent else 1.0), bool(percent)
 
 
 def value_label(lang: str, percent: bool, difference: bool = False) -> str:

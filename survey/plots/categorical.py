@@ -77,7 +77,8 @@ def domain_bars(
         data, by, "domain_bars", lang, variable=variable, category=category, n=n, total=True
     )
     names = domain_labels(p.kept, by, labels)
-    est, lo, hi = intervals(p.kept, scale_of(percent))
+    s, percent = scale_of(percent, data)
+    est, lo, hi = intervals(p.kept, s)
     caution = p.kept["_caution"].to_numpy(bool)
     order = np.argsort(est, kind="stable") if sort else np.arange(len(est))[::-1]
     est, lo, hi, caution = est[order], lo[order], hi[order], caution[order]
@@ -160,7 +161,7 @@ def trust_battery(
         data, [item] + ([wave] if wave else []), "trust_battery", lang, category=category, n=n
     )
     kept = p.kept
-    s = scale_of(percent)
+    s, percent = scale_of(percent, data)
     waves = [None]
     if wave:
         waves = list(wave_order) if wave_order is not None else list(pd.unique(p.rows[wave]))

@@ -76,7 +76,7 @@ def dumbbell(
     p = prepare(data, [item, wave], "dumbbell", lang, category=category, n=n)
     rows, kept = p.rows, p.kept
     before, after = _waves(rows, wave, wave_order, "dumbbell")
-    s = scale_of(percent)
+    s, percent = scale_of(percent, data)
     aft = kept[kept[wave] == after].set_index(item)["estimate"]
     items = list(pd.unique(rows[item]))
     items.sort(key=lambda i: aft.get(i, -np.inf))
@@ -165,7 +165,7 @@ def did_chart(
     if treated not in groups:
         raise ValueError(f"did_chart: treated={treated!r} not among {groups}")
     control = [g for g in groups if g != treated][0]
-    s = scale_of(percent)
+    s, percent = scale_of(percent, data)
     fig, ax = new_axes(ax, figsize=(6.5, 4.5))
     xs = {before: 0, after: 1}
     for g, color, marker in ((treated, VERMILLION, "o"), (control, BLUE, "s")):
@@ -193,10 +193,12 @@ def did_chart(
             gid="counterfactual",
         )
     if did is not None:
+        sd_, _ = scale_of(percent, did)  # the DiD frame carries its own scale
         row = did.iloc[0] if isinstance(did, pd.DataFrame) else did
         val = row["difference"] if "difference" in row.index else row["estimate"]
         txt = (
-            f"{tr('did', lang)}: {val * s:.1f} [{row['ci_low'] * s:.1f}; {row['ci_high'] * s:.1f}]"
+            f"{tr('did', lang)}: {val * sd_:.1f} [{row['ci_low'] * sd_:.1f}; "
+            f"{row['ci_high'] * sd_:.1f}]"
             if percent
             else f"{tr('did', lang)}: {val:.3f} [{row['ci_low']:.3f}; {row['ci_high']:.3f}]"
         )
@@ -264,7 +266,7 @@ def forest(
     check_columns(data, [item, value, "ci_low", "ci_high"], "forest")
     n_note = n if n is not None else n_summary(data, total=False)
     kept, n_supp, caution = split_suppressed(data)
-    s = scale_of(percent)
+    s, percent = scale_of(percent, data)
     if sort:
         order = np.argsort(kept[value].to_numpy(float), kind="stable")
     else:

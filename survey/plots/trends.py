@@ -68,7 +68,7 @@ def trend(
                 category=category, n=n)  # fmt: skip
     waves = list(order) if order is not None else sorted(pd.unique(p.rows[x]))
     xpos = {w: k for k, w in enumerate(waves)}
-    s = scale_of(percent)
+    s, percent = scale_of(percent, data)
     groups = list(pd.unique(p.rows[hue])) if hue else [None]
     fig, ax = new_axes(ax)
     for j, g in enumerate(groups):
@@ -136,11 +136,15 @@ def victimisation_vs_fear(
     kv = kv.assign(_caution=cv)[cols + (["n"] if "n" in kv else [])]
     kf = kf.assign(_caution=cf)[cols]
     both = kv.merge(kf, on=territory, suffixes=("_v", "_f"))
-    s = scale_of(percent)
-    xv = both["estimate_v"].to_numpy(float) * s
-    yv = both["estimate_f"].to_numpy(float) * s
-    xerr = np.vstack([xv - both["ci_low_v"] * s, both["ci_high_v"] * s - xv])
-    yerr = np.vstack([yv - both["ci_low_f"] * s, both["ci_high_f"] * s - yv])
+    sx, px = scale_of(percent, victimisation)
+    sy, py = scale_of(percent, fear)
+    if px != py:
+        raise ValueError("victimisation_vs_fear: the two frames are on different scales")
+    percent = px
+    xv = both["estimate_v"].to_numpy(float) * sx
+    yv = both["estimate_f"].to_numpy(float) * sy
+    xerr = np.vstack([xv - both["ci_low_v"] * sx, both["ci_high_v"] * sx - xv])
+    yerr = np.vstack([yv - both["ci_low_f"] * sy, both["ci_high_f"] * sy - yv])
     cau = (both["_caution_v"] | both["_caution_f"]).to_numpy(bool)
     fig, ax = new_axes(ax, figsize=(6.5, 5.0))
     color = PALETTE[0]

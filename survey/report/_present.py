@@ -2,6 +2,19 @@
 
 Nothing here computes a statistic: frames from :mod:`survey.report.pipeline` are labelled,
 selected, drawn and formatted.
+
+- Labels: wave, group and breakdown values get the value labels of the data's metadata
+  (SPSS/Stata); without a label, integer-valued codes print as integers (region 15, not
+  15.0).
+- Scale: each indicator's scale comes from its results (column ``scale``, the registry
+  frame's ``attrs["scale"]``): proportions are shown in percent (their changes in
+  percentage points) in tables *and* figures, with the same ``percent`` switch passed to
+  both; other indicators (means, incidence ratios) on their own scale. A table or figure
+  never mixes the two: a section with both gets one table per scale.
+- Language: every sentence and heading comes from :mod:`survey.report._text` (report) or
+  :mod:`survey.plots._text` (figures), in the spec's ``language``.
+- Single-wave specs (no ``waves``/``groups``): estimates overall and by breakdown, figures,
+  tables and the methods annex; no comparison section (the annex says so).
 """
 
 from __future__ import annotations
@@ -9,9 +22,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 import survey.plots as sp
+from survey.plots._text import fmt_number
+from survey.report._text import rt
 from survey.report.html import Figure, Section, figure_markup, render_report
 from survey.report.tables import Table, comparison_table, publication_table, write_tables
 
@@ -32,23 +48,85 @@ SECTION_TITLES = {
 }
 
 
+def _num(x, lang: str, digits: int | None = None) -> str:
+    """A number in the language's format; integers without decimals (95, 24,465)."""
+    x = float(x)
+    if digits is None:
+        digits = 0 if x.is_integer() else 1
+    return fmt_number(x, lang, digits)
+
+
 def _lang(spec) -> str:
     return spec.get("language", "en")
 
 
+def _wave_col(spec):
+    return (spec.get("waves") or {}).get("column")
+
+
+def _group_col(spec):
+    return (spec.get("groups") or {}).get("column")
+
+
+# ------------------------------------------------------------------------------ labels
+
+
 def _value_labels(spec, meta) -> dict[str, dict]:
     """Value labels of the wave/group/breakdown columns (from the data's metadata)."""
-    cols = {spec.get("waves", {}).get("column"), spec.get("groups", {}).get("column")}
-    cols |= set(spec.get("breakdowns", []))
+    cols = {_wave_col(spec), _group_col(spec), *spec.get("breakdowns", [])}
     vl = getattr(meta, "value_labels", {}) or {}
     return {c: vl[c] for c in cols if c and c in vl}
 
 
-def _labelled(frame: pd.DataFrame, labels: dict[str, dict]) -> pd.DataFrame:
+def _is_missing(v) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def display_value(v, mapping: dict | None = None):
+    """The display text of one code: its value label (looked up as given, as number and as
+    text), else the code as text, integer-valued floats without decimals (15.0 -> "15").
+    Always text, so that pandas never turns the codes back into floats."""
+    if _is_missing(v):
+        return v
+    keys = [v]
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        if float(v).is_integer():
+            keys += [int(v), float(v)]
+    keys.append(str(v))
+    for key in keys:
+        if mapping and key in mapping:
+            return str(mapping[key])
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _labelled(frame: pd.DataFrame, spec, labels: dict[str, dict]) -> pd.DataFrame:
+    """Wave/group/breakdown columns (and ``group`` of comparison frames) in display form."""
     out = frame.copy()
-    for col, mapping in labels.items():
+    gcol = _group_col(spec)
+    cols = {_wave_col(spec), gcol, *spec.get("breakdowns", [])} - {None}
+    for col in cols:
         if col in out.columns:
-            out[col] = out[col].map(lambda v, m=mapping: m.get(v, v) if pd.notna(v) else v)
+            m = labels.get(col)
+            out[col] = out[col].astype(object).map(lambda v, m=m: display_value(v, m))
+    if "group" in out.columns and "comparison" in out.columns:
+        m = labels.get(gcol) if gcol else None
+        out["group"] = (
+            out["group"]
+            .astype(object)
+            .map(lambda v, m=m: rt("all", _lang(spec)) if v == "all" else display_value(v, m))
+        )
+    return out
+
+
+def _names(spec, vlab) -> dict:
+    """Display form of before/after and of the treated group."""
+    w, g = spec.get("waves") or {}, spec.get("groups") or {}
+    wl = vlab.get(w.get("column"), {})
+    out = {k: display_value(w[k], wl) for k in ("before", "after") if k in w}
+    if g:
+        out["treated"] = display_value(g["treated"], vlab.get(g["column"], {}))
     return out
 
 
@@ -56,15 +134,21 @@ def _suppressed(flag) -> bool:
     return isinstance(flag, str) and flag == "suppress"
 
 
-def _comp_labels(spec, vlab) -> dict:
-    gcol = spec.get("groups", {}).get("column")
-    return {**vlab, "group": vlab.get(gcol, {})} if gcol else vlab
-
-
 def _ind_labels(spec) -> dict[str, str]:
     from survey.report.pipeline import _label
 
     return {i["name"]: _label(i, _lang(spec)) for i in spec["indicators"]}
+
+
+def _column_labels(spec, meta) -> dict[str, str]:
+    """Header text of the wave/group/breakdown columns: the variable label when the data
+    have one, else the column name (the wave column: "Wave" translated)."""
+    varlab = getattr(meta, "variable_labels", {}) or {}
+    cols = {_group_col(spec), *spec.get("breakdowns", [])} - {None}
+    out = {c: str(varlab.get(c) or c) for c in cols}
+    if _wave_col(spec):
+        out[_wave_col(spec)] = sp.tr("wave", _lang(spec))
+    return out
 
 
 def _section_of(spec) -> dict[str, str]:
@@ -79,36 +163,75 @@ def _src(spec) -> str:
     )
 
 
+# ------------------------------------------------------------------------------ scale
+
+
+def percent_of(spec, results: pd.DataFrame) -> dict[str, bool]:
+    """Whether each indicator is shown in percent: its results' ``scale`` is "proportion"
+    (the registry frame's ``attrs["scale"]``; spec-defined shares are proportions too)."""
+    out = {}
+    for ind in spec["indicators"]:
+        name = ind["name"]
+        if "scale" in results.columns:
+            sc = results.loc[results["variable"] == name, "scale"]
+            out[name] = bool(len(sc)) and str(sc.iloc[0]) == "proportion"
+        else:
+            out[name] = ind.get("type", "share") == "share"
+    return out
+
+
+def _scale_groups(names: list[str], pct: dict[str, bool]) -> list[tuple[bool, list[str]]]:
+    """Indicators split by display scale: (True, shares in %), (False, the others)."""
+    out = []
+    for flag in (True, False):
+        part = [n for n in names if pct.get(n, False) is flag]
+        if part:
+            out.append((flag, part))
+    return out
+
+
+def _shown(x, percent: bool) -> float | None:
+    """A value as displayed: x 100 and 1 decimal for percent, else 3 decimals."""
+    if _is_missing(x) or not np.isfinite(float(x)):
+        return None
+    return round(float(x) * 100, 1) if percent else round(float(x), 3)
+
+
+def _rank(values: pd.Series, order: list | None = None) -> np.ndarray:
+    """Position of each value in ``order`` (default: order of appearance); others last."""
+    seen = list(order or []) + [v for v in pd.unique(values) if v not in (order or [])]
+    pos = {v: k for k, v in enumerate(seen)}
+    return values.map(lambda v: pos.get(v, len(pos))).to_numpy()
+
+
+# ------------------------------------------------------------------------------ figures
+
+
 def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path) -> dict:
     """Draw the report's figures; write PNG (300 dpi) + SVG; return them by section."""
     lang = _lang(spec)
     meta = spec.get("_meta")
     vlab = _value_labels(spec, meta)
-    res = _labelled(results, vlab)
-    comp = _labelled(comparisons, _comp_labels(spec, vlab)) if len(comparisons) else comparisons
+    res = _labelled(results, spec, vlab)
+    comp = _labelled(comparisons, spec, vlab) if len(comparisons) else comparisons
     ilab = _ind_labels(spec)
-    wave = spec.get("waves", {}).get("column")
-    gcol = spec.get("groups", {}).get("column")
-    wl = vlab.get(wave, {})
-    before = wl.get(spec["waves"]["before"], spec["waves"]["before"]) if wave else None
-    after = wl.get(spec["waves"]["after"], spec["waves"]["after"]) if wave else None
-    treated = (
-        vlab.get(gcol, {}).get(spec["groups"]["treated"], spec["groups"]["treated"])
-        if gcol
-        else None
-    )
-    fig_spec = spec.get("figures", {})
+    pct = percent_of(spec, results)
+    wave, gcol = _wave_col(spec), _group_col(spec)
+    names = _names(spec, vlab)
+    before, after, treated = names.get("before"), names.get("after"), names.get("treated")
+    fig_spec = spec.get("figures") or {}
     src = _src(spec)
     out: dict[str, list] = {}
     figdir = outdir / "figures"
+    section = _section_of(spec)
 
-    def add(section, stem, ax, caption):
+    def add(sec, stem, ax, caption):
         sp.save_figure(ax, figdir / stem)
-        out.setdefault(section, []).append((stem, ax, caption))
+        out.setdefault(sec, []).append((stem, ax, caption))
 
     def rows(bd, var, wave_value=None):
-        r = res[(res["breakdown"] == bd) & (res["variable"] == var)]
-        if wave_value is not None:
+        r = res[(res["breakdown"] == (bd or "all")) & (res["variable"] == var)]
+        if wave_value is not None and wave:
             r = r[r[wave] == wave_value]
         return r
 
@@ -117,311 +240,340 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
         ax = sp.domain_bars(
             rows(territory, var, after),
             by=territory,
-            percent=True,
-            title=f"{ilab[var]} — {after}",
+            percent=pct[var],
+            title=ilab[var] + (f" — {after}" if wave else ""),
             source=src,
             wave=after,
             lang=lang,
         )
-        add(_section_of(spec)[var], f"{var}_by_{territory}", ax, ilab[var])
+        add(section[var], f"{var}_by_{territory}", ax, ilab[var])
     sc = fig_spec.get("scatter")
     if sc:
+        unit = [" (%)" if pct[v] else "" for v in sc]
         ax = sp.victimisation_vs_fear(
             rows(territory, sc[0], after),
             rows(territory, sc[1], after),
             territory=territory,
+            percent=pct[sc[0]],
             title=f"{ilab[sc[0]]} / {ilab[sc[1]]}",
-            xlabel=ilab[sc[0]] + " (%)",
-            ylabel=ilab[sc[1]] + " (%)",
+            xlabel=ilab[sc[0]] + unit[0],
+            ylabel=ilab[sc[1]] + unit[1],
             source=src,
             wave=after,
             lang=lang,
         )
-        add(_section_of(spec)[sc[1]], "victimisation_vs_fear", ax, "")
+        add(section[sc[1]], "victimisation_vs_fear", ax, "")
     for var in fig_spec.get("trends", []):
         ax = sp.trend(
             rows(gcol, var),
             x=wave,
             hue=gcol,
             order=[before, after],
-            percent=True,
+            percent=pct[var],
             title=ilab[var],
             source=src,
             lang=lang,
         )
-        add(_section_of(spec)[var], f"{var}_trend", ax, ilab[var])
+        add(section[var], f"{var}_trend", ax, ilab[var])
     trust = [
         i["name"]
         for i in spec["indicators"]
         if i.get("section") == "trust" and i["name"] != "interpersonal_trust"
     ]
     if fig_spec.get("trust_battery", True) and trust:
-        r = res[(res["breakdown"] == "all") & res["variable"].isin(trust)]
-        ax = sp.trust_battery(
-            r, wave=wave, wave_order=[before, after], labels=ilab, source=src, lang=lang
+        for k, (flag, part) in enumerate(_scale_groups(trust, pct)):
+            r = res[(res["breakdown"] == "all") & res["variable"].isin(part)]
+            ax = sp.trust_battery(
+                r, wave=wave, wave_order=[before, after] if wave else None, labels=ilab,
+                percent=flag, source=src, lang=lang,
+            )  # fmt: skip
+            add("trust", "trust_battery" + ("" if k == 0 else "_other"), ax, "")
+    if not len(comp):
+        return out
+    dumb = fig_spec.get("dumbbell", [])
+    for k, (flag, part) in enumerate(_scale_groups(dumb, pct)):
+        r = res[res["variable"].isin(part)]
+        r = (
+            r[(r["breakdown"] == gcol) & (r[gcol] == treated)]
+            if gcol
+            else r[r["breakdown"] == "all"]
         )
-        add("trust", "trust_battery", ax, "")
-    if len(comp):
-        dumb = fig_spec.get("dumbbell", [])
-        if dumb:
-            r = res[
-                (res["breakdown"] == gcol) & (res[gcol] == treated) & res["variable"].isin(dumb)
-            ]
-            ax = sp.dumbbell(
-                r,
-                wave=wave,
-                wave_order=[before, after],
-                labels=ilab,
-                percent=True,
-                title=f"{treated}: {before} → {after}",
-                source=src,
-                lang=lang,
+        ax = sp.dumbbell(
+            r,
+            wave=wave,
+            wave_order=[before, after],
+            labels=ilab,
+            percent=flag,
+            title=(f"{treated}: " if gcol else "") + f"{before} → {after}",
+            source=src,
+            lang=lang,
+        )
+        add("evaluation", "dumbbell_treated" + ("" if k == 0 else "_other"), ax, "")
+    for var in fig_spec.get("did", []) if gcol else []:
+        d = comp[(comp["comparison"] == "did") & (comp["variable"] == var)]
+        ax = sp.did_chart(
+            rows(gcol, var),
+            group=gcol,
+            wave=wave,
+            treated=treated,
+            wave_order=[before, after],
+            did=d if len(d) else None,
+            percent=pct[var],
+            title=ilab[var],
+            source=src,
+            lang=lang,
+        )
+        add("evaluation", f"{var}_did", ax, ilab[var])
+    adj = (spec.get("comparisons") or {}).get("adjust", "holm")
+    for kind, grp in (("change", treated if gcol else rt("all", lang)), ("did", treated)):
+        d = comp[(comp["comparison"] == kind) & (comp["group"] == grp)]
+        for k, (flag, part) in enumerate(_scale_groups(list(pd.unique(d["variable"])), pct)):
+            title = (
+                (f"{grp}: " if gcol else "") + f"{after} − {before}"
+                if kind == "change"
+                else sp.tr("did", lang)
             )
-            add("evaluation", "dumbbell_treated", ax, "")
-        for var in fig_spec.get("did", []):
-            d = comp[(comp["comparison"] == "did") & (comp["variable"] == var)]
-            ax = sp.did_chart(
-                rows(gcol, var),
-                group=gcol,
-                wave=wave,
-                treated=treated,
-                wave_order=[before, after],
-                did=d.iloc[0] if len(d) else None,
-                percent=True,
-                title=ilab[var],
-                source=src,
-                lang=lang,
-            )
-            add("evaluation", f"{var}_did", ax, ilab[var])
-        for kind, grp in (("change", treated), ("did", treated)):
-            d = comp[(comp["comparison"] == kind) & (comp["group"] == grp)]
-            if len(d):
-                title = {"change": f"{treated}: {after} − {before}", "did": sp.tr("did", lang)}[
-                    kind
-                ]
-                adj = (spec.get("comparisons") or {}).get("adjust", "holm")
-                ax = sp.forest(
-                    d, value="estimate", labels=ilab, percent=True, title=title, lang=lang,
-                    source=f"{src}. Significance: {adj}-adjusted p-values across the battery "
-                    "(intervals unadjusted)",
-                )  # fmt: skip
-                add("evaluation", f"forest_{kind}", ax, "")
+            ax = sp.forest(
+                d[d["variable"].isin(part)], value="estimate", labels=ilab, percent=flag,
+                title=title, lang=lang,
+                source=f"{src}. " + rt("forest_note", lang, adjust=adj),
+            )  # fmt: skip
+            add("evaluation", f"forest_{kind}" + ("" if k == 0 else "_other"), ax, "")
     return out
 
 
-def _harmonisation_text(spec, steps) -> str:
+# ------------------------------------------------------------------------------ annex
+
+
+def _harmonisation_text(spec, lang) -> str:
     cw = spec["data"].get("crosswalk")
     if not cw:
-        return (
-            "No crosswalk: the data were used with their own column names and codes "
-            "(the indicator definitions name those columns)."
-        )
+        return rt("harm_none", lang)
     rep = spec.get("_crosswalk_report")
     n = 0 if rep is None else len(rep)
-    return (
-        f"The data were harmonised with the crosswalk {cw} (survey.instruments.harmonize): "
-        f"{n} source variables were mapped onto standard item ids of questionnaires/ and "
-        "recoded to the standard codes; every source value was either mapped or declared "
-        "missing (no unknown codes): "
-        + (", ".join(f"{r.source} → {r.target}" for r in rep.itertuples()) if n else "")
-        + ". Columns the crosswalk does not claim (design, domains, and items without a "
-        "standard counterpart) were used as they are."
-    )
+    pairs = ", ".join(f"{r.source} → {r.target}" for r in rep.itertuples()) if n else ""
+    return rt("harm_crosswalk", lang, cw=cw, n=n, pairs=pairs)
 
 
-def _indicators_text(spec) -> str:
+def _indicators_text(spec, lang) -> str:
     from survey.report.pipeline import indicator_source
 
     reg = [i for i in spec["indicators"] if i.get("registry")]
     own = [i for i in spec["indicators"] if not i.get("registry")]
-    entries = sorted({i["registry"] for i in reg})
-    text = (
-        f"{len(reg)} of {len(spec['indicators'])} indicators were computed by survey.indicators "
-        f"registry functions ({', '.join(entries)}; entry and arguments per indicator in the "
-        "table of indicators below), on the proportion scale (incidence: per person)."
-    )
+    entries = ", ".join(sorted({i["registry"] for i in reg}))
+    text = rt("indicators_text", lang, k=len(reg), n=len(spec["indicators"]), entries=entries)
     if own:
-        text += (
-            f" {len(own)} are spec-defined (no registry indicator fits): "
-            + "; ".join(f"{i['name']}: {indicator_source(i)}" for i in own)
-            + "."
-        )
+        items = "; ".join(f"{i['name']}: {indicator_source(i, lang)}" for i in own)
+        text += rt("indicators_own", lang, k=len(own), items=items)
     return text
 
 
-def _comparisons_text(spec, results) -> str:
+def _comparisons_text(spec, lang) -> str:
+    if not spec.get("waves"):
+        return rt("no_comparisons", lang)
     level = spec["estimation"].get("level", 0.95)
-    cmp = spec.get("comparisons") or {}
-    adjust = cmp.get("adjust", "holm")
-    name = {
-        "holm": "Holm (family-wise error rate)",
-        "bh": "Benjamini-Hochberg (false discovery rate)",
-        "bonferroni": "Bonferroni",
-        "by": "Benjamini-Yekutieli",
-    }
-    return (
-        "survey.compare: follow-up minus baseline overall and within each group "
-        "(compare_within: the waves are domains of each unit's pooled design, so the "
-        "difference is a design-based contrast with every covariance), and difference-in-"
-        "differences (did: change in the treatment group minus change in the comparison "
-        "group, one contrast of the four group x wave domain estimates). Two-sided t tests on "
-        f"the design degrees of freedom (df rule '{cmp.get('df', 'design')}': PSUs minus "
-        f"strata of the pooled design). Multiplicity: {name.get(adjust, adjust)} adjustment "
-        "within each contrast (the change in each group, the DiD) across the whole indicator "
-        f"battery; 'significant' uses the adjusted p-value at the {100 * (1 - level):g}% "
-        "level. Do no harm: 'worsened' marks a change in the unfavourable direction of the "
-        "indicator that is significant before the multiplicity adjustment (unadjusted p-value: "
-        "a safety screen should not lose sensitivity to the correction; "
-        "survey.compare.do_no_harm); those rows are listed in the evaluation section. A "
-        "comparison that uses a suppressed estimate is not printed."
-    )
+    adjust = (spec.get("comparisons") or {}).get("adjust", "holm")
+    name = rt(f"adjust_{adjust}", lang) if f"adjust_{adjust}" in _ADJUST else adjust
+    alpha = _num(100 * (1 - level), lang)
+    return rt("comparisons_text", lang, adjust=name, alpha=alpha)
 
 
-def _methods(spec, sd, designs, results, steps) -> list[tuple[str, str]]:
-    from survey.report.html import REPORT_TEXT
+_ADJUST = {"adjust_holm", "adjust_bh", "adjust_bonferroni", "adjust_by"}
 
-    t = REPORT_TEXT[_lang(spec)]
+
+def df_sentence(rule, degf: int, dfs, lang: str) -> str:
+    """The degrees-of-freedom rule as used: 'design' (PSUs minus strata), 'domain' (per
+    estimate, with the range of the df used), 'inf' or a fixed number."""
+    if rule in (None, "inf", "infinite"):
+        return rt("df_inf", lang)
+    if rule == "design":
+        return rt("df_design", lang, df=degf)
+    if rule == "domain":
+        d = pd.to_numeric(pd.Series(dfs, dtype=object), errors="coerce").to_numpy(float)
+        d = d[np.isfinite(d)]
+        lo, hi = (int(d.min()), int(d.max())) if len(d) else (degf, degf)
+        return rt("df_domain", lang, df=degf, lo=lo, hi=hi)
+    return rt("df_fixed", lang, df=rule)
+
+
+def _design_text(spec, person, lang) -> str:
+    from survey.report.pipeline import _as_list
+
     d = spec["design"]
+    psu, fpc = _as_list(d.get("psu")), _as_list(d.get("fpc"))
+    parts = [
+        rt("design_strata", lang, strata=d["strata"], n=person.n_strata)
+        if d.get("strata")
+        else rt("design_no_strata", lang),
+        rt("design_psu", lang, psu=psu[0], n=person.n_psu) if psu else rt("design_no_psu", lang),
+    ]
+    if len(psu) > 1:
+        parts.append(rt("design_stages", lang, names=", ".join(f"'{p}'" for p in psu[1:])))
+    if fpc:
+        parts.append(rt("design_fpc", lang, fpc=", ".join(f"'{f}'" for f in fpc)))
+    if d.get("nest"):
+        parts.append(rt("design_nest", lang))
+    policy = d.get("lonely_psu", "fail")
+    parts.append(rt("design_lonely", lang, policy=policy, meaning=rt(f"lonely_{policy}", lang)))
+    text = (
+        "; ".join(parts)
+        + "; "
+        + rt("design_pooled" if spec.get("waves") else "design_single", lang)
+    )
+    return text[0].upper() + text[1:]
+
+
+def _weights_text(spec, lang) -> str:
+    d = spec["design"]
+    text = rt("weights_person", lang, w=d["weight"])
+    if d.get("household_weight"):
+        text += rt("weights_household", lang, w=d["household_weight"])
+    rake = (spec.get("weighting") or {}).get("rake")
+    if not rake:
+        return text + rt("weights_given", lang)
+    margins = " + ".join(
+        " x ".join([m] if isinstance(m, str) else list(m)) for m in rake["margins"]
+    )
+    by_wave = rt("weights_by_wave", lang) if rake.get("by_wave") else ""
+    return text + rt("weights_raked", lang, margins=margins, by_wave=by_wave)
+
+
+def _methods(spec, sd, designs, results, comparisons) -> list[tuple[str, str]]:
+    from survey.report.pipeline import quality_description
+
+    lang = _lang(spec)
     person = designs["person"]
     est = spec["estimation"]
     level = est.get("level", 0.95)
     meta = sd.meta
     n_um = sum(getattr(meta, "user_missing_counts", {}).values()) if meta else 0
-    from survey.report.pipeline import quality_description
-
-    quality = quality_description(spec.get("quality"))
-    calib = (
-        " with the calibration (raking) correction of the linearised variance"
-        if person.calibration
-        else ""
-    )
-    rows = [
+    ci = est.get("ci", "logit")
+    method = rt("ci_logit", lang) if ci == "logit" else rt("ci_other", lang, method=ci)
+    df_text = df_sentence(est.get("df", "design"), person.degf, results["df"], lang)
+    if spec.get("waves") and len(comparisons):
+        rule = (spec.get("comparisons") or {}).get("df", "design")
+        df_text += rt(
+            "df_comparisons", lang, rule=df_sentence(rule, person.degf, comparisons["df"], lang)
+        )
+    fmt = _num
+    return [
         (
-            t["data"],
-            f"{Path(sd.path).name}: {len(sd.data):,} respondents; {n_um:,} answers "
-            "coded as SPSS user-missing (don't know / no answer) treated as missing.",
-        ),
+            rt("data", lang),
+            rt(
+                "data_text",
+                lang,
+                file=Path(sd.path).name,
+                n=fmt(len(sd.data), lang),
+                um=fmt(n_um, lang),
+            ),
+        ),  # fmt: skip
+        (rt("design", lang), _design_text(spec, person, lang)),
+        (rt("weights", lang), _weights_text(spec, lang)),
         (
-            t["design"],
-            f"Stratified multistage sample: strata '{d.get('strata')}' "
-            f"({person.n_strata} strata), primary sampling units '{d.get('psu')}' "
-            f"({person.n_psu} PSUs); waves are independent samples (strata unique to each wave), "
-            "analysed as one pooled design so that comparisons carry every covariance.",
-        ),
-        (
-            t["weights"],
-            f"Person weights '{d['weight']}'"
-            + (
-                f", household weights '{d['household_weight']}' for household indicators"
-                if d.get("household_weight")
-                else ""
-            )
-            + f"; {steps.get('weight', '')}.",
-        ),
-        (
-            t["variance"],
-            "Taylor linearisation, ultimate-cluster (with-replacement) approximation at "
-            f"the first stage{calib}; domains are estimated on the full design (never by subsetting).",
-        ),
-        (
-            t["ci"],
-            f"{100 * level:g}% intervals; shares: {est.get('ci', 'logit')} "
-            "(interval on the logit scale, R svyciprop); means and differences: Wald (t).",
-        ),
-        (
-            t["df"],
-            f"Rule '{est.get('df', 'design')}': PSUs minus strata of the design = {person.degf}.",
-        ),
-        (t["quality"], quality),
-        (t["harmonisation"], _harmonisation_text(spec, steps)),
-        (t["indicators"], _indicators_text(spec)),
-        (t["comparisons"], _comparisons_text(spec, results)),
+            rt("variance", lang),
+            rt(
+                "variance_text",
+                lang,
+                approx=rt("variance_fpc" if spec["design"].get("fpc") else "variance_wr", lang),
+                calib=rt("variance_calib", lang) if person.calibration else "",
+            ),
+        ),  # fmt: skip
+        (rt("ci", lang), rt("ci_text", lang, level=fmt(100 * level, lang), method=method)),
+        (rt("df", lang), df_text),
+        (rt("quality", lang), quality_description(spec.get("quality"), lang)),
+        (rt("harmonisation", lang), _harmonisation_text(spec, lang)),
+        (rt("indicators", lang), _indicators_text(spec, lang)),
+        (rt("comparisons", lang), _comparisons_text(spec, lang)),
     ]
-    return rows
 
 
-def _indicator_table(spec, results, comparisons, lang) -> Table:
-    """Every indicator computed, with definition, both waves and the comparisons."""
-    wave = spec.get("waves", {}).get("column")
-    w = spec.get("waves", {})
+# ------------------------------------------------------------------------------ tables
+
+#: Excel format of the mixed-scale summary columns: 1 to 3 decimals (percent values are
+#: rounded to 1, other scales to 3 before they are stored).
+_MIXED = "0.0##"
+
+
+def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
+    """Every indicator computed, with definition and scale; with waves, both waves and the
+    comparisons; without, the overall estimate and its reliability."""
+    from survey.report.pipeline import indicator_source
+
+    wave = _wave_col(spec)
+    w = spec.get("waves") or {}
     allr = results[results["breakdown"] == "all"]
-    cols = [
-        "Indicator",
-        "Label",
-        "Unit",
-        "Definition",
-        "Baseline",
-        "Follow-up",
-        "Change",
-        "p adj. (change)",
-        "DiD",
-        "p adj. (DiD)",
-        "Worsened",
-    ]
-    rows, flags = [], []
+    head = [rt(k, lang) for k in ("col_indicator", "col_label", "col_unit", "col_definition",
+                                  "col_scale")]  # fmt: skip
+    if wave:
+        keys = ["col_baseline", "col_followup", "col_change", "col_p_change", "col_did",
+                "col_p_did", "col_worsened"]  # fmt: skip
+        formats = [None] * 5 + [_MIXED] * 3 + ["0.0000", _MIXED, "0.0000", None]
+    else:
+        keys = ["col_estimate", "col_reliability"]
+        formats = [None] * 5 + [_MIXED, None]
+    ilab = _ind_labels(spec)
+    rel_text = {"reliable": sp.tr("reliable", lang), "caution": sp.tr("caution_short", lang),
+                "suppress": sp.tr("suppress_short", lang)}  # fmt: skip
+    rows = []
     for ind in spec["indicators"]:
         name = ind["name"]
-        r = (
-            allr[allr["variable"] == name].set_index(wave)
-            if wave
-            else allr[allr["variable"] == name]
-        )
-        from survey.report.pipeline import indicator_source
-
-        definition = indicator_source(ind)
-
-        def cell(key, r=r):
-            if key not in r.index or r.loc[key, "reliability"] == "suppress":
-                return None
-            return round(float(r.loc[key, "estimate"]), 4)
-
-        ch = (
-            comparisons[
-                (comparisons["variable"] == name)
-                & (comparisons["comparison"] == "change")
-                & (comparisons["group"] == "all")
+        p = pct[name]
+        r = allr[allr["variable"] == name]
+        row = [
+            name,
+            ilab[name],
+            rt(f"unit_{ind.get('unit', 'person')}", lang),
+            indicator_source(ind, lang),
+            rt("scale_pct", lang) if p else str(r["scale"].iloc[0] if len(r) else ""),
+        ]
+        if not wave:
+            ok = len(r) and not _suppressed(r["reliability"].iloc[0])
+            row += [
+                _shown(r["estimate"].iloc[0], p) if ok else None,
+                rel_text.get(str(r["reliability"].iloc[0]), "") if len(r) else "",
             ]
-            if len(comparisons)
-            else comparisons
-        )
-        did = (
-            comparisons[(comparisons["variable"] == name) & (comparisons["comparison"] == "did")]
-            if len(comparisons)
-            else comparisons
-        )
+            rows.append(row)
+            continue
+        r = r.set_index(wave)
 
-        def g(f, c):
+        def cell(key, r=r, p=p):
+            if key not in r.index or _suppressed(r.loc[key, "reliability"]):
+                return None
+            return _shown(r.loc[key, "estimate"], p)
+
+        def pick(kind, name=name):
+            if not len(comparisons):
+                return comparisons
+            c = comparisons[(comparisons["variable"] == name) & (comparisons["comparison"] == kind)]
+            return c[c["group"] == "all"] if kind == "change" else c
+
+        ch, did = pick("change"), pick("did")
+
+        def g(f, c, p=None):
             if not len(f) or _suppressed(f["reliability"].iloc[0]):
                 return None
-            return round(float(f[c].iloc[0]), 4)
+            return _shown(f[c].iloc[0], p) if p is not None else round(float(f[c].iloc[0]), 4)
 
         worse = any(
             bool(f["worsened"].iloc[0])
             for f in (ch, did)
             if len(f) and not _suppressed(f["reliability"].iloc[0])
         )
-        rows.append(
-            [
-                name,
-                _ind_labels(spec)[name],
-                ind.get("unit", "person"),
-                definition,
-                cell(w.get("before")),
-                cell(w.get("after")),
-                g(ch, "estimate"),
-                g(ch, "p_adjusted"),
-                g(did, "estimate"),
-                g(did, "p_adjusted"),
-                "yes" if worse else "no",
-            ]
-        )
-        flags.append("")
-    return Table(
-        "", cols, rows, [None] * 4 + ["0.0000"] * 6 + [None], [], "indicators", flags, lang
-    )
+        row += [
+            cell(w.get("before")),
+            cell(w.get("after")),
+            g(ch, "estimate", p),
+            g(ch, "p_adjusted"),
+            g(did, "estimate", p),
+            g(did, "p_adjusted"),
+            rt("yes" if worse else "no", lang),
+        ]
+        rows.append(row)
+    return Table("", head + [rt(k, lang) for k in keys], rows, formats, [], "indicators",
+                 [""] * len(rows), lang)  # fmt: skip
 
 
-def _do_no_harm_table(spec, comp, ilab, names, lang) -> Table:
+def _do_no_harm_table(spec, comp, ilab, names, pct, lang) -> Table:
     """The "do no harm" flags: every significant worsening (survey.compare.do_no_harm)."""
     from survey.compare import do_no_harm
 
@@ -433,101 +585,100 @@ def _do_no_harm_table(spec, comp, ilab, names, lang) -> Table:
             what.get(r.comparison, r.comparison),
             str(r.group),
             ilab.get(r.variable, r.variable),
-            round(float(r.estimate), 4),
+            _shown(r.estimate, pct.get(r.variable, False)),
             round(float(r.p_value), 4),
             round(float(r.p_adjusted), 4),
         ]
         for r in harm.itertuples()
     ]
     n = int((comp["reliability"].fillna("") != "suppress").sum())
-    note = (
-        f"{len(rows)} of {n} published comparisons show a worsening in the unfavourable "
-        "direction of the indicator that is significant before the multiplicity adjustment "
-        "(unadjusted p-value; the adjusted p-value is shown beside it)."
-    )
+    cols = ["col_comparison", "col_group", "col_indicator", "col_change", "col_p",
+            "col_p_adjusted"]  # fmt: skip
     return Table(
-        {
-            "en": "Do no harm: significant worsenings",
-            "es": "Acción sin daño: empeoramientos significativos",
-            "pt": "Não causar dano: pioras significativas",
-        }[lang],
-        ["Comparison", "Group", "Indicator", "Change", "p", "Adjusted p"],
+        rt("do_no_harm_title", lang),
+        [rt(c, lang) for c in cols],
         rows,
-        [None, None, None, "0.000", "0.000", "0.000"],
-        [note],
+        [None, None, None, _MIXED, "0.000", "0.000"],
+        [rt("do_no_harm_note", lang, k=len(rows), n=n)],
         "do_no_harm",
         [""] * len(rows),
         lang,
     )
 
 
-def _truth_check(spec, results, comparisons, truth, vlab) -> tuple[pd.DataFrame, Table]:
+def _truth_check(spec, results, comparisons, truth, vlab, pct, lang):
     """Estimates next to the known population values: which CIs cover them."""
     wave = spec["waves"]["column"]
     wave_key = {spec["waves"]["before"]: "baseline", spec["waves"]["after"]: "follow_up"}
-    gcol = spec.get("groups", {}).get("column")
+    gcol = _group_col(spec)
     recs = []
     for _, r in results[results["breakdown"].isin(["all", gcol])].iterrows():
         wk = wave_key.get(r[wave])
         dom = (
             "all"
             if r["breakdown"] == "all"
-            else f"{gcol}={vlab.get(gcol, {}).get(r[gcol], r[gcol])}"
+            else f"{gcol}={display_value(r[gcol], vlab.get(gcol, {}))}"
         )
         tv = truth["values"].get(wk, {}).get(dom, {}).get(r["variable"])
         if tv is None:
             continue
-        recs.append(
-            {
-                "what": f"{wk} {dom}",
-                "variable": r["variable"],
-                "estimate": r["estimate"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "truth": tv,
-            }
-        )
+        recs.append({"what": f"{wk} {dom}", "variable": r["variable"], "estimate": r["estimate"],
+                     "ci_low": r["ci_low"], "ci_high": r["ci_high"], "truth": tv})  # fmt: skip
     if len(comparisons):
         for _, r in comparisons[comparisons["comparison"] == "did"].iterrows():
             tv = truth["did"].get(r["variable"])
             if tv is not None:
-                recs.append(
-                    {
-                        "what": "DiD",
-                        "variable": r["variable"],
-                        "estimate": r["estimate"],
-                        "ci_low": r["ci_low"],
-                        "ci_high": r["ci_high"],
-                        "truth": tv,
-                    }
-                )
+                recs.append({"what": "DiD", "variable": r["variable"], "estimate": r["estimate"],
+                             "ci_low": r["ci_low"], "ci_high": r["ci_high"], "truth": tv})  # fmt: skip
     check = pd.DataFrame(recs)
     check["covered"] = (check["ci_low"] <= check["truth"]) & (check["truth"] <= check["ci_high"])
+
+    def shown(x, var):  # one more decimal than the publication tables
+        p = pct.get(var, False)
+        return round(float(x) * 100, 2) if p else round(float(x), 4)
+
     table = Table(
         "",
-        ["Estimate of", "Indicator", "Estimate", "CI lower", "CI upper", "True value", "Covered"],
+        rt("truth_cols", lang).split("|"),
         [
             [
                 r.what,
                 r.variable,
-                round(r.estimate, 4),
-                round(r.ci_low, 4),
-                round(r.ci_high, 4),
-                round(r.truth, 4),
-                "yes" if r.covered else "NO",
+                *(
+                    shown(getattr(r, c), r.variable)
+                    for c in ("estimate", "ci_low", "ci_high", "truth")
+                ),
+                rt("yes", lang) if r.covered else rt("no", lang).upper(),
             ]
             for r in check.itertuples()
-        ],
-        [None, None, "0.0000", "0.0000", "0.0000", "0.0000", None],
+        ],  # fmt: skip
+        [None, None, "0.0###", "0.0###", "0.0###", "0.0###", None],
         [
-            f"{int(check['covered'].sum())} of {len(check)} intervals cover the true population value "
-            f"({100 * check['covered'].mean():.1f}%)."
-        ],
+            rt(
+                "truth_note",
+                lang,
+                k=int(check["covered"].sum()),
+                n=len(check),
+                pct=_num(100 * check["covered"].mean(), lang, 1),
+            )
+        ],  # fmt: skip
         "truth",
         [""] * len(check),
-        "en",
+        lang,
     )
     return check, table
+
+
+def _sorted(sub: pd.DataFrame, spec, names: dict, vars_: list[str], by: list[str], lang):
+    """Rows ordered by indicator (spec order), wave (before, after) and group (total first)."""
+    keys = []
+    for col in reversed(by):
+        first = [rt("all", lang)] if col == _group_col(spec) else None
+        if col == _wave_col(spec):
+            first = [names.get("before"), names.get("after")]
+        keys.append(_rank(sub[col], first))
+    keys.append(_rank(sub["variable"], vars_))
+    return sub.iloc[np.lexsort(keys)] if len(sub) else sub
 
 
 def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, truth=None) -> dict:
@@ -535,108 +686,81 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
     lang = _lang(spec)
     vlab = _value_labels(spec, sd.meta)
     ilab = _ind_labels(spec)
-    res = _labelled(results, vlab)
-    comp = _labelled(comparisons, _comp_labels(spec, vlab)) if len(comparisons) else comparisons
-    wave = spec.get("waves", {}).get("column")
-    gcol = spec.get("groups", {}).get("column")
+    pct = percent_of(spec, results)
+    res = _labelled(results, spec, vlab)
+    comp = _labelled(comparisons, spec, vlab) if len(comparisons) else comparisons
+    wave, gcol = _wave_col(spec), _group_col(spec)
     level = spec["estimation"].get("level", 0.95)
-    res.attrs["level"] = level
     files: dict[str, Path] = {}
     sections_of = _section_of(spec)
     sections, all_tables = [], []
-    names = (
-        {
-            wl: vlab.get(wave, {}).get(spec["waves"][wl], spec["waves"][wl])
-            for wl in ("before", "after")
-        }
-        if wave
-        else {}
-    )
+    names = _names(spec, vlab)
+    labels = {**ilab, **_column_labels(spec, sd.meta)}
+
+    def table(sub, by, flag, name, title):
+        sub = sub.copy()
+        sub.attrs["level"] = level
+        return publication_table(
+            sub, by=by, labels=labels, percent=flag, digits=1 if flag else 3, title=title,
+            name=name if flag else f"{name}_{sub['scale'].iloc[0] if len(sub) else 'other'}",
+            lang=lang,
+        )  # fmt: skip
+
     order = ["victimisation", "fear", "trust"]
+    by_main = [c for c in (wave, gcol) if c]
     for sec in order + sorted({s for s in sections_of.values() if s not in order and s != "other"}):
         vars_ = [n for n, s in sections_of.items() if s == sec]
         if not vars_:
             continue
-        sub = res[res["variable"].isin(vars_) & res["breakdown"].isin(["all", gcol])].copy()
-        sub[gcol] = sub[gcol].astype("object").where(sub[gcol].notna(), "All")
-        sub = sub.sort_values(
-            ["variable", wave, gcol],
-            key=lambda s: s.map({v: k for k, v in enumerate(vars_)}) if s.name == "variable" else s,
-        )
-        sub.attrs["level"] = level
-        tab = publication_table(
-            sub[
-                [
-                    wave,
-                    gcol,
-                    *[c for c in results.columns if c not in ("breakdown", wave, gcol, "region")],
-                ]
-            ],
-            by=[wave, gcol],
-            labels=ilab,
-            percent=False,
-            digits=3,
-            title=SECTION_TITLES.get(sec, {}).get(lang, sec),
-            name=sec,
-            lang=lang,
-        )
-        all_tables.append(tab)
         title = SECTION_TITLES.get(sec, {}).get(lang, sec)
+        tabs = []
+        for flag, part in _scale_groups(vars_, pct):
+            sub = res[res["variable"].isin(part) & res["breakdown"].isin(["all", gcol])].copy()
+            if gcol:
+                sub[gcol] = sub[gcol].where(sub["breakdown"] != "all", rt("all", lang))
+            tabs.append(table(_sorted(sub, spec, names, part, by_main, lang), by_main, flag,
+                              sec, title))  # fmt: skip
+        all_tables += tabs
         sections.append(
             Section(
                 title=title,
                 figures=[
                     Figure(figure_markup(ax), caption=cap) for _, ax, cap in figs.get(sec, [])
                 ],
-                tables=[tab],
+                tables=tabs,
                 id=sec,
             )
         )
-    bd_other = [b for b in spec["breakdowns"] if b != gcol]
-    for bd in bd_other:
-        sub = res[res["breakdown"] == bd]
-        sub = sub[
-            [
-                wave,
-                bd,
-                *[c for c in results.columns if c not in ("breakdown", wave, gcol, bd, "region")],
-            ]
-        ]
-        sub.attrs["level"] = level
-        all_tables.append(
-            publication_table(
-                sub,
-                by=[wave, bd],
-                labels=ilab,
-                digits=3,
-                name=f"by_{bd}",
-                title=f"By {bd}",
-                lang=lang,
-            )
-        )
+    for bd in [b for b in spec["breakdowns"] if b != gcol]:
+        by = [c for c in (wave, bd) if c]
+        title = rt("by_breakdown", lang, name=labels.get(bd, bd))
+        tabs = []
+        for flag, part in _scale_groups([i["name"] for i in spec["indicators"]], pct):
+            sub = res[(res["breakdown"] == bd) & res["variable"].isin(part)]
+            sub = _sorted(sub, spec, names, part, by, lang)
+            tabs.append(table(sub, by, flag, f"by_{bd}", title))
+        all_tables += tabs
+        sections.append(Section(title=title, tables=tabs, id=f"by-{bd}"))
     if len(comp):
         evald = []
         for kind in ("change", "did"):
             c = comp[comp["comparison"] == kind].drop(columns=["comparison", "unit", "se", "df"])
             c = c.rename(columns={"estimate": "difference"})
             c = c[["group", *[x for x in c.columns if x != "group"]]]
-            c.attrs["level"] = level
-            tab = comparison_table(
-                c,
-                by=["group"],
-                labels=ilab,
-                names=(names.get("before"), names.get("after")),
-                digits=3,
-                name=kind,
-                lang=lang,
-                title={
-                    "change": f"{names.get('after')} − {names.get('before')}",
-                    "did": sp.tr("did", lang),
-                }[kind],
-            )
-            all_tables.append(tab)
-            evald.append(tab)
-        harm = _do_no_harm_table(spec, comp, ilab, names, lang)
+            title = {"change": f"{names.get('after')} − {names.get('before')}",
+                     "did": sp.tr("did", lang)}[kind]  # fmt: skip
+            for flag, part in _scale_groups(list(pd.unique(c["variable"])), pct):
+                cc = c[c["variable"].isin(part)].copy()
+                cc.attrs["level"] = level
+                tab = comparison_table(
+                    cc, by=["group"], labels={**ilab, "group": rt("col_group", lang)},
+                    names=(names.get("before"), names.get("after")), percent=flag,
+                    digits=1 if flag else 3, name=kind if flag else f"{kind}_other",
+                    lang=lang, title=title,
+                )  # fmt: skip
+                all_tables.append(tab)
+                evald.append(tab)
+        harm = _do_no_harm_table(spec, comp, ilab, names, pct, lang)
         all_tables.append(harm)
         evald.append(harm)
         sections.append(
@@ -652,7 +776,7 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
         )
     summary = []
     if truth is not None and wave:
-        check, ttab = _truth_check(spec, results, comparisons, truth, vlab)
+        check, ttab = _truth_check(spec, results, comparisons, truth, vlab, pct, lang)
         check.to_csv(outdir / "truth_coverage.csv", index=False)
         files["truth_coverage"] = outdir / "truth_coverage.csv"
         sections.append(
@@ -660,23 +784,19 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
                 title=SECTION_TITLES["truth"][lang],
                 id="truth",
                 tables=[ttab],
-                paragraphs=[
-                    "The demo data are a sample from a synthetic population whose "
-                    "true values are known (survey/datasets/demo_truth.json)."
-                ],
+                paragraphs=[rt("truth_paragraph", lang)],
             )
         )
         summary.append(ttab.notes[0])
     if len(comp):
         sig = comp[
             (comp["comparison"] == "did")
-            & comp["significant"]
+            & comp["significant"].fillna(False).astype(bool)
             & (comp["reliability"].fillna("") != "suppress")
         ]
-        summary.append(
-            f"{len(sig)} of {int((comp['comparison'] == 'did').sum())} indicators show a significant "
-            "difference-in-differences."
-        )
+        n_did = int((comp["comparison"] == "did").sum())
+        if n_did:
+            summary.append(rt("summary_did", lang, k=len(sig), n=n_did))
     files["xlsx"] = write_tables(all_tables, outdir / "tables.xlsx")[0]
     files["markdown"] = write_tables(all_tables, outdir / "tables.md")[0]
     results.to_csv(outdir / "results.csv", index=False)
@@ -684,18 +804,19 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
     if len(comparisons):
         comparisons.to_csv(outdir / "comparisons.csv", index=False)
         files["comparisons"] = outdir / "comparisons.csv"
+
+    def text(key, default=""):
+        v = spec.get(key, default)
+        return str(v.get(lang, "")) if isinstance(v, dict) else str(v)
+
     files["report"] = render_report(
         outdir / "report.html",
-        title=str(spec.get("title", "Survey report"))
-        if not isinstance(spec.get("title"), dict)
-        else spec["title"].get(lang, ""),
-        subtitle=str(spec.get("subtitle", ""))
-        if not isinstance(spec.get("subtitle"), dict)
-        else spec["subtitle"].get(lang, ""),
+        title=text("title", "Survey report"),
+        subtitle=text("subtitle"),
         summary=summary,
         sections=sections,
-        methods=_methods(spec, sd, designs, results, steps),
-        indicators=_indicator_table(spec, results, comparisons, lang),
+        methods=_methods(spec, sd, designs, results, comparisons),
+        indicators=_indicator_table(spec, results, comparisons, pct, lang),
         lang=lang,
     )
     files["figures"] = outdir / "figures"

@@ -17,69 +17,14 @@ import jinja2
 from markupsafe import Markup
 
 from survey._paths import data_dir
+from survey.report._text import REPORT_TEXT as _TEXT
 from survey.report.tables import Table, to_html
 
 __all__ = ["Figure", "Section", "figure_markup", "render_report", "REPORT_TEXT"]
 
-REPORT_TEXT = {
-    "en": {
-        "methods": "Methods annex",
-        "indicators_computed": "Every indicator computed",
-        "indicators_note": "All indicators computed for this report are listed, including "
-        "null and unfavourable results.",
-        "design": "Sample design",
-        "weights": "Weights",
-        "variance": "Variance estimation",
-        "ci": "Confidence intervals",
-        "df": "Degrees of freedom",
-        "quality": "Quality criteria",
-        "comparisons": "Comparisons",
-        "harmonisation": "Harmonisation",
-        "indicators": "Indicators",
-        "do_no_harm": "Do no harm",
-        "data": "Data",
-        "footer": "Produced with survey {version}. Figures and tables are computed from the "
-        "data named in the methods annex; suppressed estimates are never printed.",
-    },
-    "es": {
-        "methods": "Anexo metodológico",
-        "indicators_computed": "Todos los indicadores calculados",
-        "indicators_note": "Se listan todos los indicadores calculados para este informe, "
-        "incluidos los resultados nulos y desfavorables.",
-        "design": "Diseño muestral",
-        "weights": "Factores de expansión",
-        "variance": "Estimación de varianza",
-        "ci": "Intervalos de confianza",
-        "df": "Grados de libertad",
-        "quality": "Criterios de calidad",
-        "comparisons": "Comparaciones",
-        "harmonisation": "Armonización",
-        "indicators": "Indicadores",
-        "do_no_harm": "Acción sin daño",
-        "data": "Datos",
-        "footer": "Elaborado con survey {version}. Las figuras y tablas se calculan a partir "
-        "de los datos indicados en el anexo; las estimaciones suprimidas nunca se publican.",
-    },
-    "pt": {
-        "methods": "Anexo metodológico",
-        "indicators_computed": "Todos os indicadores calculados",
-        "indicators_note": "Todos os indicadores calculados para este relatório são listados, "
-        "incluindo resultados nulos e desfavoráveis.",
-        "design": "Desenho amostral",
-        "weights": "Pesos",
-        "variance": "Estimação da variância",
-        "ci": "Intervalos de confiança",
-        "df": "Graus de liberdade",
-        "quality": "Critérios de qualidade",
-        "comparisons": "Comparações",
-        "harmonisation": "Harmonização",
-        "indicators": "Indicadores",
-        "do_no_harm": "Não causar dano",
-        "data": "Dados",
-        "footer": "Produzido com survey {version}. Figuras e tabelas são calculadas a partir "
-        "dos dados indicados no anexo; estimativas suprimidas nunca são publicadas.",
-    },
-}
+#: Per-language text of the HTML frame and the annex terms (from the one translation table,
+#: :data:`survey.report._text.REPORT_TEXT`).
+REPORT_TEXT = {lang: {k: v[lang] for k, v in _TEXT.items()} for lang in ("en", "es", "pt")}
 
 
 @dataclass

@@ -54,13 +54,61 @@ class ReportResult:
     steps: dict[str, str] = field(default_factory=dict)
     designs: dict = field(default_factory=dict)  # unit -> the (weighted) design analysed
     timings: dict[str, float] = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)  # figure stem -> its matplotlib Axes
 
 
 # ------------------------------------------------------------------------------ spec
 
 
+#: The keys a report spec may hold, per section (anything else is a :class:`SpecError`).
+SPEC_KEYS: dict[str, tuple[str, ...]] = {
+    "": (
+        "title", "subtitle", "source", "language", "data", "design", "waves", "groups",
+        "weighting", "estimation", "quality", "comparisons", "breakdowns", "indicators",
+        "figures",
+    ),
+    "data": ("path", "user_missing", "crosswalk"),
+    "design": ("weight", "household_weight", "strata", "psu", "fpc", "nest", "lonely_psu"),
+    "waves": ("column", "before", "after"),
+    "groups": ("column", "treated"),
+    "weighting": ("rake",),
+    "weighting.rake": ("population", "count", "margins", "by_wave"),
+    "estimation": ("level", "ci", "df"),
+    "comparisons": ("adjust", "df"),
+    "figures": ("territory", "by_territory", "scatter", "trends", "trust_battery", "dumbbell", "did"),
+    "indicator": (
+        "name", "label", "registry", "args", "variable", "codes", "base", "type", "unit",
+        "better", "section",
+    ),
+}  # fmt: skip
+#: Figures that need two waves (and ``groups`` for ``did``).
+_WAVE_FIGURES = ("trends", "dumbbell", "did")
+
+
+def _check_keys(where: str, section: str, value, label: str | None = None) -> dict:
+    """``value`` must be a mapping whose keys are all in ``SPEC_KEYS[section]``."""
+    label = label or section
+    if not isinstance(value, dict):
+        raise SpecError(f"{where}: {label} must be a mapping, got {type(value).__name__}")
+    unknown = [k for k in value if k not in SPEC_KEYS[section]]
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown key {label + '.' if label else ''}{unknown[0]}"
+            + (f" (and {unknown[1:]})" if len(unknown) > 1 else "")
+            + f"; allowed: {', '.join(SPEC_KEYS[section])}"
+        )
+    return value
+
+
 def load_spec(spec: str | Path | dict) -> dict:
-    """Load and check a report spec (a path to YAML, or a dict)."""
+    """Load and check a report spec (a path to YAML, or a dict).
+
+    Every key is checked: an unknown key (a typo such as ``design.lonley_psu``, or an option
+    the pipeline does not have) raises :class:`SpecError` naming the file and the key, so no
+    setting is silently ignored. ``waves`` and ``groups`` are optional: without them the
+    report is a single-wave report (estimates by breakdown, no comparison section);
+    ``groups`` needs ``waves``.
+    """
     if isinstance(spec, dict):
         out, base = dict(spec), Path.cwd()
         where = "spec"
@@ -77,18 +125,55 @@ def load_spec(spec: str | Path | dict) -> dict:
         base, where = path.parent, str(path)
     if not isinstance(out, dict):
         raise SpecError(f"{where}: a report spec is a YAML mapping")
+    _check_keys(where, "", out, "")
     for key in ("data", "design", "indicators"):
         if key not in out:
             raise SpecError(f"{where}: missing key {key!r}")
+    for key in ("data", "design", "waves", "groups", "weighting", "estimation", "comparisons",
+                "figures"):  # fmt: skip
+        if out.get(key) is not None:
+            out[key] = dict(_check_keys(where, key, out[key]))
+    _check_design(where, out["design"])
+    if "path" not in out["data"]:
+        raise SpecError(f"{where}: missing key data.path")
+    rake = (out.get("weighting") or {}).get("rake")
+    if rake is not None:
+        _check_keys(where, "weighting.rake", rake)
+    for key, need in (("waves", ("column", "before", "after")), ("groups", ("column", "treated"))):
+        if out.get(key) is not None:
+            lack = [k for k in need if k not in out[key]]
+            if lack:
+                raise SpecError(f"{where}: {key} needs {', '.join(need)} (missing {lack})")
+    out["waves"] = out.get("waves") or None
+    out["groups"] = out.get("groups") or None
+    if out["groups"] and not out["waves"]:
+        raise SpecError(
+            f"{where}: groups (treatment/comparison) need waves (before/after); for a "
+            "single-wave report list the column under breakdowns"
+        )
+    if rake and rake.get("by_wave") and not out["waves"]:
+        raise SpecError(f"{where}: weighting.rake.by_wave needs waves")
+    if out.get("language", "en") not in ("en", "es", "pt"):
+        raise SpecError(f"{where}: language must be en, es or pt, got {out['language']!r}")
     out.setdefault("language", "en")
-    out.setdefault("breakdowns", [])
-    out.setdefault("estimation", {})
+    out["breakdowns"] = list(out.get("breakdowns") or [])
+    out["estimation"] = out.get("estimation") or {}
+    out["figures"] = out.get("figures") or {}
+    if not out["waves"]:
+        need_waves = [k for k in _WAVE_FIGURES if out["figures"].get(k)]
+        if need_waves:
+            raise SpecError(
+                f"{where}: figures.{need_waves[0]} compares waves; the spec has no waves"
+            )
     out["_base"] = base
     out["_where"] = where
-    names = [ind.get("name") for ind in out["indicators"]]
+    if not isinstance(out["indicators"], list) or not out["indicators"]:
+        raise SpecError(f"{where}: indicators must be a non-empty list")
+    names = [ind.get("name") if isinstance(ind, dict) else None for ind in out["indicators"]]
     if len(set(names)) != len(names) or None in names:
         raise SpecError(f"{where}: every indicator needs a unique 'name'")
     for ind in out["indicators"]:
+        _check_keys(where, "indicator", ind, f"indicators[{ind['name']}]")
         if "variable" not in ind:
             raise SpecError(f"{where}: indicator {ind['name']!r}: give its 'variable'")
         if ind.get("better") not in (None, "lower", "higher"):
@@ -97,7 +182,49 @@ def load_spec(spec: str | Path | dict) -> dict:
             raise SpecError(f"{where}: indicator {ind['name']!r}: type must be 'share' or 'mean'")
         if ind.get("type", "share") == "share" and "codes" not in ind:
             raise SpecError(f"{where}: indicator {ind['name']!r}: a share needs 'codes'")
+        if ind.get("unit", "person") not in ("person", "household"):
+            raise SpecError(f"{where}: indicator {ind['name']!r}: unit must be person|household")
+        if ind.get("unit") == "household" and not out["design"].get("household_weight"):
+            raise SpecError(
+                f"{where}: indicator {ind['name']!r} is a household indicator: give "
+                "design.household_weight"
+            )
+    known = {i["name"] for i in out["indicators"]}
+    for key, val in out["figures"].items():
+        if key in ("territory", "trust_battery"):
+            continue
+        bad = [v for v in (val or []) if v not in known]
+        if bad:
+            raise SpecError(f"{where}: figures.{key}: unknown indicator(s) {bad}")
     return out
+
+
+def _check_design(where: str, d: dict) -> None:
+    """The ``design`` section: every :class:`survey.Design` option, checked before reading."""
+    from survey.design import LONELY_PSU_POLICIES
+
+    if not d.get("weight"):
+        raise SpecError(f"{where}: design.weight is required")
+    lonely = d.get("lonely_psu", "fail")
+    if lonely not in LONELY_PSU_POLICIES:
+        raise SpecError(
+            f"{where}: design.lonely_psu: {lonely!r} is not one of "
+            + ", ".join(LONELY_PSU_POLICIES)
+        )
+    if not isinstance(d.get("nest", False), bool):
+        raise SpecError(f"{where}: design.nest must be true or false")
+    for key in ("psu", "fpc"):
+        v = d.get(key)
+        if v is not None and not (
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        ):
+            raise SpecError(
+                f"{where}: design.{key} must be a column name or a list (one per stage)"
+            )
+
+
+def _as_list(v) -> list:
+    return [] if v is None else ([v] if isinstance(v, str) else list(v))
 
 
 def _resolve(spec: dict, ref: str) -> Path:
@@ -178,9 +305,11 @@ def _harmonise(spec: dict, sd) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
         what = "no crosswalk named: the data are used with their own column names and codes"
     used = {ind["variable"] for ind in spec["indicators"] if ind.get("variable")}
     used |= set(spec.get("breakdowns", []))
-    for key in ("weight", "strata", "psu", "household_weight"):
-        if spec["design"].get(key):
-            used.add(spec["design"][key])
+    for key in ("weight", "strata", "psu", "fpc", "household_weight"):
+        used |= set(_as_list(spec["design"].get(key)))
+    for key in ("waves", "groups"):
+        if spec.get(key):
+            used.add(spec[key]["column"])
     missing = sorted(c for c in used if c not in frame.columns)
     if missing:
         raise SpecError(
@@ -211,16 +340,16 @@ def _derive(frame: pd.DataFrame, indicators: list[dict]) -> pd.DataFrame:
 
 
 def _designs(spec: dict, frame: pd.DataFrame) -> dict:
+    """One :class:`survey.Design` per unit (person, household) with every design option of
+    the spec (``strata``, ``psu``/``fpc`` lists for stages, ``nest``, ``lonely_psu``)."""
     from survey import Design
+    from survey.design import DESIGN_SPEC_KEYS
 
     d = spec["design"]
-    out = {
-        "person": Design(frame, weight=d["weight"], strata=d.get("strata"), psu=d.get("psu")),
-    }
+    options = {k: d[k] for k in DESIGN_SPEC_KEYS if k in d and k != "weight"}
+    out = {"person": Design(frame, weight=d["weight"], **options)}
     if d.get("household_weight"):
-        out["household"] = Design(
-            frame, weight=d["household_weight"], strata=d.get("strata"), psu=d.get("psu")
-        )
+        out["household"] = Design(frame, weight=d["household_weight"], **options)
     return out
 
 
@@ -233,7 +362,7 @@ def _weight(spec: dict, designs: dict) -> tuple[dict, str]:
     r = w["rake"]
     pop = pd.read_csv(_resolve(spec, r["population"]))
     count = r.get("count", "count")
-    wave_col = spec.get("waves", {}).get("column") if r.get("by_wave") else None
+    wave_col = spec["waves"]["column"] if r.get("by_wave") else None
     margins = []
     data = designs["person"].data
     for vars_ in r["margins"]:
@@ -256,31 +385,31 @@ def _quality_arg(spec_rule):
     return {"base": name, **rule} if rule else (name or "default")
 
 
-def quality_description(spec_rule) -> str:
+def quality_description(spec_rule, lang: str = "en") -> str:
     """One sentence naming the reliability rule and its thresholds (for the methods annex)."""
     from survey.indicators.quality import resolve_rule
+    from survey.report._text import rt
 
     rule = dict(spec_rule or {})
     name = rule.pop("rule", None)
     cfg = resolve_rule({"base": name, **rule} if rule else name)
     source = cfg.pop("source", "")
     thresholds = ", ".join(f"{k} = {v}" for k, v in cfg.items() if k != "kind")
-    return (
-        f"Rule '{name or 'default'}' of survey.indicators.quality ({thresholds}); source: "
-        f"{source}. Suppressed estimates are never printed; 'caution' ones are marked †."
-    )
+    return rt("quality_text", lang, name=name or "default", thresholds=thresholds, source=source)
 
 
-def indicator_source(ind: dict) -> str:
+def indicator_source(ind: dict, lang: str = "en") -> str:
     """How an indicator is computed: its registry entry and arguments, or the spec codes."""
+    from survey.report._text import rt
+
     if ind.get("registry"):
         args = ", ".join(f"{k}={v!r}" for k, v in (ind.get("args") or {}).items())
-        return f"survey.indicators registry '{ind['registry']}'" + (f" ({args})" if args else "")
+        return rt("source_registry", lang, entry=ind["registry"], args=f" ({args})" if args else "")
     if ind.get("type", "share") == "share":
-        return f"spec: {ind['variable']} in {ind['codes']}" + (
-            f" among {ind['base']}" if ind.get("base") is not None else ""
+        return rt("source_share", lang, var=ind["variable"], codes=ind["codes"]) + (
+            rt("source_base", lang, base=ind["base"]) if ind.get("base") is not None else ""
         )
-    return f"spec: mean of {ind['variable']}"
+    return rt("source_mean", lang, var=ind["variable"])
 
 
 def _registry_frame(spec: dict, ind: dict, design, by: list[str]) -> pd.DataFrame:
@@ -310,7 +439,9 @@ def _registry_frame(spec: dict, ind: dict, design, by: list[str]) -> pd.DataFram
             f"args {ind.get('args')} gives {len(f) // max(n_dom, 1)} estimates per domain "
             f"({', '.join(map(str, pd.unique(f['category'])))}); give args selecting one"
         )
+    scale = f.attrs.get("scale", "proportion" if share else "ratio")
     f = f.copy()
+    f["scale"] = scale
     f["variable"] = f"ind__{ind['name']}"
     f["category"] = pd.array([pd.NA] * len(f), dtype=object)
     return f
@@ -327,7 +458,7 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
 
     est = spec["estimation"]
     ci, level, df = est.get("ci", "logit"), est.get("level", 0.95), est.get("df", "design")
-    wave = spec.get("waves", {}).get("column")
+    wave = (spec.get("waves") or {}).get("column")
     frames = []
     for unit, design in designs.items():
         inds = [i for i in indicators if i.get("unit", "person") == unit]
@@ -344,6 +475,7 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
                 )
                 f.attrs["proportion"] = kind == "share"
                 f["reliability"] = assess(f, rule=_quality_arg(spec.get("quality"))).to_numpy()
+                f["scale"] = "proportion" if kind == "share" else "mean"
                 parts.append(f)
             for f in parts:
                 f.insert(0, "breakdown", bd or "all")
@@ -356,6 +488,8 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     results = results.iloc[
         np.lexsort((results["variable"].map(order), results["breakdown"].map(bds)))
     ].reset_index(drop=True)
+    scale = results.pop("scale")
+    results.insert(results.columns.get_loc("estimate"), "scale", scale)
     results.attrs.update({"level": level, "ci_method": ci, "df_rule": df})
     return results
 
@@ -502,10 +636,29 @@ def _flag_inputs(spec: dict, comp: pd.DataFrame, results: pd.DataFrame) -> pd.Da
 # ------------------------------------------------------------------------------ run
 
 
+#: Files the report writes directly in the output folder (figures go to ``figures/``).
+OUTPUT_FILES = (
+    "report.html",
+    "tables.xlsx",
+    "tables.md",
+    "results.csv",
+    "comparisons.csv",
+    "truth_coverage.csv",
+)
+
+
 def run_spec(
     spec, outdir, *, progress: bool | None = None, truth: dict | None = None
 ) -> ReportResult:
     """Run a report spec and write the report and its tables and figures to ``outdir``.
+
+    Outputs are all-or-nothing: every file is written into a temporary folder next to
+    ``outdir`` (``.<name>.tmp-*``, same file system) and moved into ``outdir`` only when
+    the whole run succeeded; on any error the temporary folder is removed and ``outdir``
+    is left as it was (no partial report). When ``outdir`` already holds a report, its
+    report files (:data:`OUTPUT_FILES` and ``figures/``) are replaced by the new ones,
+    and those the new run does not produce (e.g. ``comparisons.csv`` of an earlier
+    two-wave run) are removed; other files in ``outdir`` are not touched.
 
     Parameters
     ----------
@@ -521,14 +674,50 @@ def run_spec(
     Returns
     -------
     ReportResult
+        Paths in ``files`` point into ``outdir``.
     """
-    from rich.progress import Progress
-
-    from survey.report import _present
+    import shutil
+    import tempfile
 
     spec = load_spec(spec)
     outdir = Path(outdir)
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
+    try:
+        result = _run(spec, tmp, progress=progress, truth=truth)
+        _move_into_place(tmp, outdir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result.outdir = outdir
+    result.files = {k: outdir / Path(v).relative_to(tmp) for k, v in result.files.items()}
+    result.report = result.files["report"]
+    result.steps["report"] = str(result.report)
+    return result
+
+
+def _move_into_place(tmp: Path, outdir: Path) -> None:
+    """Replace the report files of ``outdir`` with those written in ``tmp``."""
+    import os
+    import shutil
+
     outdir.mkdir(parents=True, exist_ok=True)
+    for name in (*OUTPUT_FILES, "figures"):
+        old = outdir / name
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        elif old.exists() or old.is_symlink():
+            old.unlink()
+    for item in tmp.iterdir():
+        os.replace(item, outdir / item.name)
+
+
+def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
+    """The steps of :func:`run_spec`, writing into ``outdir`` (a fresh temporary folder)."""
+    from rich.progress import Progress
+
+    from survey.design import DesignError
+    from survey.report import _present
+
     steps: dict[str, str] = {}
     timings: dict[str, float] = {}
     indicators = spec["indicators"]
@@ -564,7 +753,15 @@ def run_spec(
         designs, what = _weight(spec, designs)
         done("weight", t0, what)
         t0 = step("indicators")
-        results = _estimate(spec, designs, indicators)
+        try:
+            results = _estimate(spec, designs, indicators)
+        except DesignError as exc:
+            if "only one PSU" not in str(exc):
+                raise
+            raise SpecError(
+                f"{spec['_where']}: {exc} (in the spec: design.lonely_psu: certainty, "
+                "adjust, remove or average)"
+            ) from None
         n_reg = sum(bool(i.get("registry")) for i in indicators)
         done(
             "indicators",
@@ -579,7 +776,9 @@ def run_spec(
             "compare",
             t0,
             f"{len(comparisons)} comparisons (survey.compare.compare_within and did; "
-            f"{adj} adjustment per contrast across the indicator battery)",
+            f"{adj} adjustment per contrast across the indicator battery)"
+            if spec["waves"]
+            else "no waves in the spec: no comparisons (single-wave report)",
         )
         t0 = step("figures")
         figures = _present.figures(spec, results, comparisons, outdir)
@@ -598,4 +797,5 @@ def run_spec(
         steps=steps,
         designs=designs,
         timings=timings,
+        figures={stem: ax for sec in figures.values() for stem, ax, _ in sec},
     )

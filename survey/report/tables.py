@@ -69,6 +69,13 @@ class Table:
     lang: str = "en"
     estimate_col: int = -1
 
+    def __post_init__(self):
+        # labels may come from data (integer wave codes, numeric domain values): text
+        # outputs need strings
+        self.title = "" if self.title is None else str(self.title)
+        self.columns = [str(c) for c in self.columns]
+        self.notes = [str(n) for n in self.notes]
+
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame with the header labels as columns."""
         return pd.DataFrame(self.rows, columns=self.columns)
@@ -94,19 +101,58 @@ def _text_cell(v, fmt, lang) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if fmt and "." in fmt:
-        digits = len(fmt.split(".")[1])
-        return fmt_number(float(v), lang, digits)
+        decimals = fmt.split(".")[1]
+        digits = len(decimals)
+        text = fmt_number(float(v), lang, digits)
+        optional = decimals.count("#")  # Excel's optional digits: "0.0##" -> 1 to 3 decimals
+        if optional:
+            sep = "." if lang == "en" else ","
+            head, tail = text.rsplit(sep, 1)
+            keep = max(len(tail.rstrip("0")), digits - optional)
+            text = head + (sep + tail[:keep] if keep else "")
+        return text
     return fmt_number(float(v), lang, 0)
 
 
 def _label(value, labels: dict | None) -> str:
+    """Display text of a cell label: its entry in ``labels`` (looked up as given and as
+    text), else the value itself, integer-valued numbers without ".0" (region 15, not 15.0).
+    """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if labels:
         for key in (value, str(value)):
-            if key in labels:
-                return str(labels[key])
+            try:
+                if key in labels:
+                    return str(labels[key])
+            except TypeError:  # unhashable
+                continue
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
     return str(value)
+
+
+#: Rate scales of indicator frames (``attrs["scale"]``) that are not proportions: a percent
+#: display of them would be meaningless.
+_RATE_SCALES = ("per 1,000", "per 100,000", "0-100")
+
+
+def _scale_factor(data: pd.DataFrame, percent: bool, what: str) -> tuple[float, bool]:
+    """(multiplier, shown as percent) for a frame and the ``percent`` request.
+
+    A frame already in percent (``attrs["scale"] == "%"``, as :mod:`survey.indicators`
+    writes it) is shown as it is (never multiplied again); a proportion is multiplied by
+    100 when ``percent``; a rate scale ("per 100,000", ...) cannot be shown as percent.
+    """
+    scale = data.attrs.get("scale")
+    if scale == "%":
+        return 1.0, True
+    if percent and scale in _RATE_SCALES:
+        raise ValueError(
+            f"{what}: the frame is on the {scale!r} scale (attrs['scale']); percent=True "
+            "applies to proportions only"
+        )
+    return (100.0, True) if percent else (1.0, False)
 
 
 def _fmt(digits: int) -> str:
@@ -148,13 +194,16 @@ def publication_table(
     Parameters
     ----------
     data : DataFrame
-        A result frame (schema of :mod:`survey._schema`).
+        A result frame (schema of :mod:`survey._schema`). Its ``attrs["scale"]`` (set by
+        :mod:`survey.indicators`) is respected: a frame already in percent (``"%"``) is
+        shown as percent and never multiplied again.
     by : str or list, optional
         Domain columns to show first (default: the columns before ``variable``).
     labels : dict, optional
         Display labels for variable names, categories and domain values.
     percent : bool
-        Show estimate and CI as percentages (x 100).
+        Show estimate and CI of a proportion frame as percentages (x 100); ignored for a
+        frame already in percent; an error for a rate scale ("per 100,000", ...).
     digits : int, optional
         Decimals of estimate and CI (default 1 for percentages, 3 otherwise).
     level : float, optional
@@ -177,9 +226,10 @@ def publication_table(
         by = list(data.columns[: list(data.columns).index("variable")])
     by = [by] if isinstance(by, str) else list(by)
     level = float(level if level is not None else data.attrs.get("level", 0.95))
+    s, percent = _scale_factor(data, percent, "publication_table")
     if digits is None:
         digits = 1 if percent else 3
-    s = 100.0 if percent else 1.0
+    scale = data.attrs.get("scale")
     has_cat = "category" in data.columns and data["category"].notna().any()
     lvl = fmt_number(100 * level, lang, 0)
     ci = tr("ci", lang, level=lvl)
@@ -191,8 +241,11 @@ def publication_table(
     est_col = len(cols)
     lower = {"en": "lower", "es": "inferior", "pt": "inferior"}[lang]
     upper = {"en": "upper", "es": "superior", "pt": "superior"}[lang]
+    head = tr("percent" if percent else "estimate", lang)
+    if scale in _RATE_SCALES:
+        head += f" ({scale})"
     cols += [
-        tr("percent" if percent else "estimate", lang),
+        head,
         f"{ci} {lower}",
         f"{ci} {upper}",
         tr("cv", lang),
@@ -276,7 +329,11 @@ def comparison_table(
         ``p_value`` and optionally ``p_adjusted`` (shown when any is known),
         ``significant``, ``worsened``, ``reliability``.
     names : (str, str), optional
-        Headers for the two estimates (default "Before", "After").
+        Headers for the two estimates (default "Before", "After"); any type (integer wave
+        codes are shown as text).
+    percent : bool
+        Proportions and their difference as percent and percentage points (x 100); a frame
+        with ``attrs["scale"] == "%"`` is already in percent and is not multiplied again.
 
     Returns
     -------
@@ -295,9 +352,11 @@ def comparison_table(
         by = list(data.columns[: list(data.columns).index("variable")])
     by = [by] if isinstance(by, str) else list(by)
     level = float(level if level is not None else data.attrs.get("level", 0.95))
+    s, percent = _scale_factor(data, percent, "comparison_table")
     digits = digits if digits is not None else (1 if percent else 3)
-    s = 100.0 if percent else 1.0
-    n1, n2 = names or (tr("before", lang), tr("after", lang))
+    n1, n2 = (
+        (_label(v, labels) for v in names) if names else (tr("before", lang), tr("after", lang))
+    )
     ci = tr("ci", lang, level=fmt_number(100 * level, lang, 0))
     lower = {"en": "lower", "es": "inferior", "pt": "inferior"}[lang]
     upper = {"en": "upper", "es": "superior", "pt": "superior"}[lang]
@@ -404,8 +463,8 @@ def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
 def to_markdown(table: Table) -> str:
     """The table as GitHub-flavoured markdown (title, pipe table, notes)."""
 
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|")
+    def esc(s) -> str:
+        return str(s).replace("|", "\\|")
 
     lines = []
     if table.title:
@@ -422,7 +481,10 @@ def to_markdown(table: Table) -> str:
 
 def to_html(table: Table, *, table_id: str | None = None) -> str:
     """The table as an HTML fragment; every label and cell is escaped."""
-    e = html.escape
+
+    def e(x) -> str:
+        return html.escape(str(x))
+
     tid = f' id="{e(table_id)}"' if table_id else ""
     out = [f'<table class="survey-table"{tid}>']
     if table.title:

@@ -57,12 +57,13 @@ def test_demo_xlsx_matches_results(demo):
     assert {"victimisation", "fear", "trust", "change", "did", "by_region"} <= set(wb.sheetnames)
     ws = wb["trust"]
     header = [c.value for c in ws[3]]
-    est_col = header.index("Estimate")
+    est_col = header.index("Percent")  # shares are shown in percent, as in the figures
     res = demo.results
     target = res[
         (res["breakdown"] == "all") & (res["variable"] == "trust_police") & (res["wave"] == 2)
     ]
-    exp = round(float(target["estimate"].iloc[0]), 3)
+    assert target["scale"].iloc[0] == "proportion"  # results.csv keeps the proportion
+    exp = round(100 * float(target["estimate"].iloc[0]), 1)
     found = [
         row[est_col].value
         for row in ws.iter_rows(min_row=4)

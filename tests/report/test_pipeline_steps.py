@@ -198,13 +198,21 @@ def test_do_no_harm_table_lists_worsenings_not_suppressed_ones():
             "reliability": [None, "suppress", None],
         }
     )
-    t = _do_no_harm_table({}, comp, {"a": "Indicator A"}, {"before": "B", "after": "F"}, "en")
-    assert t.rows == [["F − B", "Treatment", "Indicator A", 0.05, 0.004, 0.01]]
+    names = {"before": "B", "after": "F"}
+    # 'a' a share: its change in percentage points (0.05 -> 5.0), as in the forest plot
+    t = _do_no_harm_table({}, comp, {"a": "Indicator A"}, names, {"a": True}, "en")
+    assert t.rows == [["F − B", "Treatment", "Indicator A", 5.0, 0.004, 0.01]]
     assert t.notes == [
         "1 of 2 published comparisons show a worsening in the unfavourable direction of the "
         "indicator that is significant before the multiplicity adjustment (unadjusted p-value; "
-        "the adjusted p-value is shown beside it)."
+        "the adjusted p-value is shown beside it). Changes of shares in percentage points."
     ]
+    # a mean (not a share) stays on its scale; Spanish headings from the translation table
+    t = _do_no_harm_table({}, comp, {"a": "Indicador A"}, names, {"a": False}, "es")
+    assert t.rows[0][3] == 0.05
+    assert t.title == "Acción sin daño: empeoramientos significativos"
+    assert t.columns == ["Comparación", "Grupo", "Indicador", "Cambio", "p", "p ajustado"]
+    assert t.notes[0].startswith("1 de 2 comparaciones publicadas muestran un empeoramiento")
 
 
 def test_comparison_using_a_suppressed_estimate_is_marked(demo):
