@@ -111,8 +111,9 @@ def _text_codes(frame: pd.DataFrame, specs: list[str], source: str):
 
 
 def compare_command(
-    baseline: Annotated[Path, typer.Argument(help="Baseline data file")],
-    followup: Annotated[Path, typer.Argument(help="Follow-up data file")],
+    baseline: Annotated[
+        Path, typer.Argument(help="Baseline data file (with --wave: the file of both waves)")
+    ],
     indicators: Annotated[
         list[str],
         typer.Option(
@@ -124,6 +125,9 @@ def compare_command(
     out: Annotated[
         Path, typer.Option(help="Output .xlsx (one sheet per result) or .csv (the comparison)")
     ],
+    followup: Annotated[
+        Path | None, typer.Argument(help="Follow-up data file (omit with --wave)")
+    ] = None,
     weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
     strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
     psu: Annotated[str | None, typer.Option(help="PSU (cluster) column")] = None,
@@ -131,6 +135,30 @@ def compare_command(
     nest: Annotated[bool, typer.Option(help="PSU ids are reused across strata")] = False,
     lonely_psu: Annotated[str, typer.Option(help="fail|certainty|adjust|remove|average")] = "fail",
     by: Annotated[list[str] | None, typer.Option(help="Domain column (repeat to cross)")] = None,
+    wave: Annotated[
+        str | None,
+        typer.Option(
+            help="Wave column of ONE file holding both waves (give one data file); "
+            "--before/--after say which values are compared"
+        ),
+    ] = None,
+    before: Annotated[
+        str | None,
+        typer.Option(help="Baseline value of --wave (default: the smaller of two values)"),
+    ] = None,
+    after: Annotated[
+        str | None,
+        typer.Option(help="Follow-up value of --wave (default: the larger of two values)"),
+    ] = None,
+    wave_df: Annotated[
+        str | None,
+        typer.Option(
+            help="Degrees of freedom of each estimate: 'domain' (the rows of the --by domain, "
+            "R's degf of the subset; the default with --by, right when the domains are "
+            "separate samples such as countries) or 'design' (the whole file's; the "
+            "default without --by)"
+        ),
+    ] = None,
     group: Annotated[
         str | None, typer.Option(help="Treatment/comparison column: adds difference-in-differences")
     ] = None,
@@ -156,7 +184,14 @@ def compare_command(
         bool, typer.Option(help="Replace an existing --out file (never an input)")
     ] = False,
 ) -> None:
-    """Design-based change between two surveys, with tests, flags and (with --group) DiD."""
+    """Design-based change between two surveys, with tests, flags and (with --group) DiD.
+
+    Waves: two files (BASELINE FOLLOWUP), or one file and its wave column
+    (BASELINE --wave year --before 2018 --after 2023).
+
+    With --by, each domain's estimates use that domain's degrees of freedom
+    (--wave-df domain) unless --wave-df design is given.
+    """
     import survey
     from survey.compare import (
         combine_waves,
@@ -166,31 +201,59 @@ def compare_command(
         do_no_harm,
         paired_tests,
     )
-    from survey.compare._spec import derive_indicators
+    from survey.compare._spec import derive_indicators, split_waves
     from survey.design import Design, DesignError
     from survey.engine import EstimationError
 
-    for path in (baseline, followup):
+    if wave is None:
+        if before is not None or after is not None:
+            fail("--before/--after select the waves of --wave COLUMN; give --wave too")
+        if followup is None:
+            fail("give two data files (BASELINE FOLLOWUP), or one file and --wave COLUMN")
+    elif followup is not None:
+        fail("with --wave give ONE data file holding both waves (got two)")
+    inputs = [p for p in (baseline, followup) if p is not None]
+    for path in inputs:
         if not path.is_file():
             fail(f"data file {path} does not exist")
-    check_output_path(
-        out, overwrite, inputs=[baseline, followup], suffixes=(".xlsx", ".csv"), what="--out"
-    )
+    check_output_path(out, overwrite, inputs=inputs, suffixes=(".xlsx", ".csv"), what="--out")
     by = list(by or [])
+    if wave_df is None:
+        wave_df = "domain" if by else "design"
+    if wave_df not in ("design", "domain"):
+        fail(f"--wave-df {wave_df!r} must be 'design' or 'domain'")
     worse = {v: "higher" for v in _split(worse_higher)} | {v: "lower" for v in _split(worse_lower)}
     sheets: dict[str, pd.DataFrame] = {}
     raw = []
-    for path in (baseline, followup):
+    for path in inputs:
         try:
             raw.append(survey.read(path).data)
         except Exception as exc:  # reader errors name the file; no traceback
             fail(f"could not read {path}: {exc}")
+    sources = [str(p) for p in inputs]
+    if wave is not None:
+        try:
+            b, a, labels, other = split_waves(raw[0], wave, before, after, source=str(baseline))
+        except (KeyError, ValueError) as exc:
+            fail(error_text(exc))
+        raw = [b, a]
+        sources = [f"{baseline} ({wave}={labels[0]})", f"{baseline} ({wave}={labels[1]})"]
+        console.print(
+            f"waves from {baseline}: {wave}={labels[0]} ({len(b)} rows) vs "
+            f"{wave}={labels[1]} ({len(a)} rows)"
+            + (f"; {other} row(s) of other or missing waves left out" if other else "")
+        )
+    if by:
+        console.print(
+            f"df of each estimate: {'its --by domain' if wave_df == 'domain' else 'whole file'}"
+            f" (--wave-df {wave_df})"
+        )
     specs = _indicator_specs(indicators, raw[0].columns)
     try:
         frames = []
-        for path, data in zip((baseline, followup), raw, strict=True):
-            data, derived = _text_codes(data, specs, str(path))
-            data, names = derive_indicators(data, derived, source=str(path))
+        for source, data in zip(sources, raw, strict=True):
+            data, derived = _text_codes(data, specs, source)
+            data, names = derive_indicators(data, derived, source=source)
             frames.append(data)
         common = dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None)
         if panel_id is None:
@@ -208,7 +271,13 @@ def compare_command(
             ]
             by_g = [*by, group] if group else by
             sheets["comparison"] = compare_independent(
-                *designs, names, by=by_g or None, statistic=statistic, measure=measure, **common
+                *designs,
+                names,
+                by=by_g or None,
+                statistic=statistic,
+                measure=measure,
+                wave_df=wave_df,
+                **common,
             )
             stacked = (
                 combine_waves(
@@ -240,6 +309,7 @@ def compare_command(
                 by=by_g or None,
                 statistic=statistic,
                 measure=measure,
+                df=wave_df,
                 **common,
             )
             sheets["paired_tests"] = paired_tests(frames[0], frames[1], panel_id, names, level)
@@ -255,10 +325,11 @@ def compare_command(
                 by=by or None,
                 treated=tv,
                 statistic=statistic,
+                df=wave_df,
                 **common,
             )
     except (OSError, DesignError, EstimationError, KeyError, ValueError) as exc:
-        fail(f"comparing {baseline} and {followup}: {error_text(exc)}")
+        fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
     harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
     sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
     console.print(_table(sheets["comparison"], by + ([group] if group else []), "change"))

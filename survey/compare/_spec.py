@@ -55,3 +55,69 @@ def derive_indicators(frame: pd.DataFrame, specs, source: str = "data"):
         new[name] = np.where(np.isnan(x), np.nan, hit.astype(float))
         names.append(name)
     return (frame.assign(**new) if new else frame), names
+
+
+def _wave_rows(col: pd.Series, value: str, column: str, source: str) -> np.ndarray:
+    """Rows of ``col`` equal to the command-line ``value`` (numbers compared as numbers,
+    text after stripping spaces)."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(
+                f"{source}: wave column {column!r} holds numbers; the wave value {value!r} "
+                "is not a number"
+            ) from None
+        return col.to_numpy(dtype=float, na_value=np.nan) == number
+    text = col.astype("string").str.strip()
+    return (text == str(value).strip()).fillna(False).to_numpy(dtype=bool)
+
+
+def split_waves(frame: pd.DataFrame, column: str, before=None, after=None, source="data"):
+    """Split one file holding two waves into (baseline, follow-up) frames.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Both waves' rows; ``column`` says which wave a row belongs to.
+    column : str
+        The wave column. It is dropped from the two returned frames (each holds one wave).
+    before, after : str, optional
+        The baseline and follow-up values of ``column`` as typed on the command line
+        (``2018`` matches the number 2018 or the text "2018"). When both are omitted and the
+        column has exactly two values, the smaller is the baseline.
+    source : str
+        How errors name the file.
+
+    Returns
+    -------
+    (baseline frame, follow-up frame, (before, after) labels, number of rows in neither wave)
+    """
+    if column not in frame.columns:
+        raise KeyError(f"wave column {column!r} is not in {source}")
+    col = frame[column]
+    values = sorted(pd.unique(col.dropna()).tolist(), key=lambda v: (str(type(v)), v))
+    shown = ", ".join(map(str, values[:20]))
+    if before is None and after is None:
+        if len(values) != 2:
+            raise ValueError(
+                f"{source}: wave column {column!r} has {len(values)} values ({shown}); "
+                "say which two to compare with --before and --after"
+            )
+        before, after = (str(v) for v in values)
+    elif before is None or after is None:
+        raise ValueError("give both --before and --after (or neither, for a two-value column)")
+    if str(before).strip() == str(after).strip():
+        raise ValueError(f"--before and --after are the same wave ({before!r})")
+    rows = []
+    for label, value in (("--before", before), ("--after", after)):
+        hit = _wave_rows(col, str(value), column, source)
+        if not hit.any():
+            raise ValueError(
+                f"{source}: {label} {value!r} matches no row of wave column {column!r} "
+                f"(values: {shown})"
+            )
+        rows.append(hit)
+    other = int((~(rows[0] | rows[1])).sum())
+    parts = [frame.loc[r].drop(columns=column).reset_index(drop=True) for r in rows]
+    return parts[0], parts[1], (str(before), str(after)), other
