@@ -171,6 +171,9 @@ class Calibrate(WeightingStep):
     -----
     The Taylor variance is R's: influence values are replaced by their residuals from the
     weighted regression on ``X`` (``qr.resid`` in ``svyrecvar``), the GREG linearisation.
+    Rows whose calibrated weight is 0 (e.g. nonrespondents after a nonresponse adjustment)
+    drop out of it, as if the calibration had been done on the other rows only (R divides
+    0 by 0 there).
     """
 
     def __init__(
