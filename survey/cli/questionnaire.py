@@ -44,11 +44,27 @@ def _source_files(source: str) -> list[Path]:
     return [Path(source)] if source.lower().endswith((".yaml", ".yml")) else []
 
 
-def _resolve(source: str, languages: list[str] | None):
+TRUST_SCALE_HELP = (
+    "Trust questions asked: 4 = Latinobarómetro 4-point battery (default), 7 = LAPOP 1-7, "
+    "11 = ESS 0-10, all = every version (documentation only: duplicates each question)."
+)
+
+
+def _trust_scale(value: str) -> int | None:
+    """``--trust-scale`` as build() takes it (4, 7, 11 or None for "all")."""
+    v = value.strip().lower()
+    if v == "all":
+        return None
+    if v in ("4", "7", "11"):
+        return int(v)
+    fail(f"--trust-scale {value!r}: use 4, 7, 11 or all")
+
+
+def _resolve(source: str, languages: list[str] | None, trust_scale: int | None = None):
     from survey.instruments import InstrumentError, resolve
 
     try:
-        return resolve(source, languages or None)
+        return resolve(source, languages or None, trust_scale=trust_scale)
     except (InstrumentError, KeyError, OSError) as exc:
         fail(error_text(exc))
 
@@ -115,9 +131,13 @@ def build_cmd(
     exclude: Annotated[
         str, typer.Option("--exclude", help="Comma-separated item ids to leave out.")
     ] = "",
+    trust_scale: Annotated[str, typer.Option("--trust-scale", help=TRUST_SCALE_HELP)] = "4",
     overwrite: OverwriteOption = False,
 ) -> None:
-    """Build a project questionnaire from chosen modules and languages (writes a .yaml)."""
+    """Build a project questionnaire from chosen modules and languages (writes a .yaml).
+
+    The trust modules hold each question on several scales (Latinobarómetro 1-4, LAPOP 1-7,
+    ESS 0-10); the form asks one version, chosen with --trust-scale (default 4)."""
     from survey.instruments import InstrumentError, build, save_project
 
     path = check_output_path(
@@ -130,12 +150,15 @@ def build_cmd(
             title=title,
             form_id=form_id,
             exclude_items=_comma_list(exclude),
+            trust_scale=_trust_scale(trust_scale),
         )
     except (InstrumentError, KeyError) as exc:
         fail(error_text(exc))
     save_project(q, path, overwrite=True)
+    scale = "all versions" if q.trust_scale is None else f"{q.trust_scale}-point"
     console.print(
         f"wrote {path}: {len(q.items)} items, modules {', '.join(m.name for m in q.modules)}"
+        f" (trust questions: {scale})"
     )
 
 
@@ -159,6 +182,13 @@ def export_cmd(
     language: Annotated[
         str | None, typer.Option("--language", help="Label language of codebook/SPSS.")
     ] = None,
+    trust_scale: Annotated[
+        str,
+        typer.Option(
+            "--trust-scale",
+            help=TRUST_SCALE_HELP + " With module names; a project file has its own.",
+        ),
+    ] = "4",
     overwrite: OverwriteOption = False,
 ) -> None:
     """Export a questionnaire: XLSForm for ODK/Kobo/SurveyCTO, printable, codebook, SPSS."""
@@ -174,7 +204,7 @@ def export_cmd(
         what=f"--out ({format})",
     )
     langs = _comma_list(languages)
-    q = _resolve(source, langs)
+    q = _resolve(source, langs, _trust_scale(trust_scale))
     if language is not None and language not in q.languages:
         fail(
             f"--language {language!r}: {source} is available in {', '.join(q.languages)}; "

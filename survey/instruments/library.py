@@ -19,6 +19,7 @@ from survey.instruments._validation import InstrumentError, check_schema, read_y
 from survey.instruments.model import (
     LANGUAGES,
     SELECT_TYPES,
+    TRUST_SCALES,
     Calculation,
     Choice,
     Condition,
@@ -216,6 +217,7 @@ def build(
     form_id: str | None = None,
     version: str = "1",
     exclude_items=(),
+    trust_scale: int | None = 4,
     folder: str | Path | None = None,
 ) -> Questionnaire:
     """Build a project questionnaire from library modules.
@@ -230,6 +232,15 @@ def build(
     exclude_items : sequence of str
         Item ids to drop; an item whose skip logic or calculation refers to a dropped item
         makes the build fail.
+    trust_scale : {4, 7, 11} or None
+        Which version of the trust questions the form asks (the library holds each
+        institution on three scales, and general interpersonal trust on two, so a form with
+        all of them would ask the same question several times): ``4`` (default) the
+        Latinobarómetro 4-point battery ``trust_inst_<institution>`` (1 a lot .. 4 none) and
+        the dichotomy ``trust_interpersonal``; ``7`` the LAPOP 1-7 ladder ``*_7pt`` (with the
+        dichotomy); ``11`` the ESS 0-10 scale ``*_11pt`` (with ``trust_interpersonal_11pt``);
+        ``None`` every version (for documentation, never for fieldwork). ``trust_neighbours``
+        (LAPOP IT1) is always kept. See :func:`survey.instruments.model.trust_scale_of`.
 
     Raises
     ------
@@ -249,6 +260,11 @@ def build(
     unknown = [m for m in modules if m not in lib]
     if unknown:
         raise InstrumentError(f"build: unknown modules {unknown}; available: {sorted(lib)}")
+    if trust_scale is not None and trust_scale not in TRUST_SCALES:
+        raise InstrumentError(
+            f"build: trust_scale={trust_scale!r}; use 4 (Latinobarómetro), 7 (LAPOP), "
+            "11 (ESS) or None (every version)"
+        )
     if len(set(modules)) != len(modules):
         raise InstrumentError(f"build: module listed twice in {list(modules)}")
     chosen = [lib[m] for m in modules]
@@ -263,6 +279,7 @@ def build(
         modules=tuple(chosen),
         version=str(version),
         exclude_items=tuple(exclude_items),
+        trust_scale=trust_scale,
     )
     all_ids = {it.id for m in chosen for it in m.items}
     unknown_ex = set(q.exclude_items) - all_ids
@@ -295,6 +312,7 @@ def load_project(path: str | Path, folder: str | Path | None = None) -> Question
             form_id=doc["form_id"],
             version=doc.get("version", "1"),
             exclude_items=doc.get("exclude_items", ()),
+            trust_scale=doc.get("trust_scale", 4),
             folder=folder,
         )
     except InstrumentError as exc:
@@ -311,11 +329,15 @@ def save_project(q: Questionnaire, path: str | Path, *, overwrite: bool = False)
     return path
 
 
-def resolve(source, languages=None, folder: str | Path | None = None) -> Questionnaire:
+def resolve(
+    source, languages=None, folder: str | Path | None = None, *, trust_scale: int | None = None
+) -> Questionnaire:
     """A Questionnaire from a Questionnaire, a project file path, or module names.
 
-    ``source`` may be a :class:`Questionnaire`, a path to a project ``.yaml`` file, or a
-    comma-separated string / list of module names (then ``languages`` applies, default all).
+    ``source`` may be a :class:`Questionnaire`, a path to a project ``.yaml`` file (its own
+    ``trust_scale`` applies), or a comma-separated string / list of module names (then
+    ``languages`` applies, default all, and ``trust_scale``, default ``None``: every scale
+    version, as data validation and indicators need; pass 4, 7 or 11 for a form).
     """
     if isinstance(source, Questionnaire):
         return source
@@ -324,5 +346,10 @@ def resolve(source, languages=None, folder: str | Path | None = None) -> Questio
     mods = source.split(",") if isinstance(source, str) else list(source)
     mods = [m.strip() for m in mods if m.strip()]
     return build(
-        mods, languages or LANGUAGES, title="Questionnaire", form_id="questionnaire", folder=folder
+        mods,
+        languages or LANGUAGES,
+        title="Questionnaire",
+        form_id="questionnaire",
+        trust_scale=trust_scale,
+        folder=folder,
     )

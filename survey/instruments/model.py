@@ -22,6 +22,46 @@ MISSING_LABELS = {
     "not_applicable": {"es": "No aplica", "en": "Not applicable", "pt": "Não se aplica"},
 }
 
+#: Scale versions of the trust questions, by number of scale points: the 4-point
+#: Latinobarómetro battery (``trust_inst_<institution>``, and the Latinobarómetro/WVS
+#: dichotomy ``trust_interpersonal``), the 1-7 LAPOP ladder (``*_7pt``) and the 0-10 ESS
+#: scale (``*_11pt``, with ESS ``ppltrst`` as ``trust_interpersonal_11pt``). A form asks one
+#: version (:func:`survey.instruments.build`'s ``trust_scale``); the library keeps all three
+#: so that crosswalks can map every survey.
+TRUST_SCALES = (4, 7, 11)
+
+
+def trust_scale_of(item_id: str) -> int | None:
+    """The scale version of a trust question (4, 7 or 11), ``None`` for any other item.
+
+    The general interpersonal trust question has a 4-point-battery version (the dichotomy
+    ``trust_interpersonal``, asked with the 4- and 7-point batteries: LAPOP has no general
+    interpersonal trust item in this library) and a 0-10 version; ``trust_neighbours``
+    (LAPOP IT1, trust in people of the community) is another concept and is always kept.
+    """
+    if item_id == "trust_interpersonal":
+        return 4
+    if item_id == "trust_interpersonal_11pt":
+        return 11
+    if not item_id.startswith("trust_inst_"):
+        return None
+    if item_id.endswith("_11pt"):
+        return 11
+    if item_id.endswith("_7pt"):
+        return 7
+    return 4
+
+
+def kept_by_trust_scale(item_id: str, trust_scale: int | None) -> bool:
+    """Whether a form with ``trust_scale`` (4, 7, 11; ``None`` = every version) asks the item."""
+    version = trust_scale_of(item_id)
+    if trust_scale is None or version is None:
+        return True
+    if item_id == "trust_interpersonal":  # the dichotomy goes with the 4- and 7-point forms
+        return trust_scale in (4, 7)
+    return version == trust_scale
+
+
 SELECT_TYPES = ("select_one", "select_multiple")
 NUMERIC_TYPES = ("integer", "decimal")
 
@@ -283,11 +323,16 @@ class Questionnaire:
     modules: tuple
     version: str = "1"
     exclude_items: tuple = ()
+    trust_scale: int | None = 4
+
+    def _asked(self, it) -> bool:
+        return it.id not in self.exclude_items and kept_by_trust_scale(it.id, self.trust_scale)
 
     @property
     def items(self) -> tuple:
-        """All items, in module order, without the excluded ones."""
-        return tuple(it for m in self.modules for it in m.items if it.id not in self.exclude_items)
+        """All items, in module order, without the excluded ones and without the trust
+        questions of other scale versions than ``trust_scale``."""
+        return tuple(it for m in self.modules for it in m.items if self._asked(it))
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
@@ -296,7 +341,7 @@ class Questionnaire:
         raise KeyError(f"questionnaire {self.form_id!r} has no item {item_id!r}")
 
     def module_items(self, module: Module) -> tuple:
-        return tuple(it for it in module.items if it.id not in self.exclude_items)
+        return tuple(it for it in module.items if self._asked(it))
 
     @property
     def types(self) -> dict:
@@ -314,4 +359,5 @@ class Questionnaire:
         }
         if self.exclude_items:
             spec["exclude_items"] = list(self.exclude_items)
+        spec["trust_scale"] = self.trust_scale
         return spec

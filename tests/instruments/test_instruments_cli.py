@@ -86,3 +86,24 @@ def test_harmonize_writes_design_labels(tmp_path):
     (tmp_path / "h2_labels.json").write_text("{}", encoding="utf-8")
     res = runner.invoke(app, ["harmonize", str(src), "-c", "enusc_2019", "--out", str(out2)])
     assert res.exit_code == 2 and "--labels" in res.output
+
+
+def test_build_and_export_trust_scale(tmp_path):
+    import yaml
+
+    proj = tmp_path / "p.yaml"
+    args = ["questionnaire", "build", "-m", "trust_institutions", "-l", "en", "-o", str(proj)]
+    res = runner.invoke(app, [*args, "--trust-scale", "11"])
+    assert res.exit_code == 0, res.output
+    assert "5 items" in " ".join(res.output.split()) and "11-point" in res.output
+    assert yaml.safe_load(proj.read_text(encoding="utf-8"))["trust_scale"] == 11
+    res = runner.invoke(app, [*args[:-1], str(tmp_path / "q.yaml"), "--trust-scale", "5"])
+    assert res.exit_code == 2 and "use 4, 7, 11 or all" in res.output
+    out = tmp_path / "f.xlsx"
+    res = runner.invoke(
+        app, ["questionnaire", "export", "trust_institutions", "-f", "xlsform", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    names = pd.read_excel(out, sheet_name="survey")["name"].dropna().tolist()
+    assert "trust_inst_police" in names
+    assert not [n for n in names if n.endswith(("_7pt", "_11pt"))]  # one version per question

@@ -85,7 +85,7 @@ def test_codebook_rows_and_missing_flags(tmp_path):
 
 
 def test_spss_syntax():
-    q = build(["trust_interpersonal", "demographics"], ["en"])
+    q = build(["trust_interpersonal", "demographics"], ["en"], trust_scale=None)
     sps = to_spss(q)
     assert "MISSING VALUES trust_interpersonal_11pt (77, 88, 99)." in sps
     assert "MISSING VALUES dem_age (998, 999)." in sps

@@ -158,3 +158,66 @@ def test_readme_documents_every_item_and_crosswalk():
     missing = [i for i in all_items() if f"`{i}`" not in readme]
     assert missing == []
     assert all(f"`{c.name}`" in readme for c in list_crosswalks())
+
+
+def test_trust_scale_picks_one_version_per_question(tmp_path):
+    """A built form asks each trust question once: 4 (default, Latinobarómetro), 7 (LAPOP)
+    or 11 (ESS); None keeps every version (the library itself)."""
+    inst = {it.id for it in build(["trust_institutions"], ["en"]).items}
+    assert inst == {f"trust_inst_{i}" for i in INSTITUTIONS}  # 12 institutions, 1-4 scale
+    lapop = {it.id for it in build(["trust_institutions"], ["en"], trust_scale=7).items}
+    assert lapop == {f"trust_inst_{i}_7pt" for i in [*INSTITUTIONS, "supreme_court"]}
+    ess = {it.id for it in build(["trust_institutions"], ["en"], trust_scale=11).items}
+    assert ess == {f"trust_inst_{i}_11pt"
+                   for i in ("police", "judiciary", "congress", "politicians", "parties")}  # fmt: skip
+    assert len(build(["trust_institutions"], ["en"], trust_scale=None).items) == 30
+    # general interpersonal trust: the dichotomy, or the ESS 0-10 item; IT1 always
+    ip = {s: [it.id for it in build(["trust_interpersonal"], ["en"], trust_scale=s).items]
+          for s in (4, 7, 11)}  # fmt: skip
+    assert ip[4] == ip[7] == ["trust_interpersonal", "trust_neighbours"]
+    assert ip[11] == ["trust_neighbours", "trust_interpersonal_11pt"]
+    # other modules are untouched
+    assert len(build(["fear"], ["en"], trust_scale=11).items) == 22
+    with pytest.raises(InstrumentError, match="trust_scale=5"):
+        build(["trust_institutions"], ["en"], trust_scale=5)
+    # the project file keeps the choice
+    q = build(["trust_institutions", "trust_interpersonal"], ["es"], trust_scale=11)
+    path = save_project(q, tmp_path / "p.yaml")
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["trust_scale"] == 11
+    back = load_project(path)
+    assert [it.id for it in back.items] == [it.id for it in q.items]
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del spec["trust_scale"]  # files written before the option: the default, 4
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    assert load_project(tmp_path / "old.yaml").trust_scale == 4
+
+
+PT_UNCONTRACTED = (
+    " em a ",
+    " em o ",
+    " em os ",
+    " em as ",
+    " de a ",
+    " de o ",
+    " de os ",
+    " de as ",
+)
+
+
+def test_portuguese_uses_contractions():
+    """Portuguese contracts em/de with the article (na, no, nos, nas, da, do, dos, das):
+    "confia em a polícia" is ungrammatical. Checked on every pt text of the library."""
+    from survey.instruments.model import MISSING_LABELS
+
+    texts = [v["pt"] for v in MISSING_LABELS.values()]
+    for mod in list_modules():
+        texts += [mod.title["pt"], (mod.description or {}).get("pt", "")]
+        for it in mod.items:
+            texts += [it.text["pt"], (it.hint or {}).get("pt", "")]
+            texts += [c.label["pt"] for c in it.choices]
+    assert len(texts) > 300
+    bad = [t for t in texts if any(p in " " + " ".join(t.split()).lower() + " "
+                                   for p in PT_UNCONTRACTED)]  # fmt: skip
+    assert bad == []
+    police = all_items()["trust_inst_police"].text["pt"]
+    assert "confiança você tem na polícia" in police
