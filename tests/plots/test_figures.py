@@ -229,3 +229,61 @@ def test_save_figure_png_dpi_and_svg(tmp_path, by_region):
     assert img.shape[0] == pytest.approx(h_in * 300, abs=2)
     text = svg.read_text()
     assert text.lstrip().startswith("<?xml") and "<svg" in text
+
+
+def _text_boxes(fig):
+    """Window extents of every visible, non-empty text of a drawn figure, by kind."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        items = [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label]
+        items += ax.get_xticklabels() + ax.get_yticklabels()
+        if ax.get_legend() is not None:
+            items += ax.get_legend().get_texts()
+        out += [("axes", t) for t in items]
+    out += [("source" if t.get_gid() == SOURCE_GID else "figure", t) for t in fig.texts]
+    return [
+        (kind, t.get_window_extent(renderer))
+        for kind, t in out
+        if t.get_visible() and t.get_text().strip()
+    ]
+
+
+@pytest.mark.parametrize("n_items", [2, 5])
+def test_forest_source_line_overlaps_no_label(comparison_frame, n_items):
+    src = (
+        "INE Chile, ENUSC 2019 y 2023 (subconjuntos de uso público). Significancia: valores p "
+        "ajustados por holm en toda la batería (intervalos sin ajustar)"
+    )
+    ax = sp.forest(
+        comparison_frame.head(n_items), percent=True, title="RM: 2023 − 2019", source=src,
+        lang="es",
+    )  # fmt: skip
+    fig = ax.figure
+    boxes = _text_boxes(fig)
+    source = [b for k, b in boxes if k == "source"]
+    others = [b for k, b in boxes if k != "source"]
+    assert len(source) == 1 and len(others) >= n_items + 3  # title, x label, ticks
+    (sb,) = source
+    assert not any(sb.overlaps(b) for b in others)
+    xlabel = ax.xaxis.label.get_window_extent(fig.canvas.get_renderer())
+    assert xlabel.y0 > sb.y1  # the axis label sits above the source block
+    # the source block stays inside the figure (wrapped to its width)
+    assert sb.x0 >= 0 and sb.x1 <= fig.bbox.x1 and sb.y0 >= 0
+
+
+def test_figures_respect_a_frame_already_in_percent(by_region):
+    pct = by_region.copy()
+    for c in ("estimate", "ci_low", "ci_high"):
+        pct[c] = pct[c] * 100
+    pct.attrs["scale"] = "%"
+    a = sp.domain_bars(by_region, by="region", percent=True)
+    b = sp.domain_bars(pct, by="region", percent=True)  # not multiplied a second time
+    assert [p.get_width() for p in b.patches] == pytest.approx([p.get_width() for p in a.patches])
+    assert max(p.get_width() for p in b.patches) == pytest.approx(15.0)  # Sur, 0.15
+    assert b.get_xlabel() == "Percent"
+    rate = by_region.copy()
+    rate.attrs["scale"] = "per 100,000"
+    with pytest.raises(ValueError, match="per 100,000"):
+        sp.domain_bars(rate, by="region", percent=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -140,3 +141,80 @@ def test_comparison_table_keeps_null_and_unfavourable():
     assert t.columns[:4] == ["Indicator", "Baseline", "Follow-up", "Difference (percentage points)"]
     assert t.rows[0] == ["prev_robbery", 12.0, 10.0, -2.0, -3.6, -0.4, 0.012, "yes", "no"]
     assert t.rows[1] == ["trust_congress", 32.0, 30.0, -2.0, -4.4, 0.4, 0.096, "no", "yes"]
+
+
+@pytest.fixture(scope="module")
+def indicator_pct():
+    """A survey.indicators frame in percent (attrs['scale'] == '%') and the same on the
+    proportion scale, from a small hand-made design."""
+    import survey.indicators as si
+    from survey import Design
+
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame(
+        {
+            "region": np.repeat([1, 2], 200),
+            "psu": np.repeat(np.arange(40), 10),
+            "w": rng.uniform(1, 3, 400),
+            "vic": (rng.random(400) < 0.3).astype(float),
+        }
+    )
+    design = Design(d, weight="w", psu="psu")
+    kw = dict(unit="household", by="region", quality=None)
+    pct = si.prevalence(design, {"any": "vic"}, scale="%", **kw)
+    prop = si.prevalence(design, {"any": "vic"}, scale="proportion", **kw)
+    return pct, prop, d
+
+
+def test_publication_table_respects_the_indicator_scale(indicator_pct):
+    pct, prop, d = indicator_pct
+    assert pct.attrs["scale"] == "%"
+    # hand value: weighted share of victims in region 1, in percent
+    r1 = d[d["region"] == 1]
+    hand = 100 * np.sum(r1["w"] * r1["vic"]) / np.sum(r1["w"])
+    assert pct["estimate"].iloc[0] == pytest.approx(hand, rel=1e-12)
+    t = publication_table(pct, by="region", percent=True)
+    est = t.columns.index("Percent")
+    assert t.rows[0][est] == round(hand, 1)  # not multiplied by 100 a second time
+    assert t.rows[0][est] < 100
+    # percent=False on a frame already in percent: still percent, same numbers
+    t2 = publication_table(pct, by="region", percent=False)
+    assert t2.columns[est] == "Percent" and t2.rows == t.rows
+    # the proportion-scale frame with percent=True gives the same table
+    assert publication_table(prop, by="region", percent=True).rows == t.rows
+    # a rate scale cannot be shown as percent
+    rate = pct.copy()
+    rate.attrs["scale"] = "per 100,000"
+    with pytest.raises(ValueError, match="per 100,000"):
+        publication_table(rate, by="region", percent=True)
+    assert publication_table(rate, by="region").columns[est] == "Estimate (per 100,000)"
+
+
+def test_integer_wave_names_and_labels_in_text_outputs(tmp_path):
+    comp = pd.DataFrame(
+        {
+            "group": [1.0, 2.0],
+            "variable": ["vic", "vic"],
+            "estimate_1": [0.2, 0.3],
+            "estimate_2": [0.25, 0.3],
+            "difference": [0.05, 0.0],
+            "ci_low": [0.01, -0.04],
+            "ci_high": [0.09, 0.04],
+            "p_value": [0.02, 0.99],
+        }
+    )
+    t = comparison_table(comp, by=["group"], names=(2019, 2023), percent=True, title=2023)
+    assert t.columns[:4] == ["group", "Indicator", "2019", "2023"]
+    assert [r[0] for r in t.rows] == ["1", "2"]  # integer-valued codes without ".0"
+    md = to_markdown(t)
+    assert "**2023**" in md and "| 1 | vic | 20.0 | 25.0 | 5.0 |" in md
+    assert "<th>2019</th>" in to_html(t)
+    write_tables(t, tmp_path / "t.xlsx")
+    assert load_workbook(tmp_path / "t.xlsx").active["C3"].value == "2019"
+
+
+def test_optional_decimals_format():
+    from survey.report.tables import Table
+
+    t = Table("", ["x"], [[11.4], [0.023], [2.0], [1234.5]], ["0.0##"], lang="es")
+    assert [r[0] for r in t.display_rows()] == ["11,4", "0,023", "2,0", "1.234,5"]
