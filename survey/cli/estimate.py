@@ -131,6 +131,13 @@ def estimate_command(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
     decimal: Annotated[str, typer.Option(help="CSV decimal mark ('.' or ',')")] = ".",
+    replicates: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON with ReplicateDesign arguments (as written by `survey weight "
+            "--replicates`): variance from the replicate weights instead of --strata/--psu"
+        ),
+    ] = None,
     quality: Annotated[
         str, typer.Option(help="Reliability rule: cepal2020 (default), ine_chile2020, nchs")
     ] = "cepal2020",
@@ -187,7 +194,16 @@ def estimate_command(
     except (OSError, ValueError) as exc:
         fail(str(exc))
     try:
-        des = design_from_spec(ds, spec)
+        if replicates is not None:
+            import json
+
+            try:
+                rep_args = json.loads(replicates.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                fail(f"cannot read replicate spec {replicates}: {exc}")
+            des = survey.ReplicateDesign(ds, **rep_args)
+        else:
+            des = design_from_spec(ds, spec)
         frames = []
         for var in variables:
             kind = _kind(var, ds, stat)

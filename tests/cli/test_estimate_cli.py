@@ -164,3 +164,33 @@ def test_estimate_quality_rule_and_show_suppressed(tmp_path):
     assert pd.read_csv(out)["reliability"].tolist() == assess(frame, rule="nchs").tolist()
     shown = runner.invoke(app, [*args, "--show-suppressed"])
     assert shown.exit_code == 0
+
+
+def test_estimate_with_replicate_weights_written_by_weight(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(
+        app,
+        [
+            "weight",
+            "example_sample.csv",
+            "--spec",
+            "example",
+            "--out",
+            "w.parquet",
+            "--replicates",
+            "JKn",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "r.csv"
+    res = runner.invoke(
+        app, ["estimate", "w.parquet", "y", "--replicates", "w.replicates.json", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    data = survey.read(tmp_path / "w.parquet")
+    rep = survey.ReplicateDesign(data, **json.loads((tmp_path / "w.replicates.json").read_text()))
+    expected = rep.mean("y")
+    got = pd.read_csv(out)
+    assert got["se"].iloc[0] == pytest.approx(expected["se"].iloc[0], rel=1e-12)
