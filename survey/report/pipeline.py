@@ -189,6 +189,16 @@ def load_spec(spec: str | Path | dict) -> dict:
                 f"{where}: indicator {ind['name']!r} is a household indicator: give "
                 "design.household_weight"
             )
+    figs = out["figures"]
+    if (figs.get("by_territory") or figs.get("scatter")) and (
+        figs.get("territory") not in out["breakdowns"]
+    ):
+        raise SpecError(
+            f"{where}: figures.territory ({figs.get('territory')!r}) must be one of the "
+            f"breakdowns {out['breakdowns']}"
+        )
+    if figs.get("did") and not out["groups"]:
+        raise SpecError(f"{where}: figures.did needs groups (treatment and comparison)")
     known = {i["name"] for i in out["indicators"]}
     for key, val in out["figures"].items():
         if key in ("territory", "trust_battery"):
