@@ -154,6 +154,11 @@ def test_unknown_keys_are_errors_naming_file_and_key(tmp_path):
         ({"groups": {"column": "rm", "treated": 1}}, "groups .* need waves"),
         ({"figures": {"did": ["vic_hh"]}}, "figures.did compares waves; the spec has no waves"),
         ({"waves": {"column": "wave", "before": 1}}, "waves needs column, before, after"),
+        ({"breakdowns": []}, r"figures.territory \('region'\) must be one of the breakdowns"),
+        (
+            {"waves": {"column": "w", "before": 1, "after": 2}, "figures": {"did": ["vic_hh"]}},
+            "figures.did needs groups",
+        ),
     ]
     for k, (over, msg) in enumerate(cases):
         spec = _write_spec(tmp_path / f"s{k}.yaml", _spec("x.sav", **over))
