@@ -357,6 +357,19 @@ def _designs(spec: dict, frame: pd.DataFrame) -> dict:
 
     d = spec["design"]
     options = {k: d[k] for k in DESIGN_SPEC_KEYS if k in d and k != "weight"}
+    waves = spec.get("waves")
+    if waves:
+        # waves are independent samples: strata and first-stage PSUs are made unique to each
+        # wave, so a stratum code reused by both waves is two strata, as the annex states
+        wave = frame[waves["column"]].astype(str)
+        if options.get("strata"):
+            frame = frame.assign(_wave_stratum=wave + "|" + frame[options["strata"]].astype(str))
+            options["strata"] = "_wave_stratum"
+        psu = options.get("psu")
+        if psu:
+            stages = [psu] if isinstance(psu, str) else list(psu)
+            frame = frame.assign(_wave_psu=wave + "|" + frame[stages[0]].astype(str))
+            options["psu"] = ["_wave_psu", *stages[1:]] if len(stages) > 1 else "_wave_psu"
     out = {"person": Design(frame, weight=d["weight"], **options)}
     if d.get("household_weight"):
         out["household"] = Design(frame, weight=d["household_weight"], **options)

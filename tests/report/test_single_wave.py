@@ -413,3 +413,24 @@ def test_enusc_2019_single_wave_report_matches_design_prop(tmp_path):
     md = result.files["markdown"].read_text(encoding="utf-8")
     pct = f"{100 * float(want['estimate'].iloc[0]):.1f}".replace(".", ",")
     assert f"| Región de Arica y Parinacota | Hogares victimizados (DMCS) | {pct} |" in md
+
+
+def test_two_waves_sharing_stratum_codes_are_independent_samples():
+    import pandas as pd
+
+    from survey.report.pipeline import _designs
+
+    frame = pd.DataFrame(
+        {
+            "wave": [2019] * 4 + [2023] * 4,
+            "stratum": [1, 1, 2, 2] * 2,
+            "psu": [1, 2, 3, 4] * 2,
+            "w": 1.0,
+        }
+    )
+    spec = {
+        "design": {"weight": "w", "strata": "stratum", "psu": "psu"},
+        "waves": {"column": "wave", "before": 2019, "after": 2023},
+    }
+    des = _designs(spec, frame)["person"]
+    assert des.n_strata == 4 and des.n_psu == 8  # 2 strata x 2 waves, PSUs per wave
