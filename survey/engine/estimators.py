@@ -50,19 +50,12 @@ def _safe_div(a, b):
 
 
 def _srs_factor(N, n, replace=False):
-    """R's deff reference: with replacement (deff="replace") ``1/n``; otherwise (deff=TRUE)
-    ``(N - n) / (N n)``, NaN when the weights sum below n."""
-    if replace:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 1.0 / n
-    return _srs_factor_mean(N, n)
-
-
-def _srs_factor_mean(N, n):
-    """R: vsrs = svyvar * (psum - nobs) / (psum * nobs); NaN when weights sum below n."""
+    """R's deff reference variance per unit of svyvar: with replacement (``deff="replace"``)
+    ``1/n``; otherwise (``deff=TRUE``) ``(N - n) / (N n)``, NaN when the weights sum below n."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (N - n) / (N * n)
-    return np.where(N < n, np.nan, out)
+        if replace:
+            return 1.0 / n
+        return np.where(N < n, np.nan, (N - n) / (N * n))
 
 
 def _s2(sum_w, sum_wy, sum_wyy, n):

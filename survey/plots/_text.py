@@ -96,11 +96,16 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def tr(key: str, lang: str = "en", **fmt) -> str:
-    """Translated text for ``key`` in ``lang``, formatted with ``fmt``."""
+def lookup(table: dict, key: str, lang: str = "en", **fmt) -> str:
+    """``table[key][lang]`` formatted with ``fmt`` (the figure and report text tables)."""
     check_lang(lang)
-    text = TEXT[key][lang]
+    text = table[key][lang]
     return text.format(**fmt) if fmt else text
+
+
+def tr(key: str, lang: str = "en", **fmt) -> str:
+    """Translated figure text for ``key`` in ``lang``, formatted with ``fmt``."""
+    return lookup(TEXT, key, lang, **fmt)
 
 
 def fmt_number(x: float, lang: str = "en", digits: int = 0) -> str:

@@ -9,7 +9,7 @@ report and checks that no English sentence of this table appears in it.
 
 from __future__ import annotations
 
-from survey.plots._text import check_lang
+from survey.plots._text import lookup
 
 __all__ = ["REPORT_TEXT", "rt"]
 
@@ -481,6 +481,4 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
 
 def rt(key: str, lang: str = "en", **fmt) -> str:
     """The report text ``key`` in ``lang`` (``en``, ``es``, ``pt``), formatted with ``fmt``."""
-    check_lang(lang)
-    text = REPORT_TEXT[key][lang]
-    return text.format(**fmt) if fmt else text
+    return lookup(REPORT_TEXT, key, lang, **fmt)
