@@ -65,8 +65,7 @@ class _RowTables:
     and whether y is 1: tabulate both cases once for all rows, then every item needs sums over
     its 1s only (sum over answers of the y = 0 case + sum over the 1s of the difference)."""
 
-    def __init__(self, pw, in_rows):
-        self.in_rows = in_rows
+    def __init__(self, pw):
         self.parts = {}
         for yv in (0.0, 1.0):
             y = np.full(pw.shape, yv)
@@ -131,7 +130,7 @@ def replay_glm(es, dispersion: bool = True):
         w2_first = None
         if binary and Tg is not None:
             if tables is None:
-                tables = _RowTables(pw_all, in_dom)
+                tables = _RowTables(pw_all)
             ones = rows & (ycol == 1)
             num, den, devold = tables.sums(id(mcol), rows, ones, d, dom.codes[ones], D)
             s1 = np.bincount(dom.codes[ones], weights=pw_all[ones], minlength=D)
