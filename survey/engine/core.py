@@ -134,6 +134,14 @@ class EstimateSet:
             return replicate.vcov(self.design, self.reps, self.theta, full=True)
         return linearization.vcov(self.design, self.Z, self.strata_presence, full=True)
 
+    def deff_replace(self, var=None):
+        """With-replacement design effects (R's ``deff="replace"``), or None if unknown."""
+        if "vsrs_replace" not in self.extra:
+            return None
+        var = self.variance() if var is None else var
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return var / self.extra["vsrs_replace"]
+
     # -- combinations (svycontrast) -------------------------------------------------------
     def contrast(self, L, labels: pd.DataFrame | None = None, statistic: str = "contrast"):
         """Linear combinations ``L @ theta`` (m x K) with their influence/replicates."""
@@ -276,13 +284,11 @@ class EstimateSet:
             {"level": level, "ci_method": ci, "df_rule": df, "statistic": self.statistic}
         )
         if quality is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                deff_wr = var / self.extra["vsrs_replace"] if "vsrs_replace" in self.extra else None
-            out = _apply_quality(out, quality, deff_wr, self.extra.get("n_cases"))
+            out = apply_quality(out, quality, self.deff_replace(var), self.extra.get("n_cases"))
         return out
 
 
-def _apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) -> pd.DataFrame:
+def apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) -> pd.DataFrame:
     """Fill ``reliability`` with the package's quality rule when that module is present.
 
     The rules' effective sample size ``n / deff`` uses the with-replacement design effect

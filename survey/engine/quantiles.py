@@ -19,7 +19,7 @@ import pandas as pd
 
 from survey._schema import finalize
 from survey.engine import ci as ci_mod
-from survey.engine.core import _apply_quality, _stage1_presence, estimate
+from survey.engine.core import _stage1_presence, apply_quality, estimate
 from survey.engine.domains import make_domains
 from survey.engine.estimators import MeanTotal, numeric_column
 
@@ -250,4 +250,4 @@ def quantile(
             "qrule": qrule,
         }
     )
-    return _apply_quality(out, "default")
+    return apply_quality(out, "default")

@@ -195,7 +195,7 @@ class IndicatorSet:
 
         ``ci`` defaults to ``"logit"`` when every row is a proportion, else ``"wald"``.
         """
-        from survey.indicators.quality import assess
+        from survey.engine.core import apply_quality
 
         if ci is None:
             ci = "logit" if bool(self.proportion.all()) else "wald"
@@ -208,18 +208,10 @@ class IndicatorSet:
         )
         frame.attrs["scale"] = "proportion"
         if quality is not None:
-            # the rules' effective sample size uses the with-replacement design effect (R's
-            # deff="replace"), as the engine's own flags do: R's default deff carries the
-            # 1 - n/sum(w) term, which explodes for weights scaled to average 1 (ESS, LAPOP)
-            view = frame
-            vsrs_wr = getattr(self.estimates, "extra", {}).get("vsrs_replace")
-            if vsrs_wr is not None:
-                view = frame.copy()
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    view["deff"] = frame["se"].to_numpy(dtype=float) ** 2 / np.asarray(vsrs_wr)
-            frame["reliability"] = assess(
-                view, rule=None if quality == "default" else quality
-            ).to_numpy()
+            # the engine's flags: with-replacement deff (weights scaled to mean 1 stay
+            # assessable) and this frame's exact n_cases
+            se2 = frame["se"].to_numpy(dtype=float) ** 2
+            apply_quality(frame, quality, self.estimates.deff_replace(se2))
             frame.attrs["quality_rule"] = "cepal2020" if quality == "default" else quality
         out = rescale(frame, self.scale, self.mult, meta=self.meta)
         # per-row presentation scale: shares on ``scale``, other rows (0-100 means next to
