@@ -14,10 +14,6 @@ The public entry points:
   and ``survey.report``.
 """
 
-from survey._schema import RESULT_COLUMNS
-from survey.design import Design, DesignError, ReplicateDesign, design_from_spec
-from survey.io import Metadata, ReadError, SurveyData, apply_labels, read, write
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -49,11 +45,36 @@ _SUBPACKAGES = (
 )
 
 
-def __getattr__(name: str):
-    """Subpackages load on first use (``survey.trust.institutional(...)``), so importing
-    ``survey`` stays light (no matplotlib until a figure is drawn)."""
-    if name in _SUBPACKAGES:
-        import importlib
+#: public name -> the module that defines it. They load on first use, like the
+#: subpackages, so that ``import survey`` (and ``survey --help``) does not pay for pandas.
+_EXPORTS = {
+    "RESULT_COLUMNS": "survey._schema",
+    "Design": "survey.design",
+    "DesignError": "survey.design",
+    "ReplicateDesign": "survey.design",
+    "design_from_spec": "survey.design",
+    "Metadata": "survey.io",
+    "ReadError": "survey.io",
+    "SurveyData": "survey.io",
+    "apply_labels": "survey.io",
+    "read": "survey.io",
+    "write": "survey.io",
+}
 
+
+def __getattr__(name: str):
+    """Public names and subpackages load on first use (``survey.Design``,
+    ``survey.trust.institutional(...)``), so importing ``survey`` stays light."""
+    import importlib
+
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"survey.{name}")
     raise AttributeError(f"module 'survey' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS, *_SUBPACKAGES])

@@ -22,7 +22,7 @@ Methods (R's ``confint``/``svyciprop`` where R has them):
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 METHODS = ("wald", "mean", "logit", "xlogit", "asin", "beta", "wilson", "likelihood")
 PROPORTION_METHODS = ("logit", "xlogit", "asin", "beta", "wilson", "likelihood")
@@ -32,9 +32,11 @@ def critical(level: float, df) -> np.ndarray:
     """Two-sided critical value: t with ``df`` (normal where df is infinite)."""
     alpha = 1 - level
     df = np.asarray(df, dtype=float)
+    # special.stdtrit/ndtri are what stats.t.ppf/norm.ppf evaluate (identical values)
+    # without importing scipy.stats (~0.5 s at CLI start-up).
     with np.errstate(invalid="ignore"):
-        t = stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(df), df, 1.0))
-    return np.where(np.isfinite(df), t, stats.norm.ppf(1 - alpha / 2))
+        t = special.stdtrit(np.where(np.isfinite(df), df, 1.0), 1 - alpha / 2)
+    return np.where(np.isfinite(df), t, special.ndtri(1 - alpha / 2))
 
 
 def interval(method, theta, se, df, level=0.95, nrow=None, statistic=None):
@@ -68,6 +70,8 @@ def interval(method, theta, se, df, level=0.95, nrow=None, statistic=None):
         var = se**2
         n_eff = theta * (1 - theta) / var
         if method == "beta":
+            from scipy import stats
+
             alpha = 1 - level
             if nrow is None:
                 raise ValueError("ci='beta' needs the domain row counts")

@@ -1,0 +1,78 @@
+"""`survey --help` lists every command without importing the command modules.
+
+The one-line helps come from ``survey.cli.COMMANDS``; these tests keep that table equal to
+what the modules register, and check that listing the commands loads neither pandas nor
+matplotlib (start-up time itself is measured in benchmarks/bench_cli.py, not here).
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import typer
+from typer.testing import CliRunner
+
+from survey import cli
+
+
+def _registered() -> dict[str, str]:
+    """Command name -> first help line, as the modules register them."""
+    out: dict[str, str] = {}
+    for module in cli.COMMAND_MODULES:
+        sub = typer.Typer()
+        importlib.import_module(f"survey.cli.{module}").register(sub)
+        for name, cmd in typer.main.get_group(sub).commands.items():
+            out[name] = " ".join((cmd.help or "").strip().split("\n\n")[0].split())
+    return out
+
+
+def test_command_table_matches_the_modules():
+    registered = _registered()
+    assert set(registered) == set(cli.COMMANDS)
+    for name, (module, short_help) in cli.COMMANDS.items():
+        assert registered[name] == short_help, name
+        assert cli.load_command(name).name == name
+        assert module in cli.COMMAND_MODULES
+
+
+def test_help_lists_every_command_and_loads_no_heavy_module():
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from survey.cli import app\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(r.output)\n"
+        "print('HEAVY', sorted(m for m in ('pandas', 'matplotlib', 'scipy', 'numpy') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY []" in out
+    for name in cli.COMMANDS:
+        assert name in out
+
+
+def test_commands_still_run_and_suggest_names():
+    runner = CliRunner()
+    r = runner.invoke(cli.app, ["estimate", "--help"])
+    assert r.exit_code == 0 and "--by" in r.output
+    r = runner.invoke(cli.app, ["estimat"])
+    assert r.exit_code != 0 and "Did you mean 'estimate'" in r.output
+    r = runner.invoke(cli.app, ["questionnaire", "list"])
+    assert r.exit_code == 0 and "screener_household" in r.output
+
+
+def test_import_survey_is_light_until_a_name_is_used():
+    code = (
+        "import sys, survey\n"
+        "print('before', 'pandas' in sys.modules)\n"
+        "from survey import Design\n"
+        "print('after', 'pandas' in sys.modules, Design.__module__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "before False" in out and "after True survey.design" in out
