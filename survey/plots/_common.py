@@ -238,6 +238,55 @@ def source_text(
     return ". ".join(parts) + "."
 
 
+def chars_per_line(fig, fontsize: float, share: float = 1.0) -> int:
+    """About how many characters of DejaVu Sans at ``fontsize`` fit in ``share`` of the
+    figure's width (~0.6 em per character)."""
+    return max(20, int(share * fig.get_figwidth() * 72 / (0.6 * fontsize)) - 2)
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters (never cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+
+
+#: Tick labels longer than this are wrapped on two or more lines, so long territory names
+#: ("Región de Magallanes y de la Antártica Chilena") do not squeeze the plot.
+TICK_LABEL_CHARS = 26
+
+
+def wrap_labels(labels: Sequence[str], width: int = TICK_LABEL_CHARS) -> list[str]:
+    """Tick labels wrapped to ``width`` characters."""
+    return [wrap(t, width) for t in labels]
+
+
+def legend_outside(ax, **kwargs):
+    """A legend to the right of the axes, never over the data (the constrained layout
+    keeps room for it)."""
+    kwargs.setdefault("frameon", False)
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
+def reference_line(ax, value: float | None, label: str, *, horizontal: bool = False) -> None:
+    """A dashed reference line (gid ``reference``) at ``value`` (a national estimate beside
+    territory estimates), labelled at its end; nothing when ``value`` is missing."""
+    if value is None or not np.isfinite(value):
+        return
+    line = ax.axhline if horizontal else ax.axvline
+    line(value, color="0.25", linestyle="--", linewidth=1.1, zorder=2.5, gid="reference")
+    if horizontal:
+        ax.annotate(
+            label, (1.0, value), xycoords=("axes fraction", "data"), xytext=(-2, 3),
+            textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.25",
+        )  # fmt: skip
+    else:
+        ax.annotate(
+            label, (value, 1.0), xycoords=("data", "axes fraction"), xytext=(3, 2),
+            textcoords="offset points", ha="left", va="bottom", fontsize=8, color="0.25",
+        )  # fmt: skip
+
+
 def add_source(fig, text: str, *, fontsize: float = 7) -> None:
     """Write the source line at the bottom-left of the figure (found again by its gid).
 
@@ -245,14 +294,10 @@ def add_source(fig, text: str, *, fontsize: float = 7) -> None:
     layout-managed figure then keeps the axes, tick labels and axis labels above it (the
     layout rectangle starts above the source block), so the two never overlap.
     """
-    import textwrap
-
     for t in list(fig.texts):
         if t.get_gid() == SOURCE_GID:
             t.remove()
-    # ~0.6 em per character of DejaVu Sans: lines no wider than the figure
-    chars = max(30, int(fig.get_figwidth() * 72 / (0.6 * fontsize)) - 2)
-    wrapped = "\n".join(textwrap.wrap(text, chars))
+    wrapped = wrap(text, chars_per_line(fig, fontsize))
     t = fig.text(
         0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=fontsize, color="0.3",
         gid=SOURCE_GID,
@@ -270,6 +315,9 @@ def n_summary(data: pd.DataFrame, total: bool) -> int | tuple[int, int] | None:
     if "n" not in data.columns or data["n"].isna().all():
         return None
     n = data["n"].dropna().astype(float)
+    n = n[n > 0]  # a domain or wave without cases is no estimate: it sets no range
+    if n.empty:
+        return None
     if total:
         return int(n.sum())
     return (int(n.min()), int(n.max()))
@@ -283,7 +331,12 @@ def finish(
     ylabel: str | None,
     source: str,
 ) -> None:
-    ax.set_title(title or "", loc="left", fontsize=11, fontweight="bold")
+    # wrapped, never cut at the figure's edge: a left-aligned title starts at the axes,
+    # which tick labels (wrapped at TICK_LABEL_CHARS) leave at least ~60% of the width
+    ax.set_title(
+        wrap(title, chars_per_line(ax.figure, 11 * 1.1, share=0.6)) if title else "",
+        loc="left", fontsize=11, fontweight="bold",
+    )  # fmt: skip
     ax.set_xlabel(xlabel or "")
     ax.set_ylabel(ylabel or "")
     add_source(ax.figure, source)

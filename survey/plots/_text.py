@@ -84,6 +84,7 @@ TEXT: dict[str, dict[str, str]] = {
     "se": {"en": "Std. error", "es": "Error estándar", "pt": "Erro padrão"},
     "p_value": {"en": "p-value", "es": "Valor p", "pt": "Valor p"},
     "p_adjusted": {"en": "Adjusted p", "es": "Valor p ajustado", "pt": "Valor p ajustado"},
+    "national": {"en": "National", "es": "Nacional", "pt": "Nacional"},
     "before": {"en": "Before", "es": "Antes", "pt": "Antes"},
     "after": {"en": "After", "es": "Después", "pt": "Depois"},
 }

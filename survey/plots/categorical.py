@@ -15,10 +15,13 @@ from survey.plots._common import (
     draw_intervals,
     intervals,
     label_for,
+    legend_outside,
     new_axes,
     prepare,
+    reference_line,
     scale_of,
     value_label,
+    wrap_labels,
 )
 from survey.plots._text import tr
 
@@ -40,6 +43,8 @@ def domain_bars(
     source: str | None = None,
     wave: str | None = None,
     n: int | None = None,
+    reference: float | None = None,
+    reference_label: str | None = None,
     lang: str = "en",
     ax=None,
 ):
@@ -65,12 +70,17 @@ def domain_bars(
     title, xlabel, source, wave, n, lang
         Text; ``source``/``wave``/``n`` go into the source line (``n`` defaults to the sum
         of ``n`` over all domains, suppressed ones included).
+    reference : float, optional
+        A value on the scale of ``data`` (typically the national estimate) drawn as a dashed
+        vertical line labelled ``reference_label`` (default "National" in ``lang``).
 
     Returns
     -------
     matplotlib.axes.Axes
         Rows flagged ``reliability == "suppress"`` are not drawn; rows flagged
         ``"caution"`` are hatched, hollow-edged and their tick label ends with "†".
+        Domain labels longer than ~26 characters are wrapped, not cut, and the figure grows
+        to hold them.
     """
     by = [by] if isinstance(by, str) else list(by)
     p = prepare(
@@ -84,7 +94,9 @@ def domain_bars(
     est, lo, hi, caution = est[order], lo[order], hi[order], caution[order]
     names = [caution_label(names[i], None, c) for i, c in zip(order, caution, strict=True)]
 
-    fig, ax = new_axes(ax, figsize=(7.0, 1.2 + 0.38 * max(len(est), 1)))
+    names = wrap_labels(names)
+    lines = sum(t.count("\n") + 1 for t in names)
+    fig, ax = new_axes(ax, figsize=(7.0, 1.2 + 0.3 * max(len(est), 1) + 0.14 * lines))
     ypos = np.arange(len(est))
     colors = [PALETTE[0]] * len(est)
     bars = ax.barh(ypos, est, color=colors, height=0.65, edgecolor=PALETTE[0], linewidth=1.0)
@@ -105,6 +117,8 @@ def domain_bars(
     ax.set_yticks(ypos, names)
     ax.set_xlim(left=min(0.0, float(np.nanmin(lo)) if len(lo) else 0.0))
     ax.grid(axis="y", visible=False)
+    if reference is not None:
+        reference_line(ax, float(reference) * s, reference_label or tr("national", lang))
     annotate(
         ax, lang, data=data, level=level, title=title,
         xlabel=xlabel or value_label(lang, percent), ylabel=None,
@@ -186,9 +200,10 @@ def trust_battery(
             linewidths=1.4, label=None if w is None else label_for(w, labels),
         )  # fmt: skip
     cautious = set(kept.loc[kept["_caution"], item])
-    ax.set_yticks(range(len(items)), [caution_label(i, labels, i in cautious) for i in items])
+    ticks = [caution_label(i, labels, i in cautious) for i in items]
+    ax.set_yticks(range(len(items)), wrap_labels(ticks))
     if wave:
-        ax.legend(title=tr("wave", lang), loc="lower right", frameon=True)
+        legend_outside(ax, title=tr("wave", lang))
     annotate(
         ax, lang, data=data, level=level,
         title=title if title is not None else tr("trust", lang),

@@ -16,6 +16,7 @@ from survey.plots._common import (
     hollow_faces,
     intervals,
     label_for,
+    legend_outside,
     n_summary,
     new_axes,
     prepare,
@@ -88,7 +89,7 @@ def trend(
         ax.scatter(xx[ok], est[ok], s=36, facecolors=face, edgecolors=[color], zorder=3)
     ax.set_xticks(range(len(waves)), [label_for(w, labels) for w in waves])
     if hue:
-        ax.legend(loc="best", fontsize=8)
+        legend_outside(ax, fontsize=8)
     annotate(
         ax, lang, data=data, level=level, title=title, xlabel=xlabel or tr("wave", lang),
         ylabel=ylabel or value_label(lang, percent), source=source, n=p.n, band=True,

@@ -237,9 +237,11 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
 
     territory = fig_spec.get("territory")
     for var in fig_spec.get("by_territory", []):
+        national = rows(None, var, after)["estimate"]
         ax = sp.domain_bars(
             rows(territory, var, after),
             by=territory,
+            reference=float(national.iloc[0]) if len(national) == 1 else None,
             percent=pct[var],
             title=ilab[var] + (f" — {after}" if wave else ""),
             source=src,

@@ -127,3 +127,16 @@ def test_demo_report_renders_in_chromium(demo, tmp_path):
     img = image.imread(shot)
     assert img.shape[1] == 1200
     assert np.std(img[..., :3]) > 0.05  # not a blank page
+
+
+def test_territory_figures_carry_the_national_reference_line(demo):
+    """Each by-territory figure of the report draws the national estimate (the report's
+    'all' row of the same wave) as a dashed reference line, on the figure's % scale."""
+    res = demo.results
+    for var in ("prev_robbery", "prev_burglary"):
+        ax = demo.figures[f"{var}_by_region"]
+        lines = [ln for ln in ax.get_lines() if ln.get_gid() == "reference"]
+        national = res[(res["breakdown"] == "all") & (res["variable"] == var)]
+        national = national[national["wave"] == national["wave"].iloc[-1]]
+        assert len(lines) == 1 and len(national) == 1
+        assert lines[0].get_xdata()[0] == pytest.approx(100 * national["estimate"].iloc[0])
