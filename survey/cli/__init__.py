@@ -60,6 +60,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "plan",
         "Plan a survey: sample size, minimum detectable effect and power, stratum allocation.",
     ),
+    "sae": ("sae", "Small-area (Fay-Herriot) estimates with MSE, by commune or neighbourhood."),
 }
 
 #: The command modules, in first-use order (kept for code that iterates over them).

@@ -63,6 +63,7 @@ class FHFit:
     iterations: int
     converged: bool
     history: list = field(default_factory=list)
+    algorithm: str = "sae"
 
 
 def _check(y, D, X):
@@ -149,7 +150,41 @@ def _adjusted(y, D, X, method):
     return float(np.exp(opt.x)), int(opt.nfev), bool(opt.success)
 
 
-def fit(y, D, X, method="REML", *, maxiter=100, precision=1e-4) -> FHFit:
+def _direct_max(y, D, X, method):
+    """The estimate of A on [0, inf) without sae's iteration: the maximiser of the (restricted)
+    likelihood, or for FH the root of the moment equation (0 when there is none)."""
+    from scipy.optimize import brentq, minimize_scalar
+
+    m, p = X.shape
+    hi = 10.0 * max(float(np.max(D)), float(np.var(y)), 1e-12)
+    if method == "FH":
+
+        def s(A):
+            Vi, XtVi, Q, beta = _gls(A, y, D, X)
+            r = y - X @ beta
+            return np.sum(r * r * Vi) - (m - p)
+
+        if s(0.0) <= 0:
+            return 0.0
+        while s(hi) > 0:
+            hi *= 10
+        return float(brentq(s, 0.0, hi, xtol=1e-14, rtol=1e-12))
+    grid = np.linspace(0.0, np.sqrt(hi), 201) ** 2
+    vals = np.array([_loglik(a, y, D, X, method) for a in grid])
+    i = int(np.argmax(vals))
+    if i == 0:
+        return 0.0
+    a, b = grid[i - 1], grid[min(i + 1, grid.size - 1)]
+    opt = minimize_scalar(
+        lambda t: -_loglik(t, y, D, X, method),
+        bounds=(a, b),
+        method="bounded",
+        options={"xatol": 1e-14},
+    )
+    return float(opt.x) if -opt.fun >= vals[0] else 0.0
+
+
+def fit(y, D, X, method="REML", *, maxiter=100, precision=1e-4, fallback=True) -> FHFit:
     """Fit the Fay-Herriot model to direct estimates ``y`` with sampling variances ``D``.
 
     Parameters
@@ -162,6 +197,11 @@ def fit(y, D, X, method="REML", *, maxiter=100, precision=1e-4) -> FHFit:
         See the module docstring. REML/ML/FH reproduce ``sae::eblupFH``.
     maxiter, precision : int, float
         sae's ``MAXITER`` and ``PRECISION`` (relative change of A) for REML/ML/FH.
+    fallback : bool
+        When sae's iteration does not converge (it oscillates around 0 when the maximum is
+        on the boundary), maximise the likelihood (solve the FH equation) on ``[0, inf)``
+        directly; ``algorithm`` then says ``"direct"``. With ``False`` the fit is returned
+        with ``converged=False``, as sae.
     """
     if method not in METHODS:
         raise FHError(f"method={method!r}: use one of {', '.join(METHODS)}")
@@ -170,8 +210,12 @@ def fit(y, D, X, method="REML", *, maxiter=100, precision=1e-4) -> FHFit:
     if method in ("AREML", "AML"):
         A, k, conv = _adjusted(y, D, X, method)
         hist = []
+        algorithm = "Li-Lahiri (Brent on log A)"
     else:
         A, k, conv, hist = _scoring(y, D, X, method, maxiter, precision)
+        algorithm = "sae::eblupFH iteration"
+        if not conv and fallback:
+            A, conv, algorithm = _direct_max(y, D, X, method), True, "direct maximisation"
     Vi, XtVi, Q, beta = _gls(A, y, D, X)
     r = y - X @ beta
     loglike = -0.5 * np.sum(np.log(2 * np.pi * (A + D)) + r * r / (A + D))
@@ -186,6 +230,7 @@ def fit(y, D, X, method="REML", *, maxiter=100, precision=1e-4) -> FHFit:
         iterations=k,
         converged=conv,
         history=hist,
+        algorithm=algorithm,
     )
 
 

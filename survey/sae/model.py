@@ -357,6 +357,7 @@ def fh(
         "BIC": fit.bic,
         "iterations": fit.iterations,
         "converged": fit.converged,
+        "algorithm": fit.algorithm,
         "m_in_sample": int(ins.sum()),
         "m_out_of_sample": int((~ins).sum()),
         "mse_method": choices["mse_method"],

@@ -151,3 +151,25 @@ def test_unknown_method_and_collinear_covariates():
     cov["one"] = 1.0
     with pytest.raises(sae.FHError, match="full column rank"):
         sae.fh(direct, cov, x=["one"])
+
+
+def test_direct_maximisation_when_sae_iteration_oscillates():
+    """sae's Fisher scoring oscillates around 0 when the REML maximum is on the boundary;
+    fit() then maximises the restricted likelihood on [0, inf) and says so."""
+    import survey
+    from survey.sae.simulate import draw_sample, make_city
+
+    city = make_city()
+    s = draw_sample(city, 1002)
+    des = survey.Design(s, weight="weight", strata="area", psu="block", lonely_psu="certainty")
+    d, _ = sae.smooth_variances(sae.direct(des, "victim", "area"), where="all")
+    m = d.merge(city.census, on="area")
+    X = np.column_stack([np.ones(len(m)), m.poverty, m.density, m.lighting])
+    y, D = m["estimate"].to_numpy(), m["var"].to_numpy()
+    assert not fhm.fit(y, D, X, "REML", fallback=False).converged
+    fit = fhm.fit(y, D, X, "REML")
+    assert fit.converged and fit.algorithm == "direct maximisation"
+    ll = lambda a: fhm._loglik(a, y, D, X, "REML")  # noqa: E731
+    A = fit.refvar
+    assert ll(A) >= max(ll(A * 1.001), ll(max(A * 0.999, 0.0)))
+    assert ll(A) >= ll(0.0)
