@@ -47,7 +47,11 @@ def sae_command(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
 ) -> None:
-    """Fay-Herriot small-area estimates (EBLUP + MSE) of VARIABLE for every area."""
+    """Small-area (Fay-Herriot) estimates with MSE, by commune or neighbourhood.
+
+    EBLUP of VARIABLE for every area (model-based CIs, CVs and flags), from the direct
+    estimates of the design and an area covariate table.
+    """
     import survey
     from survey import sae
     from survey.design import DesignError, design_from_spec
