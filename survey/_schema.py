@@ -24,8 +24,14 @@ RESULT_COLUMNS: tuple[str, ...] = (
     # weights scaled to average 1 it is meaningless; quality flags use deff="replace")
     "n",  # unweighted count of rows contributing (non-missing, in the domain)
     "n_weighted",  # sum of weights of those rows
+    "n_cases",  # proportions: unweighted rows with the characteristic (exact); NaN otherwise
     "reliability",  # "reliable" | "caution" | "suppress" | <NA> where no rule applies
+    "reliability_reason",  # criteria that decided the flag ("n < 100; cases < 50"), <NA> if none
+    "quality_rule",  # rule and version that decided it ("cepal2020 (calidad 0.8.0)")
 )
+
+
+_OBJECT_COLUMNS = ("category", "reliability", "reliability_reason", "quality_rule")
 
 
 def empty_result(by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
@@ -39,6 +45,6 @@ def finalize(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.Da
     out = frame.copy()
     for col in RESULT_COLUMNS:
         if col not in out.columns:
-            out[col] = np.nan if col not in ("category", "reliability") else pd.NA
+            out[col] = np.nan if col not in _OBJECT_COLUMNS else pd.NA
     extra = [c for c in out.columns if c not in RESULT_COLUMNS and c not in by]
     return out[[*by, *RESULT_COLUMNS, *extra]].reset_index(drop=True)

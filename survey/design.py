@@ -90,7 +90,17 @@ class Stage:
 class _Verbs:
     """Estimation verbs shared by every design type; all delegate to the engine."""
 
-    def mean(self, variables, by=None, *, ci="wald", level=0.95, df="design", na="available"):
+    def mean(
+        self,
+        variables,
+        by=None,
+        *,
+        ci="wald",
+        level=0.95,
+        df="design",
+        na="available",
+        quality="default",
+    ):
         """Weighted means (ratio of weighted totals) with linearised or replicate variance.
 
         Parameters
@@ -112,24 +122,54 @@ class _Verbs:
         na : {"available", "listwise"}
             Missing values: per variable available-case (R's ``na.rm=TRUE`` per variable,
             the default) or rows complete on all ``variables``.
+        quality : "default", str, dict or None
+            Publication rule of :mod:`survey.quality` (``"default"`` = CEPAL 2020; also
+            ``"cepal2023"``, ``"ine_chile2020"``, ``"nchs"`` or a dict of thresholds); ``None``
+            leaves the decision columns ``<NA>``.
 
         Returns
         -------
         pandas.DataFrame
             ``by`` columns, then ``variable, category, estimate, se, ci_low, ci_high, df, cv,
-            deff, n, n_weighted, reliability``; ``deff`` as R's ``deff=TRUE``.
+            deff, n, n_weighted, n_cases, reliability, reliability_reason, quality_rule``;
+            ``deff`` as R's ``deff=TRUE``; ``n_cases`` the exact unweighted count of rows with
+            the characteristic for proportions (and means of 0/1 items).
         """
         from survey.engine import estimate
 
-        return estimate(self, "mean", variables, by=by, na=na).to_frame(ci=ci, level=level, df=df)
+        return estimate(self, "mean", variables, by=by, na=na).to_frame(
+            ci=ci, level=level, df=df, quality=quality
+        )
 
-    def total(self, variables, by=None, *, ci="wald", level=0.95, df="design", na="available"):
+    def total(
+        self,
+        variables,
+        by=None,
+        *,
+        ci="wald",
+        level=0.95,
+        df="design",
+        na="available",
+        quality="default",
+    ):
         """Weighted totals (Horvitz-Thompson); see :meth:`mean` for the parameters."""
         from survey.engine import estimate
 
-        return estimate(self, "total", variables, by=by, na=na).to_frame(ci=ci, level=level, df=df)
+        return estimate(self, "total", variables, by=by, na=na).to_frame(
+            ci=ci, level=level, df=df, quality=quality
+        )
 
-    def prop(self, variables, by=None, *, ci="logit", level=0.95, df="design", na="available"):
+    def prop(
+        self,
+        variables,
+        by=None,
+        *,
+        ci="logit",
+        level=0.95,
+        df="design",
+        na="available",
+        quality="default",
+    ):
         """Proportions of every category (or of the 1s of a 0/1 variable).
 
         Each category's share is the weighted mean of its indicator among rows with a
@@ -138,10 +178,21 @@ class _Verbs:
         """
         from survey.engine import estimate
 
-        return estimate(self, "prop", variables, by=by, na=na).to_frame(ci=ci, level=level, df=df)
+        return estimate(self, "prop", variables, by=by, na=na).to_frame(
+            ci=ci, level=level, df=df, quality=quality
+        )
 
     def ratio(
-        self, numerator, denominator, by=None, *, ci="wald", level=0.95, df="design", na="available"
+        self,
+        numerator,
+        denominator,
+        by=None,
+        *,
+        ci="wald",
+        level=0.95,
+        df="design",
+        na="available",
+        quality="default",
     ):
         """Ratios of weighted totals ``sum(w y) / sum(w x)`` (R's ``svyratio``).
 
@@ -151,7 +202,7 @@ class _Verbs:
         from survey.engine import estimate
 
         return estimate(self, "ratio", numerator, by=by, na=na, denominator=denominator).to_frame(
-            ci=ci, level=level, df=df
+            ci=ci, level=level, df=df, quality=quality
         )
 
     def quantile(

@@ -50,8 +50,11 @@ def _table(frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False
         table.add_column(c, justify="right", no_wrap=True)
     for _, row in frame.iterrows():
         flag = "" if pd.isna(row["reliability"]) else str(row["reliability"])
+        reason = row.get("reliability_reason")
+        if flag in ("suppress", "caution") and isinstance(reason, str) and reason:
+            flag = f"{flag} ({reason})"
         labels = [_fmt(row[c]) for c in [*by, "variable", "category"]]
-        if flag == "suppress" and not show_suppressed:
+        if row["reliability"] == "suppress" and not show_suppressed:
             numbers = ["[dim]suppressed[/]", "", "", "", "", _fmt(row["n"], 6), flag]
         else:
             ci = f"{_fmt(row['ci_low'])} – {_fmt(row['ci_high'])}"
@@ -148,6 +151,13 @@ def estimate_command(
     """Weighted estimates with standard errors and confidence intervals, by domain."""
     import survey
     from survey.design import DesignError, design_from_spec
+    from survey.quality import apply as quality_apply
+    from survey.quality import quality_note, resolve_rule
+
+    try:
+        resolve_rule(quality)
+    except ValueError as exc:
+        fail(f"--quality {quality!r}: {exc}")
     from survey.engine import EstimationError
 
     spec: dict = {}
@@ -209,38 +219,39 @@ def estimate_command(
             kind = _kind(var, ds, stat)
             if kind == "quantile":
                 frames.append(
-                    des.quantile(
-                        var, by=by or None, level=level, df=df or "domain", ci=ci or "mean"
+                    quality_apply(
+                        des.quantile(
+                            var, by=by or None, level=level, df=df or "domain", ci=ci or "mean"
+                        ),
+                        quality,
                     )
                 )
                 continue
             method = ci or ("logit" if kind == "prop" else "wald")
             verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
-            frames.append(verb(var, by=by or None, ci=method, level=level, df=df or "design"))
+            frames.append(
+                verb(var, by=by or None, ci=method, level=level, df=df or "design", quality=quality)
+            )
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
     result = pd.concat(frames, ignore_index=True)
-    if quality != "cepal2020":
-        from survey.indicators.quality import assess
-
-        try:
-            result["reliability"] = pd.concat(
-                [assess(f, rule=quality) for f in frames], ignore_index=True
-            ).to_numpy()
-        except ValueError as exc:
-            fail(f"--quality {quality!r}: {exc}")
     shown = _labelled(result, ds.meta, by)
     console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed))
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
         f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"
     )
+    console.print(f"[dim]{quality_note(quality)}[/]")
     if out is not None:
         try:
+            # the file shows what the terminal shows: suppressed values blanked (their
+            # reliability_reason says why) unless --show-suppressed, as `survey indicators`
+            from survey.quality import mask
+
             if out.suffix.lower() == ".xlsx":
-                shown.to_excel(out, index=False)
+                (shown if show_suppressed else mask(shown)).to_excel(out, index=False)
             else:
-                result.to_csv(out, index=False)
+                (result if show_suppressed else mask(result)).to_csv(out, index=False)
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
         console.print(f"written {out}")

@@ -176,7 +176,7 @@ def indicators_command(
     """Victimisation, fear and trust indicators with CIs, CVs and reliability flags."""
     import survey
     from survey.indicators import IndicatorError, battery, check_options
-    from survey.indicators.quality import mask
+    from survey.quality import mask
 
     if crosswalk and questionnaire:
         fail("give --crosswalk or --questionnaire, not both")
@@ -267,8 +267,14 @@ def indicators_command(
         if b in labelled.columns:
             labelled[b] = _label_column(labelled[b].to_numpy(), labs)
     console.print(results_table(labelled, by_cols, show_suppressed, level))
-    for name, reason in skipped.items():
-        console.print(f"skipped {name}: {reason}", highlight=False, soft_wrap=True)
+    if skipped:  # one line, grouped by reason (the xlsx lists them one per row)
+        groups: dict[str, list[str]] = {}
+        for name, reason in skipped.items():
+            groups.setdefault(reason, []).append(name)
+        text = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in groups.items())
+        console.print(
+            f"[dim]{len(skipped)} indicator(s) skipped ({text})[/]", highlight=False, soft_wrap=True
+        )
     shown = table if show_suppressed else mask(table)
     for b in labels:  # the file keeps the codes and adds the labels
         if b in shown.columns:

@@ -49,7 +49,7 @@ def _load(spec: Path) -> dict:
 
 def _check_spec(parsed: dict) -> None:
     """Checks the pipeline would only make after it started writing (quality rule)."""
-    from survey.indicators.quality import resolve_rule
+    from survey.quality import resolve_rule
     from survey.report.pipeline import _quality_arg
 
     where = parsed["_where"]
@@ -60,7 +60,7 @@ def _check_spec(parsed: dict) -> None:
         rule = _quality_arg(quality)
         resolve_rule(None if rule == "default" else rule)  # "default": the package default
     except (ValueError, KeyError, TypeError) as exc:
-        from survey.indicators.quality import RULES
+        from survey.quality import RULES
 
         msg = error_text(exc)
         if "use one of" not in msg:

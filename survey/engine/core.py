@@ -210,6 +210,16 @@ class EstimateSet:
             else np.hstack([self.strata_presence, other.strata_presence]),
         )
         new.by = tuple(dict.fromkeys(self.by + other.by))
+        # per-estimate extras (case counts, with-replacement SRS variances) stack too
+        new.extra = {}
+        for key in ("n_cases", "vsrs_replace"):
+            if key in self.extra or key in other.extra:
+                new.extra[key] = np.concatenate(
+                    [
+                        self.extra.get(key, np.full(len(self), np.nan)),
+                        other.extra.get(key, np.full(len(other), np.nan)),
+                    ]
+                )
         if self.reps is not None:
             new.reps = np.hstack([self.reps, other.reps])
         else:
@@ -238,20 +248,18 @@ class EstimateSet:
             return np.full(K, np.inf)
         raise ValueError(f"df={df!r}: use 'design', 'domain', 'inf' or a number")
 
-    def to_frame(self, ci="wald", level=0.95, df="design", quality="default") -> pd.DataFrame:
-        """The tidy result frame (see :mod:`survey._schema`)."""
-        var = self.variance()
-        if self.n is not None:  # no rows with an answer in the domain: nothing to estimate
-            var = np.where(self.n == 0, np.nan, var)
-        se = np.sqrt(np.where(var < 0, np.nan, var))
-        dfs = self.degrees_of_freedom(df)
-        low, high = ci_mod.interval(
-            ci, self.theta, se, dfs, level, nrow=self.nrow_domain, statistic=self.statistic
-        )
+    def _intervals(self, ci, se, dfs, level, rows=None):
+        """(low, high) of every estimate by method ``ci``; with ``rows`` (bool mask) only
+        those rows need to be valid for the method (others are NaN)."""
+        theta, nrow = self.theta, self.nrow_domain
+        if rows is not None and not rows.all():
+            theta = np.where(rows, theta, 0.5 if ci != "wald" else theta)
+        low, high = ci_mod.interval(ci, theta, se, dfs, level, nrow=nrow, statistic=self.statistic)
         if ci == "logit":  # R's svyglm-based interval, replayed exactly where possible
             from survey.engine.logit_glm import logit_intervals
 
-            exact = logit_intervals(self, ci_mod.critical(level, dfs))
+            with np.errstate(all="ignore"):
+                exact = logit_intervals(self, ci_mod.critical(level, dfs))
             if exact is not None:
                 low, high = exact
             elif self.reps is not None:
@@ -266,6 +274,34 @@ class EstimateSet:
             from survey.engine.likelihood import likelihood_intervals
 
             low, high = likelihood_intervals(self, level, dfs)
+        if rows is not None:
+            low, high = np.where(rows, low, np.nan), np.where(rows, high, np.nan)
+        return low, high
+
+    def to_frame(self, ci="wald", level=0.95, df="design", quality="default") -> pd.DataFrame:
+        """The tidy result frame (see :mod:`survey._schema`).
+
+        ``ci`` is one interval method, or one per estimate (a sequence of length K): a share
+        then keeps its own interval next to means in the same set."""
+        var = self.variance()
+        if self.n is not None:  # no rows with an answer in the domain: nothing to estimate
+            var = np.where(self.n == 0, np.nan, var)
+        se = np.sqrt(np.where(var < 0, np.nan, var))
+        dfs = self.degrees_of_freedom(df)
+        if isinstance(ci, str):
+            low, high = self._intervals(ci, se, dfs, level)
+            method = ci
+        else:  # one method per estimate (a proportion next to means keeps its own interval)
+            ci = np.asarray(ci, dtype=object)
+            if ci.shape != self.theta.shape:
+                raise ValueError(f"ci: give one method or one per estimate ({self.theta.size})")
+            low, high = np.full(ci.size, np.nan), np.full(ci.size, np.nan)
+            for m in dict.fromkeys(ci.tolist()):
+                rows = ci == m
+                lo_m, hi_m = self._intervals(m, se, dfs, level, rows)
+                low[rows], high[rows] = lo_m[rows], hi_m[rows]
+            methods = list(dict.fromkeys(ci.tolist()))
+            method = methods[0] if len(methods) == 1 else "/".join(methods)
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = se / np.abs(self.theta)
             deff = var / self.vsrs if self.vsrs is not None else np.full_like(var, np.nan)
@@ -279,35 +315,40 @@ class EstimateSet:
         frame["deff"] = deff
         frame["n"] = self.n if self.n is not None else np.nan
         frame["n_weighted"] = self.n_weighted if self.n_weighted is not None else np.nan
+        frame["n_cases"] = self.extra.get("n_cases", np.nan)
         out = finalize(frame, self.by)
         out.attrs.update(
-            {"level": level, "ci_method": ci, "df_rule": df, "statistic": self.statistic}
+            {"level": level, "ci_method": method, "df_rule": df, "statistic": self.statistic}
         )
+        if not isinstance(ci, str):
+            out.attrs["ci_methods"] = ci.tolist()
         if quality is not None:
             out = apply_quality(out, quality, self.deff_replace(var), self.extra.get("n_cases"))
         return out
 
 
 def apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) -> pd.DataFrame:
-    """Fill ``reliability`` with the package's quality rule when that module is present.
+    """Fill the publication-decision columns (``reliability``, ``reliability_reason``,
+    ``quality_rule``) with a :mod:`survey.quality` rule (``"default"``: the package's).
 
     The rules' effective sample size ``n / deff`` uses the with-replacement design effect
     (R's ``deff="replace"``): R's default deff includes the finite-population term
     ``1 - n / sum(w)``, which explodes for weights scaled to average 1 (LAPOP ``weight1500``,
-    ESS ``pspwght``) and would suppress good estimates. The case count of a proportion is
-    the unweighted number of rows with the characteristic when the engine knows it."""
-    try:
-        from survey.indicators.quality import assess
-    except ImportError:
-        return frame
+    ESS ``pspwght``) and would suppress good estimates. ``n_cases`` (the exact unweighted
+    count of rows with the characteristic, known to the engine) is written to the frame."""
+    from survey.quality import apply
+
+    if n_cases is not None:
+        frame["n_cases"] = n_cases
     view = frame
-    if deff_replace is not None or n_cases is not None:
+    if deff_replace is not None:
         view = frame.copy()
-        if deff_replace is not None:
-            view["deff"] = deff_replace
-        if n_cases is not None and "n_cases" not in view.columns:
-            view["n_cases"] = n_cases
-    frame["reliability"] = assess(view, rule=None if rule == "default" else rule).to_numpy()
+        view["deff"] = deff_replace
+    got = apply(view, None if rule == "default" else rule)
+    if view is not frame:
+        for col in ("reliability", "reliability_reason", "quality_rule"):
+            frame[col] = got[col].to_numpy()
+        frame.attrs["quality_rule"] = got.attrs["quality_rule"]
     return frame
 
 
@@ -406,11 +447,17 @@ def estimate(
     vsrs = est.vsrs(T, n_dj)
     vsrs_wr = est.vsrs(T, n_dj, replace=True)
     cases = None
-    if isinstance(est, Proportion) and est.statistic in ("prop", "mean"):
-        # unweighted rows with the characteristic (the quality rules' case count)
-        cases = np.zeros((D, J))
-        for j, (yq, _) in enumerate(est.item_q):
-            col = est.columns[yq]
+    binary = est.extra.get("binary") if statistic == "mean" else None
+    if (isinstance(est, Proportion) and est.statistic in ("prop", "mean")) or (
+        binary is not None and any(binary)
+    ):
+        # unweighted rows with the characteristic (the quality rules' case count); means of
+        # 0/1 items are proportions, means of other variables have none (NaN)
+        cases = np.full((D, J), np.nan)
+        for j, qs in enumerate(est.item_q):
+            if binary is not None and not binary[j]:
+                continue
+            col = est.columns[qs[0]]
             cases[:, j] = np.bincount(
                 dom.codes[dmask], weights=nz[dmask] * (col[dmask] > 0), minlength=D
             )

@@ -122,18 +122,23 @@ class MeanTotal(Estimator):
     @classmethod
     def build(cls, data, variables, statistic, na="available"):
         values, ok = _masks(data, variables, na)
-        columns, item_q, count_q = [], [], []
+        columns, item_q, count_q, binaries = [], [], [], []
         ones = np.ones(len(data))
         for v, m in zip(values, ok, strict=True):
             complete = bool(m.all())
             y = v if complete else np.where(m, v, 0.0)
             binary = bool(((y == 0) | (y == 1)).all())
+            binaries.append(binary)
             base = len(columns)
             # shared arrays for identical quantities are aggregated once (core.cell_totals)
             columns += [y, ones if complete else m.astype(float), y if binary else y * y]
             item_q.append((base, base + 1))
             count_q.append(base + 1)
-        return cls(statistic, list(variables), [None] * len(variables), columns, item_q, count_q)
+        # 0/1 items: their mean is a proportion (the engine counts their cases)
+        extra = {"binary": binaries}
+        return cls(
+            statistic, list(variables), [None] * len(variables), columns, item_q, count_q, extra
+        )
 
     def _parts(self, T):
         idx = np.array(self.item_q)

@@ -4,7 +4,7 @@ Each indicator is defined once in :mod:`survey.indicators.registry` (name, defin
 numerator, denominator, unit, scale, reference period, source standard) and computed through
 the estimation engine on the caller's design, by any domain. Results are tidy frames in the
 package's result schema (plus ``n_cases``), with ``attrs["scale"]`` and a ``reliability``
-flag from :mod:`survey.indicators.quality` (CEPAL 2020 by default).
+flag from :mod:`survey.quality` (CEPAL 2020 by default).
 
 This package is imported by every estimate (for the reliability flag), so it stays light:
 the indicator modules load on first use.
@@ -55,7 +55,7 @@ _LAZY = {
     "IndicatorError": "_common",
     "check_options": "_common",
     "SCALES": "_common",
-    "assess": "quality",
+    "assess": "quality",  # survey.quality (alias module survey.indicators.quality)
     "mask": "quality",
     "RULES": "quality",
 }

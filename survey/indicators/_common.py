@@ -193,12 +193,19 @@ class IndicatorSet:
     def to_frame(self, ci=None, level=0.95, df="domain", quality="default") -> pd.DataFrame:
         """Tidy result frame (``survey._schema`` columns plus ``n_cases``) on ``scale``.
 
-        ``ci`` defaults to ``"logit"`` when every row is a proportion, else ``"wald"``.
+        ``ci=None`` (default) gives every row the package's interval for its statistic,
+        whatever else is in the set: ``"logit"`` (R's ``svyciprop``) for proportions,
+        ``"wald"`` for means, rates and ratios; so a share has the same interval alone
+        (``measure="share"``) or next to means. ``attrs["ci_method"]`` is then ``"logit"``,
+        ``"wald"`` or ``"logit/wald"`` (per row in ``attrs["ci_methods"]``).
         """
         from survey.engine.core import apply_quality
 
+        prop = np.asarray(self.proportion, dtype=bool)
         if ci is None:
-            ci = "logit" if bool(self.proportion.all()) else "wald"
+            ci = "logit" if bool(prop.all()) else "wald"
+            if prop.any() and not prop.all():
+                ci = np.where(prop, "logit", "wald").tolist()
         frame = self.estimates.to_frame(ci=ci, level=level, df=df, quality=None)
         frame["n_cases"] = self.n_cases
         frame.attrs["proportion"] = (
@@ -239,7 +246,7 @@ def check_options(options: dict) -> None:
     ``level``, ``df``, ``quality``) before any estimate is computed; raises
     :class:`IndicatorError` naming the option and the accepted values."""
     from survey.engine.ci import METHODS
-    from survey.indicators.quality import resolve_rule
+    from survey.quality import resolve_rule
 
     if "scale" in options:
         scale_factor(options["scale"])

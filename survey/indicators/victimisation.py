@@ -133,7 +133,7 @@ _PARAMS_DOC = """
         Degrees of freedom; default the domain's (PSUs minus strata holding it), which R's
         ``svyciprop`` uses within ``svyby`` and the CEPAL/INE quality rules require.
     quality : "default", str, dict or None
-        Reliability rule (:mod:`survey.indicators.quality`); ``None`` leaves ``<NA>``.
+        Reliability rule (:mod:`survey.quality`); ``None`` leaves ``<NA>``.
     as_set : bool
         Return the :class:`~survey.indicators.IndicatorSet` (for ``concat``/``difference``)
         instead of the frame.

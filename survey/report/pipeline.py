@@ -402,7 +402,7 @@ def _weight(spec: dict, designs: dict) -> tuple[dict, str]:
 
 
 def _quality_arg(spec_rule):
-    """The spec's ``quality`` entry as a :mod:`survey.indicators.quality` rule argument."""
+    """The spec's ``quality`` entry as a :mod:`survey.quality` rule argument."""
     rule = dict(spec_rule or {})
     name = rule.pop("rule", None)
     return {"base": name, **rule} if rule else (name or "default")
@@ -410,7 +410,7 @@ def _quality_arg(spec_rule):
 
 def quality_description(spec_rule, lang: str = "en") -> str:
     """One sentence naming the reliability rule and its thresholds (for the methods annex)."""
-    from survey.indicators.quality import resolve_rule
+    from survey.quality import resolve_rule
     from survey.report._text import rt
 
     rule = dict(spec_rule or {})
@@ -477,7 +477,6 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     function; the others ("spec-defined") as design means of their analysis column.
     """
     from survey.engine import estimate
-    from survey.indicators.quality import assess
 
     est = spec["estimation"]
     ci, level, df = est.get("ci", "logit"), est.get("level", 0.95), est.get("df", "design")
@@ -493,11 +492,11 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
                 cols = [f"ind__{i['name']}" for i in plain if i.get("type", "share") == kind]
                 if not cols:
                     continue
+                # the engine's decision: exact case counts of the 0/1 analysis columns and
+                # the with-replacement deff, as every other route
                 f = estimate(design, "mean", cols, by=by or None).to_frame(
-                    ci=method, level=level, df=df, quality=None
+                    ci=method, level=level, df=df, quality=_quality_arg(spec.get("quality"))
                 )
-                f.attrs["proportion"] = kind == "share"
-                f["reliability"] = assess(f, rule=_quality_arg(spec.get("quality"))).to_numpy()
                 f["scale"] = "proportion" if kind == "share" else "mean"
                 parts.append(f)
             for f in parts:

@@ -105,8 +105,10 @@ def test_lapop_institutional_trust(design):
     means = out[out.category.str.contains("mean")]
     shares = out[out.category.str.contains("%")]
     _check(means, "trust_police_lapop_mean_region")
-    # shares of a mixed battery get Wald intervals; compare estimate and se only
-    _check(shares, "trust_police_lapop_share_region", 100, cols=("estimate", "se"))
+    # shares of a mixed battery keep R's logit interval (svyciprop), as alone (issue 12:
+    # they used to get Wald intervals next to means)
+    _check(shares, "trust_police_lapop_share_region", 100)
+    assert out.attrs["ci_method"] == "logit/wald"
     share_only = trust.institutional(
         design,
         {"police": "trust_inst_police_7pt"},
@@ -115,6 +117,8 @@ def test_lapop_institutional_trust(design):
         by="region",
     )
     _check(share_only, "trust_police_lapop_share_region", 100)
+    np.testing.assert_allclose(shares["ci_low"], share_only["ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(shares["ci_high"], share_only["ci_high"], rtol=1e-12)
 
 
 def test_trust_index_mean(design):
