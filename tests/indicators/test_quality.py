@@ -168,3 +168,58 @@ def test_assess_is_vectorised_on_large_frames():
     )
     got = quality.assess(f)
     assert len(got) == k and got.isin(quality.LEVELS).all()
+
+
+def test_cepal2023_each_branch_of_calidad_assess_cepal2023():
+    """calidad 0.8.0 assess(scheme = "eclac_2023"): deff >= 1, ess >= 60, df >= 9, then the
+    log-CV (proportions) or CV bands (means) with the 50/30 case counts."""
+    # p < .5 with se .02: log-cv = (.02/.3)/-ln(.3) = .0554 (ok)
+    rows = [
+        [0.30, 0.02, 0.0667, 30, 1.2, 400, 120],  # reliable
+        [0.30, 0.02, 0.0667, 30, 0.9, 400, 120],  # deff < 1 -> suppress
+        [0.30, 0.02, 0.0667, 30, 7.0, 400, 120],  # ess 57 < 60 -> suppress
+        [0.30, 0.02, 0.0667, 8, 1.2, 400, 120],  # df < 9 -> suppress
+        [0.30, 0.02, 0.0667, 30, 1.2, 400, 49],  # 30 <= cases < 50 -> caution
+        [0.30, 0.02, 0.0667, 30, 1.2, 400, 29],  # cases < 30 -> suppress
+        [0.05, 0.030, 0.60, 30, 1.2, 2000, 120],  # log-cv .2003 > .175, p < .5 -> suppress
+        [0.60, 0.0965, 0.16, 30, 1.2, 2000, 1200],  # log-cv .1755, p >= .5 -> caution
+        [0.60, 0.0965, 0.16, 30, 1.2, 2000, 29],  # ... with cases < 30 -> suppress
+        [0.30, 0.02, 0.0667, 30, 1.2, 80, 45],  # n < 100 is not a CEPAL 2023 criterion
+    ]
+    got = quality.assess_reasons(_frame(rows), rule="cepal2023")
+    assert got["reliability"].tolist() == [
+        "reliable", "suppress", "suppress", "suppress", "caution", "suppress", "suppress",
+        "caution", "suppress", "caution",
+    ]  # fmt: skip
+    assert got["reliability_reason"].tolist()[1:6] == [
+        "deff < 1", "n_eff < 60", "df < 9", "cases < 50", "cases < 30",
+    ]  # fmt: skip
+    assert got["reliability_reason"].iloc[0] is pd.NA
+    assert set(got["quality_rule"]) == {"cepal2023 (calidad 0.8.0)"}
+    # means: cases = n (calidad); with deff >= 1 the ess criterion already needs n >= 60, so
+    # the 30/50 case bands of the means branch cannot bind
+    means = [
+        [10, 1.9, 0.19, 30, 1.0, 60, np.nan],  # cv <= .2 -> reliable
+        [10, 2.5, 0.25, 30, 1.0, 60, np.nan],  # .2 < cv <= .3 -> caution
+        [10, 2.5, 0.25, 30, 1.0, 29, np.nan],  # n < 30 (and ess < 60) -> suppress
+        [10, 3.1, 0.31, 30, 1.2, 500, np.nan],  # cv > .3 -> suppress
+    ]
+    got = quality.assess_reasons(_frame(means, statistic="mean"), rule="cepal2023")
+    assert got["reliability"].tolist() == ["reliable", "caution", "suppress", "suppress"]
+    assert got["reliability_reason"].tolist()[1:] == ["CV > 20%", "n_eff < 60; n < 30", "CV > 30%"]
+
+
+def test_reasons_name_every_criterion_met_and_cases_are_never_guessed():
+    rows = [[0.30, 0.02, 0.0667, 8, 3.0, 99, 40]]
+    got = quality.assess_reasons(_frame(rows))
+    assert got["reliability"].item() == "suppress"
+    # suppress criteria only (df < 9 would only make it 'caution')
+    assert got["reliability_reason"].item() == "n < 100; n_eff < 140; cases < 50"
+    f = _frame(rows).drop(columns="n_cases")  # a proportion without its case count
+    with pytest.raises(ValueError, match="n_cases"):
+        quality.assess(f)
+    ine = quality.assess_reasons(_frame([[0.2, 0.0381, 0.19, 20, 1, 100, 20]]), "ine_chile2020")
+    assert ine["reliability_reason"].item() == "SE > q^(2/3)/9"
+    custom = quality.assess_reasons(_frame(rows), {"base": "cepal2020", "min_n": 50})
+    assert custom["quality_rule"].item() == "cepal2020* (calidad 0.8.0)"
+    assert custom["reliability_reason"].item() == "n_eff < 140; cases < 50"
