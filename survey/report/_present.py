@@ -362,12 +362,19 @@ def _indicators_text(spec, lang) -> str:
 
     reg = [i for i in spec["indicators"] if i.get("registry")]
     own = [i for i in spec["indicators"] if not i.get("registry")]
+    n = len(spec["indicators"])
     entries = ", ".join(sorted({i["registry"] for i in reg}))
-    text = rt("indicators_text", lang, k=len(reg), n=len(spec["indicators"]), entries=entries)
+    text = rt("indicators_text", lang, k=len(reg), n=n, entries=entries) if reg else ""
     if own:
-        items = "; ".join(f"{i['name']}: {indicator_source(i, lang)}" for i in own)
-        text += rt("indicators_own", lang, k=len(own), items=items)
-    return text
+        items = "; ".join(f"{_ind_label(i, lang)}: {indicator_source(i, lang)}" for i in own)
+        text += rt("indicators_own", lang, k=len(own), n=n, items=items)
+    return (text + rt("indicators_scale", lang)).strip()
+
+
+def _ind_label(ind: dict, lang: str) -> str:
+    from survey.report.pipeline import _label
+
+    return _label(ind, lang) or ind["name"]
 
 
 def _comparisons_text(spec, lang) -> str:
@@ -454,9 +461,8 @@ def _methods(spec, sd, designs, results, comparisons) -> list[tuple[str, str]]:
     df_text = df_sentence(est.get("df", "design"), person.degf, results["df"], lang)
     if spec.get("waves") and len(comparisons):
         rule = (spec.get("comparisons") or {}).get("df", "design")
-        df_text += rt(
-            "df_comparisons", lang, rule=df_sentence(rule, person.degf, comparisons["df"], lang)
-        )
+        sentence = df_sentence(rule, person.degf, comparisons["df"], lang)
+        df_text += rt("df_comparisons", lang, rule=sentence[0].lower() + sentence[1:])
     fmt = _num
     return [
         (

@@ -409,25 +409,61 @@ def _quality_arg(spec_rule):
 
 
 def quality_description(spec_rule, lang: str = "en") -> str:
-    """One sentence naming the reliability rule and its thresholds (for the methods annex)."""
-    from survey.quality import resolve_rule
-    from survey.report._text import rt
+    """The publication rule in words a reader understands (for the methods annex): the
+    standard it follows, its thresholds and what suppressed and caution cells look like."""
+    from survey.plots._text import fmt_number
+    from survey.quality import resolve_rule, thresholds
+    from survey.report._text import REPORT_TEXT, rt
 
     rule = dict(spec_rule or {})
     name = rule.pop("rule", None)
     cfg = resolve_rule({"base": name, **rule} if rule else name)
-    source = cfg.pop("source", "")
-    thresholds = ", ".join(f"{k} = {v}" for k, v in cfg.items() if k != "kind")
-    return rt("quality_text", lang, name=name or "default", thresholds=thresholds, source=source)
+    base = cfg["name"].rstrip("*")
+    std_key = f"std_{base}" if f"std_{base}" in REPORT_TEXT and "*" not in cfg["name"] else None
+    standard = rt(std_key or "std_custom", lang)
+
+    def num(key, value):
+        if key.startswith(("cv_", "max_cv")):
+            return f"{fmt_number(100 * value, lang, 0)}%"
+        digits = 0 if float(value).is_integer() else 3
+        return fmt_number(value, lang, digits)
+
+    values = {k: num(k, v) for k, v in thresholds(cfg).items()}
+    if "cases_reliable" in values:
+        values["cases_reliable_m1"] = num("n", cfg["cases_reliable"] - 1)
+    kind = {"cepal": "quality_cepal", "cepal2023": "quality_cepal2023", "ine": "quality_ine"}
+    text = rt(kind.get(cfg["kind"], "quality_cv"), lang, standard=standard, **values)
+    version = str(cfg.get("version", ""))
+    calidad = (
+        rt("quality_calidad", lang, version=version.split()[-1])
+        if version.startswith("calidad")
+        else ""
+    )
+    return text + rt("quality_common", lang, calidad=calidad)
 
 
 def indicator_source(ind: dict, lang: str = "en") -> str:
-    """How an indicator is computed: its registry entry and arguments, or the spec codes."""
+    """How an indicator is computed, in words: its standard definition and the items it
+    reads, or the share/mean the spec defines."""
     from survey.report._text import rt
 
     if ind.get("registry"):
-        args = ", ".join(f"{k}={v!r}" for k, v in (ind.get("args") or {}).items())
-        return rt("source_registry", lang, entry=ind["registry"], args=f" ({args})" if args else "")
+        items: list[str] = []
+
+        def leaves(v):
+            if isinstance(v, dict):
+                for x in v.values():
+                    leaves(x)
+            elif isinstance(v, list | tuple):
+                return
+            elif isinstance(v, str):
+                items.append(v)
+
+        for key in ("items", "crimes", "counts", "reported", "item", "column", "variable"):
+            if key in (ind.get("args") or {}):
+                leaves(ind["args"][key])
+        extra = rt("source_items", lang, items=", ".join(dict.fromkeys(items))) if items else ""
+        return rt("source_registry", lang, entry=ind["registry"], args=extra)
     if ind.get("type", "share") == "share":
         return rt("source_share", lang, var=ind["variable"], codes=ind["codes"]) + (
             rt("source_base", lang, base=ind["base"]) if ind.get("base") is not None else ""

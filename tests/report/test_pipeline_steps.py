@@ -103,7 +103,11 @@ def test_results_are_the_registry_functions_output(demo):
 def test_every_demo_indicator_comes_from_the_registry(demo):
     assert "17 by survey.indicators registry functions, 0 spec-defined" in demo.steps["indicators"]
     html = demo.report.read_text(encoding="utf-8")
-    assert "<td>survey.indicators registry &#x27;sdg_16_1_4&#x27; (never_walks=" in html
+    assert "<td>standard definition &#x27;prevalence_person&#x27; on vic_person_robbery_12m" in html
+    # the annex speaks to readers: no module names, code paths or commit hashes (issue 12)
+    for dev in ("survey.indicators", "survey.compare", "survey.instruments", "calidad @",
+                "R/evaluate", "questionnaires/", "lonely_psu =", "compare_within", "(;"):
+        assert dev not in html, dev
 
 
 def test_spec_defined_indicator_and_disagreement_check(prepared):
@@ -124,7 +128,8 @@ def test_spec_defined_indicator_and_disagreement_check(prepared):
     a = res[res["variable"] == "trust_police"]["estimate"].to_numpy()
     b = res[res["variable"] == "trust_police_spec"]["estimate"].to_numpy()
     np.testing.assert_allclose(a, b, rtol=1e-12)  # spec codes [1, 2] of 1-4 = registry
-    assert P.indicator_source(plain[0]) == "spec: trust_inst_police in [1, 2] among [1, 2, 3, 4]"
+    want = "share with trust_inst_police in [1, 2] among [1, 2, 3, 4]"
+    assert P.indicator_source(plain[0]) == want
     # a registry call that disagrees with the row-level definition is refused
     bad = [dict(inds[1], codes=[1])]
     d3 = design(bad)
@@ -226,3 +231,21 @@ def test_comparison_using_a_suppressed_estimate_is_marked(demo):
     did_row = comp[(comp["variable"] == r["variable"]) & (comp["comparison"] == "did")]
     if r["breakdown"] == "area":
         assert (did_row["reliability"] == "suppress").all()
+
+
+def test_annex_indicator_sentence_without_registry_indicators_is_whole():
+    """Issue 12: '0 de 3 indicadores ... (; entrada ...' when no indicator used the registry."""
+    from survey.report._present import _indicators_text
+
+    spec = {
+        "indicators": [
+            {"name": "a", "label": {"es": "Hogares victimizados"}, "variable": "x",
+             "codes": [1], "base": [0, 1]},
+            {"name": "b", "label": "Miedo", "variable": "y", "type": "mean"},
+        ]
+    }  # fmt: skip
+    text = _indicators_text(spec, "es")
+    assert "(;" not in text and not text.startswith("0 de")
+    assert text.startswith("2 de 2 se definen en la especificación del informe: ")
+    assert "Hogares victimizados: proporción con x en [1] entre [0, 1]" in text
+    assert "Miedo: media de y" in text

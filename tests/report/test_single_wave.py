@@ -273,8 +273,8 @@ def test_spanish_report_has_no_english_annex_sentence(single):
     assert rt("no_comparisons", "es") in text
     assert 'id="evaluation"' not in text
     assert "Anexo metodológico" in text and "Acción sin daño" not in text
-    # design sentence: the lonely-PSU option in use
-    assert "lonely_psu = 'adjust'" in text
+    # design sentence: the lonely-PSU option in use, in words (no option syntax)
+    assert rt("lonely_adjust", "es") in text and "lonely_psu =" not in text
     assert "Grados de libertad" in text
 
 
@@ -286,7 +286,7 @@ def test_df_line_states_the_domain_rule_and_its_range(single):
     lo, hi = int(res["df"].min()), int(res["df"].max())
     assert lo < hi < degf + 1  # domain df differ by domain: the rule is not one number
     assert rt("df_domain", "es", df=degf, lo=lo, hi=hi) in text
-    assert "UPM menos estratos del diseño =" not in text  # the 'design' rule sentence
+    assert "UPM menos estratos =" not in text  # the 'design' rule sentence
 
 
 def test_failed_run_leaves_the_previous_report_untouched(single, sav, monkeypatch):
