@@ -105,8 +105,17 @@ def test_every_demo_indicator_comes_from_the_registry(demo):
     html = demo.report.read_text(encoding="utf-8")
     assert "<td>standard definition &#x27;prevalence_person&#x27; on vic_person_robbery_12m" in html
     # the annex speaks to readers: no module names, code paths or commit hashes (issue 12)
-    for dev in ("survey.indicators", "survey.compare", "survey.instruments", "calidad @",
-                "R/evaluate", "questionnaires/", "lonely_psu =", "compare_within", "(;"):
+    for dev in (
+        "survey.indicators",
+        "survey.compare",
+        "survey.instruments",
+        "calidad @",
+        "R/evaluate",
+        "questionnaires/",
+        "lonely_psu =",
+        "compare_within",
+        "(;",
+    ):
         assert dev not in html, dev
 
 
