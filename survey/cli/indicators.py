@@ -161,8 +161,12 @@ def indicators_command(
     psu: Annotated[str | None, typer.Option(help="PSU (cluster) column")] = None,
     nest: Annotated[bool, typer.Option(help="PSU ids are reused across strata")] = False,
     lonely_psu: Annotated[
-        str, typer.Option(help="fail|certainty|adjust|remove|average")
-    ] = "adjust",
+        str,
+        typer.Option(
+            help="fail|certainty|adjust|remove|average (fail, as every command, the API and R: "
+            "the error names the strata)"
+        ),
+    ] = "fail",
     quality: Annotated[
         str,
         typer.Option(help="Reliability rule: cepal2020|cepal2020_symmetric|ine_chile2020|nchs"),

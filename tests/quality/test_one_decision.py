@@ -86,6 +86,14 @@ def test_estimate_indicators_and_report_give_the_same_decision(sav, truth, tmp_p
         ["indicators", str(sav), "-c", "enusc_2019", *DESIGN, "--by", "enc_region",
          "--indicator", "prevalence_person", "--out", str(ind_csv)],
     )  # fmt: skip
+    # one default for every command: lonely PSUs fail (as the API and R), naming the stratum
+    assert res.exit_code != 0 and "20191069" in res.output
+    res = runner.invoke(
+        app,
+        ["indicators", str(sav), "-c", "enusc_2019", *DESIGN, "--by", "enc_region",
+         "--indicator", "prevalence_person", "--lonely-psu", "adjust", "--out", str(ind_csv),
+         "--overwrite"],
+    )  # fmt: skip
     assert res.exit_code == 0, res.output
     ind = pd.read_csv(ind_csv)
     ind = _row(ind[(ind["indicator"] == "prevalence_person") & (ind["category"] == "any")])
