@@ -1,8 +1,10 @@
-"""The one translation table for figure and table text (English, Spanish, Portuguese)."""
+"""Figure and table terms (English, Spanish, Portuguese); the machinery and the lookup
+across figure and report text are in :mod:`survey._text`."""
 
 from __future__ import annotations
 
-LANGUAGES = ("en", "es", "pt")
+# languages, lookup and number formatting: the one text module shared with the report
+from survey._text import LANGUAGES, check_lang, fmt_number, lookup  # noqa: F401
 
 TEXT: dict[str, dict[str, str]] = {
     "source": {"en": "Source", "es": "Fuente", "pt": "Fonte"},
@@ -90,28 +92,6 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def check_lang(lang: str) -> str:
-    """Validate a language code (``"en"``, ``"es"`` or ``"pt"``)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
-    return lang
-
-
-def lookup(table: dict, key: str, lang: str = "en", **fmt) -> str:
-    """``table[key][lang]`` formatted with ``fmt`` (the figure and report text tables)."""
-    check_lang(lang)
-    text = table[key][lang]
-    return text.format(**fmt) if fmt else text
-
-
 def tr(key: str, lang: str = "en", **fmt) -> str:
     """Translated figure text for ``key`` in ``lang``, formatted with ``fmt``."""
     return lookup(TEXT, key, lang, **fmt)
-
-
-def fmt_number(x: float, lang: str = "en", digits: int = 0) -> str:
-    """Format a number with the thousands/decimal separators of ``lang``."""
-    s = f"{x:,.{digits}f}"
-    if lang in ("es", "pt"):
-        s = s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return s

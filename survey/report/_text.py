@@ -9,7 +9,8 @@ report and checks that no English sentence of this table appears in it.
 
 from __future__ import annotations
 
-from survey.plots._text import lookup
+from survey._text import lookup
+from survey.plots._text import TEXT
 
 __all__ = ["REPORT_TEXT", "rt"]
 
@@ -258,13 +259,13 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "no": {"en": "no", "es": "no", "pt": "não"},
     "unit_person": {"en": "person", "es": "persona", "pt": "pessoa"},
     "unit_household": {"en": "household", "es": "hogar", "pt": "domicílio"},
-    "col_indicator": {"en": "Indicator", "es": "Indicador", "pt": "Indicador"},
+    "col_indicator": TEXT["indicator"],  # the figure term (survey._text: one source)
     "col_label": {"en": "Label", "es": "Etiqueta", "pt": "Rótulo"},
     "col_unit": {"en": "Unit", "es": "Unidad", "pt": "Unidade"},
     "col_definition": {"en": "Definition", "es": "Definición", "pt": "Definição"},
     "col_scale": {"en": "Scale", "es": "Escala", "pt": "Escala"},
-    "col_estimate": {"en": "Estimate", "es": "Estimación", "pt": "Estimativa"},
-    "col_reliability": {"en": "Reliability", "es": "Confiabilidad", "pt": "Confiabilidade"},
+    "col_estimate": TEXT["estimate"],  # the figure term (survey._text: one source)
+    "col_reliability": TEXT["reliability"],  # the figure term (survey._text: one source)
     "col_baseline": {"en": "Baseline", "es": "Línea de base", "pt": "Linha de base"},
     "col_followup": {"en": "Follow-up", "es": "Seguimiento", "pt": "Acompanhamento"},
     "col_change": {"en": "Change", "es": "Cambio", "pt": "Mudança"},
@@ -275,8 +276,8 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     },
     "col_did": {"en": "DiD", "es": "DiD", "pt": "DiD"},
     "col_p_did": {"en": "p adj. (DiD)", "es": "p ajust. (DiD)", "pt": "p ajust. (DiD)"},
-    "col_worsened": {"en": "Worsened", "es": "Empeoró", "pt": "Piorou"},
-    "col_comparison": {"en": "Comparison", "es": "Comparación", "pt": "Comparação"},
+    "col_worsened": TEXT["worsened"],  # the figure term (survey._text: one source)
+    "col_comparison": TEXT["comparison"],  # the figure term (survey._text: one source)
     "col_group": {"en": "Group", "es": "Grupo", "pt": "Grupo"},
     "col_p": {"en": "p", "es": "p", "pt": "p"},
     "col_p_adjusted": {"en": "Adjusted p", "es": "p ajustado", "pt": "p ajustado"},
