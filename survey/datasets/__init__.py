@@ -5,7 +5,9 @@ The files are produced by :mod:`survey.datasets.make_demo` (documented there) an
 - ``demo_survey.sav``: two waves (baseline, follow-up) of a stratified two-stage sample,
   2,304 respondents per wave, with SPSS variable/value labels and user-missing codes;
 - ``demo_truth.json``: the true population value of every demo indicator by wave and domain;
-- ``demo_margins.csv``: population counts of adults by region x sex x age group.
+- ``demo_margins.csv``: population counts of adults by region x sex x age group;
+- ``demo_regions.geojson``: a made-up geometry of the four demo regions (``code``, ``name``),
+  for maps.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ import pandas as pd
 
 from survey._paths import dataset_path
 
-__all__ = ["demo_path", "demo_truth", "demo_margins"]
+__all__ = ["demo_path", "demo_truth", "demo_margins", "demo_regions_path"]
 
 
 def demo_path() -> Path:
     """Path of the bundled demo SPSS file ``demo_survey.sav``."""
     return dataset_path("demo_survey.sav")
+
+
+def demo_regions_path() -> Path:
+    """Path of ``demo_regions.geojson``: a synthetic geometry (no real place) of the demo's
+    four regions, with the region ``code`` (as in ``demo_survey.sav``) and its ``name``."""
+    return dataset_path("demo_regions.geojson")
 
 
 def demo_truth() -> dict:

@@ -12,11 +12,13 @@ from survey.plots._common import PALETTE, save_figure
 from survey.plots._text import LANGUAGES, tr
 from survey.plots.categorical import domain_bars, trust_battery
 from survey.plots.compare import did_chart, dumbbell, forest
+from survey.plots.maps import choropleth
 from survey.plots.trends import trend, victimisation_vs_fear
 
 __all__ = [
     "LANGUAGES",
     "PALETTE",
+    "choropleth",
     "did_chart",
     "domain_bars",
     "dumbbell",

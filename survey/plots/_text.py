@@ -86,6 +86,17 @@ TEXT: dict[str, dict[str, str]] = {
     "se": {"en": "Std. error", "es": "Error estándar", "pt": "Erro padrão"},
     "p_value": {"en": "p-value", "es": "Valor p", "pt": "Valor p"},
     "p_adjusted": {"en": "Adjusted p", "es": "Valor p ajustado", "pt": "Valor p ajustado"},
+    "caution_map": {
+        "en": "† hatched: use with caution (low precision)",
+        "es": "† rayado: usar con cautela (baja precisión)",
+        "pt": "† hachurado: usar com cautela (baixa precisão)",
+    },
+    "suppressed_map": {
+        "en": "Suppressed (not reliable)",
+        "es": "Suprimida (no confiable)",
+        "pt": "Suprimida (não confiável)",
+    },
+    "no_data": {"en": "No estimate", "es": "Sin estimación", "pt": "Sem estimativa"},
     "national": {"en": "National", "es": "Nacional", "pt": "Nacional"},
     "before": {"en": "Before", "es": "Antes", "pt": "Antes"},
     "after": {"en": "After", "es": "Después", "pt": "Depois"},

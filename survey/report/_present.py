@@ -249,6 +249,24 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
             lang=lang,
         )
         add(section[var], f"{var}_by_{territory}", ax, ilab[var])
+    from survey.report.pipeline import _as_list
+
+    geo = fig_spec.get("map")
+    for var in _as_list((geo or {}).get("indicators")):
+        # joined on the territory codes: the unlabelled rows (the geometry names the areas)
+        ax = sp.choropleth(
+            results.loc[rows(territory, var, after).index],
+            geo["_path"],
+            by=territory,
+            key=geo.get("key"),
+            name=geo.get("name"),
+            percent=pct[var],
+            title=ilab[var] + (f" — {after}" if wave else ""),
+            source=src,
+            wave=after,
+            lang=lang,
+        )
+        add(section[var], f"{var}_map", ax, ilab[var])
     sc = fig_spec.get("scatter")
     if sc:
         unit = [" (%)" if pct[v] else "" for v in sc]

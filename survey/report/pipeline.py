@@ -35,7 +35,11 @@ from survey._paths import data_dir, dataset_path
 
 __all__ = ["ReportResult", "load_spec", "run_spec"]
 
-_BUNDLED = {"@demo": "demo_survey.sav", "@demo_margins": "demo_margins.csv"}
+_BUNDLED = {
+    "@demo": "demo_survey.sav",
+    "@demo_margins": "demo_margins.csv",
+    "@demo_regions": "demo_regions.geojson",
+}
 
 
 class SpecError(ValueError):
@@ -75,7 +79,11 @@ SPEC_KEYS: dict[str, tuple[str, ...]] = {
     "weighting.rake": ("population", "count", "margins", "by_wave"),
     "estimation": ("level", "ci", "df"),
     "comparisons": ("adjust", "df"),
-    "figures": ("territory", "by_territory", "scatter", "trends", "trust_battery", "dumbbell", "did"),
+    "figures": (
+        "territory", "by_territory", "scatter", "trends", "trust_battery", "dumbbell", "did",
+        "map",
+    ),
+    "figures.map": ("geometry", "key", "name", "indicators"),
     "indicator": (
         "name", "label", "registry", "args", "variable", "codes", "base", "type", "unit",
         "better", "section",
@@ -200,8 +208,24 @@ def load_spec(spec: str | Path | dict) -> dict:
     if figs.get("did") and not out["groups"]:
         raise SpecError(f"{where}: figures.did needs groups (treatment and comparison)")
     known = {i["name"] for i in out["indicators"]}
+    if figs.get("map") is not None:
+        m = figs["map"] = dict(_check_keys(where, "figures.map", figs["map"]))
+        if not m.get("geometry"):
+            raise SpecError(f"{where}: figures.map.geometry: give the areas' GeoJSON/shapefile")
+        if figs.get("territory") not in out["breakdowns"]:
+            raise SpecError(
+                f"{where}: figures.map needs figures.territory, one of the breakdowns "
+                f"{out['breakdowns']}"
+            )
+        geometry = _resolve(out, m["geometry"])
+        if not geometry.exists():
+            raise SpecError(f"{where}: figures.map.geometry: file {geometry} not found")
+        m["_path"] = geometry
+        bad = [v for v in _as_list(m.get("indicators")) if v not in known]
+        if bad:
+            raise SpecError(f"{where}: figures.map.indicators: unknown indicator(s) {bad}")
     for key, val in out["figures"].items():
-        if key in ("territory", "trust_battery"):
+        if key in ("territory", "trust_battery", "map"):
             continue
         bad = [v for v in (val or []) if v not in known]
         if bad:

@@ -140,3 +140,18 @@ def test_territory_figures_carry_the_national_reference_line(demo):
         national = national[national["wave"] == national["wave"].iloc[-1]]
         assert len(lines) == 1 and len(national) == 1
         assert lines[0].get_xdata()[0] == pytest.approx(100 * national["estimate"].iloc[0])
+
+
+def test_demo_report_has_a_map_of_the_territory_estimates(demo):
+    """reports/demo.yaml's figures.map: one coloured area per published region estimate of
+    the follow-up wave, suppressed ones grey, joined to the bundled synthetic geometry."""
+    ax = demo.figures["prev_robbery_map"]
+    res = demo.results
+    rows = res[(res["breakdown"] == "region") & (res["variable"] == "prev_robbery")]
+    rows = rows[rows["wave"] == rows["wave"].iloc[-1]]
+    shown = int((rows["reliability"] != "suppress").sum())
+    areas = [c for c in ax.collections if c.get_gid() == "area"]
+    assert len(areas) == 1 and len(areas[0].get_facecolors()) == shown
+    grey = [c for c in ax.collections if c.get_gid() == "suppressed"]
+    assert sum(len(c.get_facecolors()) for c in grey) == len(rows) - shown
+    assert (demo.outdir / "figures" / "prev_robbery_map.png").exists()
