@@ -779,3 +779,39 @@ def design_from_spec(data, spec: dict) -> Design:
     if unknown:
         raise DesignError(f"unknown design key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     return Design(data, **{k: spec[k] for k in DESIGN_SPEC_KEYS if k in spec})
+
+
+#: Keys a replicate-design spec (the JSON ``survey weight --replicates`` writes) may hold.
+REPLICATE_SPEC_KEYS = (
+    "weight", "repweights", "type", "scale", "rscales", "combined_weights", "mse", "rho",
+)  # fmt: skip
+
+
+def replicate_design_from_spec(data, spec, source=None) -> ReplicateDesign:
+    """Build a :class:`ReplicateDesign` from a mapping (the JSON ``survey weight`` writes).
+
+    Every key is checked like a design YAML: an unknown key (``sclae`` for ``scale``) raises a
+    :class:`DesignError` naming ``source`` (the file), the key and the nearest allowed key,
+    instead of a ``TypeError`` from the constructor; ``weight`` and ``repweights`` are
+    required.
+    """
+    import difflib
+
+    where = f"{source}: " if source is not None else ""
+    if not isinstance(spec, dict):
+        raise DesignError(
+            f"{where}a replicate spec must be a JSON object of ReplicateDesign arguments, "
+            f"got {type(spec).__name__}"
+        )
+    for key in spec:
+        if key not in REPLICATE_SPEC_KEYS:
+            near = difflib.get_close_matches(str(key), REPLICATE_SPEC_KEYS, n=1, cutoff=0.5)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise DesignError(
+                f"{where}unknown replicate key {key!r}{hint}; allowed: "
+                f"{', '.join(REPLICATE_SPEC_KEYS)}"
+            )
+    missing = [k for k in ("weight", "repweights") if k not in spec]
+    if missing:
+        raise DesignError(f"{where}replicate spec lacks {', '.join(missing)}")
+    return ReplicateDesign(data, **spec)

@@ -338,12 +338,15 @@ def compare_command(
     if len(sheets["do_no_harm"]):
         console.print(f"[bold red]{len(sheets['do_no_harm'])} significant worsening(s)[/]")
     try:
-        if out.suffix.lower() == ".xlsx":
-            with pd.ExcelWriter(out) as xl:
-                for name, frame in sheets.items():
-                    frame.to_excel(xl, sheet_name=name, index=False)
-        else:
-            sheets["comparison"].to_csv(out, index=False)
+        from survey._atomic import atomic_output
+
+        with atomic_output(out) as tmp:
+            if out.suffix.lower() == ".xlsx":
+                with pd.ExcelWriter(tmp) as xl:
+                    for name, frame in sheets.items():
+                        frame.to_excel(xl, sheet_name=name, index=False)
+            else:
+                sheets["comparison"].to_csv(tmp, index=False)
     except OSError as exc:
         fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")

@@ -211,7 +211,9 @@ def estimate_command(
                 rep_args = json.loads(replicates.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 fail(f"cannot read replicate spec {replicates}: {exc}")
-            des = survey.ReplicateDesign(ds, **rep_args)
+            from survey.design import replicate_design_from_spec
+
+            des = replicate_design_from_spec(ds, rep_args, source=replicates)
         else:
             des = design_from_spec(ds, spec)
         frames = []
@@ -246,12 +248,14 @@ def estimate_command(
         try:
             # the file shows what the terminal shows: suppressed values blanked (their
             # reliability_reason says why) unless --show-suppressed, as `survey indicators`
+            from survey._atomic import atomic_output
             from survey.quality import mask
 
-            if out.suffix.lower() == ".xlsx":
-                (shown if show_suppressed else mask(shown)).to_excel(out, index=False)
-            else:
-                (result if show_suppressed else mask(result)).to_csv(out, index=False)
+            with atomic_output(out) as tmp:
+                if out.suffix.lower() == ".xlsx":
+                    (shown if show_suppressed else mask(shown)).to_excel(tmp, index=False)
+                else:
+                    (result if show_suppressed else mask(result)).to_csv(tmp, index=False)
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
         console.print(f"written {out}")

@@ -85,11 +85,15 @@ def harmonize_cmd(
     except (InstrumentError, KeyError, OSError) as exc:
         fail(f"harmonising {data} with {crosswalk!r}: {error_text(exc)}")
     try:
-        if out.suffix.lower() == ".csv":
-            res.data.to_csv(out, index=False)
-        else:
-            res.data.to_parquet(out, index=False)
-        res.report.to_csv(report, index=False)
+        from survey._atomic import atomic_output
+
+        with atomic_output(out) as tmp:
+            if out.suffix.lower() == ".csv":
+                res.data.to_csv(tmp, index=False)
+            else:
+                res.data.to_parquet(tmp, index=False)
+        with atomic_output(report) as tmp:
+            res.report.to_csv(tmp, index=False)
         if res.value_labels:
             import json
 
@@ -97,7 +101,8 @@ def harmonize_cmd(
                 col: {f"{k:g}" if isinstance(k, float) else str(k): v for k, v in labs.items()}
                 for col, labs in res.value_labels.items()
             }
-            labels.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+            with atomic_output(labels) as tmp:
+                tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     except (OSError, ValueError) as exc:
         fail(f"could not write {out} / {report}: {exc}")
     table = Table(title=f"{data.name} -> {res.crosswalk.name} (verified: {res.crosswalk.verified})")

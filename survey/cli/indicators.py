@@ -283,18 +283,20 @@ def indicators_command(
     for b in labels:  # the file keeps the codes and adds the labels
         if b in shown.columns:
             shown.insert(shown.columns.get_loc(b) + 1, f"{b}_label", labelled[b].to_numpy())
-    if out is None:
-        pass
-    elif out.suffix.lower() == ".csv":
-        shown.to_csv(out, index=False)
-    else:
+    if out is not None:
         import pandas as pd
 
-        with pd.ExcelWriter(out) as xw:
-            shown.to_excel(xw, sheet_name="indicators", index=False)
-            pd.DataFrame({"indicator": list(skipped), "reason": list(skipped.values())}).to_excel(
-                xw, sheet_name="skipped", index=False
-            )
+        from survey._atomic import atomic_output
+
+        with atomic_output(out) as tmp:
+            if out.suffix.lower() == ".csv":
+                shown.to_csv(tmp, index=False)
+            else:
+                with pd.ExcelWriter(tmp) as xw:
+                    shown.to_excel(xw, sheet_name="indicators", index=False)
+                    pd.DataFrame(
+                        {"indicator": list(skipped), "reason": list(skipped.values())}
+                    ).to_excel(xw, sheet_name="skipped", index=False)
     n_sup = int((table["reliability"] == "suppress").sum())
     console.print(
         f"{len(table)} estimates ({table['indicator'].nunique()} indicators), "

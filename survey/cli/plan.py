@@ -73,12 +73,15 @@ def _show(frame: pd.DataFrame, title: str, columns: list[str] | None = None) -> 
 def _write(frame: pd.DataFrame, out: Path | None) -> None:
     if out is None:
         return
-    if out.suffix.lower() == ".xlsx":
-        frame.to_excel(out, index=False)
-    elif out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False)
-    else:
+    if out.suffix.lower() not in (".xlsx", ".csv"):
         fail(f"--out {out}: use a .csv or .xlsx file")
+    from survey._atomic import atomic_output
+
+    with atomic_output(out) as tmp:
+        if out.suffix.lower() == ".xlsx":
+            frame.to_excel(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)
     console.print(f"written {out}")
 
 

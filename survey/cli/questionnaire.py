@@ -154,7 +154,10 @@ def build_cmd(
         )
     except (InstrumentError, KeyError) as exc:
         fail(error_text(exc))
-    save_project(q, path, overwrite=True)
+    from survey._atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        save_project(q, tmp, overwrite=True)
     scale = "all versions" if q.trust_scale is None else f"{q.trust_scale}-point"
     console.print(
         f"wrote {path}: {len(q.items)} items, modules {', '.join(m.name for m in q.modules)}"
@@ -211,10 +214,13 @@ def export_cmd(
             "use one of these"
         )
     try:
-        path = export(q, out, format, language=language, overwrite=True)
+        from survey._atomic import atomic_output
+
+        with atomic_output(out) as tmp:
+            export(q, tmp, format, language=language, overwrite=True)
     except (ValueError, KeyError, OSError) as exc:
         fail(f"exporting {source} as {format} to {out}: {error_text(exc)}")
-    console.print(f"wrote {path} ({format})")
+    console.print(f"wrote {out} ({format})")
 
 
 def validate_cmd(
@@ -246,7 +252,10 @@ def validate_cmd(
     except (KeyError, ValueError) as exc:
         fail(f"validating {data}: {error_text(exc)}")
     if out is not None:
-        report.to_csv(out, index=False)
+        from survey._atomic import atomic_output
+
+        with atomic_output(out) as tmp:
+            report.to_csv(tmp, index=False)
         console.print(f"wrote {out}")
     if report.empty:
         console.print("[green]no problems found[/]")

@@ -135,12 +135,16 @@ def weight(
         fail(f"weighting {data} with {spec}: {error_text(err)}")
     name = out.name.lower()
     try:
-        if name.endswith((".csv", ".csv.gz")):
-            result.data.to_csv(out, index=False)
-        elif name.endswith(".parquet"):
-            result.data.to_parquet(out, index=False)
+        from survey._atomic import atomic_output
+
+        if name.endswith((".csv", ".csv.gz", ".parquet")):
+            with atomic_output(out) as tmp:
+                if name.endswith(".parquet"):
+                    result.data.to_parquet(tmp, index=False)
+                else:
+                    result.data.to_csv(tmp, index=False)
         else:
-            survey.io.write(result.data, out, meta=ds.meta)
+            survey.io.write(result.data, out, meta=ds.meta)  # atomic itself
     except (OSError, ValueError) as err:
         fail(f"could not write --out {out}: {err}")
     table = Table(title=f"Weights after each step ({parsed.name})")
@@ -159,11 +163,17 @@ def weight(
             frames.append(result.margins.assign(table="margins"))
         import pandas as pd
 
-        pd.concat(frames, ignore_index=True).to_csv(diagnostics, index=False)
+        from survey._atomic import atomic_output
+
+        with atomic_output(diagnostics) as tmp:
+            pd.concat(frames, ignore_index=True).to_csv(tmp, index=False)
     console.print(f"wrote {out} (new column {result.column!r})")
     if info_path is not None:
         try:
-            info_path.write_text(json.dumps(result.replicate_info, indent=2), encoding="utf-8")
+            from survey._atomic import atomic_output
+
+            with atomic_output(info_path) as tmp:
+                tmp.write_text(json.dumps(result.replicate_info, indent=2), encoding="utf-8")
         except OSError as err:
             fail(f"could not write {info_path}: {err}")
         console.print(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
+from survey._atomic import atomic_output
 from survey.io._errors import ReadError
 from survey.io._meta import Metadata, SurveyData
 from survey.io._read import PARQUET_META_KEY, detect_format, meta_to_json
@@ -88,10 +87,7 @@ def write(
         raise ValueError(f"{path}: duplicate column names cannot be written")
     meta = meta.subset(columns)
 
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix="".join(path.suffixes), dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_output(path) as tmp:
         if fmt in ("sav", "zsav"):
             _write_sav(df, tmp, meta, compress=fmt == "zsav", target=path)
         elif fmt == "dta":
@@ -100,10 +96,6 @@ def write(
             df.to_csv(tmp, index=False, encoding="utf-8", compression="infer")
         else:
             _write_parquet(df, tmp, meta)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 
