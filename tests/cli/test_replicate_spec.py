@@ -55,7 +55,17 @@ def test_valid_replicate_json_still_runs_and_matches_jk1(rep_files, tmp_path):
     good.write_text(json.dumps({**spec, "scale": 0.75}))
     out = tmp_path / "r.csv"
     res = runner.invoke(
-        app, ["estimate", str(data), "y", "--replicates", str(good), "--out", str(out)]
+        app,
+        [
+            "estimate",
+            str(data),
+            "y",
+            "--replicates",
+            str(good),
+            "--out",
+            str(out),
+            "--show-suppressed",
+        ],
     )
     assert res.exit_code == 0, res.output
     got = pd.read_csv(out).iloc[0]
