@@ -304,7 +304,13 @@ class Design(_Verbs):
             raise DesignError("the data have no rows")
         for col in [weight, strata, *self.psu_names, *self.fpc_names]:
             if col is not None and col not in frame.columns:
-                raise DesignError(f"column {col!r} is not in the data")
+                from survey._names import did_you_mean
+
+                src = getattr(data, "path", None)
+                where = f" of {src}" if src else ""
+                raise DesignError(
+                    f"column {col!r} is not in the data{where}{did_you_mean(col, frame.columns)}"
+                )
         if self.fpc_names and len(self.fpc_names) != max(len(self.psu_names), 1):
             raise DesignError(
                 f"fpc gives {len(self.fpc_names)} column(s) for "
@@ -606,7 +612,11 @@ class ReplicateDesign(_Verbs):
         self.mse = bool(mse)
         self.rho = rho
         if weight not in frame.columns:
-            raise DesignError(f"column {weight!r} is not in the data")
+            from survey._names import did_you_mean
+
+            raise DesignError(
+                f"column {weight!r} is not in the data{did_you_mean(weight, frame.columns)}"
+            )
         try:
             w = pd.to_numeric(frame[weight]).to_numpy(dtype=float)
         except (ValueError, TypeError) as exc:

@@ -240,7 +240,9 @@ def indicators_command(
         where = f"{data}" + (
             f" (nor in its harmonised columns: {', '.join(frame.columns)})" if crosswalk else ""
         )
-        fail(f"column(s) {', '.join(missing)} not in {where}")
+        from survey._names import missing_columns
+
+        fail(f"column(s) {missing_columns(missing, frame.columns)} not in {where}")
     from survey.indicators.registry import REGISTRY
 
     pool = [REGISTRY[n] for n in names if n in REGISTRY] if names else REGISTRY.values()
@@ -259,12 +261,23 @@ def indicators_command(
             frame, weight=weight, strata=strata, psu=psu, nest=nest, lonely_psu=lonely_psu
         )
         weights = {"household": household_weight} if household_weight else None
-        table = battery(
-            design, by=by_cols or None, names=names, quality=quality, level=level, weights=weights
-        )
+        import warnings
+
+        with warnings.catch_warnings():  # printed below, once, with the table
+            warnings.simplefilter("ignore", UserWarning)
+            table = battery(
+                design,
+                by=by_cols or None,
+                names=names,
+                quality=quality,
+                level=level,
+                weights=weights,
+            )
     except (IndicatorError, ValueError, KeyError) as exc:
-        fail(str(exc))
+        fail(f"{data}: {exc}")
     skipped = table.attrs.get("skipped", {})
+    for msg in table.attrs.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
     labels = _labels_for(by_cols, harmonised_labels, sd.meta.value_labels, sd.data.columns)
     labelled = table.copy()
     for b, labs in labels.items():

@@ -37,9 +37,12 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
         return Domains((), np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1)))
     missing = [c for c in by if c not in data.columns]
     if missing:
+        from survey._names import missing_columns
         from survey.engine.estimators import EstimationError
 
-        raise EstimationError(f"by column(s) {', '.join(map(repr, missing))} not in the data")
+        raise EstimationError(
+            f"by column(s) {missing_columns(missing, data.columns)} not in the data"
+        )
     codes_list, uniques_list = [], []
     for col in by:
         codes, uniques = pd.factorize(data[col], sort=True, use_na_sentinel=True)

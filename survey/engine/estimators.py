@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from survey._names import did_you_mean
+
 #: prop() refuses float variables with more distinct values than this (continuous data).
 MAX_CATEGORIES = 100
 
@@ -30,7 +32,9 @@ class EstimationError(ValueError):
 
 def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
     if col not in data.columns:
-        raise EstimationError(f"variable {col!r} is not in the data")
+        raise EstimationError(
+            f"variable {col!r} is not in the data{did_you_mean(col, data.columns)}"
+        )
     s = data[col]
     if isinstance(s.dtype, pd.CategoricalDtype):
         raise EstimationError(
@@ -182,7 +186,9 @@ class Proportion(Estimator):
         raw = []
         for col in variables:
             if col not in data.columns:
-                raise EstimationError(f"variable {col!r} is not in the data")
+                raise EstimationError(
+                    f"variable {col!r} is not in the data{did_you_mean(col, data.columns)}"
+                )
             raw.append(data[col])
         notna = [s.notna().to_numpy() for s in raw]
         if na == "listwise":

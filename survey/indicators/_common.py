@@ -70,8 +70,11 @@ def scale_factor(scale: str) -> float:
 def column(data: pd.DataFrame, col: str, what: str = "column") -> np.ndarray:
     """A numeric column as float (NaN for missing), with a clear error naming it."""
     if col not in data.columns:
+        from survey._names import did_you_mean
+
         raise IndicatorError(
-            f"{what} {col!r} is not in the data (columns: {', '.join(map(str, data.columns[:30]))}"
+            f"{what} {col!r} is not in the data{did_you_mean(col, data.columns)} "
+            f"(columns: {', '.join(map(str, data.columns[:30]))}"
             + (" ...)" if data.shape[1] > 30 else ")")
         )
     s = data[col]
@@ -314,7 +317,11 @@ def estimate_derived(design, statistic: str, derived: Derived, by=None):
     by_list = as_list(by)
     for b in by_list:
         if b not in data.columns:
-            raise IndicatorError(f"by column {b!r} is not in the data")
+            from survey._names import did_you_mean
+
+            raise IndicatorError(
+                f"by column {b!r} is not in the data{did_you_mean(b, data.columns)}"
+            )
     side = pd.DataFrame(derived.columns, index=data.index)
     for b in by_list:
         side[b] = data[b]
@@ -432,3 +439,30 @@ def difference(a: IndicatorSet, b: IndicatorSet, *, ci="wald", level=0.95, df="d
     frame["reliability"] = pd.array([pd.NA] * len(frame), dtype=object)
     frame.attrs["proportion"] = False
     return rescale(frame, a.scale, ma, meta={"indicator": "difference"})
+
+
+#: Household identifier columns looked for (case-insensitive) by the household-row check.
+HOUSEHOLD_ID_COLUMNS = ("hh_id", "household_id", "id_household", "idhh", "id_hogar",
+                        "idhogar", "folio", "id_viv")  # fmt: skip
+
+
+def household_row_warnings(data, name: str) -> list[str]:
+    """A household indicator computed on person rows: a household identifier column
+    (:data:`HOUSEHOLD_ID_COLUMNS`) repeated across rows (at least 1.2 rows per household), so
+    each household counts once per row. Returns the message (empty otherwise)."""
+    lower = {str(c).lower(): c for c in data.columns}
+    for key in HOUSEHOLD_ID_COLUMNS:
+        if key in lower:
+            ids = data[lower[key]]
+            n_hh = ids.nunique(dropna=True)
+            # at least 20% more rows than households: person rows (panel re-interviews of a
+            # few households across waves do not trigger it)
+            if ids.notna().sum() >= 1.2 * n_hh:
+                return [
+                    f"household indicator {name!r} is computed on {len(data):,} rows for "
+                    f"{n_hh:,} households ('{lower[key]}' repeats): each household counts once "
+                    "per row; estimate it on one row per household (e.g. the household "
+                    "informant) with the household weight"
+                ]
+            break
+    return []

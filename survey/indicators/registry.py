@@ -10,11 +10,12 @@ present in a design's data (what ``survey indicators DATA`` runs).
 from __future__ import annotations
 
 import importlib
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from survey.indicators._common import IndicatorError, check_options
+from survey.indicators._common import IndicatorError, check_options, household_row_warnings
 
 __all__ = ["REGISTRY", "Indicator", "battery", "get", "list_indicators"]
 
@@ -474,11 +475,13 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
     by_cols = [by] if isinstance(by, str) else list(by or [])
     absent = [c for c in [*by_cols, *weights.values()] if c not in data.columns]
     if absent:
-        raise IndicatorError(f"column(s) {', '.join(map(repr, absent))} not in the data")
+        from survey._names import missing_columns
+
+        raise IndicatorError(f"column(s) {missing_columns(absent, data.columns)} not in the data")
     bad_units = sorted(set(weights) - {"household", "person", "incident"})
     if bad_units:
         raise IndicatorError(f"weights= keys are units (household, person, incident): {bad_units}")
-    parts, skipped, errors = [], {}, {}
+    parts, skipped, errors, cautions, person_weighted = [], {}, {}, [], []
     for ind in _ENTRIES if names is None else [get(n) for n in names]:
         if not ind.available(data.columns):
             skipped[ind.name] = "items not in the data"
@@ -493,6 +496,10 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
                 raise
             skipped[ind.name] = errors[ind.name] = str(exc)
             continue
+        if ind.unit == "household":
+            cautions += household_row_warnings(data, ind.name)
+            if "household" not in weights:
+                person_weighted.append(ind.name)
         frame = frame.copy()
         frame.insert(0, "indicator", ind.name)
         row_scale = frame.attrs.get("row_scale")
@@ -513,4 +520,14 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
         )
     out = pd.concat(parts, ignore_index=True)
     out.attrs["skipped"] = skipped
+    if person_weighted:
+        w = getattr(design, "weight_name", None)
+        cautions.append(
+            f"household indicator(s) {', '.join(person_weighted)} use the design's weight"
+            f"{f' {w!r}' if w else ''}: if that is a person weight, give the household weight "
+            "(--household-weight; weights={'household': ...})"
+        )
+    out.attrs["warnings"] = list(dict.fromkeys(cautions))
+    for msg in out.attrs["warnings"]:
+        warnings.warn(msg, UserWarning, stacklevel=2)
     return out

@@ -224,6 +224,13 @@ def prevalence(
     opts = {**_COMMON, **options}
     design = with_weight(design, weight)
     data = data_of(design)
+    if unit == "household":
+        import warnings
+
+        from survey.indicators._common import household_row_warnings
+
+        for msg in household_row_warnings(data, "prevalence"):
+            warnings.warn(msg, UserWarning, stacklevel=2)
     cols = _crime_columns(data, crimes, unit)
     names = list(cols)
     derived = Derived()

@@ -163,12 +163,20 @@ def test_cli_table_shows_suppressed_rows(wide_console):
     base += ["--psu", "psu", "--by", "region", "--indicator", "prevalence_household"]
     res = runner.invoke(app, base)
     assert res.exit_code == 0, res.output
-    lines = [ln for ln in res.output.splitlines() if "prevalence_household" in ln]
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("│ prevalence_household")]
+    # household indicators computed with the design's (person?) weight: one warning line
+    assert "warning: household indicator(s) prevalence_household use the design's weight" in (
+        " ".join(res.output.split())
+    )
     assert len(lines) == 4 * 3  # 4 regions x (burglary, vehicle_theft, any)
     sup = [ln for ln in lines if "suppress" in ln]
     assert sup and all("suppressed" in ln for ln in sup)
     res = runner.invoke(app, [*base, "--show-suppressed"])
-    lines = [ln for ln in res.output.splitlines() if "prevalence_household" in ln]
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("│ prevalence_household")]
+    # household indicators computed with the design's (person?) weight: one warning line
+    assert "warning: household indicator(s) prevalence_household use the design's weight" in (
+        " ".join(res.output.split())
+    )
     assert not any("suppressed" in ln for ln in lines)
     assert any("suppress" in ln for ln in lines)
 
