@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import importlib
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 #: command -> (module in survey.cli, one-line help shown by ``survey --help``), in the
 #: order ``survey --help`` lists them.
@@ -67,7 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
 
-def load_command(name: str) -> click.Command:
+def load_command(name: str):
     """The real click command ``name``: imports its module and lets it register."""
     module, _ = COMMANDS[name]
     sub = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
@@ -76,8 +75,9 @@ def load_command(name: str) -> click.Command:
     return group.commands[name]
 
 
-class _Placeholder(click.Command):
-    """Stands for a command in ``survey --help`` without importing its module."""
+class _Placeholder(TyperCommand):
+    """Stands for a command in ``survey --help`` without importing its module (a
+    TyperCommand, so it is of the click that typer uses: typer >= 0.17 vendors its own)."""
 
 
 class LazyGroup(TyperGroup):
@@ -88,13 +88,13 @@ class LazyGroup(TyperGroup):
         for name, (_, short_help) in COMMANDS.items():
             self.commands.setdefault(name, _Placeholder(name, short_help=short_help))
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx, cmd_name: str):
         cmd = self.commands.get(cmd_name)
         if isinstance(cmd, _Placeholder) and not _listing_help(ctx):
             cmd = self.commands[cmd_name] = load_command(cmd_name)
         return cmd
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx, formatter) -> None:
         ctx.meta["survey.listing_help"] = True
         try:
             super().format_help(ctx, formatter)
@@ -102,7 +102,7 @@ class LazyGroup(TyperGroup):
             ctx.meta["survey.listing_help"] = False
 
 
-def _listing_help(ctx: click.Context) -> bool:
+def _listing_help(ctx) -> bool:
     """True while ``survey --help`` (or a bare ``survey``) is being formatted."""
     return bool(ctx.meta.get("survey.listing_help"))
 
