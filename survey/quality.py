@@ -86,7 +86,11 @@ The effective sample size ``n / deff`` should use the with-replacement design ef
 which explodes for weights scaled to average 1). A criterion whose input is missing (no
 ``deff`` for replicate designs) is not applied. Rows whose estimate or standard error is
 missing, and differences (``statistic="contrast"``), get ``<NA>``: no published rule covers
-them.
+them. A proportion estimated at 0 or 1 has SE 0, so its CV, design effect and effective
+sample size are undefined and the criteria above cannot judge it: it is at least
+``caution`` with reason ``p = 0 or 1 (SE 0: CV and deff undefined)`` (its interval is the
+Korn-Graubard interval with the effective size set to the rows, NCHS's rule; see
+:func:`survey.engine.ci.boundary_interval`).
 """
 
 from __future__ import annotations
@@ -368,6 +372,10 @@ def assess_reasons(frame: pd.DataFrame, rule: str | dict | None = None) -> pd.Da
             (f"n < {c['min_n_reliable']}", lt(n, c["min_n_reliable"])),
             (f"CV >= {_pct(c['cv_caution'])}", ge(cv, c["cv_caution"])),
         ]
+    # p = 0 or 1: the SE is 0, so no CV, design effect or effective n exists and no rule
+    # above can judge the estimate; its interval is Korn-Graubard with n (engine.ci)
+    edge = prop & np.isfinite(p) & ((p <= 1e-12) | (p >= 1 - 1e-12))
+    caution = [*caution, ("p = 0 or 1 (SE 0: CV and deff undefined)", edge)]
     is_sup = np.logical_or.reduce([m for _, m in suppress])
     is_cau = np.logical_or.reduce([m for _, m in caution]) & ~is_sup
     flag = np.where(is_sup, "suppress", np.where(is_cau, "caution", "reliable")).astype(object)

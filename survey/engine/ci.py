@@ -17,6 +17,15 @@ Methods (R's ``confint``/``svyciprop`` where R has them):
   ``svyglm(y ~ 1, quasibinomial)`` rescaled by the design effect (Lumley and Scott 2014), see
   :mod:`survey.engine.likelihood`. From ``theta``, ``se`` and ``df`` alone it takes ``nrow``
   as the number of answering rows of a 0/1 variable; estimate sets replay R's fit exactly.
+
+At ``p = 0`` or ``p = 1`` the standard error is 0, so every method above degenerates (R's
+``svyciprop`` returns an empty logit interval and NaN for beta, asin, likelihood; the Wald
+interval is ``[p, p]``). There, every proportion method (and ``wald`` for ``prop``) gives
+the Korn-Graubard (Clopper-Pearson) interval with the effective sample size set to the
+domain's rows, as NCHS does (Parker et al. 2017, *NCHS Data Presentation Standards for
+Proportions*, Vital Health Stat 2(175)): ``n_eff = min(n, n (t(alpha/2, n - 1) /
+t(alpha/2, df))^2)``, so ``[0, 1 - (alpha/2)^(1/n_eff)]`` for 0 and ``[(alpha/2)^(1/n_eff),
+1]`` for 1 (see :func:`boundary_interval`).
 """
 
 from __future__ import annotations
@@ -99,6 +108,50 @@ def interval(method, theta, se, df, level=0.95, nrow=None, statistic=None):
                 raise ValueError("ci='likelihood' needs the domain row counts")
             return from_moments(theta, se, nrow, df, level)
     raise AssertionError(method)  # every method in METHODS is handled above
+
+
+#: How close to 0 or 1 an estimate counts as the boundary (sums of weights round off).
+BOUNDARY_TOL = 1e-12
+
+
+def at_boundary(theta) -> np.ndarray:
+    """Estimates at 0 or 1 (within :data:`BOUNDARY_TOL`), where the SE is 0."""
+    theta = np.asarray(theta, dtype=float)
+    return np.isfinite(theta) & ((theta <= BOUNDARY_TOL) | (theta >= 1 - BOUNDARY_TOL))
+
+
+def boundary_interval(theta, nrow, df, level=0.95):
+    """Korn-Graubard (Clopper-Pearson) limits at ``p = 0`` or ``1`` with ``n_eff`` = rows.
+
+    NCHS's rule for proportions whose variance is 0: the effective sample size is the
+    sample size ``n`` (the domain's rows), reduced for the design's degrees of freedom as in
+    the Korn-Graubard interval, ``n_eff = min(n, n (t(alpha/2, n - 1) / t(alpha/2, df))^2)``.
+    For ``p = 0`` the limits are ``[0, 1 - (alpha/2)^(1/n_eff)]`` (the upper Beta(1, n_eff)
+    quantile), for ``p = 1`` ``[(alpha/2)^(1/n_eff), 1]``; NaN elsewhere and where ``n`` is
+    unknown or 0.
+    """
+    theta = np.asarray(theta, dtype=float)
+    alpha = 1 - level
+    n = np.broadcast_to(np.asarray(np.nan if nrow is None else nrow, dtype=float), theta.shape)
+    df = np.broadcast_to(np.asarray(df, dtype=float), theta.shape)
+    ok = at_boundary(theta) & np.isfinite(n) & (n >= 1)
+    low, high = np.full(theta.shape, np.nan), np.full(theta.shape, np.nan)
+    if not ok.any():
+        return low, high
+    n_ok, df_ok = n[ok], df[ok]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q_n = np.where(n_ok > 1, special.stdtrit(np.maximum(n_ok - 1, 1), alpha / 2), np.nan)
+        q_df = np.where(
+            np.isfinite(df_ok),
+            special.stdtrit(np.where(np.isfinite(df_ok), df_ok, 1.0), alpha / 2),
+            special.ndtri(alpha / 2),
+        )
+        n_eff = np.where(n_ok > 1, np.minimum(n_ok, n_ok * (q_n / q_df) ** 2), n_ok)
+    tail = (alpha / 2) ** (1 / n_eff)
+    zero = theta[ok] <= 0.5
+    low[ok] = np.where(zero, 0.0, tail)
+    high[ok] = np.where(zero, 1 - tail, 1.0)
+    return low, high
 
 
 def _expit(x):

@@ -274,6 +274,14 @@ class EstimateSet:
             from survey.engine.likelihood import likelihood_intervals
 
             low, high = likelihood_intervals(self, level, dfs)
+        if ci in ci_mod.PROPORTION_METHODS or self.statistic == "prop":
+            # p = 0 or 1 (SE 0): NCHS's Korn-Graubard interval with n_eff = rows, whatever
+            # the method (each degenerates there), see ci.boundary_interval
+            edge = ci_mod.at_boundary(self.theta)
+            if edge.any():
+                n_b = self.n if self.n is not None else nrow  # rows answering
+                b_low, b_high = ci_mod.boundary_interval(self.theta, n_b, dfs, level)
+                low, high = np.where(edge, b_low, low), np.where(edge, b_high, high)
         if rows is not None:
             low, high = np.where(rows, low, np.nan), np.where(rows, high, np.nan)
         return low, high
@@ -306,6 +314,9 @@ class EstimateSet:
             cv = se / np.abs(self.theta)
             deff = var / self.vsrs if self.vsrs is not None else np.full_like(var, np.nan)
         frame = self.labels.copy()
+        undefined = _warn_undefined(self, frame)
+        if undefined.any():  # e.g. a ratio whose denominator totals 0 in a domain
+            se, low, high, cv = (np.where(undefined, np.nan, a) for a in (se, low, high, cv))
         frame["estimate"] = self.theta
         frame["se"] = se
         frame["ci_low"] = low
@@ -325,6 +336,33 @@ class EstimateSet:
         if quality is not None:
             out = apply_quality(out, quality, self.deff_replace(var), self.extra.get("n_cases"))
         return out
+
+
+def _warn_undefined(es, frame: pd.DataFrame) -> np.ndarray:
+    """Mask of estimates with rows in their domain but no finite value (a ratio whose
+    denominator, or a mean whose weights, total 0 there); warns naming each domain."""
+    theta = np.asarray(es.theta, dtype=float)
+    bad = ~np.isfinite(theta)
+    if es.n is not None:
+        bad &= np.asarray(es.n) > 0
+    if not bad.any():
+        return bad
+    import warnings
+
+    cols = [c for c in (*es.by, "variable", "category") if c in frame.columns]
+    where = [
+        ", ".join(f"{c}={frame[c].iloc[i]}" for c in cols if pd.notna(frame[c].iloc[i]))
+        for i in np.flatnonzero(bad)
+    ]
+    what = "the denominator totals 0" if es.statistic == "ratio" else "the weights total 0"
+    more = f" (and {len(where) - 5} more)" if len(where) > 5 else ""
+    warnings.warn(
+        f"{es.statistic}: {what} in {'; '.join(where[:5])}{more}: the estimate is undefined "
+        "there; its estimate, SE and interval are NaN",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return bad
 
 
 def apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) -> pd.DataFrame:

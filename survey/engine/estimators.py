@@ -306,18 +306,26 @@ class Ratio(Estimator):
         return T[..., idx[:, 0]], T[..., idx[:, 1]]
 
     def point(self, T):
+        """``Y / X``; NaN (never inf) where the denominator total ``X`` is 0."""
         Y, X = self._parts(T)
-        return _safe_div(Y, X)
+        return np.where(X == 0, np.nan, _safe_div(Y, X))
 
     def coef(self, T):
         Y, X = self._parts(T)
         out = []
         for j in range(self.n_items):
-            r = _safe_div(Y[:, j], X[:, j])
-            out.append(np.stack([_safe_div(1.0, X[:, j]), -_safe_div(r, X[:, j])], axis=1))
+            x = X[:, j]
+            zero = x == 0  # undefined ratio: zero influence (its estimate and SE are NaN)
+            r = np.where(zero, 0.0, _safe_div(Y[:, j], x))
+            inv = np.where(zero, 0.0, _safe_div(1.0, x))
+            out.append(np.stack([inv, -r * inv], axis=1))
         return out
 
     def vsrs(self, T, n, replace=False):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._vsrs(T, n, replace)
+
+    def _vsrs(self, T, n, replace):
         Y, X = self._parts(T)
         base = np.array([q[0] for q in self.item_q])
         N = T[..., base + 2]
