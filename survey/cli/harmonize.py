@@ -80,10 +80,16 @@ def harmonize_cmd(
         sd = read(data, user_missing="keep")
     except Exception as exc:  # reader errors name the file; no traceback
         fail(f"could not read {data}: {exc}")
+    import warnings
+
     try:
-        res = harmonize(sd, crosswalk, keep_missing=keep_missing)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            res = harmonize(sd, crosswalk, keep_missing=keep_missing)
     except (InstrumentError, KeyError, OSError) as exc:
         fail(f"harmonising {data} with {crosswalk!r}: {error_text(exc)}")
+    for w in caught:  # e.g. a design column the crosswalk names but the data lack
+        err_console.print(f"[bold yellow]warning:[/] {escape(str(w.message))}", highlight=False)
     try:
         from survey._atomic import atomic_output
 

@@ -206,6 +206,18 @@ def indicators_command(
             fail(f"harmonising {data} with {crosswalk!r}: {exc}")
         frame = res.data
         harmonised_labels = dict(res.value_labels)
+        from survey.instruments.harmonize import absent_design_message, absent_design_roles
+
+        lost = [
+            r
+            for r in absent_design_roles(res.crosswalk, sd.data.columns)
+            if {"weight": weight, "strata": strata, "psu": psu}.get(r, "given") is None
+        ]
+        if lost:  # never fall back to an unweighted / SRS design silently
+            fail(
+                f"{data}: {absent_design_message(res.crosswalk, sd.data.columns)}; fix the "
+                f"crosswalk or give {' '.join('--' + r for r in lost)} explicitly"
+            )
         for role, col in HARMONISED_ROLES.items():
             if role == "weight" and weight is None and col in frame.columns:
                 weight = col

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survey._names import did_you_mean
 from survey.instruments._validation import InstrumentError, check_schema, read_yaml
 from survey.instruments.library import all_items, library_dir
 
@@ -102,6 +104,37 @@ def crosswalk_dir() -> Path:
 
 def _names(value) -> tuple:
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+#: Design roles whose absence changes the variance or the weighting (warned about loudly).
+SAMPLE_DESIGN_ROLES = ("weight", "weight_household", "strata", "psu")
+
+
+def absent_design_roles(cw: Crosswalk, columns) -> dict:
+    """``{role: source names}`` of the crosswalk's sample-design roles (weights, strata,
+    PSU) none of whose columns is in ``columns`` (compared as :func:`harmonize` does)."""
+    return {
+        role: cw.design[role]
+        for role in SAMPLE_DESIGN_ROLES
+        if role in cw.design and _find(columns, cw.design[role]) is None
+    }
+
+
+def absent_design_message(cw: Crosswalk, columns) -> str:
+    """Names the crosswalk file, each absent ``design.<role>`` key, what it looked for and the
+    nearest data column (a typo such as ``weight: wieght``)."""
+    parts = [
+        f"design.{role}: no column {' or '.join(map(repr, names))} in the data"
+        + (did_you_mean(names[0], columns) if names else "")
+        for role, names in absent_design_roles(cw, columns).items()
+    ]
+    weights = [r for r in absent_design_roles(cw, columns) if r in ("weight", "strata", "psu")]
+    consequence = (
+        f"; without {', '.join(weights)} the estimates would ignore that part of the design"
+        if weights
+        else ""
+    )
+    return f"crosswalk {cw.path or cw.name}: " + "; ".join(parts) + consequence
 
 
 def _load(path: Path) -> Crosswalk:
@@ -423,6 +456,15 @@ def harmonize(
         rows.append(
             {"source": col, "target": role, "status": "design", "detail": f"design role {role}"}
         )
+    # a design role the crosswalk names but the data lack: loud when it looks like a typo
+    # (a close column name) or the file has other design columns (so it is microdata whose
+    # design is incomplete), not for an item-only extract without any design column
+    absent = absent_design_roles(cw, df.columns)
+    if absent and (
+        any(r["status"] == "design" for r in rows)
+        or any(did_you_mean(names[0], df.columns) for names in absent.values() if names)
+    ):
+        warnings.warn(absent_design_message(cw, df.columns), UserWarning, stacklevel=2)
     if "wave" not in cw.design:
         out["wave"] = cw.wave
     for e in cw.entries:
