@@ -163,7 +163,11 @@ def compare_command(
         str | None, typer.Option(help="Treatment/comparison column: adds difference-in-differences")
     ] = None,
     treated: Annotated[
-        str | None, typer.Option(help="Value of --group for the treated areas (default: last)")
+        str | None,
+        typer.Option(
+            help="Value of --group for the treated areas: a code or its value label "
+            "(needed unless --group is coded 0/1, where 1 is treated)"
+        ),
     ] = None,
     panel_id: Annotated[
         str | None,
@@ -224,16 +228,20 @@ def compare_command(
         fail(f"--wave-df {wave_df!r} must be 'design' or 'domain'")
     worse = {v: "higher" for v in _split(worse_higher)} | {v: "lower" for v in _split(worse_lower)}
     sheets: dict[str, pd.DataFrame] = {}
-    raw = []
+    raw, value_labels = [], {}
     for path in inputs:
         try:
-            raw.append(survey.read(path).data)
+            sd = survey.read(path)
         except Exception as exc:  # reader errors name the file; no traceback
             fail(f"could not read {path}: {exc}")
+        raw.append(sd.data)
+        value_labels = {**getattr(sd.meta, "value_labels", {}), **value_labels}
     sources = [str(p) for p in inputs]
     if wave is not None:
         try:
-            b, a, labels, other = split_waves(raw[0], wave, before, after, source=str(baseline))
+            b, a, labels, other = split_waves(
+                raw[0], wave, before, after, source=str(baseline), labels=value_labels.get(wave)
+            )
         except (KeyError, ValueError) as exc:
             fail(error_text(exc))
         raw = [b, a]
@@ -307,6 +315,8 @@ def compare_command(
                 names,
                 "wave",
                 by=by_g or None,
+                baseline="baseline",
+                followup="followup",
                 statistic=statistic,
                 measure=measure,
                 df=wave_df,
@@ -314,16 +324,22 @@ def compare_command(
             )
             sheets["paired_tests"] = paired_tests(frames[0], frames[1], panel_id, names, level)
         if group:
-            tv = treated
-            if tv is not None and pd.api.types.is_numeric_dtype(stacked.data[group]):
-                tv = pd.to_numeric(tv)
+            # --treated as a code or a value label of the file, resolved as survey.compare does
+            from survey.compare._levels import resolve_pair
+
+            _, treated = resolve_pair(
+                stacked.data, group, None, treated, kind="group",
+                labels=value_labels.get(group),
+            )  # fmt: skip
             sheets["did"] = did(
                 stacked,
                 names,
                 group,
                 "wave",
                 by=by or None,
-                treated=tv,
+                treated=treated,  # a code or a value label; resolved in survey.compare
+                pre="baseline",
+                post="followup",
                 statistic=statistic,
                 df=wave_df,
                 **common,

@@ -54,6 +54,8 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 #: ``note`` values of rows kept without a comparison.
 NOTE_NO_BASELINE = "not estimated in baseline"
 NOTE_NO_FOLLOWUP = "not estimated in follow-up"
+NOTE_EMPTY_BASELINE = "no answers to the item in the baseline wave"
+NOTE_EMPTY_FOLLOWUP = "no answers to the item in the follow-up wave"
 WORSENED_P = ("unadjusted", "adjusted")
 
 MEASURES = ("difference", "ratio", "percent_change")

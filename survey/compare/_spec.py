@@ -57,23 +57,12 @@ def derive_indicators(frame: pd.DataFrame, specs, source: str = "data"):
     return (frame.assign(**new) if new else frame), names
 
 
-def _wave_rows(col: pd.Series, value: str, column: str, source: str) -> np.ndarray:
-    """Rows of ``col`` equal to the command-line ``value`` (numbers compared as numbers,
-    text after stripping spaces)."""
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(
-                f"{source}: wave column {column!r} holds numbers; the wave value {value!r} "
-                "is not a number"
-            ) from None
-        return col.to_numpy(dtype=float, na_value=np.nan) == number
-    text = col.astype("string").str.strip()
-    return (text == str(value).strip()).fillna(False).to_numpy(dtype=bool)
+_OPTION = {"pre": "before", "post": "after"}
 
 
-def split_waves(frame: pd.DataFrame, column: str, before=None, after=None, source="data"):
+def split_waves(
+    frame: pd.DataFrame, column: str, before=None, after=None, source="data", labels=None
+):
     """Split one file holding two waves into (baseline, follow-up) frames.
 
     Parameters
@@ -83,41 +72,34 @@ def split_waves(frame: pd.DataFrame, column: str, before=None, after=None, sourc
     column : str
         The wave column. It is dropped from the two returned frames (each holds one wave).
     before, after : str, optional
-        The baseline and follow-up values of ``column`` as typed on the command line
-        (``2018`` matches the number 2018 or the text "2018"). When both are omitted and the
-        column has exactly two values, the smaller is the baseline.
+        The baseline and follow-up values of ``column`` as typed on the command line: a code
+        (``2018`` matches the number 2018 or the text "2018") or its value label
+        (``Baseline``). Resolved by :func:`survey.compare._levels.resolve_pair`: when both are
+        omitted, the column must have two numeric or date values (the earlier is the
+        baseline); before and after must differ.
     source : str
         How errors name the file.
+    labels : dict, optional
+        Value labels of ``column`` (code -> label).
 
     Returns
     -------
-    (baseline frame, follow-up frame, (before, after) labels, number of rows in neither wave)
+    (baseline frame, follow-up frame, (before, after) display labels, number of rows in
+    neither wave)
     """
+    from survey.compare._levels import describe_values, resolve_pair
+
     if column not in frame.columns:
         raise KeyError(f"wave column {column!r} is not in {source}")
+    try:
+        b, a = resolve_pair(frame, column, before, after, kind="wave", labels=labels)
+    except ValueError as exc:  # name the command-line options
+        text = re.sub(r"\b(pre|post)=(?=')", lambda m: f"--{_OPTION[m[1]]} ", str(exc))
+        text = re.sub(r"\b(pre|post)=", lambda m: f"--{_OPTION[m[1]]}", text)
+        raise ValueError(f"{source}: {text}") from None
     col = frame[column]
-    values = sorted(pd.unique(col.dropna()).tolist(), key=lambda v: (str(type(v)), v))
-    shown = ", ".join(map(str, values[:20]))
-    if before is None and after is None:
-        if len(values) != 2:
-            raise ValueError(
-                f"{source}: wave column {column!r} has {len(values)} values ({shown}); "
-                "say which two to compare with --before and --after"
-            )
-        before, after = (str(v) for v in values)
-    elif before is None or after is None:
-        raise ValueError("give both --before and --after (or neither, for a two-value column)")
-    if str(before).strip() == str(after).strip():
-        raise ValueError(f"--before and --after are the same wave ({before!r})")
-    rows = []
-    for label, value in (("--before", before), ("--after", after)):
-        hit = _wave_rows(col, str(value), column, source)
-        if not hit.any():
-            raise ValueError(
-                f"{source}: {label} {value!r} matches no row of wave column {column!r} "
-                f"(values: {shown})"
-            )
-        rows.append(hit)
+    rows = [(col == b).fillna(False).to_numpy(bool), (col == a).fillna(False).to_numpy(bool)]
     other = int((~(rows[0] | rows[1])).sum())
     parts = [frame.loc[r].drop(columns=column).reset_index(drop=True) for r in rows]
-    return parts[0], parts[1], (str(before), str(after)), other
+    shown = (describe_values([b], labels or {}), describe_values([a], labels or {}))
+    return parts[0], parts[1], shown, other

@@ -26,6 +26,7 @@ from survey.compare._frame import (
     unreliable_flag,
     with_category_key,
 )
+from survey.compare._levels import describe_values, resolve_pair, value_labels_of
 from survey.compare.regression import svyglm
 from survey.engine import estimate
 
@@ -38,20 +39,6 @@ CELL_NAMES = {
 }
 #: Parameters of the saturated 2 x 2 model ``y ~ treated * post``.
 SATURATED_P = 4
-
-
-def _levels(data, col, a, b, what):
-    if col not in data.columns:
-        raise KeyError(f"{what} column {col!r} is not in the data")
-    vals = sorted(pd.unique(data[col].dropna()).tolist())
-    if len(vals) < 2:
-        raise ValueError(f"{what} column {col!r} needs two values, has {vals}")
-    a = vals[0] if a is None else a
-    b = vals[-1] if b is None else b
-    for v in (a, b):
-        if v not in vals:
-            raise ValueError(f"{v!r} is not a value of {what} column {col!r} ({vals})")
-    return a, b
 
 
 def did(
@@ -85,8 +72,11 @@ def did(
     group, wave : str
         Treatment-group and wave columns.
     treated, control, pre, post : optional
-        Their values (defaults: last / first value in sorted order for treated / control and
-        post / pre).
+        The compared values, as codes or value labels (see
+        :func:`survey.compare._levels.resolve_pair`): ``treated`` is required unless the
+        group column is 0/1 (1 = treated); with two groups, ``control`` is the other one.
+        ``pre``/``post`` default to the earlier/later of two numeric or date waves; text
+        waves must be named. Treated and control (pre and post) must differ.
     statistic : {"mean", "prop", "total", "ratio"}
     df : {"design", "model", "domain", "inf"} or float
         Degrees of freedom of the test and interval. ``"design"`` (default): the design df of
@@ -115,8 +105,9 @@ def did(
     by = [by] if isinstance(by, str) else list(by or [])
     variables = [variables] if isinstance(variables, str) else list(variables)
     data = design.data
-    control, treated = _levels(data, group, control, treated, "group")
-    pre, post = _levels(data, wave, pre, post, "wave")
+    glab, wlab = value_labels_of(design, group), value_labels_of(design, wave)
+    control, treated = resolve_pair(data, group, control, treated, kind="group", labels=glab)
+    pre, post = resolve_pair(data, wave, pre, post, kind="wave", labels=wlab)
     est = estimate(design, statistic, variables, by=[*by, group, wave])
     frame_df = "design" if df == "model" else df
     frame = est.to_frame(ci="wald", level=level, df=frame_df)
@@ -218,6 +209,12 @@ def did(
             "control": control,
             "pre": pre,
             "post": post,
+            "labels": {
+                "treated": describe_values([treated], glab),
+                "control": describe_values([control], glab),
+                "pre": describe_values([pre], wlab),
+                "post": describe_values([post], wlab),
+            },
         },
     )
 
@@ -280,8 +277,12 @@ def did_regression(
         DiD is the row ``term == "treated:post"``) and the fitted model.
     """
     data = design.data
-    control, treated = _levels(data, group, control, treated, "group")
-    pre, post = _levels(data, wave, pre, post, "wave")
+    control, treated = resolve_pair(
+        data, group, control, treated, kind="group", labels=value_labels_of(design, group)
+    )
+    pre, post = resolve_pair(
+        data, wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
+    )
     g, w = data[group], data[wave]
     tr = np.where(g == treated, 1.0, np.where(g == control, 0.0, np.nan))
     po = np.where(w == post, 1.0, np.where(w == pre, 0.0, np.nan))

@@ -28,6 +28,8 @@ import pandas as pd
 
 from survey.compare._frame import (
     MEASURES,
+    NOTE_EMPTY_BASELINE,
+    NOTE_EMPTY_FOLLOWUP,
     NOTE_NO_BASELINE,
     NOTE_NO_FOLLOWUP,
     category_from_key,
@@ -176,6 +178,14 @@ def _assemble(pairs, keys, f1, f2, comb, both, measure, df):
     note = np.full(len(out), pd.NA, dtype=object)
     note[i1 < 0] = NOTE_NO_BASELINE
     note[i2 < 0] = NOTE_NO_FOLLOWUP
+    # a wave present as a domain but without a single answer to the item (LAPOP's aoj11 in
+    # 2006): no change can be estimated, so its SE and effect size are not reported either
+    empty1 = (i1 >= 0) & ~np.isfinite(out["estimate_1"].to_numpy(float))
+    empty2 = (i2 >= 0) & ~np.isfinite(out["estimate_2"].to_numpy(float))
+    note[empty1] = NOTE_EMPTY_BASELINE
+    note[empty2] = NOTE_EMPTY_FOLLOWUP
+    note[empty1 & empty2] = f"{NOTE_EMPTY_BASELINE}; {NOTE_EMPTY_FOLLOWUP}"
+    out.loc[empty1 | empty2, ["estimate", "se", "df"]] = np.nan
     out["note"] = pd.array(note, dtype="string")
     return out
 
@@ -431,7 +441,8 @@ def compare_within(
     wave : str
         Column identifying the wave.
     baseline, followup : optional
-        Wave values compared (default: the first and last in sorted order).
+        Wave values compared, as codes or value labels (default: the earlier and later of
+        two numeric or date waves; text waves, or more than two, must be named).
     statistic : {"mean", "prop", "total", "ratio"}
     df : {"design", "domain", "inf"} or float
         Design df of the combined design (default), R's ``degf`` of the smaller of the rows
@@ -445,12 +456,11 @@ def compare_within(
         raise KeyError(f"wave column {wave!r} is not in the data")
     if statistic not in ("mean", "prop", "total", "ratio"):
         raise ValueError(f"statistic={statistic!r}: use mean, prop, total or ratio")
-    waves = sorted(pd.unique(design.data[wave].dropna()).tolist())
-    baseline = waves[0] if baseline is None else baseline
-    followup = waves[-1] if followup is None else followup
-    for v in (baseline, followup):
-        if v not in waves:
-            raise ValueError(f"wave {v!r} is not a value of column {wave!r} (values: {waves})")
+    from survey.compare._levels import resolve_pair, value_labels_of
+
+    baseline, followup = resolve_pair(
+        design.data, wave, baseline, followup, kind="wave", labels=value_labels_of(design, wave)
+    )
     est = estimate(design, statistic, variables, by=[*by, wave], denominator=denominator)
     frame = est.to_frame(ci="wald", level=level, df=df)
     keys = [*by, "variable", "category"]

@@ -93,6 +93,18 @@ def domain_sum(cells: Cells, values: np.ndarray) -> np.ndarray:
     )
 
 
+def _combine_finite(values: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """``values @ L.T`` where a combination is NaN only when an estimate it USES is NaN:
+    an estimate with no data (a wave without answers to the item) must not turn every
+    other contrast into NaN through a zero coefficient (0 * NaN)."""
+    missing = np.isnan(values)
+    out = np.where(missing, 0.0, values) @ L.T
+    if missing.any():
+        bad = (missing.astype(float) @ (L != 0).T.astype(float)) > 0
+        out = np.where(bad, np.nan, out)
+    return out
+
+
 @dataclass
 class EstimateSet:
     """Estimates with what their variance needs, before presentation.
@@ -146,7 +158,8 @@ class EstimateSet:
     def contrast(self, L, labels: pd.DataFrame | None = None, statistic: str = "contrast"):
         """Linear combinations ``L @ theta`` (m x K) with their influence/replicates."""
         L = np.atleast_2d(np.asarray(L, dtype=float))
-        return self._combine(L @ self.theta, L, labels, statistic, reps=None)
+        reps = None if self.reps is None else _combine_finite(self.reps, L)
+        return self._combine(_combine_finite(self.theta, L), L, labels, statistic, reps=reps)
 
     def transform(self, func, jacobian, labels=None, statistic: str = "transform"):
         """Smooth functions ``func(theta)`` by the delta method (``jacobian(theta)``: m x K).

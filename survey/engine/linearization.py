@@ -120,7 +120,10 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
             flat = h * K + coo.col
             dev2 = (coo.data - centre[h, coo.col]) ** 2
             size = st.n_strata * K
-            SSc = np.bincount(flat, weights=dev2, minlength=size).reshape(st.n_strata, K)
+            # float even when no cell is stored (all influence exactly zero: bincount of
+            # no weights returns integers)
+            SSc = np.bincount(flat, weights=dev2, minlength=size).astype(float)
+            SSc = SSc.reshape(st.n_strata, K)
             stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
             SSc += (nh[:, None] - stored) * centre**2
             part = (c_use[:, None] * SSc).sum(axis=0)

@@ -80,10 +80,13 @@ def level_of(data: pd.DataFrame, level: float | None) -> float:
 
 
 def label_for(value, labels: dict | None) -> str:
+    """The display text of a code: its label, else the code (2.0 shown as "2")."""
     if labels and value in labels:
         return str(labels[value])
     if labels and str(value) in labels:
         return str(labels[str(value)])
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
     return str(value)
 
 

@@ -17,6 +17,7 @@ from survey.plots._common import (
     draw_intervals,
     intervals,
     label_for,
+    legend_outside,
     n_summary,
     new_axes,
     prepare,
@@ -100,7 +101,7 @@ def dumbbell(
         )  # fmt: skip
     cautious = set(kept.loc[kept["_caution"], item])
     ax.set_yticks(range(len(items)), [caution_label(i, labels, i in cautious) for i in items])
-    ax.legend(loc="lower right", title=tr("wave", lang))
+    legend_outside(ax, title=tr("wave", lang))
     annotate(
         ax, lang, data=data, level=level, title=title,
         xlabel=xlabel or value_label(lang, percent), ylabel=None, source=source, n=p.n,
@@ -155,16 +156,22 @@ def did_chart(
         One line per group (2 points each) with CI error bars, plus the dashed
         counterfactual line; suppressed cells are left out.
     """
-    p = prepare(data, [group, wave], "did_chart", lang, variable=variable, category=category, n=n)
+    from survey.compare._levels import resolve_pair
+
+    # n in the source line: the cases of the four cells together (the rows the DiD uses)
+    p = prepare(
+        data, [group, wave], "did_chart", lang, variable=variable, category=category, n=n,
+        total=True,
+    )  # fmt: skip
     rows, kept = p.rows, p.kept
     before, after = _waves(rows, wave, wave_order, "did_chart")
     groups = list(pd.unique(rows[group]))
     if len(groups) != 2:
         raise ValueError(f"did_chart: needs exactly two groups in column {group!r}, found {groups}")
-    treated = groups[0] if treated is None else treated
-    if treated not in groups:
-        raise ValueError(f"did_chart: treated={treated!r} not among {groups}")
-    control = [g for g in groups if g != treated][0]
+    try:  # the same resolution as survey.compare.did: a code or a label, never a guess
+        control, treated = resolve_pair(rows, group, None, treated, kind="group", labels=labels)
+    except ValueError as exc:
+        raise ValueError(f"did_chart: {exc}") from None
     s, percent = scale_of(percent, data)
     fig, ax = new_axes(ax, figsize=(6.5, 4.5))
     xs = {before: 0, after: 1}
@@ -215,7 +222,7 @@ def did_chart(
         )
     ax.set_xticks([0, 1], [label_for(before, labels), label_for(after, labels)])
     ax.set_xlim(-0.3, 1.3)
-    ax.legend(loc="best", fontsize=8)
+    legend_outside(ax, fontsize=8)
     annotate(
         ax, lang, data=data, level=level, title=title, xlabel=tr("period", lang),
         ylabel=ylabel or value_label(lang, percent), source=source, n=p.n,
@@ -314,7 +321,7 @@ def forest(
         else []
     )
     if handles:
-        ax.legend(handles=handles, loc="best", fontsize=8)
+        legend_outside(ax, handles=handles, fontsize=8)
     pct = f"{100 * alpha:g}".replace(".", "," if lang != "en" else ".")
     annotate(
         ax, lang, data=data, level=level, title=title,

@@ -84,11 +84,15 @@ def test_by_uses_each_domains_df(files, tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--wave", "wave", "--after", "3", "--before", "1"], "--after '3' matches no row"),
-        (["--wave", "hh_id"], "say which two to compare with --before and --after"),
+        (
+            ["--wave", "wave", "--after", "3", "--before", "1"],
+            "--after '3' is neither a value nor a value label of column 'wave' (values: 1, 2)",
+        ),
+        (["--wave", "hh_id"], "give --before and --after"),
         (["--wave", "nope"], "wave column 'nope' is not in"),
-        (["--wave", "wave", "--before", "1"], "give both --before and --after"),
-        (["--wave", "wave", "--before", "x", "--after", "2"], "is not a number"),
+        (["--wave", "hh_id", "--before", "s1p1h1"], "give --after too"),
+        (["--wave", "wave", "--before", "1", "--after", "1.0"], "are the same value"),
+        (["--wave", "wave", "--before", "x", "--after", "2"], "--before 'x' is neither a value"),
         (["--before", "1"], "give --wave too"),
         (["--wave-df", "other"], "must be 'design' or 'domain'"),
     ],

@@ -41,7 +41,9 @@ def _twowave() -> pd.DataFrame:
 def test_did_model_df_equals_svyglm(case):
     d = _design(case["design"])
     by = list(case.get("by", {}))
-    res = did(d, case["variable"], case["group"], case["wave"], by=by or None, df="model")
+    # apiclus2's comp.imp / sch.wide are No/Yes (R's treated = "Yes"); the others are 0/1
+    levels = {"treated": "Yes", "pre": "No", "post": "Yes"} if case["group"] == "comp.imp" else {}
+    res = did(d, case["variable"], case["group"], case["wave"], by=by or None, df="model", **levels)
     if by:
         res = res[res["sex"] == case["by"]["sex"]]
     row = res.iloc[0]
@@ -52,7 +54,7 @@ def test_did_model_df_equals_svyglm(case):
         rtol=RTOL,
     )
     if not by:  # did_regression gives the same p-value (R's svyglm)
-        tab, _ = did_regression(d, case["variable"], case["group"], case["wave"])
+        tab, _ = did_regression(d, case["variable"], case["group"], case["wave"], **levels)
         reg = tab.set_index("term").loc["treated:post"]
         assert reg["df"] == row["df"]
         np.testing.assert_allclose(reg["p_value"], row["p_value"], rtol=1e-10)
@@ -61,7 +63,7 @@ def test_did_model_df_equals_svyglm(case):
 def test_did_default_df_is_the_design_df():
     case = next(c for c in CASES if c["id"] == "did_df_apiclus2_enroll")
     d = _design("apiclus2")
-    row = did(d, "enroll", "comp.imp", "sch.wide").iloc[0]
+    row = did(d, "enroll", "comp.imp", "sch.wide", treated="Yes", pre="No", post="Yes").iloc[0]
     # svycontrast of svyby means: the same DiD and SE; df the design's 39 (p = 0.3394),
     # where svyglm's residual df is 37 (complete rows) + 1 - 4 = 34 (p = 0.3403)
     np.testing.assert_allclose(

@@ -175,7 +175,7 @@ def test_independent_samples_different_designs(case):
         fpc="fpc",
     )
     assert stacked.degf == case["stacked_degf"]
-    w = compare_within(stacked, v, "wave").iloc[0]
+    w = compare_within(stacked, v, "wave", baseline="a", followup="b").iloc[0]
     close([w["estimate"], w["se"]], [case["stacked_difference"], case["stacked_se"]])
 
 

@@ -140,7 +140,9 @@ def test_svyttest_matches_r(case):
 @cases("did")
 def test_did_regression_matches_r(case):
     # did_regression(y, group = grp, wave = sex) is R's grpb:sexm of svyglm(y ~ grp * sex)
-    tab, _ = did_regression(design(case["design"]), "y", group="grp", wave="sex")
+    tab, _ = did_regression(
+        design(case["design"]), "y", group="grp", wave="sex", treated="b", pre="f", post="m"
+    )
     row = tab.set_index("term").loc["treated:post"]
     close(row["estimate"], case["estimate"])
     close(row["se"], case["se"])

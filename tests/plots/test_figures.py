@@ -141,7 +141,7 @@ def test_did_chart_lines_counterfactual_and_label(did_frame):
 def test_did_chart_suppressed_cell_breaks_counterfactual(did_frame):
     f = did_frame.copy()
     f.loc[3, "reliability"] = "suppress"
-    ax = sp.did_chart(f)
+    ax = sp.did_chart(f, treated="Treatment")
     assert not [ln for ln in ax.lines if ln.get_gid() == "counterfactual"]
     assert len(errorbar_segments(ax)) == 3
 
