@@ -80,6 +80,12 @@ def _kind(var: str, ds, stat: str) -> str:
         return "mean"  # the verb reports the missing column
     labelled = bool(ds.meta.value_labels.get(var)) if ds.meta else False
     numeric = pd.api.types.is_numeric_dtype(col)
+    if not numeric and not labelled:
+        from survey.engine.estimators import text_number_hint
+
+        hint = text_number_hint(col)
+        if hint:  # numbers read as text are not categories (--stat prop to insist)
+            raise ValueError(f"column {var!r} is text; {hint}")
     binary = numeric and set(col.dropna().unique()) <= {0, 1}
     return "prop" if (labelled or binary or not numeric) else "mean"
 

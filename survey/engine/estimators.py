@@ -30,6 +30,36 @@ class EstimationError(ValueError):
     """An estimation request that cannot be computed (names the variable)."""
 
 
+_DECIMAL_COMMA = r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+)?,\d+\s*$"
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def text_number_hint(s: pd.Series) -> str:
+    """For a text column whose values look like numbers: what to do (``""`` otherwise).
+
+    Values such as ``"1,5"`` or ``"1.234,5"`` (at least 90% of the non-empty values, some
+    with a decimal comma) are numbers written with decimal commas: read the file with
+    ``decimal=","`` (CLI ``--decimal ,``)."""
+    if pd.api.types.is_numeric_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
+        return ""
+    text = s.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return ""
+    sample = text.iloc[:: max(1, len(text) // 5000)]
+    comma = sample.str.match(_DECIMAL_COMMA)
+    plain = sample.str.match(_NUMBER)
+    if comma.any() and (comma | plain).mean() >= 0.9:
+        examples = ", ".join(repr(v) for v in sample[comma].unique()[:3])
+        return (
+            f"its values look like numbers with decimal commas ({examples}): read the file "
+            "with decimal=',' (CLI: --decimal ,)"
+        )
+    if plain.mean() >= 0.9:
+        return "its values look like numbers stored as text: convert the column to numbers"
+    return ""
+
+
 def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
     if col not in data.columns:
         raise EstimationError(
@@ -45,7 +75,11 @@ def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
     try:
         return pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError) as exc:
-        raise EstimationError(f"variable {col!r} is not numeric (dtype {s.dtype})") from exc
+        hint = text_number_hint(s)
+        raise EstimationError(
+            f"variable {col!r} is not numeric (dtype {s.dtype})"
+            + (f"; {hint}" if hint else "; use prop() for the share of each category")
+        ) from exc
 
 
 def _safe_div(a, b):
@@ -362,6 +396,20 @@ def build(design, statistic, variables, na="available", denominator=None, binary
     if not variables:
         raise EstimationError("no variables given")
     if statistic in ("mean", "total"):
+        text = [
+            v
+            for v in variables
+            if v in data.columns
+            and _is_categorical(data[v])
+            and not isinstance(data[v].dtype, pd.CategoricalDtype)
+        ]
+        if text:  # a text column is never averaged as categories (a pandas Categorical is)
+            v = text[0]
+            hint = text_number_hint(data[v])
+            raise EstimationError(
+                f"variable {v!r} holds text, not numbers: {statistic} needs numbers"
+                + (f"; {hint}" if hint else "; use prop() for the share of each category")
+            )
         categorical = [v for v in variables if v in data.columns and _is_categorical(data[v])]
         if categorical and len(categorical) < len(variables):
             raise EstimationError(
