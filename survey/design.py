@@ -9,6 +9,7 @@ Both expose the same estimation verbs (``mean``, ``total``, ``prop``, ``ratio``,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,6 +88,36 @@ class Stage:
             )
 
 
+def _warn_codes(design, variables, statistic: str) -> None:
+    """Warn when a mean/total would average undeclared missing codes (88/99, "no sabe")."""
+    from survey._codes import code_notes
+
+    names = [variables] if isinstance(variables, str) else list(variables)
+    for msg in code_notes(design.data, names, getattr(design, "meta", None), statistic):
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+
+def _note_codes(design, variables, frame):
+    """``frame.attrs["notes"]``: means of unlabelled integer items with few distinct values
+    (perhaps category codes, whose mean means nothing)."""
+    from survey._codes import few_integer_codes
+
+    meta = getattr(design, "meta", None)
+    notes = []
+    for var in [variables] if isinstance(variables, str) else list(variables):
+        if var not in design.data.columns or (meta is not None and meta.value_labels.get(var)):
+            continue
+        k = few_integer_codes(design.data[var])
+        if k:
+            notes.append(
+                f"{var!r} is an unlabelled integer item with {k} distinct values: if they are "
+                "codes of categories, estimate the share of each with prop()"
+            )
+    if notes:
+        frame.attrs["notes"] = [*frame.attrs.get("notes", []), *notes]
+    return frame
+
+
 class _Verbs:
     """Estimation verbs shared by every design type; all delegate to the engine."""
 
@@ -137,9 +168,11 @@ class _Verbs:
         """
         from survey.engine import estimate
 
-        return estimate(self, "mean", variables, by=by, na=na).to_frame(
+        _warn_codes(self, variables, "mean")
+        out = estimate(self, "mean", variables, by=by, na=na).to_frame(
             ci=ci, level=level, df=df, quality=quality
         )
+        return _note_codes(self, variables, out)
 
     def total(
         self,
@@ -155,6 +188,7 @@ class _Verbs:
         """Weighted totals (Horvitz-Thompson); see :meth:`mean` for the parameters."""
         from survey.engine import estimate
 
+        _warn_codes(self, variables, "total")
         return estimate(self, "total", variables, by=by, na=na).to_frame(
             ci=ci, level=level, df=df, quality=quality
         )

@@ -87,6 +87,11 @@ def _kind(var: str, ds, stat: str) -> str:
         if hint:  # numbers read as text are not categories (--stat prop to insist)
             raise ValueError(f"column {var!r} is text; {hint}")
     binary = numeric and set(col.dropna().unique()) <= {0, 1}
+    if numeric and not labelled:
+        from survey._codes import suspect_missing_codes
+
+        if suspect_missing_codes(col):  # 88/99 beside 1-3: codes of categories, not amounts
+            return "prop"
     return "prop" if (labelled or binary or not numeric) else "mean"
 
 
@@ -140,6 +145,13 @@ def estimate_command(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
     encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
     decimal: Annotated[str, typer.Option(help="CSV decimal mark ('.' or ',')")] = ".",
+    missing_codes: Annotated[
+        str | None,
+        typer.Option(
+            help="Codes of the estimated variables that mean missing (don't know / no "
+            "answer), e.g. 88,96,99: they become NaN, as SPSS user-missing values"
+        ),
+    ] = None,
     replicates: Annotated[
         Path | None,
         typer.Option(
@@ -206,6 +218,12 @@ def estimate_command(
             fail(f"cannot write {out}: {exc}")
     try:
         extra = {"decimal": decimal} if data.name.lower().endswith((".csv", ".csv.gz")) else {}
+        if missing_codes:
+            try:
+                codes = [float(c) for c in missing_codes.replace(" ", "").split(",") if c]
+            except ValueError:
+                fail(f"--missing-codes {missing_codes!r}: give numbers separated by commas")
+            extra["user_missing_codes"] = {v: codes for v in variables}
         ds = survey.read(data, encoding=encoding, **extra)
     except (OSError, ValueError) as exc:
         fail(str(exc))
@@ -243,6 +261,8 @@ def estimate_command(
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
     result = pd.concat(frames, ignore_index=True)
+    for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     shown = _labelled(result, ds.meta, by)
     console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed))
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
