@@ -396,20 +396,17 @@ def build(design, statistic, variables, na="available", denominator=None, binary
     if not variables:
         raise EstimationError("no variables given")
     if statistic in ("mean", "total"):
-        text = [
-            v
-            for v in variables
-            if v in data.columns
-            and _is_categorical(data[v])
-            and not isinstance(data[v].dtype, pd.CategoricalDtype)
-        ]
-        if text:  # a text column is never averaged as categories (a pandas Categorical is)
-            v = text[0]
-            hint = text_number_hint(data[v])
-            raise EstimationError(
-                f"variable {v!r} holds text, not numbers: {statistic} needs numbers"
-                + (f"; {hint}" if hint else "; use prop() for the share of each category")
-            )
+        # text holding numbers (decimal commas, numbers stored as text) is never averaged as
+        # categories; other text keeps R's factor semantics (svymean/svytotal of a character
+        # or factor column: each category's share or total)
+        for v in variables:
+            if v in data.columns and not isinstance(data[v].dtype, pd.CategoricalDtype):
+                hint = text_number_hint(data[v]) if _is_categorical(data[v]) else ""
+                if hint:
+                    raise EstimationError(
+                        f"variable {v!r} holds text, not numbers: {statistic} would give the "
+                        f"share of each distinct text; {hint}"
+                    )
         categorical = [v for v in variables if v in data.columns and _is_categorical(data[v])]
         if categorical and len(categorical) < len(variables):
             raise EstimationError(

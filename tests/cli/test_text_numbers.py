@@ -53,16 +53,20 @@ def test_api_mean_total_ratio_on_text_raise_naming_the_column(comma_csv):
     ds = survey.read(path)
     des = survey.Design(ds, weight="w")
     for verb in (des.mean, des.total):
-        with pytest.raises(EstimationError, match=r"'x' holds text.*decimal=','"):
+        with pytest.raises(EstimationError, match=r"'x' holds text, not numbers.*decimal=','"):
             verb("x")
     with pytest.raises(EstimationError, match=r"'x' is not numeric.*decimal=','"):
         des.ratio("x", "w")
+    # text that is not numbers keeps R's semantics (svymean(~town) of a character column:
+    # the share of each category), as prop does
     frame = pd.DataFrame({"w": [1.0, 2, 3, 4], "town": ["a", "b", "a", "c"]})
     plain = survey.Design(frame, weight="w")
-    with pytest.raises(EstimationError, match=r"'town' holds text.*use prop\(\)"):
-        plain.mean("town")
-    shares = plain.prop("town").set_index("category")["estimate"]  # prop keeps categories
+    assert plain.mean("town")["estimate"].tolist() == pytest.approx([0.4, 0.2, 0.4])
+    shares = plain.prop("town").set_index("category")["estimate"]
     assert shares.to_dict() == pytest.approx({"a": 0.4, "b": 0.2, "c": 0.4})
-    # a pandas Categorical keeps R's factor semantics (svymean of a factor: shares)
-    cat = survey.Design(frame.assign(town=frame.town.astype("category")), weight="w")
-    assert cat.mean("town")["estimate"].tolist() == pytest.approx([0.4, 0.2, 0.4])
+    with pytest.raises(EstimationError, match=r"'town' is not numeric.*use prop\(\)"):
+        plain.ratio("town", "w")
+    # numbers stored as text (no decimal comma) are refused too
+    as_text = survey.Design(frame.assign(x=["1", "2.5", "3", "4"]), weight="w")
+    with pytest.raises(EstimationError, match="numbers stored as text"):
+        as_text.mean("x")
