@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -36,6 +36,9 @@ class Indicator:
     function: str  # "module:function" in survey.indicators
     items: tuple[str, ...] = ()  # standard item ids read by default (any present suffices)
     kwargs: dict = field(default_factory=dict)
+    #: the desirable direction of change: "lower" (victimisation, fear), "higher" (trust,
+    #: reporting) or None (no judgement); comparisons use it for the "worsened" screen
+    better: str | None = None
 
     def compute(self, design, **kwargs):
         """Run the indicator's function on ``design`` (keyword arguments pass through)."""
@@ -426,6 +429,35 @@ _ENTRIES = [
     ),
 ]
 
+#: The desirable direction of each indicator (UNODC-UNECE manual, SDG metadata): less crime,
+#: less fear and avoidance, more reporting, satisfaction and trust.
+_BETTER = {
+    "prevalence_household": "lower",
+    "prevalence_person": "lower",
+    "incidence": "lower",
+    "concentration": "lower",
+    "reporting_rate": "higher",
+    "complaint_rate": "higher",
+    "dark_figure": "lower",
+    "police_satisfaction": "higher",
+    "sdg_16_1_3": "lower",  # population subjected to violence
+    "sdg_16_3_1": "higher",  # victims of violence who reported to competent authorities
+    "sdg_16_1_4": "higher",  # population that feels safe walking alone after dark
+    "insecurity": "lower",
+    "perceived_increase": "lower",
+    "worry": "lower",
+    "avoidance": "lower",
+    "trust_interpersonal": "higher",
+    "trust_community_lapop": "higher",
+    "trust_interpersonal_ess": "higher",
+    "trust_institutional": "higher",
+    "trust_institutional_lapop": "higher",
+    "trust_institutional_ess": "higher",
+    "trust_index": "higher",
+    "trust_index_ess": "higher",
+}
+_ENTRIES = [replace(e, better=_BETTER.get(e.name)) for e in _ENTRIES]
+
 #: name -> Indicator
 REGISTRY: dict[str, Indicator] = {ind.name: ind for ind in _ENTRIES}
 
@@ -450,6 +482,7 @@ def list_indicators() -> pd.DataFrame:
         "reference_period",
         "source",
         "function",
+        "better",
     ]
     return pd.DataFrame([{c: getattr(i, c) for c in cols} for i in _ENTRIES])
 

@@ -60,6 +60,16 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "improved": {"en": "Improved", "es": "Mejoró", "pt": "Melhorou"},
     "worsened": {"en": "Worsened", "es": "Empeoró", "pt": "Piorou"},
+    "not_worsened": {
+        "en": "Not a significant worsening",
+        "es": "Sin empeoramiento significativo",
+        "pt": "Sem piora significativa",
+    },
+    "no_direction": {
+        "en": "No desirable direction given",
+        "es": "Sin dirección deseable definida",
+        "pt": "Sem direção desejável definida",
+    },
     "filled_significant": {
         "en": "Filled markers: significant at the {alpha}% level",
         "es": "Marcadores rellenos: significativos al {alpha}%",

@@ -27,6 +27,9 @@ from survey.plots._common import (
 )
 from survey.plots._text import check_lang, tr
 
+#: Colour of changes whose desirable direction is unknown (neither better nor worse).
+NEUTRAL = (0.45, 0.45, 0.45)
+
 __all__ = ["dumbbell", "did_chart", "forest"]
 
 
@@ -266,7 +269,9 @@ def forest(
     -------
     matplotlib.axes.Axes
         One point and CI segment per item; significant differences filled, others hollow;
-        worsened ones in vermillion, improved/other in blue; a reference line at 0.
+        significant worsenings in vermillion, other changes with a known desirable
+        direction in blue, changes without one (``worsened`` missing) in neutral grey; a
+        reference line at 0.
         Every row is drawn — null and unfavourable results included — except suppressed.
     """
     check_lang(lang)
@@ -285,12 +290,16 @@ def forest(
         sig = kept["significant"].fillna(False).astype(bool).to_numpy()
     else:
         sig = (lo > 0) | (hi < 0)
-    worse = (
-        kept["worsened"].fillna(False).astype(bool).to_numpy()
-        if "worsened" in kept.columns
-        else np.zeros(len(kept), bool)
-    )
-    colors = [VERMILLION if w else BLUE for w in worse]
+    # worsened: True (significant change in the harmful direction), False (direction known,
+    # no significant worsening) or missing (no desirable direction given: neutral grey, so
+    # that no increase in robbery is ever shown as an improvement by default)
+    flag = kept["worsened"] if "worsened" in kept.columns else pd.Series(pd.NA, index=kept.index)
+    flag = flag.astype("boolean")
+    known = flag.notna().to_numpy()
+    worse = flag.fillna(False).to_numpy(bool)
+    colors = [
+        VERMILLION if w else (BLUE if k else NEUTRAL) for w, k in zip(worse, known, strict=True)
+    ]
     y = np.arange(len(kept))
     fig, ax = new_axes(ax, figsize=(7.0, 1.4 + 0.36 * max(len(kept), 1)))
     ax.axvline(0, color="0.3", lw=1, ls="-", gid="zero")
@@ -312,14 +321,15 @@ def forest(
     )
     from matplotlib.lines import Line2D
 
-    handles = (
-        [
-            Line2D([], [], marker="D", ls="", color=BLUE, label=tr("improved", lang)),
-            Line2D([], [], marker="D", ls="", color=VERMILLION, label=tr("worsened", lang)),
-        ]
-        if "worsened" in kept.columns
-        else []
-    )
+    handles = [
+        Line2D([], [], marker="D", ls="", color=color, label=tr(key, lang))
+        for key, color, shown in (
+            ("worsened", VERMILLION, worse.any()),
+            ("not_worsened", BLUE, (known & ~worse).any()),
+            ("no_direction", NEUTRAL, (~known).any()),
+        )
+        if shown
+    ]
     if handles:
         legend_outside(ax, handles=handles, fontsize=8)
     pct = f"{100 * alpha:g}".replace(".", "," if lang != "en" else ".")

@@ -186,6 +186,14 @@ def load_spec(spec: str | Path | dict) -> dict:
             raise SpecError(f"{where}: indicator {ind['name']!r}: give its 'variable'")
         if ind.get("better") not in (None, "lower", "higher"):
             raise SpecError(f"{where}: indicator {ind['name']!r}: better must be lower|higher")
+        if ind.get("better") is None and ind.get("registry"):
+            # the registry's desirable direction (victimisation lower, trust higher), so the
+            # "worsened" screen is direction-aware without repeating it in every spec
+            from survey.indicators.registry import REGISTRY
+
+            entry = REGISTRY.get(str(ind["registry"]).split(":")[0])
+            if entry is not None and entry.better is not None:
+                ind["better"] = entry.better
         if ind.get("type", "share") not in ("share", "mean"):
             raise SpecError(f"{where}: indicator {ind['name']!r}: type must be 'share' or 'mean'")
         if ind.get("type", "share") == "share" and "codes" not in ind:

@@ -7,6 +7,7 @@ no national reference line beside territory estimates.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,3 +109,41 @@ def test_trend_legend_is_outside_the_bands():
         }
     )
     _assert_legend_outside_the_data(sp.trend(frame, x="wave", hue="area", lang="es"))
+
+
+def test_forest_is_neutral_when_no_desirable_direction_was_given():
+    """An increase in robbery is never coloured 'improved' by default (issue 10): without a
+    desirable direction (``worsened`` missing) the change is grey and the legend says so."""
+    from matplotlib.colors import to_rgb
+
+    from survey.plots._common import BLUE, VERMILLION
+    from survey.plots.compare import NEUTRAL
+
+    frame = pd.DataFrame(
+        {
+            "variable": ["robbery", "burglary", "trust_police"],
+            "difference": [0.05, -0.01, 0.02],
+            "ci_low": [0.02, -0.03, -0.01],
+            "ci_high": [0.08, 0.01, 0.05],
+            "significant": [True, False, False],
+            "worsened": pd.array([pd.NA, False, True], dtype="boolean"),
+        }
+    )
+    ax = sp.forest(frame, lang="en")
+    faces = {
+        label.get_text(): tuple(np.round(to_rgb(c), 3))
+        for label, c in zip(ax.get_yticklabels(), ax.collections[-1].get_edgecolors(), strict=True)
+    }
+
+    def rgb(c):
+        return tuple(np.round(to_rgb(c), 3))
+
+    assert faces == {
+        "robbery": rgb(NEUTRAL),  # no direction given: neither improved nor worsened
+        "burglary": rgb(BLUE),
+        "trust_police": rgb(VERMILLION),
+    }
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Worsened", "Not a significant worsening", "No desirable direction given"]
+    ax = sp.forest(frame.assign(worsened=pd.array([pd.NA] * 3, dtype="boolean")))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["No desirable direction given"]

@@ -258,3 +258,32 @@ def test_annex_indicator_sentence_without_registry_indicators_is_whole():
     assert text.startswith("2 de 2 se definen en la especificación del informe: ")
     assert "Hogares victimizados: proporción con x en [1] entre [0, 1]" in text
     assert "Miedo: media de y" in text
+
+
+def test_registry_indicators_take_their_desirable_direction_from_the_registry():
+    """A spec indicator from the registry without ``better`` gets the registry's direction
+    (victimisation lower, trust higher), so its 'worsened' screen is not silently off; an
+    explicit ``better`` is kept; spec-defined indicators stay without one."""
+    from survey.indicators.registry import REGISTRY
+
+    spec = P.load_spec("demo.yaml")
+    raw = {k: v for k, v in spec.items() if not k.startswith("_")}
+    raw["data"] = {"path": "@demo", "crosswalk": "demo_crosswalk.yaml"}
+    raw["figures"] = {}
+    inds = []
+    for ind in spec["indicators"]:
+        ind = {k: v for k, v in ind.items() if k != "better"}
+        if ind["name"] == "prev_assault":
+            ind["better"] = "higher"  # explicit: kept as given
+        inds.append(ind)
+    raw["indicators"] = inds
+    checked = {i["name"]: i for i in P.load_spec(raw)["indicators"]}
+    assert checked["prev_robbery"]["better"] == "lower" == REGISTRY["prevalence_person"].better
+    assert checked["prev_assault"]["better"] == "higher"
+    for name, ind in checked.items():
+        if ind.get("registry") and name != "prev_assault":
+            assert ind["better"] == REGISTRY[ind["registry"]].better, name
+        elif not ind.get("registry"):
+            assert "better" not in ind, name
+    trust = [i for i in checked.values() if i.get("registry", "").startswith("trust")]
+    assert trust and all(i["better"] == "higher" for i in trust)
