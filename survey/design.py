@@ -88,6 +88,55 @@ class Stage:
             )
 
 
+#: Above this magnitude a variable is scaled (by a power of two) before estimation.
+_HUGE = 1e100
+
+
+def _scaled(design, variables):
+    """``(design, back)``: a view of ``design`` whose huge variables (|value| > 1e100, whose
+    squares and weighted sums of squares would overflow float64) are multiplied by a power
+    of two ``2^-e``, and ``back(frame)`` undoing it on the estimate, SE and interval.
+
+    Scaling by a power of two is exact in binary floating point, and every verb scaled here
+    (mean, total, ratio) is equivariant, so the result equals the unscaled arithmetic
+    wherever that does not overflow; the CV, design effect, df and counts are unchanged.
+    Ordinary data are not touched (``back`` is the identity)."""
+    import copy
+
+    names = [variables] if isinstance(variables, str) else list(variables)
+    data = design.data
+    exps = {}
+    for var in dict.fromkeys(names):
+        if var in data.columns and pd.api.types.is_numeric_dtype(data[var].dtype):
+            v = data[var].to_numpy(dtype=float, na_value=np.nan)
+            finite = v[np.isfinite(v)]
+            big = np.abs(finite).max() if finite.size else 0.0
+            if big > _HUGE:
+                exps[var] = int(np.frexp(big)[1])
+    if not exps:
+        return design, lambda frame: frame
+    view = copy.copy(design)
+    view.data = data.assign(
+        **{v: np.ldexp(data[v].to_numpy(dtype=float), -e) for v, e in exps.items()}
+    )
+
+    def back(frame):
+        factor = np.ones(len(frame))
+        for i, name in enumerate(frame["variable"].astype(str)):
+            if name in exps:
+                factor[i] = np.ldexp(1.0, exps[name])
+            elif "/" in name:  # ratio a/b: scaled by 2^(e_b - e_a)
+                a, b = name.split("/", 1)
+                factor[i] = np.ldexp(1.0, exps.get(a, 0) - exps.get(b, 0))
+        out = frame.copy()
+        for col in ("estimate", "se", "ci_low", "ci_high"):
+            out[col] = out[col].to_numpy(dtype=float) * factor
+        out.attrs = dict(frame.attrs)
+        return out
+
+    return view, back
+
+
 def _warn_codes(design, variables, statistic: str) -> None:
     """Warn when a mean/total would average undeclared missing codes (88/99, "no sabe")."""
     from survey._codes import code_notes
@@ -169,10 +218,11 @@ class _Verbs:
         from survey.engine import estimate
 
         _warn_codes(self, variables, "mean")
-        out = estimate(self, "mean", variables, by=by, na=na).to_frame(
+        des, back = _scaled(self, variables)
+        out = estimate(des, "mean", variables, by=by, na=na).to_frame(
             ci=ci, level=level, df=df, quality=quality
         )
-        return _note_codes(self, variables, out)
+        return _note_codes(self, variables, back(out))
 
     def total(
         self,
@@ -189,8 +239,11 @@ class _Verbs:
         from survey.engine import estimate
 
         _warn_codes(self, variables, "total")
-        return estimate(self, "total", variables, by=by, na=na).to_frame(
-            ci=ci, level=level, df=df, quality=quality
+        des, back = _scaled(self, variables)
+        return back(
+            estimate(des, "total", variables, by=by, na=na).to_frame(
+                ci=ci, level=level, df=df, quality=quality
+            )
         )
 
     def prop(
@@ -235,9 +288,11 @@ class _Verbs:
         """
         from survey.engine import estimate
 
-        return estimate(self, "ratio", numerator, by=by, na=na, denominator=denominator).to_frame(
-            ci=ci, level=level, df=df, quality=quality
-        )
+        num = [numerator] if isinstance(numerator, str) else list(numerator)
+        den = [denominator] if isinstance(denominator, str) else list(denominator)
+        des, back = _scaled(self, [*num, *den])
+        out = estimate(des, "ratio", numerator, by=by, na=na, denominator=denominator)
+        return back(out.to_frame(ci=ci, level=level, df=df, quality=quality))
 
     def quantile(
         self,

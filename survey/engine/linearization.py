@@ -136,9 +136,9 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
                 )
                 nstrat = pres.sum(axis=0)
                 nok = (pres & ~avg_lonely[:, None]).sum(axis=0)
-                with np.errstate(divide="ignore", invalid="ignore"):
+                with np.errstate(divide="ignore", invalid="ignore"):  # no other stratum: NaN
                     factor = nstrat / nok
-                part = part * (np.sqrt(np.outer(factor, factor)) if full else factor)
+                    part = part * (np.sqrt(np.outer(factor, factor)) if full else factor)
             else:
                 # R returns NaN for the estimates whose rows reach a lonely later-stage group
                 lonely_units = avg_lonely[st.unit_stratum]
