@@ -200,8 +200,11 @@ class _Verbs:
             (R/Stata default), of the rows in the domain (R's ``degf`` of the subset design,
             INE Chile's rule), or normal intervals.
         na : {"available", "listwise"}
-            Missing values: per variable available-case (R's ``na.rm=TRUE`` per variable,
-            the default) or rows complete on all ``variables``.
+            Missing values. ``"available"`` (default): each variable on its own non-missing
+            rows, as R's ``svymean(~y, na.rm=TRUE)`` called once per variable.
+            ``"listwise"``: rows missing any of ``variables`` drop out of every estimate, as
+            R's ``svymean(~y1 + y2, na.rm=TRUE)`` in one call (api ``apiclus1``: api00
+            644.17 available, 648.87 listwise with acs.k3).
         quality : "default", str, dict or None
             Publication rule of :mod:`survey.quality` (``"default"`` = CEPAL 2020; also
             ``"cepal2023"``, ``"ine_chile2020"``, ``"nchs"`` or a dict of thresholds); ``None``

@@ -81,18 +81,25 @@ def parse(formula: str) -> tuple[str, list[tuple[str, ...]], bool, dict[str, str
     return lhs, terms, intercept, forced
 
 
+def _series(data, var, extra):
+    s = extra[var] if var in extra else data[var] if var in data.columns else None
+    if s is None:
+        raise FormulaError(f"variable {var!r} is not in the data")
+    return pd.Series(s).reset_index(drop=True)
+
+
 def _is_factor(s: pd.Series, forced: bool) -> bool:
     if forced or isinstance(s.dtype, pd.CategoricalDtype):
         return True
     return not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype))
 
 
-def _variable_columns(data, var, forced, extra):
-    """Columns (name suffixes and values) of one variable; NaN marks missing rows."""
-    s = extra[var] if var in extra else data[var] if var in data.columns else None
-    if s is None:
-        raise FormulaError(f"variable {var!r} is not in the data")
-    s = pd.Series(s).reset_index(drop=True)
+def _variable_columns(data, var, forced, extra, full=False):
+    """Columns (name suffixes and values) of one variable; NaN marks missing rows.
+
+    A factor gets one indicator per level after the first (treatment contrasts), or per
+    level when ``full`` (R codes the first factor of a model without intercept so)."""
+    s = _series(data, var, extra)
     if _is_factor(s, var in forced):
         prefix = forced.get(var, var)
         miss = s.isna().to_numpy()
@@ -104,7 +111,7 @@ def _variable_columns(data, var, forced, extra):
             raise FormulaError(f"factor {var!r} has fewer than two levels among the data")
         vals = s.to_numpy(dtype=object)
         cols = []
-        for lev in levels[1:]:
+        for lev in levels if full else levels[1:]:
             col = (vals == lev).astype(float)
             col[miss] = np.nan
             cols.append((f"{prefix}{_fmt(lev)}", col))
@@ -136,12 +143,22 @@ def model_frame(data: pd.DataFrame, formula: str, extra: dict | None = None) -> 
     if intercept:
         names.append("(Intercept)")
         columns.append(np.ones(n))
+    # R's model.matrix: without an intercept, the first factor main effect is coded with one
+    # indicator per level (svyglm(api00 ~ comp.imp - 1): comp.impNo and comp.impYes)
+    full_pending = not intercept
     for term in terms:
         parts = []
         for var in term:
-            if var not in cache:
-                cache[var] = _variable_columns(data, var, forced, extra)
-            parts.append(cache[var])
+            full = False
+            if (
+                full_pending
+                and len(term) == 1
+                and _is_factor(_series(data, var, extra), var in forced)
+            ):
+                full, full_pending = True, False
+            if (var, full) not in cache:
+                cache[(var, full)] = _variable_columns(data, var, forced, extra, full=full)
+            parts.append(cache[(var, full)])
         for combo in itertools.product(*parts):
             names.append(":".join(c[0] for c in combo))
             columns.append(np.prod([c[1] for c in combo], axis=0))

@@ -274,7 +274,11 @@ def _check_hadamard(H, n_strata):
         raise WeightingError(
             "hadamard_matrix must be a 2-valued matrix with at least n_strata + 1 rows"
         )
-    H01 = np.where(H == vals[0], 0, 1) if set(vals.tolist()) != {0, 1} else H
+    # R (brrweights): the matrix's FIRST value, in column order, becomes 0 whatever the coding
+    # (a 0/1 matrix starting with 1, as R's own hadamard(6) or paley(11), is complemented);
+    # tests/golden/brr_hadamard.R
+    first = H.flatten(order="F")[0]
+    H01 = np.where(H == first, 0, 1)
     if not is_hadamard(H01):
         raise WeightingError("hadamard_matrix is not a Hadamard matrix")
     return H01
