@@ -297,6 +297,32 @@ class _Verbs:
         out = estimate(des, "ratio", numerator, by=by, na=na, denominator=denominator)
         return back(out.to_frame(ci=ci, level=level, df=df, quality=quality))
 
+    def var(
+        self,
+        variables,
+        by=None,
+        *,
+        ci="wald",
+        level=0.95,
+        df="design",
+        quality=None,
+    ):
+        """Population variances and covariances of numeric variables (R's ``svyvar``).
+
+        For each pair ``j <= k`` of ``variables`` (``j == k``: the variance) the estimate is
+        ``n/(n-1) * sum w (x_j - M_j)(x_k - M_k) / sum w`` over rows complete on every
+        variable (R's ``na.rm=TRUE``), in every domain of ``by`` (on the full design, as
+        ``svyby``). Its SE is the linearised (R's ``svyvar.survey.design``) or replicate
+        (``svyvar.svyrep.design``, means recomputed per replicate) SE. ``variable`` and the
+        extra column ``with`` name the pair; ``deff`` is NaN (R reports none). Publication
+        rules are not applied by default (``quality=None``): they are rules for means and
+        shares.
+        """
+        from survey.engine.covariance import estimate_covariance
+
+        es = estimate_covariance(self, variables, by=by)
+        return es.to_frame(ci=ci, level=level, df=df, quality=quality)
+
     def quantile(
         self,
         variables,
