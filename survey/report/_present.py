@@ -408,13 +408,20 @@ def _comparisons_text(spec, lang) -> str:
 _ADJUST = {"adjust_holm", "adjust_bh", "adjust_bonferroni", "adjust_by"}
 
 
-def df_sentence(rule, degf: int, dfs, lang: str) -> str:
+def df_sentence(rule, degf: int, dfs, lang: str, few_strata=None) -> str:
     """The degrees-of-freedom rule as used: 'design' (PSUs minus strata), 'domain' (per
-    estimate, with the range of the df used), 'inf' or a fixed number."""
+    estimate, with the range of the df used), 'inf' or a fixed number. With 'design',
+    ``few_strata`` (``{domain: own df}``, the engine's ``attrs["few_strata"]``) adds that
+    those domains' intervals are too narrow."""
     if rule in (None, "inf", "infinite"):
         return rt("df_inf", lang)
     if rule == "design":
-        return rt("df_design", lang, df=degf)
+        text = rt("df_design", lang, df=degf)
+        if few_strata:
+            shown = "; ".join(f"{k}: {v}" for k, v in list(few_strata.items())[:6])
+            more = ", ..." if len(few_strata) > 6 else ""
+            text += rt("df_few_strata", lang, domains=shown + more)
+        return text
     if rule == "domain":
         d = pd.to_numeric(pd.Series(dfs, dtype=object), errors="coerce").to_numpy(float)
         d = d[np.isfinite(d)]
@@ -476,7 +483,9 @@ def _methods(spec, sd, designs, results, comparisons) -> list[tuple[str, str]]:
     n_um = sum(getattr(meta, "user_missing_counts", {}).values()) if meta else 0
     ci = est.get("ci", "logit")
     method = rt("ci_logit", lang) if ci == "logit" else rt("ci_other", lang, method=ci)
-    df_text = df_sentence(est.get("df", "design"), person.degf, results["df"], lang)
+    df_text = df_sentence(
+        est.get("df", "design"), person.degf, results["df"], lang, results.attrs.get("few_strata")
+    )
     if spec.get("waves") and len(comparisons):
         rule = (spec.get("comparisons") or {}).get("df", "design")
         sentence = df_sentence(rule, person.degf, comparisons["df"], lang)

@@ -200,6 +200,11 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "es": "método '{method}' (svyciprop de R)",
         "pt": "método '{method}' (svyciprop do R)",
     },
+    "df_few_strata": {
+        "en": " Some domains lie in few strata and have far fewer degrees of freedom of their own ({domains}); with the design's degrees of freedom their intervals are too narrow (coverage below the nominal level), so read them with care or use the domain's degrees of freedom.",
+        "es": " Algunos dominios están en pocos estratos y tienen muchos menos grados de libertad propios ({domains}); con los grados de libertad del diseño sus intervalos son demasiado estrechos (cobertura menor que la nominal), por lo que deben leerse con cautela o usar los grados de libertad del dominio.",
+        "pt": " Alguns domínios estão em poucos estratos e têm muito menos graus de liberdade próprios ({domains}); com os graus de liberdade do desenho seus intervalos são estreitos demais (cobertura abaixo da nominal), por isso devem ser lidos com cautela ou usar os graus de liberdade do domínio.",
+    },
     "df_fixed": {
         "en": "Fixed: {df} degrees of freedom.",
         "es": "Fijos: {df} grados de libertad.",

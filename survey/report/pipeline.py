@@ -550,6 +550,7 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     ci, level, df = est.get("ci", "logit"), est.get("level", 0.95), est.get("df", "design")
     wave = (spec.get("waves") or {}).get("column")
     frames = []
+    few: dict = {}  # domains in few strata (their own df), for the methods annex
     for unit, design in designs.items():
         inds = [i for i in indicators if i.get("unit", "person") == unit]
         for bd in [None, *spec["breakdowns"]]:
@@ -568,6 +569,7 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
                 f["scale"] = "proportion" if kind == "share" else "mean"
                 parts.append(f)
             for f in parts:
+                few.update(f.attrs.get("few_strata") or {})
                 f.insert(0, "breakdown", bd or "all")
                 f.insert(1, "unit", unit)
                 frames.append(f)
@@ -580,7 +582,7 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     ].reset_index(drop=True)
     scale = results.pop("scale")
     results.insert(results.columns.get_loc("estimate"), "scale", scale)
-    results.attrs.update({"level": level, "ci_method": ci, "df_rule": df})
+    results.attrs.update({"level": level, "ci_method": ci, "df_rule": df, "few_strata": few})
     return results
 
 

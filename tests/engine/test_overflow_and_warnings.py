@@ -62,7 +62,7 @@ def test_ordinary_data_are_not_rescaled_bit_for_bit():
     pd.testing.assert_frame_equal(des.mean("x", by="region")[COLS], direct[COLS])
 
 
-@pytest.mark.filterwarnings("error")
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 @pytest.mark.parametrize("lonely", ["adjust", "average", "certainty", "remove"])
 def test_edge_cases_leak_no_numpy_warning(lonely):
     rng = np.random.default_rng(3)
