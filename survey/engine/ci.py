@@ -10,7 +10,9 @@ Methods (R's ``confint``/``svyciprop`` where R has them):
 - ``asin``: on the ``asin(sqrt(p))`` scale;
 - ``beta``: Korn and Graubard (1998) with R's effective sample size
   ``n_eff = p(1-p)/var * (t(alpha/2, nrow - 1) / t(alpha/2, df))^2``, ``nrow`` the rows of the
-  domain;
+  domain. R's ``svyciprop`` on a subset takes that ``df`` from ``degf`` of the subset whatever
+  its ``df=`` argument, i.e. the package's ``df="domain"`` (``df="design"`` uses the whole
+  design's df there and so differs from R in domains: tests/engine/test_boundary_golden.py);
 - ``wilson``: Wilson score interval with Kish's effective sample size ``p(1-p)/var`` and a
   ``t(df)`` quantile (not in R; see Kott and Carr 1997);
 - ``likelihood``: R's ``svyciprop(method="likelihood")``, the profile-likelihood interval of
