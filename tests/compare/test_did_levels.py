@@ -49,6 +49,9 @@ def test_readme_recipe_did_is_the_four_cell_difference(monkeypatch):
     assert truth == pytest.approx(-0.0638, abs=5e-5)  # 0.1208 -> 0.0821 vs 0.0842 -> 0.1093
     assert effect["estimate"] == pytest.approx(truth, abs=1e-12)
     assert effect["estimate_2"] < 0 < effect["estimate_1"]  # treated fell, comparison rose
+    # and the interval covers the demo population's true programme effect on robbery
+    true_did = survey.datasets.demo_truth()["did"]["prev_robbery"]  # -0.0507
+    assert effect["ci_low"] <= true_did <= effect["ci_high"]
 
 
 def test_codes_and_labels_give_the_same_did(labelled):
