@@ -86,7 +86,11 @@ def _kind(var: str, ds, stat: str) -> str:
         hint = text_number_hint(col)
         if hint:  # numbers read as text are not categories (--stat prop to insist)
             raise ValueError(f"column {var!r} is text; {hint}")
-    binary = numeric and set(col.dropna().unique()) <= {0, 1}
+    if numeric:  # vectorised: a Python set of a million distinct floats took 0.4 s a column
+        arr = col.to_numpy(dtype=float, na_value=np.nan)
+        binary = bool(np.all((arr == 0) | (arr == 1) | np.isnan(arr)))
+    else:
+        binary = False
     if numeric and not labelled:
         from survey._codes import suspect_missing_codes
 
