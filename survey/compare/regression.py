@@ -29,7 +29,9 @@ from survey.engine.regression import (
     vcov_from_row_influence,
 )
 
-FAMILIES = ("gaussian", "binomial", "quasibinomial")
+FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson")
+#: Log-link count models, fitted by replaying R's glm.fit (survey.engine.regression.glm_replay)
+COUNT_FAMILIES = ("poisson", "quasipoisson")
 
 #: Columns of :meth:`GLMResult.to_frame`.
 COEF_COLUMNS = ("term", "estimate", "se", "ci_low", "ci_high", "df", "t", "p_value")
@@ -127,8 +129,9 @@ def svyglm(
     epsilon: float = GLM_EPSILON,
     maxit: int = GLM_MAXIT,
     progress: bool | None = None,
+    offset=None,
 ) -> GLMResult:
-    """Fit a design-weighted linear or logistic model with design-based standard errors.
+    """Fit a design-weighted linear, logistic or log-linear (count) model with design-based standard errors.
 
     Parameters
     ----------
@@ -141,9 +144,16 @@ def svyglm(
         R-style formula, e.g. ``"y ~ treat * post + age + factor(region)"`` (see
         :mod:`survey.compare._model`). Rows missing any model variable are left out of the
         fit and contribute zero influence (R's ``na.action``), the design is kept whole.
-    family : {"gaussian", "binomial", "quasibinomial"}
+    family : {"gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson"}
         Identity link for ``gaussian``; logit link for the binomial families (identical
-        coefficients and design-based covariance; the response must lie in [0, 1]).
+        coefficients and design-based covariance; the response must lie in [0, 1]); log
+        link for the count families (identical coefficients and covariance; response >= 0,
+        e.g. the number of times victimised). The count families replay R's ``glm.fit``
+        with ``glm.control(epsilon, maxit)``: the coefficients are those R stops at, and the
+        sandwich uses the working weights of R's last iteration, as R's ``svy.varcoef``.
+    offset : str or array_like, optional
+        Count families: a column name or a length-n array added to the linear predictor
+        (R's ``offset(log(exposure))``: pass ``np.log(exposure)`` for rates per exposure).
     extra : dict, optional
         Additional columns (name -> length-n array) the formula may use.
     tol, max_iter : float, int
@@ -171,6 +181,10 @@ def svyglm(
         raise ValueError(f"family={family!r}: use one of {', '.join(FAMILIES)}")
     mf = model_frame(design.data, formula, extra)
     X, y = mf.X, mf.y
+    if family in COUNT_FAMILIES:
+        return _count_glm(design, formula, family, mf, offset, epsilon, maxit, progress)
+    if offset is not None:
+        raise ValueError(f"offset= is for the count families (poisson, quasipoisson), not {family}")
     # R (rescale=TRUE) fits with weights scaled to mean 1; estimates and the influence
     # w x r A^{-1} do not depend on the scale, the binomial starting values do
     w = np.where(mf.complete, design.weights / design.weights.mean(), 0.0)
@@ -232,6 +246,79 @@ def svyglm(
         vcov=pd.DataFrame(V, index=mf.names, columns=mf.names),
         df_residual=float(df_res),
         n=int(mf.complete.sum()),
+        iterations=it,
+    )
+
+
+def _offset(design, offset, mf) -> np.ndarray | None:
+    if offset is None:
+        return None
+    if isinstance(offset, str):
+        from survey.engine.estimators import numeric_column
+
+        off = numeric_column(design.data, offset)
+        name = f"offset column {offset!r}"
+    else:
+        off = np.asarray(offset, dtype=float)
+        name = "offset"
+        if off.shape != (design.n,):
+            raise ValueError(f"offset has shape {off.shape}; the design has {design.n} rows")
+    bad = mf.complete & np.isinf(off)
+    if bad.any():
+        rows = np.flatnonzero(bad)[:5].tolist()
+        raise ValueError(f"{name} is infinite in model rows {rows} (log of 0?)")
+    # a missing offset leaves its row out of the model, as R's na.action does for
+    # offset(log(exposure)) in the formula
+    return np.where(np.isnan(off), np.nan, np.where(mf.complete, off, 0.0))
+
+
+def _count_glm(design, formula, family, mf, offset, epsilon, maxit, progress) -> GLMResult:
+    """Poisson/quasipoisson (log link) svyglm: R's glm.fit replayed, R's sandwich."""
+    from survey.engine.regression import glm_replay
+
+    X, y = mf.X, mf.y
+    off = _offset(design, offset, mf)
+    complete = mf.complete if off is None else mf.complete & ~np.isnan(off)
+    if off is not None:
+        off = np.where(complete, off, 0.0)
+    w = np.where(complete, design.weights / design.weights.mean(), 0.0)
+    if ((y < 0) & complete).any():
+        raise ValueError(f"{family} model: response {mf.response!r} must be >= 0 (counts)")
+    y = np.where(complete, y, 0.0)
+    p = X.shape[1]
+    rank = np.linalg.matrix_rank(X[w > 0])
+    if rank < p:
+        raise ValueError(
+            f"model matrix of {formula!r} is rank deficient ({rank} < {p} columns "
+            f"{mf.names}): drop aliased terms"
+        )
+    beta, (wt, r, Ainv), it = glm_replay(X, y, w, family, off, epsilon=epsilon, maxit=maxit)
+    if _is_replicate(design):
+        V = vcov_from_replicate_refits(
+            design,
+            X,
+            y,
+            family,
+            beta,
+            complete,
+            epsilon=epsilon,
+            maxit=maxit,
+            progress=progress,
+            offset=off,
+        )
+        df_res = design.degf + 1 - p
+    else:
+        U = (X * (wt * r)[:, None]) @ Ainv
+        U[~complete] = 0.0
+        V = vcov_from_row_influence(design, U)
+        df_res = complete_degf(design, complete) + 1 - p
+    return GLMResult(
+        formula=formula,
+        family=family,
+        coef=pd.Series(beta, index=mf.names),
+        vcov=pd.DataFrame(V, index=mf.names, columns=mf.names),
+        df_residual=float(df_res),
+        n=int(complete.sum()),
         iterations=it,
     )
 

@@ -106,6 +106,7 @@ def replicate_coefficients(
     epsilon: float = GLM_EPSILON,
     maxit: int = GLM_MAXIT,
     progress: bool | None = None,
+    offset=None,
 ) -> np.ndarray:
     """Coefficients of the model refitted with each replicate's weights: (R x p).
 
@@ -156,8 +157,12 @@ def replicate_coefficients(
     n, p = X.shape
     rows = np.ones(n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
     binomial = family in ("binomial", "quasibinomial")
-    if not binomial and family != "gaussian":
-        raise ValueError(f"family={family!r}: use gaussian, binomial or quasibinomial")
+    loglink = family in FAMILY_LINKS  # poisson, quasipoisson (with offset)
+    if not binomial and not loglink and family != "gaussian":
+        raise ValueError(
+            f"family={family!r}: use gaussian, binomial, quasibinomial, poisson or quasipoisson"
+        )
+    off = np.zeros(n) if offset is None else np.where(rows, np.asarray(offset, float), 0.0)
     X = np.where(rows[:, None], X, 0.0)
     y = np.where(rows, y, 0.0)
     w0 = np.where(rows, design.weights, 0.0)
@@ -165,6 +170,8 @@ def replicate_coefficients(
     if binomial:
         mu0 = linkinv(X @ beta)
         vw0 = w0 * mu0 * (1 - mu0)
+    elif loglink:
+        vw0 = w0 * FAMILY_LINKS[family].linkinv(X @ beta + off)
     else:
         vw0 = w0
     R0 = np.linalg.qr(X * np.sqrt(vw0 / vw0.sum())[:, None], mode="r")
@@ -220,13 +227,29 @@ def replicate_coefficients(
             bad = (np.flatnonzero(tot <= 0) + sl.start + 1).tolist()
             raise ValueError(f"replicate(s) {bad[:10]} have no weight on the model's rows")
         W = W / tot
-        if not binomial:
+        if not binomial and not loglink:
             idx = np.arange(sl.start, sl.stop)
             A = normal(W)
             check_rank(A, idx)
             G = solve(A, (Xty.T @ W).T, idx).T  # (p x Rc)
             res = y[:, None] - Xt @ G
             G = G + solve(A, (Xt.T @ (W * res)).T, idx).T
+        elif loglink:
+            check_rank(normal(W), np.arange(sl.start, sl.stop))
+            G, left = _irls_family(
+                FAMILY_LINKS[family],
+                Xt,
+                y,
+                off,
+                W,
+                gamma0,
+                normal,
+                solve,
+                sl.start,
+                epsilon,
+                maxit,
+            )
+            not_converged += left
         else:
             check_rank(normal(W), np.arange(sl.start, sl.stop))
             G, left = _irls(Xt, y, W, gamma0, normal, solve, sl.start, epsilon, maxit)
@@ -273,6 +296,34 @@ def _irls(Xt, y, W, gamma0, normal, solve, first, epsilon, maxit):
     return G, int(active.size)
 
 
+def _irls_family(fam, Xt, y, off, W, gamma0, normal, solve, first, epsilon, maxit):
+    """glm.fit's IRLS for a :data:`FAMILY_LINKS` family with offset ``off``, all replicate
+    weights (columns of ``W``) at once, each stopping by R's deviance rule."""
+    Rc = W.shape[1]
+    G = np.repeat(gamma0[:, None], Rc, axis=1)
+    yc, oc = y[:, None], off[:, None]
+    eta = Xt @ G + oc
+    devold = fam.dev(yc, fam.linkinv(eta), W)
+    active = np.arange(Rc)
+    for _ in range(maxit):
+        Wa, ea = W[:, active], eta[:, active]
+        mu = fam.linkinv(ea)
+        me = fam.mu_eta(ea)
+        z = ea - oc + (yc - mu) / me
+        ww = Wa * me**2 / fam.variance(mu)
+        Ga = solve(normal(ww), (Xt.T @ (ww * z)).T, first + active).T
+        ea = Xt @ Ga + oc
+        G[:, active] = Ga
+        eta[:, active] = ea
+        dev = fam.dev(yc, fam.linkinv(ea), Wa)
+        conv = np.abs(dev - devold[active]) / (np.abs(dev) + 0.1) < epsilon
+        devold[active] = dev
+        active = active[~conv]
+        if active.size == 0:
+            break
+    return G, int(active.size)
+
+
 def vcov_from_replicate_refits(design, X, y, family, beta, rows=None, **kwargs) -> np.ndarray:
     """Replicate covariance (p x p) of model coefficients (R's ``svyglm.svyrep.design``).
 
@@ -284,3 +335,81 @@ def vcov_from_replicate_refits(design, X, y, family, beta, rows=None, **kwargs) 
     """
     reps = replicate_coefficients(design, X, y, family, beta, rows, **kwargs)
     return replicate.vcov(design, reps, np.asarray(beta, dtype=float), full=True)
+
+
+# -- R's glm.fit replayed (poisson / quasipoisson, log link) ----------------------------------
+_DBL_EPS = np.finfo(float).eps
+
+
+class _LogLink:
+    """R's ``poisson()`` / ``quasipoisson()`` family: log link, variance ``mu``."""
+
+    @staticmethod
+    def linkinv(eta):
+        return np.maximum(np.exp(eta), _DBL_EPS)
+
+    mu_eta = linkinv
+
+    @staticmethod
+    def variance(mu):
+        return mu
+
+    @staticmethod
+    def dev(y, mu, wt):  # R's poisson dev.resids, summed per column
+        r = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0) - (y - mu)
+        return 2 * (wt * r).sum(axis=0)
+
+    @staticmethod
+    def start(y):  # R's poisson initialize: mustart <- y + 0.1
+        return np.log(y + 0.1)
+
+
+FAMILY_LINKS = {"poisson": _LogLink, "quasipoisson": _LogLink}
+
+
+def glm_replay(X, y, w, family, offset=None, epsilon=GLM_EPSILON, maxit=GLM_MAXIT):
+    """R's ``glm.fit`` IRLS replayed step by step (``family`` in :data:`FAMILY_LINKS`).
+
+    Same starting values (the family's ``initialize``), the same weighted least-squares
+    steps and R's stopping rule ``|dev - dev_old| / (|dev| + 0.1) < epsilon``, so the
+    coefficients are the ones R returns at that ``glm.control`` (not the fully converged
+    ones). Returns ``(beta, U_pieces)`` where ``U_pieces = (wt, r, Ainv)``: R's working
+    weights ``wt`` of the LAST iteration (``glm.object$weights``, computed before its final
+    update), the working residuals ``r = (y - mu) / mu.eta(eta)`` at the final fit and
+    ``Ainv = (X' wt X)^{-1}`` (``summary.glm``'s ``cov.unscaled``): the pieces of
+    ``svy.varcoef``'s ``estfun %*% Ainv = X * wt * r %*% Ainv``. Rows with ``w == 0`` are
+    outside the fit (R's ``good``)."""
+    fam = FAMILY_LINKS[family]
+    off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
+    good = w > 0
+    Xg, yg, wg, og = X[good], y[good], w[good], off[good]
+    eta = fam.start(yg)
+    mu = fam.linkinv(eta)
+    devold = fam.dev(yg, mu, wg)
+    coef = np.zeros(X.shape[1])
+    it = 0
+    for it in range(1, maxit + 1):  # noqa: B007
+        me = fam.mu_eta(eta)
+        z = (eta - og) + (yg - mu) / me
+        ww = wg * me**2 / fam.variance(mu)
+        coef = _wls(Xg, z, ww)
+        eta = Xg @ coef + og
+        mu = fam.linkinv(eta)
+        dev = fam.dev(yg, mu, wg)
+        if abs(dev - devold) / (abs(dev) + 0.1) < epsilon:
+            break
+        devold = dev
+    else:
+        warnings.warn(f"glm IRLS did not converge in {maxit} iterations", stacklevel=3)
+    wt = np.zeros(len(y))
+    r = np.zeros(len(y))
+    wt[good] = ww
+    r[good] = (yg - mu) / fam.mu_eta(eta)
+    Ainv = np.linalg.inv(X.T @ (X * wt[:, None]))
+    return coef, (wt, r, Ainv), it
+
+
+def _wls(X, z, w):
+    sw = np.sqrt(w)
+    beta, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
+    return beta
