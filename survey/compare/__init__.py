@@ -22,6 +22,7 @@ from survey.compare.did import did, did_regression
 from survey.compare.effects import cohens_d, cohens_h, weighted_sd
 from survey.compare.multiplicity import adjust_pvalues
 from survey.compare.panels import PAIRED_COLUMNS, paired_tests
+from survey.compare.ranktest import svyranktest
 from survey.compare.regression import GLMResult, svyglm
 from survey.compare.tests import svychisq, svyttest
 from survey.compare.waves import combine_waves, compare_frames, compare_independent, compare_within
@@ -43,6 +44,7 @@ __all__ = [
     "paired_tests",
     "svychisq",
     "svyglm",
+    "svyranktest",
     "svyttest",
     "weighted_sd",
 ]
