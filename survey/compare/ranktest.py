@@ -23,10 +23,18 @@ def rank_scores(y: np.ndarray, w: np.ndarray, test: str) -> np.ndarray:
     """R's svyranktest scores of ``y`` (no missing values) under weights ``w``."""
     order = np.argsort(y, kind="mergesort")
     mid = np.empty(y.size)
-    mid[order] = np.cumsum(w[order]) - w[order] / 2
-    # R's ave(., factor(y)): plain mean of the mid-ranks within tied values
+    # R's cumsum accumulates in long double (the median test's score is decided at
+    # rankhat == N/2 exactly when weights are equal: the rounding must be R's)
+    ws = w[order]
+    mid[order] = np.cumsum(ws.astype(np.longdouble)).astype(float) - ws / 2
+    # R's ave(., factor(y)): mean of the mid-ranks within tied values (R's mean: long double)
     _, inv = np.unique(y, return_inverse=True)
-    mid = (np.bincount(inv, weights=mid) / np.bincount(inv))[inv]
+    counts = np.bincount(inv)
+    tied = counts[inv] > 1
+    if tied.any():
+        sums = np.zeros(counts.size, dtype=np.longdouble)
+        np.add.at(sums, inv, mid.astype(np.longdouble))
+        mid = np.where(tied, (sums / counts).astype(float)[inv], mid)
     N = w.sum()
     if test == "wilcoxon":
         return mid / N
@@ -46,7 +54,11 @@ def svyranktest(design, variable: str, group: str, test: str = "wilcoxon") -> pd
     -------
     pandas.DataFrame
         One row: ``variable, group, test, estimate`` (difference in mean rank score, second
-        group in sorted order minus first), ``se, df, t, p_value``.
+        group in sorted order minus first), ``se, df, t, p_value``. With more than two
+        groups (R's ``multiranktest``, Kruskal-Wallis for ``"wilcoxon"``): the Wald
+        statistic ``chisq`` of the group coefficients of the score regression on ``ndf = k -
+        1`` and ``df = degf - ndf`` denominator df, ``p_value = P(F > chisq / ndf)``;
+        ``estimate, se, t`` are NaN.
     """
     from survey.compare.regression import svyglm
     from survey.design import ReplicateDesign
@@ -62,13 +74,15 @@ def svyranktest(design, variable: str, group: str, test: str = "wilcoxon") -> pd
     g = design.data[group]
     ok = ~np.isnan(y) & g.notna().to_numpy()
     levels = sorted(pd.unique(g[ok]).tolist())
-    if len(levels) != 2:
+    if len(levels) < 2:
         raise ValueError(
-            f"group column {group!r} must have exactly two values among the rows with "
-            f"{variable!r}, has {len(levels)} (k-group tests are not implemented)"
+            f"group column {group!r} must have at least two values among the rows with "
+            f"{variable!r}, has {len(levels)}"
         )
     score = np.full(design.n, np.nan)
     score[ok] = rank_scores(y[ok], design.weights[ok], test)
+    if len(levels) > 2:
+        return _k_groups(design, variable, group, test, score, g, ok, levels)
     ind = np.where(ok, (g == levels[1]).to_numpy(dtype=float), np.nan)
     fit = svyglm(design, "score__ ~ group__", "gaussian", extra={"score__": score, "group__": ind})
     est = float(fit.coef.iloc[1])
@@ -85,5 +99,34 @@ def svyranktest(design, variable: str, group: str, test: str = "wilcoxon") -> pd
             "df": [df],
             "t": [t],
             "p_value": [2 * stats.t.sf(abs(t), df)],
+        }
+    )
+
+
+def _k_groups(design, variable, group, test, score, g, ok, levels) -> pd.DataFrame:
+    from survey.compare.regression import complete_degf, svyglm
+
+    codes = np.full(design.n, np.nan)
+    codes[ok] = pd.Categorical(g[ok], categories=levels).codes
+    fit = svyglm(
+        design, "score__ ~ factor(group__)", "gaussian", extra={"score__": score, "group__": codes}
+    )
+    beta = fit.coef.to_numpy()[1:]
+    V = fit.vcov.to_numpy()[1:, 1:]
+    chisq = float(beta @ np.linalg.solve(V, beta))
+    ndf = len(levels) - 1
+    ddf = float(complete_degf(design, ok) - ndf)
+    return pd.DataFrame(
+        {
+            "variable": [variable],
+            "group": [f"{group}: {len(levels)} groups"],
+            "test": [test],
+            "estimate": [np.nan],
+            "se": [np.nan],
+            "df": [ddf],
+            "t": [np.nan],
+            "p_value": [float(stats.f.sf(chisq / ndf, ndf, ddf))],
+            "chisq": [chisq],
+            "ndf": [float(ndf)],
         }
     )

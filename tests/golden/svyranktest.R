@@ -20,4 +20,14 @@ for (dn in names(designs)) for (f in c("ell ~ comp.imp", "api00 ~ sch.wide", "ac
       estimate = unname(r$estimate), t = unname(r$statistic), df = unname(r$parameter),
       p_value = unname(r$p.value))
   }
+# k groups (R's multiranktest): ?svyranktest's svyranktest(ell ~ stype, dclus1)
+for (dn in names(designs)) for (f in c("ell ~ stype", "enroll ~ stype"))
+  for (test in c("wilcoxon", "vanderWaerden", "median")) {
+    r <- svyranktest(as.formula(f), designs[[dn]], test = test)
+    parts <- strsplit(f, " ~ ")[[1]]
+    cases[[length(cases) + 1]] <- list(design = dn, variable = parts[1], group = parts[2],
+      test = test, r_call = sprintf("svyranktest(%s, %s, test = '%s')", f, dn, test),
+      chisq = unname(r$parameter), ndf = unname(r$statistic), df = unname(r$ddf),
+      p_value = unname(r$p.value))
+  }
 write_golden(cases, "svyranktest.json", "svyranktest.R")
