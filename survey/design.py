@@ -340,7 +340,9 @@ class _Verbs:
         The interval is the inverse of a confidence interval for the distribution function
         at the estimated quantile (``ci="mean"``: Wald; ``"xlogit"``, ``"beta"``, ``"asin"``
         as in R); ``se`` is the interval width over ``2 t(df)`` as R reports it. The default
-        ``df="domain"`` is R's (``degf`` of the domain).
+        ``df="domain"`` is R's (``degf`` of the domain). Replicate designs also take
+        ``ci="quantile"`` (R's ``interval.type="quantile"``): the quantile recomputed with
+        every replicate's weights, SE from their replicate variance, CI ``q +- t SE``.
 
         ``qrule`` is R's quantile rule, used for the estimate and to map the interval back:
         ``"math"`` (default; the inverse of the weighted distribution function, ``"hf1"``),

@@ -161,8 +161,16 @@ def quantile(
     q = [float(p) for p in np.atleast_1d(q)]
     if any(not 0 <= p <= 1 for p in q):
         raise ValueError(f"quantiles must be between 0 and 1, got {q}")
-    if ci not in ("mean", "wald", "xlogit", "beta", "asin"):
-        raise ValueError(f"ci={ci!r}: Woodruff intervals use 'mean', 'xlogit', 'beta' or 'asin'")
+    from survey.design import ReplicateDesign
+
+    if ci == "quantile" and not isinstance(design, ReplicateDesign):
+        raise ValueError("ci='quantile' (replicate quantiles) needs a replicate design")
+    if ci not in ("mean", "wald", "xlogit", "beta", "asin", "quantile"):
+        raise ValueError(
+            f"ci={ci!r}: Woodruff intervals use 'mean', 'xlogit', 'beta' or 'asin'; "
+            "replicate designs also 'quantile'"
+        )
+    repw = design.repweights() if ci == "quantile" else None
     dom = make_domains(design.data, by)
     D = dom.n_domains
     w = design.weights
@@ -179,9 +187,10 @@ def quantile(
         order = order[w[order] > 0]
         seg_dom = codes[order]
         bounds = np.searchsorted(seg_dom, np.arange(D + 1))
-        segments = []
+        segments, seg_rows = [], []
         for d in range(D):
             rows = order[bounds[d] : bounds[d + 1]]
+            seg_rows.append(rows)
             # R accumulates cumsum() in long double; ties at exactly p * total depend on it
             cumw = np.cumsum(w[rows], dtype=np.longdouble).astype(float)
             segments.append((x[rows], cumw, w[rows]))
@@ -212,7 +221,7 @@ def quantile(
             dfs = np.repeat(df_dom, len(q)).astype(float)
         else:
             dfs = es.degrees_of_freedom(df)
-        method = "wald" if ci in ("mean", "wald") else ci
+        method = "wald" if ci in ("mean", "wald", "quantile") else ci
         low_p, high_p = ci_mod.interval(
             method, p_hat, se_p, dfs, level, nrow=np.repeat(nrow_dom, len(q)), statistic="prop"
         )
@@ -228,6 +237,10 @@ def quantile(
                     upper[i] = rule(xs, cw, high_p[i], ws)
         tcrit = ci_mod.critical(level, dfs)
         se = (upper - lower) / (2 * tcrit)
+        if ci == "quantile":
+            se = _replicate_quantile_se(design, repw, x, seg_rows, q, qhat, rule)
+            lower = qhat.reshape(-1) - tcrit * se
+            upper = qhat.reshape(-1) + tcrit * se
         frame = es.labels.copy()
         frame["estimate"] = qhat.reshape(-1)
         frame["se"] = se
@@ -244,10 +257,34 @@ def quantile(
     out.attrs.update(
         {
             "level": level,
-            "ci_method": f"woodruff-{ci}",
+            "ci_method": "replicate-quantile" if ci == "quantile" else f"woodruff-{ci}",
             "df_rule": df,
             "statistic": "quantile",
             "qrule": qrule,
         }
     )
     return apply_quality(out, "default")
+
+
+def _replicate_quantile_se(design, repw, x, seg_rows, q, qhat, rule) -> np.ndarray:
+    """R's ``interval.type="quantile"`` (``repCI``): the quantile recomputed with every
+    replicate's weights, its ``svrVar`` (:func:`survey.engine.replicate.vcov`, centred as the
+    design says) -> SE per (domain, quantile level)."""
+    from survey.engine import replicate
+
+    D, K = len(seg_rows), len(q)
+    R = repw.shape[1]
+    reps = np.full((R, D * K), np.nan)
+    for d, rows in enumerate(seg_rows):
+        xs = x[rows]
+        for r in range(R):
+            wr = repw[rows, r]
+            keep = wr > 0  # R's qrule_* drop zero weights
+            xr, wk = xs[keep], wr[keep]
+            if xr.size == 0:
+                continue
+            cw = np.cumsum(wk, dtype=np.longdouble).astype(float)
+            for k, p in enumerate(q):
+                reps[r, d * K + k] = rule(xr, cw, p, wk)
+    var = replicate.vcov(design, reps, qhat.reshape(-1), full=False)
+    return np.sqrt(np.maximum(var, 0.0))
