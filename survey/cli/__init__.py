@@ -23,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "demo",
         "Read -> harmonise -> weight -> indicators -> compare -> figures -> report on demo data.",
     ),
+    "describe": (
+        "describe",
+        "Variables, labels, value labels, user-missing codes and counts of a data file.",
+    ),
     "estimate": (
         "estimate",
         "Weighted estimates with standard errors and confidence intervals, by domain.",

@@ -1,10 +1,12 @@
 """Reading and writing survey files with their labels and user-missing codes.
 
 ``read`` returns a :class:`SurveyData` (data + :class:`Metadata`); ``apply_labels`` turns
-labelled codes into categoricals for display; ``write`` saves data with their labels and
+labelled codes into categoricals for display; ``describe`` gives the data dictionary
+(variables, labels, value labels, user-missing codes, counts); ``write`` saves data with their labels and
 missing-value declarations.
 """
 
+from survey.io._describe import describe
 from survey.io._errors import ReadError
 from survey.io._labels import apply_labels
 from survey.io._meta import Metadata, SurveyData
@@ -15,6 +17,7 @@ __all__ = [
     "read",
     "write",
     "apply_labels",
+    "describe",
     "SurveyData",
     "Metadata",
     "ReadError",

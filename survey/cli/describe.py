@@ -1,0 +1,105 @@
+"""``survey describe DATA``: the data dictionary (SPSS ``DISPLAY DICTIONARY`` with counts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.cli._common import check_output_path, console, fail
+
+
+def describe_command(
+    data: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Survey file (SPSS, Stata, CSV...)")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the dictionary to .xlsx or .csv")
+    ] = None,
+    variables: Annotated[
+        list[str] | None, typer.Option("--variable", "-v", help="Only these variables (repeat)")
+    ] = None,
+    values: Annotated[
+        bool, typer.Option(help="Print every labelled code with its count under each variable")
+    ] = True,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of the data file")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
+) -> None:
+    """Variables, labels, value labels, user-missing codes and counts of a data file."""
+    import survey
+    from survey.io import describe
+
+    if out is not None:
+        out = check_output_path(out, overwrite, inputs=[data], suffixes=(".xlsx", ".csv"))
+    try:
+        sd = survey.read(data, encoding=encoding, user_missing="keep")
+    except Exception as exc:  # reading errors name the file
+        fail(f"could not read {data}: {exc}")
+    if variables:
+        from survey._names import missing_columns
+
+        wanted = [v for part in variables for v in part.split(",") if v]
+        absent = [v for v in wanted if v not in sd.data.columns]
+        if absent:
+            fail(f"{data}: {missing_columns(absent, sd.data.columns)} not in the file")
+        sd = type(sd)(data=sd.data[wanted], meta=sd.meta, path=sd.path)
+    table, codes = describe(sd)
+    _print(table, codes, data, sd, values)
+    if out is None:
+        return
+    if out.suffix.lower() == ".csv":
+        table.to_csv(out, index=False)
+        codes.to_csv(out.with_name(out.stem + "_values.csv"), index=False)
+    else:
+        _write_xlsx(out, table, codes, data)
+    console.print(f"written {out}")
+
+
+def _print(table, codes, data, sd, show_values: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"{Path(data).name}: {len(sd.data):,} rows, {len(table)} variables")
+    for col, just in (("#", "right"), ("variable", "left"), ("label", "left"),
+                      ("type", "left"), ("valid", "right"), ("missing", "right"),
+                      ("user-missing", "left")):  # fmt: skip
+        t.add_column(col, justify=just, overflow="fold")
+    by_var = {v: g for v, g in codes.groupby("variable", sort=False)} if len(codes) else {}
+    for row in table.itertuples():
+        um = row.user_missing
+        if row.n_user_missing:
+            um = f"{um} ({row.n_user_missing:,} rows)"
+        t.add_row(str(row.position), escape(row.variable), escape(row.label), row.type,
+                  f"{row.n_valid:,}", f"{row.n_missing:,}", escape(um))  # fmt: skip
+        if show_values and row.variable in by_var:
+            for c in by_var[row.variable].itertuples():
+                mark = " [dim](missing)[/]" if c.user_missing else ""
+                t.add_row("", "", f"  [dim]{escape(c.code)}[/] = {escape(c.label)}{mark}", "",
+                          f"[dim]{c.n:,}[/]", "", "")  # fmt: skip
+    console.print(t)
+
+
+def _write_xlsx(out: Path, table, codes, data) -> None:
+    import pandas as pd
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        for name, frame in (("variables", table), ("values", codes)):
+            frame.to_excel(xw, sheet_name=name, index=False, startrow=2)
+            ws = xw.sheets[name]
+            ws.cell(row=1, column=1, value=f"Data dictionary: {Path(data).name} ({name})")
+            ws.cell(row=1, column=1).font = Font(bold=True)
+            ws.freeze_panes = "A4"
+            for j, col in enumerate(frame.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(500)])
+                ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
+            if name == "values" and "percent" in frame.columns:
+                k = list(frame.columns).index("percent") + 1
+                for r in range(4, len(frame) + 4):
+                    ws.cell(row=r, column=k).number_format = "0.0"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("describe")(describe_command)
