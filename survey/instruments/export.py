@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment
 
+from survey._atomic import atomic_output
 from survey.instruments.library import resolve
 from survey.instruments.model import (
     LANGUAGE_NAMES,
@@ -168,7 +169,7 @@ def to_xlsform(q: Questionnaire, path, *, overwrite: bool = False) -> Path:
     """Write the XLSForm ``.xlsx`` (see module docstring)."""
     path = _check_target(path, overwrite)
     frames = xlsform_frames(q)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+    with atomic_output(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         for sheet, df in frames.items():
             df.to_excel(xw, sheet_name=sheet, index=False)
     return path
@@ -329,12 +330,13 @@ def to_codebook(q: Questionnaire, path, *, language=None, overwrite: bool = Fals
     """Write the codebook as ``.csv`` (UTF-8) or ``.xlsx`` (by the file suffix)."""
     path = _check_target(path, overwrite)
     cb = codebook(q, language)
-    if path.suffix.lower() == ".xlsx":
-        cb.to_excel(path, index=False, sheet_name="codebook")
-    elif path.suffix.lower() == ".csv":
-        cb.to_csv(path, index=False, encoding="utf-8")
-    else:
+    if path.suffix.lower() not in (".xlsx", ".csv"):
         raise ValueError(f"{path}: codebook format must be .csv or .xlsx")
+    with atomic_output(path) as tmp:
+        if path.suffix.lower() == ".xlsx":
+            cb.to_excel(tmp, index=False, sheet_name="codebook")
+        else:
+            cb.to_csv(tmp, index=False, encoding="utf-8")
     return path
 
 
@@ -429,5 +431,6 @@ def export(q, path, format: str, *, language=None, overwrite: bool = False) -> P
     path = _check_target(path, overwrite)
     text = {"html": to_html, "markdown": to_markdown}.get(format)
     content = text(q) if text else to_spss(q, language)
-    path.write_text(content, encoding="utf-8")
+    with atomic_output(path) as tmp:
+        tmp.write_text(content, encoding="utf-8")
     return path

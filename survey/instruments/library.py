@@ -325,7 +325,10 @@ def save_project(q: Questionnaire, path: str | Path, *, overwrite: bool = False)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(q.to_spec(), allow_unicode=True, sort_keys=False), "utf-8")
+    from survey._atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(yaml.safe_dump(q.to_spec(), allow_unicode=True, sort_keys=False), "utf-8")
     return path
 
 
