@@ -15,6 +15,7 @@ not-missing indicators included) and says, from the domain totals ``T[..., d, q]
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,7 +100,7 @@ def _srs_factor(N, n, replace=False):
 def _s2(sum_w, sum_wy, sum_wyy, n):
     """svyvar: weighted variance with the n/(n-1) factor (n = rows with non-zero weight)."""
     mean = _safe_div(sum_wy, sum_w)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return (_safe_div(sum_wyy, sum_w) - mean**2) * n / (n - 1)
 
 
@@ -132,6 +133,29 @@ class Estimator:
         raise NotImplementedError
 
 
+#: Values beyond this magnitude have squares (and weighted sums of squares) that overflow.
+HUGE = 2.0**500
+
+
+def _warn_huge(cols, values) -> None:
+    """Warn, naming the variable, when its values are too large for a finite variance.
+
+    ``Design.mean/total/ratio/var`` rescale such variables by a power of two first (exact),
+    so this is reached only by routes that do not (comparisons, indicators, models)."""
+    for c, v in zip(cols, values, strict=True):
+        with np.errstate(invalid="ignore"):
+            big = np.nanmax(np.abs(v)) if v.size and not np.isnan(v).all() else 0.0
+        if big > HUGE:
+            warnings.warn(
+                f"variable {str(c).split(chr(0))[0]!r} has values up to {big:.3g}: their "
+                "squares overflow double precision, so standard errors come out infinite or "
+                f"NaN; divide it by a power of ten first (e.g. {str(c).split(chr(0))[0]} / 1e100)."
+                " Design.mean, .total and .ratio rescale such variables automatically.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+
+
 def _masks(data, cols, na):
     values = [numeric_column(data, c) for c in cols]
     for c, v in zip(cols, values, strict=True):
@@ -142,6 +166,7 @@ def _masks(data, cols, na):
                 f"variable {c!r} has infinite values in rows {', '.join(map(str, rows[:5]))}"
                 + (f" and {rows.size - 5} more" if rows.size > 5 else "")
             )
+    _warn_huge(cols, values)
     ok = [~np.isnan(v) for v in values]
     if na == "listwise":
         joint = np.logical_and.reduce(ok)
@@ -169,7 +194,9 @@ class MeanTotal(Estimator):
             binaries.append(binary)
             base = len(columns)
             # shared arrays for identical quantities are aggregated once (core.cell_totals)
-            columns += [y, ones if complete else m.astype(float), y if binary else y * y]
+            with np.errstate(over="ignore"):  # huge values: announced by _warn_huge
+                yy = y if binary else y * y
+            columns += [y, ones if complete else m.astype(float), yy]
             item_q.append((base, base + 1))
             count_q.append(base + 1)
         # 0/1 items: their mean is a proportion (the engine counts their cases)

@@ -118,14 +118,16 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
             coo = Zs.tocoo()
             h = st.unit_stratum[coo.row]
             flat = h * K + coo.col
-            dev2 = (coo.data - centre[h, coo.col]) ** 2
-            size = st.n_strata * K
-            # float even when no cell is stored (all influence exactly zero: bincount of
-            # no weights returns integers)
-            SSc = np.bincount(flat, weights=dev2, minlength=size).astype(float)
-            SSc = SSc.reshape(st.n_strata, K)
-            stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
-            SSc += (nh[:, None] - stored) * centre**2
+            # overflow (values beyond 1e150, announced by the estimator) gives inf, not noise
+            with np.errstate(over="ignore", invalid="ignore"):
+                dev2 = (coo.data - centre[h, coo.col]) ** 2
+                size = st.n_strata * K
+                # float even when no cell is stored (all influence exactly zero: bincount of
+                # no weights returns integers)
+                SSc = np.bincount(flat, weights=dev2, minlength=size).astype(float)
+                SSc = SSc.reshape(st.n_strata, K)
+                stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
+                SSc += (nh[:, None] - stored) * centre**2
             part = (c_use[:, None] * SSc).sum(axis=0)
         if policy == "average" and avg_lonely.any():
             if s == 0:
