@@ -105,13 +105,82 @@ def _s2(sum_w, sum_wy, sum_wyy, n):
 
 
 @dataclass
+class CategoryBlock:
+    """The indicators of one categorical variable's categories, kept as one code per row.
+
+    ``codes[i]`` is the category index of row ``i`` (``-1``: no answer, or an answer not
+    estimated); quantity ``start + c`` of the estimator is the indicator ``codes == c``.
+    Aggregating the block is ONE bincount over ``cell * size + code`` instead of ``size``
+    indicator columns (a 300-category item would otherwise be 300 n-vectors)."""
+
+    codes: np.ndarray
+    start: int
+    size: int
+
+    def indicator(self, c: int) -> np.ndarray:
+        return (self.codes == c).astype(float)
+
+
+class Columns:
+    """The base quantities of an estimator: plain (n,) arrays and :class:`CategoryBlock`
+    indicators. Indexing gives the (n,) array of a quantity (block indicators are formed on
+    demand, not stored); the aggregation code (``core.cell_totals`` and the calibration and
+    replicate totals) reads ``plain()`` and ``blocks`` instead and never forms them."""
+
+    def __init__(self, arrays=()):
+        self._items: list = list(arrays)  # ndarray, or (block index, category)
+        self.blocks: list[CategoryBlock] = []
+
+    def append(self, array) -> None:
+        self._items.append(array)
+
+    def __iadd__(self, arrays):
+        self._items.extend(arrays)
+        return self
+
+    def add_block(self, codes: np.ndarray, size: int) -> int:
+        """Append ``size`` indicator quantities ``codes == c``; return the first's index."""
+        start = len(self._items)
+        b = len(self.blocks)
+        self.blocks.append(CategoryBlock(codes, start, size))
+        self._items.extend((b, c) for c in range(size))
+        return start
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, q):
+        item = self._items[q]
+        if isinstance(item, tuple):
+            return self.blocks[item[0]].indicator(item[1])
+        return item
+
+    def __iter__(self):
+        return (self[q] for q in range(len(self._items)))
+
+    def plain(self):
+        """(index, array) of the quantities that are stored arrays."""
+        return [(q, a) for q, a in enumerate(self._items) if not isinstance(a, tuple)]
+
+    def is_block(self, q: int) -> bool:
+        return isinstance(self._items[q], tuple)
+
+
+def plain_and_blocks(columns):
+    """``(plain, blocks)`` of any quantity list: a :class:`Columns` or a list of arrays."""
+    if isinstance(columns, Columns):
+        return columns.plain(), columns.blocks
+    return list(enumerate(columns)), []
+
+
+@dataclass
 class Estimator:
     """Base quantities and the maps from their domain totals to estimates."""
 
     statistic: str
     variables: list[str]  # variable of each item
     categories: list  # category of each item (None for numeric items)
-    columns: list[np.ndarray]  # base quantities, each (n,)
+    columns: list[np.ndarray] | Columns  # base quantities, each (n,)
     item_q: list[tuple[int, ...]]  # quantities each item's influence uses
     count_q: list[int]  # quantity index of each item's not-missing indicator
     extra: dict = field(default_factory=dict)
@@ -257,10 +326,11 @@ class Proportion(Estimator):
             notna = [joint] * len(raw)
         elif na != "available":
             raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
-        columns, item_q, count_q, variables_out, cats = [], [], [], [], []
+        columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
         for col, s, m in zip(variables, raw, notna, strict=True):
             if isinstance(s.dtype, pd.CategoricalDtype):
-                levels = [c for c in s.cat.categories if (s[m] == c).any()]
+                present = np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[1:] > 0
+                levels = [c for c, p in zip(s.cat.categories, present, strict=True) if p]
                 vals = s.to_numpy(dtype=object)
             else:
                 vals = s.to_numpy()
@@ -279,13 +349,16 @@ class Proportion(Estimator):
             mcol = len(columns)
             columns.append(m.astype(float))
             if is_binary and binary == "ones":
-                use = [(1, None)]
-            else:
-                use = [(c, c) for c in levels]
-            for value, label in use:
-                ind = (vals == value) & m
+                ind = (vals == 1) & m
                 columns.append(ind.astype(float))
                 item_q.append((len(columns) - 1, mcol))
+                count_q.append(mcol)
+                variables_out.append(col)
+                cats.append(None)
+                continue
+            start = columns.add_block(_category_codes(s, vals, levels, m), len(levels))
+            for c, label in enumerate(levels):
+                item_q.append((start + c, mcol))
                 count_q.append(mcol)
                 variables_out.append(col)
                 cats.append(_plain(label))
@@ -396,6 +469,27 @@ class Ratio(Estimator):
         sum_rr = _safe_div(Syy - 2 * r * Sxy + r**2 * Sxx, X**2)
         s2 = _s2(N, sum_r, sum_rr, n)
         return s2 * N**2 * _srs_factor(N, n, replace)
+
+
+def _category_codes(s: pd.Series, vals: np.ndarray, levels: list, m: np.ndarray) -> np.ndarray:
+    """Index in ``levels`` of each row's value (``-1`` outside ``m`` or not a level): the
+    codes of ``(vals == level) & m`` for every level at once."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        remap = np.full(len(s.cat.categories) + 1, -1, dtype=np.int64)
+        where = {c: i for i, c in enumerate(levels)}
+        for k, c in enumerate(s.cat.categories):
+            remap[k] = where.get(c, -1)
+        codes = remap[s.cat.codes.to_numpy()]  # code -1 (NaN) reads remap[-1] = -1
+    else:
+        try:
+            codes = pd.Index(levels, dtype=object if vals.dtype == object else None).get_indexer(vals)
+        except (TypeError, ValueError):
+            codes = np.full(vals.shape, -1, dtype=np.int64)
+            for c, value in enumerate(levels):
+                codes[vals == value] = c
+        codes = codes.astype(np.int64)
+    codes[~m] = -1
+    return codes
 
 
 def _plain(value):

@@ -62,6 +62,33 @@ def _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full):
     return (c_use[:, None] * SSc).sum(axis=0)
 
 
+#: Z is handled as a dense array when at least this share of its entries is stored ...
+DENSE_FRACTION = 0.3
+#: ... and it has at most this many entries.
+DENSE_LIMIT = 60_000_000
+#: Dense temporaries are formed over column blocks of at most this many entries.
+_BLOCK = 4_000_000
+
+
+def _dense_part(Zs, S, st, c_use, a, full):
+    """One stage's contribution for dense influence totals Zs (U x K): the same centred sums
+    of squares as the sparse path, over every unit of each stratum (units outside a domain
+    have z = 0 and count ``(a S)^2``, as the ``n_h`` design units do in R)."""
+    H = _indicator(st.unit_stratum, st.n_strata)
+    if full:
+        cu = c_use[st.unit_stratum]
+        return Zs.T @ (Zs * cu[:, None]) - S.T @ (S * (c_use * a)[:, None])
+    U, K = Zs.shape
+    out = np.empty(K)
+    step = max(1, _BLOCK // max(U, 1))
+    for k0 in range(0, K, step):
+        k1 = min(K, k0 + step)
+        dev = Zs[:, k0:k1] - (a[:, None] * S[:, k0:k1])[st.unit_stratum]
+        dev *= dev
+        out[k0:k1] = c_use @ np.asarray(H.T @ dev)
+    return out
+
+
 def vcov(design, Z, strata_presence=None, full: bool = False):
     """Variance (diagonal, or full K x K with ``full=True``) of K estimates.
 
@@ -82,6 +109,9 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         Z, G, C = Z.Z, Z.G, Z.C
     Z = sp.csr_matrix(Z)
     K = Z.shape[1]
+    if G is None and Z.nnz >= DENSE_FRACTION * Z.shape[0] * K and Z.shape[0] * K <= DENSE_LIMIT:
+        # influence totals stored for (nearly) every unit: dense arithmetic is faster
+        Z = Z.toarray()
     stages = design.variance_stages
     maps = unit_maps(design)
     policy = design.lonely_psu
@@ -89,7 +119,13 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     mult_units = None  # product of earlier sampling fractions, per unit of the previous stage
     for s, st in enumerate(stages):
         last = s == len(stages) - 1
-        Zs = Z if last else (_indicator(maps[s], st.n_units).T @ Z).tocsr()
+        dense = isinstance(Z, np.ndarray)
+        if last:
+            Zs = Z
+        elif dense:
+            Zs = np.asarray(_indicator(maps[s], st.n_units).T @ Z)
+        else:
+            Zs = (_indicator(maps[s], st.n_units).T @ Z).tocsr()
         Gs = None if G is None else (G if last else (_indicator(maps[s], st.n_units).T @ G))
         nh = st.n_sampled
         f = st.fpc_factor
@@ -103,8 +139,10 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         avg_lonely = lonely & (f >= 1e-7) if policy == "average" else np.zeros_like(lonely)
         c_use = np.where(avg_lonely, 0.0, c)
         H = _indicator(st.unit_stratum, st.n_strata)
-        S = np.asarray((H.T @ Zs).todense())  # (H x K)
-        if Gs is not None:
+        S = np.asarray(H.T @ Zs) if dense else np.asarray((H.T @ Zs).todense())  # (H x K)
+        if dense:
+            part = _dense_part(Zs, S, st, c_use, a, full)
+        elif Gs is not None:
             S = S - np.asarray((H.T @ Gs).todense()) @ C
             part = _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full)
         elif full:
