@@ -221,16 +221,36 @@ class EstimateSet:
         reps = None if self.reps is None else _combine_finite(self.reps, L)
         return self._combine(_combine_finite(self.theta, L), L, labels, statistic, reps=reps)
 
-    def transform(self, func, jacobian, labels=None, statistic: str = "transform"):
-        """Smooth functions ``func(theta)`` by the delta method (``jacobian(theta)``: m x K).
+    def transform(
+        self, func, jacobian, labels=None, statistic: str = "transform", method: str = "delta"
+    ):
+        """Smooth functions ``func(theta)`` (m values) of the estimates (R's ``svycontrast``
+        with a nonlinear contrast); ``jacobian(theta)`` is their m x K gradient.
 
-        Replicate designs apply ``func`` to each replicate (as R does for replicate
-        statistics)."""
+        ``method="delta"`` (default, R's default on every design type): the delta method,
+        ``Var = J V J'`` with ``V`` the linearisation or the replicate covariance of the
+        estimates. On replicate designs the new replicate values are the linearised
+        ``func(theta) + J (theta_r - theta)``, so their replicate variance is exactly
+        ``J V J'`` and later contrasts compose by the chain rule.
+        ``method="replicates"`` (replicate designs only; R's ``return.replicates=TRUE``
+        followed by ``svycontrast``): ``func`` applied to every replicate's estimates and
+        the variance of those (not the same as the delta method for nonlinear ``func``).
+        """
+        if method not in ("delta", "replicates"):
+            raise ValueError(f"method={method!r}: use 'delta' (R's default) or 'replicates'")
+        if method == "replicates" and self.reps is None:
+            raise ValueError(
+                "method='replicates' needs a replicate design (the replicate estimates); "
+                "this estimate has linearisation variance: use method='delta'"
+            )
         theta = np.asarray(func(self.theta), dtype=float)
         J = np.atleast_2d(np.asarray(jacobian(self.theta), dtype=float))
         reps = None
         if self.reps is not None:
-            reps = np.stack([np.asarray(func(r), dtype=float) for r in self.reps])
+            if method == "replicates":
+                reps = np.stack([np.asarray(func(r), dtype=float) for r in self.reps])
+            else:
+                reps = theta[None, :] + _combine_finite(self.reps - self.theta[None, :], J)
         return self._combine(theta, J, labels, statistic, reps=reps)
 
     def _combine(self, theta, L, labels, statistic, reps):

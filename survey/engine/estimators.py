@@ -509,6 +509,45 @@ def _is_categorical(s: pd.Series) -> bool:
     )
 
 
+def _mixed(data, variables, categorical, statistic, na):
+    """Means or totals of numeric variables and of every category of categorical ones in one
+    estimator (R's ``svymean(~api00 + stype)``): a category is the 0/1 numeric item of its
+    indicator, on the rows answering that variable (``na="listwise"``: answering all)."""
+    numeric = [v for v in variables if v not in categorical]
+    num = MeanTotal.build(data, numeric, statistic, na="available")
+    cat = Proportion.build(data, categorical, na="available", binary="all")
+    if na == "listwise":
+        ok = np.logical_and.reduce([data[v].notna().to_numpy() for v in variables])
+    elif na != "available":
+        raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
+    columns, item_q, count_q, names, cats, binaries = [], [], [], [], [], []
+    ones = np.ones(len(data))
+    for v in variables:
+        if v in categorical:
+            parts = [
+                (cat.columns[q0], cat.columns[q1], c, True)
+                for name, c, (q0, q1) in zip(cat.variables, cat.categories, cat.item_q, strict=True)
+                if name == v
+            ]
+        else:
+            j = numeric.index(v)
+            q0, q1 = num.item_q[j]
+            parts = [(num.columns[q0], num.columns[q1], None, num.extra["binary"][j])]
+        for y, m, c, binary in parts:
+            if na == "listwise":
+                y, m = np.where(ok, y, 0.0), (m.astype(bool) & ok).astype(float)
+            elif m.all():
+                m = ones
+            base = len(columns)
+            columns += [y, m, y if binary else y * y]
+            item_q.append((base, base + 1))
+            count_q.append(base + 1)
+            names.append(v)
+            cats.append(c)
+            binaries.append(binary)
+    return MeanTotal(statistic, names, cats, columns, item_q, count_q, {"binary": binaries})
+
+
 def build(design, statistic, variables, na="available", denominator=None, binary="ones"):
     data = design.data
     if isinstance(variables, str):
@@ -530,9 +569,8 @@ def build(design, statistic, variables, na="available", denominator=None, binary
                     )
         categorical = [v for v in variables if v in data.columns and _is_categorical(data[v])]
         if categorical and len(categorical) < len(variables):
-            raise EstimationError(
-                f"mix of categorical {categorical} and numeric variables: estimate them separately"
-            )
+            # R's svytotal(~api00 + stype): the numeric variable, then each category
+            return _mixed(data, variables, categorical, statistic, na)
         if categorical:  # R: svymean/svytotal of a factor give each category's share/total
             est = Proportion.build(data, variables, na, binary="all")
             if statistic == "total":
