@@ -84,8 +84,9 @@ def _dense_part(Zs, S, st, c_use, a, full):
     for k0 in range(0, K, step):
         k1 = min(K, k0 + step)
         dev = Zs[:, k0:k1] - (a[:, None] * S[:, k0:k1])[st.unit_stratum]
-        dev *= dev
-        out[k0:k1] = c_use @ np.asarray(H.T @ dev)
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond 1e150: announced
+            dev *= dev
+            out[k0:k1] = c_use @ np.asarray(H.T @ dev)
     return out
 
 
