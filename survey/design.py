@@ -343,6 +343,9 @@ class _Verbs:
         ``df="domain"`` is R's (``degf`` of the domain). Replicate designs also take
         ``ci="quantile"`` (R's ``interval.type="quantile"``): the quantile recomputed with
         every replicate's weights, SE from their replicate variance, CI ``q +- t SE``.
+        Taylor designs also take ``ci="score"`` (R's ``interval.type="score"``: the
+        Francisco-Fuller score interval, R's root search replayed; see
+        :mod:`survey.engine.quantiles`).
 
         ``qrule`` is R's quantile rule, used for the estimate and to map the interval back:
         ``"math"`` (default; the inverse of the weighted distribution function, ``"hf1"``),
