@@ -343,6 +343,9 @@ class _Verbs:
         ``df="domain"`` is R's (``degf`` of the domain). Replicate designs also take
         ``ci="quantile"`` (R's ``interval.type="quantile"``): the quantile recomputed with
         every replicate's weights, SE from their replicate variance, CI ``q +- t SE``.
+        Taylor designs also take ``ci="score"`` (R's ``interval.type="score"``: the
+        Francisco-Fuller score interval, R's root search replayed; see
+        :mod:`survey.engine.quantiles`).
 
         ``qrule`` is R's quantile rule, used for the estimate and to map the interval back:
         ``"math"`` (default; the inverse of the weighted distribution function, ``"hf1"``),
@@ -471,6 +474,12 @@ class Design(_Verbs):
         ``fail`` (default) raises naming the strata; ``certainty`` and ``remove`` give them no
         variance contribution; ``adjust`` centres them at the grand mean; ``average`` replaces
         their contribution by the average of the other strata.
+    adjust_domain_lonely : bool
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum with several PSUs but
+        only one holding rows of a domain (``by=`` group, or rows with an answer) is lonely
+        for that domain's estimates: ``adjust`` leaves its PSU total uncentred, ``average``
+        leaves it out and rescales; other policies are unaffected (R only warns). As in R it
+        has no effect on calibrated designs. Default False (R's default).
 
     Notes
     -----
@@ -487,6 +496,7 @@ class Design(_Verbs):
         nest: bool = False,
         lonely_psu: str = "fail",
         *,
+        adjust_domain_lonely: bool = False,
         _weights: np.ndarray | None = None,
         _calibration: tuple = (),
     ):
@@ -507,6 +517,7 @@ class Design(_Verbs):
         self.fpc_names = _as_list(fpc)
         self.nest = bool(nest)
         self.lonely_psu = lonely_psu
+        self.adjust_domain_lonely = bool(adjust_domain_lonely)
         self.calibration = tuple(_calibration)
         if self.n == 0:
             raise DesignError("the data have no rows")
@@ -978,7 +989,7 @@ def _default_scales(type_, n_rep, scale, rscales, rho):
 
 
 #: Keys a design spec (YAML or dict) may hold, and the Design argument each maps to.
-DESIGN_SPEC_KEYS = ("weight", "strata", "psu", "fpc", "nest", "lonely_psu")
+DESIGN_SPEC_KEYS = ("weight", "strata", "psu", "fpc", "nest", "lonely_psu", "adjust_domain_lonely")
 
 
 def design_from_spec(data, spec: dict) -> Design:

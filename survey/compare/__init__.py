@@ -5,7 +5,8 @@
 - :func:`compare_within` and :func:`combine_waves`: waves as domains of one combined design
   (panel or overlapping samples: covariance between waves counted);
 - :func:`did` (2 x 2 contrast) and :func:`did_regression` (``svyglm`` interaction);
-- :func:`svyttest`, :func:`svychisq` (Rao-Scott), :func:`svyglm`;
+- :func:`svyttest`, :func:`svychisq` (Rao-Scott), :func:`svyglm`, :func:`svyolr`
+  (proportional odds for ordered items);
 - :func:`paired_tests` (unweighted, pingouin) for small panels;
 - :func:`adjust_pvalues`, :func:`cohens_h`, :func:`cohens_d`, :func:`do_no_harm`.
 
@@ -21,6 +22,7 @@ from survey.compare._frame import COMPARISON_COLUMNS, do_no_harm
 from survey.compare.did import did, did_regression
 from survey.compare.effects import cohens_d, cohens_h, weighted_sd
 from survey.compare.multiplicity import adjust_pvalues
+from survey.compare.olr import OLRResult, svyolr
 from survey.compare.panels import PAIRED_COLUMNS, paired_tests
 from survey.compare.ranktest import svyranktest
 from survey.compare.regression import GLMResult, svyglm
@@ -31,6 +33,7 @@ __all__ = [
     "COMPARISON_COLUMNS",
     "PAIRED_COLUMNS",
     "GLMResult",
+    "OLRResult",
     "adjust_pvalues",
     "cohens_d",
     "cohens_h",
@@ -44,6 +47,7 @@ __all__ = [
     "paired_tests",
     "svychisq",
     "svyglm",
+    "svyolr",
     "svyranktest",
     "svyttest",
     "weighted_sd",

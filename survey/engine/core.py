@@ -558,6 +558,8 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
     st = design.stages[0]
     H, D, J = st.n_strata, dom.n_domains, est.n_items
     mask = dom.codes >= 0
+    if getattr(design, "adjust_domain_lonely", False):
+        return _item_psu_counts(design, dom, est)
     code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
     out = np.zeros((H, D, J), dtype=bool)
     seen: dict[int, np.ndarray] = {}
@@ -565,6 +567,26 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
         col = est.columns[q]
         if id(col) not in seen:
             seen[id(col)] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
+        out[:, :, j] = seen[id(col)]
+    return out.reshape(H, D * J)
+
+
+def _item_psu_counts(design, dom: Domains, est) -> np.ndarray:
+    """As :func:`_item_presence`, but the number of PSUs of each first-stage stratum holding
+    rows of each estimate (R's ``nsubset`` in ``onestrat``), for
+    ``Design(adjust_domain_lonely=True)``."""
+    st = design.stages[0]
+    H, D, J = st.n_strata, dom.n_domains, est.n_items
+    mask = dom.codes >= 0
+    code = st.unit[mask] * D + dom.codes[mask]
+    psu_stratum = np.repeat(st.unit_stratum, D) * D + np.tile(np.arange(D), st.n_units)
+    out = np.zeros((H, D, J), dtype=np.int64)
+    seen: dict[int, np.ndarray] = {}
+    for j, q in enumerate(est.count_q):
+        col = est.columns[q]
+        if id(col) not in seen:
+            held = np.bincount(code, weights=col[mask], minlength=st.n_units * D) > 0
+            seen[id(col)] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(H, D)
         out[:, :, j] = seen[id(col)]
     return out.reshape(H, D * J)
 
