@@ -110,3 +110,21 @@ def test_table_bad_input():
         des.table("stypee")
     with pytest.raises(ValueError, match="no total for stratum 'M'"):
         _design("dstrat").table("sch.wide", ntotal={"E": 1.0, "H": 2.0})
+
+
+@pytest.mark.parametrize("case", _cases("mixed_by"), ids=lambda c: c["r_call"])
+def test_numeric_and_categorical_by_domain(case):
+    from survey.engine import estimate
+    from survey.engine.contrast import estimate_names
+
+    des = _design(case["design"])
+    es = estimate(des, case["statistic"], case["variables"], by=case["by"])
+    out = es.to_frame()
+    out.index = estimate_names(es)  # R's svyby names: No:api00, ..., Yes:stypeM
+    want = pd.DataFrame(case["rows"]).set_index("name")
+    got = out.loc[want.index]
+    np.testing.assert_allclose(got["estimate"], want["estimate"], rtol=1e-8)
+    np.testing.assert_allclose(got["se"], want["se"], rtol=1e-8)
+    # the verb gives the same rows
+    verb = des.mean(case["variables"], by=case["by"])
+    np.testing.assert_allclose(verb["se"].to_numpy(), out["se"].to_numpy(), rtol=1e-12)

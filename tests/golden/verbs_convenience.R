@@ -33,6 +33,12 @@ for (dn in c("dclus1", "rclus1")) {
       statistic = sub("svy", "", fn), variables = list("api00", "stype"), na = "available",
       r_call = sprintf("%s(~api00 + stype, %s)", fn, dn), rows = stat_rows(st))
   }
+  b <- svyby(~api00 + stype, ~sch.wide, des, svymean)
+  cases[[length(cases) + 1]] <- list(kind = "mixed_by", design = dn, statistic = "mean",
+    variables = list("api00", "stype"), by = "sch.wide",
+    r_call = sprintf("svyby(~api00 + stype, ~sch.wide, %s, svymean)", dn),
+    rows = lapply(seq_along(coef(b)), function(i) list(name = names(coef(b))[i],
+      estimate = unname(coef(b))[i], se = as.vector(as.matrix(SE(b)))[i])))
   # rows missing acs.k3 leave the whole call (R's na.rm = TRUE: listwise)
   st <- svymean(~acs.k3 + stype, des, na.rm = TRUE)
   cases[[length(cases) + 1]] <- list(kind = "mixed", design = dn, statistic = "mean",
