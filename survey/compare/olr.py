@@ -168,6 +168,13 @@ def svyolr(
     must occur) or a column of sortable values (numeric codes, sorted). Unlike
     ``svyglm``, R reports no intercept: the cut points ``"a|b"`` play its role.
 
+    Replicate designs: the full-sample fit and every refit are ``MASS::polr`` fits (its
+    clamping of the linear predictor at +-100, its starting values, weights as given), as
+    R's ``svyolr.svyrep.design``. R passes ``method=`` to the full-sample fit only (its refits
+    are logistic) and MASS's ``"cloglog"`` is a different distribution from survey's; here
+    all fits use the requested ``method`` with survey's definitions, so only the logistic
+    replicate model is comparable with R (and matches it).
+
     References
     ----------
     Lumley, T. ``survey::svyolr``; Venables, W. N. and Ripley, B. D. ``MASS::polr``.
