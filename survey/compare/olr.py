@@ -168,6 +168,13 @@ def svyolr(
     must occur) or a column of sortable values (numeric codes, sorted). Unlike
     ``svyglm``, R reports no intercept: the cut points ``"a|b"`` play its role.
 
+    Replicate designs: the full-sample fit and every refit are ``MASS::polr`` fits (its
+    clamping of the linear predictor at +-100, its starting values, weights as given), as
+    R's ``svyolr.svyrep.design``. R passes ``method=`` to the full-sample fit only (its refits
+    are logistic) and MASS's ``"cloglog"`` is a different distribution from survey's; here
+    all fits use the requested ``method`` with survey's definitions, so only the logistic
+    replicate model is comparable with R (and matches it).
+
     References
     ----------
     Lumley, T. ``survey::svyolr``; Venables, W. N. and Ripley, B. D. ``MASS::polr``.
@@ -197,7 +204,7 @@ def svyolr(
     pc = x.shape[1]
     if pc and np.linalg.matrix_rank(x) < pc:
         raise ValueError(f"model matrix of {formula!r} is rank deficient (columns {names})")
-    cut_names = [f"{a}|{b}" for a, b in zip(levels[:-1], levels[1:], strict=True)]
+    cut_names = [f"{_fmt(a)}|{_fmt(b)}" for a, b in zip(levels[:-1], levels[1:], strict=True)]
     all_names = names + cut_names
     w = design.weights[rows]
     if isinstance(design, ReplicateDesign):
@@ -226,6 +233,13 @@ def svyolr(
         n=int(rows.sum()),
         counts=full.counts,
     )
+
+
+def _fmt(level) -> str:
+    """A level as R prints a factor level (numeric codes 1.0 -> "1")."""
+    if isinstance(level, float | np.floating) and float(level).is_integer():
+        return str(int(level))
+    return str(level)
 
 
 def _replicate_refits(design, x, y, q, method, rows, coef, pc):

@@ -167,8 +167,12 @@ class Calibrate(WeightingStep):
         so ``g`` is one value per unit and the new weights are ``w_i g_unit``; the Taylor
         correction regresses on the unit means (as R's ``greg_calibration`` then does). The
         totals are met exactly when the weights are constant within the units (equal
-        weights stay equal). Taylor designs only (R's replicate designs use
-        ``aggregate.index``).
+        weights stay equal). Taylor designs only.
+    aggregate_index : str, optional
+        The same with the groups given by a column (R's ``calibrate.svyrep.design(...,
+        aggregate.index=~col)``): Taylor and replicate designs; for a replicate design every
+        replicate's weights are averaged within the groups too, and each replicate weight is
+        multiplied by its own ``g``. Warns, as R, when the weights vary within a group.
 
     Attributes
     ----------
@@ -199,6 +203,7 @@ class Calibrate(WeightingStep):
         count=None,
         progress=None,
         aggregate_stage=None,
+        aggregate_index=None,
     ):
         self.variables = variables
         self.population = population
@@ -212,6 +217,7 @@ class Calibrate(WeightingStep):
         self.count = count
         self.progress = progress
         self.aggregate_stage = aggregate_stage
+        self.aggregate_index = aggregate_index
 
     # -- model matrix and totals ------------------------------------------------------------
     def _model(self, data: pd.DataFrame):
@@ -369,7 +375,9 @@ class Calibrate(WeightingStep):
         ]
         self.repweights_ = None
         if is_replicate(design):
-            self.repweights_ = self._replicates(design, mm, totals, sigma2, bounds, linear_closed)
+            self.repweights_ = self._replicates(
+                design, mm, totals, sigma2, bounds, linear_closed, agg
+            )
         achieved = mm_rows.T @ self.weights_
         margins = pd.DataFrame(
             {
@@ -391,6 +399,20 @@ class Calibrate(WeightingStep):
     def _aggregate_index(self, design):
         """Unit codes (n,) of the ``aggregate_stage`` sampling units, or None."""
         stage = self.aggregate_stage
+        if stage is not None and self.aggregate_index is not None:
+            raise WeightingError("Calibrate: give aggregate_stage or aggregate_index, not both")
+        if self.aggregate_index is not None:
+            col = self.aggregate_index
+            if not isinstance(col, str) or col not in design.data.columns:
+                raise WeightingError(f"Calibrate: aggregate_index {col!r} is not a column")
+            values = design.data[col]
+            if values.isna().any():
+                raise WeightingError(
+                    f"Calibrate: aggregate_index {col!r} is missing in rows "
+                    f"{np.flatnonzero(values.isna().to_numpy())[:10].tolist()}"
+                )
+            codes = pd.factorize(values, sort=True)[0]
+            return _check_constant(codes, design.weights, col)
         if stage is None:
             return None
         if is_replicate(design):
@@ -404,7 +426,7 @@ class Calibrate(WeightingStep):
                 f"Calibrate: aggregate_stage={stage}, but the design has {len(stages)} "
                 f"sampling stage(s) (psu={design.psu_names})"
             )
-        return stages[stage - 1].unit
+        return _check_constant(stages[stage - 1].unit, design.weights, f"stage {stage} units")
 
     def _sigma2(self, data, mm):
         v = self.variance
@@ -448,7 +470,7 @@ class Calibrate(WeightingStep):
             failed = None
         return g, failed
 
-    def _replicates(self, design, mm, totals, sigma2, bounds, linear_closed):
+    def _replicates(self, design, mm, totals, sigma2, bounds, linear_closed, agg=None):
         from survey._progress import progress_iter
 
         rw = design.repweights()
@@ -457,12 +479,30 @@ class Calibrate(WeightingStep):
         for r in progress_iter(
             range(rw.shape[1]), rw.shape[1], "calibrating replicates", self.progress
         ):
-            g, failed = self._g(mm, rw[:, r], totals, sigma2, bounds, linear_closed)
+            wr = rw[:, r] if agg is None else _unit_means(rw[:, r], agg)
+            g, failed = self._g(mm, wr, totals, sigma2, bounds, linear_closed)
             failures += failed is not None
             out[:, r] = rw[:, r] * g
         if failures:
             warnings.warn(f"Calibrate: {failures} replicate(s) did not converge", stacklevel=3)
         return out
+
+
+def _check_constant(unit, w, what):
+    """R's check: warn when the weights vary within the aggregation groups (sd above 1% of
+    the mean weight), since the calibrated totals are then not met exactly."""
+    counts = np.bincount(unit)
+    mean = np.bincount(unit, weights=w) / counts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = (np.bincount(unit, weights=w**2) - counts * mean**2) / (counts - 1)
+    var = var[counts > 1]
+    if var.size and np.sqrt(max(float(np.max(var)), 0.0)) > 0.01 * float(np.mean(w)):
+        warnings.warn(
+            f"Calibrate: sampling weights are not constant within {what}; the calibrated "
+            "totals are met only approximately",
+            stacklevel=4,
+        )
+    return unit
 
 
 def _unit_means(x, unit):

@@ -81,3 +81,14 @@ def test_svyolr_frame_and_errors():
         svyolr(des, "mealcat ~ avg.ed", method="logit")
     with pytest.raises(ValueError, match="not a column"):
         svyolr(des, "nosuch ~ avg.ed")
+
+
+def test_svyolr_numeric_codes_equal_categories():
+    # an item stored as codes 1..4 is the same model as the labelled categories
+    data = _api("apiclus1").assign(code=lambda d: d["mealcat"].cat.codes.replace(-1, np.nan) + 1)
+    des = Design(data, weight="pw", psu="dnum", fpc="fpc")
+    a = svyolr(des, "mealcat ~ avg.ed + stype")
+    b = svyolr(des, "code ~ avg.ed + stype")
+    assert list(b.zeta.index) == ["1|2", "2|3", "3|4"]
+    np.testing.assert_allclose(b.coef.to_numpy(), a.coef.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.vcov.to_numpy(), a.vcov.to_numpy(), rtol=1e-10)

@@ -4,7 +4,8 @@
 #   dclus1agg <- calibrate(dclus1, ~stype, pop.totals, aggregate = 1)
 # with svymean(~api00), svytotal(~enroll) (apiclus2: svytotal(~api00), enroll has NAs),
 # svytotal(~stype), svymean(~ell), plus ~stype + api99, raking,
-# bounded linear, and the two-stage apiclus2 design (aggregate.stage = 1 and 2).
+# bounded linear, and the two-stage apiclus2 design (aggregate.stage = 1 and 2); replicate
+# designs: calibrate(as.svrepdesign(dclus1), ~stype, pop.totals, aggregate.index = ~dnum).
 # Run from the repository root:
 #   Rscript tests/golden/calibrate_aggregate.R   -> tests/golden/calibrate_aggregate.json
 source("tests/golden/helpers.R")
@@ -44,6 +45,23 @@ for (s in specs) {
   cases[[length(cases) + 1]] <- list(id = call, design = dn, formula = f,
     population = as.list(pop), aggregate_stage = agg, calfun = calfun,
     bounds = if (is.null(b)) NULL else as.list(b), weights = as.list(unname(weights(dc))),
+    estimates = out)
+}
+# replicate designs: calibrate.svyrep.design(aggregate.index = ~dnum) (?calibrate's rclus1)
+rclus1 <- as.svrepdesign(dclus1)
+for (calfun in c("linear", "raking")) {
+  dc <- calibrate(rclus1, ~stype, pop.totals, aggregate.index = ~dnum, calfun = calfun)
+  ests <- list(mean_api00 = svymean(~api00, dc), total_enroll = svytotal(~enroll, dc),
+               total_stype = svytotal(~stype, dc), mean_ell = svymean(~ell, dc))
+  out <- list()
+  for (nm in names(ests)) out[[nm]] <- list(names = as.list(names(coef(ests[[nm]]))),
+    estimate = as.list(unname(coef(ests[[nm]]))), se = as.list(unname(SE(ests[[nm]]))))
+  cases[[length(cases) + 1]] <- list(
+    id = sprintf("calibrate(as.svrepdesign(dclus1), ~stype, pop.totals, aggregate.index = ~dnum, calfun = '%s')", calfun),
+    design = "rclus1", formula = "~stype", population = as.list(pop.totals),
+    aggregate_index = "dnum", calfun = calfun, bounds = NULL,
+    weights = as.list(unname(weights(dc, "sampling"))),
+    repweights_col1 = as.list(unname(weights(dc, "analysis")[, 1])),
     estimates = out)
 }
 write_golden(cases, "calibrate_aggregate.json", "calibrate_aggregate.R")

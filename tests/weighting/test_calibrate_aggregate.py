@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from survey import Design
-from survey.weighting import Calibrate, WeightingError
+from survey.weighting import Calibrate, WeightingError, as_replicate
 from tests.conftest import load_golden, realdata_file
 
 GOLD = load_golden("calibrate_aggregate")
@@ -27,6 +27,7 @@ def _api(name: str) -> pd.DataFrame:
 DESIGNS = {
     "dclus1": lambda: Design(_api("apiclus1"), weight="pw", psu="dnum", fpc="fpc"),
     "dclus2": lambda: Design(_api("apiclus2"), psu=["dnum", "snum"], fpc=["fpc1", "fpc2"]),
+    "rclus1": lambda: as_replicate(DESIGNS["dclus1"](), "JK1"),
 }
 
 
@@ -37,7 +38,8 @@ def _calibrated(case):
         case["population"],
         calfun=case["calfun"],
         bounds=case["bounds"],
-        aggregate_stage=case["aggregate_stage"],
+        aggregate_stage=case.get("aggregate_stage"),
+        aggregate_index=case.get("aggregate_index"),
     )
     return step.fit_transform(DESIGNS[case["design"]]()), step
 
@@ -53,12 +55,15 @@ def test_aggregate_stage_matches_r(case):
         return
     des, step = _calibrated(case)
     np.testing.assert_allclose(des.weights, case["weights"], rtol=1e-8)
-    # g is constant within the units of the stage
-    unit = DESIGNS[case["design"]]().stages[case["aggregate_stage"] - 1].unit
+    if "repweights_col1" in case:
+        np.testing.assert_allclose(des.repweights()[:, 0], case["repweights_col1"], rtol=1e-8)
+        unit = pd.factorize(des.data["dnum"], sort=True)[0]
+    else:  # g is constant within the units of the stage
+        unit = DESIGNS[case["design"]]().stages[case["aggregate_stage"] - 1].unit
     g = step.g_
     assert np.allclose(g, (np.bincount(unit, weights=g) / np.bincount(unit))[unit], rtol=1e-12)
     est = case["estimates"]
-    total_var = "enroll" if case["design"] == "dclus1" else "api00"
+    total_var = "api00" if case["design"] == "dclus2" else "enroll"
     frames = {
         "mean_api00": des.mean("api00"),
         "total_enroll": des.total(total_var),
@@ -84,6 +89,24 @@ def _has_cat_total(des) -> bool:
     return len(out) == 3
 
 
+def test_aggregate_index_equals_stage():
+    # a column holding the PSU codes aggregates as aggregate_stage=1 does
+    case = GOLD["cases"][0]
+    des = DESIGNS["dclus1"]()
+    a = Calibrate("stype", case["population"], aggregate_stage=1).fit_transform(des)
+    b = Calibrate("stype", case["population"], aggregate_index="dnum").fit_transform(des)
+    np.testing.assert_allclose(b.weights, a.weights, rtol=1e-14)
+    np.testing.assert_allclose(b.mean("api00")["se"], a.mean("api00")["se"], rtol=1e-12)
+
+
+def test_aggregate_warns_when_weights_vary():
+    data = _api("apiclus1").assign(w2=lambda d: d["pw"] * (1 + np.arange(len(d)) % 2))
+    des = Design(data, weight="w2", psu="dnum", fpc="fpc")
+    case = GOLD["cases"][0]
+    with pytest.warns(UserWarning, match="not constant within stage 1 units"):
+        Calibrate("stype", case["population"], aggregate_stage=1).fit(des)
+
+
 def test_aggregate_stage_bad_input():
     des = DESIGNS["dclus1"]()
     pop = GOLD["cases"][0]["population"]
@@ -91,3 +114,9 @@ def test_aggregate_stage_bad_input():
         Calibrate("stype", pop, aggregate_stage=2).fit(des)
     with pytest.raises(WeightingError, match="aggregate_stage"):
         Calibrate("stype", pop, aggregate_stage=0).fit(des)
+    with pytest.raises(WeightingError, match="not both"):
+        Calibrate("stype", pop, aggregate_stage=1, aggregate_index="dnum").fit(des)
+    with pytest.raises(WeightingError, match="not a column"):
+        Calibrate("stype", pop, aggregate_index="nosuch").fit(des)
+    with pytest.raises(WeightingError, match="Taylor design"):
+        Calibrate("stype", pop, aggregate_stage=1).fit(DESIGNS["rclus1"]())
