@@ -224,6 +224,28 @@ _ENTRIES = [
         ("inc_crime_type",),
     ),
     Indicator(
+        "sdg_16_5_1",
+        "SDG 16.5.1 Bribery prevalence",
+        "Share of persons who had at least one contact with a public official in the previous "
+        "12 months and who paid a bribe to a public official, or were asked for a bribe by "
+        "those officials; the row category 'any' is the SDG value ('asked' and 'paid' are "
+        "its two parts).",
+        "persons with a contact who were asked for or paid a bribe",
+        "persons with at least one contact with a public official (known answers)",
+        "person",
+        "%",
+        "last 12 months",
+        "SDG metadata 16.5.1 (UNODC); UNODC-INEGI-UNDP Manual on Corruption Surveys (2018); "
+        "questionnaires/bribery.yaml (bribe_asked_12m, bribe_paid_12m asked after a contact)",
+        "victimisation:prevalence",
+        ("bribe_asked_12m", "bribe_paid_12m"),
+        {
+            "crimes": {"asked": "bribe_asked_12m", "paid": "bribe_paid_12m"},
+            "groups": {},
+            "unit": "person",
+        },
+    ),
+    Indicator(
         "sdg_16_1_4",
         "SDG 16.1.4 Feel safe walking alone after dark",
         "Share of the population that feel very or fairly safe walking alone around the area "
@@ -443,6 +465,7 @@ _BETTER = {
     "sdg_16_1_3": "lower",  # population subjected to violence
     "sdg_16_3_1": "higher",  # victims of violence who reported to competent authorities
     "sdg_16_1_4": "higher",  # population that feels safe walking alone after dark
+    "sdg_16_5_1": "lower",  # persons in contact with officials who paid or were asked a bribe
     "insecurity": "lower",
     "perceived_increase": "lower",
     "worry": "lower",
