@@ -131,13 +131,6 @@ def _choices(it: Item, lname: str, langs, choice_rows: list, lists_done: set) ->
         choice_rows.append(crow)
 
 
-def _and(*exprs) -> str:
-    exprs = [e for e in exprs if e]
-    if not exprs:
-        return ""
-    return exprs[0] if len(exprs) == 1 else " and ".join(f"({e})" for e in exprs)
-
-
 def xlsform_frames(q: Questionnaire) -> dict[str, pd.DataFrame]:
     """The ``survey``, ``choices`` and ``settings`` sheets as DataFrames.
 

@@ -104,3 +104,24 @@ def test_battery_reads_bribery_from_the_form(demo):
     out = registry.battery(_design(demo["persons"]), names=["sdg_16_5_1"], quality=None)
     assert isinstance(out, pd.DataFrame)
     assert set(out["category"]) == {"asked", "paid", "any"}
+
+
+def test_battery_reads_the_incident_forms(demo):
+    d = _design(demo["incidents"])
+    out = registry.battery(d, names=["sdg_16_3_1_any_authority"], quality=None)
+    got = out.set_index(["indicator", "category"])["estimate"]
+    assert out.attrs["skipped"] == {}
+    direct = sdg_16_3_1(d, reported="inc_reported_authority", other=None, quality=None)
+    np.testing.assert_allclose(
+        got["sdg_16_3_1_any_authority", "physical"],
+        direct.set_index("category").loc["physical", "estimate"],
+        rtol=1e-12,
+    )
+    # the demo has no complaint/investigation items: dark = not reported to any authority
+    # (INEGI counts an unknown status as dark)
+    dark_ind = registry.get("dark_figure_any_authority")
+    dk = dark_ind.compute(d, complaint=None, investigation=None, quality=None)
+    inc = demo["incidents"]
+    dark = (inc["inc_reported_authority"] != 1).to_numpy()
+    w = inc["weight"].to_numpy()
+    np.testing.assert_allclose(dk["estimate"].iloc[0], 100 * (w * dark).sum() / w.sum(), rtol=1e-12)
