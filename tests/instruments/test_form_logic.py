@@ -249,3 +249,14 @@ def test_household_roster_and_random_selection():
 def test_form_id_transliterates_accents(title, form_id):
     assert form_id_from_title(title) == form_id
     assert build(["fear"], ["es"], title=title).form_id == form_id
+
+
+def test_printed_questionnaire_says_how_repeats_and_self_completion_work():
+    from survey.instruments.export import to_html, to_markdown
+
+    q = build(["screener_household", "screener_person", "incident", "gender_violence"], ["es"])
+    md = to_markdown(q)
+    assert "*Asked once per crime reported in the last 12 months (repeat group incident_form)" in md
+    assert "asked only if gbv_privacy is in [1, 2]" in md
+    assert "[LÍNEA DE AYUDA NACIONAL]" in md
+    assert "Asked once per crime" in to_html(q)
