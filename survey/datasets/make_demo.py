@@ -523,3 +523,163 @@ def make_demo(outdir: Path = HERE, seed: int = SEED) -> dict[str, Path]:
 if __name__ == "__main__":  # pragma: no cover
     for kind, path in make_demo().items():
         print(f"{kind}: {path} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+# -- the demo collected with the standard form (bribery, SDG 16.5.1 and 16.3.1) ----------
+#: Seed offset of the streams drawn only for the form-coded demo (bribery, reports to other
+#: authorities): they never touch the stream of :func:`make_demo`, whose files do not change.
+FORM_SEED_OFFSET = 17
+#: ``inc_crime_type`` codes (``questionnaires/incident.yaml``) of the demo's crimes, in the
+#: order of the form's screeners (the order of the incident repeat instances).
+FORM_CRIMES = {
+    "vehicle_theft": ("vic_hh_vehicle_theft", 1),
+    "burglary": ("vic_hh_burglary", 3),
+    "robbery": ("vic_person_robbery", 5),
+    "assault": ("vic_person_assault", 7),
+}
+#: Officials of ``bribe_contact_12m`` (``questionnaires/bribery.yaml``): 1 police .. 9 other.
+OFFICIALS = tuple(range(1, 10))
+
+
+def draw_bribery(rng, people: pd.DataFrame, hh: pd.DataFrame) -> pd.DataFrame:
+    """Bribery outcomes of every adult (SDG 16.5.1), on the standard items' codes.
+
+    Contact with public officials in the last 12 months (about 55% urban, 45% rural; 1-3
+    types), an official asked for a bribe (more often in the Norte and Costa regions, and
+    when the police was contacted), the respondent paid (60% when asked, 3% unasked); 2% of
+    the contacts answer don't know (98) to the request question. ``bribe_contact_12m`` is
+    the space-separated list ODK writes (``"0"`` = no contact); asked/paid are blank (NaN)
+    without contact, as the form's skip logic leaves them.
+    """
+    p = people[["hh_id", "person_no"]].merge(hh[["hh_id", "region", "urban"]], on="hh_id")
+    n = len(p)
+    contact = rng.random(n) < np.where(p["urban"] == 1, 0.55, 0.45)
+    n_types = rng.choice([1, 2, 3], size=n, p=[0.6, 0.3, 0.1])
+    order = np.argsort(rng.random((n, len(OFFICIALS))), axis=1)
+    types = [
+        " ".join(str(OFFICIALS[j]) for j in sorted(order[i, : n_types[i]])) if contact[i] else "0"
+        for i in range(n)
+    ]
+    police = np.array(["1" in t.split() for t in types])
+    logit = -2.2 + p["region"].map({1: 0.5, 2: 0.0, 3: -0.4, 4: 0.3}).to_numpy() + 0.6 * police
+    asked = (rng.random(n) < _logit_inv(logit)).astype(float)
+    paid = (rng.random(n) < np.where(asked == 1, 0.6, 0.03)).astype(float)
+    asked[rng.random(n) < 0.02] = 98.0
+    asked[~contact] = np.nan
+    paid[~contact] = np.nan
+    return pd.DataFrame(
+        {
+            "hh_id": p["hh_id"],
+            "person_no": p["person_no"],
+            "bribe_contact_12m": types,
+            "bribe_any_contact_12m": contact.astype(float),
+            "bribe_asked_12m": asked,
+            "bribe_paid_12m": paid,
+        }
+    )
+
+
+def _yes_no_form(values) -> np.ndarray:
+    """Demo 1 yes / 2 no / 8 / 9 -> the form's 1 / 0 / 98 / 99 (NaN stays blank)."""
+    v = np.asarray(values, dtype=float)
+    return np.select([v == 1, v == 2, v == 8, v == 9], [1.0, 0.0, 98.0, 99.0], np.nan)
+
+
+def _incidents(frame: pd.DataFrame, rng, p_other: float) -> pd.DataFrame:
+    """One incident row per crime of the last 12 months (the incident repeat), with the
+    form's coding; ``inc_reported_other`` is "1" (prosecutor's office) for a share
+    ``p_other`` of the incidents not reported to the police, else "5" (no other)."""
+    parts = []
+    for crime, (_, code) in FORM_CRIMES.items():
+        victim = frame[crime].to_numpy() == 1
+        rows = frame.loc[victim, ["row_id"]].copy()
+        rows["inc_crime_type"] = float(code)
+        rows["inc_times_12m"] = frame.loc[victim, f"{crime}_n"].to_numpy(dtype=float)
+        police = _yes_no_form(frame.loc[victim, f"{crime}_reported"])
+        rows["inc_reported_police"] = police
+        other = np.where((police == 0) & (rng.random(len(rows)) < p_other), "1", "5")
+        rows["inc_reported_other"] = other
+        known = np.isin(police, [0.0, 1.0]) | (other == "1")
+        rows["inc_reported_authority"] = np.where(
+            (police == 1) | (other == "1"), 1.0, np.where(known, 0.0, np.nan)
+        )
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True).sort_values(["row_id", "inc_crime_type"])
+
+
+def _ratio(num, den) -> float:
+    return float(np.sum(num) / np.sum(den))
+
+
+def form_demo(wave: int = 1, seed: int = SEED) -> dict:
+    """The demo population and one wave's sample coded as data collected with the standard
+    form (item ids of ``questionnaires/``), with bribery (SDG 16.5.1) and reports to other
+    competent authorities (SDG 16.3.1), and the population truth of both indicators.
+
+    The population, its crime outcomes and the sample are exactly those of
+    :func:`make_demo` (same seed and draws); bribery and reports to the prosecutor's office
+    are drawn from a separate stream (``seed + FORM_SEED_OFFSET``), so the shipped demo
+    files, and ``survey demo``, are unchanged. Nothing is written.
+
+    Returns
+    -------
+    dict
+        ``persons``: one row per respondent (``row_id``, design columns ``stratum``,
+        ``psu``, ``weight``, ``region``, ``area``; screeners ``hh_vehicle_owned_5y``,
+        ``vic_hh_*_5y/_12m``, ``vic_person_*_5y/_12m``; the bribery items);
+        ``incidents``: one row per incident form (``row_id`` links to ``persons``, the
+        design columns, ``inc_crime_type``, ``inc_times_12m``, ``inc_reported_police``,
+        ``inc_reported_other`` (space-separated, as ODK writes select_multiple),
+        ``inc_reported_authority``); ``truth``: population values ``sdg_16_5_1`` (share
+        asked for or paying a bribe among adults with contact and a known answer) and
+        ``sdg_16_3_1`` (``{form: share}`` of incidents reported to a competent authority
+        among incidents with a known status; physical = robbery and assault).
+    """
+    rng = np.random.default_rng(seed)
+    hh, people = build_population(rng)
+    outcomes = {w: draw_outcomes(rng, hh, people, w) for w in WAVES}
+    samples = {w: draw_sample(rng, hh, people, outcomes[w], w) for w in WAVES}
+    extra = np.random.default_rng(seed + FORM_SEED_OFFSET)
+    bribery = draw_bribery(extra, people, hh)
+    p_other = 0.15
+    # population truth (the same rules the indicators apply to the sample)
+    o_hh, o_p = outcomes[wave]
+    pop = people[["hh_id", "person_no"]].merge(o_p, on=["hh_id", "person_no"])
+    pop = pop.merge(o_hh, on="hh_id").merge(bribery, on=["hh_id", "person_no"])
+    pop["row_id"] = np.arange(len(pop))
+    asked, paid = pop["bribe_asked_12m"].to_numpy(), pop["bribe_paid_12m"].to_numpy()
+    hit = (asked == 1) | (paid == 1)
+    known = hit | (np.isin(asked, [0, 1]) & np.isin(paid, [0, 1]))
+    truth_inc = _incidents(pop, np.random.default_rng(seed + FORM_SEED_OFFSET + 1), p_other)
+    forms = {"physical": (5, 7)}
+    t31 = {}
+    for form, codes in forms.items():
+        m = truth_inc["inc_crime_type"].isin(codes).to_numpy()
+        a = truth_inc.loc[m, "inc_reported_authority"].to_numpy()
+        t31[form] = _ratio(a == 1, np.isin(a, [0, 1]))
+    truth = {"sdg_16_5_1": _ratio(hit & known, known), "sdg_16_3_1": t31}
+    # the sample, coded as the form records it
+    smp = samples[wave].merge(bribery, on=["hh_id", "person_no"], how="left")
+    smp["row_id"] = smp["resp_id"]
+    persons = smp[["row_id", "stratum", "psu", "weight", "hh_weight", "region", "area"]].copy()
+    persons["hh_vehicle_owned_5y"] = (
+        hh.set_index("hh_id").loc[smp["hh_id"], "vehicle"].to_numpy(dtype=float)
+    )
+    for crime, (stem, _) in FORM_CRIMES.items():
+        v = smp[crime].to_numpy(dtype=float)
+        five = np.where(v == 1, 1.0, 0.0)
+        if crime == "vehicle_theft":
+            five = np.where(persons["hh_vehicle_owned_5y"] == 1, five, np.nan)
+        persons[f"{stem}_5y"] = five
+        persons[f"{stem}_12m"] = np.where(five == 1, 1.0, np.nan)
+    for c in ("bribe_contact_12m", "bribe_any_contact_12m", "bribe_asked_12m", "bribe_paid_12m"):
+        persons[c] = smp[c].to_numpy()
+    # the sample's reports to other authorities: the population's own draw for those people
+    inc = truth_inc.merge(pop[["row_id", "hh_id", "person_no"]], on="row_id", how="left").merge(
+        smp[["hh_id", "person_no", "resp_id"]], on=["hh_id", "person_no"], how="inner"
+    )
+    inc["row_id"] = inc["resp_id"]
+    inc = inc.drop(columns=["hh_id", "person_no", "resp_id"]).merge(
+        persons[["row_id", "stratum", "psu", "weight", "region", "area"]], on="row_id"
+    )
+    return {"persons": persons, "incidents": inc.reset_index(drop=True), "truth": truth}

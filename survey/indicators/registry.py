@@ -224,6 +224,62 @@ _ENTRIES = [
         ("inc_crime_type",),
     ),
     Indicator(
+        "sdg_16_3_1_any_authority",
+        "SDG 16.3.1 Victims of violence who reported (form data)",
+        "As sdg_16_3_1, read from data collected with the standard form: a victimisation "
+        "counts as reported when the incident form's derived inc_reported_authority is 1 "
+        "(police or any other competent authority, the prosecutor's office included; "
+        "inc_reported_other is multiple choice there).",
+        "victims of the form of violence who reported to a competent authority",
+        "victims of the form of violence with a known reporting status",
+        "person",
+        "%",
+        "last 12 months",
+        "SDG metadata 16.3.1 (UNODC); questionnaires/incident.yaml (inc_reported_authority)",
+        "victimisation:sdg_16_3_1",
+        ("inc_reported_authority",),
+        {"reported": "inc_reported_authority", "other": None},
+    ),
+    Indicator(
+        "dark_figure_any_authority",
+        "Dark figure of crime (form data, ENVIPE definition)",
+        "As dark_figure, read from data collected with the standard form: crimes not reported "
+        "to any competent authority (inc_reported_authority = 0, prosecutor's office "
+        "included), or reported without a formal complaint or an investigation, over all "
+        "crimes (ENVIPE's cifra negra).",
+        "crimes not reported, or reported without complaint or investigation",
+        "all crimes (incident forms)",
+        "incident",
+        "%",
+        "incident (last 12 months)",
+        "ENVIPE (INEGI, cifra negra); questionnaires/incident.yaml (inc_reported_authority)",
+        "victimisation:dark_figure",
+        ("inc_reported_authority",),
+        {"reported": "inc_reported_authority"},
+    ),
+    Indicator(
+        "sdg_16_5_1",
+        "SDG 16.5.1 Bribery prevalence",
+        "Share of persons who had at least one contact with a public official in the previous "
+        "12 months and who paid a bribe to a public official, or were asked for a bribe by "
+        "those officials; the row category 'any' is the SDG value ('asked' and 'paid' are "
+        "its two parts).",
+        "persons with a contact who were asked for or paid a bribe",
+        "persons with at least one contact with a public official (known answers)",
+        "person",
+        "%",
+        "last 12 months",
+        "SDG metadata 16.5.1 (UNODC); UNODC-INEGI-UNDP Manual on Corruption Surveys (2018); "
+        "questionnaires/bribery.yaml (bribe_asked_12m, bribe_paid_12m asked after a contact)",
+        "victimisation:prevalence",
+        ("bribe_asked_12m", "bribe_paid_12m"),
+        {
+            "crimes": {"asked": "bribe_asked_12m", "paid": "bribe_paid_12m"},
+            "groups": {},
+            "unit": "person",
+        },
+    ),
+    Indicator(
         "sdg_16_1_4",
         "SDG 16.1.4 Feel safe walking alone after dark",
         "Share of the population that feel very or fairly safe walking alone around the area "
@@ -443,6 +499,9 @@ _BETTER = {
     "sdg_16_1_3": "lower",  # population subjected to violence
     "sdg_16_3_1": "higher",  # victims of violence who reported to competent authorities
     "sdg_16_1_4": "higher",  # population that feels safe walking alone after dark
+    "sdg_16_5_1": "lower",
+    "sdg_16_3_1_any_authority": "higher",
+    "dark_figure_any_authority": "lower",  # persons in contact with officials who paid or were asked a bribe
     "insecurity": "lower",
     "perceived_increase": "lower",
     "worry": "lower",

@@ -132,13 +132,6 @@ def _choices(it: Item, lname: str, langs, choice_rows: list, lists_done: set) ->
         choice_rows.append(crow)
 
 
-def _and(*exprs) -> str:
-    exprs = [e for e in exprs if e]
-    if not exprs:
-        return ""
-    return exprs[0] if len(exprs) == 1 else " and ".join(f"({e})" for e in exprs)
-
-
 def xlsform_frames(q: Questionnaire) -> dict[str, pd.DataFrame]:
     """The ``survey``, ``choices`` and ``settings`` sheets as DataFrames.
 
@@ -333,7 +326,25 @@ def _context(q: Questionnaire) -> dict:
                     "range": rng,
                 }
             )
-        modules.append({"module": mod, "title": mod.title[lang0], "rows": rows})
+        note = ""
+        if mod.repeat is not None and mod.repeat.count_item is None:
+            note = (
+                f"Asked once per crime reported in the last 12 months (repeat group "
+                f"{mod.repeat.name}); {mod.repeat.code_item} is filled by the form."
+            )
+        elif mod.repeat is not None:
+            note = (
+                f"Items {', '.join(mod.repeat.inside)} are asked once per "
+                f"{mod.repeat.count_item} (repeat group {mod.repeat.name})."
+            )
+        if mod.self_completion is not None:
+            sc = mod.self_completion
+            note = (
+                f"Self-completed by the respondent: asked only if {sc.privacy_item} is in "
+                f"{list(sc.private_codes)}. Before: {sc.handover[lang0]} After: "
+                f"{sc.handback[lang0]} Always shown: {sc.referral[lang0]}"
+            )
+        modules.append({"module": mod, "title": mod.title[lang0], "rows": rows, "note": note})
     derived = [it for it in q.items if it.type == "calculate"]
     return {
         "q": q,
@@ -350,7 +361,9 @@ Form id `{{ q.form_id }}`, version {{ q.version }}. Languages: {{ languages | jo
 Missing codes are read out only when the respondent volunteers them.
 {% for m in modules %}
 ## {{ m.title }} (`{{ m.module.name }}` v{{ m.module.version }})
-{% for r in m.rows %}
+{% if m.note %}
+*{{ m.note }}*
+{% endif %}{% for r in m.rows %}
 **{{ r.n }}. `{{ r.item.id }}`**{% if r.filter %} — *ask only if {{ r.filter }}*{% endif %}
 
 {% for lg, t in r.texts %}{% if loop.first %}{{ t }}{% else %}*[{{ lg }}] {{ t }}*{% endif %}\\
@@ -381,6 +394,7 @@ ol.opts{list-style:none;padding-left:1em}.code{font-family:monospace;display:inl
 <p>Form id <code>{{ q.form_id }}</code>, version {{ q.version }}. Languages: {{ languages | join(", ") }}.
 Missing codes are read out only when the respondent volunteers them.</p>
 {% for m in modules %}<h2>{{ m.title }} <span class="id">({{ m.module.name }} v{{ m.module.version }})</span></h2>
+{% if m.note %}<p class="filter">{{ m.note }}</p>{% endif %}
 {% for r in m.rows %}<div class="q"><p><b>{{ r.n }}.</b> <span class="id">{{ r.item.id }}</span>
 {% if r.filter %}<br><span class="filter">Ask only if {{ r.filter }}</span>{% endif %}</p>
 {% for lg, t in r.texts %}<p{% if not loop.first %} class="alt" lang="{{ lg }}"{% endif %}>{{ t }}</p>

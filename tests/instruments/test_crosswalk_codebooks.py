@@ -15,7 +15,7 @@ import pytest
 
 from survey import Design
 from survey.indicators import insecurity
-from survey.instruments import InstrumentError, harmonize, load_crosswalk
+from survey.instruments import InstrumentError, harmonize, list_crosswalks, load_crosswalk
 
 # Latinobarómetro's confidence battery (1 mucha .. 4 ninguna) and missing codes.
 LB_TRUST = {1: "Mucha", 2: "Algo", 3: "Poca", 4: "Ninguna", -1: "No sabe", -2: "No responde"}
@@ -218,3 +218,46 @@ def test_envipe_2020_perception_filter_per_1():
         harmonize(df.drop(columns="PER"), "envipe", filters=["perception_2020"])
     with pytest.raises(InstrumentError, match="no filter"):
         harmonize(df, "envipe", filters=["nope"])
+
+
+# ------------------------------------------------------------- every shipped crosswalk
+def _codebook_file(cw):
+    """A file with each claimed variable under its first (codebook) name, holding every
+    source value the entry declares: its codes, the ends of its identity range, or (for
+    label-only entries) its labels as strings; plus one declared missing code or label."""
+    cols, expected = {}, {}
+    for e in cw.entries:
+        if e.codes:
+            vals, std = list(e.codes), list(e.codes.values())
+        elif e.identity is not None:
+            vals = std = [float(e.identity[0]), float(e.identity[1])]
+        else:
+            vals, std = list(e.labels), list(e.labels.values())
+        if e.codes or e.identity is not None:
+            miss = list(e.missing_codes)[:1]
+        else:
+            miss = list(e.missing_labels)[:1]
+        cols[e.sources[0]] = [*vals, *miss]
+        expected[e.target] = [float(v) for v in std] + [np.nan] * len(miss)
+    n = max(len(v) for v in cols.values())
+    frame = pd.DataFrame(
+        {k: pd.Series(v + [None] * (n - len(v)), dtype=object) for k, v in cols.items()}
+    )
+    for k, v in cols.items():
+        if all(isinstance(x, (int, float)) for x in v):
+            frame[k] = pd.to_numeric(frame[k])
+    return frame, expected, n
+
+
+@pytest.mark.parametrize("name", [c.name for c in list_crosswalks()])
+def test_every_claimed_item_of_every_crosswalk_maps(name):
+    cw = load_crosswalk(name)
+    frame, expected, n = _codebook_file(cw)
+    h = harmonize(frame, cw)
+    rep = h.report.set_index("target")
+    for target, values in expected.items():
+        row = rep.loc[target]
+        assert row["status"] == "mapped", (name, target, row.to_dict())
+        assert row["n_unknown"] == 0, (name, target, row["unknown_codes"])
+        got = h.data[target].to_numpy()[: len(values)]
+        np.testing.assert_array_equal(got, np.asarray(values, dtype=float), err_msg=target)
