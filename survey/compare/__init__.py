@@ -5,6 +5,8 @@
 - :func:`compare_within` and :func:`combine_waves`: waves as domains of one combined design
   (panel or overlapping samples: covariance between waves counted);
 - :func:`did` (2 x 2 contrast) and :func:`did_regression` (``svyglm`` interaction);
+- :func:`event_study`: several baseline and follow-up waves, coefficients relative to the
+  last baseline wave and the pre-trend test;
 - :func:`svyttest`, :func:`svychisq` (Rao-Scott), :func:`svyglm`;
 - :func:`paired_tests` (unweighted, pingouin) for small panels;
 - :func:`adjust_pvalues`, :func:`cohens_h`, :func:`cohens_d`, :func:`do_no_harm`.
@@ -20,6 +22,7 @@ covariance), never by a variance formula of their own.
 from survey.compare._frame import COMPARISON_COLUMNS, do_no_harm
 from survey.compare.did import did, did_regression
 from survey.compare.effects import cohens_d, cohens_h, weighted_sd
+from survey.compare.eventstudy import EventStudy, event_study
 from survey.compare.multiplicity import adjust_pvalues
 from survey.compare.panels import PAIRED_COLUMNS, paired_tests
 from survey.compare.ranktest import svyranktest
@@ -30,6 +33,7 @@ from survey.compare.waves import combine_waves, compare_frames, compare_independ
 __all__ = [
     "COMPARISON_COLUMNS",
     "PAIRED_COLUMNS",
+    "EventStudy",
     "GLMResult",
     "adjust_pvalues",
     "cohens_d",
@@ -41,6 +45,7 @@ __all__ = [
     "did",
     "did_regression",
     "do_no_harm",
+    "event_study",
     "paired_tests",
     "svychisq",
     "svyglm",

@@ -219,11 +219,15 @@ def did(
     )
 
 
-def _model_df(design, by, group, wave, groups, waves, rows: pd.DataFrame) -> np.ndarray:
+def _model_df(
+    design, by, group, wave, groups, waves, rows: pd.DataFrame, p: int = SATURATED_P
+) -> np.ndarray:
     """R's ``svyglm`` residual df of the saturated model ``y ~ treated * post`` for each row
     (``by`` domain and variable): ``degf + 1 - 4``, ``degf`` that of the rows the model uses
     (the four cells, ``y`` not missing, non-zero weight; within the ``by`` domain, as
-    ``svyglm(..., subset(design, domain))``); replicate designs: the design's ``degf`` - 3."""
+    ``svyglm(..., subset(design, domain))``); replicate designs: the design's ``degf`` - 3.
+    ``p``: the number of coefficients of a larger saturated model (an event study's
+    ``y ~ factor(wave) * treated``: twice the number of waves)."""
     from survey.engine.domains import Domains, make_domains
     from survey.engine.estimators import MeanTotal
 
@@ -237,7 +241,7 @@ def _model_df(design, by, group, wave, groups, waves, rows: pd.DataFrame) -> np.
         ok = in_cells & data[v].notna().to_numpy()
         sub = Domains(dom.by, np.where(ok, dom.codes, -1), dom.levels)
         degf = estimate(design, "total", ["_one"], domains=sub, estimator=counter).df_domain
-        table = dom.levels.assign(_df=degf + 1 - SATURATED_P)
+        table = dom.levels.assign(_df=degf + 1 - p)
         sel = (rows["variable"] == v).to_numpy()
         if by:
             got = rows.loc[sel, by].merge(table, on=by, how="left", sort=False)["_df"]
