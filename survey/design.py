@@ -343,6 +343,9 @@ class _Verbs:
         ``df="domain"`` is R's (``degf`` of the domain). Replicate designs also take
         ``ci="quantile"`` (R's ``interval.type="quantile"``): the quantile recomputed with
         every replicate's weights, SE from their replicate variance, CI ``q +- t SE``.
+        Taylor designs also take ``ci="score"`` (R's ``interval.type="score"``: the
+        Francisco-Fuller score interval, R's root search replayed; see
+        :mod:`survey.engine.quantiles`).
 
         ``qrule`` is R's quantile rule, used for the estimate and to map the interval back:
         ``"math"`` (default; the inverse of the weighted distribution function, ``"hf1"``),
@@ -354,6 +357,94 @@ class _Verbs:
         from survey.engine.quantiles import quantile
 
         return quantile(self, variables, q=q, by=by, ci=ci, level=level, df=df, na=na, qrule=qrule)
+
+    def contrast(
+        self,
+        contrasts,
+        variables,
+        statistic="mean",
+        by=None,
+        *,
+        denominator=None,
+        method="delta",
+        ci="wald",
+        level=0.95,
+        df="design",
+        na="available",
+    ):
+        """Linear or nonlinear contrasts of estimates (R's ``svycontrast``).
+
+        The estimates are ``statistic`` (``"mean"``, ``"total"``, ``"prop"``, ``"ratio"`` with
+        ``denominator``) of ``variables`` in every domain of ``by``, named as R names their
+        coefficients (``api00``; ``stypeE`` for a category; ``api00/api99`` for a ratio;
+        with ``by`` the domain label, ``E``, or ``E:api00`` for several items): see
+        :meth:`covmat` for the names and their covariance.
+
+        Parameters
+        ----------
+        contrasts : mapping name -> contrast, or one contrast
+            A contrast is a mapping ``{estimate name: coefficient}`` (absent names count 0),
+            a sequence with one coefficient per estimate, an expression in the estimate
+            names (``"api00/api99"``, ``"exp(`log(api00)`)"``; names that are not
+            identifiers between backticks, ``^`` as power, as in R) or a callable taking a
+            mapping name -> value (numpy functions only).
+        method : {"delta", "replicates"}
+            Nonlinear contrasts on replicate designs: ``"delta"`` (default, R's default) is
+            the delta method ``J V J'`` with the replicate covariance ``V``; ``"replicates"``
+            applies the contrast to every replicate's estimates (R's
+            ``return.replicates=TRUE``). Taylor designs: the delta method, with the
+            linearised influence ``J`` times that of the estimates. Linear contrasts are
+            exact either way.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per contrast (``variable`` = its name) in the tidy result shape; ``df``
+            the design's; ``deff``, ``n`` and the publication columns are not defined for a
+            contrast (NaN / ``<NA>``).
+        """
+        from survey.engine import estimate
+        from survey.engine.contrast import contrast
+
+        es = estimate(self, statistic, variables, by=by, na=na, denominator=denominator)
+        return contrast(es, contrasts, method=method).to_frame(
+            ci=ci, level=level, df=df, quality=None
+        )
+
+    def covmat(self, variables, statistic="mean", by=None, *, denominator=None, na="available"):
+        """Covariance matrix of estimates (R's ``vcov(svymean(...))`` or of ``svyby(...,
+        covmat=TRUE)``): a square DataFrame indexed by R's coefficient names (see
+        :meth:`contrast`), linearised or from the replicates. Estimates in different domains
+        covary (domains are estimated on the full design)."""
+        from survey.engine import estimate
+        from survey.engine.contrast import covmat
+
+        return covmat(estimate(self, statistic, variables, by=by, na=na, denominator=denominator))
+
+    def table(self, variables, *, ntotal=None, round=False):
+        """Weighted counts of every combination of ``variables`` (R's ``svytable``).
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Columns crossed; rows missing any of them are left out (R's ``xtabs``).
+        ntotal : float, mapping or DataFrame, optional
+            A number: the table is scaled to sum to it (R's ``Ntotal``). Per stratum (a
+            mapping stratum -> total, or a two-column DataFrame stratum, total; stratified
+            designs): each stratum's table is scaled to its total, then the strata are
+            added up. Replicate designs default to the sum of the sampling weights, as R.
+        round : bool
+            Round the counts (half to even, as R's ``round``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per variable (every combination of their observed levels, as R's
+            table, zeros included) and ``n_weighted``.
+        """
+        from survey.engine.tables import weighted_table
+
+        return weighted_table(self, variables, ntotal=ntotal, round=round)
 
 
 class Design(_Verbs):
@@ -383,6 +474,12 @@ class Design(_Verbs):
         ``fail`` (default) raises naming the strata; ``certainty`` and ``remove`` give them no
         variance contribution; ``adjust`` centres them at the grand mean; ``average`` replaces
         their contribution by the average of the other strata.
+    adjust_domain_lonely : bool
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum with several PSUs but
+        only one holding rows of a domain (``by=`` group, or rows with an answer) is lonely
+        for that domain's estimates: ``adjust`` leaves its PSU total uncentred, ``average``
+        leaves it out and rescales; other policies are unaffected (R only warns). As in R it
+        has no effect on calibrated designs. Default False (R's default).
 
     Notes
     -----
@@ -399,6 +496,7 @@ class Design(_Verbs):
         nest: bool = False,
         lonely_psu: str = "fail",
         *,
+        adjust_domain_lonely: bool = False,
         _weights: np.ndarray | None = None,
         _calibration: tuple = (),
     ):
@@ -419,6 +517,7 @@ class Design(_Verbs):
         self.fpc_names = _as_list(fpc)
         self.nest = bool(nest)
         self.lonely_psu = lonely_psu
+        self.adjust_domain_lonely = bool(adjust_domain_lonely)
         self.calibration = tuple(_calibration)
         if self.n == 0:
             raise DesignError("the data have no rows")
@@ -890,7 +989,7 @@ def _default_scales(type_, n_rep, scale, rscales, rho):
 
 
 #: Keys a design spec (YAML or dict) may hold, and the Design argument each maps to.
-DESIGN_SPEC_KEYS = ("weight", "strata", "psu", "fpc", "nest", "lonely_psu")
+DESIGN_SPEC_KEYS = ("weight", "strata", "psu", "fpc", "nest", "lonely_psu", "adjust_domain_lonely")
 
 
 def design_from_spec(data, spec: dict) -> Design:

@@ -124,6 +124,21 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Design-based estimates for victimisation, fear-of-crime and trust surveys."""
+    import warnings
+
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as a reader wants them on the terminal: the message, not a source line.
+
+    The package's warnings already name the variable, domain and remedy; the file:line of
+    the code that raised them means nothing to an analyst."""
+    from rich.markup import escape
+
+    from survey.cli._common import err_console
+
+    err_console.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
 
 
 def main() -> None:  # console-script entry point

@@ -32,6 +32,9 @@ def describe_command(
 
     if out is not None:
         out = check_output_path(out, overwrite, inputs=[data], suffixes=(".xlsx", ".csv"))
+        values_out = out.with_name(out.stem + "_values.csv")
+        if out.suffix.lower() == ".csv":
+            values_out = check_output_path(values_out, overwrite, inputs=[data])
     try:
         sd = survey.read(data, encoding=encoding, user_missing="keep")
     except Exception as exc:  # reading errors name the file
@@ -48,11 +51,16 @@ def describe_command(
     _print(table, codes, data, sd, values)
     if out is None:
         return
+    from survey._atomic import atomic_output
+
     if out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False)
-        codes.to_csv(out.with_name(out.stem + "_values.csv"), index=False)
+        with atomic_output(out) as tmp:
+            table.to_csv(tmp, index=False)
+        with atomic_output(values_out) as tmp:
+            codes.to_csv(tmp, index=False)
     else:
-        _write_xlsx(out, table, codes, data)
+        with atomic_output(out) as tmp:
+            _write_xlsx(tmp, table, codes, data)
     console.print(f"written {out}")
 
 

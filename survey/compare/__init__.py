@@ -7,7 +7,8 @@
 - :func:`did` (2 x 2 contrast) and :func:`did_regression` (``svyglm`` interaction);
 - :func:`event_study`: several baseline and follow-up waves, coefficients relative to the
   last baseline wave and the pre-trend test;
-- :func:`svyttest`, :func:`svychisq` (Rao-Scott), :func:`svyglm`;
+- :func:`svyttest`, :func:`svychisq` (Rao-Scott), :func:`svyglm`, :func:`svyolr`
+  (proportional odds for ordered items);
 - :func:`predictive_margins` (R's ``svypredmeans``) and :func:`did_margins` (covariate-
   adjusted DiD on the response scale);
 - :func:`paired_tests` (unweighted, pingouin) for small panels;
@@ -26,6 +27,7 @@ from survey.compare.did import did, did_margins, did_regression
 from survey.compare.effects import cohens_d, cohens_h, weighted_sd
 from survey.compare.eventstudy import EventStudy, event_study
 from survey.compare.multiplicity import adjust_pvalues
+from survey.compare.olr import OLRResult, svyolr
 from survey.compare.panels import PAIRED_COLUMNS, paired_tests
 from survey.compare.ranktest import svyranktest
 from survey.compare.regression import GLMResult, Margins, predictive_margins, svyglm
@@ -38,6 +40,7 @@ __all__ = [
     "EventStudy",
     "GLMResult",
     "Margins",
+    "OLRResult",
     "adjust_pvalues",
     "cohens_d",
     "cohens_h",
@@ -54,6 +57,7 @@ __all__ = [
     "predictive_margins",
     "svychisq",
     "svyglm",
+    "svyolr",
     "svyranktest",
     "svyttest",
     "weighted_sd",

@@ -264,6 +264,8 @@ def did_regression(
     post=None,
     family: str = "gaussian",
     level: float = 0.95,
+    epsilon: float = 1e-8,
+    maxit: int = 25,
 ):
     """Difference-in-differences as the interaction of a design-weighted model.
 
@@ -273,6 +275,8 @@ def did_regression(
     scale.
 
     Covariates are formula terms (``"age"``, ``"factor(region)"``, ``"sex:age"``).
+    ``epsilon``, ``maxit``: R's ``glm.control`` of the quasibinomial fit (see
+    :func:`survey.compare.svyglm`).
 
     Returns
     -------
@@ -294,7 +298,9 @@ def did_regression(
     po[w.isna().to_numpy()] = np.nan
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     formula = " + ".join([f"{variable} ~ treated * post", *covs])
-    fit = svyglm(design, formula, family, extra={"treated": tr, "post": po})
+    fit = svyglm(
+        design, formula, family, extra={"treated": tr, "post": po}, epsilon=epsilon, maxit=maxit
+    )
     return fit.to_frame(level), fit
 
 

@@ -30,7 +30,8 @@ def cohens_d(m1, m2, s1, s2) -> np.ndarray:
     """Cohen's d with the average of the two variances as the standardiser."""
     m1, m2, s1, s2 = (np.asarray(a, dtype=float) for a in (m1, m2, s1, s2))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (m2 - m1) / np.sqrt((s1**2 + s2**2) / 2)
+        # hypot scales internally: finite for standard deviations beyond 1e154
+        return (m2 - m1) / (np.hypot(s1, s2) / np.sqrt(2.0))
 
 
 def weighted_sd(design, variables, by=None) -> pd.DataFrame:
@@ -45,9 +46,15 @@ def weighted_sd(design, variables, by=None) -> pd.DataFrame:
         ``by`` columns, ``variable``, ``sd``.
     """
     variables = [variables] if isinstance(variables, str) else list(variables)
-    cols = {}
+    cols, scale = {}, []
     for v in variables:
         y = numeric_column(design.data, v)
+        # a power of two keeps y^2 finite for huge values and is exact (sd is equivariant)
+        with np.errstate(invalid="ignore"):
+            big = np.nanmax(np.abs(y)) if (y.size and not np.isnan(y).all()) else 0.0
+        e = int(np.frexp(big)[1]) if np.isfinite(big) and big > 2.0**500 else 0
+        y = np.ldexp(y, -e)
+        scale.append(np.ldexp(1.0, e))
         cols[f"{v}\x00y"] = y
         cols[f"{v}\x00yy"] = y * y
     frame = pd.DataFrame(cols)
@@ -58,7 +65,7 @@ def weighted_sd(design, variables, by=None) -> pd.DataFrame:
     n = est.n.reshape(-1, len(names))[:, 0::2]
     m, mm = theta[:, 0::2], theta[:, 1::2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt((mm - m**2) * n / (n - 1))
+        sd = np.sqrt((mm - m**2) * n / (n - 1)) * np.asarray(scale)
     by_cols = list(est.by)
     base = labels.iloc[:: len(names)][by_cols].reset_index(drop=True)
     out = base.loc[np.repeat(np.arange(len(base)), len(variables))].reset_index(drop=True)

@@ -25,6 +25,7 @@ from survey.engine.ci import critical
 from survey.engine.regression import (
     GLM_EPSILON,
     GLM_MAXIT,
+    glm_replay,
     vcov_from_replicate_refits,
     vcov_from_row_influence,
 )
@@ -124,8 +125,6 @@ def svyglm(
     family: str = "gaussian",
     *,
     extra: dict | None = None,
-    tol: float = 1e-12,
-    max_iter: int = 100,
     epsilon: float = GLM_EPSILON,
     maxit: int = GLM_MAXIT,
     progress: bool | None = None,
@@ -146,7 +145,8 @@ def svyglm(
         fit and contribute zero influence (R's ``na.action``), the design is kept whole.
     family : {"gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson"}
         Identity link for ``gaussian``; logit link for the binomial families (identical
-        coefficients and design-based covariance; the response must lie in [0, 1]); log
+        coefficients and design-based covariance; the response must lie in [0, 1]; R's
+        ``glm.fit`` replayed as for the count families); log
         link for the count families (identical coefficients and covariance; response >= 0,
         e.g. the number of times victimised). The count families replay R's ``glm.fit``
         with ``glm.control(epsilon, maxit)``: the coefficients are those R stops at, and the
@@ -156,13 +156,14 @@ def svyglm(
         (R's ``offset(log(exposure))``: pass ``np.log(exposure)`` for rates per exposure).
     extra : dict, optional
         Additional columns (name -> length-n array) the formula may use.
-    tol, max_iter : float, int
-        IRLS convergence of the full-sample fit: relative change of the coefficients.
     epsilon, maxit : float, int
-        Replicate designs, binomial families: R's ``glm.control`` for the replicate refits,
-        which start at the full-sample fit and stop when the deviance changes by less than
-        ``epsilon`` relative (R's defaults 1e-8 and 25; R's refits inherit the ``control``
-        given to ``svyglm``).
+        R's ``glm.control`` (defaults 1e-8 and 25) for the binomial and count families: the
+        full-sample fit replays R's ``glm.fit`` and stops where R stops (deviance change
+        below ``epsilon`` relative), so coefficients and SEs are R's at the same control;
+        the sandwich uses the working weights of that last iteration, as R's
+        ``svy.varcoef`` (at R's default control the SEs differ from a fully converged fit by
+        up to ~1e-5 relative). Replicate refits start at the full-sample fit and use the
+        same control (R's refits inherit the ``control`` given to ``svyglm``).
     progress : bool, optional
         Replicate designs: progress bar over the refits (default: with 200 replicates or
         more on a terminal).
@@ -200,25 +201,12 @@ def svyglm(
     if family == "gaussian":
         beta = _wls(X, y, w)
         mu = X @ beta
-        vw = w
         it = 1
     else:
-        mu = (w * y + 0.5) / (w + 1.0)  # R's binomial initialize (scale-free at convergence)
-        eta = np.log(mu / (1 - mu))
-        beta = np.zeros(p)
-        for it in range(1, max_iter + 1):  # noqa: B007
-            mu_eta = mu * (1 - mu)
-            z = eta + (y - mu) / mu_eta
-            new = _wls(X, z, w * mu_eta)
-            delta = np.max(np.abs(new - beta) / (np.abs(new) + 0.1))
-            beta = new
-            eta = X @ beta
-            mu = 1.0 / (1.0 + np.exp(-np.clip(eta, -700, 700)))
-            if delta < tol:
-                break
-        else:
-            raise RuntimeError(f"IRLS did not converge in {max_iter} iterations for {formula!r}")
-        vw = w * mu * (1 - mu)
+        # R's glm.fit replayed at glm.control(epsilon, maxit): the coefficients R stops at,
+        # and R's sandwich pieces (working weights of its last iteration, svy.varcoef)
+        yc = np.where(mf.complete, y, 0.0)
+        beta, (wt, r, Ainv), it = glm_replay(X, yc, w, family, epsilon=epsilon, maxit=maxit)
     if _is_replicate(design):
         V = vcov_from_replicate_refits(
             design,
@@ -233,9 +221,11 @@ def svyglm(
         )
         df_res = design.degf + 1 - p
     else:
-        A = X.T @ (X * vw[:, None])
-        Ainv = np.linalg.inv(A)
-        U = (X * (w * (y - mu))[:, None]) @ Ainv
+        if family == "gaussian":
+            Ainv = np.linalg.inv(X.T @ (X * w[:, None]))
+            U = (X * (w * (y - mu))[:, None]) @ Ainv
+        else:
+            U = (X * (wt * r)[:, None]) @ Ainv
         U[~mf.complete] = 0.0
         V = vcov_from_row_influence(design, U)
         df_res = complete_degf(design, mf.complete) + 1 - p
@@ -274,8 +264,6 @@ def _offset(design, offset, mf) -> np.ndarray | None:
 
 def _count_glm(design, formula, family, mf, offset, epsilon, maxit, progress) -> GLMResult:
     """Poisson/quasipoisson (log link) svyglm: R's glm.fit replayed, R's sandwich."""
-    from survey.engine.regression import glm_replay
-
     X, y = mf.X, mf.y
     off = _offset(design, offset, mf)
     complete = mf.complete if off is None else mf.complete & ~np.isnan(off)

@@ -25,7 +25,7 @@ from survey._schema import finalize
 from survey.engine import ci as ci_mod
 from survey.engine import linearization, replicate
 from survey.engine.domains import Domains, make_domains
-from survey.engine.estimators import Proportion, build
+from survey.engine.estimators import Proportion, build, plain_and_blocks
 
 #: Above this many (unit x domain) cells, aggregate over observed cells only.
 DENSE_CELL_LIMIT = 4_000_000
@@ -66,20 +66,80 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     """Weighted totals of each quantity per cell: (G x Q), one bincount per distinct quantity.
 
     Estimators share arrays for identical quantities (the not-missing indicator of complete
-    variables, ``y**2 = y`` for 0/1 items): each distinct array is aggregated once.
+    variables, ``y**2 = y`` for 0/1 items): each distinct array is aggregated once. The
+    categories of a categorical item (:class:`~survey.engine.estimators.CategoryBlock`) are
+    aggregated together: one bincount over ``cell * categories + category``.
     """
+    plain, blocks = plain_and_blocks(columns)
     full = bool(cells.row_mask.all())
     w = row_weight if full else row_weight[cells.row_mask]
     out = np.empty((cells.n_cells, len(columns)))
     seen: dict[int, int] = {}
-    for q, col in enumerate(columns):
+    for q, col in plain:
         if id(col) in seen:
             out[:, q] = out[:, seen[id(col)]]
             continue
         seen[id(col)] = q
         vals = w * (col if full else col[cells.row_mask])
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
+    for b in blocks:
+        out[:, b.start : b.start + b.size] = block_totals(
+            cells.row_cell, cells.n_cells, b, w, None if full else cells.row_mask
+        )
     return out
+
+
+def block_totals(group, n_groups, block, weight, mask=None) -> np.ndarray:
+    """(n_groups x size) weighted totals of a category block's indicators: one bincount over
+    ``group * size + code`` (``group`` and ``weight`` over the ``mask``ed rows)."""
+    codes = block.codes if mask is None else block.codes[mask]
+    keep = codes >= 0
+    if keep.all():
+        idx, wk = group * block.size + codes, weight
+    else:
+        idx, wk = group[keep] * block.size + codes[keep], weight[keep]
+    tot = np.bincount(idx, weights=wk, minlength=n_groups * block.size)
+    return tot.reshape(n_groups, block.size)
+
+
+def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
+    """Influence totals per finest variance unit, ``Z`` (U x D*J sparse): for each cell and
+    item ``sum_q A[d, q] Tg[cell, q]`` (non-finite values: 0)."""
+    J, D = len(item_q), cells.n_domains
+    if J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities: vectorised
+        idx = np.asarray(item_q)
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
+            A0 = np.stack([c[:, 0] for c in coefs], axis=1)[cells.cell_dom]  # (G x J)
+            Zg = A0 * Tg[:, idx[:, 0]]
+            del A0
+            Zg += np.stack([c[:, 1] for c in coefs], axis=1)[cells.cell_dom] * Tg[:, idx[:, 1]]
+    else:
+        Zg = np.empty((cells.n_cells, J))
+        for j, qs in enumerate(item_q):
+            A = coefs[j][cells.cell_dom]  # (G x len(qs))
+            Zg[:, j] = np.einsum("gq,gq->g", A, Tg[:, list(qs)])
+    return cell_matrix(cells, Zg, n_units)
+
+
+def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
+    """Cell-level influence (G x J) as the unit-level matrix Z (U x D*J sparse; column
+    ``d * J + j``); non-finite values become 0."""
+    J, D = Zg.shape[1], cells.n_domains
+    Zg[~np.isfinite(Zg)] = 0.0
+    if cells.n_cells == n_units * D:  # dense unit-major cells: Zg is Z's rows already
+        K = D * J
+        idx_type = np.int32 if n_units * K < 2**31 else np.int64
+        return sp.csr_matrix(
+            (
+                Zg.reshape(-1),
+                np.tile(np.arange(K, dtype=idx_type), n_units),
+                np.arange(0, n_units * K + 1, K, dtype=idx_type),
+            ),
+            shape=(n_units, K),
+        )
+    rows = np.repeat(cells.cell_unit, J)
+    cols = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
+    return sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, D * J))
 
 
 def domain_sum(cells: Cells, values: np.ndarray) -> np.ndarray:
@@ -161,16 +221,36 @@ class EstimateSet:
         reps = None if self.reps is None else _combine_finite(self.reps, L)
         return self._combine(_combine_finite(self.theta, L), L, labels, statistic, reps=reps)
 
-    def transform(self, func, jacobian, labels=None, statistic: str = "transform"):
-        """Smooth functions ``func(theta)`` by the delta method (``jacobian(theta)``: m x K).
+    def transform(
+        self, func, jacobian, labels=None, statistic: str = "transform", method: str = "delta"
+    ):
+        """Smooth functions ``func(theta)`` (m values) of the estimates (R's ``svycontrast``
+        with a nonlinear contrast); ``jacobian(theta)`` is their m x K gradient.
 
-        Replicate designs apply ``func`` to each replicate (as R does for replicate
-        statistics)."""
+        ``method="delta"`` (default, R's default on every design type): the delta method,
+        ``Var = J V J'`` with ``V`` the linearisation or the replicate covariance of the
+        estimates. On replicate designs the new replicate values are the linearised
+        ``func(theta) + J (theta_r - theta)``, so their replicate variance is exactly
+        ``J V J'`` and later contrasts compose by the chain rule.
+        ``method="replicates"`` (replicate designs only; R's ``return.replicates=TRUE``
+        followed by ``svycontrast``): ``func`` applied to every replicate's estimates and
+        the variance of those (not the same as the delta method for nonlinear ``func``).
+        """
+        if method not in ("delta", "replicates"):
+            raise ValueError(f"method={method!r}: use 'delta' (R's default) or 'replicates'")
+        if method == "replicates" and self.reps is None:
+            raise ValueError(
+                "method='replicates' needs a replicate design (the replicate estimates); "
+                "this estimate has linearisation variance: use method='delta'"
+            )
         theta = np.asarray(func(self.theta), dtype=float)
         J = np.atleast_2d(np.asarray(jacobian(self.theta), dtype=float))
         reps = None
         if self.reps is not None:
-            reps = np.stack([np.asarray(func(r), dtype=float) for r in self.reps])
+            if method == "replicates":
+                reps = np.stack([np.asarray(func(r), dtype=float) for r in self.reps])
+            else:
+                reps = theta[None, :] + _combine_finite(self.reps - self.theta[None, :], J)
         return self._combine(theta, J, labels, statistic, reps=reps)
 
     def _combine(self, theta, L, labels, statistic, reps):
@@ -478,6 +558,8 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
     st = design.stages[0]
     H, D, J = st.n_strata, dom.n_domains, est.n_items
     mask = dom.codes >= 0
+    if getattr(design, "adjust_domain_lonely", False):
+        return _item_psu_counts(design, dom, est)
     code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
     out = np.zeros((H, D, J), dtype=bool)
     seen: dict[int, np.ndarray] = {}
@@ -485,6 +567,26 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
         col = est.columns[q]
         if id(col) not in seen:
             seen[id(col)] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
+        out[:, :, j] = seen[id(col)]
+    return out.reshape(H, D * J)
+
+
+def _item_psu_counts(design, dom: Domains, est) -> np.ndarray:
+    """As :func:`_item_presence`, but the number of PSUs of each first-stage stratum holding
+    rows of each estimate (R's ``nsubset`` in ``onestrat``), for
+    ``Design(adjust_domain_lonely=True)``."""
+    st = design.stages[0]
+    H, D, J = st.n_strata, dom.n_domains, est.n_items
+    mask = dom.codes >= 0
+    code = st.unit[mask] * D + dom.codes[mask]
+    psu_stratum = np.repeat(st.unit_stratum, D) * D + np.tile(np.arange(D), st.n_units)
+    out = np.zeros((H, D, J), dtype=np.int64)
+    seen: dict[int, np.ndarray] = {}
+    for j, q in enumerate(est.count_q):
+        col = est.columns[q]
+        if id(col) not in seen:
+            held = np.bincount(code, weights=col[mask], minlength=st.n_units * D) > 0
+            seen[id(col)] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(H, D)
         out[:, :, j] = seen[id(col)]
     return out.reshape(H, D * J)
 
@@ -548,8 +650,17 @@ def estimate(
         # unweighted rows with the characteristic (the quality rules' case count); means of
         # 0/1 items are proportions, means of other variables have none (NaN)
         cases = np.full((D, J), np.nan)
+        _, blocks = plain_and_blocks(est.columns)
+        in_block = {}
+        for b in blocks:
+            tot = block_totals(dom.codes[dmask], D, b, nz[dmask], dmask)
+            for c in range(b.size):
+                in_block[b.start + c] = tot[:, c]
         for j, qs in enumerate(est.item_q):
             if binary is not None and not binary[j]:
+                continue
+            if qs[0] in in_block:
+                cases[:, j] = in_block[qs[0]]
                 continue
             col = est.columns[qs[0]]
             cases[:, j] = np.bincount(
@@ -585,14 +696,7 @@ def estimate(
         result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
         return result
     coefs = est.coef(T)  # list over items of (D x len(item_q))
-    Zg = np.empty((cells.n_cells, J))
-    for j, qs in enumerate(est.item_q):
-        A = coefs[j][cells.cell_dom]  # (G x len(qs))
-        Zg[:, j] = np.einsum("gq,gq->g", A, Tg[:, list(qs)])
-    Zg[~np.isfinite(Zg)] = 0.0
-    rows = np.repeat(cells.cell_unit, J)
-    cols = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
-    Z = sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, K))
+    Z = influence_totals(cells, Tg, est.item_q, coefs, n_units)
     if design.calibration:
         from survey.engine.calibrate_variance import residualize
 

@@ -15,6 +15,7 @@ not-missing indicators included) and says, from the domain totals ``T[..., d, q]
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,8 +100,77 @@ def _srs_factor(N, n, replace=False):
 def _s2(sum_w, sum_wy, sum_wyy, n):
     """svyvar: weighted variance with the n/(n-1) factor (n = rows with non-zero weight)."""
     mean = _safe_div(sum_wy, sum_w)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return (_safe_div(sum_wyy, sum_w) - mean**2) * n / (n - 1)
+
+
+@dataclass
+class CategoryBlock:
+    """The indicators of one categorical variable's categories, kept as one code per row.
+
+    ``codes[i]`` is the category index of row ``i`` (``-1``: no answer, or an answer not
+    estimated); quantity ``start + c`` of the estimator is the indicator ``codes == c``.
+    Aggregating the block is ONE bincount over ``cell * size + code`` instead of ``size``
+    indicator columns (a 300-category item would otherwise be 300 n-vectors)."""
+
+    codes: np.ndarray
+    start: int
+    size: int
+
+    def indicator(self, c: int) -> np.ndarray:
+        return (self.codes == c).astype(float)
+
+
+class Columns:
+    """The base quantities of an estimator: plain (n,) arrays and :class:`CategoryBlock`
+    indicators. Indexing gives the (n,) array of a quantity (block indicators are formed on
+    demand, not stored); the aggregation code (``core.cell_totals`` and the calibration and
+    replicate totals) reads ``plain()`` and ``blocks`` instead and never forms them."""
+
+    def __init__(self, arrays=()):
+        self._items: list = list(arrays)  # ndarray, or (block index, category)
+        self.blocks: list[CategoryBlock] = []
+
+    def append(self, array) -> None:
+        self._items.append(array)
+
+    def __iadd__(self, arrays):
+        self._items.extend(arrays)
+        return self
+
+    def add_block(self, codes: np.ndarray, size: int) -> int:
+        """Append ``size`` indicator quantities ``codes == c``; return the first's index."""
+        start = len(self._items)
+        b = len(self.blocks)
+        self.blocks.append(CategoryBlock(codes, start, size))
+        self._items.extend((b, c) for c in range(size))
+        return start
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, q):
+        item = self._items[q]
+        if isinstance(item, tuple):
+            return self.blocks[item[0]].indicator(item[1])
+        return item
+
+    def __iter__(self):
+        return (self[q] for q in range(len(self._items)))
+
+    def plain(self):
+        """(index, array) of the quantities that are stored arrays."""
+        return [(q, a) for q, a in enumerate(self._items) if not isinstance(a, tuple)]
+
+    def is_block(self, q: int) -> bool:
+        return isinstance(self._items[q], tuple)
+
+
+def plain_and_blocks(columns):
+    """``(plain, blocks)`` of any quantity list: a :class:`Columns` or a list of arrays."""
+    if isinstance(columns, Columns):
+        return columns.plain(), columns.blocks
+    return list(enumerate(columns)), []
 
 
 @dataclass
@@ -110,7 +180,7 @@ class Estimator:
     statistic: str
     variables: list[str]  # variable of each item
     categories: list  # category of each item (None for numeric items)
-    columns: list[np.ndarray]  # base quantities, each (n,)
+    columns: list[np.ndarray] | Columns  # base quantities, each (n,)
     item_q: list[tuple[int, ...]]  # quantities each item's influence uses
     count_q: list[int]  # quantity index of each item's not-missing indicator
     extra: dict = field(default_factory=dict)
@@ -132,6 +202,29 @@ class Estimator:
         raise NotImplementedError
 
 
+#: Values beyond this magnitude have squares (and weighted sums of squares) that overflow.
+HUGE = 2.0**500
+
+
+def _warn_huge(cols, values) -> None:
+    """Warn, naming the variable, when its values are too large for a finite variance.
+
+    ``Design.mean/total/ratio/var`` rescale such variables by a power of two first (exact),
+    so this is reached only by routes that do not (comparisons, indicators, models)."""
+    for c, v in zip(cols, values, strict=True):
+        with np.errstate(invalid="ignore"):
+            big = np.nanmax(np.abs(v)) if v.size and not np.isnan(v).all() else 0.0
+        if big > HUGE:
+            warnings.warn(
+                f"variable {str(c).split(chr(0))[0]!r} has values up to {big:.3g}: their "
+                "squares overflow double precision, so standard errors come out infinite or "
+                f"NaN; divide it by a power of ten first (e.g. {str(c).split(chr(0))[0]} / 1e100)."
+                " Design.mean, .total and .ratio rescale such variables automatically.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+
+
 def _masks(data, cols, na):
     values = [numeric_column(data, c) for c in cols]
     for c, v in zip(cols, values, strict=True):
@@ -142,6 +235,7 @@ def _masks(data, cols, na):
                 f"variable {c!r} has infinite values in rows {', '.join(map(str, rows[:5]))}"
                 + (f" and {rows.size - 5} more" if rows.size > 5 else "")
             )
+    _warn_huge(cols, values)
     ok = [~np.isnan(v) for v in values]
     if na == "listwise":
         joint = np.logical_and.reduce(ok)
@@ -169,7 +263,9 @@ class MeanTotal(Estimator):
             binaries.append(binary)
             base = len(columns)
             # shared arrays for identical quantities are aggregated once (core.cell_totals)
-            columns += [y, ones if complete else m.astype(float), y if binary else y * y]
+            with np.errstate(over="ignore"):  # huge values: announced by _warn_huge
+                yy = y if binary else y * y
+            columns += [y, ones if complete else m.astype(float), yy]
             item_q.append((base, base + 1))
             count_q.append(base + 1)
         # 0/1 items: their mean is a proportion (the engine counts their cases)
@@ -230,10 +326,11 @@ class Proportion(Estimator):
             notna = [joint] * len(raw)
         elif na != "available":
             raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
-        columns, item_q, count_q, variables_out, cats = [], [], [], [], []
+        columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
         for col, s, m in zip(variables, raw, notna, strict=True):
             if isinstance(s.dtype, pd.CategoricalDtype):
-                levels = [c for c in s.cat.categories if (s[m] == c).any()]
+                present = np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[1:] > 0
+                levels = [c for c, p in zip(s.cat.categories, present, strict=True) if p]
                 vals = s.to_numpy(dtype=object)
             else:
                 vals = s.to_numpy()
@@ -252,13 +349,16 @@ class Proportion(Estimator):
             mcol = len(columns)
             columns.append(m.astype(float))
             if is_binary and binary == "ones":
-                use = [(1, None)]
-            else:
-                use = [(c, c) for c in levels]
-            for value, label in use:
-                ind = (vals == value) & m
+                ind = (vals == 1) & m
                 columns.append(ind.astype(float))
                 item_q.append((len(columns) - 1, mcol))
+                count_q.append(mcol)
+                variables_out.append(col)
+                cats.append(None)
+                continue
+            start = columns.add_block(_category_codes(s, vals, levels, m), len(levels))
+            for c, label in enumerate(levels):
+                item_q.append((start + c, mcol))
                 count_q.append(mcol)
                 variables_out.append(col)
                 cats.append(_plain(label))
@@ -371,6 +471,27 @@ class Ratio(Estimator):
         return s2 * N**2 * _srs_factor(N, n, replace)
 
 
+def _category_codes(s: pd.Series, vals: np.ndarray, levels: list, m: np.ndarray) -> np.ndarray:
+    """Index in ``levels`` of each row's value (``-1`` outside ``m`` or not a level): the
+    codes of ``(vals == level) & m`` for every level at once."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        remap = np.full(len(s.cat.categories) + 1, -1, dtype=np.int64)
+        where = {c: i for i, c in enumerate(levels)}
+        for k, c in enumerate(s.cat.categories):
+            remap[k] = where.get(c, -1)
+        codes = remap[s.cat.codes.to_numpy()]  # code -1 (NaN) reads remap[-1] = -1
+    else:
+        try:
+            codes = pd.Index(levels, dtype=object if vals.dtype == object else None).get_indexer(vals)
+        except (TypeError, ValueError):
+            codes = np.full(vals.shape, -1, dtype=np.int64)
+            for c, value in enumerate(levels):
+                codes[vals == value] = c
+        codes = codes.astype(np.int64)
+    codes[~m] = -1
+    return codes
+
+
 def _plain(value):
     """Category values as plain Python scalars (1.0 -> 1) for tidy output."""
     if value is None:
@@ -386,6 +507,45 @@ def _is_categorical(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.CategoricalDtype) or not (
         pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
     )
+
+
+def _mixed(data, variables, categorical, statistic, na):
+    """Means or totals of numeric variables and of every category of categorical ones in one
+    estimator (R's ``svymean(~api00 + stype)``): a category is the 0/1 numeric item of its
+    indicator, on the rows answering that variable (``na="listwise"``: answering all)."""
+    numeric = [v for v in variables if v not in categorical]
+    num = MeanTotal.build(data, numeric, statistic, na="available")
+    cat = Proportion.build(data, categorical, na="available", binary="all")
+    if na == "listwise":
+        ok = np.logical_and.reduce([data[v].notna().to_numpy() for v in variables])
+    elif na != "available":
+        raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
+    columns, item_q, count_q, names, cats, binaries = [], [], [], [], [], []
+    ones = np.ones(len(data))
+    for v in variables:
+        if v in categorical:
+            parts = [
+                (cat.columns[q0], cat.columns[q1], c, True)
+                for name, c, (q0, q1) in zip(cat.variables, cat.categories, cat.item_q, strict=True)
+                if name == v
+            ]
+        else:
+            j = numeric.index(v)
+            q0, q1 = num.item_q[j]
+            parts = [(num.columns[q0], num.columns[q1], None, num.extra["binary"][j])]
+        for y, m, c, binary in parts:
+            if na == "listwise":
+                y, m = np.where(ok, y, 0.0), (m.astype(bool) & ok).astype(float)
+            elif m.all():
+                m = ones
+            base = len(columns)
+            columns += [y, m, y if binary else y * y]
+            item_q.append((base, base + 1))
+            count_q.append(base + 1)
+            names.append(v)
+            cats.append(c)
+            binaries.append(binary)
+    return MeanTotal(statistic, names, cats, columns, item_q, count_q, {"binary": binaries})
 
 
 def build(design, statistic, variables, na="available", denominator=None, binary="ones"):
@@ -409,9 +569,8 @@ def build(design, statistic, variables, na="available", denominator=None, binary
                     )
         categorical = [v for v in variables if v in data.columns and _is_categorical(data[v])]
         if categorical and len(categorical) < len(variables):
-            raise EstimationError(
-                f"mix of categorical {categorical} and numeric variables: estimate them separately"
-            )
+            # R's svytotal(~api00 + stype): the numeric variable, then each category
+            return _mixed(data, variables, categorical, statistic, na)
         if categorical:  # R: svymean/svytotal of a factor give each category's share/total
             est = Proportion.build(data, variables, na, binary="all")
             if statistic == "total":

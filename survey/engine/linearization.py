@@ -11,6 +11,15 @@ domain) and ``m_h`` the product of the sampling fractions of the earlier stages.
 single PSU follow the lonely-PSU policy: ``certainty``/``remove`` contribute nothing,
 ``adjust`` is centred at zero (``a_h = 0``), ``average`` is left out and the sum scaled by
 (strata present) / (strata with more than one PSU present).
+
+With ``design.adjust_domain_lonely`` (R's ``options(survey.adjust.domain.lonely=TRUE)``) a
+first-stage stratum with several PSUs in the design but only one holding rows of an
+estimate's domain is treated as lonely *for that estimate* (R's ``onestrat`` on the subset
+design): under ``adjust`` its PSU total is not centred (``a_hk = 0``), under ``average`` it is
+left out and counted as such in the rescaling; other policies are unchanged (R only warns).
+The PSU counts per (stratum, estimate) come in ``strata_presence`` (integers instead of
+booleans, :func:`survey.engine.core._item_presence`). As in R the option does not act on
+calibrated designs (their subsets keep every row) nor on later stages.
 """
 
 from __future__ import annotations
@@ -62,6 +71,34 @@ def _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full):
     return (c_use[:, None] * SSc).sum(axis=0)
 
 
+#: Z is handled as a dense array when at least this share of its entries is stored ...
+DENSE_FRACTION = 0.3
+#: ... and it has at most this many entries.
+DENSE_LIMIT = 60_000_000
+#: Dense temporaries are formed over column blocks of at most this many entries.
+_BLOCK = 4_000_000
+
+
+def _dense_part(Zs, S, st, c_use, a, full):
+    """One stage's contribution for dense influence totals Zs (U x K): the same centred sums
+    of squares as the sparse path, over every unit of each stratum (units outside a domain
+    have z = 0 and count ``(a S)^2``, as the ``n_h`` design units do in R)."""
+    H = _indicator(st.unit_stratum, st.n_strata)
+    if full:
+        cu = c_use[st.unit_stratum]
+        return Zs.T @ (Zs * cu[:, None]) - S.T @ (S * (c_use * a)[:, None])
+    U, K = Zs.shape
+    out = np.empty(K)
+    step = max(1, _BLOCK // max(U, 1))
+    for k0 in range(0, K, step):
+        k1 = min(K, k0 + step)
+        dev = Zs[:, k0:k1] - (a[:, None] * S[:, k0:k1])[st.unit_stratum]
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond 1e150: announced
+            dev *= dev
+            out[k0:k1] = c_use @ np.asarray(H.T @ dev)
+    return out
+
+
 def vcov(design, Z, strata_presence=None, full: bool = False):
     """Variance (diagonal, or full K x K with ``full=True``) of K estimates.
 
@@ -77,11 +114,15 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     from survey.engine.calibrate_variance import LowRankZ
 
     design.check_lonely(strata_presence)
+    domain_lonely = _domain_lonely(design, strata_presence)
     G = C = None
     if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
         Z, G, C = Z.Z, Z.G, Z.C
     Z = sp.csr_matrix(Z)
     K = Z.shape[1]
+    if G is None and Z.nnz >= DENSE_FRACTION * Z.shape[0] * K and Z.shape[0] * K <= DENSE_LIMIT:
+        # influence totals stored for (nearly) every unit: dense arithmetic is faster
+        Z = Z.toarray()
     stages = design.variance_stages
     maps = unit_maps(design)
     policy = design.lonely_psu
@@ -89,7 +130,13 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     mult_units = None  # product of earlier sampling fractions, per unit of the previous stage
     for s, st in enumerate(stages):
         last = s == len(stages) - 1
-        Zs = Z if last else (_indicator(maps[s], st.n_units).T @ Z).tocsr()
+        dense = isinstance(Z, np.ndarray)
+        if last:
+            Zs = Z
+        elif dense:
+            Zs = np.asarray(_indicator(maps[s], st.n_units).T @ Z)
+        else:
+            Zs = (_indicator(maps[s], st.n_units).T @ Z).tocsr()
         Gs = None if G is None else (G if last else (_indicator(maps[s], st.n_units).T @ G))
         nh = st.n_sampled
         f = st.fpc_factor
@@ -103,8 +150,19 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         avg_lonely = lonely & (f >= 1e-7) if policy == "average" else np.zeros_like(lonely)
         c_use = np.where(avg_lonely, 0.0, c)
         H = _indicator(st.unit_stratum, st.n_strata)
-        S = np.asarray((H.T @ Zs).todense())  # (H x K)
-        if Gs is not None:
+        dl = domain_lonely if s == 0 else None  # (H x K): one PSU of the domain in stratum
+        if dl is not None:
+            dl = dl & (c != 0)[:, None]
+            if policy == "average":  # leave those (stratum, estimate) pairs out
+                keep = (~dl)[st.unit_stratum].astype(float)
+                Zs = Zs * keep if dense else sp.csr_matrix(Zs.multiply(keep))
+        S = np.asarray(H.T @ Zs) if dense else np.asarray((H.T @ Zs).todense())  # (H x K)
+        if dl is not None and policy == "adjust":
+            Zsp = sp.csr_matrix(Zs) if dense else Zs
+            part = _adjusted_part(Zsp, S, st, c_use, np.where(dl, 0.0, a[:, None]), nh, full)
+        elif dense:
+            part = _dense_part(Zs, S, st, c_use, a, full)
+        elif Gs is not None:
             S = S - np.asarray((H.T @ Gs).todense()) @ C
             part = _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full)
         elif full:
@@ -118,16 +176,18 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
             coo = Zs.tocoo()
             h = st.unit_stratum[coo.row]
             flat = h * K + coo.col
-            dev2 = (coo.data - centre[h, coo.col]) ** 2
-            size = st.n_strata * K
-            # float even when no cell is stored (all influence exactly zero: bincount of
-            # no weights returns integers)
-            SSc = np.bincount(flat, weights=dev2, minlength=size).astype(float)
-            SSc = SSc.reshape(st.n_strata, K)
-            stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
-            SSc += (nh[:, None] - stored) * centre**2
+            # overflow (values beyond 1e150, announced by the estimator) gives inf, not noise
+            with np.errstate(over="ignore", invalid="ignore"):
+                dev2 = (coo.data - centre[h, coo.col]) ** 2
+                size = st.n_strata * K
+                # float even when no cell is stored (all influence exactly zero: bincount of
+                # no weights returns integers)
+                SSc = np.bincount(flat, weights=dev2, minlength=size).astype(float)
+                SSc = SSc.reshape(st.n_strata, K)
+                stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
+                SSc += (nh[:, None] - stored) * centre**2
             part = (c_use[:, None] * SSc).sum(axis=0)
-        if policy == "average" and avg_lonely.any():
+        if policy == "average" and (avg_lonely.any() or (dl is not None and dl.any())):
             if s == 0:
                 pres = (
                     np.ones((st.n_strata, K), dtype=bool)
@@ -135,7 +195,8 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
                     else np.asarray(strata_presence, dtype=bool)
                 )
                 nstrat = pres.sum(axis=0)
-                nok = (pres & ~avg_lonely[:, None]).sum(axis=0)
+                out = avg_lonely[:, None] if dl is None else avg_lonely[:, None] | dl
+                nok = (pres & ~out).sum(axis=0)
                 with np.errstate(divide="ignore", invalid="ignore"):  # no other stratum: NaN
                     factor = nstrat / nok
                     part = part * (np.sqrt(np.outer(factor, factor)) if full else factor)
@@ -153,3 +214,46 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         frac = st.fraction
         mult_units = (mult * frac)[st.unit_stratum]
     return V
+
+
+def _domain_lonely(design, strata_presence):
+    """(H1 x K) strata with one PSU of each estimate's domain but several in the design,
+    when the design asks for R's ``survey.adjust.domain.lonely`` and the policy uses it."""
+    if (
+        not getattr(design, "adjust_domain_lonely", False)
+        or design.lonely_psu not in ("adjust", "average")
+        or design.calibration
+        or strata_presence is None
+    ):
+        return None
+    counts = np.asarray(strata_presence)
+    if counts.dtype == bool:
+        raise ValueError(
+            "adjust_domain_lonely needs the PSU counts per stratum and estimate "
+            "(survey.engine.core._item_presence); got presence flags only"
+        )
+    nh = design.variance_stages[0].n_sampled
+    return (counts == 1) & (nh[:, None] > 1)
+
+
+def _adjusted_part(Zs, S, st, c_use, a2, nh, full):
+    """A stage's contribution with a centring coefficient per (stratum, estimate):
+    sum_h c_h [sum_u z_uk z_ul - (a_hk + a_hl - n_h a_hk a_hl) S_hk S_hl] over the n_h design
+    units (absent ones have z = 0)."""
+    if full:
+        cu = c_use[st.unit_stratum][:, None]
+        part = np.asarray((Zs.T @ Zs.multiply(cu)).todense())
+        Sa = S * a2 * c_use[:, None]
+        San = S * a2 * np.sqrt(c_use * nh)[:, None]
+        return part - Sa.T @ S - S.T @ Sa + San.T @ San
+    centre = a2 * S
+    coo = Zs.tocoo()
+    h = st.unit_stratum[coo.row]
+    K = S.shape[1]
+    flat = h * K + coo.col
+    size = st.n_strata * K
+    dev2 = (coo.data - centre[h, coo.col]) ** 2
+    SSc = np.bincount(flat, weights=dev2, minlength=size).astype(float).reshape(st.n_strata, K)
+    stored = np.bincount(flat, minlength=size).reshape(st.n_strata, K)
+    SSc += (nh[:, None] - stored) * centre**2
+    return (c_use[:, None] * SSc).sum(axis=0)

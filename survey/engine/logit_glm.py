@@ -79,15 +79,37 @@ class _RowTables:
         self.diff = self.parts[1.0] - self.parts[0.0]
         self._base = {}
 
-    def sums(self, answered_key, answered, ones, d_all, d_ones, D):
+    def base(self, answered_key, answered, d_all, D):
+        """(3 x D) sums over the answering rows of the y = 0 case."""
         if answered_key not in self._base:
             p0 = self.parts[0.0][:, answered]
             self._base[answered_key] = np.stack(
                 [np.bincount(d_all, weights=p0[k], minlength=D) for k in range(3)]
             )
-        base = self._base[answered_key]
+        return self._base[answered_key]
+
+    def sums(self, answered_key, answered, ones, d_all, d_ones, D):
+        base = self.base(answered_key, answered, d_all, D)
         dif = self.diff[:, ones]
         return base + np.stack([np.bincount(d_ones, weights=dif[k], minlength=D) for k in range(3)])
+
+
+def _item_groups(est):
+    """Items sharing one not-missing indicator (the categories of one variable), with the
+    category block their indicators come from when there is one: [(mq, items, block)]."""
+    from survey.engine.estimators import plain_and_blocks
+
+    _, blocks = plain_and_blocks(est.columns)
+    block_of = {}
+    for b in blocks:
+        for c in range(b.size):
+            block_of[b.start + c] = (b, c)
+    groups: dict = {}
+    for j, (yq, mq) in enumerate(est.item_q):
+        b = block_of.get(yq, (None, None))[0]
+        key = (id(est.columns[mq]) if b is None else ("block", id(b), mq), mq)
+        groups.setdefault(key, (mq, [], b))[1].append(j)
+    return list(groups.values())
 
 
 def replay_glm(es, dispersion: bool = True):
@@ -97,11 +119,13 @@ def replay_glm(es, dispersion: bool = True):
     ``summary.svyglm``'s dispersion (when ``dispersion``) and the model's rows.
 
     Iteration 1 needs the rows (the starting values differ by row; for 0/1 answers they are
-    tabulated once for all items). From then on every row of a domain shares eta, so an
+    tabulated once for all items, and the categories of one variable are summed in one
+    bincount over (domain, category)). From then on every row of a domain shares eta, so an
     iteration needs only S1 = sum(pw y), S0 = sum(pw (1 - y)) and C = sum(pw (y log y +
     (1-y) log(1-y))) per domain: beta <- eta + (S1 - mu N) / (mu.eta N),
-    dev = 2 (C - S1 log mu - S0 log(1 - mu)). The sandwich influence is then
-    pw (y - mu) / (mu.eta N), whose cell totals come from the engine's weighted cell totals."""
+    dev = 2 (C - S1 log mu - S0 log(1 - mu)), iterated for all (domain, item) at once. The
+    sandwich influence is then pw (y - mu) / (mu.eta N), whose cell totals come from the
+    engine's weighted cell totals."""
     est, dom, cells = es.extra["estimator"], es.extra["domains"], es.extra["cells"]
     Tg = es.extra.get("cell_totals")
     design = es.design
@@ -114,86 +138,141 @@ def replay_glm(es, dispersion: bool = True):
     )
     pw_all = np.zeros(design.n)
     pw_all[in_dom] = w[in_dom] / meanw[dom.codes[in_dom]]
-    cell_of_row = np.full(design.n, -1)
-    cell_of_row[cells.row_mask] = cells.row_cell
     out = np.full((8, D, J), np.nan)
-    Zg = np.zeros((cells.n_cells, J))
+    num, den, devold = np.zeros((D, J)), np.zeros((D, J)), np.zeros((D, J))
+    s1, n_pw, const = np.zeros((D, J)), np.zeros((D, J)), np.zeros((D, J))
+    n_model = np.zeros((D, J))
+    binary = np.ones(J, dtype=bool)
     tables = None
-    for j, (yq, mq) in enumerate(est.item_q):
-        ycol, mcol = est.columns[yq], est.columns[mq]
+    groups = _item_groups(est)
+    row_cache: dict[int, tuple] = {}  # item -> (rows, d, y, pw, w2_first) for row-level items
+    for mq, items, block in groups:
+        mcol = est.columns[mq]
         answered = in_dom & (mcol > 0)
         rows = answered & (w > 0)
         d = dom.codes[rows]
-        y = ycol[rows]
         pw = pw_all[rows]
-        binary = bool(((y == 0) | (y == 1)).all())
-        w2_first = None
-        if binary and Tg is not None:
+        npw = np.bincount(d, weights=pw, minlength=D)
+        nmod = np.bincount(dom.codes[answered], minlength=D)
+        n_pw[:, items] = npw[:, None]
+        n_model[:, items] = nmod[:, None]
+        if block is not None and Tg is not None:  # 0/1 indicators of one variable's categories
             if tables is None:
                 tables = _RowTables(pw_all)
-            ones = rows & (ycol == 1)
-            num, den, devold = tables.sums(id(mcol), rows, ones, d, dom.codes[ones], D)
-            s1 = np.bincount(dom.codes[ones], weights=pw_all[ones], minlength=D)
-        else:
-            num, den, devold, w2_first = _first_iteration(y, pw, d, D)
-            s1 = np.bincount(d, weights=pw * y, minlength=D)
-        n_pw = np.bincount(d, weights=pw, minlength=D)
-        s0 = n_pw - s1 if binary else np.bincount(d, weights=pw * (1 - y), minlength=D)
+            base = tables.base(id(mcol), rows, d, D)
+            sel = rows & (block.codes >= 0)
+            idx = dom.codes[sel] * block.size + block.codes[sel]
+            size = D * block.size
+            cats = [c - block.start for c in (est.item_q[j][0] for j in items)]
+            dif = tables.diff[:, sel]
+            for k, target in enumerate((num, den, devold)):
+                tot = np.bincount(idx, weights=dif[k], minlength=size).reshape(D, block.size)
+                target[:, items] = base[k][:, None] + tot[:, cats]
+            s1[:, items] = np.bincount(idx, weights=pw_all[sel], minlength=size).reshape(
+                D, block.size
+            )[:, cats]
+            continue
+        for j in items:
+            ycol = est.columns[est.item_q[j][0]]
+            y = ycol[rows]
+            binary[j] = bool(((y == 0) | (y == 1)).all())
+            if binary[j] and Tg is not None:
+                if tables is None:
+                    tables = _RowTables(pw_all)
+                ones = rows & (ycol == 1)
+                sums = tables.sums(id(mcol), rows, ones, d, dom.codes[ones], D)
+                num[:, j], den[:, j], devold[:, j] = sums
+                s1[:, j] = np.bincount(dom.codes[ones], weights=pw_all[ones], minlength=D)
+            else:
+                num[:, j], den[:, j], devold[:, j], w2_first = _first_iteration(y, pw, d, D)
+                s1[:, j] = np.bincount(d, weights=pw * y, minlength=D)
+                row_cache[j] = (rows, d, y, pw, w2_first)
+            if not binary[j]:
+                const[:, j] = np.bincount(
+                    d, weights=pw * (_y_log_y(y, 1.0) + _y_log_y(1 - y, 1.0)), minlength=D
+                )
+    s0 = np.where(binary[None, :], n_pw - s1, 0.0)
+    for j in np.flatnonzero(~binary):
+        rows, d, y, pw, _ = row_cache[j]
+        s0[:, j] = np.bincount(d, weights=pw * (1 - y), minlength=D)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = num / den
+    mu_d = linkinv(beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = 2 * (const - s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
+        conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+    first_only = conv & (count_all[:, None] > 0)  # working weights are iteration 1's
+    active = ~conv
+    devold = dev
+    w2_scale = np.full((D, J), np.nan)  # working weight / pw in the last iteration
+    for _ in range(MAXIT - 1):
+        if not active.any():
+            break
+        eta_d = beta[active]
+        mu_a = mu_d[active]
+        me_d = _mu_eta(eta_d)
+        w2_scale[active] = me_d**2 / (mu_a * (1 - mu_a))
         with np.errstate(divide="ignore", invalid="ignore"):
-            beta = num / den
-        if binary:
-            const = np.zeros(D)
-        else:
-            const = np.bincount(
-                d, weights=pw * (_y_log_y(y, 1.0) + _y_log_y(1 - y, 1.0)), minlength=D
-            )
-        mu_d = linkinv(beta)
+            beta[active] = eta_d + (s1[active] - mu_a * n_pw[active]) / (me_d * n_pw[active])
+        mu_d[active] = linkinv(beta[active])
         with np.errstate(divide="ignore", invalid="ignore"):
             dev = 2 * (const - s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
             conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
-        first_only = conv & (count_all > 0)  # working weights are iteration 1's
-        active = ~conv
+        active &= ~conv
         devold = dev
-        w2_scale = np.full(D, np.nan)  # working weight / pw in the last iteration
-        for _ in range(MAXIT - 1):
-            if not active.any():
-                break
-            eta_d = beta[active]
-            mu_a = mu_d[active]
-            me_d = _mu_eta(eta_d)
-            w2_scale[active] = me_d**2 / (mu_a * (1 - mu_a))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                beta[active] = eta_d + (s1[active] - mu_a * n_pw[active]) / (me_d * n_pw[active])
-            mu_d[active] = linkinv(beta[active])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dev = 2 * (const - s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
-                conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
-            active &= ~conv
-            devold = dev
-        me_f = _mu_eta(beta)
-        if first_only.any() or Tg is None or not binary:
-            # rows needed: some domain stopped after iteration 1 (row-level working weights)
+    me_f = _mu_eta(beta)
+    sum_w2 = w2_scale * n_pw
+    row_level = first_only.any(axis=0) | (Tg is None) | ~binary
+    g = cells.cell_dom
+    Zg = np.zeros((cells.n_cells, J))
+    fast = np.flatnonzero(~row_level)
+    if fast.size:
+        yq = [est.item_q[j][0] for j in fast]
+        mq = [est.item_q[j][1] for j in fast]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Zg[:, fast] = (Tg[:, yq] - mu_d[g][:, fast] * Tg[:, mq]) / (
+                meanw[g][:, None] * me_f[g][:, fast] * n_pw[g][:, fast]
+            )
+    need_rows = set(np.flatnonzero(row_level).tolist())
+    if dispersion:
+        need_rows |= set(range(J))
+    if need_rows:
+        cell_of_row = np.full(design.n, -1)
+        cell_of_row[cells.row_mask] = cells.row_cell
+    mu0 = linkinv(beta)
+    for j in sorted(need_rows):
+        # rows needed: some domain stopped after iteration 1 (row-level working weights),
+        # or the dispersion (Pearson residuals)
+        yq, mq = est.item_q[j]
+        if j in row_cache:
+            rows, d, y, pw, w2_first = row_cache[j]
+        else:
+            mcol = est.columns[mq]
+            answered = in_dom & (mcol > 0)
+            rows = answered & (w > 0)
+            d = dom.codes[rows]
+            y = est.columns[yq][rows]
+            pw = pw_all[rows]
+            w2_first = None
+        if row_level[j]:
             if w2_first is None:
                 w2_first = _first_iteration(y, pw, d, D)[3]
-            w2_final = np.where(first_only[d], w2_first, pw * w2_scale[d])
-            sum_w2 = np.bincount(d, weights=w2_final, minlength=D)
+            w2_final = np.where(first_only[d, j], w2_first, pw * w2_scale[d, j])
+            sum_w2[:, j] = np.bincount(d, weights=w2_final, minlength=D)
             with np.errstate(divide="ignore", invalid="ignore"):
-                infl = (y - mu_d[d]) / me_f[d] * w2_final / sum_w2[d]
+                infl = (y - mu_d[d, j]) / me_f[d, j] * w2_final / sum_w2[d, j]
             Zg[:, j] = np.bincount(cell_of_row[rows], weights=infl, minlength=cells.n_cells)
-        else:
-            sum_w2 = w2_scale * n_pw
-            g = cells.cell_dom
-            with np.errstate(divide="ignore", invalid="ignore"):
-                Zg[:, j] = (Tg[:, yq] - mu_d[g] * Tg[:, mq]) / (meanw[g] * me_f[g] * n_pw[g])
-        mu0 = linkinv(beta)
-        da_all = dom.codes[answered]
-        n_model = np.bincount(da_all, minlength=D)
         if dispersion:
             # summary.svyglm: svyvar of Pearson residuals; residuals.svyglm rescales the
             # weights over the answering rows, the fit over all the domain's rows
-            mean_ok = np.bincount(da_all, weights=w[answered], minlength=D) / np.maximum(n_model, 1)
+            answered = in_dom & (est.columns[mq] > 0)
+            da_all = dom.codes[answered]
+            mean_ok = np.bincount(da_all, weights=w[answered], minlength=D) / np.maximum(
+                n_model[:, j], 1
+            )
+            m0 = mu0[:, j]
             with np.errstate(divide="ignore", invalid="ignore"):
-                r = (y - mu0[d]) * np.sqrt(mean_ok[d] / meanw[d]) / np.sqrt(mu0[d] * (1 - mu0[d]))
+                r = (y - m0[d]) * np.sqrt(mean_ok[d] / meanw[d]) / np.sqrt(m0[d] * (1 - m0[d]))
                 sw = np.bincount(d, weights=w[rows], minlength=D)
                 rbar = np.bincount(d, weights=w[rows] * r, minlength=D) / sw
                 n_nz = np.bincount(d, minlength=D)
@@ -203,16 +282,15 @@ def replay_glm(es, dispersion: bool = True):
                     * n_nz
                     / (n_nz - 1)
                 )
-        out[0, :, j] = beta
-        out[1, :, j] = mu0
-        out[3, :, j] = sum_w2
-        out[4, :, j] = s1
-        out[5, :, j] = s0
-        out[7, :, j] = n_model
-    Zg[~np.isfinite(Zg)] = 0.0
-    rows_z = np.repeat(cells.cell_unit, J)
-    cols_z = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
-    Z = sp.csr_matrix((Zg.reshape(-1), (rows_z, cols_z)), shape=(es.Z.shape[0], D * J))
+    out[0] = beta
+    out[1] = mu0
+    out[3] = sum_w2
+    out[4] = s1
+    out[5] = s0
+    out[7] = n_model
+    from survey.engine.core import cell_matrix
+
+    Z = cell_matrix(cells, Zg, es.Z.shape[0])
     out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
     return tuple(a.reshape(-1) for a in out)
 

@@ -10,6 +10,14 @@ ordinary linearised or replicate variance of a mean), its interval is computed w
 quantile rule (as R's ``woodruffCI`` does). ``se`` is ``(upper - lower) / (2 t(df))`` as R
 reports it. Degrees of freedom default to R's: the domain's PSUs minus strata among rows with
 an answer.
+
+``ci="score"`` (Taylor designs) is R's ``interval.type="score"`` (``ffullerCI``, Francisco and
+Fuller 1991): the limits solve ``mean(U_theta) / SE(mean(U_theta)) = +-t``, ``U_theta = 1(x >
+theta) - (1 - p)``, the design mean and SE of the domain coming from the engine at every
+trial ``theta``; the root is found by a replay of R's ``uniroot`` (Brent's ``zeroin``) on
+``[min + IQR/100, max - IQR/100]`` with ``tol = 1 / (100 sqrt(n))`` and mapped to the data as
+R does: ``qrule(x, w, mean(x <= root))``, the *unweighted* share of the domain at or below the
+root.
 """
 
 from __future__ import annotations
@@ -165,10 +173,15 @@ def quantile(
 
     if ci == "quantile" and not isinstance(design, ReplicateDesign):
         raise ValueError("ci='quantile' (replicate quantiles) needs a replicate design")
-    if ci not in ("mean", "wald", "xlogit", "beta", "asin", "quantile"):
+    if ci == "score" and isinstance(design, ReplicateDesign):
         raise ValueError(
-            f"ci={ci!r}: Woodruff intervals use 'mean', 'xlogit', 'beta' or 'asin'; "
-            "replicate designs also 'quantile'"
+            "ci='score' needs a Taylor design (R's svyquantile has no score interval for "
+            "replicate designs); use 'mean' or 'quantile'"
+        )
+    if ci not in ("mean", "wald", "xlogit", "beta", "asin", "quantile", "score"):
+        raise ValueError(
+            f"ci={ci!r}: Woodruff intervals use 'mean', 'xlogit', 'beta' or 'asin', the score "
+            "interval 'score'; replicate designs also 'quantile'"
         )
     repw = design.repweights() if ci == "quantile" else None
     dom = make_domains(design.data, by)
@@ -221,7 +234,7 @@ def quantile(
             dfs = np.repeat(df_dom, len(q)).astype(float)
         else:
             dfs = es.degrees_of_freedom(df)
-        method = "wald" if ci in ("mean", "wald", "quantile") else ci
+        method = "wald" if ci in ("mean", "wald", "quantile", "score") else ci
         low_p, high_p = ci_mod.interval(
             method, p_hat, se_p, dfs, level, nrow=np.repeat(nrow_dom, len(q)), statistic="prop"
         )
@@ -237,6 +250,9 @@ def quantile(
                     upper[i] = rule(xs, cw, high_p[i], ws)
         tcrit = ci_mod.critical(level, dfs)
         se = (upper - lower) / (2 * tcrit)
+        if ci == "score":
+            lower, upper = _score_limits(design, dom, x, ok, codes, segments, q, dfs, level, rule)
+            se = (upper - lower) / (2 * tcrit)
         if ci == "quantile":
             se = _replicate_quantile_se(design, repw, x, seg_rows, q, qhat, rule)
             lower = qhat.reshape(-1) - tcrit * se
@@ -257,7 +273,9 @@ def quantile(
     out.attrs.update(
         {
             "level": level,
-            "ci_method": "replicate-quantile" if ci == "quantile" else f"woodruff-{ci}",
+            "ci_method": {"quantile": "replicate-quantile", "score": "score"}.get(
+                ci, f"woodruff-{ci}"
+            ),
             "df_rule": df,
             "statistic": "quantile",
             "qrule": qrule,
@@ -288,3 +306,147 @@ def _replicate_quantile_se(design, repw, x, seg_rows, q, qhat, rule) -> np.ndarr
                 reps[r, d * K + k] = rule(xr, cw, p, wk)
     var = replicate.vcov(design, reps, qhat.reshape(-1), full=False)
     return np.sqrt(np.maximum(var, 0.0))
+
+
+# -- ci="score": R's ffullerCI --------------------------------------------------------------
+_DBL_MAX = np.finfo(float).max
+
+
+def _zeroin(ax, bx, fa, fb, tol, maxit=1000):
+    """R's ``R_zeroin2`` (Brent's root finder, as ``uniroot`` calls it) as a generator: it
+    yields each abscissa to evaluate, receives f there, and returns the root."""
+    a, b, c, fc = ax, bx, ax, fa
+    eps = np.finfo(float).eps
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    for _ in range(maxit + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * eps * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0.0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                qq = 1.0 - t1
+            else:
+                qq = fa / fc
+                t1 = fb / fc
+                t2 = fb / fa
+                p = t2 * (cb * qq * (qq - t1) - (b - a) * (t1 - 1.0))
+                qq = (qq - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                qq = -qq
+            else:
+                p = -p
+            if p < (0.75 * cb * qq - abs(tol_act * qq) / 2) and p < abs(prev_step * qq / 2):
+                new_step = p / qq
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = yield b
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b
+
+
+def _r_quantile7(x, p):
+    """R's ``quantile(x, p)`` (type 7), computed as R does."""
+    xs = np.sort(x)
+    index = 1 + (xs.size - 1) * p
+    lo, hi = int(np.floor(index)), int(np.ceil(index))
+    qs = xs[lo - 1]
+    if index > lo and xs[hi - 1] != qs:
+        h = index - lo
+        qs = (1 - h) * qs + h * xs[hi - 1]
+    return qs
+
+
+def _uniroot(lower, upper, tol):
+    """R's ``uniroot`` (extendInt = "no") around :func:`_zeroin`: a generator yielding the
+    abscissae to evaluate (the two end points first); returns the root or NaN where R stops
+    with an error (no sign change, NA values)."""
+    fl = yield lower
+    fu = yield upper
+    if np.isnan(fl) or np.isnan(fu):
+        return np.nan
+    fl, fu = np.clip(fl, -_DBL_MAX, _DBL_MAX), np.clip(fu, -_DBL_MAX, _DBL_MAX)
+    if fl * fu > 0:
+        return np.nan  # R: "f() values at end points not of opposite sign"
+    gen = _zeroin(lower, upper, fl, fu, tol)
+    try:
+        theta = next(gen)
+        while True:
+            val = yield theta
+            if np.isnan(val):
+                return np.nan  # R: "NA value" from zeroin's function wrapper
+            theta = gen.send(float(np.clip(val, -_DBL_MAX, _DBL_MAX)))
+    except StopIteration as stop:
+        return stop.value
+
+
+def _score_limits(design, dom, x, ok, codes, segments, q, dfs, level, rule):
+    """Score-interval limits (R's ``ffullerCI``) per (domain, quantile level): all root
+    searches advance together, each round evaluating every pending ``theta`` in one engine
+    pass (the design mean and SE of ``1(x > theta)`` in its domain)."""
+    D, K = dom.n_domains, len(q)
+    crit = ci_mod.critical(level, dfs)
+    m = ok.astype(float)
+    searches = {}  # (d, k, side) -> [generator, pending theta]
+    for d in range(D):
+        xd = x[ok & (codes == d)]
+        if xd.size < 2:
+            continue
+        iqr = _r_quantile7(xd, 0.75) - _r_quantile7(xd, 0.25)
+        lowerT, upperT = xd.min() + iqr / 100, xd.max() - iqr / 100
+        if not lowerT < upperT:
+            continue  # R: "lower < upper is not fulfilled"
+        tol = 1 / (100 * np.sqrt(xd.size))
+        for k in range(K):
+            for side in (0, 1):
+                gen = _uniroot(lowerT, upperT, tol)
+                searches[(d, k, side)] = [gen, next(gen)]
+    roots = {}
+    while searches:
+        keys = list(searches)
+        cols, item_q, count_q = [], [], []
+        for key in keys:
+            d = key[0]
+            ind = np.where(ok & (codes == d), (x > searches[key][1]).astype(float), 0.0)
+            base = len(cols)
+            cols += [ind, m, ind]
+            item_q.append((base, base + 1))
+            count_q.append(base + 1)
+        est = MeanTotal("mean", ["u"] * len(keys), list(range(len(keys))), cols, item_q, count_q)
+        es = estimate(design, "mean", None, domains=dom, estimator=est)
+        J = len(keys)
+        theta = es.theta.reshape(D, J)
+        se = np.sqrt(np.maximum(es.variance(), 0.0)).reshape(D, J)
+        for j, key in enumerate(keys):
+            d, k, side = key
+            limit = crit[d * K + k] if side == 0 else -crit[d * K + k]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val = (theta[d, j] - (1 - q[k])) / se[d, j] - limit
+            try:
+                searches[key][1] = searches[key][0].send(float(val))
+            except StopIteration as stop:
+                roots[key] = stop.value
+                del searches[key]
+    lower = np.full(D * K, np.nan)
+    upper = np.full(D * K, np.nan)
+    for (d, k, side), root in roots.items():
+        if np.isnan(root):
+            continue
+        xd = x[ok & (codes == d)]
+        xs, cw, ws = segments[d]
+        value = rule(xs, cw, float(np.mean(xd <= root)), ws)
+        (lower if side == 0 else upper)[d * K + k] = value
+    return lower, upper

@@ -360,15 +360,40 @@ class _LogLink:
         return 2 * (wt * r).sum(axis=0)
 
     @staticmethod
-    def start(y):  # R's poisson initialize: mustart <- y + 0.1
+    def start(y, w):  # R's poisson initialize: mustart <- y + 0.1
         return np.log(y + 0.1)
 
 
+class _LogitLink:
+    """R's ``binomial()`` / ``quasibinomial()`` family: logit link (R's C ``logit_linkinv``
+    and ``logit_mu_eta``, thresholds included), variance ``mu (1 - mu)``."""
+
+    linkinv = staticmethod(linkinv)
+    mu_eta = staticmethod(_mu_eta)
+
+    @staticmethod
+    def variance(mu):
+        return mu * (1 - mu)
+
+    @staticmethod
+    def dev(y, mu, wt):  # R's binomial_dev_resids, summed per column
+        r = _y_log_y(y, mu) + _y_log_y(1 - y, 1 - mu)
+        return 2 * (wt * r).sum(axis=0)
+
+    @staticmethod
+    def start(y, w):  # R's (quasi)binomial initialize: mustart <- (w y + 0.5) / (w + 1)
+        mu = (w * y + 0.5) / (w + 1)
+        return np.log(mu / (1 - mu))
+
+
+#: Log-link count families (their replicate refits run through :func:`_irls_family`).
 FAMILY_LINKS = {"poisson": _LogLink, "quasipoisson": _LogLink}
+#: Every family :func:`glm_replay` replays (the binomial ones keep their own refit code).
+REPLAY_FAMILIES = {**FAMILY_LINKS, "binomial": _LogitLink, "quasibinomial": _LogitLink}
 
 
 def glm_replay(X, y, w, family, offset=None, epsilon=GLM_EPSILON, maxit=GLM_MAXIT):
-    """R's ``glm.fit`` IRLS replayed step by step (``family`` in :data:`FAMILY_LINKS`).
+    """R's ``glm.fit`` IRLS replayed step by step (``family`` in :data:`REPLAY_FAMILIES`).
 
     Same starting values (the family's ``initialize``), the same weighted least-squares
     steps and R's stopping rule ``|dev - dev_old| / (|dev| + 0.1) < epsilon``, so the
@@ -379,11 +404,11 @@ def glm_replay(X, y, w, family, offset=None, epsilon=GLM_EPSILON, maxit=GLM_MAXI
     ``Ainv = (X' wt X)^{-1}`` (``summary.glm``'s ``cov.unscaled``): the pieces of
     ``svy.varcoef``'s ``estfun %*% Ainv = X * wt * r %*% Ainv``. Rows with ``w == 0`` are
     outside the fit (R's ``good``)."""
-    fam = FAMILY_LINKS[family]
+    fam = REPLAY_FAMILIES[family]
     off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
     good = w > 0
     Xg, yg, wg, og = X[good], y[good], w[good], off[good]
-    eta = fam.start(yg)
+    eta = fam.start(yg, wg)
     mu = fam.linkinv(eta)
     devold = fam.dev(yg, mu, wg)
     coef = np.zeros(X.shape[1])

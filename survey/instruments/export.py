@@ -25,12 +25,14 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment
 
+from survey._atomic import atomic_output
 from survey.instruments.library import resolve
 from survey.instruments.model import (
     LANGUAGE_NAMES,
     MISSING_LABELS,
     NUMERIC_TYPES,
     SELECT_TYPES,
+    Condition,
     Item,
     Questionnaire,
 )
@@ -80,69 +82,194 @@ def _constraint(item: Item) -> str:
         if miss:
             expr += "".join(f" or . = {c}" for c in miss)
         return expr
-    if item.type == "select_multiple" and miss:
-        any_miss = " or ".join(f"selected(., '{c}')" for c in miss)
+    # select_multiple: a missing code, or the "none" answer (code 0), excludes other answers
+    exclusive = [*miss, *(c for c in item.codes if c == 0)]
+    if item.type == "select_multiple" and exclusive:
+        any_miss = " or ".join(f"selected(., '{c}')" for c in exclusive)
         return f"not(({any_miss}) and count-selected(.) > 1)"
     return ""
 
 
+#: XLSForm helper fields of a repeat module (not library items): the space-separated codes
+#: of the events, their number, and the label of the instance's event.
+def repeat_fields(mod) -> dict[str, str]:
+    """Names of the helper fields the XLSForm adds for ``mod.repeat``."""
+    r = mod.repeat
+    return {
+        "codes": f"{r.name}_codes",
+        "count": f"{r.name}_count",
+        "label": f"{r.code_item}_label",
+    }
+
+
+def repeat_codes_xpath(q: Questionnaire, mod) -> str:
+    """XPath of the space-separated codes of ``code_item``, one per screener answered
+    ``equals`` (in the order of ``per_item``; screeners absent from ``q`` are skipped)."""
+    r = mod.repeat
+    present = {it.id for it in q.items}
+    parts = [
+        f"if(${{{item}}} = {r.equals}, '{code} ', '')"
+        for item, code in r.per_item.items()
+        if item in present
+    ]
+    if not parts:
+        return "''"
+    inner = parts[0] if len(parts) == 1 else "concat(" + ", ".join(parts) + ")"
+    return f"normalize-space({inner})"
+
+
+def _choices(it: Item, lname: str, langs, choice_rows: list, lists_done: set) -> None:
+    if lname in lists_done:
+        return
+    lists_done.add(lname)
+    for ch in it.choices:
+        crow = {"list_name": lname, "name": str(ch.code)}
+        crow.update({_lang_col("label", lg): ch.label[lg] for lg in langs})
+        choice_rows.append(crow)
+    for kind, code in it.missing.items():
+        crow = {"list_name": lname, "name": str(code)}
+        crow.update({_lang_col("label", lg): MISSING_LABELS[kind][lg] for lg in langs})
+        choice_rows.append(crow)
+
+
+def _and(*exprs) -> str:
+    exprs = [e for e in exprs if e]
+    if not exprs:
+        return ""
+    return exprs[0] if len(exprs) == 1 else " and ".join(f"({e})" for e in exprs)
+
+
 def xlsform_frames(q: Questionnaire) -> dict[str, pd.DataFrame]:
-    """The ``survey``, ``choices`` and ``settings`` sheets as DataFrames."""
+    """The ``survey``, ``choices`` and ``settings`` sheets as DataFrames.
+
+    A module with a ``repeat`` (the incident module) becomes a ``begin_repeat`` block with
+    ``repeat_count`` = the number of its screeners answered yes: helper calculates
+    ``<repeat>_codes`` (the crime codes, space-separated) and ``<repeat>_count`` come first,
+    and inside the repeat the read-only ``code_item`` takes the k-th code
+    (``selected-at(codes, position(..) - 1)``) and ``<code_item>_label`` its label
+    (``jr:choice-name``, with the question's absolute path ``/data/<repeat>/<code_item>``:
+    pyxform turns a ``${...}`` inside the quotes into a relative path in a repeat, which
+    the function cannot resolve). A module with ``self_completion`` asks its privacy check first;
+    its other items are relevant only when the check says the respondent is alone, between
+    a hand-over and a hand-back note; the referral note is always shown.
+    """
     langs = q.languages
     types = q.types
     survey_rows, choice_rows, lists_done = [], [], set()
     library_items = {it.id: it for it in q.items}
+
+    def label_cols(text: dict, kind: str = "label") -> dict:
+        return {_lang_col(kind, lg): text[lg] for lg in langs}
+
     for mod in q.modules:
         items = q.module_items(mod)
         if not items:
             continue
-        row = {"type": "begin_group", "name": mod.name}
-        row.update({_lang_col("label", lg): mod.title[lg] for lg in langs})
+        rep = mod.repeat
+        selfc = mod.self_completion
+        roster = rep is not None and rep.count_item is not None
+        inside = set(rep.inside) if roster else set()
+        in_roster = False
+        if roster:
+            row = {"type": "begin_group", "name": mod.name}
+            row.update(label_cols(mod.title))
+        elif rep is not None:
+            names = repeat_fields(mod)
+            survey_rows.append(
+                {"type": "calculate", "name": names["codes"],
+                 "calculation": repeat_codes_xpath(q, mod)}
+            )  # fmt: skip
+            survey_rows.append(
+                {"type": "calculate", "name": names["count"],
+                 "calculation": f"count-selected(${{{names['codes']}}})"}
+            )  # fmt: skip
+            row = {"type": "begin_repeat", "name": rep.name,
+                   "repeat_count": f"${{{names['count']}}}"}  # fmt: skip
+            row.update(
+                {_lang_col("label", lg): rep.label[lg].replace("{crime}", f"${{{names['label']}}}")
+                 for lg in langs}
+            )  # fmt: skip
+        else:
+            row = {"type": "begin_group", "name": mod.name}
+            row.update(label_cols(mod.title))
         survey_rows.append(row)
+        privacy = None
+        if selfc is not None and selfc.privacy_item in types:
+            privacy = Condition("in", item=selfc.privacy_item, values=selfc.private_codes)
         for it in items:
+            if roster and (it.id in inside) != in_roster:
+                if in_roster:
+                    survey_rows.append({"type": "end_repeat", "name": rep.name})
+                else:
+                    row = {"type": "begin_repeat", "name": rep.name,
+                           "repeat_count": f"${{{rep.count_item}}}", **label_cols(rep.label)}  # fmt: skip
+                    survey_rows.append(row)
+                in_roster = not in_roster
             row = {"name": it.id}
+            relevant = it.relevant.to_xpath(types) if it.relevant is not None else ""
             if it.type in SELECT_TYPES:
                 lname = _list_name(it)
                 row["type"] = f"{it.type} {lname}"
-                if lname not in lists_done:
-                    lists_done.add(lname)
-                    for ch in it.choices:
-                        crow = {"list_name": lname, "name": str(ch.code)}
-                        crow.update({_lang_col("label", lg): ch.label[lg] for lg in langs})
-                        choice_rows.append(crow)
-                    for kind, code in it.missing.items():
-                        crow = {"list_name": lname, "name": str(code)}
-                        crow.update(
-                            {_lang_col("label", lg): MISSING_LABELS[kind][lg] for lg in langs}
-                        )
-                        choice_rows.append(crow)
+                _choices(it, lname, langs, choice_rows, lists_done)
             else:
                 row["type"] = it.type
+            if rep is not None and rep.code_item is not None and it.id == rep.code_item:
+                row.update(label_cols(it.text))
+                row["calculation"] = (
+                    f"selected-at(${{{repeat_fields(mod)['codes']}}}, position(..) - 1)"
+                )
+                row["read_only"] = "yes"
+                survey_rows.append(row)
+                survey_rows.append(
+                    {"type": "calculate", "name": repeat_fields(mod)["label"],
+                     "calculation": f"jr:choice-name(${{{it.id}}}, '/data/{rep.name}/{it.id}')"}
+                )  # fmt: skip
+                continue
             if it.type == "calculate":
                 row["calculation"] = it.calculation.to_xpath(library_items)
             else:
-                row.update({_lang_col("label", lg): it.text[lg] for lg in langs})
+                row.update(label_cols(it.text))
                 if it.hint:
-                    row.update({_lang_col("hint", lg): it.hint[lg] for lg in langs})
-                row["required"] = "yes" if it.required else ""
+                    row.update(label_cols(it.hint, "hint"))
+                if it.type != "note":
+                    row["required"] = "yes" if it.required else ""
                 cons = _constraint(it)
                 if cons:
                     row["constraint"] = cons
                     row.update(
                         {_lang_col("constraint_message", lg): _CONSTRAINT_MSG[lg] for lg in langs}
                     )
-            if it.relevant is not None:
-                row["relevant"] = it.relevant.to_xpath(types)
+            if relevant:
+                row["relevant"] = relevant
             survey_rows.append(row)
-        survey_rows.append({"type": "end_group", "name": mod.name})
-    label_cols = [_lang_col("label", lg) for lg in langs]
-    cols = ["type", "name", *label_cols]
+            if privacy is not None and it.id == selfc.privacy_item:
+                survey_rows.append(
+                    {"type": "note", "name": f"{mod.name}_handover",
+                     "relevant": privacy.to_xpath(types), **label_cols(selfc.handover)}
+                )  # fmt: skip
+        if privacy is not None:
+            survey_rows.append(
+                {"type": "note", "name": f"{mod.name}_handback",
+                 "relevant": privacy.to_xpath(types), **label_cols(selfc.handback)}
+            )  # fmt: skip
+        if selfc is not None:
+            survey_rows.append(
+                {"type": "note", "name": f"{mod.name}_referral", **label_cols(selfc.referral)}
+            )
+        if in_roster:
+            survey_rows.append({"type": "end_repeat", "name": rep.name})
+        if rep is not None and not roster:
+            survey_rows.append({"type": "end_repeat", "name": rep.name})
+        else:
+            survey_rows.append({"type": "end_group", "name": mod.name})
+    label_cols_ = [_lang_col("label", lg) for lg in langs]
+    cols = ["type", "name", *label_cols_]
     cols += [_lang_col("hint", lg) for lg in langs]
     cols += ["required", "relevant", "constraint"]
     cols += [_lang_col("constraint_message", lg) for lg in langs]
-    cols += ["calculation"]
+    cols += ["calculation", "read_only", "repeat_count"]
     survey = pd.DataFrame(survey_rows).reindex(columns=cols)
-    choices = pd.DataFrame(choice_rows).reindex(columns=["list_name", "name", *label_cols])
+    choices = pd.DataFrame(choice_rows).reindex(columns=["list_name", "name", *label_cols_])
     settings = pd.DataFrame(
         [
             {
@@ -168,7 +295,7 @@ def to_xlsform(q: Questionnaire, path, *, overwrite: bool = False) -> Path:
     """Write the XLSForm ``.xlsx`` (see module docstring)."""
     path = _check_target(path, overwrite)
     frames = xlsform_frames(q)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+    with atomic_output(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         for sheet, df in frames.items():
             df.to_excel(xw, sheet_name=sheet, index=False)
     return path
@@ -329,12 +456,13 @@ def to_codebook(q: Questionnaire, path, *, language=None, overwrite: bool = Fals
     """Write the codebook as ``.csv`` (UTF-8) or ``.xlsx`` (by the file suffix)."""
     path = _check_target(path, overwrite)
     cb = codebook(q, language)
-    if path.suffix.lower() == ".xlsx":
-        cb.to_excel(path, index=False, sheet_name="codebook")
-    elif path.suffix.lower() == ".csv":
-        cb.to_csv(path, index=False, encoding="utf-8")
-    else:
+    if path.suffix.lower() not in (".xlsx", ".csv"):
         raise ValueError(f"{path}: codebook format must be .csv or .xlsx")
+    with atomic_output(path) as tmp:
+        if path.suffix.lower() == ".xlsx":
+            cb.to_excel(tmp, index=False, sheet_name="codebook")
+        else:
+            cb.to_csv(tmp, index=False, encoding="utf-8")
     return path
 
 
@@ -368,7 +496,7 @@ def to_spss(q: Questionnaire, language: str | None = None) -> str:
     import warnings
 
     lang = language or q.languages[0]
-    items = [it for it in q.items if it.type != "text"]
+    items = [it for it in q.items if it.type not in ("text", "note")]
     lines = [f"* SPSS syntax for {q.title} (form {q.form_id}, version {q.version}).", ""]
     lines.append("VARIABLE LABELS")
     cut_var, cut_val = [], []
@@ -429,5 +557,6 @@ def export(q, path, format: str, *, language=None, overwrite: bool = False) -> P
     path = _check_target(path, overwrite)
     text = {"html": to_html, "markdown": to_markdown}.get(format)
     content = text(q) if text else to_spss(q, language)
-    path.write_text(content, encoding="utf-8")
+    with atomic_output(path) as tmp:
+        tmp.write_text(content, encoding="utf-8")
     return path

@@ -76,6 +76,8 @@ class CrosswalkEntry:
     missing_codes: dict = field(default_factory=dict)  # float -> kind
     missing_labels: dict = field(default_factory=dict)  # normalised label -> kind
     note: str | None = None
+    #: named publication conventions: name -> (missing kinds kept in the denominator, note)
+    conventions: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ class Crosswalk:
     design_labels: dict = field(default_factory=dict)  # role -> {float code: label}
     notes: str | None = None
     path: str | None = None
+    #: named row filters: name -> {"column": names, "in": values, "targets": ids, "note"}
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def conventions(self) -> list[str]:
+        """Names of the publication conventions some entry offers."""
+        return sorted({c for e in self.entries for c in e.conventions})
 
     @property
     def targets(self) -> list[str]:
@@ -189,8 +198,23 @@ def _load(path: Path) -> Crosswalk:
                     _norm_label(k): v for k, v in raw.get("missing_labels", {}).items()
                 },
                 note=raw.get("note"),
+                conventions={
+                    name: (tuple(c["in_denominator"]), c["note"])
+                    for name, c in raw.get("conventions", {}).items()
+                },
             )
         )
+    filters = {}
+    for name, f in doc.get("filters", {}).items():
+        unknown = sorted(set(f["targets"]) - seen)
+        if unknown:
+            raise InstrumentError(
+                f"{path}: field 'filters.{name}.targets': {unknown} are not items of the crosswalk"
+            )
+        filters[name] = {
+            "column": _names(f["column"]), "in": tuple(float(v) for v in f["in"]),
+            "targets": tuple(f["targets"]), "note": f["note"],
+        }  # fmt: skip
     design = {role: _names(v) for role, v in doc.get("design", {}).items()}
     design_labels = {}
     for role, labs in doc.get("design_labels", {}).items():
@@ -214,6 +238,7 @@ def _load(path: Path) -> Crosswalk:
         source=doc.get("source"),
         notes=doc.get("notes"),
         path=str(path),
+        filters=filters,
     )
 
 
@@ -312,6 +337,13 @@ def _map_entry(e: CrosswalkEntry, col: pd.Series, labels: dict | None):
             mk2 = num.map(e.missing_codes).to_numpy(dtype=object, na_value=None)
             mk = np.where(pd.isna(mk), mk2, mk)
         mode = "label"
+        fallback = np.zeros(n, dtype=bool)
+        by_code = _stored_code_fallback(e, num, val, mk, present)
+        if by_code is not None:
+            fill, fill_kind = by_code
+            fallback = np.isnan(val) & (~np.isnan(fill) | pd.notna(fill_kind))
+            val = np.where(np.isnan(val) & ~np.isnan(fill), fill, val)
+            mk = np.where(pd.isna(mk) & np.isnan(val) & pd.notna(fill_kind), fill_kind, mk)
     else:
         val = (
             num.map(e.codes).to_numpy(dtype=float, na_value=np.nan)
@@ -324,6 +356,7 @@ def _map_entry(e: CrosswalkEntry, col: pd.Series, labels: dict | None):
             val = np.where(ok, r, val)
         mk = num.map(e.missing_codes).to_numpy(dtype=object, na_value=None)
         mode = "code"
+        fallback = np.zeros(n, dtype=bool)
     mk = np.array([None if pd.isna(x) else x for x in mk], dtype=object)
     mapped = ~np.isnan(val)
     missing = ~mapped & (mk != None)  # noqa: E711
@@ -337,7 +370,57 @@ def _map_entry(e: CrosswalkEntry, col: pd.Series, labels: dict | None):
             [f"{v:g}={labels.get(v, '(no label)')}" if v == v else str(t)
              for v, t in zip(unk_num, unknown_vals, strict=True)]
         )  # fmt: skip
-    return out, kind, mode, unknown_vals, int(mapped.sum()), int(missing.sum())
+    by_code = ""
+    if fallback.any():
+        fb = pd.Series(num.to_numpy()[fallback])
+        shown = [f"{v:g}={labels.get(v, '(no label)') if labels else v}" for v in fb]
+        by_code = "; ".join(f"{k}: {c}" for k, c in pd.Series(shown).value_counts().items())
+    return out, kind, mode, unknown_vals, int(mapped.sum()), int(missing.sum()), by_code
+
+
+def _stored_code_mapping(e: CrosswalkEntry, num: pd.Series) -> np.ndarray:
+    """Standard codes from the stored codes alone (``codes`` / ``identity``)."""
+    val = num.map(e.codes).to_numpy(dtype=float, na_value=np.nan) if e.codes else None
+    if val is None:
+        val = np.full(len(num), np.nan)
+    if e.identity is not None:
+        r = num.to_numpy(dtype=float, na_value=np.nan)
+        ok = (r >= e.identity[0]) & (r <= e.identity[1]) & np.isnan(val)
+        val = np.where(ok, r, val)
+    return val
+
+
+def _stored_code_fallback(e: CrosswalkEntry, num: pd.Series, val, mk, present):
+    """Stored-code values for labels the crosswalk does not list, or ``None``.
+
+    Labels decide (LAPOP's stored codes are not the scale points), but a wave can word a
+    label differently ("Uno nunca es lo suficientemente..." cut short). The stored code is
+    used for such a value only when the file's stored codes demonstrably *are* the standard
+    codes: every value whose label the crosswalk knows has a stored code that the
+    crosswalk's ``codes``/``identity`` map to the same standard code (and a declared missing
+    label sits on a declared missing code). A file where a single known label disagrees
+    with its stored code (LAPOP) gets no fallback: its unlisted labels stay unknown.
+    """
+    if not (e.codes or e.identity is not None or e.missing_codes):
+        return None
+    by_code = _stored_code_mapping(e, num)
+    code_kind = num.map(e.missing_codes).to_numpy(dtype=object, na_value=None)
+    matched = ~np.isnan(val)
+    if not matched.any():
+        return None  # nothing shows that stored codes and labels agree
+    if not np.array_equal(by_code[matched], val[matched]):
+        return None
+    lab_missing = pd.notna(mk) & ~matched
+    if lab_missing.any() and e.missing_codes:
+        # a missing label on a code the crosswalk maps to a substantive code: disagreement
+        if (~np.isnan(by_code[lab_missing])).any():
+            return None
+    unknown = present & ~matched & pd.isna(mk)
+    if not unknown.any():
+        return None
+    fill = np.where(unknown, by_code, np.nan)
+    fill_kind = np.where(unknown & np.isnan(fill), code_kind, None)
+    return fill, fill_kind
 
 
 def _fmt_counts(s: pd.Series) -> str:
@@ -379,6 +462,8 @@ def harmonize(
     value_labels: dict | None = None,
     keep_missing: bool = False,
     report_unused: bool = False,
+    convention: str | None = None,
+    filters=(),
 ) -> Harmonized:
     """Map a published survey onto the standard items.
 
@@ -397,6 +482,18 @@ def harmonize(
         of NaN. Not applicable (not asked) is always NaN.
     report_unused : bool
         Also list data columns that no crosswalk entry or design role uses.
+    convention : str, optional
+        A publication convention the crosswalk offers (``Crosswalk.conventions``), e.g.
+        ``"inegi"`` for ENVIPE: the missing kinds the producer keeps in the denominator of
+        its published shares (ENVIPE's code 9 "no sabe / no responde") are written as the
+        standard item's missing code (98) even without ``keep_missing``, so that a share
+        computed with ``missing_codes=(99,)`` counts them in the denominator as the
+        producer's tables do. Entries without the convention are unchanged.
+    filters : sequence of str
+        Named row filters of the crosswalk (``Crosswalk.filters``) to apply: their target
+        items are set to missing (NaN) on the rows outside the subset the producer
+        publishes them from (ENVIPE 2020 perception: ``PER = 1``). The report gets one row
+        per filter (``status`` ``"filter"``, rows kept and dropped in ``detail``).
 
     Returns
     -------
@@ -408,7 +505,7 @@ def harmonize(
         crosswalk names no wave variable. ``value_labels``: ``{role: {code: label}}`` of
         the ``strata``, ``psu`` and ``territory`` columns, from the file's value labels or
         else the crosswalk's ``design_labels`` (so tables can show region names). ``report``: ``source``, ``target``, ``status``
-        (``mapped``, ``unmapped``, ``absent``, ``design``, ``unused``), ``mode`` (``code``
+        (``mapped``, ``unmapped``, ``absent``, ``design``, ``unused``, ``filter``), ``mode`` (``code``
         or ``label``), ``n_mapped``, ``n_missing``, ``n_unknown``, ``unknown_codes``
         ("code: count; ..."), ``detail``.
 
@@ -421,6 +518,16 @@ def harmonize(
         the data otherwise only show as ``absent`` in the report.
     """
     cw = load_crosswalk(crosswalk)
+    if convention is not None and convention not in cw.conventions:
+        offered = ", ".join(cw.conventions) or "none"
+        raise InstrumentError(
+            f"crosswalk {cw.name!r} offers no convention {convention!r} (offered: {offered})"
+        )
+    filters = [filters] if isinstance(filters, str) else list(filters)
+    bad = [f for f in filters if f not in cw.filters]
+    if bad:
+        offered = ", ".join(cw.filters) or "none"
+        raise InstrumentError(f"crosswalk {cw.name!r} has no filter {bad} (offered: {offered})")
     if hasattr(data, "data") and hasattr(data, "meta"):
         labels_all = dict(getattr(data.meta, "value_labels", {}) or {})
         df = data.data
@@ -485,10 +592,14 @@ def harmonize(
             rows.append({"source": col, "target": e.target, "status": "unmapped", "mode": "label",
                          "detail": "crosswalk maps labels but the data has no value labels"})  # fmt: skip
             continue
-        vals, kinds, mode, unknown, n_mapped, n_miss = _map_entry(e, df[col], labels)
-        if keep_missing:
-            for k, code in item.missing.items():
+        vals, kinds, mode, unknown, n_mapped, n_miss, by_code = _map_entry(e, df[col], labels)
+        kept = set(item.missing) if keep_missing else set()
+        if convention in e.conventions:
+            kept |= set(e.conventions[convention][0])
+        for k, code in item.missing.items():
+            if k in kept:
                 vals = np.where(kinds == k, float(code), vals)
+        if keep_missing:
             if "refused" in set(kinds[kinds != None]) and "refused" not in item.missing:  # noqa: E711
                 alt = item.missing.get("no_answer")
                 if alt is not None:
@@ -499,7 +610,32 @@ def harmonize(
             "source": col, "target": e.target, "status": status, "mode": mode,
             "n_mapped": n_mapped, "n_missing": n_miss, "n_unknown": len(unknown),
             "unknown_codes": _fmt_counts(unknown),
-            "detail": "no value mapped" if status == "unmapped" else (e.note or ""),
+            "detail": "no value mapped" if status == "unmapped" else "; ".join(
+                x for x in (
+                    e.note or "",
+                    f"mapped by stored code (label not in the crosswalk): {by_code}"
+                    if by_code else "",
+                ) if x
+            ),
+        })  # fmt: skip
+    for name in filters:
+        f = cw.filters[name]
+        col = _find(df.columns, f["column"])
+        if col is None:
+            raise InstrumentError(
+                f"crosswalk {cw.name!r}: filter {name!r} needs column "
+                f"{' or '.join(f['column'])}, which is not in the data{did_you_mean(f['column'][0], df.columns)}"
+            )
+        used.add(col)
+        keep = pd.to_numeric(df[col], errors="coerce").isin(f["in"]).to_numpy()
+        for t in f["targets"]:
+            if t in out.columns:
+                out.loc[~keep, t] = np.nan
+        rows.append({
+            "source": col, "target": None, "status": "filter",
+            "detail": f"filter {name}: {col} in {[f'{v:g}' for v in f['in']]} keeps "
+                      f"{int(keep.sum())} rows, sets {', '.join(f['targets'])} to missing on "
+                      f"{int((~keep).sum())}; {f['note']}",
         })  # fmt: skip
     if report_unused:
         for c in df.columns:

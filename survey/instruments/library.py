@@ -9,6 +9,8 @@ and turned into the typed objects of :mod:`survey.instruments.model`.
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from survey._paths import data_dir
 from survey.instruments._validation import InstrumentError, check_schema, read_yaml
 from survey.instruments.model import (
     LANGUAGES,
+    NEIGHBOURHOOD_SAFETY_ITEMS,
     SELECT_TYPES,
     TRUST_SCALES,
     Calculation,
@@ -27,6 +30,8 @@ from survey.instruments.model import (
     Module,
     Provenance,
     Questionnaire,
+    Repeat,
+    SelfCompletion,
 )
 
 __all__ = [
@@ -50,6 +55,8 @@ def library_dir() -> Path:
 
 
 def _condition(raw: dict) -> Condition:
+    if "item" in raw and "not_in" in raw:
+        return Condition("not_in", item=raw["item"], values=tuple(raw["not_in"]))
     if "item" in raw:
         return Condition("in", item=raw["item"], values=tuple(raw["in"]))
     op = "any" if "any" in raw else "all"
@@ -99,6 +106,14 @@ def load_module(path: str | Path) -> Module:
             raise InstrumentError(f"{where}: field 'missing': two kinds share a code")
         if typ == "calculate" and "calculation" not in raw:
             raise InstrumentError(f"{where}: field 'calculation': required for type calculate")
+        if "calculation" in raw:
+            c = raw["calculation"]
+            if ("xpath" in c) == ("any_of" in c or "equals" in c):
+                raise InstrumentError(
+                    f"{where}: field 'calculation': give either 'xpath' or 'any_of' with 'equals'"
+                )
+            if "xpath" not in c and not ("any_of" in c and "equals" in c):
+                raise InstrumentError(f"{where}: field 'calculation': 'any_of' needs 'equals'")
         rng = None
         if "range" in raw:
             rng = (raw["range"].get("min"), raw["range"].get("max"))
@@ -115,6 +130,13 @@ def load_module(path: str | Path) -> Module:
                 )
         calc = raw.get("calculation")
         prov = raw["provenance"]
+        if prov["wording"] == "verbatim" and not (
+            prov.get("source_item") and prov.get("verbatim_languages")
+        ):
+            raise InstrumentError(
+                f"{where}: field 'provenance': wording 'verbatim' needs source_item and "
+                "verbatim_languages"
+            )
         if prov["wording"] == "official" and not prov.get("verified_source"):
             raise InstrumentError(
                 f"{where}: field 'provenance': wording 'official' needs a verified_source"
@@ -127,20 +149,87 @@ def load_module(path: str | Path) -> Module:
                 text=dict(raw["text"]),
                 unit=raw["unit"],
                 reference_period=raw["reference_period"],
-                provenance=Provenance(**prov),
+                provenance=Provenance(
+                    **{**prov, "verbatim_languages": tuple(prov.get("verbatim_languages", ()))}
+                ),
                 indicators=tuple(raw["indicators"]),
                 choices=choices,
                 choice_list=raw.get("choices"),
                 missing=missing,
                 relevant=_condition(raw["relevant"]) if "relevant" in raw else None,
                 range=rng,
-                calculation=Calculation(tuple(calc["any_of"]), calc["equals"]) if calc else None,
+                calculation=Calculation(
+                    tuple(calc.get("any_of", ())),
+                    calc.get("equals", 1),
+                    {k: tuple(v) for k, v in calc.get("any_selected", {}).items()},
+                    calc.get("xpath"),
+                )
+                if calc
+                else None,
                 hint=dict(raw["hint"]) if "hint" in raw else None,
                 iccs=raw.get("iccs"),
                 note=raw.get("note"),
-                required=raw.get("required", typ != "calculate"),
+                required=raw.get("required", typ not in ("calculate", "note")),
             )
         )
+    repeat = None
+    if "repeat" in doc:
+        r = doc["repeat"]
+        if ("count_item" in r) == ("per_item" in r):
+            raise InstrumentError(f"{path}: field 'repeat': give either 'per_item' or 'count_item'")
+        if "per_item" in r:
+            if r.get("code_item") not in seen:
+                raise InstrumentError(
+                    f"{path}: field 'repeat.code_item': {r.get('code_item')!r} is not an item of "
+                    "the module"
+                )
+            code_item = next(it for it in items if it.id == r["code_item"])
+            bad = sorted(set(r["per_item"].values()) - set(code_item.codes))
+            if bad:
+                raise InstrumentError(
+                    f"{path}: field 'repeat.per_item': codes {bad} are not codes of {code_item.id}"
+                )
+        repeat = Repeat(
+            r["name"], dict(r.get("per_item", {})), r.get("code_item"), dict(r["label"]),
+            r.get("equals", 1), r.get("count_item"), tuple(r.get("inside", ())),
+        )  # fmt: skip
+        if repeat.count_item is not None:
+            ids = [it.id for it in items]
+            pos = [ids.index(i) for i in repeat.inside if i in ids]
+            if len(pos) != len(repeat.inside) or not pos:
+                raise InstrumentError(f"{path}: field 'repeat.inside': unknown or no items")
+            if sorted(pos) != list(range(min(pos), max(pos) + 1)):
+                raise InstrumentError(f"{path}: field 'repeat.inside': items must be consecutive")
+            if repeat.count_item not in ids[: min(pos)]:
+                raise InstrumentError(
+                    f"{path}: field 'repeat.count_item': must be an item asked before the repeat"
+                )
+    selfc = None
+    if "self_completion" in doc:
+        sc = doc["self_completion"]
+        if sc["privacy_item"] not in seen:
+            raise InstrumentError(
+                f"{path}: field 'self_completion.privacy_item': {sc['privacy_item']!r} is not an "
+                "item of the module"
+            )
+        selfc = SelfCompletion(
+            sc["privacy_item"], tuple(sc["private_codes"]), dict(sc["handover"]),
+            dict(sc["handback"]), dict(sc["referral"]),
+        )  # fmt: skip
+        # the self-completed items are asked only when the privacy check passes: part of
+        # each item's skip logic, so that data validation knows it too
+        private = Condition("in", item=sc["privacy_item"], values=tuple(sc["private_codes"]))
+        items = [
+            it
+            if it.id == sc["privacy_item"]
+            else replace(
+                it,
+                relevant=private
+                if it.relevant is None
+                else Condition("all", parts=(private, it.relevant)),
+            )
+            for it in items
+        ]
     return Module(
         name=doc["module"],
         version=doc["version"],
@@ -149,6 +238,9 @@ def load_module(path: str | Path) -> Module:
         items=tuple(items),
         requires=tuple(doc.get("requires", ())),
         path=str(path),
+        repeat=repeat,
+        self_completion=selfc,
+        precedes=tuple(doc.get("precedes", ())),
     )
 
 
@@ -171,16 +263,24 @@ def _load_library(folder: str) -> dict[str, Module]:
     for mod in modules.values():
         for it in mod.items:
             refs = set(it.relevant.items()) if it.relevant else set()
-            refs |= set(it.calculation.any_of) if it.calculation else set()
+            refs |= it.calculation.items() if it.calculation else set()
             unknown = refs - owner.keys()
             if unknown:
                 raise InstrumentError(
                     f"{mod.path}: item {it.id!r}: field 'relevant'/'calculation' refers to "
                     f"unknown items {sorted(unknown)}"
                 )
-        for req in mod.requires:
+        for req in (*mod.requires, *mod.precedes):
             if req not in modules:
-                raise InstrumentError(f"{mod.path}: field 'requires': unknown module {req!r}")
+                raise InstrumentError(
+                    f"{mod.path}: field 'requires'/'precedes': unknown module {req!r}"
+                )
+        if mod.repeat:
+            unknown = set(mod.repeat.per_item) - owner.keys()
+            if unknown:
+                raise InstrumentError(
+                    f"{mod.path}: field 'repeat.per_item': unknown items {sorted(unknown)}"
+                )
     return modules
 
 
@@ -209,6 +309,17 @@ def all_items(folder: str | Path | None = None) -> dict[str, Item]:
 _FORM_ID = re.compile(r"[^A-Za-z0-9_]+")
 
 
+def form_id_from_title(title: str) -> str:
+    """An ODK form id from a title: accents transliterated (NFKD, combining marks dropped:
+    "Encuesta de victimización" -> ``encuesta_de_victimizacion``), other characters that
+    are not letters, digits or ``_`` become ``_``; a leading digit gets a ``form_`` prefix."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
+    fid = _FORM_ID.sub("_", text.lower()).strip("_") or "questionnaire"
+    return f"form_{fid}" if fid[0].isdigit() else fid
+
+
 def build(
     modules,
     languages=("es",),
@@ -218,6 +329,7 @@ def build(
     version: str = "1",
     exclude_items=(),
     trust_scale: int | None = 4,
+    neighbourhood_safety: str | None = "fear_walk_dark",
     folder: str | Path | None = None,
 ) -> Questionnaire:
     """Build a project questionnaire from library modules.
@@ -241,6 +353,14 @@ def build(
         dichotomy); ``11`` the ESS 0-10 scale ``*_11pt`` (with ``trust_interpersonal_11pt``);
         ``None`` every version (for documentation, never for fieldwork). ``trust_neighbours``
         (LAPOP IT1) is always kept. See :func:`survey.instruments.model.trust_scale_of`.
+    neighbourhood_safety : {"fear_walk_dark", "insec_neighbourhood_4pt", "insec_neighbourhood"} or None
+        The one neighbourhood-safety question the form asks (the ``fear`` module holds three
+        versions so that crosswalks map ICVS/ESS/SDG 16.1.4, LAPOP AOJ11 and ENVIPE; asking
+        all of them repeats the question): default ``fear_walk_dark`` (SDG 16.1.4);
+        ``None`` keeps all three (documentation only).
+
+    Modules declaring ``precedes`` (general questions such as ``vic_any_12m``) must come
+    before the modules they name (general before specific, against order effects).
 
     Raises
     ------
@@ -265,8 +385,20 @@ def build(
             f"build: trust_scale={trust_scale!r}; use 4 (Latinobarómetro), 7 (LAPOP), "
             "11 (ESS) or None (every version)"
         )
+    if neighbourhood_safety is not None and neighbourhood_safety not in NEIGHBOURHOOD_SAFETY_ITEMS:
+        raise InstrumentError(
+            f"build: neighbourhood_safety={neighbourhood_safety!r}; use one of "
+            f"{NEIGHBOURHOOD_SAFETY_ITEMS} or None (every version)"
+        )
     if len(set(modules)) != len(modules):
         raise InstrumentError(f"build: module listed twice in {list(modules)}")
+    for i, name in enumerate(modules):
+        early = [m for m in lib[name].precedes if m in modules[:i]]
+        if early:
+            raise InstrumentError(
+                f"build: module {name!r} (general questions) must come before {early} "
+                "(general before specific); reorder the modules"
+            )
     chosen = [lib[m] for m in modules]
     for mod in chosen:
         absent = [r for r in mod.requires if r not in modules]
@@ -274,12 +406,13 @@ def build(
             raise InstrumentError(f"build: module {mod.name!r} requires modules {absent}")
     q = Questionnaire(
         title=title or "Questionnaire",
-        form_id=form_id or _FORM_ID.sub("_", (title or "questionnaire").lower()).strip("_"),
+        form_id=form_id or form_id_from_title(title or "questionnaire"),
         languages=tuple(languages),
         modules=tuple(chosen),
         version=str(version),
         exclude_items=tuple(exclude_items),
         trust_scale=trust_scale,
+        neighbourhood_safety=neighbourhood_safety,
     )
     all_ids = {it.id for m in chosen for it in m.items}
     unknown_ex = set(q.exclude_items) - all_ids
@@ -290,7 +423,7 @@ def build(
     present = {it.id for it in q.items}
     for it in q.items:
         refs = set(it.relevant.items()) if it.relevant else set()
-        refs |= set(it.calculation.any_of) if it.calculation else set()
+        refs |= it.calculation.items() if it.calculation else set()
         if refs - present:
             raise InstrumentError(
                 f"build: item {it.id!r} refers to {sorted(refs - present)}, which are not in "
@@ -313,6 +446,7 @@ def load_project(path: str | Path, folder: str | Path | None = None) -> Question
             version=doc.get("version", "1"),
             exclude_items=doc.get("exclude_items", ()),
             trust_scale=doc.get("trust_scale", 4),
+            neighbourhood_safety=doc.get("neighbourhood_safety", "fear_walk_dark"),
             folder=folder,
         )
     except InstrumentError as exc:
@@ -325,7 +459,10 @@ def save_project(q: Questionnaire, path: str | Path, *, overwrite: bool = False)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(q.to_spec(), allow_unicode=True, sort_keys=False), "utf-8")
+    from survey._atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(yaml.safe_dump(q.to_spec(), allow_unicode=True, sort_keys=False), "utf-8")
     return path
 
 
@@ -351,5 +488,6 @@ def resolve(
         title="Questionnaire",
         form_id="questionnaire",
         trust_scale=trust_scale,
+        neighbourhood_safety=None if trust_scale is None else "fear_walk_dark",
         folder=folder,
     )

@@ -6,6 +6,7 @@ these frozen dataclasses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +63,21 @@ def kept_by_trust_scale(item_id: str, trust_scale: int | None) -> bool:
     return version == trust_scale
 
 
+#: The three versions of "how safe do you feel in your neighbourhood": SDG 16.1.4 walking
+#: alone after dark (ICVS/ESS), LAPOP AOJ11 (4 points, fear of being assaulted or robbed) and
+#: ENVIPE's safe/unsafe. The library keeps all three so that crosswalks can map each survey;
+#: a project form asks one (``build(..., neighbourhood_safety=...)``).
+NEIGHBOURHOOD_SAFETY_ITEMS = ("fear_walk_dark", "insec_neighbourhood_4pt", "insec_neighbourhood")
+
+
+def kept_by_neighbourhood_safety(item_id: str, choice: str | None) -> bool:
+    """Whether a form asking ``choice`` (one of :data:`NEIGHBOURHOOD_SAFETY_ITEMS`, ``None`` =
+    every version) keeps the item."""
+    if choice is None or item_id not in NEIGHBOURHOOD_SAFETY_ITEMS:
+        return True
+    return item_id == choice
+
+
 SELECT_TYPES = ("select_one", "select_multiple")
 NUMERIC_TYPES = ("integer", "decimal")
 
@@ -78,8 +94,9 @@ class Choice:
 class Condition:
     """A skip-logic (``relevant``) condition.
 
-    ``op`` is ``"in"`` (``item`` takes one of ``values``), ``"any"`` or ``"all"`` (over
-    ``parts``).
+    ``op`` is ``"in"`` (``item`` takes one of ``values``), ``"not_in"`` (``item`` takes none
+    of ``values``; a blank counts as "none", as ``not(${x} = v)`` does in ODK), ``"any"`` or
+    ``"all"`` (over ``parts``).
     """
 
     op: str
@@ -89,12 +106,15 @@ class Condition:
 
     def items(self) -> set[str]:
         """Item ids the condition refers to."""
-        if self.op == "in":
+        if self.op in ("in", "not_in"):
             return {self.item}
         return set().union(*(p.items() for p in self.parts))
 
     def to_xpath(self, types: dict[str, str]) -> str:
         """ODK/XLSForm expression (``types`` maps item id to item type)."""
+        if self.op == "not_in":
+            inner = Condition("in", item=self.item, values=self.values).to_xpath(types)
+            return f"not({inner})"
         if self.op == "in":
             if types.get(self.item) == "select_multiple":
                 terms = [f"selected(${{{self.item}}}, '{v}')" for v in self.values]
@@ -106,6 +126,10 @@ class Condition:
 
     def describe(self, labels: dict[str, dict[int, str]] | None = None) -> str:
         """Human-readable form for printed questionnaires."""
+        if self.op == "not_in":
+            lab = (labels or {}).get(self.item, {})
+            vals = ", ".join(f"{v} ({lab[v]})" if v in lab else str(v) for v in self.values)
+            return f"{self.item} not in {{{vals}}}"
         if self.op == "in":
             lab = (labels or {}).get(self.item, {})
             vals = ", ".join(f"{v} ({lab[v]})" if v in lab else str(v) for v in self.values)
@@ -120,6 +144,9 @@ class Condition:
 
         Blank (NaN) answers make a comparison false, as in ODK.
         """
+        if self.op == "not_in":
+            inner = Condition("in", item=self.item, values=self.values).evaluate(data, types)
+            return None if inner is None else ~inner
         if self.op == "in":
             if self.item not in data.columns:
                 return None
@@ -149,6 +176,19 @@ class Calculation:
 
     any_of: tuple
     equals: int
+    #: select_multiple items and the codes whose selection also makes the flag 1
+    #: (``{item: (codes)}``): "no" is known when the item is answered, with no missing code
+    #: and none of the codes selected
+    any_selected: dict = field(default_factory=dict)
+    #: a form-only expression (random draws, counts over a repeat) written as XLSForm XPath;
+    #: the data cannot be checked against it
+    xpath: str | None = None
+
+    def items(self) -> set[str]:
+        """Item ids the calculation reads."""
+        if self.xpath is not None:
+            return set(re.findall(r"\$\{([a-z][a-z0-9_]*)\}", self.xpath))
+        return set(self.any_of) | set(self.any_selected)
 
     def to_xpath(self, items: dict | None = None) -> str:
         """ODK/XLSForm expression: ``if(any = equals, equals, if(all known no, 0, ''))``.
@@ -156,9 +196,20 @@ class Calculation:
         ``items`` (id -> :class:`Item`) gives each item's substantive codes and filter; without
         it only "any equals" is known and the flag is ``equals`` or blank.
         """
-        hit = " or ".join(f"${{{i}}} = {self.equals}" for i in self.any_of)
+        if self.xpath is not None:
+            return self.xpath
+        hits = [f"${{{i}}} = {self.equals}" for i in self.any_of]
+        hits += [f"selected(${{{i}}}, '{c}')" for i, cs in self.any_selected.items() for c in cs]
+        hit = " or ".join(hits)
         nos = [_known_not(items.get(i) if items else None, i, self.equals, items)
                for i in self.any_of]  # fmt: skip
+        for i, cs in self.any_selected.items():
+            it = items.get(i) if items else None
+            if it is None:
+                nos.append(None)
+                continue
+            bad = " or ".join(f"selected(${{{i}}}, '{c}')" for c in (*cs, *it.missing_codes))
+            nos.append(f"${{{i}}} != '' and not({bad})")
         if any(n is None for n in nos):
             return f"if({hit}, {self.equals}, '')"
         known = " and ".join(f"({n})" for n in nos)
@@ -167,10 +218,18 @@ class Calculation:
     def evaluate(self, data: pd.DataFrame, items: dict | None = None) -> np.ndarray | None:
         """The flag on each row as the form computes it (NaN = missing); ``None`` when a
         column is absent. ``items`` as in :meth:`to_xpath`."""
-        if any(i not in data.columns for i in self.any_of):
+        if self.xpath is not None or any(i not in data.columns for i in self.items()):
             return None
         hit = np.zeros(len(data), dtype=bool)
         known = np.ones(len(data), dtype=bool)
+        for i, cs in self.any_selected.items():
+            tokens = data[i].astype("string").fillna("").str.split()
+            wanted = {str(c) for c in cs}
+            item = items.get(i) if items else None
+            miss = {str(c) for c in item.missing_codes} if item else set()
+            hit |= tokens.map(lambda t, w=wanted: bool(w.intersection(t))).to_numpy(dtype=bool)
+            no = tokens.map(lambda t, w=wanted | miss: len(t) > 0 and not w.intersection(t))
+            known &= no.to_numpy(dtype=bool) & (item is not None)
         for i in self.any_of:
             v = pd.to_numeric(data[i], errors="coerce").to_numpy(dtype=float)
             hit |= v == self.equals
@@ -203,6 +262,8 @@ def _known_not(item, item_id: str, equals, items) -> str | None:
 def _false_xpath(cond, items) -> str | None:
     """XPath that is true when ``cond`` is *answered* false (the filter item holds a
     substantive code outside the condition's values); None if that cannot be told."""
+    if cond.op == "not_in":
+        return Condition("in", item=cond.item, values=cond.values).to_xpath({})
     if cond.op == "in":
         it = items.get(cond.item) if items else None
         if it is None or it.type != "select_one" or not it.codes:
@@ -211,6 +272,10 @@ def _false_xpath(cond, items) -> str | None:
         if not out:
             return None
         terms = [f"${{{cond.item}}} = {c}" for c in out]
+        if it.relevant is not None:  # the filter item itself skipped by a filter answered no
+            upstream = _false_xpath(it.relevant, items)
+            if upstream is not None:
+                terms.append(f"(${{{cond.item}}} = '' and {upstream})")
         return terms[0] if len(terms) == 1 else "(" + " or ".join(terms) + ")"
     parts = [_false_xpath(p, items) for p in cond.parts]
     if cond.op == "any":  # false when every part is false
@@ -221,6 +286,11 @@ def _false_xpath(cond, items) -> str | None:
 
 def _false_mask(cond, data: pd.DataFrame, items) -> np.ndarray | None:
     """Row mask of :func:`_false_xpath` (``None`` if it cannot be told)."""
+    if cond.op == "not_in":
+        if cond.item not in data.columns:
+            return None
+        v = pd.to_numeric(data[cond.item], errors="coerce").to_numpy(dtype=float)
+        return np.isin(v, [float(x) for x in cond.values])
     if cond.op == "in":
         it = items.get(cond.item) if items else None
         if it is None or it.type != "select_one" or cond.item not in data.columns:
@@ -229,7 +299,12 @@ def _false_mask(cond, data: pd.DataFrame, items) -> np.ndarray | None:
         if not out:
             return None
         v = pd.to_numeric(data[cond.item], errors="coerce").to_numpy(dtype=float)
-        return np.isin(v, out)
+        false = np.isin(v, out)
+        if it.relevant is not None:
+            upstream = _false_mask(it.relevant, data, items)
+            if upstream is not None:
+                false |= np.isnan(v) & upstream
+        return false
     parts = [_false_mask(p, data, items) for p in cond.parts]
     if cond.op == "any":
         if any(p is None for p in parts):
@@ -244,14 +319,19 @@ class Provenance:
     """Which standard an item follows and how close its wording is.
 
     ``wording`` is ``"official"`` (verified official text, see ``verified_source``),
-    ``"adapted"`` (follows the standard's concept/scale, wording paraphrased) or
-    ``"package"`` (written for this package).
+    ``"verbatim"`` (the source item's own question text, ``source_item``, reproduced in the
+    languages ``verbatim_languages``; the other languages are translations made here; not
+    checked against an official questionnaire file, hence not ``official``), ``"adapted"``
+    (follows the standard's concept/scale, wording paraphrased) or ``"package"`` (written
+    for this package).
     """
 
     standard: str
     wording: str
     note: str | None = None
     verified_source: str | None = None
+    source_item: str | None = None
+    verbatim_languages: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -295,6 +375,46 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """A module asked once per event: one repeat instance per ``per_item`` answered ``equals``.
+
+    ``per_item`` maps each screener item to the code of ``code_item`` (``inc_crime_type``)
+    its instance carries; the form fills ``code_item`` (read-only) with the code of the k-th
+    screener answered ``equals`` and shows its label through ``jr:choice-name``. Screeners
+    absent from a questionnaire are skipped. ``label`` is the repeat's title; ``{crime}`` in
+    it stands for the instance's crime label.
+    """
+
+    name: str
+    per_item: dict
+    code_item: str | None
+    label: dict
+    equals: int = 1
+    #: instead of ``per_item``: an integer item giving the number of instances (a roster);
+    #: ``inside`` lists the module's items asked in each instance (consecutive), the others
+    #: are asked once, before or after the repeat
+    count_item: str | None = None
+    inside: tuple = ()
+
+
+@dataclass(frozen=True)
+class SelfCompletion:
+    """A module the respondent answers alone on the device (sensitive topics).
+
+    ``privacy_item``: the interviewer's privacy check; the module's other items are asked
+    only when it takes one of ``private_codes``. ``handover`` and ``handback`` are the notes
+    shown before and after the self-completed items; ``referral`` is always shown at the end
+    (support services), whatever the privacy check.
+    """
+
+    privacy_item: str
+    private_codes: tuple
+    handover: dict
+    handback: dict
+    referral: dict
+
+
+@dataclass(frozen=True)
 class Module:
     """A versioned module of the instrument library."""
 
@@ -305,6 +425,10 @@ class Module:
     description: dict | None = None
     requires: tuple = ()
     path: str | None = None
+    repeat: Repeat | None = None
+    self_completion: SelfCompletion | None = None
+    #: modules this one must be asked before when both are in a form (general before specific)
+    precedes: tuple = ()
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
@@ -324,9 +448,14 @@ class Questionnaire:
     version: str = "1"
     exclude_items: tuple = ()
     trust_scale: int | None = 4
+    neighbourhood_safety: str | None = "fear_walk_dark"
 
     def _asked(self, it) -> bool:
-        return it.id not in self.exclude_items and kept_by_trust_scale(it.id, self.trust_scale)
+        return (
+            it.id not in self.exclude_items
+            and kept_by_trust_scale(it.id, self.trust_scale)
+            and kept_by_neighbourhood_safety(it.id, self.neighbourhood_safety)
+        )
 
     @property
     def items(self) -> tuple:
@@ -360,4 +489,5 @@ class Questionnaire:
         if self.exclude_items:
             spec["exclude_items"] = list(self.exclude_items)
         spec["trust_scale"] = self.trust_scale
+        spec["neighbourhood_safety"] = self.neighbourhood_safety
         return spec

@@ -103,7 +103,7 @@ def _check_item(
             )
     else:  # text
         value = None
-    if it.calculation is not None:
+    if it.calculation is not None and it.calculation.xpath is None:
         expected = it.calculation.evaluate(data, items)
         if expected is None:
             rows.append(_row(it.id, "relevance_unevaluable", np.ones(len(data), bool), ids,
@@ -158,13 +158,34 @@ def validate_data(
     types = q.types
     items = {it.id: it for it in q.items}
     rows: list = []
+    # items of a repeat group (incident forms, roster lines) live on their own rows (ODK
+    # exports each repeat as its own sheet): they are checked on the rows holding an answer
+    # to one of them, and not reported absent when the whole repeat is another file
+    in_repeat: dict[str, np.ndarray | None] = {}
+    for mod in q.modules:
+        if mod.repeat is None:
+            continue
+        rep_ids = [
+            it.id for it in q.module_items(mod)
+            if it.type != "note" and (mod.repeat.count_item is None or it.id in mod.repeat.inside)
+        ]  # fmt: skip
+        present = [i for i in rep_ids if i in data.columns]
+        mask = np.logical_or.reduce([~_blank(data[i]) for i in present]) if present else None
+        in_repeat.update({i: mask for i in rep_ids})
     for it in q.items:
+        if it.type == "note":
+            continue
         if it.id not in data.columns:
-            if it.type != "calculate":
+            if it.type != "calculate" and not (it.id in in_repeat and in_repeat[it.id] is None):
                 rows.append({"item": it.id, "check": "absent_column", "n": len(data),
                              "example_ids": "", "detail": CHECKS["absent_column"]})  # fmt: skip
             continue
         try:
+            if it.id in in_repeat:
+                m = in_repeat[it.id]
+                sub = data.loc[m]
+                rows.extend(_check_item(it, sub, ids[m], types, items))
+                continue
             rows.extend(_check_item(it, data, ids, types, items))
         except Exception as exc:  # a report, never a crash
             rows.append({"item": it.id, "check": "check_failed", "n": len(data),

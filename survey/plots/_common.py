@@ -381,6 +381,10 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
-    fig.savefig(png, dpi=dpi)
-    fig.savefig(svg)
+    from survey._atomic import atomic_output
+
+    with atomic_output(png) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    with atomic_output(svg) as tmp:
+        fig.savefig(tmp, format="svg")
     return png, svg

@@ -155,5 +155,8 @@ def render_report(
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    from survey._atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
     return path

@@ -456,7 +456,10 @@ def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
             width = max([len(str(label))] + [len(str(r[j - 1] or "")) for r in table.rows])
             ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 40)
         ws.freeze_panes = "A4"
-    wb.save(path)
+    from survey._atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        wb.save(tmp)
     return path
 
 
@@ -510,6 +513,13 @@ def to_html(table: Table, *, table_id: str | None = None) -> str:
     return "\n".join(out)
 
 
+def _write_text(path: Path, text: str) -> None:
+    from survey._atomic import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
 def write_tables(tables: Table | Sequence[Table], path: str | Path) -> list[Path]:
     """Write tables in the format of ``path``'s extension.
 
@@ -525,7 +535,7 @@ def write_tables(tables: Table | Sequence[Table], path: str | Path) -> list[Path
     if ext == ".xlsx":
         return [write_xlsx(tables, path)]
     if ext == ".md":
-        path.write_text("\n".join(to_markdown(t) for t in tables), encoding="utf-8")
+        _write_text(path, "\n".join(to_markdown(t) for t in tables))
         return [path]
     if ext in (".html", ".htm"):
         body = "\n".join(to_html(t) for t in tables)
@@ -533,9 +543,11 @@ def write_tables(tables: Table | Sequence[Table], path: str | Path) -> list[Path
             '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Tables</title></head>'
             f"<body>\n{body}\n</body></html>\n"
         )
-        path.write_text(doc, encoding="utf-8")
+        _write_text(path, doc)
         return [path]
     if ext == ".csv":
+        from survey._atomic import atomic_output
+
         out = []
         for t in tables:
             p = (
@@ -543,7 +555,8 @@ def write_tables(tables: Table | Sequence[Table], path: str | Path) -> list[Path
                 if len(tables) == 1
                 else path.with_name(f"{path.stem}_{_sheet_name(t.name, set())}.csv")
             )
-            t.to_frame().to_csv(p, index=False, encoding="utf-8")
+            with atomic_output(p) as tmp:
+                t.to_frame().to_csv(tmp, index=False, encoding="utf-8")
             out.append(p)
         return out
     raise ValueError(f"write_tables: unsupported extension {ext!r} of {path} (xlsx, csv, md, html)")

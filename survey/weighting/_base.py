@@ -68,6 +68,10 @@ PARAM_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "lower": (lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"),
     "respondent": (lambda v: isinstance(v, str), "a column name"),
     "count": (lambda v: v is None or isinstance(v, str), "None or a column name"),
+    "aggregate_stage": (
+        lambda v: v is None or _positive_int(v),
+        "None or a stage number (1 = PSU)",
+    ),
 }
 
 

@@ -160,6 +160,15 @@ class Calibrate(WeightingStep):
         Return the last iterate instead of failing when calibration does not converge.
     count : str, optional
         Count column of DataFrame margin tables.
+    aggregate_stage : int, optional
+        Make the calibration factors constant within the sampling units of this stage (1 =
+        PSUs), R's ``calibrate(aggregate.stage=)`` (Vanderhoeft 2001): the model matrix, the
+        weights and ``variance`` are replaced by their means within each unit before solving,
+        so ``g`` is one value per unit and the new weights are ``w_i g_unit``; the Taylor
+        correction regresses on the unit means (as R's ``greg_calibration`` then does). The
+        totals are met exactly when the weights are constant within the units (equal
+        weights stay equal). Taylor designs only (R's replicate designs use
+        ``aggregate.index``).
 
     Attributes
     ----------
@@ -189,6 +198,7 @@ class Calibrate(WeightingStep):
         force=False,
         count=None,
         progress=None,
+        aggregate_stage=None,
     ):
         self.variables = variables
         self.population = population
@@ -201,6 +211,7 @@ class Calibrate(WeightingStep):
         self.force = force
         self.count = count
         self.progress = progress
+        self.aggregate_stage = aggregate_stage
 
     # -- model matrix and totals ------------------------------------------------------------
     def _model(self, data: pd.DataFrame):
@@ -293,7 +304,11 @@ class Calibrate(WeightingStep):
             raise WeightingError("Calibrate: trim must be a pair (lower, upper)")
         data = design.data
         mm, names, totals = self._model(data)
+        mm_rows, w_rows = mm, design.weights
         ww = design.weights
+        agg = self._aggregate_index(design)
+        if agg is not None:  # R's ave(., aggindex): unit means of X and of the weights
+            mm, ww = _unit_means(mm, agg), _unit_means(ww, agg)
         sample_total = mm.T @ ww
         empty = sample_total == 0
         if empty.any():
@@ -308,7 +323,11 @@ class Calibrate(WeightingStep):
             keep = ~drop
             mm, totals = mm[:, keep], totals[keep]
             names = [c for c, k in zip(names, keep, strict=True) if k]
-        sigma2 = self._sigma2(data, mm)
+        if agg is not None and empty.any():
+            mm_rows = mm_rows[:, keep]
+        sigma2 = self._sigma2(data, mm_rows if agg is not None else mm)
+        if agg is not None and sigma2 is not None:
+            sigma2 = _unit_means(sigma2, agg)
         bounds = (-np.inf, np.inf) if self.bounds is None else tuple(float(b) for b in self.bounds)
         linear_closed = self.calfun == "linear" and not np.isfinite(bounds).any()
         g, failed = self._g(mm, ww, totals, sigma2, bounds, linear_closed)
@@ -319,7 +338,15 @@ class Calibrate(WeightingStep):
                 "check the totals, or pass force=True"
             )
         self.g_ = g
-        self.weights_ = ww * g
+        self.weights_ = w_rows * g
+        if not is_replicate(design) and (self.weights_ < 0).any():
+            rows = np.flatnonzero(self.weights_ < 0)
+            raise WeightingError(
+                f"Calibrate: {self.calfun} calibration gives negative weights in "
+                f"{rows.size} row(s) {rows[:10].tolist()} (g down to {g.min():.3g}; R returns "
+                "them, designs here refuse them): bound g (bounds=(L, U)) or use "
+                "calfun='raking'"
+            )
         self.columns_ = names
         self.totals_ = totals
         # Taylor correction (R's greg_calibration, stage 0)
@@ -327,7 +354,7 @@ class Calibrate(WeightingStep):
         # residualisation: g = h = 0 for them (R would divide 0 by 0 there)
         s2 = sigma2 if (linear_closed and sigma2 is not None) else np.ones(len(ww))
         tmat = mm.T @ (mm * (ww / s2)[:, None])
-        kept = (ww * g) != 0
+        kept = self.weights_ != 0
         gstep = np.zeros(len(ww))
         np.divide(1.0, g * s2, out=gstep, where=kept)
         tinv = np.linalg.pinv(tmat, rcond=_GINV_TOL)
@@ -343,13 +370,13 @@ class Calibrate(WeightingStep):
         self.repweights_ = None
         if is_replicate(design):
             self.repweights_ = self._replicates(design, mm, totals, sigma2, bounds, linear_closed)
-        achieved = mm.T @ self.weights_
+        achieved = mm_rows.T @ self.weights_
         margins = pd.DataFrame(
             {
                 "margin": "Calibrate",
                 "category": names,
                 "target": totals,
-                "before": sample_total if not empty.any() else mm.T @ ww,
+                "before": mm_rows.T @ w_rows,
                 "achieved": achieved,
             }
         )
@@ -357,9 +384,27 @@ class Calibrate(WeightingStep):
         with np.errstate(divide="ignore", invalid="ignore"):
             margins["relative_difference"] = margins["difference"] / margins["target"]
         self.diagnostics_ = make_diagnostics(
-            ww, self.weights_, [margins], g_range=(float(g.min()), float(g.max()))
+            w_rows, self.weights_, [margins], g_range=(float(g.min()), float(g.max()))
         )
         return self
+
+    def _aggregate_index(self, design):
+        """Unit codes (n,) of the ``aggregate_stage`` sampling units, or None."""
+        stage = self.aggregate_stage
+        if stage is None:
+            return None
+        if is_replicate(design):
+            raise WeightingError(
+                "Calibrate: aggregate_stage needs a Taylor design with its sampling stages "
+                "(R's replicate designs take aggregate.index instead)"
+            )
+        stages = design.stages
+        if not 1 <= stage <= len(stages):
+            raise WeightingError(
+                f"Calibrate: aggregate_stage={stage}, but the design has {len(stages)} "
+                f"sampling stage(s) (psu={design.psu_names})"
+            )
+        return stages[stage - 1].unit
 
     def _sigma2(self, data, mm):
         v = self.variance
@@ -418,6 +463,17 @@ class Calibrate(WeightingStep):
         if failures:
             warnings.warn(f"Calibrate: {failures} replicate(s) did not converge", stacklevel=3)
         return out
+
+
+def _unit_means(x, unit):
+    """R's ``ave(x, unit)`` (column by column): every row gets its unit's mean."""
+    counts = np.bincount(unit)
+    if x.ndim == 1:
+        return (np.bincount(unit, weights=x) / counts)[unit]
+    out = np.empty_like(x, dtype=float)
+    for j in range(x.shape[1]):
+        out[:, j] = (np.bincount(unit, weights=x[:, j]) / counts)[unit]
+    return out
 
 
 def _level_key(lab: str):

@@ -30,9 +30,28 @@ def _partial(_self, path, *args, **kwargs):
     raise Interrupted("simulated interruption mid-write")
 
 
-def _break_writers(monkeypatch):
+def _break_writers(monkeypatch, excel_writer: bool = False):
+    if excel_writer:  # an ExcelWriter's workbook dies when it is saved
+        import openpyxl
+
+        def die_saving(_self, handle):
+            handle.write(b"half a workbook")
+            raise Interrupted("simulated interruption mid-write")
+
+        monkeypatch.setattr(openpyxl.Workbook, "save", die_saving)
+        return
     for name in ("to_csv", "to_excel", "to_parquet"):
         monkeypatch.setattr(pd.DataFrame, name, _partial)
+
+
+def _interrupted(exc: BaseException | None) -> bool:
+    """The simulated interruption, or an error raised while a writer closed after it (an
+    ``ExcelWriter`` with no sheet left raises its own error on the way out)."""
+    while exc is not None:
+        if isinstance(exc, Interrupted):
+            return True
+        exc = exc.__context__
+    return False
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -73,29 +92,42 @@ def _cases(tmp_path):
         "harmonize": ["harmonize", str(h), "-c", "lapop"],
         "plan": ["plan", "size", "--p", "0.5", "--moe", "0.05"],
         "weight": ["weight", str(data), "--spec", str(tmp_path / "example.yaml")],
+        "describe": ["describe", str(demo_path())],
+        "describe_xlsx": ["describe", str(demo_path())],
     }
 
 
-SUFFIX = {"estimate_xlsx": ".xlsx", "weight": ".parquet"}
+SUFFIX = {"estimate_xlsx": ".xlsx", "weight": ".parquet", "describe_xlsx": ".xlsx"}
 
 
 @pytest.mark.parametrize(
-    "command", ["estimate", "estimate_xlsx", "compare", "indicators", "harmonize", "plan", "weight"]
+    "command",
+    [
+        "estimate",
+        "estimate_xlsx",
+        "compare",
+        "indicators",
+        "harmonize",
+        "plan",
+        "weight",
+        "describe",
+        "describe_xlsx",
+    ],
 )
 def test_interrupted_cli_write_leaves_no_partial_file(command, tmp_path, monkeypatch):
     args = _cases(tmp_path)[command]
     outdir = tmp_path / "out"
     outdir.mkdir()
     out = outdir / f"result{SUFFIX.get(command, '.csv')}"
-    _break_writers(monkeypatch)
+    _break_writers(monkeypatch, excel_writer=command == "describe_xlsx")
     res = runner.invoke(app, [*args, "--out", str(out)])
-    assert isinstance(res.exception, Interrupted), res.output
+    assert _interrupted(res.exception), res.output
     assert not out.exists()
     assert _leftovers(outdir) == []
     # an existing complete output is untouched by an interrupted --overwrite
     out.write_text("complete old result")
     res = runner.invoke(app, [*args, "--out", str(out), "--overwrite"])
-    assert isinstance(res.exception, Interrupted), res.output
+    assert _interrupted(res.exception), res.output
     assert out.read_text() == "complete old result" and _leftovers(outdir) == []
     # and the same command without the interruption writes the file
     monkeypatch.undo()
@@ -121,3 +153,15 @@ def test_interrupted_questionnaire_build_and_export(tmp_path, monkeypatch):
     )
     assert isinstance(res.exception, Interrupted), res.output
     assert not html.exists() and _leftovers(tmp_path) == []
+
+
+def test_describe_csv_never_replaces_the_values_file_silently(tmp_path):
+    out = tmp_path / "dict.csv"
+    values = tmp_path / "dict_values.csv"
+    values.write_text("my own notes")
+    res = runner.invoke(app, ["describe", str(demo_path()), "--out", str(out)])
+    assert res.exit_code == 2 and "dict_values.csv" in res.output, res.output
+    assert values.read_text() == "my own notes" and not out.exists()
+    res = runner.invoke(app, ["describe", str(demo_path()), "--out", str(out), "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert "code" in pd.read_csv(values).columns and "variable" in pd.read_csv(out).columns

@@ -97,3 +97,29 @@ def test_edge_cases_leak_no_numpy_warning(lonely):
     jk.mean(["y", "const"], by="region")
     jk.prop("b", by="region")
     survey.Design(d, weight="w").mean(["y", "const"], by="region")
+
+
+def test_routes_that_do_not_rescale_say_why_once_and_effect_sizes_stay_finite():
+    """Comparisons call the engine directly: values x 1e200 give one warning naming the
+    variable (not a cascade of numpy overflow warnings), the change itself is right, and the
+    standardised effect size (scale-free) is the one of the unscaled variable."""
+    import warnings
+
+    from survey import compare
+    from survey.compare.effects import weighted_sd
+
+    d = _data()
+    d["wave"] = np.tile([1, 2], len(d) // 2)
+    des = survey.Design(d, weight="w", strata="st", psu="psu")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        big = compare.compare_within(des, ["X"], wave="wave")
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1, messages
+    assert "'X' has values up to 7.73e+200" in messages[0] and "X / 1e100" in messages[0]
+    small = compare.compare_within(des, ["x"], wave="wave")
+    np.testing.assert_allclose(big["estimate"], small["estimate"] * 1e200, rtol=1e-10)
+    np.testing.assert_allclose(big["effect_size"], small["effect_size"], rtol=1e-10)
+    sd_big = weighted_sd(des, ["X"], by="wave")["sd"].to_numpy()
+    sd_small = weighted_sd(des, ["x"], by="wave")["sd"].to_numpy()
+    np.testing.assert_allclose(sd_big, sd_small * 1e200, rtol=1e-10)

@@ -47,7 +47,7 @@ def test_full_form_converts_with_skip_logic(tmp_path):
     assert set(sheets) == {"survey", "choices", "settings"}
     survey = sheets["survey"].set_index("name")
     assert survey.loc["vic_hh_burglary_12m", "relevant"] == "${vic_hh_burglary_5y} = 1"
-    assert survey.loc["inc_complaint_filed", "relevant"] == "${inc_reported_police} = 1"
+    assert survey.loc["inc_complaint_filed", "relevant"] == "${inc_reported_authority} = 1"
     assert survey.loc["inc_reasons_not_reported", "type"].startswith("select_multiple ")
     assert survey.loc["dem_age", "constraint"] == "(. >= 15 and . <= 110) or . = 998 or . = 999"
     calc = survey.loc["vic_hh_any_12m", "calculation"]
@@ -102,7 +102,7 @@ def test_printable_questionnaire():
     assert "*[en] In the last 5 years, did anyone get into your home" in md
     html = to_html(q)
     assert "<title>Piloto &lt;Lima&gt;</title>" in html
-    assert html.count('class="q"') == 9  # 10 items minus the derived flag
+    assert html.count('class="q"') == 10  # 11 items minus the derived flag
     frames = xlsform_frames(q)
     assert frames["settings"]["default_language"].iloc[0] == "Español (es)"
 

@@ -41,9 +41,11 @@ INSTITUTIONS = [
 def test_library_modules_and_sizes():
     mods = {m.name: len(m.items) for m in list_modules()}
     assert mods == {
-        "cohesion": 7, "demographics": 5, "fear": 22, "incident": 13, "police": 7,
-        "prevention": 4, "screener_household": 10, "screener_person": 20,
-        "trust_institutions": 30, "trust_interpersonal": 3,
+        "authorities": 26, "bribery": 6, "cohesion": 7, "costs": 4, "cybercrime": 7,
+        "demographics": 16, "discrimination": 2, "disorder": 8, "fear": 22,
+        "gender_violence": 10, "household": 8, "incident": 13, "insecurity_places": 9,
+        "police": 7, "prevention": 9, "screener_general": 1, "screener_household": 11,
+        "screener_person": 19, "trust_institutions": 30, "trust_interpersonal": 3,
     }  # fmt: skip
 
 
@@ -67,7 +69,9 @@ def test_latinobarometro_battery_complete_and_labelled():
 def test_every_item_has_three_languages_and_honest_provenance():
     for it in all_items().values():
         assert set(it.text) == {"es", "en", "pt"}
-        assert it.provenance.wording in ("adapted", "package")  # nothing claimed official
+        assert it.provenance.wording in ("verbatim", "adapted", "package")  # none official
+        if it.provenance.wording == "verbatim":  # says which source item, in which language
+            assert it.provenance.source_item and it.provenance.verbatim_languages
         for c in it.choices:
             assert set(c.label) == {"es", "en", "pt"}
 
@@ -142,7 +146,7 @@ def test_build_rules(tmp_path):
         build(["fear"], ["fr"])
     q = build("screener_household,screener_person,incident", "es,pt", title="Piloto Lima")
     assert q.form_id == "piloto_lima" and q.languages == ("es", "pt")
-    assert len(q.items) == 10 + 20 + 13
+    assert len(q.items) == 11 + 19 + 13
     path = save_project(q, tmp_path / "p.yaml")
     with pytest.raises(FileExistsError):
         save_project(q, path)
@@ -177,7 +181,7 @@ def test_trust_scale_picks_one_version_per_question(tmp_path):
     assert ip[4] == ip[7] == ["trust_interpersonal", "trust_neighbours"]
     assert ip[11] == ["trust_neighbours", "trust_interpersonal_11pt"]
     # other modules are untouched
-    assert len(build(["fear"], ["en"], trust_scale=11).items) == 22
+    assert len(build(["fear"], ["en"], trust_scale=11).items) == 20  # one safety question
     with pytest.raises(InstrumentError, match="trust_scale=5"):
         build(["trust_institutions"], ["en"], trust_scale=5)
     # the project file keeps the choice

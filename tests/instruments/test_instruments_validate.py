@@ -50,6 +50,7 @@ def test_calculation_multiple_and_not_applicable(tmp_path):
     for it in q.items:
         if it.id.endswith("_12m") and it.relevant is not None:
             df[it.id] = np.nan
+    df["hh_vehicle_owned_5y"] = 1  # owners: the vehicle screeners apply
     df["vic_hh_burglary_5y"] = [1, 1, 1, 0]
     df["vic_hh_burglary_12m"] = [1, 1, 0, np.nan]
     df["vic_hh_any_12m"] = [1, 0, 0, 0]  # row 1 is wrong: burglary 12m = 1
@@ -57,10 +58,11 @@ def test_calculation_multiple_and_not_applicable(tmp_path):
     inc = {it.id: [np.nan] * n for it in q.items if it.reference_period == "incident"}
     df = df.assign(**inc)
     df.loc[[0, 1], "inc_crime_type"] = 3
-    df.loc[[0, 1], ["inc_when", "inc_where", "inc_weapon", "inc_injury", "inc_offender"]] = 1
+    df.loc[[0, 1], ["inc_where", "inc_weapon", "inc_injury", "inc_offender"]] = 1
     df.loc[[0, 1], ["inc_times_12m"]] = 2
     df.loc[[0, 1], "inc_reported_police"] = [1, 0]
-    df.loc[[0, 1], "inc_reported_other"] = 5
+    df["inc_reported_other"] = pd.Series(["5", "5", None, None], dtype="object")
+    df["inc_reported_authority"] = [1, 0, np.nan, np.nan]
     df.loc[0, ["inc_complaint_filed", "inc_investigation", "inc_satisfaction"]] = [1, 1, 2]
     df["inc_reasons_not_reported"] = pd.Series([None, "1 98", None, None], dtype="object")
     rep = validate_data(q, df)
@@ -75,7 +77,8 @@ def test_never_crashes_on_odd_input():
     q = build(["fear"], ["en"])
     df = pd.DataFrame({"fear_walk_dark": [object(), "x", None], "worry_robbery": [[1], 2, 3]})
     rep = validate_data(q, df)
-    assert (rep["check"] == "absent_column").sum() == 19  # 22 items - 2 present - 1 derived
+    # 20 items asked (one neighbourhood-safety version) - 2 present - 1 derived
+    assert (rep["check"] == "absent_column").sum() == 17
     assert rep.loc[rep["item"] == "fear_walk_dark", "check"].tolist() == [
         "non_numeric",
         "missing_when_relevant",

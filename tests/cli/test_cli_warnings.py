@@ -1,0 +1,35 @@
+"""The CLI shows warnings as messages, not as Python source locations (issue 15)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from survey.cli import app
+
+
+def test_engine_warning_is_printed_as_a_message_without_file_and_line(tmp_path):
+    n = 400
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(
+        {
+            "w": rng.uniform(1, 3, n),
+            "st": np.arange(n) // 5 % 40,
+            "psu": np.arange(n) // 5,
+            "region": (np.arange(n) // 5 % 40 < 2).astype(int),  # 2 of 40 strata
+            "x": rng.normal(5, 1, n),
+        }
+    )
+    path = tmp_path / "few_strata.csv"
+    data.to_csv(path, index=False)
+    res = CliRunner().invoke(
+        app,
+        ["estimate", str(path), "x", "--weight", "w", "--strata", "st", "--psu", "psu"]
+        + ["--by", "region"],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    text = res.output + (res.stderr if res.stderr_bytes is not None else "")
+    assert "warning: domains in few strata: region=1 (df 2)" in text
+    assert "UserWarning" not in text and ".py:" not in text

@@ -1,0 +1,41 @@
+# Golden values for svyglm with family = quasibinomial / binomial (logit link) at R's DEFAULT
+# glm.control (epsilon 1e-8, maxit 25), on ?svyglm's designs (dstrat, dclus2 and their
+# as.svrepdesign replicates rstrat (JKn) and rclus2 (JK1)) and dclus1. R stops glm.fit when
+# the deviance changes by less than epsilon relative and its sandwich (svy.varcoef) uses the
+# working weights of that last iteration: the SEs differ from a fully converged fit by up to
+# ~1e-5 relative, so the Python side replays glm.fit to agree to 1e-8 at R's defaults.
+#
+# Run from the repository root:   Rscript tests/golden/svyglm_binomial.R -> svyglm_binomial.json
+# Python reads the api data from ../shared/realdata/rsurvey (tests skip without it).
+# Responses: sch.wide and comp.imp are factors in R (No/Yes): the model is for "Yes"; the
+# Python side builds the 0/1 column named in `response`.
+
+source("tests/golden/helpers.R")
+suppressPackageStartupMessages(library(survey))
+options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE,
+        survey.ultimate.cluster = FALSE)
+data(api)
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
+dclus2 <- svydesign(id = ~dnum + snum, weights = ~pw, data = apiclus2)
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
+rstrat <- as.svrepdesign(dstrat)
+rclus2 <- as.svrepdesign(dclus2)
+designs <- list(dstrat = dstrat, dclus2 = dclus2, dclus1 = dclus1, rstrat = rstrat,
+                rclus2 = rclus2)
+models <- list(
+  list(formula = "sch.wide ~ ell + meals + mobility", response = "sch.wide", yes = "Yes"),
+  list(formula = "comp.imp ~ api99 + stype", response = "comp.imp", yes = "Yes"),
+  list(formula = "sch.wide ~ acs.k3 + pct.resp", response = "sch.wide", yes = "Yes")  # NAs
+)
+cases <- list()
+for (dn in names(designs)) for (m in models) for (fam in c("quasibinomial", "binomial")) {
+  if (fam == "binomial" && !(dn %in% c("dstrat", "rclus2"))) next
+  fit <- suppressWarnings(svyglm(as.formula(m$formula), design = designs[[dn]],
+                                 family = get(fam)()))
+  cases[[length(cases) + 1]] <- list(design = dn, family = fam, formula = m$formula,
+    response = m$response, yes = m$yes,
+    r_call = sprintf("svyglm(%s, design = %s, family = %s())", m$formula, dn, fam),
+    terms = as.list(names(coef(fit))), coef = as.list(unname(coef(fit))),
+    se = as.list(unname(SE(fit))), df_residual = fit$df.residual, iter = fit$iter)
+}
+write_golden(cases, "svyglm_binomial.json", "svyglm_binomial.R")
