@@ -367,6 +367,7 @@ def did_margins(
         family,
         at=levels,
         extra={"_did_cell": cell},
+        rows=pd.notna(cell),
         df=df,
     )
     parts = [

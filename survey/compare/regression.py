@@ -129,6 +129,7 @@ def svyglm(
     maxit: int = GLM_MAXIT,
     progress: bool | None = None,
     offset=None,
+    scale_rows=None,
 ) -> GLMResult:
     """Fit a design-weighted linear, logistic or log-linear (count) model with design-based standard errors.
 
@@ -156,6 +157,11 @@ def svyglm(
         (R's ``offset(log(exposure))``: pass ``np.log(exposure)`` for rates per exposure).
     extra : dict, optional
         Additional columns (name -> length-n array) the formula may use.
+    scale_rows : array_like of bool, optional
+        Binomial families: the rows over whose mean weight R rescales the weights (default
+        all rows of the design, as ``svyglm(..., design)``); R's starting values, hence the
+        coefficients where ``glm.control`` stops, depend on it. Predictive margins pass the
+        adjustment model's rows, over which R's ``svypredmeans`` refits.
     epsilon, maxit : float, int
         R's ``glm.control`` (defaults 1e-8 and 25) for the binomial and count families: the
         full-sample fit replays R's ``glm.fit`` and stops where R stops (deviance change
@@ -188,7 +194,8 @@ def svyglm(
         raise ValueError(f"offset= is for the count families (poisson, quasipoisson), not {family}")
     # R (rescale=TRUE) fits with weights scaled to mean 1; estimates and the influence
     # w x r A^{-1} do not depend on the scale, the binomial starting values do
-    w = np.where(mf.complete, design.weights / design.weights.mean(), 0.0)
+    mean_w = design.weights.mean() if scale_rows is None else design.weights[scale_rows].mean()
+    w = np.where(mf.complete, design.weights / mean_w, 0.0)
     if family != "gaussian" and ((y < 0) | (y > 1)).any():
         raise ValueError(f"{family} model: response {mf.response!r} must lie in [0, 1]")
     p = X.shape[1]
@@ -411,13 +418,15 @@ def predictive_margins(
     *,
     at=None,
     extra: dict | None = None,
+    rows=None,
     df="model",
 ) -> Margins:
     """Predictive margins of a design-weighted model (R's ``svypredmeans``, Stata ``margins``).
 
     The model ``formula`` plus the margin variable ``group`` is fitted with :func:`svyglm`.
-    The margin at level ``g`` is the design-weighted mean, over the rows the model uses
-    (response, covariates and ``group`` observed), of the predicted response (``type = "response"``) with
+    The margin at level ``g`` is the design-weighted mean, over the rows of the adjustment
+    model (response and covariates observed; as R, also rows whose ``group`` is missing,
+    since every row is set to ``g``), of the predicted response (``type = "response"``) with
     ``group`` set to ``g`` for every row and the covariates as observed (Graubard and Korn
     1999): a covariate-adjusted mean on the response scale, comparable across levels. The
     covariance is R's: the design covariance of the mean predictions, taken as fixed values
@@ -439,6 +448,9 @@ def predictive_margins(
         every level present among the model's rows.
     extra : dict, optional
         Additional columns the formula may use (name -> length-n array).
+    rows : array_like of bool, optional
+        The population of the margins (R: ``svypredmeans`` on ``subset(design, rows)``); the
+        design is kept whole for the variance (a domain).
     df : {"model", "design", "inf"} or float
         Degrees of freedom of intervals and tests: the model's residual df (default), the
         design df, or normal.
@@ -475,17 +487,30 @@ def predictive_margins(
             raise ValueError(
                 f"margin variable {column!r} is numeric: give at= (values to predict at)"
             )
-    extra[_GROUP] = g_values
     response, rhs = (s.strip() for s in formula.split("~", 1))
     full = f"{response} ~ {rhs} + {term}"
-    fit = svyglm(design, full, family, extra=extra)
-    # the rows whose predictions are averaged: those of the model (response, covariates and
-    # margin variable observed), as R's svypredmeans averages over the model's design
-    pred = model_frame(data, full, extra)
-    rows = pred.complete
+    # the rows whose predictions are averaged: those of the adjustment model (R averages
+    # over the adjustment model's design, whose NA rows svyglm dropped)
+    within = np.ones(len(data), bool) if rows is None else np.asarray(rows, dtype=bool)
+    if within.shape != (len(data),):
+        raise ValueError(f"rows has shape {within.shape}; the design has {len(data)} rows")
+    ones = {**extra, "_margin_one": np.ones(len(data))}
+    adjust = model_frame(data, formula, extra).complete & within
+    if not is_factor:
+        extra[_GROUP] = np.where(within, g_values, np.nan)
+    else:
+        extra[_GROUP] = g_values.where(within, None)
+    fit = svyglm(design, full, family, extra=extra, scale_rows=adjust)
+    pred = model_frame(
+        data, f"_margin_one ~ {rhs} + {term}", {**ones, _GROUP: _fill(extra[_GROUP])}
+    )
+    if pred.names != list(fit.coef.index):  # pragma: no cover
+        raise RuntimeError("prediction matrix does not match the model's columns")
+    rows = adjust
     if is_factor:
         observed = sorted(
-            pd.unique(pd.Series(values[rows])).tolist(), key=lambda v: (str(type(v)), v)
+            pd.unique(pd.Series(values[rows & present])).tolist(),
+            key=lambda v: (str(type(v)), v),
         )
         levels = observed if at is None else list(at)
         keyed = {str(v): v for v in observed}
@@ -544,6 +569,16 @@ def predictive_margins(
         df=float(dfv),
         group=column,
     )
+
+
+def _fill(values):
+    """The margin variable with its missing values set to a level present (their rows are
+    then set to each level in turn, so the value does not matter)."""
+    if isinstance(values, pd.Series):
+        first = values.dropna().iloc[0]
+        return values.where(values.notna(), first)
+    first = values[~np.isnan(values)][0]
+    return np.where(np.isnan(values), first, values)
 
 
 def _fmt_level(level) -> str:
