@@ -25,7 +25,12 @@ CASES = [c for c in load_golden("eventstudy")["cases"] if c["kind"] == "event_st
 RTOL = 1e-8
 
 
-def _design(name: str) -> survey.Design:
+def _design(name: str):
+    if name == "cross_jkn":  # R: as.svrepdesign(svydesign(ids = ~psu_w, strata = ~stratum_w,
+        from survey.weighting import as_replicate  # weights = ~weight), type = "JKn")
+
+        d = pd.read_csv(GOLDEN / "eventstudy_cross.csv")
+        return as_replicate(survey.Design(d, "weight", "stratum_w", "psu_w"), "JKn")
     d = pd.read_csv(GOLDEN / f"eventstudy_{name}.csv")
     if name == "panel":  # R: svydesign(ids = ~psu + hh_id, strata = ~stratum, fpc = ..., weights)
         return survey.Design(d, "weight", "stratum", ["psu", "hh_id"], ["fpc_psu", "fpc_hh"])

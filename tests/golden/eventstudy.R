@@ -74,6 +74,10 @@ cross <- prep(read.csv(file.path(GOLDEN_DIR, "eventstudy_cross.csv")))
 dc <- svydesign(ids = ~psu_w + hh_id, strata = ~stratum_w, fpc = ~fpc_psu + fpc_hh,
                 weights = ~weight, data = cross)
 event_case("es_cross", "cross", dc)
+# replicate weights: JKn from the one-stage (with-replacement) design of the cross-sections
+dcr <- as.svrepdesign(svydesign(ids = ~psu_w, strata = ~stratum_w, weights = ~weight,
+                                data = cross), type = "JKn")
+event_case("es_cross_jkn", "cross_jkn", dcr)
 
 # ---------------------------------------------------------------- predictive margins
 margins_case <- function(id, r_call, means, extra = list()) {
@@ -108,6 +112,9 @@ margins_case("pm_apistrat_enroll",
              list(data = "rsurvey/apistrat.csv", outcome = "api00",
                   covariates = list("mobility", "ell", "hsg", "meals"), group = "enroll",
                   at = as.list(c(100, 300, 1000, 3000)), family = "gaussian"))
+
+# (svypredmeans on a replicate-weight design fails in survey 4.1.1: "pwt[i]: invalid subscript
+# type 'list'" in the refit, so there is no replicate case here)
 
 # the DiD model: waves 3 (pre) and 4 (post) of the panel, adjusted for age and tenure
 panel$post <- as.numeric(panel$wave == 4)
