@@ -200,9 +200,11 @@ def event_study(
     arms = est.contrast(arm).theta.reshape(-1, 2)
     arms[~arm_ok] = np.nan
     theta[[bool(m) for _, _, m in meta]] = np.nan
+    gone = ~np.isfinite(theta)
+    V[gone, :] = np.nan
+    V[:, gone] = np.nan
     se = np.sqrt(np.clip(np.diag(V), 0, None))
-    se[~np.isfinite(theta)] = np.nan
-    dfs = _df(design, df, by, group, wave, (control, treated), waves, units, len(waves), est)
+    dfs = _df(design, df, by, group, wave, (control, treated), waves, units)
     unit_pos = {tuple(u[keys]): i for i, u in units.iterrows()}
     rows = []
     vcov = {}
@@ -226,7 +228,7 @@ def event_study(
                     estimate=theta[j],
                     se=se[j],
                 )
-                rec["note"] = _note(meta[j][2], control, treated, glab, wlab, est, j, theta)
+                rec["note"] = _note(meta[j][2], treated, wlab, theta[j])
             rows.append(rec)
         names = [meta[j][1] for j in sel]
         shown = (*key[:-1], category_from_key(pd.Series([key[-1]])).iloc[0])
@@ -267,25 +269,26 @@ def event_study(
     return EventStudy(out, pretrend, vcov)
 
 
-def _note(missing, control, treated, glab, wlab, est, j, theta):
+def _note(missing, treated, wlab, value):
+    """Why a coefficient is missing: a cell without rows, or a wave without answers."""
     if missing:
         return "not estimated in: " + ", ".join(
             f"{'treated' if g == treated else 'control'} {describe_values([w], wlab)}"
             for g, w in missing
         )
-    if not np.isfinite(theta[j]):
+    if not np.isfinite(value):
         return "no answers to the item in a wave this coefficient uses"
     return pd.NA
 
 
-def _df(design, df, by, group, wave, groups, waves, units, n_waves, est) -> np.ndarray:
+def _df(design, df, by, group, wave, groups, waves, units) -> np.ndarray:
     if df == "design":
         return np.full(len(units), float(design.degf))
     if df == "model":
         from survey.compare.did import _model_df
 
         return _model_df(
-            design, by, group, wave, groups, waves, units[[*by, "variable"]], p=2 * n_waves
+            design, by, group, wave, groups, waves, units[[*by, "variable"]], p=2 * len(waves)
         )
     if isinstance(df, int | float) and not isinstance(df, bool) and df > 0:
         return np.full(len(units), float(df))

@@ -180,3 +180,18 @@ def test_pretrend_test_has_its_size_and_detects_a_pretrend(simulation):
     p_pre = simulation["pretrend"][3]
     assert 0.02 <= (p_par < 0.05).mean() <= 0.09
     assert (p_pre < 0.05).mean() > 0.6
+
+
+def test_a_cell_without_rows_is_named():
+    """No treated household interviewed in wave 5: that coefficient is NaN and its note
+    names the cell; the other coefficients are estimated."""
+    d = pd.read_csv(GOLDEN / "eventstudy_panel.csv")
+    d = d[~((d["wave"] == 5) & (d["area"] == 1))]
+    des = survey.Design(d, "weight", "stratum", ["psu", "hh_id"], ["fpc_psu", "fpc_hh"])
+    es = compare.event_study(des, "victim", "area", "wave", treated=1, pre=[1, 2, 3], post=[4, 5])
+    co = es.coefficients.set_index("wave")
+    assert np.isnan(co.loc[5, "estimate"]) and co.loc[5, "note"] == "not estimated in: treated 5"
+    assert np.isnan(co.loc[5, "estimate_treated"]) and np.isfinite(co.loc[5, "estimate_control"])
+    assert np.isfinite(co.loc[[1, 2, 4], "se"].astype(float)).all()
+    assert np.isfinite(es.pretrend["p_value"].iloc[0])
+    assert np.isnan(es.vcov[("victim", None)].loc[5]).all()
