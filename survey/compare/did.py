@@ -9,6 +9,10 @@ variance from the engine:
 - :func:`did_regression`: the interaction coefficient of a design-weighted model
   ``y ~ treated * post + covariates`` (R's ``svyglm``), linear or logistic. Without
   covariates and with the identity link it equals :func:`did` for means.
+- :func:`did_margins`: the DiD of the four cells' predictive margins of a covariate-adjusted
+  model (R's ``svypredmeans``): adjusted, and on the response scale for logistic models.
+
+Several baseline and follow-up waves: :func:`survey.compare.event_study`.
 
 Both need the four cells in ONE design: stack the waves with
 :func:`survey.compare.combine_waves` (independent waves keep their own strata and PSUs; a

@@ -253,8 +253,19 @@ def draw_panel(
             codes, inv = np.unique(cls, return_inverse=True)
             tot = np.bincount(inv, weights=w, minlength=codes.size)
             kept = np.bincount(inv, weights=w * keep, minlength=codes.size)
-            if (kept[np.unique(inv)] == 0).any():
-                raise ValueError("an attrition adjustment class lost every household")
+            empty = np.flatnonzero(kept == 0)
+            if empty.size:
+                c = int(codes[empty[0]])
+                what = (
+                    f"PSU {c}"
+                    if mechanism == "random"
+                    else f"area {c // 2}, previous outcome {c % 2}"
+                )  # noqa: E501
+                raise ValueError(
+                    f"wave {wave}: attrition lost every household of the adjustment class "
+                    f"({what}): no weight can be moved to it (use a larger sample or a lower "
+                    "attrition)"
+                )
             w = (w * tot[inv] / kept[inv])[keep]
             pos = pos[keep]
             rows = rows[keep]
