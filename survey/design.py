@@ -283,16 +283,22 @@ class _Verbs:
         df="design",
         na="available",
         quality="default",
+        cross=False,
     ):
         """Ratios of weighted totals ``sum(w y) / sum(w x)`` (R's ``svyratio``).
 
-        ``numerator`` and ``denominator`` are column names or equal-length lists of them
-        (paired). Rows missing either value are dropped from that ratio.
+        ``numerator`` and ``denominator`` are column names or lists of them. By default one
+        numerator or one denominator is shared by every ratio and equal-length lists pair up
+        in order (``["a", "b"], ["c", "d"]``: ``a/c, b/d``; a numerator may repeat).
+        ``cross=True`` gives every numerator over every denominator, as R's
+        ``svyratio(~a + b, ~c + d)`` (``a/c, b/c, a/d, b/d``). Rows missing either value
+        are dropped from that ratio. ``variable`` reads ``numerator/denominator``.
         """
         from survey.engine import estimate
+        from survey.engine.estimators import ratio_pairs
 
-        num = [numerator] if isinstance(numerator, str) else list(numerator)
-        den = [denominator] if isinstance(denominator, str) else list(denominator)
+        num, den = ratio_pairs(numerator, denominator, cross=cross)
+        numerator, denominator = num, den
         des, back = _scaled(self, [*num, *den])
         out = estimate(des, "ratio", numerator, by=by, na=na, denominator=denominator)
         return back(out.to_frame(ci=ci, level=level, df=df, quality=quality))

@@ -307,7 +307,7 @@ class MeanTotal(Estimator):
 class Proportion(Estimator):
     """Shares of each category among rows with an answer (R's ``svymean`` on a factor).
 
-    0/1 numeric variables give the share of 1s only (``category`` NaN) unless
+    0/1 numeric variables give the share of 1s only (``category`` 1) unless
     ``binary="all"``. Quantities: one indicator per category plus the not-missing indicator.
     """
 
@@ -354,7 +354,7 @@ class Proportion(Estimator):
                 item_q.append((len(columns) - 1, mcol))
                 count_q.append(mcol)
                 variables_out.append(col)
-                cats.append(None)
+                cats.append(_plain(True if s.dtype == bool else 1))  # the share of the 1s
                 continue
             start = columns.add_block(_category_codes(s, vals, levels, m), len(levels))
             for c, label in enumerate(levels):
@@ -404,6 +404,35 @@ class CategoryTotal(Proportion):
         return _s2(N, P, P, n) * N**2 * _srs_factor(N, n, replace)
 
 
+def ratio_pairs(numerator, denominator, cross: bool = False) -> tuple[list[str], list[str]]:
+    """The (numerator, denominator) pairs of a ratio call, as two equal-length lists.
+
+    ``cross=True``: every numerator over every denominator, in R's ``svyratio(~a + b, ~c +
+    d)`` order (``a/c, b/c, a/d, b/d``). Otherwise one numerator or one denominator is
+    shared by all ratios, and equal-length lists pair up in order (``a/c, b/d``; a
+    numerator may repeat: ``["a", "a"], ["c", "d"]`` gives ``a/c, a/d``). A pair named twice
+    is estimated once."""
+    num = [numerator] if isinstance(numerator, str) else list(numerator)
+    den = [denominator] if isinstance(denominator, str) else list(denominator)
+    if not num or not den:
+        raise EstimationError("ratio: give at least one numerator and one denominator")
+    if cross:
+        pairs = [(a, b) for b in den for a in num]
+    elif len(den) == 1 or len(num) == 1:
+        pairs = [(a, b) for b in den for a in num]
+    elif len(num) == len(den):
+        pairs = list(zip(num, den, strict=True))
+    else:
+        raise EstimationError(
+            f"ratio: {len(num)} numerators and {len(den)} denominators do not pair up; give "
+            "lists of equal length (paired in order), one numerator or one denominator "
+            "(shared), or cross=True for every numerator over every denominator (R's "
+            "svyratio)"
+        )
+    pairs = list(dict.fromkeys(pairs))
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
 class Ratio(Estimator):
     """Ratios of totals ``Y/X`` (R's ``svyratio``), complete cases on both variables.
 
@@ -412,12 +441,7 @@ class Ratio(Estimator):
 
     @classmethod
     def build(cls, data, numerator, denominator, na="available"):
-        num = [numerator] if isinstance(numerator, str) else list(numerator)
-        den = [denominator] if isinstance(denominator, str) else list(denominator)
-        if len(den) == 1 and len(num) > 1:
-            den = den * len(num)
-        if len(num) != len(den):
-            raise EstimationError("numerator and denominator must pair up (same length)")
+        num, den = ratio_pairs(numerator, denominator)
         values, ok = _masks(data, list(dict.fromkeys(num + den)), na)
         lookup = dict(zip(dict.fromkeys(num + den), zip(values, ok, strict=True), strict=True))
         columns, item_q, count_q, names = [], [], [], []
@@ -552,9 +576,13 @@ def build(design, statistic, variables, na="available", denominator=None, binary
     data = design.data
     if isinstance(variables, str):
         variables = [variables]
-    variables = list(dict.fromkeys(variables))  # a variable named twice is estimated once
     if not variables:
         raise EstimationError("no variables given")
+    if statistic == "ratio":  # numerators may repeat (paired with different denominators)
+        if denominator is None:
+            raise EstimationError("ratio needs a denominator")
+        return Ratio.build(data, variables, denominator, na)
+    variables = list(dict.fromkeys(variables))  # a variable named twice is estimated once
     if statistic in ("mean", "total"):
         # text holding numbers (decimal commas, numbers stored as text) is never averaged as
         # categories; other text keeps R's factor semantics (svymean/svytotal of a character
@@ -583,8 +611,4 @@ def build(design, statistic, variables, na="available", denominator=None, binary
         return MeanTotal.build(data, variables, statistic, na)
     if statistic == "prop":
         return Proportion.build(data, variables, na, binary)
-    if statistic == "ratio":
-        if denominator is None:
-            raise EstimationError("ratio needs a denominator")
-        return Ratio.build(data, variables, denominator, na)
     raise EstimationError(f"unknown statistic {statistic!r}")
