@@ -287,6 +287,11 @@ def did_regression(
     (pandas.DataFrame, GLMResult)
         The coefficient table (``term, estimate, se, ci_low, ci_high, df, t, p_value``; the
         DiD is the row ``term == "treated:post"``) and the fitted model.
+
+    See Also
+    --------
+    did_margins : the same adjusted model's DiD on the response scale (predictive margins of
+        the four cells; for a logistic model, percentage points instead of log-odds).
     """
     data = design.data
     control, treated = resolve_pair(
