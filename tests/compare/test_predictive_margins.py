@@ -130,3 +130,26 @@ def test_replicate_design_margins():
     np.testing.assert_allclose(b.se, a.se, rtol=0.05)
     assert not np.allclose(b.se, a.se, rtol=1e-6)
     assert b.df == rep.degf + 1 - 4
+
+
+def test_did_margins_are_the_margins_of_did_regression():
+    """The margins come from the same adjusted model as did_regression (treated * post +
+    covariates spans the same columns as the four cells + covariates): averaging the
+    logistic did_regression's predictions with every row set to each cell gives them (to
+    1e-7: the two parametrisations each stop where R's glm.control stops)."""
+    d = pd.read_csv(GOLDEN / "eventstudy_panel.csv")
+    des = survey.Design(d, "weight", "stratum", ["psu", "hh_id"], ["fpc_psu", "fpc_hh"])
+    kw = dict(treated=1, pre=3, post=4, family="quasibinomial")
+    covs = ["age", "factor(tenure)"]
+    _, fit = compare.did_regression(des, "victim", "area", "wave", covs, **kw)
+    _, m = compare.did_margins(des, "victim", "area", "wave", covs, **kw)
+    b = fit.coef
+    rows = d["wave"].isin([3, 4]).to_numpy()
+    w = d["weight"].to_numpy()[rows]
+    base = b["(Intercept)"] + b["age"] * d["age"] + b["factor(tenure)2"] * (d["tenure"] == 2)
+    base = base.to_numpy()[rows]
+    for level, (t, p) in zip(m.levels, [(0, 0), (0, 1), (1, 0), (1, 1)], strict=True):
+        eta = base + b["treated"] * t + b["post"] * p + b["treated:post"] * t * p
+        assert m.estimate[m.levels.index(level)] == pytest.approx(
+            np.average(1 / (1 + np.exp(-eta)), weights=w), rel=1e-7
+        )
