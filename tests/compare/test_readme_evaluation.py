@@ -19,7 +19,7 @@ def test_readme_evaluation_recipe_recovers_the_truth():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text[text.index("More waves, covariates and known truth") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    namespace: dict = {"np": np, "survey": survey, "compare": compare}
+    namespace: dict = {"survey": survey, "compare": compare}  # imported by the first recipe
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
     truth, es = namespace["truth"], namespace["es"]
     co = es.coefficients.set_index("wave")
