@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe_values", "resolve_pair", "value_labels_of"]
+__all__ = ["describe_values", "resolve_pair", "resolve_values", "value_labels_of"]
 
 
 def value_labels_of(design, column: str) -> dict:
@@ -163,3 +163,26 @@ def _as_numbers(values) -> list:
         return [float(v) for v in values]
     except (TypeError, ValueError):
         return [np.nan]
+
+
+def resolve_values(data, column: str, given, *, what: str, labels=None) -> list:
+    """Several values of ``column`` (codes in any spelling, or value labels), as stored.
+
+    For lists of waves (an event study's baseline and follow-up waves): each entry must name
+    a value of the column, and no value may be named twice. Errors list the values and their
+    labels.
+    """
+    if column not in data.columns:
+        raise KeyError(f"column {column!r} is not in the data")
+    labels = dict(labels or {})
+    given = [given] if isinstance(given, str) or not hasattr(given, "__iter__") else list(given)
+    if not given:
+        raise ValueError(f"{what}= names no value of column {column!r}")
+    values = sorted(pd.unique(data[column].dropna()).tolist(), key=lambda v: (str(type(v)), v))
+    out = [_match(g, values, labels, what, column) for g in given]
+    seen = set()
+    for v in out:
+        if v in seen:
+            raise ValueError(f"{what}= names {describe_values([v], labels)} of {column!r} twice")
+        seen.add(v)
+    return out

@@ -9,6 +9,10 @@ variance from the engine:
 - :func:`did_regression`: the interaction coefficient of a design-weighted model
   ``y ~ treated * post + covariates`` (R's ``svyglm``), linear or logistic. Without
   covariates and with the identity link it equals :func:`did` for means.
+- :func:`did_margins`: the DiD of the four cells' predictive margins of a covariate-adjusted
+  model (R's ``svypredmeans``): adjusted, and on the response scale for logistic models.
+
+Several baseline and follow-up waves: :func:`survey.compare.event_study`.
 
 Both need the four cells in ONE design: stack the waves with
 :func:`survey.compare.combine_waves` (independent waves keep their own strata and PSUs; a
@@ -219,11 +223,15 @@ def did(
     )
 
 
-def _model_df(design, by, group, wave, groups, waves, rows: pd.DataFrame) -> np.ndarray:
+def _model_df(
+    design, by, group, wave, groups, waves, rows: pd.DataFrame, p: int = SATURATED_P
+) -> np.ndarray:
     """R's ``svyglm`` residual df of the saturated model ``y ~ treated * post`` for each row
     (``by`` domain and variable): ``degf + 1 - 4``, ``degf`` that of the rows the model uses
     (the four cells, ``y`` not missing, non-zero weight; within the ``by`` domain, as
-    ``svyglm(..., subset(design, domain))``); replicate designs: the design's ``degf`` - 3."""
+    ``svyglm(..., subset(design, domain))``); replicate designs: the design's ``degf`` - 3.
+    ``p``: the number of coefficients of a larger saturated model (an event study's
+    ``y ~ factor(wave) * treated``: twice the number of waves)."""
     from survey.engine.domains import Domains, make_domains
     from survey.engine.estimators import MeanTotal
 
@@ -237,7 +245,7 @@ def _model_df(design, by, group, wave, groups, waves, rows: pd.DataFrame) -> np.
         ok = in_cells & data[v].notna().to_numpy()
         sub = Domains(dom.by, np.where(ok, dom.codes, -1), dom.levels)
         degf = estimate(design, "total", ["_one"], domains=sub, estimator=counter).df_domain
-        table = dom.levels.assign(_df=degf + 1 - SATURATED_P)
+        table = dom.levels.assign(_df=degf + 1 - p)
         sel = (rows["variable"] == v).to_numpy()
         if by:
             got = rows.loc[sel, by].merge(table, on=by, how="left", sort=False)["_df"]
@@ -279,6 +287,11 @@ def did_regression(
     (pandas.DataFrame, GLMResult)
         The coefficient table (``term, estimate, se, ci_low, ci_high, df, t, p_value``; the
         DiD is the row ``term == "treated:post"``) and the fitted model.
+
+    See Also
+    --------
+    did_margins : the same adjusted model's DiD on the response scale (predictive margins of
+        the four cells; for a logistic model, percentage points instead of log-odds).
     """
     data = design.data
     control, treated = resolve_pair(
@@ -298,3 +311,90 @@ def did_regression(
         design, formula, family, extra={"treated": tr, "post": po}, epsilon=epsilon, maxit=maxit
     )
     return fit.to_frame(level), fit
+
+
+def did_margins(
+    design,
+    variable: str,
+    group: str,
+    wave: str,
+    covariates=(),
+    *,
+    treated=None,
+    control=None,
+    pre=None,
+    post=None,
+    family: str = "gaussian",
+    df="model",
+    level: float = 0.95,
+):
+    """Covariate-adjusted difference-in-differences on the response scale (predictive margins).
+
+    Fits ``variable ~ covariates + cell`` (``cell`` the four group x wave combinations, i.e.
+    the saturated ``treated * post``) on the rows of the four cells and takes the predictive
+    margin of each cell (:func:`survey.compare.regression.predictive_margins`, R's
+    ``svypredmeans(svyglm(variable ~ covariates, design), ~interaction(treated, post))``):
+    the mean prediction with every row set to that cell and its covariates as observed. The
+    DiD of the margins, ``(T_post - T_pre) - (C_post - C_pre)``, is a covariate-adjusted DiD
+    in percentage points even for a logistic model (where :func:`did_regression`'s
+    interaction is on the log-odds scale); with the identity link and no covariates it equals
+    :func:`did`. Covariances are R's ``svypredmeans`` (design part + model part).
+
+    Returns
+    -------
+    (pandas.DataFrame, Margins)
+        The frame has three rows, ``term`` = ``"control change"``, ``"treated change"``,
+        ``"did"``, with ``estimate, se, ci_low, ci_high, df, t, p_value``; the
+        :class:`~survey.compare.regression.Margins` hold the four cell margins (levels
+        ``"control pre"``, ``"control post"``, ``"treated pre"``, ``"treated post"``).
+    """
+    from survey.compare.regression import predictive_margins
+
+    data = design.data
+    control, treated = resolve_pair(
+        data, group, control, treated, kind="group", labels=value_labels_of(design, group)
+    )
+    pre, post = resolve_pair(
+        data, wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
+    )
+    g, w = data[group], data[wave]
+    cell = np.full(len(data), None, dtype=object)
+    for name, gv, wv in (
+        ("control pre", control, pre),
+        ("control post", control, post),
+        ("treated pre", treated, pre),
+        ("treated post", treated, post),
+    ):
+        cell[((g == gv) & (w == wv)).to_numpy()] = name
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    rhs = " + ".join(covs) if covs else "1"
+    levels = ["control pre", "control post", "treated pre", "treated post"]
+    m = predictive_margins(
+        design,
+        f"{variable} ~ {rhs}",
+        "_did_cell",
+        family,
+        at=levels,
+        extra={"_did_cell": cell},
+        rows=pd.notna(cell),
+        df=df,
+    )
+    parts = [
+        m.contrast({"control post": 1, "control pre": -1}, "control change", level),
+        m.contrast({"treated post": 1, "treated pre": -1}, "treated change", level),
+        m.contrast(
+            {"treated post": 1, "treated pre": -1, "control post": -1, "control pre": 1},
+            "did",
+            level,
+        ),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.update(
+        level=level,
+        comparison="difference-in-differences of predictive margins",
+        treated=treated,
+        control=control,
+        pre=pre,
+        post=post,
+    )
+    return out, m

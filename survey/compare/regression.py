@@ -129,6 +129,7 @@ def svyglm(
     maxit: int = GLM_MAXIT,
     progress: bool | None = None,
     offset=None,
+    scale_rows=None,
 ) -> GLMResult:
     """Fit a design-weighted linear, logistic or log-linear (count) model with design-based standard errors.
 
@@ -156,6 +157,11 @@ def svyglm(
         (R's ``offset(log(exposure))``: pass ``np.log(exposure)`` for rates per exposure).
     extra : dict, optional
         Additional columns (name -> length-n array) the formula may use.
+    scale_rows : array_like of bool, optional
+        Binomial families: the rows over whose mean weight R rescales the weights (default
+        all rows of the design, as ``svyglm(..., design)``); R's starting values, hence the
+        coefficients where ``glm.control`` stops, depend on it. Predictive margins pass the
+        adjustment model's rows, over which R's ``svypredmeans`` refits.
     epsilon, maxit : float, int
         R's ``glm.control`` (defaults 1e-8 and 25) for the binomial and count families: the
         full-sample fit replays R's ``glm.fit`` and stops where R stops (deviance change
@@ -188,7 +194,8 @@ def svyglm(
         raise ValueError(f"offset= is for the count families (poisson, quasipoisson), not {family}")
     # R (rescale=TRUE) fits with weights scaled to mean 1; estimates and the influence
     # w x r A^{-1} do not depend on the scale, the binomial starting values do
-    w = np.where(mf.complete, design.weights / design.weights.mean(), 0.0)
+    mean_w = design.weights.mean() if scale_rows is None else design.weights[scale_rows].mean()
+    w = np.where(mf.complete, design.weights / mean_w, 0.0)
     if family != "gaussian" and ((y < 0) | (y > 1)).any():
         raise ValueError(f"{family} model: response {mf.response!r} must lie in [0, 1]")
     p = X.shape[1]
@@ -321,3 +328,260 @@ def _wls(X, y, w):
     sw = np.sqrt(w)
     beta, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return beta
+
+
+# ------------------------------------------------------------------ predictive margins
+
+#: Name of the margin variable inside the fitted model (internal).
+_GROUP = "_margin_group"
+
+
+@dataclass
+class Margins:
+    """Predictive margins (R's ``svypredmeans``): one per level of the margin variable.
+
+    Attributes
+    ----------
+    levels : list
+        The levels (values of the margin variable) at which the margins are predicted.
+    estimate : numpy.ndarray
+        The margins: design-weighted means of each row's predicted response with the margin
+        variable set to that level and the covariates as observed.
+    vcov : pandas.DataFrame
+        Their covariance: the design covariance of the mean predictions (``condvar``) plus the
+        model part ``D' V(beta) D`` (``addvar``), as R's ``svypredmeans``.
+    fit : GLMResult
+        The model with the margin variable added.
+    df : float
+        Degrees of freedom of intervals and tests.
+    """
+
+    levels: list
+    estimate: np.ndarray
+    vcov: pd.DataFrame
+    condvar: np.ndarray
+    addvar: np.ndarray
+    fit: GLMResult
+    df: float
+    group: str
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.vcov.to_numpy()))
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per level: ``term`` (the level), ``estimate, se, ci_low, ci_high, df, t,
+        p_value`` (t with :attr:`df`; the test of a margin of zero)."""
+        out = _coef_frame(list(self.levels), self.estimate, self.se, self.df, level)
+        out.insert(0, self.group, list(self.levels))
+        return out.drop(columns="term")
+
+    def contrast(self, weights: dict, label: str | None = None, level: float = 0.95):
+        """A linear combination of the margins (R's ``svycontrast`` on ``svypredmeans``):
+        ``weights`` maps levels to coefficients, e.g. ``{1: 1, 0: -1}`` for a difference."""
+        L = np.zeros(len(self.levels))
+        for lev, value in weights.items():
+            hits = [i for i, v in enumerate(self.levels) if v == lev]
+            if not hits:
+                raise KeyError(f"no margin at {lev!r}; levels are {self.levels}")
+            L[hits[0]] = value
+        est = float(L @ self.estimate)
+        se = float(np.sqrt(L @ self.vcov.to_numpy() @ L))
+        name = label or " + ".join(f"{v:g}*[{k}]" for k, v in weights.items())
+        return _coef_frame([name], np.array([est]), np.array([se]), self.df, level)
+
+
+def _margin_term(data, group: str, extra: dict):
+    """(column, its values, as factor?) of a margin variable ``"x"`` or ``"factor(x)"``
+    (a column of the data or of ``extra``)."""
+    import re
+
+    m = re.fullmatch(r"\s*(?:factor|C)\(([\w.]+)\)\s*", group)
+    column = m.group(1) if m else group.strip()
+    if column in extra:
+        s = pd.Series(extra[column]).reset_index(drop=True)
+    elif column in data.columns:
+        s = data[column].reset_index(drop=True)
+    else:
+        raise KeyError(f"margin variable {column!r} is not in the data")
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(
+        s.dtype, pd.CategoricalDtype
+    )
+    return column, s, bool(m) or not numeric
+
+
+def predictive_margins(
+    design,
+    formula: str,
+    group: str,
+    family: str = "gaussian",
+    *,
+    at=None,
+    extra: dict | None = None,
+    rows=None,
+    df="model",
+) -> Margins:
+    """Predictive margins of a design-weighted model (R's ``svypredmeans``, Stata ``margins``).
+
+    The model ``formula`` plus the margin variable ``group`` is fitted with :func:`svyglm`.
+    The margin at level ``g`` is the design-weighted mean, over the rows of the adjustment
+    model (response and covariates observed; as R, also rows whose ``group`` is missing,
+    since every row is set to ``g``), of the predicted response (``type = "response"``) with
+    ``group`` set to ``g`` for every row and the covariates as observed (Graubard and Korn
+    1999): a covariate-adjusted mean on the response scale, comparable across levels. The
+    covariance is R's: the design covariance of the mean predictions, taken as fixed values
+    (through the engine, any design type), plus ``D' V(beta) D``, with ``D`` the derivative
+    of the margins with respect to the coefficients.
+
+    Parameters
+    ----------
+    design : survey.Design or survey.ReplicateDesign
+    formula : str
+        The adjustment model without the margin variable, e.g. ``"y ~ age + factor(sex)"``
+        (``"y ~ 1"``: the margins are the domain means).
+    group : str
+        The margin variable: a column, or ``"factor(x)"``. Text or categorical columns (and
+        ``factor(x)``) are factors; a numeric column enters linearly and needs ``at``.
+    family : {"gaussian", "binomial", "quasibinomial"}
+    at : sequence, optional
+        Levels (factor) or values (numeric margin variable) at which to predict; default
+        every level present among the model's rows.
+    extra : dict, optional
+        Additional columns the formula may use (name -> length-n array).
+    rows : array_like of bool, optional
+        The population of the margins (R: ``svypredmeans`` on ``subset(design, rows)``); the
+        design is kept whole for the variance (a domain).
+    df : {"model", "design", "inf"} or float
+        Degrees of freedom of intervals and tests: the model's residual df (default), the
+        design df, or normal.
+
+    Returns
+    -------
+    Margins
+        ``to_frame()`` gives one row per level; ``contrast()`` differences of margins.
+
+    References
+    ----------
+    Graubard, B. I. and Korn, E. L. (1999). Predictive margins with survey data. Biometrics
+    55, 652-659. Lumley, T. ``survey::svypredmeans``.
+    """
+    from survey.compare._model import model_frame
+    from survey.engine import estimate
+    from survey.engine.estimators import MeanTotal
+
+    if family not in ("gaussian", "binomial", "quasibinomial"):
+        raise ValueError(f"family={family!r}: predictive margins for gaussian or (quasi)binomial")
+    data = design.data
+    extra = dict(extra or {})
+    column, series, is_factor = _margin_term(data, group, extra)
+    values = series.to_numpy(dtype=object)
+    present = pd.notna(series).to_numpy()
+    if is_factor:
+        g_values = np.where(present, series.astype(str).to_numpy(dtype=object), None)
+        g_values = pd.Series(g_values, dtype="object")
+        term = f"factor({_GROUP})"
+    else:
+        g_values = series.to_numpy(dtype=float)
+        term = _GROUP
+        if at is None:
+            raise ValueError(
+                f"margin variable {column!r} is numeric: give at= (values to predict at)"
+            )
+    response, rhs = (s.strip() for s in formula.split("~", 1))
+    full = f"{response} ~ {rhs} + {term}"
+    # the rows whose predictions are averaged: those of the adjustment model (R averages
+    # over the adjustment model's design, whose NA rows svyglm dropped)
+    within = np.ones(len(data), bool) if rows is None else np.asarray(rows, dtype=bool)
+    if within.shape != (len(data),):
+        raise ValueError(f"rows has shape {within.shape}; the design has {len(data)} rows")
+    ones = {**extra, "_margin_one": np.ones(len(data))}
+    adjust = model_frame(data, formula, extra).complete & within
+    if not is_factor:
+        extra[_GROUP] = np.where(within, g_values, np.nan)
+    else:
+        extra[_GROUP] = g_values.where(within, None)
+    fit = svyglm(design, full, family, extra=extra, scale_rows=adjust)
+    pred = model_frame(
+        data, f"_margin_one ~ {rhs} + {term}", {**ones, _GROUP: _fill(extra[_GROUP])}
+    )
+    if pred.names != list(fit.coef.index):  # pragma: no cover
+        raise RuntimeError("prediction matrix does not match the model's columns")
+    rows = adjust
+    if is_factor:
+        observed = sorted(
+            pd.unique(pd.Series(values[rows & present])).tolist(),
+            key=lambda v: (str(type(v)), v),
+        )
+        levels = observed if at is None else list(at)
+        keyed = {str(v): v for v in observed}
+        missing = [v for v in levels if str(v) not in keyed]
+        if missing:
+            raise ValueError(f"at={missing} are not levels of {column!r} among the model's rows")
+        cols = {name: i for i, name in enumerate(pred.names) if name.startswith(f"{term}")}
+    else:
+        levels = list(at)
+        gcol = pred.names.index(_GROUP)
+    beta = fit.coef.to_numpy()
+    w = np.where(rows, design.weights, 0.0)
+    fits = np.full((len(data), len(levels)), np.nan)
+    D = np.zeros((beta.size, len(levels)))
+    for j, lev in enumerate(levels):
+        X = pred.X.copy()
+        if is_factor:
+            X[:, list(cols.values())] = 0.0
+            name = f"{term}{_fmt_level(lev)}"
+            if name in cols:
+                X[:, cols[name]] = 1.0
+        else:
+            X[:, gcol] = float(lev)
+        eta = X @ beta
+        if family == "gaussian":
+            mu, mu_eta = eta, np.ones_like(eta)
+        else:
+            mu = 1.0 / (1.0 + np.exp(-eta))
+            mu_eta = mu * (1 - mu)
+        fits[rows, j] = mu[rows]
+        D[:, j] = (w * mu_eta) @ X / w.sum()
+    names = [f"_margin{j}" for j in range(len(levels))]
+    frame = pd.DataFrame(fits, columns=names)
+    est = estimate(design, "mean", names, estimator=MeanTotal.build(frame, names, "mean"))
+    condvar = est.vcov()
+    addvar = D.T @ fit.vcov.to_numpy() @ D
+    V = condvar + addvar
+    if df == "model":
+        dfv = fit.df_residual
+    elif df == "design":
+        dfv = float(design.degf)
+    elif df in ("inf", None):
+        dfv = np.inf
+    elif isinstance(df, int | float) and df > 0:
+        dfv = float(df)
+    else:
+        raise ValueError(f"df={df!r}: use 'model', 'design', 'inf' or a positive number")
+    labels = levels if not is_factor else [keyed.get(str(v), v) for v in levels]
+    return Margins(
+        levels=labels,
+        estimate=est.theta.copy(),
+        vcov=pd.DataFrame(V, index=labels, columns=labels),
+        condvar=condvar,
+        addvar=addvar,
+        fit=fit,
+        df=float(dfv),
+        group=column,
+    )
+
+
+def _fill(values):
+    """The margin variable with its missing values set to a level present (their rows are
+    then set to each level in turn, so the value does not matter)."""
+    if isinstance(values, pd.Series):
+        first = values.dropna().iloc[0]
+        return values.where(values.notna(), first)
+    first = values[~np.isnan(values)][0]
+    return np.where(np.isnan(values), first, values)
+
+
+def _fmt_level(level) -> str:
+    from survey.compare._model import _fmt
+
+    return _fmt(str(level))

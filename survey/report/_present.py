@@ -787,9 +787,16 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
             for flag, part in _scale_groups(list(pd.unique(c["variable"])), pct):
                 cc = c[c["variable"].isin(part)].copy()
                 cc.attrs["level"] = level
+                # a DiD row's estimate_1 / estimate_2 are the comparison and the treated
+                # group's changes, not the two waves
+                pair = (
+                    (rt("col_change_control", lang), rt("col_change_treated", lang))
+                    if kind == "did"
+                    else (names.get("before"), names.get("after"))
+                )
                 tab = comparison_table(
                     cc, by=["group"], labels={**ilab, "group": rt("col_group", lang)},
-                    names=(names.get("before"), names.get("after")), percent=flag,
+                    names=pair, percent=flag,
                     digits=1 if flag else 3, name=kind if flag else f"{kind}_other",
                     lang=lang, title=title,
                 )  # fmt: skip

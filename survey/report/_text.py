@@ -274,6 +274,16 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     "col_baseline": {"en": "Baseline", "es": "Línea de base", "pt": "Linha de base"},
     "col_followup": {"en": "Follow-up", "es": "Seguimiento", "pt": "Acompanhamento"},
     "col_change": {"en": "Change", "es": "Cambio", "pt": "Mudança"},
+    "col_change_control": {
+        "en": "Change, comparison",
+        "es": "Cambio, comparación",
+        "pt": "Mudança, comparação",
+    },
+    "col_change_treated": {
+        "en": "Change, treated",
+        "es": "Cambio, tratamiento",
+        "pt": "Mudança, tratamento",
+    },
     "col_p_change": {
         "en": "p adj. (change)",
         "es": "p ajust. (cambio)",

@@ -624,10 +624,17 @@ def _compare(spec: dict, designs: dict, indicators: list[dict], results: pd.Data
             gcol, treated = groups["column"], groups["treated"]
             f = compare_within(design, cols, by=gcol, **pairs)
             parts.append(f.rename(columns={gcol: "group"}).assign(comparison="change", unit=unit))
-            others = [g for g in pd.unique(design.data[gcol].dropna()) if g != treated]
+            # the treated group by code or label, as survey.compare reads it; with two groups
+            # the other is the comparison, with more the DiD needs a named comparison group
+            from survey.compare._levels import _match, value_labels_of
+
+            values = list(pd.unique(design.data[gcol].dropna()))
+            glab = value_labels_of(design, gcol)
+            stored = _match(treated, values, glab, "groups.treated", gcol)
+            others = [g for g in values if g != stored]
             if len(others) == 1:
                 f = did(
-                    design, cols, group=gcol, wave=wcol, treated=treated, control=others[0],
+                    design, cols, group=gcol, wave=wcol, treated=stored, control=others[0],
                     pre=before, post=after, **kw,
                 )  # fmt: skip
                 parts.append(f.assign(comparison="did", group=treated, unit=unit))
