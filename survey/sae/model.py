@@ -132,6 +132,8 @@ def fh(
     x : sequence of str
         Covariate columns; non-numeric columns and those in ``categorical`` enter as dummy
         variables (treatment contrasts, first sorted level the reference, as R).
+    categorical : sequence of str
+        Covariates entering as dummies (added to ``x`` when not listed there).
     area : str, optional
         Area column (default ``direct.attrs["area"]``).
     method : {"REML", "ML", "FH", "AREML", "AML"}
@@ -188,6 +190,7 @@ def fh(
         raise FHError("name the area column (area=...): the direct frame has no attrs['area']")
     x = [x] if isinstance(x, str) else list(x)
     categorical = [categorical] if isinstance(categorical, str) else list(categorical)
+    x += [c for c in categorical if c not in x]  # a categorical covariate is a covariate
     variable = direct.attrs.get("variable", "estimate")
 
     dkey = _norm_codes(direct[area])
