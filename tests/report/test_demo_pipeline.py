@@ -30,6 +30,7 @@ def test_demo_steps_and_files(demo):
         "weight",
         "indicators",
         "compare",
+        "small areas",
         "figures",
         "report",
     ]

@@ -157,7 +157,7 @@ def test_direct_maximisation_when_sae_iteration_oscillates():
     """sae's Fisher scoring oscillates around 0 when the REML maximum is on the boundary;
     fit() then maximises the restricted likelihood on [0, inf) and says so."""
     import survey
-    from survey.sae.simulate import draw_sample, make_city
+    from survey.datasets.city import draw_sample, make_city
 
     city = make_city()
     s = draw_sample(city, 1002)
