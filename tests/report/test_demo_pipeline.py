@@ -209,3 +209,11 @@ def test_demo_small_area_section_against_the_generators_truth(demo):
     assert section[: section.index("</section>")].count('src="data:image/png;base64,') == 2
     wb = load_workbook(demo.files["xlsx"])
     assert {"sae_estimates", "sae_benchmark"} <= set(wb.sheetnames)
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert (
+        f"RMSE {100 * rmse_model:.2f} percentage points for the model (AREML, GVF-smoothed "
+        f"variances, benchmarked) against {100 * rmse_direct:.2f} for the direct estimates, "
+        f"and {covered} of 40 model intervals cover the true rate"
+    ) in readme
