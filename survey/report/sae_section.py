@@ -54,9 +54,21 @@ TEXT = {
         "pt": "Estimativas para pequenas áreas: {label}",
     },
     "cols": {
-        "en": "Area|n|Direct|Direct CV (%)|Model|CI low|CI high|Model CV (%)|Shrinkage|Kind",
-        "es": "Área|n|Directa|CV directa (%)|Modelo|LI|LS|CV modelo (%)|Contracción|Tipo",
-        "pt": "Área|n|Direta|CV direta (%)|Modelo|LI|LS|CV modelo (%)|Contração|Tipo",
+        "en": (
+            "Area|n|PSUs|Direct|Direct CV (%)|Variance|Model|CI low|CI high|Model CV (%)|"
+            "Shrinkage|Kind"
+        ),
+        "es": (
+            "Área|n|UPM|Directa|CV directa (%)|Varianza|Modelo|LI|LS|CV modelo (%)|Contracción|Tipo"
+        ),
+        "pt": (
+            "Área|n|UPA|Direta|CV direta (%)|Variância|Modelo|LI|LS|CV modelo (%)|Contração|Tipo"
+        ),
+    },
+    "var_source": {
+        "en": {"direct": "direct", "gvf": "GVF", "none": "", "arcsin n_eff": "1/(4 n_eff)"},
+        "es": {"direct": "directa", "gvf": "FGV", "none": "", "arcsin n_eff": "1/(4 n_ef)"},
+        "pt": {"direct": "direta", "gvf": "FGV", "none": "", "arcsin n_eff": "1/(4 n_ef)"},
     },
     "truth_col": {"en": "True value", "es": "Valor verdadero", "pt": "Valor verdadeiro"},
     "kind": {
@@ -96,15 +108,15 @@ TEXT = {
     "bench_note": {
         "en": (
             "{method} benchmark: area estimates weighted by {size} add up to the direct "
-            "estimate of each group; the MSE adds the squared adjustment."
+            "estimate of each group; each area's MSE adds the square of the change made to its estimate."
         ),
         "es": (
             "Ajuste por {method}: las estimaciones de área ponderadas por {size} suman la "
-            "estimación directa de cada grupo; el ECM suma el cuadrado del ajuste."
+            "estimación directa de cada grupo; el ECM de cada área suma el cuadrado del cambio en su estimación."
         ),
         "pt": (
             "Ajuste por {method}: as estimativas de área ponderadas por {size} somam a "
-            "estimativa direta de cada grupo; o EQM soma o quadrado do ajuste."
+            "estimativa direta de cada grupo; o EQM de cada área soma o quadrado da mudança na sua estimativa."
         ),
     },
     "truth": {
@@ -393,13 +405,22 @@ def section(out: SAEOutput, spec: dict, figs: list):
 
     rows, flags = [], []
     d = 1 if pct else 3
+    from survey.sae.model import _norm_codes
+
+    psus = pd.Series(
+        out.direct["n_psu"].to_numpy(), index=_norm_codes(out.direct[cfg["area"]])
+    ).to_dict()
+    vsrc = TEXT["var_source"][lang]
     for r in est.itertuples(index=False):
         r = r._asdict()
+        npsu = psus.get(_norm_codes([r[cfg["area"]]]).iloc[0])
         row = [
             str(r[cfg["area"]]),
             None if not np.isfinite(r["n"]) else int(r["n"]),
+            None if npsu is None or not npsu >= 0 else int(npsu),
             num(r["direct"], k, d),
             num(r["direct_cv"], 100, 1),
+            vsrc.get(str(r["var_source"]), str(r["var_source"])),
             num(r["estimate"], k, d),
             num(r["ci_low"], k, d),
             num(r["ci_high"], k, d),
@@ -413,11 +434,11 @@ def section(out: SAEOutput, spec: dict, figs: list):
         flags.append(str(r["reliability"]))
     cols = _t("cols", lang).split("|")
     fmt_e = "0.0" if pct else "0.000"
-    formats = ["@", "#,##0", fmt_e, "0.0", fmt_e, fmt_e, fmt_e, "0.0", "0.00", None]
+    formats = [None, "#,##0", "#,##0", fmt_e, "0.0", None, fmt_e, fmt_e, fmt_e, "0.0", "0.00",
+               None]  # fmt: skip
     if has_truth:
         cols.append(_t("truth_col", lang))
         formats.append(fmt_e)
-    formats[0] = None
     level = float(est.attrs.get("level", 0.95))
     share = int((est["cv"] <= 0.2).sum())
     share_d = int((est["direct_cv"] <= 0.2).sum())
@@ -436,7 +457,7 @@ def section(out: SAEOutput, spec: dict, figs: list):
             "sae_estimates",
             flags,
             lang,
-            estimate_col=4,
+            estimate_col=6,
         )  # fmt: skip
     ]
     if out.benchmark is not None:
