@@ -82,3 +82,26 @@ def test_single_wave_report_on_its_own_design(tmp_path):
     assert not (tmp_path / "out" / "figures" / "sae_caterpillar.png").exists()  # HTML only
     html = result.report.read_text(encoding="utf-8")
     assert 'id="sae"' in html and "Small-area estimates: Victimisation by neighbourhood" in html
+
+
+def test_an_unsampled_area_gets_the_synthetic_prediction_in_the_report(tmp_path):
+    """A census area without sample (zero PSUs) is predicted from the model alone, shown
+    with 0 PSUs and kind 'synthetic', and its MSE is the model's A + x'Qx."""
+    census = pd.read_csv(dataset_path("city_census.csv"))
+    extra = census.iloc[[0]].assign(area="N41", true_rate=np.nan)
+    path = tmp_path / "census.csv"
+    pd.concat([census, extra]).to_csv(path, index=False)
+    result = run_spec(
+        _spec(covariates=str(path), truth=None, benchmark=None), tmp_path / "out", progress=False
+    )
+    est = result.sae.estimates.set_index("area")
+    res = result.sae.result
+    assert est.loc["N41", "kind"] == "synthetic" and est.loc["N41", "status"] == "no_sample"
+    x = np.array([1.0, *census.loc[0, SAE["x"]].to_numpy(float)])
+    assert est.loc["N41", "estimate"] == pytest.approx(x @ res.fit.beta)
+    assert est.loc["N41", "mse"] == pytest.approx(res.fit.refvar + x @ res.fit.beta_cov @ x)
+    assert result.sae.direct.set_index("area").loc["N41", "n_psu"] == 0
+    md = (tmp_path / "out" / "tables.md").read_text(encoding="utf-8")
+    row = next(line for line in md.splitlines() if line.startswith("| N41 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:3] == ["0", "0"] and cells[-1] == "synthetic"  # n and PSUs
