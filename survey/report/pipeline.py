@@ -15,6 +15,8 @@ Nothing here computes a variance or a test. The steps call the package:
 - compare: :func:`survey.compare.compare_within` (follow-up minus baseline, overall and per
   group) and :func:`survey.compare.did` on each unit's pooled design, with a Holm (or BH)
   adjustment per contrast across the indicator battery and the "do no harm" flags.
+- small areas (a spec's ``sae:``): :mod:`survey.report.sae_section` runs
+  :mod:`survey.sae` (direct -> GVF -> Fay-Herriot -> benchmark) and builds its section.
 
 The comparisons use each indicator's row-level definition; the pipeline checks that the
 compared cell estimates equal the published (registry) estimates, so both describe the same
