@@ -292,13 +292,18 @@ def run(spec: dict, designs: dict, *, progress=None) -> SAEOutput:
     b = cfg.get("benchmark")
     if b is not None:
         group = b.get("group")
+        if group and group not in design.data.columns:
+            raise SpecError(f"{where}: sae.benchmark.group: column {group!r} is not in the data")
         targets = design.mean(cfg["variable"], by=group) if group else design.mean(cfg["variable"])
         if not group:
             targets = float(targets["estimate"].iloc[0])
-        res, report = S.benchmark(
-            res, targets, size=b["size"], group=group, method=b.get("method", "ratio"),
-            quality=_quality(spec),
-        )  # fmt: skip
+        try:
+            res, report = S.benchmark(
+                res, targets, size=b["size"], group=group, method=b.get("method", "ratio"),
+                quality=_quality(spec),
+            )  # fmt: skip
+        except S.FHError as exc:
+            raise SpecError(f"{where}: sae.benchmark: {exc}") from None
     est = res.estimates.copy()
     truth = None
     if cfg.get("truth"):

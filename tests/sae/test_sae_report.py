@@ -55,6 +55,12 @@ def test_spec_errors_name_the_key(over, message):
         load_spec(_spec(**over))
 
 
+def test_benchmark_size_not_in_the_covariates_is_named(tmp_path):
+    with pytest.raises(SpecError, match=r"sae\.benchmark: benchmark: size column 'hh'"):
+        run_spec(_spec(benchmark={"size": "hh"}), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_two_wave_report_needs_its_own_sae_sample(tmp_path):
     spec = load_spec("reports/demo.yaml")
     del spec["sae"]["data"], spec["sae"]["_data"]
