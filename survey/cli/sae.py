@@ -109,6 +109,13 @@ def sae_command(
         f"(direct: {summ['share_direct_cv_le_20']:.0%}); median CV direct "
         f"{summ['median_cv_direct']:.1%}, model {summ['median_cv_model']:.1%}"
     )
+    if report is not None:
+        adj = report["adjustment"]
+        console.print(
+            f"benchmarked ({report.attrs['method']}) to the direct estimates of "
+            f"{len(report)} {'group' if len(report) == 1 else 'groups'} ({benchmark_by}): "
+            f"adjustment {adj.min():.4g} to {adj.max():.4g}"
+        )
     if annex:
         try:
             console.print(res.annex(annex))

@@ -8,6 +8,9 @@ The files are produced by :mod:`survey.datasets.make_demo` (documented there) an
 - ``demo_margins.csv``: population counts of adults by region x sex x age group;
 - ``demo_regions.geojson``: a made-up geometry of the four demo regions (``code``, ``name``),
   for maps.
+- ``city_sample.csv``, ``city_census.csv``, ``city_areas.geojson``: the synthetic city of
+  40 neighbourhoods with known victimisation rates (:mod:`survey.datasets.city`), for the
+  small-area section of the demo report.
 """
 
 from __future__ import annotations

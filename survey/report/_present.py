@@ -716,8 +716,11 @@ def _sorted(sub: pd.DataFrame, spec, names: dict, vars_: list[str], by: list[str
     return sub.iloc[np.lexsort(keys)] if len(sub) else sub
 
 
-def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, truth=None) -> dict:
-    """Tables (xlsx, md, csv), the HTML report and the methods annex."""
+def write_outputs(
+    spec, sd, designs, results, comparisons, figs, outdir, steps, truth=None, sae=None
+) -> dict:
+    """Tables (xlsx, md, csv), the HTML report and the methods annex. ``sae``: the small-area
+    section, its tables and summary line (:func:`survey.report.sae_section.section`)."""
     lang = _lang(spec)
     vlab = _value_labels(spec, sd.meta)
     ilab = _ind_labels(spec)
@@ -817,6 +820,10 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
             )
         )
     summary = []
+    if sae is not None:
+        sections.append(sae[0])
+        all_tables += sae[1]
+        summary.append(sae[2])
     if truth is not None and wave:
         check, ttab = _truth_check(spec, results, comparisons, truth, vlab, pct, lang)
         check.to_csv(outdir / "truth_coverage.csv", index=False)

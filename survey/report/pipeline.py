@@ -15,6 +15,8 @@ Nothing here computes a variance or a test. The steps call the package:
 - compare: :func:`survey.compare.compare_within` (follow-up minus baseline, overall and per
   group) and :func:`survey.compare.did` on each unit's pooled design, with a Holm (or BH)
   adjustment per contrast across the indicator battery and the "do no harm" flags.
+- small areas (a spec's ``sae:``): :mod:`survey.report.sae_section` runs
+  :mod:`survey.sae` (direct -> GVF -> Fay-Herriot -> benchmark) and builds its section.
 
 The comparisons use each indicator's row-level definition; the pipeline checks that the
 compared cell estimates equal the published (registry) estimates, so both describe the same
@@ -39,6 +41,9 @@ _BUNDLED = {
     "@demo": "demo_survey.sav",
     "@demo_margins": "demo_margins.csv",
     "@demo_regions": "demo_regions.geojson",
+    "@city_sample": "city_sample.csv",
+    "@city_census": "city_census.csv",
+    "@city_areas": "city_areas.geojson",
 }
 
 
@@ -59,17 +64,20 @@ class ReportResult:
     designs: dict = field(default_factory=dict)  # unit -> the (weighted) design analysed
     timings: dict[str, float] = field(default_factory=dict)
     figures: dict = field(default_factory=dict)  # figure stem -> its matplotlib Axes
+    sae: object = None  # survey.report.sae_section.SAEOutput when the spec has ``sae``
 
 
 # ------------------------------------------------------------------------------ spec
 
+
+from survey.report.sae_section import SAE_KEYS as _SAE_KEYS  # noqa: E402
 
 #: The keys a report spec may hold, per section (anything else is a :class:`SpecError`).
 SPEC_KEYS: dict[str, tuple[str, ...]] = {
     "": (
         "title", "subtitle", "source", "language", "data", "design", "waves", "groups",
         "weighting", "estimation", "quality", "comparisons", "breakdowns", "indicators",
-        "figures",
+        "figures", "sae",
     ),
     "data": ("path", "user_missing", "crosswalk"),
     "design": ("weight", "household_weight", "strata", "psu", "fpc", "nest", "lonely_psu"),
@@ -84,6 +92,7 @@ SPEC_KEYS: dict[str, tuple[str, ...]] = {
         "map",
     ),
     "figures.map": ("geometry", "key", "name", "indicators"),
+    "sae": _SAE_KEYS,
     "indicator": (
         "name", "label", "registry", "args", "variable", "codes", "base", "type", "unit",
         "better", "section",
@@ -175,6 +184,10 @@ def load_spec(spec: str | Path | dict) -> dict:
             )
     out["_base"] = base
     out["_where"] = where
+    if out.get("sae") is not None:
+        from survey.report.sae_section import check_spec
+
+        out["sae"] = check_spec(where, out["sae"], lambda ref: _resolve(out, ref))
     if not isinstance(out["indicators"], list) or not out["indicators"]:
         raise SpecError(f"{where}: indicators must be a non-empty list")
     names = [ind.get("name") if isinstance(ind, dict) else None for ind in out["indicators"]]
@@ -743,6 +756,7 @@ OUTPUT_FILES = (
     "results.csv",
     "comparisons.csv",
     "truth_coverage.csv",
+    "sae_estimates.csv",
 )
 
 
@@ -821,6 +835,8 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
     timings: dict[str, float] = {}
     indicators = spec["indicators"]
     plan = ["read", "harmonise", "design", "weight", "indicators", "compare", "figures", "report"]
+    if spec.get("sae"):
+        plan.insert(6, "small areas")
     import sys
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -879,13 +895,35 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
             if spec["waves"]
             else "no waves in the spec: no comparisons (single-wave report)",
         )
+        sae_out = sae_part = None
+        if spec.get("sae"):
+            from survey.report import sae_section
+
+            t0 = step("small areas")
+            sae_out = sae_section.run(spec, designs, progress=False)
+            done("small areas", t0, sae_out.what)
         t0 = step("figures")
         figures = _present.figures(spec, results, comparisons, outdir)
+        if sae_out is not None:
+            import survey.plots as sp
+
+            def add(sec, stem, ax, caption):
+                if spec["sae"].get("figure_files", True):  # else only in the HTML
+                    sp.save_figure(ax, outdir / "figures" / stem)
+                figures.setdefault(sec, []).append((stem, ax, caption))
+
+            sae_section.figures(sae_out, spec, add)
         done("figures", t0, f"{sum(len(v) for v in figures.values())} figures")
         t0 = step("report")
+        if sae_out is not None:
+            sae_part = sae_section.section(sae_out, spec, figures.get("sae", []))
+            sae_out.estimates.to_csv(outdir / "sae_estimates.csv", index=False)
+        extra = {"sae": sae_part} if sae_part is not None else {}
         files = _present.write_outputs(
-            spec, sd, designs, results, comparisons, figures, outdir, steps, truth=truth
-        )
+            spec, sd, designs, results, comparisons, figures, outdir, steps, truth=truth, **extra
+        )  # fmt: skip
+        if sae_out is not None:
+            files["sae_estimates"] = outdir / "sae_estimates.csv"
         done("report", t0, str(files["report"]))
     return ReportResult(
         report=files["report"],
@@ -897,4 +935,5 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         designs=designs,
         timings=timings,
         figures={stem: ax for sec in figures.values() for stem, ax, _ in sec},
+        sae=sae_out,
     )

@@ -127,8 +127,10 @@ def benchmark(result, targets, *, size, group=None, method: str = "ratio", quali
     est["se"] = np.sqrt(est["mse"])
     with np.errstate(divide="ignore", invalid="ignore"):
         est["cv"] = est["se"] / np.abs(new)
-    est["ci_low"] = new - z * est["se"]
-    est["ci_high"] = new + z * est["se"]
+    lo, hi = new - z * est["se"], new + z * est["se"]
+    if est.attrs.get("proportion"):
+        lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+    est["ci_low"], est["ci_high"] = lo, hi
     est["reliability"] = model_reliability(est, quality)
     report = pd.DataFrame(rows)
     report.attrs["method"] = method

@@ -132,6 +132,8 @@ def fh(
     x : sequence of str
         Covariate columns; non-numeric columns and those in ``categorical`` enter as dummy
         variables (treatment contrasts, first sorted level the reference, as R).
+    categorical : sequence of str
+        Covariates entering as dummies (added to ``x`` when not listed there).
     area : str, optional
         Area column (default ``direct.attrs["area"]``).
     method : {"REML", "ML", "FH", "AREML", "AML"}
@@ -155,7 +157,8 @@ def fh(
         PSU): ``"error"`` names them (smooth their variances first, or choose
         ``"synthetic"``), ``"synthetic"`` predicts them from the model alone and records it.
     level : float
-        Level of the MSE-based intervals ``estimate -/+ z sqrt(mse)``.
+        Level of the MSE-based intervals ``estimate -/+ z sqrt(mse)`` (cut to [0, 1] for
+        proportions: ``direct.attrs["proportion"]`` or the arcsine model).
     quality : str or dict, optional
         Rule of :mod:`survey.indicators.quality` for the published figure. Model-based
         figures have no sample-size criterion; the rule's CV criterion is applied to
@@ -188,6 +191,7 @@ def fh(
         raise FHError("name the area column (area=...): the direct frame has no attrs['area']")
     x = [x] if isinstance(x, str) else list(x)
     categorical = [categorical] if isinstance(categorical, str) else list(categorical)
+    x += [c for c in categorical if c not in x]  # a categorical covariate is a covariate
     variable = direct.attrs.get("variable", "estimate")
 
     dkey = _norm_codes(direct[area])
@@ -316,7 +320,8 @@ def fh(
     z = norm.ppf(0.5 + level / 2)
     se = np.sqrt(np.where(mse_v > 0, mse_v, np.nan))
     lo, hi = estimate - z * se, estimate + z * se
-    if transform == "arcsin":
+    proportion = bool(direct.attrs.get("proportion", False)) or transform == "arcsin"
+    if proportion:  # a share's interval stays in [0, 1]
         lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
     out = pd.DataFrame({area: cov[area].to_numpy()})
     out["in_sample"] = ins
@@ -362,7 +367,7 @@ def fh(
         "m_out_of_sample": int((~ins).sum()),
         "mse_method": choices["mse_method"],
     }
-    out.attrs.update({"area": area, "variable": variable, "level": level})
+    out.attrs.update({"area": area, "variable": variable, "level": level, "proportion": proportion})
     return FHResult(
         estimates=out,
         model=model,

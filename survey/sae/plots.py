@@ -44,7 +44,7 @@ def caterpillar(
     """Direct estimates with their intervals and the model estimates with theirs, per area.
 
     Areas are sorted by the direct estimate (out-of-sample areas last); the model interval
-    is ``estimate -/+ z sqrt(mse)``. Suppression does not apply: this is a diagnostic
+    is ``estimate -/+ z sqrt(mse)`` (both cut to [0, 1] for proportions). Suppression does not apply: this is a diagnostic
     figure of every area. Returns the matplotlib Axes.
     """
     from scipy.stats import norm
@@ -68,7 +68,12 @@ def caterpillar(
     m = order["estimate"].to_numpy(float) * k
     lo, hi = order["ci_low"].to_numpy(float) * k, order["ci_high"].to_numpy(float) * k
     t = _TEXT[lang]
-    ax.errorbar(pos - 0.18, d, yerr=z * dse, fmt="o", ms=3, lw=0.8, color=BLUE, label=t[0])
+    dlo, dhi = d - z * dse, d + z * dse
+    if est.attrs.get("proportion"):  # a share's interval stays in [0, 100]%
+        dlo, dhi = np.clip(dlo, 0, k), np.clip(dhi, 0, k)
+    ax.errorbar(
+        pos - 0.18, d, yerr=[d - dlo, dhi - d], fmt="o", ms=3, lw=0.8, color=BLUE, label=t[0]
+    )
     ax.errorbar(
         pos + 0.18, m, yerr=[m - lo, hi - m], fmt="s", ms=3, lw=0.8, color=ORANGE, label=t[1]
     )

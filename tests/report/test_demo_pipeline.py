@@ -30,6 +30,7 @@ def test_demo_steps_and_files(demo):
         "weight",
         "indicators",
         "compare",
+        "small areas",
         "figures",
         "report",
     ]
@@ -155,3 +156,64 @@ def test_demo_report_has_a_map_of_the_territory_estimates(demo):
     grey = [c for c in ax.collections if c.get_gid() == "suppressed"]
     assert sum(len(c.get_facecolors()) for c in grey) == len(rows) - shown
     assert (demo.outdir / "figures" / "prev_robbery_map.png").exists()
+
+
+def test_demo_small_area_section_against_the_generators_truth(demo):
+    """reports/demo.yaml's sae: section on the synthetic city (survey.datasets.city): the
+    bundled files are the generator's, the section's estimates are the API's, and its
+    known-truth figures are those of the generator's true rates."""
+    import pandas as pd
+
+    import survey
+    from survey import sae
+    from survey.datasets.city import DEMO_SEED, draw_sample, make_city
+
+    city = make_city()
+    sample = draw_sample(city, DEMO_SEED)
+    pd.testing.assert_frame_equal(survey.datasets.city.city_sample(), sample)
+    est = pd.read_csv(demo.files["sae_estimates"])
+    truth = city.census.set_index("area")["true_rate"]
+    np.testing.assert_allclose(est["truth"], truth.loc[est["area"]].to_numpy(), rtol=1e-15)
+    # the same route through the API
+    des = survey.Design(sample, weight="weight", strata="area", psu="block", lonely_psu="certainty")
+    d, _ = sae.smooth_variances(sae.direct(des, "victim", "area"), where="unstable")
+    res = sae.fh(d, city.census, x=["poverty", "density", "lighting"], method="AREML",
+                 unstable="synthetic")  # fmt: skip
+    res, bench = sae.benchmark(res, float(des.mean("victim")["estimate"].iloc[0]),
+                               size="households")  # fmt: skip
+    api = res.estimates
+    np.testing.assert_allclose(est["estimate"], api["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(est["mse"], api["mse"], rtol=1e-12)
+    # benchmarked: the households-weighted city rate is the direct one
+    w = city.census["households"].to_numpy()
+    assert np.sum(w * est["estimate"]) / w.sum() == pytest.approx(bench["target"].iloc[0])
+    # known truth: the model beats the direct estimates, and the report says by how much
+    t = truth.loc[est["area"]].to_numpy()
+    rmse_model = np.sqrt(np.mean((est["estimate"] - t) ** 2))
+    rmse_direct = np.sqrt(np.mean((est["direct"] - t) ** 2))
+    covered = int(((est["ci_low"] <= t) & (t <= est["ci_high"])).sum())
+    assert rmse_model < 0.7 * rmse_direct
+    assert covered >= 34  # 40 areas at 95%: a binomial margin
+    s = demo.sae.truth
+    assert (s["rmse_model"], s["rmse_direct"], s["covered_model"]) == (
+        pytest.approx(rmse_model, rel=1e-12),
+        pytest.approx(rmse_direct, rel=1e-12),
+        covered,
+    )
+    html = " ".join(demo.report.read_text(encoding="utf-8").split())
+    section = html[html.index('id="sae"') :]
+    assert (
+        f"{100 * rmse_direct:.2f} pp for the direct estimates and {100 * rmse_model:.2f} pp "
+        f"for the model-based ones; {covered} of 40 model intervals"
+    ) in section
+    assert section[: section.index("</section>")].count('src="data:image/png;base64,') == 2
+    wb = load_workbook(demo.files["xlsx"])
+    assert {"sae_estimates", "sae_benchmark"} <= set(wb.sheetnames)
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert (
+        f"RMSE {100 * rmse_model:.2f} percentage points for the model (AREML, GVF-smoothed "
+        f"variances, benchmarked) against {100 * rmse_direct:.2f} for the direct estimates, "
+        f"and {covered} of 40 model intervals cover the true rate"
+    ) in readme

@@ -1,4 +1,4 @@
-"""Fay-Herriot fits against R's sae 1.3 (tests/sae/golden/make_fh_milk.R -> fh_milk.json).
+"""Fay-Herriot fits against R's sae 1.3 (tests/golden/sae_milk.R -> sae_milk.json).
 
 milk (Arora and Lahiri 1997, shipped with sae): 43 areas, yi ~ as.factor(MajorArea),
 vardir = SD^2. R calls are quoted in each case's ``r_call``.
@@ -16,7 +16,7 @@ import pytest
 from survey import sae
 from survey.sae import fayherriot as fhm
 
-GOLDEN = json.loads((Path(__file__).parent / "golden" / "fh_milk.json").read_text())
+GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "sae_milk.json").read_text())
 TOL = 1e-6
 
 
@@ -157,7 +157,7 @@ def test_direct_maximisation_when_sae_iteration_oscillates():
     """sae's Fisher scoring oscillates around 0 when the REML maximum is on the boundary;
     fit() then maximises the restricted likelihood on [0, inf) and says so."""
     import survey
-    from survey.sae.simulate import draw_sample, make_city
+    from survey.datasets.city import draw_sample, make_city
 
     city = make_city()
     s = draw_sample(city, 1002)

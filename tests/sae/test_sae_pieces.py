@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import survey
 from survey import sae
-from survey.sae.simulate import draw_sample, make_city
+from survey.datasets.city import draw_sample, make_city
 
 X = ["poverty", "density", "lighting"]
 

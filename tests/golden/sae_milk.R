@@ -1,7 +1,7 @@
 # Golden values for survey.sae's Fay-Herriot model from R's `sae` package (1.3).
 #
-# Run from the repository root:   Rscript tests/sae/golden/make_fh_milk.R
-# Writes tests/sae/golden/fh_milk.json.
+# Run from the repository root:   Rscript tests/golden/sae_milk.R
+# Writes tests/golden/sae_milk.json.
 #
 # Cases
 #   milk_{REML,ML,FH}: sae::eblupFH / sae::mseFH on sae's `milk` data (Arora and Lahiri 1997:
@@ -98,7 +98,7 @@ cases <- list(
 
 out <- list(
   header = list(
-    generated_by = "Rscript tests/sae/golden/make_fh_milk.R",
+    generated_by = "Rscript tests/golden/sae_milk.R",
     r_version = R.version.string,
     sae_version = as.character(packageVersion("sae")),
     date = as.character(Sys.Date())
@@ -108,4 +108,4 @@ out <- list(
   cases = cases
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
-           "tests/sae/golden/fh_milk.json")
+           "tests/golden/sae_milk.json")
