@@ -106,7 +106,18 @@ def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
     """Influence totals per finest variance unit, ``Z`` (U x D*J sparse): for each cell and
     item ``sum_q A[d, q] Tg[cell, q]`` (non-finite values: 0)."""
     J, D = len(item_q), cells.n_domains
-    if J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities: vectorised
+    dense = cells.n_cells == n_units * D
+    if J and all(len(qs) == 2 for qs in item_q) and dense:
+        # dense unit-major cells: (U, D, Q) totals, coefficients broadcast over units
+        idx = np.asarray(item_q)
+        T3 = Tg.reshape(n_units, D, Tg.shape[1])
+        A0 = np.stack([c[:, 0] for c in coefs], axis=1)[None]  # (1, D, J)
+        A1 = np.stack([c[:, 1] for c in coefs], axis=1)[None]
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
+            Zg = A0 * _take_columns(T3, idx[:, 0])
+            Zg += A1 * _take_columns(T3, idx[:, 1])
+        Zg = Zg.reshape(n_units * D, J)
+    elif J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities
         idx = np.asarray(item_q)
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
             A0 = np.stack([c[:, 0] for c in coefs], axis=1)[cells.cell_dom]  # (G x J)
@@ -121,15 +132,28 @@ def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
     return cell_matrix(cells, Zg, n_units)
 
 
+def _take_columns(T3: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``T3[..., q]`` as a view when ``q`` is one repeated column (broadcast) or a run of
+    consecutive columns (a category block), else a copy."""
+    if q.size and (q == q[0]).all():
+        return T3[..., q[0] : q[0] + 1]
+    if q.size and (np.diff(q) == 1).all():
+        return T3[..., q[0] : q[-1] + 1]
+    return T3[..., q]
+
+
 def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
     """Cell-level influence (G x J) as the unit-level matrix Z (U x D*J sparse; column
     ``d * J + j``); non-finite values become 0."""
     J, D = Zg.shape[1], cells.n_domains
-    Zg[~np.isfinite(Zg)] = 0.0
+    bad = ~np.isfinite(Zg)
+    if bad.any():
+        Zg[bad] = 0.0
+    del bad
     if cells.n_cells == n_units * D:  # dense unit-major cells: Zg is Z's rows already
         K = D * J
         idx_type = np.int32 if n_units * K < 2**31 else np.int64
-        return sp.csr_matrix(
+        Z = sp.csr_matrix(
             (
                 Zg.reshape(-1),
                 np.tile(np.arange(K, dtype=idx_type), n_units),
@@ -137,6 +161,9 @@ def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
             ),
             shape=(n_units, K),
         )
+        # every entry stored: the linearisation reads this dense view (shares Z's data)
+        Z.dense_view = Zg.reshape(n_units, K)
+        return Z
     rows = np.repeat(cells.cell_unit, J)
     cols = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
     return sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, D * J))
@@ -506,6 +533,30 @@ def apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) ->
     return frame
 
 
+def replicate_domain_df(design, codes: np.ndarray, n_dom: int) -> np.ndarray:
+    """R's ``degf`` of each domain's subset of a replicate design: the rank of the domain's
+    replicate weights minus one (``design.domain_degf``). With factor replicates the rank
+    depends only on which units the domain holds: domains holding the same units share one
+    rank computation, and a domain holding every unit has the design's own (cached) degf."""
+    if design.factors is None:
+        return np.array([design.domain_degf(codes == d) for d in range(n_dom)], dtype=float)
+    U = design.factors.shape[0]
+    ok = codes >= 0
+    present = np.zeros((n_dom, U), dtype=bool)
+    present[codes[ok], design.unit[ok]] = True
+    out = np.empty(n_dom)
+    seen: dict[bytes, float] = {}
+    for d in range(n_dom):
+        if present[d].all():
+            out[d] = design.degf
+            continue
+        key = np.packbits(present[d]).tobytes()
+        if key not in seen:
+            seen[key] = design.domain_degf(codes == d)
+        out[d] = seen[key]
+    return out
+
+
 def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     """Per domain: PSUs and strata holding rows (non-zero weight) -> R's degf of the subset,
     the rows in it (R's nrow of the subset design), and stratum presence."""
@@ -626,7 +677,7 @@ def estimate(
             )
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
-        df_dom = np.array([design.domain_degf(dom.codes == d) for d in range(D)], dtype=float)
+        df_dom = replicate_domain_df(design, dom.codes, D)
         presence_k = np.ones((1, D * J), dtype=bool)
     else:
         df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D)

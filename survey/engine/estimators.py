@@ -302,7 +302,12 @@ class Proportion(Estimator):
         columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
         for col, s, m in zip(variables, raw, notna, strict=True):
             if isinstance(s.dtype, pd.CategoricalDtype):
-                present = np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[1:] > 0
+                present = (
+                    np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[
+                        1:
+                    ]
+                    > 0
+                )
                 levels = [c for c, p in zip(s.cat.categories, present, strict=True) if p]
                 vals = s.to_numpy(dtype=object)
             else:
@@ -455,7 +460,9 @@ def _category_codes(s: pd.Series, vals: np.ndarray, levels: list, m: np.ndarray)
         codes = remap[s.cat.codes.to_numpy()]  # code -1 (NaN) reads remap[-1] = -1
     else:
         try:
-            codes = pd.Index(levels, dtype=object if vals.dtype == object else None).get_indexer(vals)
+            codes = pd.Index(levels, dtype=object if vals.dtype == object else None).get_indexer(
+                vals
+            )
         except (TypeError, ValueError):
             codes = np.full(vals.shape, -1, dtype=np.int64)
             for c, value in enumerate(levels):

@@ -107,9 +107,18 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     G = C = None
     if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
         Z, G, C = Z.Z, Z.G, Z.C
+    dense_view = getattr(Z, "dense_view", None)  # core.cell_matrix: all entries stored
     Z = sp.csr_matrix(Z)
     K = Z.shape[1]
-    if G is None and Z.nnz >= DENSE_FRACTION * Z.shape[0] * K and Z.shape[0] * K <= DENSE_LIMIT:
+    if (
+        G is None
+        and dense_view is not None
+        and dense_view.shape == Z.shape
+        and Z.nnz == dense_view.size
+        and np.may_share_memory(Z.data, dense_view)
+    ):
+        Z = dense_view
+    elif G is None and Z.nnz >= DENSE_FRACTION * Z.shape[0] * K and Z.shape[0] * K <= DENSE_LIMIT:
         # influence totals stored for (nearly) every unit: dense arithmetic is faster
         Z = Z.toarray()
     stages = design.variance_stages
