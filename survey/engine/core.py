@@ -25,7 +25,7 @@ from survey._schema import finalize
 from survey.engine import ci as ci_mod
 from survey.engine import linearization, replicate
 from survey.engine.domains import Domains, make_domains
-from survey.engine.estimators import Proportion, build, plain_and_blocks
+from survey.engine.estimators import Proportion, block_totals, build, plain_and_blocks
 
 #: Above this many (unit x domain) cells, aggregate over observed cells only.
 DENSE_CELL_LIMIT = 4_000_000
@@ -41,6 +41,7 @@ class Cells:
     cell_dom: np.ndarray
     n_units: int
     n_domains: int
+    rows_are_cells: bool = False  # each masked row its own cell, in row order
 
     @property
     def n_cells(self) -> int:
@@ -53,7 +54,7 @@ def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) 
         # every row its own unit (no clusters): each in-domain row is its own cell
         rows = np.flatnonzero(mask)
         order = np.arange(rows.size)
-        return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains)
+        return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains, True)
     idx = unit[mask] * n_domains + dom[mask]
     if n_units * n_domains <= DENSE_CELL_LIMIT:
         cells = np.arange(n_units * n_domains)
@@ -73,7 +74,9 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     plain, blocks = plain_and_blocks(columns)
     full = bool(cells.row_mask.all())
     w = row_weight if full else row_weight[cells.row_mask]
-    out = np.empty((cells.n_cells, len(columns)))
+    # column-major unless the cells are dense unit-major (reshaped to (U, D, Q) later)
+    dense = cells.n_cells == cells.n_units * cells.n_domains
+    out = np.empty((cells.n_cells, len(columns)), order="C" if dense else "F")
     seen: dict[int, int] = {}
     for q, col in plain:
         if id(col) in seen:
@@ -81,25 +84,15 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
             continue
         seen[id(col)] = q
         vals = w * (col if full else col[cells.row_mask])
+        if cells.rows_are_cells:  # the cell totals are the rows' values
+            out[:, q] = vals
+            continue
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
             cells.row_cell, cells.n_cells, b, w, None if full else cells.row_mask
         )
     return out
-
-
-def block_totals(group, n_groups, block, weight, mask=None) -> np.ndarray:
-    """(n_groups x size) weighted totals of a category block's indicators: one bincount over
-    ``group * size + code`` (``group`` and ``weight`` over the ``mask``ed rows)."""
-    codes = block.codes if mask is None else block.codes[mask]
-    keep = codes >= 0
-    if keep.all():
-        idx, wk = group * block.size + codes, weight
-    else:
-        idx, wk = group[keep] * block.size + codes[keep], weight[keep]
-    tot = np.bincount(idx, weights=wk, minlength=n_groups * block.size)
-    return tot.reshape(n_groups, block.size)
 
 
 def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
@@ -164,8 +157,13 @@ def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
         # every entry stored: the linearisation reads this dense view (shares Z's data)
         Z.dense_view = Zg.reshape(n_units, K)
         return Z
-    rows = np.repeat(cells.cell_unit, J)
     cols = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
+    key = cells.cell_unit * D + cells.cell_dom
+    if key.size and (np.diff(key) > 0).all():  # cells in (unit, domain) order: CSR directly
+        indptr = np.zeros(n_units + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cells.cell_unit, minlength=n_units) * J, out=indptr[1:])
+        return sp.csr_matrix((Zg.reshape(-1), cols, indptr), shape=(n_units, D * J))
+    rows = np.repeat(cells.cell_unit, J)
     return sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, D * J))
 
 

@@ -172,6 +172,19 @@ def plain_and_blocks(columns):
     return list(enumerate(columns)), []
 
 
+def block_totals(group, n_groups, block, weight, mask=None) -> np.ndarray:
+    """(n_groups x size) weighted totals of a category block's indicators: one bincount over
+    ``group * size + code`` (``group`` and ``weight`` over the ``mask``ed rows)."""
+    codes = block.codes if mask is None else block.codes[mask]
+    keep = codes >= 0
+    if keep.all():
+        idx, wk = group * block.size + codes, weight
+    else:
+        idx, wk = group[keep] * block.size + codes[keep], weight[keep]
+    tot = np.bincount(idx, weights=wk, minlength=n_groups * block.size)
+    return tot.reshape(n_groups, block.size)
+
+
 @dataclass
 class Estimator:
     """Base quantities and the maps from their domain totals to estimates."""

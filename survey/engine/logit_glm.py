@@ -14,7 +14,6 @@ weighted mean.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from survey.engine import linearization
 
