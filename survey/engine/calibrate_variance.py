@@ -95,6 +95,8 @@ def _unit_totals(step, unit, n_units):
 
 #: Above this many (units x estimates) cells the calibration correction stays factored.
 DENSE_CORRECTION_LIMIT = 20_000_000
+#: ... and above this many when every row is its own unit (no n x estimates array).
+ROWS_CORRECTION_LIMIT = 1_000_000
 
 
 class LowRankZ:
@@ -190,7 +192,8 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
             groups[id(totals)][1] = groups[id(totals)][1] + c
         else:
             groups[id(totals)] = [totals, c]
-    if n_units * Z.shape[1] > DENSE_CORRECTION_LIMIT:
+    size = n_units * Z.shape[1]
+    if size > DENSE_CORRECTION_LIMIT or (n_units == design.n and size > ROWS_CORRECTION_LIMIT):
         G = sp.hstack([g for g, _ in groups.values()]).tocsr()
         blocks = [g.shape[1] for g, _ in groups.values()]
         return LowRankZ(Z, G, np.vstack([c for _, c in groups.values()]), blocks)

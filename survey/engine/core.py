@@ -50,13 +50,15 @@ class Cells:
 
 def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) -> Cells:
     mask = dom >= 0
-    if n_units == unit.size and n_units * n_domains > DENSE_CELL_LIMIT:
+    # all (unit, domain) cells when there are not many more of them than rows
+    dense = n_units * n_domains <= min(DENSE_CELL_LIMIT, max(2 * unit.size, 1_000))
+    if n_units == unit.size and not dense:
         # every row its own unit (no clusters): each in-domain row is its own cell
         rows = np.flatnonzero(mask)
         order = np.arange(rows.size)
         return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains, True)
     idx = unit[mask] * n_domains + dom[mask]
-    if n_units * n_domains <= DENSE_CELL_LIMIT:
+    if dense:
         cells = np.arange(n_units * n_domains)
         return Cells(mask, idx, cells // n_domains, cells % n_domains, n_units, n_domains)
     uniq, inverse = np.unique(idx, return_inverse=True)
@@ -217,6 +219,22 @@ class EstimateSet:
 
     def __len__(self) -> int:
         return self.theta.size
+
+    @property
+    def df_domain(self) -> np.ndarray | None:  # noqa: F811 - lazily computed field
+        """Each estimate's own degrees of freedom (its domain's); computed on first use when
+        the engine left a function for it (replicate designs: one rank per domain)."""
+        value = self.__dict__.get("_df_domain")
+        if callable(value):
+            value = value()
+            self.__dict__["_df_domain"] = value
+        return value
+
+    @df_domain.setter
+    def df_domain(self, value) -> None:
+        if isinstance(value, property):  # the dataclass default
+            value = None
+        self.__dict__["_df_domain"] = value
 
     # -- variance -----------------------------------------------------------------------
     def variance(self) -> np.ndarray:
@@ -675,7 +693,11 @@ def estimate(
             )
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
-        df_dom = replicate_domain_df(design, dom.codes, D)
+        codes = dom.codes
+
+        def df_dom():  # computed when first asked for (df="domain", the few-strata check)
+            return np.repeat(replicate_domain_df(design, codes, D), J).astype(float)
+
         presence_k = np.ones((1, D * J), dtype=bool)
     else:
         df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D)
@@ -692,7 +714,7 @@ def estimate(
         n=n_dj.reshape(K),
         n_weighted=nw_dj.reshape(K),
         vsrs=vsrs.reshape(K),
-        df_domain=np.repeat(df_dom, J).astype(float),
+        df_domain=df_dom if callable(df_dom) else np.repeat(df_dom, J).astype(float),
         nrow_domain=np.repeat(nrow_dom, J).astype(float),
         strata_presence=presence_k,
     )

@@ -7,6 +7,7 @@ percent for display and draw.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -381,6 +382,23 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
-    fig.savefig(png, dpi=dpi)
-    fig.savefig(svg)
+    fig.savefig(png, dpi=dpi)  # lays the figure out (constrained layout)
+    with frozen_layout(fig):  # the same layout again: not recomputed
+        fig.savefig(svg)
+    fig._survey_laid_out = True  # later renders (report HTML) may reuse the layout
     return png, svg
+
+
+@contextlib.contextmanager
+def frozen_layout(fig):
+    """Render ``fig`` again without recomputing its layout engine (the positions of the
+    last draw stay): the constrained layout is most of the cost of a repeated savefig."""
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    fig.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
