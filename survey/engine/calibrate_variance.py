@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from survey.engine.estimators import block_totals, plain_and_blocks
+
 
 def _cross_totals(step, dom, est, w, D):
     """(p x D x Q) totals of M * g * w * b_q by domain."""
@@ -25,10 +27,19 @@ def _cross_totals(step, dom, est, w, D):
     p = step.p
     Q = len(est.columns)
     out = np.zeros((p, D, Q))
+    plain, blocks = plain_and_blocks(est.columns)
+    seen: dict[int, int] = {}  # identical quantity arrays are aggregated once
     if step.is_cells:
         idx = step.model[mask] * D + d
-        for q, col in enumerate(est.columns):
+        for q, col in plain:
+            if id(col) in seen:
+                out[:, :, q] = out[:, :, seen[id(col)]]
+                continue
+            seen[id(col)] = q
             out[:, :, q] = np.bincount(idx, weights=gw * col[mask], minlength=p * D).reshape(p, D)
+        for b in blocks:  # a categorical item's categories: one bincount
+            tot = block_totals(idx, p * D, b, gw, mask)
+            out[:, :, b.start : b.start + b.size] = tot.reshape(p, D, b.size)
     else:
         M = step.model[mask]
         for q, col in enumerate(est.columns):
@@ -84,6 +95,8 @@ def _unit_totals(step, unit, n_units):
 
 #: Above this many (units x estimates) cells the calibration correction stays factored.
 DENSE_CORRECTION_LIMIT = 20_000_000
+#: ... and above this many when every row is its own unit (no n x estimates array).
+ROWS_CORRECTION_LIMIT = 1_000_000
 
 
 class LowRankZ:
@@ -92,10 +105,12 @@ class LowRankZ:
     steps) and ``C`` (P x K). Used when U x K is too large to form (e.g. a raked design with
     no clusters and many domains); :func:`survey.engine.linearization.vcov` works on it."""
 
-    def __init__(self, Z, G, C):
+    def __init__(self, Z, G, C, blocks=None):
         self.Z = sp.csr_matrix(Z)
         self.G = sp.csr_matrix(G)
         self.C = np.asarray(C, dtype=float)
+        # column counts of G's blocks (one per distinct calibration step), or None
+        self.blocks = blocks
 
     @property
     def shape(self):
@@ -105,11 +120,11 @@ class LowRankZ:
         rows, cols = key
         if rows != slice(None):
             raise IndexError("LowRankZ supports column selection only")
-        return LowRankZ(self.Z[:, cols], self.G, self.C[:, cols])
+        return LowRankZ(self.Z[:, cols], self.G, self.C[:, cols], self.blocks)
 
     def __matmul__(self, other):
         dense = other.toarray() if sp.issparse(other) else np.asarray(other)
-        return LowRankZ(self.Z @ sp.csr_matrix(dense), self.G, self.C @ dense)
+        return LowRankZ(self.Z @ sp.csr_matrix(dense), self.G, self.C @ dense, self.blocks)
 
     def toarray(self) -> np.ndarray:
         return self.Z.toarray() - self.G @ self.C
@@ -118,7 +133,9 @@ class LowRankZ:
         if isinstance(other, LowRankZ) and (
             other.G is self.G or (other.G.shape == self.G.shape and (other.G != self.G).nnz == 0)
         ):
-            return LowRankZ(sp.hstack([self.Z, other.Z]), self.G, np.hstack([self.C, other.C]))
+            return LowRankZ(
+                sp.hstack([self.Z, other.Z]), self.G, np.hstack([self.C, other.C]), self.blocks
+            )
         right = other.toarray() if isinstance(other, LowRankZ) else other
         return sp.csr_matrix(sp.hstack([sp.csr_matrix(self.toarray()), sp.csr_matrix(right)]))
 
@@ -175,9 +192,11 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
             groups[id(totals)][1] = groups[id(totals)][1] + c
         else:
             groups[id(totals)] = [totals, c]
-    if n_units * Z.shape[1] > DENSE_CORRECTION_LIMIT:
+    size = n_units * Z.shape[1]
+    if size > DENSE_CORRECTION_LIMIT or (n_units == design.n and size > ROWS_CORRECTION_LIMIT):
         G = sp.hstack([g for g, _ in groups.values()]).tocsr()
-        return LowRankZ(Z, G, np.vstack([c for _, c in groups.values()]))
+        blocks = [g.shape[1] for g, _ in groups.values()]
+        return LowRankZ(Z, G, np.vstack([c for _, c in groups.values()]), blocks)
     Zd = Z.toarray()
     for totals, c in groups.values():
         Zd -= totals @ c

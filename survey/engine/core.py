@@ -25,7 +25,7 @@ from survey._schema import finalize
 from survey.engine import ci as ci_mod
 from survey.engine import linearization, replicate
 from survey.engine.domains import Domains, make_domains
-from survey.engine.estimators import Proportion, build, plain_and_blocks
+from survey.engine.estimators import Proportion, block_totals, build, plain_and_blocks
 
 #: Above this many (unit x domain) cells, aggregate over observed cells only.
 DENSE_CELL_LIMIT = 4_000_000
@@ -41,6 +41,7 @@ class Cells:
     cell_dom: np.ndarray
     n_units: int
     n_domains: int
+    rows_are_cells: bool = False  # each masked row its own cell, in row order
 
     @property
     def n_cells(self) -> int:
@@ -49,13 +50,15 @@ class Cells:
 
 def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) -> Cells:
     mask = dom >= 0
-    if n_units == unit.size and n_units * n_domains > DENSE_CELL_LIMIT:
+    # all (unit, domain) cells when there are not many more of them than rows
+    dense = n_units * n_domains <= min(DENSE_CELL_LIMIT, max(2 * unit.size, 1_000))
+    if n_units == unit.size and not dense:
         # every row its own unit (no clusters): each in-domain row is its own cell
         rows = np.flatnonzero(mask)
         order = np.arange(rows.size)
-        return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains)
+        return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains, True)
     idx = unit[mask] * n_domains + dom[mask]
-    if n_units * n_domains <= DENSE_CELL_LIMIT:
+    if dense:
         cells = np.arange(n_units * n_domains)
         return Cells(mask, idx, cells // n_domains, cells % n_domains, n_units, n_domains)
     uniq, inverse = np.unique(idx, return_inverse=True)
@@ -73,7 +76,9 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     plain, blocks = plain_and_blocks(columns)
     full = bool(cells.row_mask.all())
     w = row_weight if full else row_weight[cells.row_mask]
-    out = np.empty((cells.n_cells, len(columns)))
+    # column-major unless the cells are dense unit-major (reshaped to (U, D, Q) later)
+    dense = cells.n_cells == cells.n_units * cells.n_domains
+    out = np.empty((cells.n_cells, len(columns)), order="C" if dense else "F")
     seen: dict[int, int] = {}
     for q, col in plain:
         if id(col) in seen:
@@ -81,6 +86,9 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
             continue
         seen[id(col)] = q
         vals = w * (col if full else col[cells.row_mask])
+        if cells.rows_are_cells:  # the cell totals are the rows' values
+            out[:, q] = vals
+            continue
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
@@ -89,24 +97,22 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     return out
 
 
-def block_totals(group, n_groups, block, weight, mask=None) -> np.ndarray:
-    """(n_groups x size) weighted totals of a category block's indicators: one bincount over
-    ``group * size + code`` (``group`` and ``weight`` over the ``mask``ed rows)."""
-    codes = block.codes if mask is None else block.codes[mask]
-    keep = codes >= 0
-    if keep.all():
-        idx, wk = group * block.size + codes, weight
-    else:
-        idx, wk = group[keep] * block.size + codes[keep], weight[keep]
-    tot = np.bincount(idx, weights=wk, minlength=n_groups * block.size)
-    return tot.reshape(n_groups, block.size)
-
-
 def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
     """Influence totals per finest variance unit, ``Z`` (U x D*J sparse): for each cell and
     item ``sum_q A[d, q] Tg[cell, q]`` (non-finite values: 0)."""
     J, D = len(item_q), cells.n_domains
-    if J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities: vectorised
+    dense = cells.n_cells == n_units * D
+    if J and all(len(qs) == 2 for qs in item_q) and dense:
+        # dense unit-major cells: (U, D, Q) totals, coefficients broadcast over units
+        idx = np.asarray(item_q)
+        T3 = Tg.reshape(n_units, D, Tg.shape[1])
+        A0 = np.stack([c[:, 0] for c in coefs], axis=1)[None]  # (1, D, J)
+        A1 = np.stack([c[:, 1] for c in coefs], axis=1)[None]
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
+            Zg = A0 * _take_columns(T3, idx[:, 0])
+            Zg += A1 * _take_columns(T3, idx[:, 1])
+        Zg = Zg.reshape(n_units * D, J)
+    elif J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities
         idx = np.asarray(item_q)
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
             A0 = np.stack([c[:, 0] for c in coefs], axis=1)[cells.cell_dom]  # (G x J)
@@ -121,15 +127,28 @@ def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
     return cell_matrix(cells, Zg, n_units)
 
 
+def _take_columns(T3: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``T3[..., q]`` as a view when ``q`` is one repeated column (broadcast) or a run of
+    consecutive columns (a category block), else a copy."""
+    if q.size and (q == q[0]).all():
+        return T3[..., q[0] : q[0] + 1]
+    if q.size and (np.diff(q) == 1).all():
+        return T3[..., q[0] : q[-1] + 1]
+    return T3[..., q]
+
+
 def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
     """Cell-level influence (G x J) as the unit-level matrix Z (U x D*J sparse; column
     ``d * J + j``); non-finite values become 0."""
     J, D = Zg.shape[1], cells.n_domains
-    Zg[~np.isfinite(Zg)] = 0.0
+    bad = ~np.isfinite(Zg)
+    if bad.any():
+        Zg[bad] = 0.0
+    del bad
     if cells.n_cells == n_units * D:  # dense unit-major cells: Zg is Z's rows already
         K = D * J
         idx_type = np.int32 if n_units * K < 2**31 else np.int64
-        return sp.csr_matrix(
+        Z = sp.csr_matrix(
             (
                 Zg.reshape(-1),
                 np.tile(np.arange(K, dtype=idx_type), n_units),
@@ -137,8 +156,16 @@ def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
             ),
             shape=(n_units, K),
         )
-    rows = np.repeat(cells.cell_unit, J)
+        # every entry stored: the linearisation reads this dense view (shares Z's data)
+        Z.dense_view = Zg.reshape(n_units, K)
+        return Z
     cols = (cells.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
+    key = cells.cell_unit * D + cells.cell_dom
+    if key.size and (np.diff(key) > 0).all():  # cells in (unit, domain) order: CSR directly
+        indptr = np.zeros(n_units + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cells.cell_unit, minlength=n_units) * J, out=indptr[1:])
+        return sp.csr_matrix((Zg.reshape(-1), cols, indptr), shape=(n_units, D * J))
+    rows = np.repeat(cells.cell_unit, J)
     return sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, D * J))
 
 
@@ -192,6 +219,22 @@ class EstimateSet:
 
     def __len__(self) -> int:
         return self.theta.size
+
+    @property
+    def df_domain(self) -> np.ndarray | None:  # noqa: F811 - lazily computed field
+        """Each estimate's own degrees of freedom (its domain's); computed on first use when
+        the engine left a function for it (replicate designs: one rank per domain)."""
+        value = self.__dict__.get("_df_domain")
+        if callable(value):
+            value = value()
+            self.__dict__["_df_domain"] = value
+        return value
+
+    @df_domain.setter
+    def df_domain(self, value) -> None:
+        if isinstance(value, property):  # the dataclass default
+            value = None
+        self.__dict__["_df_domain"] = value
 
     # -- variance -----------------------------------------------------------------------
     def variance(self) -> np.ndarray:
@@ -526,6 +569,30 @@ def apply_quality(frame: pd.DataFrame, rule, deff_replace=None, n_cases=None) ->
     return frame
 
 
+def replicate_domain_df(design, codes: np.ndarray, n_dom: int) -> np.ndarray:
+    """R's ``degf`` of each domain's subset of a replicate design: the rank of the domain's
+    replicate weights minus one (``design.domain_degf``). With factor replicates the rank
+    depends only on which units the domain holds: domains holding the same units share one
+    rank computation, and a domain holding every unit has the design's own (cached) degf."""
+    if design.factors is None:
+        return np.array([design.domain_degf(codes == d) for d in range(n_dom)], dtype=float)
+    U = design.factors.shape[0]
+    ok = codes >= 0
+    present = np.zeros((n_dom, U), dtype=bool)
+    present[codes[ok], design.unit[ok]] = True
+    out = np.empty(n_dom)
+    seen: dict[bytes, float] = {}
+    for d in range(n_dom):
+        if present[d].all():
+            out[d] = design.degf
+            continue
+        key = np.packbits(present[d]).tobytes()
+        if key not in seen:
+            seen[key] = design.domain_degf(codes == d)
+        out[d] = seen[key]
+    return out
+
+
 def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     """Per domain: PSUs and strata holding rows (non-zero weight) -> R's degf of the subset,
     the rows in it (R's nrow of the subset design), and stratum presence."""
@@ -668,7 +735,11 @@ def estimate(
             )
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
-        df_dom = np.array([design.domain_degf(dom.codes == d) for d in range(D)], dtype=float)
+        codes = dom.codes
+
+        def df_dom():  # computed when first asked for (df="domain", the few-strata check)
+            return np.repeat(replicate_domain_df(design, codes, D), J).astype(float)
+
         presence_k = np.ones((1, D * J), dtype=bool)
     else:
         df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D)
@@ -685,7 +756,7 @@ def estimate(
         n=n_dj.reshape(K),
         n_weighted=nw_dj.reshape(K),
         vsrs=vsrs.reshape(K),
-        df_domain=np.repeat(df_dom, J).astype(float),
+        df_domain=df_dom if callable(df_dom) else np.repeat(df_dom, J).astype(float),
         nrow_domain=np.repeat(nrow_dom, J).astype(float),
         strata_presence=presence_k,
     )

@@ -173,6 +173,19 @@ def plain_and_blocks(columns):
     return list(enumerate(columns)), []
 
 
+def block_totals(group, n_groups, block, weight, mask=None) -> np.ndarray:
+    """(n_groups x size) weighted totals of a category block's indicators: one bincount over
+    ``group * size + code`` (``group`` and ``weight`` over the ``mask``ed rows)."""
+    codes = block.codes if mask is None else block.codes[mask]
+    keep = codes >= 0
+    if keep.all():
+        idx, wk = group * block.size + codes, weight
+    else:
+        idx, wk = group[keep] * block.size + codes[keep], weight[keep]
+    tot = np.bincount(idx, weights=wk, minlength=n_groups * block.size)
+    return tot.reshape(n_groups, block.size)
+
+
 @dataclass
 class Estimator:
     """Base quantities and the maps from their domain totals to estimates."""
@@ -329,7 +342,12 @@ class Proportion(Estimator):
         columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
         for col, s, m in zip(variables, raw, notna, strict=True):
             if isinstance(s.dtype, pd.CategoricalDtype):
-                present = np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[1:] > 0
+                present = (
+                    np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[
+                        1:
+                    ]
+                    > 0
+                )
                 levels = [c for c, p in zip(s.cat.categories, present, strict=True) if p]
                 vals = s.to_numpy(dtype=object)
             else:
@@ -506,7 +524,9 @@ def _category_codes(s: pd.Series, vals: np.ndarray, levels: list, m: np.ndarray)
         codes = remap[s.cat.codes.to_numpy()]  # code -1 (NaN) reads remap[-1] = -1
     else:
         try:
-            codes = pd.Index(levels, dtype=object if vals.dtype == object else None).get_indexer(vals)
+            codes = pd.Index(levels, dtype=object if vals.dtype == object else None).get_indexer(
+                vals
+            )
         except (TypeError, ValueError):
             codes = np.full(vals.shape, -1, dtype=np.int64)
             for c, value in enumerate(levels):

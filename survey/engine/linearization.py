@@ -43,7 +43,79 @@ def unit_maps(design) -> list[np.ndarray]:
     return maps
 
 
-def _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full):
+def _single_entry_blocks(G, blocks):
+    """For G (U x P) made of column blocks with at most one stored entry per unit in each
+    (the unit totals of one-hot calibration cells when every unit is one row): per block
+    (first column, size, column of each unit's entry or -1, its value); else None."""
+    if not blocks or sum(blocks) != G.shape[1]:
+        return None
+    G = sp.csr_matrix(G)
+    U = G.shape[0]
+    rows = np.repeat(np.arange(U), np.diff(G.indptr))
+    out, start = [], 0
+    for size in blocks:
+        inb = (G.indices >= start) & (G.indices < start + size)
+        r = rows[inb]
+        if r.size and (np.bincount(r, minlength=U) > 1).any():
+            return None
+        col = np.full(U, -1, dtype=np.int64)
+        val = np.zeros(U)
+        col[r] = G.indices[inb] - start
+        val[r] = G.data[inb]
+        out.append((start, size, col, val))
+        start += size
+    return out
+
+
+def _factored_ss_single(Zs, single, C, unit_stratum, H):
+    """Per stratum and estimate, sum over units of (z_u - g_u C)^2 for G given by
+    :func:`_single_entry_blocks`: sum z^2 - 2 sum z (g C) + sum (g C)^2 from bincounts over
+    Z's stored entries (cross term) and over units (quadratic term), never (U x K) dense."""
+    Zs = sp.csr_matrix(Zs)
+    K = Zs.shape[1]
+    per_row = np.diff(Zs.indptr)
+    m = int(per_row.max()) if per_row.size else 0
+    rows = np.flatnonzero(per_row)
+    if m and (per_row[rows] == m).all():
+        # the same number of stored entries in every non-empty unit (one domain's items):
+        # unit-level indices broadcast over the unit's entries
+        k = Zs.indices.reshape(rows.size, m)
+        z = Zs.data.reshape(rows.size, m)
+        h = unit_stratum[rows]
+        SS = np.bincount(
+            ((h * K)[:, None] + k).ravel(), weights=(z * z).ravel(), minlength=H * K
+        ).reshape(H, K)
+        for start, size, col, val in single:
+            c = col[rows]
+            ok = c >= 0
+            base = (h[ok] * size + c[ok]) * K
+            M = np.bincount(
+                (base[:, None] + k[ok]).ravel(),
+                weights=(z[ok] * val[rows[ok]][:, None]).ravel(),
+                minlength=H * size * K,
+            )
+            SS -= 2 * np.einsum("hpk,pk->hk", M.reshape(H, size, K), C[start : start + size])
+    else:
+        r = np.repeat(np.arange(Zs.shape[0]), per_row)
+        k, z = Zs.indices.astype(np.int64), Zs.data
+        h_r = unit_stratum[r]
+        SS = np.bincount(h_r * K + k, weights=z * z, minlength=H * K).reshape(H, K)
+        for start, size, col, val in single:
+            c_r = col[r]
+            ok = c_r >= 0
+            idx = (h_r[ok] * size + c_r[ok]) * K + k[ok]
+            M = np.bincount(idx, weights=z[ok] * val[r[ok]], minlength=H * size * K)
+            SS -= 2 * np.einsum("hpk,pk->hk", M.reshape(H, size, K), C[start : start + size])
+    for s1, n1, col1, val1 in single:
+        for s2, n2, col2, val2 in single:
+            ok = (col1 >= 0) & (col2 >= 0)
+            idx = (unit_stratum[ok] * n1 + col1[ok]) * n2 + col2[ok]
+            Q = np.bincount(idx, weights=val1[ok] * val2[ok], minlength=H * n1 * n2)
+            SS += np.einsum("pk,hpq,qk->hk", C[s1 : s1 + n1], Q.reshape(H, n1, n2), C[s2 : s2 + n2])
+    return SS
+
+
+def _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full, blocks=None):
     """One stage's contribution for influence totals Z - G C without forming them:
     sum_u z'_u z'_u' = Z'Z - Z'G C - C'G'Z + C'G'G C within each stratum (uncentred, then
     centred with the stratum sums S of Z - G C, absent units included through G)."""
@@ -56,6 +128,11 @@ def _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full):
         part = ZcZ - ZcG @ C - C.T @ ZcG.T + C.T @ GcG @ C
         return part - S.T @ (S * (c_use * a)[:, None])
     H, P, K = st.n_strata, Gs.shape[1], Zs.shape[1]
+    single = _single_entry_blocks(Gs, blocks)
+    if single is not None:
+        SS = _factored_ss_single(Zs, single, C, st.unit_stratum, H)
+        SSc = SS - a[:, None] * S**2 * (2 - nh[:, None] * a[:, None])
+        return (c_use[:, None] * SSc).sum(axis=0)
     Hm = _indicator(st.unit_stratum, H)
     SSz = np.asarray((Hm.T @ Zs.multiply(Zs)).todense())
     coo = Gs.tocoo()  # G expanded by stratum: column h * P + p
@@ -115,12 +192,21 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
 
     design.check_lonely(strata_presence)
     domain_lonely = _domain_lonely(design, strata_presence)
-    G = C = None
+    G = C = blocks = None
     if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
-        Z, G, C = Z.Z, Z.G, Z.C
+        Z, G, C, blocks = Z.Z, Z.G, Z.C, Z.blocks
+    dense_view = getattr(Z, "dense_view", None)  # core.cell_matrix: all entries stored
     Z = sp.csr_matrix(Z)
     K = Z.shape[1]
-    if G is None and Z.nnz >= DENSE_FRACTION * Z.shape[0] * K and Z.shape[0] * K <= DENSE_LIMIT:
+    if (
+        G is None
+        and dense_view is not None
+        and dense_view.shape == Z.shape
+        and Z.nnz == dense_view.size
+        and np.may_share_memory(Z.data, dense_view)
+    ):
+        Z = dense_view
+    elif G is None and Z.nnz >= DENSE_FRACTION * Z.shape[0] * K and Z.shape[0] * K <= DENSE_LIMIT:
         # influence totals stored for (nearly) every unit: dense arithmetic is faster
         Z = Z.toarray()
     stages = design.variance_stages
@@ -164,7 +250,7 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
             part = _dense_part(Zs, S, st, c_use, a, full)
         elif Gs is not None:
             S = S - np.asarray((H.T @ Gs).todense()) @ C
-            part = _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full)
+            part = _factored_part(Zs, Gs, C, S, st, c_use, a, nh, full, blocks if last else None)
         elif full:
             cu = c_use[st.unit_stratum]
             part = np.asarray((Zs.T @ Zs.multiply(cu[:, None])).todense())

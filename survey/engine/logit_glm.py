@@ -14,7 +14,6 @@ weighted mean.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from survey.engine import linearization
 
@@ -224,15 +223,27 @@ def replay_glm(es, dispersion: bool = True):
     sum_w2 = w2_scale * n_pw
     row_level = first_only.any(axis=0) | (Tg is None) | ~binary
     g = cells.cell_dom
-    Zg = np.zeros((cells.n_cells, J))
     fast = np.flatnonzero(~row_level)
+    Zg = None if fast.size == J else np.zeros((cells.n_cells, J))
     if fast.size:
-        yq = [est.item_q[j][0] for j in fast]
-        mq = [est.item_q[j][1] for j in fast]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            Zg[:, fast] = (Tg[:, yq] - mu_d[g][:, fast] * Tg[:, mq]) / (
-                meanw[g][:, None] * me_f[g][:, fast] * n_pw[g][:, fast]
-            )
+        from survey.engine.core import _take_columns
+
+        yq = np.array([est.item_q[j][0] for j in fast])
+        mq = np.array([est.item_q[j][1] for j in fast])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = meanw[:, None] * me_f[:, fast] * n_pw[:, fast]  # (D x J')
+            if cells.n_cells == cells.n_units * D:  # dense unit-major cells: broadcast
+                T3 = Tg.reshape(cells.n_units, D, Tg.shape[1])
+                part = _take_columns(T3, yq) - mu_d[None][:, :, fast] * _take_columns(T3, mq)
+                part /= scale[None]
+                part = part.reshape(cells.n_cells, fast.size)
+            else:
+                part = (Tg[:, yq] - mu_d[g][:, fast] * Tg[:, mq]) / scale[g]
+        if fast.size == J:
+            Zg = part
+        else:
+            Zg[:, fast] = part
+        del part
     need_rows = set(np.flatnonzero(row_level).tolist())
     if dispersion:
         need_rows |= set(range(J))

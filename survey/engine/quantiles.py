@@ -27,7 +27,7 @@ import pandas as pd
 
 from survey._schema import finalize
 from survey.engine import ci as ci_mod
-from survey.engine.core import _stage1_presence, apply_quality, estimate
+from survey.engine.core import _stage1_presence, apply_quality, estimate, replicate_domain_df
 from survey.engine.domains import make_domains
 from survey.engine.estimators import MeanTotal, numeric_column
 
@@ -149,6 +149,18 @@ QRULES = {
 }
 
 
+def domain_value_order(x: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Rows with a domain (``codes >= 0``) and positive weight, ordered by domain, then value,
+    then row (R's stable ``order``): ONE value sort per variable, shared by every domain and
+    quantile, then a stable counting sort by domain code (radix on small integer codes)."""
+    keep = np.flatnonzero((codes >= 0) & (w > 0))
+    by_value = keep[np.argsort(x[keep], kind="stable")]
+    dom = codes[by_value]
+    top = int(dom.max()) if dom.size else 0
+    small = np.int16 if top < 2**15 else np.int64
+    return by_value[np.argsort(dom.astype(small), kind="stable")]
+
+
 def quantile(
     design,
     variables,
@@ -195,9 +207,7 @@ def quantile(
     for var, x in values.items():
         ok = ~np.isnan(x) & (dom.codes >= 0)
         codes = np.where(ok, dom.codes, -1)
-        order = np.lexsort((x, codes))  # by domain, then value; stable
-        order = order[codes[order] >= 0]
-        order = order[w[order] > 0]
+        order = domain_value_order(x, codes, w)
         seg_dom = codes[order]
         bounds = np.searchsorted(seg_dom, np.arange(D + 1))
         segments, seg_rows = [], []
@@ -226,7 +236,7 @@ def quantile(
         from survey.design import ReplicateDesign
 
         if isinstance(design, ReplicateDesign):  # R: rank of the domain's replicates - 1
-            df_dom = np.array([design.domain_degf(codes == d) for d in range(D)], dtype=float)
+            df_dom = replicate_domain_df(design, codes, D)
             nrow_dom = np.bincount(codes[codes >= 0], minlength=D)
         else:
             df_dom, nrow_dom, _ = _stage1_presence(design, codes, D)

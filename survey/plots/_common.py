@@ -7,6 +7,7 @@ percent for display and draw.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -383,8 +384,24 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     svg = stem.with_name(stem.name + ".svg")
     from survey._atomic import atomic_output
 
-    with atomic_output(png) as tmp:
+    with atomic_output(png) as tmp:  # lays the figure out (constrained layout)
         fig.savefig(tmp, dpi=dpi, format="png")
-    with atomic_output(svg) as tmp:
+    with frozen_layout(fig), atomic_output(svg) as tmp:  # the same layout: not recomputed
         fig.savefig(tmp, format="svg")
+    fig._survey_laid_out = True  # later renders (report HTML) may reuse the layout
     return png, svg
+
+
+@contextlib.contextmanager
+def frozen_layout(fig):
+    """Render ``fig`` again without recomputing its layout engine (the positions of the
+    last draw stay): the constrained layout is most of the cost of a repeated savefig."""
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    fig.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)

@@ -51,6 +51,15 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
     """Embed a matplotlib figure (or Axes) as a base64 PNG ``<img>`` or an inline ``<svg>``."""
     if not hasattr(fig, "savefig"):
         fig = fig.figure
+    if getattr(fig, "_survey_laid_out", False):  # laid out by plots.save_figure already
+        from survey.plots._common import frozen_layout
+
+        with frozen_layout(fig):
+            return _figure_markup(fig, fmt, dpi, alt)
+    return _figure_markup(fig, fmt, dpi, alt)
+
+
+def _figure_markup(fig, fmt, dpi, alt) -> Markup:
     buf = io.BytesIO()
     if fmt == "png":
         fig.savefig(buf, format="png", dpi=dpi)

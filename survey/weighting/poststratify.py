@@ -261,10 +261,12 @@ class Rake(WeightingStep):
             warnings.warn(msg, stacklevel=2)
         self.weights_ = W[:, 0].copy()
         self.repweights_ = W[:, 1:] if rep else None
-        steps = []
-        for _sweep in range(R_RAKING_VARIANCE_SWEEPS):
-            for (name, _v, codes, targets, _l), psw in zip(margins, last_psw, strict=True):
-                steps.append(_raking_step(codes, len(targets), psw, name))
+        # the same step objects in every sweep: the engine aggregates each margin once
+        sweep = [
+            _raking_step(codes, len(targets), psw, name)
+            for (name, _v, codes, targets, _l), psw in zip(margins, last_psw, strict=True)
+        ]
+        steps = sweep * R_RAKING_VARIANCE_SWEEPS
         self.steps_ = steps
         self.diagnostics_ = make_diagnostics(
             oldw,

@@ -74,3 +74,37 @@ def test_factored_equals_dense(data, monkeypatch, full):
         np.testing.assert_allclose(
             both.variance(), np.tile(want if not full else np.diag(want), 2), rtol=1e-8
         )
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_factored_equals_dense_without_clusters(data, monkeypatch, full):
+    """Every row its own unit (no clusters): the factored correction's one-entry-per-block
+    bincount path (linearization._factored_ss_single) equals the dense correction, also with
+    rows outside every domain and after contrasts and stacking."""
+    frame = data.assign(dom=data["dom"].where(np.arange(len(data)) % 17 != 0))
+    base = Design(frame, weight="w", strata="stratum")
+    pop_sex = frame.groupby("sex")["w"].sum().mul(1.05).rename("Freq").reset_index()
+    pop_age = frame.groupby("age")["w"].sum().mul(0.97).rename("Freq").reset_index()
+    pop_age["Freq"] *= pop_sex["Freq"].sum() / pop_age["Freq"].sum()
+    designs = {
+        "poststratify": PostStratify(["sex"], pop_sex).fit_transform(base),
+        "rake": Rake([("sex", pop_sex), ("age", pop_age)]).fit_transform(base),
+    }
+    for name, des in designs.items():
+        dense = estimate(des, "mean", ["y", "b"], by="dom")
+        monkeypatch.setattr(cv, "DENSE_CORRECTION_LIMIT", 0)
+        factored = estimate(des, "mean", ["y", "b"], by="dom")
+        monkeypatch.setattr(cv, "DENSE_CORRECTION_LIMIT", 20_000_000)
+        assert isinstance(factored.Z, cv.LowRankZ) and factored.Z.blocks, name
+        got = factored.vcov() if full else factored.variance()
+        want = dense.vcov() if full else dense.variance()
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12, err_msg=name)
+        L = np.zeros((2, len(dense)))
+        L[0, 0], L[0, 2], L[1, 1] = 1, -1, 1
+        np.testing.assert_allclose(
+            factored.contrast(L).variance(), dense.contrast(L).variance(), rtol=1e-8
+        )
+        both = factored.concat(factored)
+        np.testing.assert_allclose(
+            both.variance(), np.tile(want if not full else np.diag(want), 2), rtol=1e-8
+        )
