@@ -75,17 +75,53 @@ class GLMResult:
         se = self.se.to_numpy()
         return _coef_frame(list(self.coef.index), est, se, self.df_residual, level)
 
-    def contrast(self, weights: dict[str, float], level: float = 0.95) -> pd.DataFrame:
-        """A linear combination of coefficients (R's ``svycontrast`` on a ``svyglm``)."""
-        L = np.zeros(self.coef.size)
-        for name, value in weights.items():
-            if name not in self.coef.index:
-                raise KeyError(f"no coefficient {name!r}; have {list(self.coef.index)}")
-            L[self.coef.index.get_loc(name)] = value
-        est = float(L @ self.coef.to_numpy())
-        se = float(np.sqrt(L @ self.vcov.to_numpy() @ L))
-        label = " + ".join(f"{v:g}*{k}" for k, v in weights.items())
-        return _coef_frame([label], np.array([est]), np.array([se]), self.df_residual, level)
+    def contrast(self, weights, level: float = 0.95) -> pd.DataFrame:
+        """Linear or nonlinear combinations of coefficients (R's ``svycontrast`` on a
+        ``svyglm``), with the delta method on ``vcov`` (R's, on every design type).
+
+        ``weights``: a mapping coefficient -> weight (one linear combination, labelled
+        ``"1*ell + -1*meals"``), an expression in the coefficient names (``"exp(ell)"``: the
+        odds ratio; names that are not identifiers between backticks, ``"exp(`(Intercept)`)"``;
+        ``^`` as power), or a mapping label -> either. Returns the coefficient-table
+        columns, one row per combination (``term`` = its label), ``t`` and the interval with
+        ``df_residual``."""
+        from survey.engine.contrast import _as_functions, _complex_step_jacobian
+
+        names = list(self.coef.index)
+        beta = self.coef.to_numpy()
+        numeric = isinstance(weights, dict) and all(
+            isinstance(v, int | float | np.number) for v in weights.values()
+        )
+        if numeric:
+            for name in weights:
+                if name not in names:
+                    raise KeyError(f"no coefficient {name!r}; have {names}")
+            label = " + ".join(f"{v:g}*{k}" for k, v in weights.items())
+            weights = {label: weights}
+        elif isinstance(weights, dict):
+            for key, spec in weights.items():
+                if isinstance(spec, dict):
+                    missing = [n for n in spec if n not in names]
+                    if missing:
+                        raise KeyError(
+                            f"contrast {key!r}: no coefficient {missing[0]!r}; have {names}"
+                        )
+        elif isinstance(weights, str):
+            weights = {weights: weights}
+        specs = _as_functions(weights, names)
+        V = self.vcov.to_numpy()
+        est, se = [], []
+        for _, row, fn in specs:
+            if row is not None:
+                g, value = row, float(row @ beta)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    value = float(np.real(fn(beta)))
+                    g = _complex_step_jacobian(fn, beta)
+            est.append(value)
+            se.append(float(np.sqrt(g @ V @ g)))
+        labels = [label for label, _, _ in specs]
+        return _coef_frame(labels, np.array(est), np.array(se), self.df_residual, level)
 
 
 def _coef_frame(names, est, se, df, level) -> pd.DataFrame:

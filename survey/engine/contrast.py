@@ -9,7 +9,8 @@ followed by ``:`` and the item name when there is more than one item.
 A contrast is, per name (:func:`contrast`):
 
 - linear: a mapping ``{estimate name: coefficient}`` (missing names count 0, as R's
-  named contrast vectors) or a sequence of K coefficients;
+  named contrast vectors) or a sequence of K coefficients in R's order of the estimates
+  (:func:`r_order`; with ``by`` R lists the domains of each item in turn);
 - nonlinear: an expression in the estimate names (``"exp(`log(api00)`)"``, ``"api00/api99"``;
   names that are not Python identifiers go between backticks as in R; ``^`` is the power as
   in R), or a callable taking a mapping name -> value. Nonlinear contrasts go through the
@@ -57,6 +58,27 @@ def estimate_names(es) -> list[str]:
     if n_items == 1:
         return dom
     return [f"{d}:{i}" for d, i in zip(dom, items, strict=True)]
+
+
+def r_order(es) -> np.ndarray:
+    """Positions of the estimates in R's order: R's ``svyby`` lists every domain of the
+    first item, then of the next (``E:api00, H:api00, ..., E:api99``), with the FIRST by
+    column varying fastest (``E.No, H.No, M.No, E.Yes``); without ``by`` the order is the
+    package's (R's)."""
+    lab = es.labels
+    by = [c for c in es.by if c in lab.columns]
+    K = len(lab)
+    if not by or K == 0:
+        return np.arange(K)
+    items = [
+        str(v) if pd.isna(c) else f"{v}{c}"
+        for v, c in zip(lab["variable"], lab["category"], strict=True)
+    ]
+    keys = {"_item": pd.factorize(pd.Series(items))[0]}
+    for c in reversed(by):
+        keys[c] = pd.factorize(lab[c], sort=True)[0]
+    frame = pd.DataFrame(keys)
+    return frame.sort_values(list(frame.columns), kind="stable").index.to_numpy()
 
 
 def _unique_names(es) -> list[str]:
@@ -162,8 +184,10 @@ def _complex_step_jacobian(f: Callable, theta: np.ndarray) -> np.ndarray:
     return grad
 
 
-def _as_functions(contrasts, names: list[str]):
-    """(labels, linear rows or None, nonlinear functions or None) per contrast."""
+def _as_functions(contrasts, names: list[str], order=None):
+    """(labels, linear rows or None, nonlinear functions or None) per contrast; ``order``:
+    the positions of the estimates in R's order (positional coefficient vectors follow it)."""
+    order = np.arange(len(names)) if order is None else np.asarray(order)
     if isinstance(contrasts, str) or callable(contrasts) or _is_row(contrasts, names):
         contrasts = {"contrast": contrasts}
     if not isinstance(contrasts, Mapping):
@@ -191,12 +215,16 @@ def _as_functions(contrasts, names: list[str]):
                 row[index[key]] = float(coef)
             out.append((str(label), row, None))
         else:
-            row = np.asarray(spec, dtype=float).ravel()
-            if row.size != K:
+            given = np.asarray(spec, dtype=float).ravel()
+            if given.size != K:
+                shown = ", ".join(names[i] for i in order)
                 raise ValueError(
-                    f"contrast {label!r} has {row.size} coefficients; there are {K} estimates "
-                    f"({', '.join(names)}): give one per estimate or a mapping name -> coefficient"
+                    f"contrast {label!r} has {given.size} coefficients; there are {K} "
+                    f"estimates ({shown}): give one per estimate, in this order (R's), or a "
+                    "mapping name -> coefficient"
                 )
+            row = np.zeros(K)
+            row[order] = given  # coefficients come in R's order of the estimates
             out.append((str(label), row, None))
     return out
 
@@ -224,7 +252,7 @@ def contrast(es, contrasts, method: str = "delta"):
     ``"replicates"``: the function of each replicate's estimates, R's
     ``return.replicates=TRUE``; replicate designs only)."""
     names = _unique_names(es)
-    specs = _as_functions(contrasts, names)
+    specs = _as_functions(contrasts, names, r_order(es))
     labels = pd.DataFrame({"variable": [s[0] for s in specs]})
     labels["category"] = pd.array([pd.NA] * len(specs), dtype=object)
     if all(row is not None for _, row, _ in specs):
@@ -257,6 +285,9 @@ def contrast(es, contrasts, method: str = "delta"):
 
 def covmat(es) -> pd.DataFrame:
     """The K x K covariance matrix of the estimates (R's ``vcov`` of ``svymean``/``svyby(...,
-    covmat=TRUE)``), rows and columns named as :func:`estimate_names`."""
-    names = estimate_names(es)
-    return pd.DataFrame(es.vcov(), index=names, columns=names)
+    covmat=TRUE)``), rows and columns named as :func:`estimate_names`, in R's order
+    (:func:`r_order`)."""
+    order = r_order(es)
+    names = [estimate_names(es)[i] for i in order]
+    V = es.vcov()[np.ix_(order, order)]
+    return pd.DataFrame(V, index=names, columns=names)

@@ -46,7 +46,10 @@ def _design(name: str):
     return base[name]()
 
 
-@pytest.mark.parametrize("case", GOLD["cases"], ids=lambda c: c["r_call"])
+FITS = [c for c in GOLD["cases"] if c.get("kind") != "contrast"]
+
+
+@pytest.mark.parametrize("case", FITS, ids=lambda c: c["r_call"])
 def test_binomial_glm_matches_r_at_default_control(case):
     des = _design(case["design"])
     fit = svyglm(des, case["formula"].replace("stype", "factor(stype)"), case["family"])
@@ -61,10 +64,28 @@ def test_default_control_differs_from_converged_fit():
     # the early stop matters at 1e-8: a fully converged fit (epsilon 1e-15) moves the SEs
     case = next(
         c
-        for c in GOLD["cases"]
+        for c in FITS
         if c["design"] == "dstrat" and c["family"] == "quasibinomial" and "ell" in c["formula"]
     )
     tight = svyglm(_design("dstrat"), case["formula"], "quasibinomial", epsilon=1e-15, maxit=100)
     gap = np.abs(tight.se.to_numpy() / np.asarray(case["se"]) - 1).max()
     assert gap > 1e-8
     np.testing.assert_allclose(tight.se.to_numpy(), case["se"], rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in GOLD["cases"] if c.get("kind") == "contrast"], ids=lambda c: c["r_call"]
+)
+def test_glm_contrast_matches_svycontrast(case):
+    fit = svyglm(_design(case["design"]), case["formula"], case["family"])
+    out = fit.contrast(case["expressions"]).set_index("term")
+    names = list(case["expressions"])
+    np.testing.assert_allclose(out.loc[names, "estimate"], case["estimate"], rtol=1e-8)
+    np.testing.assert_allclose(out.loc[names, "se"], [case["se"][n] for n in names], rtol=1e-8)
+    if case.get("linear_estimate") is not None:
+        lin = fit.contrast(case["linear"]).iloc[0]
+        assert lin["term"] == "1*ell + -1*meals"
+        np.testing.assert_allclose(lin["estimate"], case["linear_estimate"], rtol=1e-8)
+        np.testing.assert_allclose(lin["se"], case["linear_se"], rtol=1e-8)
+    with pytest.raises(KeyError, match="no coefficient 'elll'"):
+        fit.contrast({"elll": 1.0})

@@ -38,4 +38,22 @@ for (dn in names(designs)) for (m in models) for (fam in c("quasibinomial", "bin
     terms = as.list(names(coef(fit))), coef = as.list(unname(coef(fit))),
     se = as.list(unname(SE(fit))), df_residual = fit$df.residual, iter = fit$iter)
 }
+# svycontrast of a fitted model (R: delta method with vcov(fit); svrepglm likewise): odds
+# ratios and combinations of coefficients
+for (dn in c("dstrat", "rstrat")) {
+  fit <- svyglm(sch.wide ~ ell + meals + mobility, design = designs[[dn]], family = quasibinomial())
+  spec <- list(or_ell = quote(exp(ell)), ratio = quote(ell / meals),
+               or_int = quote(exp(`(Intercept)` + 10 * ell)))
+  cn <- svycontrast(fit, spec)
+  # (R 4.1.1 cannot take a linear contrast of a svrepglm: crossprod of its NULL replicates)
+  lin <- if (dn == "dstrat") svycontrast(fit, c(ell = 1, meals = -1)) else NULL
+  cases[[length(cases) + 1]] <- list(kind = "contrast", design = dn, family = "quasibinomial",
+    formula = "sch.wide ~ ell + meals + mobility",
+    r_call = sprintf("svycontrast(svyglm(sch.wide ~ ell + meals + mobility, %s, family = quasibinomial()), list(or_ell = quote(exp(ell)), ratio = quote(ell/meals), or_int = quote(exp(`(Intercept)` + 10*ell))))", dn),
+    expressions = lapply(spec, function(e) paste(deparse(e), collapse = "")),
+    estimate = as.list(as.numeric(unclass(cn))), se = as.list(sqrt(diag(as.matrix(attr(cn, "var"))))),
+    linear = list(ell = 1, meals = -1),
+    linear_estimate = if (is.null(lin)) NULL else as.numeric(unclass(lin)),
+    linear_se = if (is.null(lin)) NULL else as.numeric(sqrt(attr(lin, "var"))))
+}
 write_golden(cases, "svyglm_binomial.json", "svyglm_binomial.R")
