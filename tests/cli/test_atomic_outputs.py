@@ -33,6 +33,9 @@ def _partial(_self, path, *args, **kwargs):
 def _break_writers(monkeypatch):
     for name in ("to_csv", "to_excel", "to_parquet"):
         monkeypatch.setattr(pd.DataFrame, name, _partial)
+    import openpyxl  # the formatted workbooks (survey.report.tables.write_xlsx)
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", _partial)
 
 
 def _leftovers(folder: Path) -> list[str]:
