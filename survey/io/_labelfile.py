@@ -108,7 +108,9 @@ def _read_csv(path: Path) -> LabelSet:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LabelsError(f"labels file {path}: not UTF-8 text ({exc.reason}); save it as UTF-8")
+        raise LabelsError(
+            f"labels file {path}: not UTF-8 text ({exc.reason}); save it as UTF-8"
+        ) from None
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise LabelsError(f"labels file {path}: empty (expected the header variable,code,label)")
@@ -161,7 +163,9 @@ def _read_yaml(path: Path) -> LabelSet:
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise LabelsError(f"labels file {path}: not UTF-8 text ({exc.reason}); save it as UTF-8")
+        raise LabelsError(
+            f"labels file {path}: not UTF-8 text ({exc.reason}); save it as UTF-8"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
