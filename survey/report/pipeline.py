@@ -316,15 +316,20 @@ def _text(spec: dict, key: str, lang: str, default: str = "") -> str:
 
 
 def _read(spec: dict):
-    """The data with their labels: the file's own (SPSS/Stata), then the crosswalk's
-    territory names (``design_labels``), then the spec's ``labels``, then ``--labels``."""
-    import warnings
-
     from survey import read
-    from survey.io._labelfile import LabelsError, LabelSet, with_labels
 
     path = _resolve(spec, spec["data"]["path"])
-    sd = read(path, user_missing=spec["data"].get("user_missing", "missing"))
+    return read(path, user_missing=spec["data"].get("user_missing", "missing"))
+
+
+def _display_labels(spec: dict, sd):
+    """The data with their display labels: the file's own (SPSS/Stata), then the
+    crosswalk's territory names (``design_labels``), then the spec's ``labels``, then
+    ``--labels``. Applied after harmonisation, which reads the file's own labels."""
+    import warnings
+
+    from survey.io._labelfile import LabelsError, LabelSet, with_labels
+
     ref = spec["data"].get("crosswalk")
     territory = (spec.get("figures") or {}).get("territory")
     if ref and territory:
@@ -332,7 +337,9 @@ def _read(spec: dict):
 
         cw = load_crosswalk(_crosswalk_ref(spec, ref))
         labs = cw.design_labels.get("territory")
-        if labs and cw.design.get("territory") == territory:
+        tcol = cw.design.get("territory")
+        tcol = tcol[0] if isinstance(tcol, (tuple, list)) and tcol else tcol
+        if labs and tcol == territory:
             own = sd.meta.value_labels.get(territory) or {}
             extra = {str(k): v for k, v in labs.items() if k not in own}
             sd = with_labels(sd, LabelSet({territory: extra}, {}, f"crosswalk {cw.name}"))
@@ -898,6 +905,8 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         done("read", t0, f"survey.read: {sd.path.name}, {len(sd.data)} rows")
         t0 = step("harmonise")
         frame, what, mapping = _harmonise(spec, sd)
+        sd = _display_labels(spec, sd)
+        spec["_meta"] = sd.meta
         spec["_crosswalk_report"] = mapping
         done("harmonise", t0, what)
         t0 = step("design")
