@@ -599,9 +599,12 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     function; the others ("spec-defined") as design means of their analysis column.
     """
     from survey.engine import estimate
+    from survey.io._labels import label_result
 
     est = spec["estimation"]
     ci, level, df = est.get("ci", "logit"), est.get("level", 0.95), est.get("df", "design")
+    lang = spec.get("language", "en")
+    names = {f"ind__{i['name']}": _label(i, lang) for i in indicators}
     wave = (spec.get("waves") or {}).get("column")
     frames = []
     few: dict = {}  # domains in few strata (their own df), for the methods annex
@@ -624,6 +627,9 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
                 parts.append(f)
             for f in parts:
                 few.update(f.attrs.get("few_strata") or {})
+                # results.csv carries the labels beside the codes, as every result frame
+                f = label_result(f, spec.get("_meta"), by)
+                f["variable_label"] = [names.get(v, pd.NA) for v in f["variable"]]
                 f.insert(0, "breakdown", bd or "all")
                 f.insert(1, "unit", unit)
                 frames.append(f)

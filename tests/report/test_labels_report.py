@@ -119,3 +119,88 @@ def test_figure_and_map_show_region_names(enusc_report):
     amap = enusc_report.figures["vh_dc_map"]
     names = {t.get_text().rstrip(" †") for t in amap.texts if t.get_gid() == "area-name"}
     assert names == set(REGIONS.values())
+
+
+def test_results_csv_carries_labels_beside_codes(enusc_report):
+    import pandas as pd
+
+    r = pd.read_csv(enusc_report.files["results"])
+    by_region = r[r["breakdown"] == "enc_region"]
+    assert set(by_region["domain_label"]) == set(REGIONS.values())
+    assert set(zip(by_region["enc_region"], by_region["domain_label"], strict=True)) == set(
+        REGIONS.items()
+    )
+    assert set(r["variable_label"]) == {
+        "Personas víctimas de delitos",
+        "Hogares víctimas de delitos",
+    }
+
+
+def _small_spec(tmp_path, **extra):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    n = 600
+    d = pd.DataFrame(
+        {
+            "zona": np.repeat([1, 2, 3], n // 3),
+            "estrato": np.repeat(np.arange(6), n // 6),
+            "upm": np.repeat(np.arange(60), n // 60),
+            "w": rng.uniform(1, 2, n),
+            "victima": rng.integers(0, 2, n),
+        }
+    )
+    d.to_csv(tmp_path / "d.csv", index=False)
+    spec = {
+        "language": "es",
+        "data": {"path": "d.csv"},
+        "design": {"weight": "w", "strata": "estrato", "psu": "upm"},
+        "breakdowns": ["zona"],
+        "indicators": [{"name": "vic", "label": "Victimización", "variable": "victima",
+                        "codes": [1], "section": "seguridad_barrio"}],
+        **extra,
+    }  # fmt: skip
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_inline_spec_labels_cli_labels_and_section_titles(tmp_path):
+    from typer.testing import CliRunner
+
+    from survey.cli import app
+
+    spec = _small_spec(
+        tmp_path,
+        labels={"zona": {1: "Zona Norte", 2: "Zona Sur"}, "variable_labels": {"zona": "Zona"}},
+        sections={"seguridad_barrio": {"es": "Seguridad en el barrio"}},
+    )
+    res = P.run_spec(spec, tmp_path / "a", progress=False)
+    md = res.files["markdown"].read_text(encoding="utf-8")
+    assert "| Zona Norte |" in md and "| Zona Sur |" in md and "| 3 |" in md
+    page = html.unescape(res.report.read_text(encoding="utf-8"))
+    assert "Seguridad en el barrio" in page and "Por Zona" in page
+    # --labels on the command line: applied after the spec's, code by code
+    extra = tmp_path / "more.csv"
+    extra.write_text("variable,code,label\nzona,2,Zona Centro\nzona,3,Zona Costa\n", "utf-8")
+    out = tmp_path / "b"
+    run = CliRunner().invoke(app, ["report", str(spec), "--out", str(out), "--labels", str(extra),
+                                   "--no-progress"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    md = (out / "tables.md").read_text(encoding="utf-8")
+    assert all(f"| {z} |" in md for z in ("Zona Norte", "Zona Centro", "Zona Costa"))
+    # without a sections entry the key is made readable, never shown raw
+    res = P.run_spec(_small_spec(tmp_path), tmp_path / "c", progress=False)
+    page = html.unescape(res.report.read_text(encoding="utf-8"))
+    assert "Seguridad barrio" in page and ">seguridad_barrio<" not in page
+
+
+def test_bad_spec_labels_name_the_spec_and_the_line(tmp_path):
+    (tmp_path / "labels.yaml").write_text("zona:\n  1: Norte\n  1: Sur\n", encoding="utf-8")
+    spec = _small_spec(tmp_path, labels="labels.yaml")
+    with pytest.raises(P.SpecError, match=r"s\.yaml: labels: .*labels\.yaml, line 3: code '1'"):
+        P.load_spec(spec)
+    spec = _small_spec(tmp_path, labels={"zona": ["Norte"]})
+    with pytest.raises(P.SpecError, match=r"value labels of 'zona' must be a mapping"):
+        P.load_spec(spec)
