@@ -370,9 +370,15 @@ def compare_command(
         fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
     harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
     sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
-    console.print(_table(sheets["comparison"], by + ([group] if group else []), "change"))
+    from survey.io import Metadata
+    from survey.report.tables import display_frame
+
+    shown_meta = Metadata(value_labels=value_labels)  # domains and groups by their labels
+    cols = by + ([group] if group else [])
+    console.print(_table(display_frame(sheets["comparison"], cols, shown_meta), cols, "change"))
     if "did" in sheets:
-        console.print(_table(sheets["did"], by, "difference-in-differences"))
+        did_shown = display_frame(sheets["did"], by, shown_meta)
+        console.print(_table(did_shown, by, "difference-in-differences"))
     if len(sheets["do_no_harm"]):
         console.print(f"[bold red]{len(sheets['do_no_harm'])} significant worsening(s)[/]")
     try:
@@ -385,8 +391,8 @@ def compare_command(
 
                 meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)
                 waves = (
-                    (labels_w[0], labels_w[1]) if wave is not None else
-                    (baseline.name, followup.name if followup else "")
+                    tuple(_wave_label(t, value_labels.get(wave)) for t in labels_w[:2])
+                    if wave is not None else (baseline.name, followup.name if followup else "")
                 )  # fmt: skip
                 tables = _publication(
                     sheets, by, group, meta, frames[0], waves, level, lang,
@@ -398,6 +404,14 @@ def compare_command(
     except OSError as exc:
         fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")
+
+
+def _wave_label(text: str, labels: dict | None) -> str:
+    """A wave's header text: its value label alone ("2019" rather than "1 (2019)")."""
+    m = re.match(r"^(.*) \((.*)\)$", str(text))
+    if m and labels and m.group(2) in {str(v) for v in labels.values()}:
+        return m.group(2)
+    return str(text)
 
 
 def _binary(frame: pd.DataFrame, name: str) -> bool:

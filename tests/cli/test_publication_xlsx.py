@@ -167,3 +167,31 @@ def test_indicators_xlsx_publication_sheet_and_tidy_sheets(tmp_path):
     assert "region_label" in tidy.columns and "domain_label" in tidy.columns
     assert set(tidy["domain_label"].dropna()) >= {"Norte", "Sur"}
     assert np.isfinite(tidy["n"]).all()
+
+
+def test_compare_xlsx_tables_with_labels_and_tidy_sheets(tmp_path):
+    d = survey.read(survey.datasets.demo_path()).data
+    csv = tmp_path / "waves.csv"
+    d[["wave", "region", "stratum", "psu", "weight", "robbery"]].to_csv(csv, index=False)
+    labels = tmp_path / "labels.yaml"
+    labels.write_text(
+        "variable_labels: {region: Región}\nregion: {1: Norte, 2: Centro, 3: Sur, 4: Costa}\n"
+        "wave: {1: '2019', 2: '2023'}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "c.xlsx"
+    _run("compare", csv, "--wave", "wave", "--indicators", "robbed=robbery:1",
+               "--weight", "weight", "--strata", "stratum", "--psu", "psu", "--by", "region",
+               "--labels", labels, "--out", out, "--lang", "es")  # fmt: skip
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == "table_comparison" and "comparison" in wb.sheetnames
+    ws = wb["table_comparison"]
+    header = [c.value for c in ws[3]]
+    assert header[:5] == ["Región", "Indicador", "2019", "2023", "Diferencia (puntos porcentuales)"]
+    assert [r[0] for r in ws.iter_rows(min_row=4, max_row=7, values_only=True)] == [
+        "Norte", "Centro", "Sur", "Costa",
+    ]  # fmt: skip
+    tidy = pd.read_excel(out, sheet_name="comparison")
+    norte = ws.cell(row=4, column=5).value
+    assert norte == round(100 * float(tidy.loc[tidy["region"] == 1, "estimate"].iloc[0]), 1)
+    assert tidy["region"].tolist() == [1, 2, 3, 4]  # codes, full precision
