@@ -332,6 +332,7 @@ def estimate_command(
             # reliability_reason says why) unless --show-suppressed, as `survey indicators`
             from survey._atomic import atomic_output
             from survey.quality import mask
+            from survey.report.tables import table_notes
 
             tidy = result if show_suppressed else mask(result)
             with atomic_output(out) as tmp:
@@ -343,11 +344,9 @@ def estimate_command(
                             ds.meta.label_of(v) for v in variables
                         ),
                         source=source or data.name,
-                        notes=[
-                            f"{level:.0%} intervals; df rule: {rules}; variance: "
-                            f"{des.summary()['variance']}",
-                            quality_note(quality),
-                        ],
+                        notes=table_notes(
+                            level, [f.attrs.get("df_rule") for f in frames], quality, lang
+                        ),
                     )  # fmt: skip
                 else:
                     tidy.to_csv(tmp, index=False)

@@ -383,8 +383,12 @@ def indicators_command(
             if out.suffix.lower() == ".csv":
                 shown.to_csv(tmp, index=False)
             else:
-                from survey.quality import quality_note
-                from survey.report.tables import result_tables, tidy_statistics, write_xlsx
+                from survey.report.tables import (
+                    result_tables,
+                    table_notes,
+                    tidy_statistics,
+                    write_xlsx,
+                )
 
                 def shown_names(frame):
                     from survey.indicators.registry import REGISTRY
@@ -404,7 +408,7 @@ def indicators_command(
                     variable=shown_names(table),
                     totals_variable=None if totals is None else shown_names(totals),
                     title=title or f"{data.name}: indicators", source=source or data.name,
-                    notes=[f"{level:.0%} intervals", quality_note(quality)], name="table",
+                    notes=table_notes(level, ["domain"], quality, lang), name="table",
                 )  # fmt: skip
                 skipped_frame = pd.DataFrame(
                     {"indicator": list(skipped), "reason": list(skipped.values())}

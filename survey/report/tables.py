@@ -747,6 +747,39 @@ _KIND_DISPLAY = {
 }
 
 
+_INTERVAL_NOTE = {
+    "en": "{level}% confidence intervals; degrees of freedom: {df}.",
+    "es": "Intervalos de confianza al {level}%; grados de libertad: {df}.",
+    "pt": "Intervalos de confiança de {level}%; graus de liberdade: {df}.",
+}
+_DF_WORDS = {
+    "design": {"en": "the whole design's (PSUs minus strata)",
+               "es": "los del diseño completo (UPM menos estratos)",
+               "pt": "os do desenho completo (UPA menos estratos)"},
+    "domain": {"en": "each domain's own (its PSUs minus strata)",
+               "es": "los de cada dominio (sus UPM menos estratos)",
+               "pt": "os de cada domínio (suas UPA menos estratos)"},
+    "inf": {"en": "normal intervals", "es": "intervalos normales", "pt": "intervalos normais"},
+}  # fmt: skip
+
+
+def table_notes(level: float, df_rules, quality, lang: str = "en") -> list[str]:
+    """The notes under a CLI publication table, in ``lang``: interval level and df rule,
+    then the publication rule in words (as the report's methods annex)."""
+    from survey.report.pipeline import quality_description
+
+    rules = [str(r) for r in dict.fromkeys(df_rules)]
+    df = "; ".join(_DF_WORDS.get(r, {}).get(lang, r) for r in rules)
+    level_text = fmt_number(100 * level, lang, 0 if float(100 * level).is_integer() else 1)
+    out = [_INTERVAL_NOTE[lang].format(level=level_text, df=df)]
+    rule = quality if isinstance(quality, dict) else {"rule": quality}
+    try:
+        out.append(quality_description(rule, lang))
+    except (ValueError, KeyError, TypeError):
+        out.append(str(quality))
+    return out
+
+
 def display_frame(
     frame: pd.DataFrame,
     by: Sequence[str],

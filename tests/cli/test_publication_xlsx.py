@@ -80,7 +80,11 @@ def test_estimate_xlsx_is_a_publication_table(coded, tmp_path):
     assert isla[-1] == reason and isla[-2] == "suprimida" and "n < 100" in reason
     texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
     assert "Fuente: Demo survey 2024" in texts
-    assert any("publication rule cepal2020" in t for t in texts)
+    assert any("criterios de calidad de la CEPAL (2020)" in t for t in texts)
+    assert (
+        "Intervalos de confianza al 95%; grados de libertad: los del diseño completo"
+        in " ".join(texts)
+    )
     # means: 3 decimals, the variable name (no label given)
     wm = wb["estimates_mean"]
     assert wm.cell(row=4, column=2).value == "hh_size"
