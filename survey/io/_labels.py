@@ -173,4 +173,9 @@ def label_result(frame: pd.DataFrame, meta: Metadata | None, by=None) -> pd.Data
         cat_lab = [pd.NA] * n
     for col, values in zip(LABEL_COLUMNS, (dom, var_lab, cat_lab), strict=True):
         out[col] = pd.Series(values, index=out.index, dtype=object)
+    # the value labels of the domain columns travel with the frame, for figures that name
+    # one column's values (legends of waves and groups): attrs["value_labels"]
+    own = {b: dict(vl[b]) for b in by if vl.get(b)}
+    if own:
+        out.attrs["value_labels"] = {**out.attrs.get("value_labels", {}), **own}
     return out

@@ -90,6 +90,16 @@ def label_for(value, labels: dict | None) -> str:
     return str(value)
 
 
+def column_labels(data, column, labels: dict | None = None) -> dict | None:
+    """``labels`` if given, else the value labels of ``column`` that a result frame carries
+    (``attrs["value_labels"]``, set by the verbs from the data's labels or a labels file)."""
+    if labels:
+        return labels
+    if column is None or not hasattr(data, "attrs"):
+        return None
+    return (data.attrs.get("value_labels") or {}).get(column)
+
+
 def domain_labels(data: pd.DataFrame, by: Sequence[str], labels: dict | None) -> list[str]:
     """One display label per row from the ``by`` columns (joined with ' · ').
 
