@@ -765,7 +765,7 @@ def write_outputs(spec, sd, designs, results, comparisons, figs, outdir, steps, 
         return publication_table(
             sub, by=by, labels=labels, percent=flag, digits=1 if flag else 3, title=title,
             name=name if flag else f"{name}_{sub['scale'].iloc[0] if len(sub) else 'other'}",
-            lang=lang,
+            lang=lang, reasons=True, source=_src(spec),
         )  # fmt: skip
 
     order = ["victimisation", "fear", "trust"]
