@@ -83,10 +83,16 @@ def _label_column(values, labels: dict):
     return lab.astype(object).where(lab.notna(), pd.Series(values).astype(object)).to_numpy()
 
 
-def _fmt(x, digits: int) -> str:
-    import math
+def _missing(v) -> bool:
+    """None, NaN or pd.NA (``v != v`` raises for pd.NA)."""
+    import pandas as pd
 
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def _fmt(x, digits: int) -> str:
+
+    if _missing(x):
         return ""
     return f"{x:,.{digits}f}"
 
@@ -114,12 +120,12 @@ def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
         scale = str(row.get("scale", ""))
         dg = _digits(scale)
         rel = row.get("reliability")
-        rel = "" if rel is None or rel != rel else str(rel)
+        rel = "" if _missing(rel) else str(rel)
         hidden = rel == "suppress" and not show_suppressed
         cat = row.get("category")
         cells = [str(row["indicator"])]
-        cells += ["" if row.get(b) is None else str(row.get(b)) for b in by_cols]
-        cells += ["" if cat is None or cat != cat else str(cat), scale]
+        cells += ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
+        cells += ["" if _missing(cat) else str(cat), scale]
         if hidden:
             cells += ["suppressed", "", "", ""]
         else:
@@ -131,7 +137,7 @@ def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
                 _fmt(row.get("cv"), 3),
             ]
         n = row.get("n")
-        cells += ["" if n is None or n != n else f"{int(n):,}", rel]
+        cells += ["" if _missing(n) else f"{int(n):,}", rel]
         out.add_row(*(escape(c) for c in cells))
     return out
 
