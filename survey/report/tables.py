@@ -956,8 +956,10 @@ def to_html(table: Table, *, table_id: str | None = None) -> str:
             tds.append(f"<td{num}>{e(v)}</td>")
         out.append(f"<tr{cls}>" + "".join(tds) + "</tr>")
     out.append("</tbody>")
-    if table.notes:
-        notes = "<br>".join(e(n) for n in table.notes)
+    lines = [f"{SOURCE.get(table.lang, 'Source')}: {table.source}"] if table.source else []
+    lines += table.notes
+    if lines:
+        notes = "<br>".join(e(n) for n in lines)
         out.append(
             f'<tfoot><tr><td colspan="{len(table.columns)}" class="notes">{notes}</td></tr></tfoot>'
         )
