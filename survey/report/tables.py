@@ -36,6 +36,30 @@ CAUTION_MARK = "†"
 
 #: Header of the column that says why an estimate is flagged or suppressed.
 REASON = {"en": "Reason", "es": "Motivo", "pt": "Motivo"}
+#: The caution note of tables (figures hatch or hollow; tables shade and mark "†").
+TABLE_CAUTION = {
+    "en": "† shaded: use with caution (low precision)",
+    "es": "† sombreado: usar con cautela (baja precisión)",
+    "pt": "† sombreado: usar com cautela (baixa precisão)",
+}
+#: Words of the reason codes of :mod:`survey.quality` ("n < 100; cases < 50; log-CV > 0.175").
+_REASON_WORDS = {
+    "es": (("n_eff", "n efectivo"), ("cases", "casos"), ("log-CV", "CV logarítmico"),
+           ("df", "gl"), ("no rule", "sin regla")),
+    "pt": (("n_eff", "n efetivo"), ("cases", "casos"), ("log-CV", "CV logarítmico"),
+           ("df", "gl"), ("no rule", "sem regra")),
+}  # fmt: skip
+
+
+def reason_text(reason, lang: str = "en"):
+    """A ``reliability_reason`` in ``lang`` ("cases < 50" -> "casos < 50"); None stays None."""
+    if not isinstance(reason, str) or not reason:
+        return None
+    for a, b in _REASON_WORDS.get(lang, ()):
+        reason = re.sub(rf"(?<![\w-]){re.escape(a)}(?![\w-])", b, reason)
+    return reason
+
+
 #: The word before the source line.
 SOURCE = {"en": "Source", "es": "Fuente", "pt": "Fonte"}
 
@@ -334,11 +358,11 @@ def publication_table(
         if reasons:
             why = r.get("reliability_reason", None)
             keep = flag in ("caution", "suppress") and isinstance(why, str) and why
-            row.append(why if keep else None)
+            row.append(reason_text(why, lang) if keep else None)
         rows.append(row)
     all_notes = list(notes)
     if any(f == "caution" for f in flags):
-        all_notes.append(tr("caution", lang))
+        all_notes.append(TABLE_CAUTION[lang])
     n_supp = sum(f == "suppress" for f in flags)
     if n_supp:
         all_notes.append(tr("suppressed", lang, k=n_supp))
@@ -467,8 +491,7 @@ def wide_table(
             dg = dg if dg is not None else (1 if (pct or scale == "%") else 3)
             flag = r.get("reliability")
             flag = "" if flag is None or (not isinstance(flag, str) and pd.isna(flag)) else flag
-            why = r.get("reliability_reason")
-            why = why if isinstance(why, str) and why else ""
+            why = reason_text(r.get("reliability_reason"), lang) or ""
             if flag == "suppress":
                 n_supp += 1
                 cells = [tr("suppress_short", lang) + (f" ({why})" if why else "")]
@@ -491,7 +514,7 @@ def wide_table(
         cell_flags.append(flags_row)
     all_notes = list(notes)
     if caution_notes:
-        all_notes.append(tr("caution", lang))
+        all_notes.append(TABLE_CAUTION[lang])
         all_notes += caution_notes
     if n_supp:
         all_notes.append(tr("suppressed", lang, k=n_supp))
