@@ -47,11 +47,15 @@ def _fmt(v, digits=4) -> str:
     return str(v)
 
 
-def _table(frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False) -> Table:
-    """Estimates for the terminal; suppressed estimates are not printed unless asked."""
+def _table(
+    frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False, heads=None
+) -> Table:
+    """Estimates for the terminal; suppressed estimates are not printed unless asked.
+    ``heads``: header text of the ``by`` columns (their variable labels)."""
     table = Table(title=title)
     for c in [*by, "variable", "category"]:
-        table.add_column(c, overflow="fold", min_width=min(max(len(c), 6), 12))
+        head = str((heads or {}).get(c) or c)
+        table.add_column(head, overflow="fold", min_width=min(max(len(head), 6), 12))
     for c in ("estimate", "CI", "se", "cv", "deff", "n", "flag"):
         table.add_column(c, justify="right", no_wrap=True)
     for _, row in frame.iterrows():
@@ -320,7 +324,8 @@ def estimate_command(
     for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     shown = _labelled(result, ds.meta, by)
-    console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed))
+    heads = {b: ds.meta.label_of(b) for b in by} if ds.meta is not None else None
+    console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed, heads))
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
         f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"
