@@ -27,6 +27,8 @@ __all__ = [
     "__version__",
     "apply_labels",
     "design_from_spec",
+    "read_labels",
+    "with_labels",
     "read",
     "write",
 ]
@@ -57,6 +59,8 @@ _EXPORTS = {
     "ReadError": "survey.io",
     "SurveyData": "survey.io",
     "apply_labels": "survey.io",
+    "read_labels": "survey.io",
+    "with_labels": "survey.io",
     "read": "survey.io",
     "write": "survey.io",
 }

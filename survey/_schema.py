@@ -28,10 +28,23 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "reliability",  # "reliable" | "caution" | "suppress" | <NA> where no rule applies
     "reliability_reason",  # criteria that decided the flag ("n < 100; cases < 50"), <NA> if none
     "quality_rule",  # rule and version that decided it ("cepal2020 (calidad 0.8.0)")
+    # display labels beside the codes (survey.io.label_result fills them from the data's
+    # value/variable labels or a labels file; <NA> where there is nothing to label)
+    "domain_label",  # labels of the by values of the row ("Región de Antofagasta")
+    "variable_label",  # the variable label, <NA> when the data have none
+    "category_label",  # the category's value label (the code as text when unlabelled)
 )
 
 
-_OBJECT_COLUMNS = ("category", "reliability", "reliability_reason", "quality_rule")
+_OBJECT_COLUMNS = (
+    "category",
+    "reliability",
+    "reliability_reason",
+    "quality_rule",
+    "domain_label",
+    "variable_label",
+    "category_label",
+)
 
 
 def empty_result(by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:

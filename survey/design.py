@@ -167,9 +167,25 @@ def _note_codes(design, variables, frame):
     return frame
 
 
+def _labelled(verb):
+    """Fill the result's label columns (``domain_label``, ``variable_label``,
+    ``category_label``) from the design's metadata (value labels of a .sav/.dta or of a
+    labels file, :func:`survey.io.with_labels`); the codes stay in their columns."""
+    import functools
+
+    @functools.wraps(verb)
+    def wrapper(self, *args, **kwargs):
+        from survey.io._labels import label_result
+
+        return label_result(verb(self, *args, **kwargs), getattr(self, "meta", None))
+
+    return wrapper
+
+
 class _Verbs:
     """Estimation verbs shared by every design type; all delegate to the engine."""
 
+    @_labelled
     def mean(
         self,
         variables,
@@ -227,6 +243,7 @@ class _Verbs:
         )
         return _note_codes(self, variables, back(out))
 
+    @_labelled
     def total(
         self,
         variables,
@@ -249,6 +266,7 @@ class _Verbs:
             )
         )
 
+    @_labelled
     def prop(
         self,
         variables,
@@ -272,6 +290,7 @@ class _Verbs:
             ci=ci, level=level, df=df, quality=quality
         )
 
+    @_labelled
     def ratio(
         self,
         numerator,
@@ -303,6 +322,7 @@ class _Verbs:
         out = estimate(des, "ratio", numerator, by=by, na=na, denominator=denominator)
         return back(out.to_frame(ci=ci, level=level, df=df, quality=quality))
 
+    @_labelled
     def var(
         self,
         variables,
@@ -329,6 +349,7 @@ class _Verbs:
         es = estimate_covariance(self, variables, by=by)
         return es.to_frame(ci=ci, level=level, df=df, quality=quality)
 
+    @_labelled
     def quantile(
         self,
         variables,

@@ -52,3 +52,34 @@ def test_readme_map_recipe_runs(tmp_path, monkeypatch):
     lo, hi = sorted(ax.figure.axes[-1].get_xlim())  # the colour bar spans the estimates in %
     assert (lo, hi) == (pytest.approx(100 * est.min()), pytest.approx(100 * est.max()))
     assert (tmp_path / "robbery_map.png").exists() and (tmp_path / "robbery_map.svg").exists()
+
+
+def test_readme_labels_recipe_runs(tmp_path, monkeypatch):
+    """The 'Labels' block: the labels mapping replaces the .sav's label of region 1 and the
+    label columns sit beside the codes; apply_labels gives label categoricals."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Labels") :]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    code = next(body for kind, body in blocks if kind == "python")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    des = namespace["des"]
+    r = des.prop("robbery", by="region")
+    north = r[(r["region"] == 1) & (r["category"] == 1)].iloc[0]
+    assert (north["domain_label"], north["category_label"]) == ("Región Norte", "Yes")
+    assert set(r["domain_label"]) == {"Región Norte", "Centro", "Sur", "Costa"}
+    # the YAML and CSV examples are valid labels files
+    from survey.io import read_labels
+
+    yml = tmp_path / "labels.yaml"
+    yml.write_text(next(b for k, b in blocks if k == "yaml"), encoding="utf-8")
+    csv = tmp_path / "labels.csv"
+    body = next(b for k, b in blocks if k == "text")
+    csv.write_text("\n".join(line.split("#")[0].rstrip() for line in body.splitlines()) + "\n")
+    ly, lc = read_labels(yml), read_labels(csv)
+    assert ly.value_labels["enc_region"]["2"] == "Región de Antofagasta"
+    assert ly.variable_labels["enc_region"] == lc.variable_labels["enc_region"] == "Región"
+    assert lc.value_labels["enc_region"]["1"] == "Región de Tarapacá"
+    labelled = namespace["survey"].apply_labels(namespace["ds"].data, namespace["ds"].meta)
+    assert "Región Norte" in set(labelled["region"].astype(str))

@@ -137,3 +137,30 @@ def check_outputs(
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+#: ``--labels FILE``: value and variable labels for code-only data (defined once for the
+#: commands that take it: estimate, indicators, compare, report).
+LABELS_HELP = (
+    "Labels file (.yaml: {variable: {code: label}, variable_labels: {variable: label}}; "
+    ".csv: variable,code,label) for code-only data such as CSV; overrides the file's own"
+)
+
+
+def with_labels_option(ds, labels: Path | None):
+    """``ds`` with the ``--labels`` file merged into its metadata (a clear error if bad)."""
+    if labels is None:
+        return ds
+    import warnings
+
+    from survey.io import LabelsError, with_labels
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            out = with_labels(ds, labels)
+    except LabelsError as exc:
+        fail(f"--labels: {exc}")
+    for w in caught:
+        console.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False)
+    return out

@@ -6,11 +6,19 @@ import re
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.table import Table
 
-from survey.cli._common import check_output_path, console, error_text, fail
+from survey.cli._common import (
+    LABELS_HELP,
+    check_output_path,
+    console,
+    error_text,
+    fail,
+    with_labels_option,
+)
 
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 _CODE = re.compile(rf"^{_NUMBER}(?:-{_NUMBER})?$")  # a number or a range lo-hi
@@ -187,6 +195,13 @@ def compare_command(
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing --out file (never an input)")
     ] = False,
+    labels: Annotated[Path | None, typer.Option(help=LABELS_HELP)] = None,
+    lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
+    title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
+    source_line: Annotated[
+        str | None,
+        typer.Option("--source", help="Source line of the xlsx tables (default: the data files)"),
+    ] = None,
 ) -> None:
     """Design-based change between two surveys, with tests, flags and (with --group) DiD.
 
@@ -220,7 +235,11 @@ def compare_command(
     for path in inputs:
         if not path.is_file():
             fail(f"data file {path} does not exist")
-    check_output_path(out, overwrite, inputs=inputs, suffixes=(".xlsx", ".csv"), what="--out")
+    if lang not in ("en", "es", "pt"):
+        fail(f"--lang {lang!r}: use en, es or pt")
+    check_output_path(
+        out, overwrite, inputs=[*inputs, labels], suffixes=(".xlsx", ".csv"), what="--out"
+    )
     by = list(by or [])
     if wave_df is None:
         wave_df = "domain" if by else "design"
@@ -228,27 +247,30 @@ def compare_command(
         fail(f"--wave-df {wave_df!r} must be 'design' or 'domain'")
     worse = {v: "higher" for v in _split(worse_higher)} | {v: "lower" for v in _split(worse_lower)}
     sheets: dict[str, pd.DataFrame] = {}
-    raw, value_labels = [], {}
+    raw, value_labels, variable_labels = [], {}, {}
     for path in inputs:
         try:
             sd = survey.read(path)
         except Exception as exc:  # reader errors name the file; no traceback
             fail(f"could not read {path}: {exc}")
+        sd = with_labels_option(sd, labels)
         raw.append(sd.data)
         value_labels = {**getattr(sd.meta, "value_labels", {}), **value_labels}
+        variable_labels = {**getattr(sd.meta, "variable_labels", {}), **variable_labels}
     sources = [str(p) for p in inputs]
     if wave is not None:
         try:
-            b, a, labels, other = split_waves(
+            b, a, wave_labels, other = split_waves(
                 raw[0], wave, before, after, source=str(baseline), labels=value_labels.get(wave)
             )
         except (KeyError, ValueError) as exc:
             fail(error_text(exc))
         raw = [b, a]
-        sources = [f"{baseline} ({wave}={labels[0]})", f"{baseline} ({wave}={labels[1]})"]
+        labels_w = wave_labels
+        sources = [f"{baseline} ({wave}={wave_labels[0]})", f"{baseline} ({wave}={wave_labels[1]})"]
         console.print(
-            f"waves from {baseline}: {wave}={labels[0]} ({len(b)} rows) vs "
-            f"{wave}={labels[1]} ({len(a)} rows)"
+            f"waves from {baseline}: {wave}={wave_labels[0]} ({len(b)} rows) vs "
+            f"{wave}={wave_labels[1]} ({len(a)} rows)"
             + (f"; {other} row(s) of other or missing waves left out" if other else "")
         )
     if by:
@@ -348,9 +370,15 @@ def compare_command(
         fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
     harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
     sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
-    console.print(_table(sheets["comparison"], by + ([group] if group else []), "change"))
+    from survey.io import Metadata
+    from survey.report.tables import display_frame
+
+    shown_meta = Metadata(value_labels=value_labels)  # domains and groups by their labels
+    cols = by + ([group] if group else [])
+    console.print(_table(display_frame(sheets["comparison"], cols, shown_meta), cols, "change"))
     if "did" in sheets:
-        console.print(_table(sheets["did"], by, "difference-in-differences"))
+        did_shown = display_frame(sheets["did"], by, shown_meta)
+        console.print(_table(did_shown, by, "difference-in-differences"))
     if len(sheets["do_no_harm"]):
         console.print(f"[bold red]{len(sheets['do_no_harm'])} significant worsening(s)[/]")
     try:
@@ -358,14 +386,85 @@ def compare_command(
 
         with atomic_output(out) as tmp:
             if out.suffix.lower() == ".xlsx":
-                with pd.ExcelWriter(tmp) as xl:
-                    for name, frame in sheets.items():
-                        frame.to_excel(xl, sheet_name=name, index=False)
+                from survey.io import Metadata
+                from survey.report.tables import write_xlsx
+
+                meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)
+                waves = (
+                    tuple(_wave_label(t, value_labels.get(wave)) for t in labels_w[:2])
+                    if wave is not None else (baseline.name, followup.name if followup else "")
+                )  # fmt: skip
+                tables = _publication(
+                    sheets, by, group, meta, frames[0], waves, level, lang,
+                    title=title, source=source_line or " / ".join(p.name for p in inputs),
+                )  # fmt: skip
+                write_xlsx(tables, tmp, data=sheets)
             else:
                 sheets["comparison"].to_csv(tmp, index=False)
     except OSError as exc:
         fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")
+
+
+def _wave_label(text: str, labels: dict | None) -> str:
+    """A wave's header text: its value label alone ("2019" rather than "1 (2019)")."""
+    m = re.match(r"^(.*) \((.*)\)$", str(text))
+    if m and labels and m.group(2) in {str(v) for v in labels.values()}:
+        return m.group(2)
+    return str(text)
+
+
+def _binary(frame: pd.DataFrame, name: str) -> bool:
+    if name not in frame.columns:
+        return False
+    x = pd.to_numeric(frame[name], errors="coerce").dropna()
+    return len(x) > 0 and bool(x.isin([0, 1]).all())
+
+
+def _publication(sheets, by, group, meta, data, waves, level, lang, *, title, source):
+    """Formatted tables of the comparison and DiD sheets: domains and groups by their
+    labels, 0/1 indicators in percent (changes in percentage points), other indicators on
+    their scale, one table per scale; rows whose inputs are flagged unreliable shaded."""
+    from survey.report.tables import comparison_table, display_frame
+
+    heads = {b: str(meta.variable_labels.get(b) or b) for b in [*by, *([group] if group else [])]}
+    words = {
+        "comparison": {"en": "Change", "es": "Cambio", "pt": "Mudança"},
+        "did": {"en": "Difference in differences", "es": "Diferencia en diferencias",
+                "pt": "Diferença em diferenças"},
+    }  # fmt: skip
+    did_names = {  # DiD rows: estimate_1 / estimate_2 are the two groups' changes
+        "en": ("Change, comparison group", "Change, treated group"),
+        "es": ("Cambio, grupo de comparación", "Cambio, grupo tratado"),
+        "pt": ("Mudança, grupo de comparação", "Mudança, grupo tratado"),
+    }
+    tables = []
+    for key in ("comparison", "did"):
+        if key not in sheets or not len(sheets[key]):
+            continue
+        cols = [*by, *([group] if group and key == "comparison" else [])]
+        f = display_frame(sheets[key], cols, meta)
+        f["variable"] = [meta.variable_labels.get(v) or v for v in sheets[key]["variable"]]
+        unreliable = sheets[key]["unreliable"].astype("boolean").fillna(False).to_numpy(bool)
+        f["reliability"] = np.where(unreliable, "caution", "")
+        f = f[[*cols, *[c for c in f.columns if c not in cols]]]
+        f.attrs = {"level": level}
+        pct = np.array([_binary(data, v) for v in sheets[key]["variable"]])
+        for flag in (True, False):
+            part = f[pct == flag]
+            if not len(part):
+                continue
+            name = key if flag or not pct.any() else f"{key}_other"
+            tables.append(
+                comparison_table(
+                    part.reset_index(drop=True), by=cols, labels=heads,
+                    names=waves if key == "comparison" else did_names[lang],
+                    percent=flag, name=f"table_{name}", lang=lang,
+                    title=title or words[key][lang],
+                )
+            )  # fmt: skip
+            tables[-1].source = source
+    return tables
 
 
 def register(app: typer.Typer) -> None:

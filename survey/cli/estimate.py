@@ -11,7 +11,13 @@ import typer
 import yaml
 from rich.table import Table
 
-from survey.cli._common import check_output_path, console, fail
+from survey.cli._common import (
+    LABELS_HELP,
+    check_output_path,
+    console,
+    fail,
+    with_labels_option,
+)
 
 
 def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
@@ -34,18 +40,22 @@ def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
 
 
 def _fmt(v, digits=4) -> str:
-    if v is None or (isinstance(v, float | np.floating) and np.isnan(v)):
+    if v is None or v is pd.NA or (isinstance(v, float | np.floating) and np.isnan(v)):
         return ""
     if isinstance(v, float | np.floating):
         return f"{v:,.{digits}g}"
     return str(v)
 
 
-def _table(frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False) -> Table:
-    """Estimates for the terminal; suppressed estimates are not printed unless asked."""
+def _table(
+    frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False, heads=None
+) -> Table:
+    """Estimates for the terminal; suppressed estimates are not printed unless asked.
+    ``heads``: header text of the ``by`` columns (their variable labels)."""
     table = Table(title=title)
     for c in [*by, "variable", "category"]:
-        table.add_column(c, overflow="fold", min_width=min(max(len(c), 6), 12))
+        head = str((heads or {}).get(c) or c)
+        table.add_column(head, overflow="fold", min_width=min(max(len(head), 6), 12))
     for c in ("estimate", "CI", "se", "cv", "deff", "n", "flag"):
         table.add_column(c, justify="right", no_wrap=True)
     for _, row in frame.iterrows():
@@ -169,8 +179,32 @@ def estimate_command(
     show_suppressed: Annotated[
         bool, typer.Option(help="Print estimates the quality rule suppresses (marked)")
     ] = False,
+    labels: Annotated[Path | None, typer.Option(help=LABELS_HELP)] = None,
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="xlsx table layout: long (a row per domain and variable) or wide (the "
+            "yearbook table: a row per domain, estimate, CI and CV per variable)"
+        ),
+    ] = "long",
+    total: Annotated[
+        bool,
+        typer.Option(
+            help="With --by, the xlsx tables start with the national total row (estimated "
+            "on the full design, not summed)"
+        ),
+    ] = True,
+    lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
+    title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")
+    ] = None,
 ) -> None:
-    """Weighted estimates with standard errors and confidence intervals, by domain."""
+    """Weighted estimates with standard errors and confidence intervals, by domain.
+
+    Proportions are on the 0-1 scale with the design's degrees of freedom (R's svyciprop
+    defaults); `survey indicators` reports percentages with the domain's (INE's tables).
+    """
     import survey
     from survey.design import DesignError, design_from_spec
     from survey.quality import apply as quality_apply
@@ -213,10 +247,18 @@ def estimate_command(
     if not 0 < level < 1:
         fail(f"--level {level}: give a confidence level between 0 and 1 (e.g. 0.95, not 95)")
     df = df or spec.get("df")
+    if layout not in ("long", "wide"):
+        fail(f"--layout {layout!r}: use long or wide")
+    if lang not in ("en", "es", "pt"):
+        fail(f"--lang {lang!r}: use en, es or pt")
     if out is not None:
         try:
             check_output_path(
-                out, overwrite, inputs=[data, design], suffixes=(".csv", ".xlsx"), what="--out"
+                out,
+                overwrite,
+                inputs=[data, design, labels],
+                suffixes=(".csv", ".xlsx"),
+                what="--out",
             )
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
@@ -231,6 +273,7 @@ def estimate_command(
         ds = survey.read(data, encoding=encoding, **extra)
     except (OSError, ValueError) as exc:
         fail(str(exc))
+    ds = with_labels_option(ds, labels)
     try:
         if replicates is not None:
             import json
@@ -249,25 +292,28 @@ def estimate_command(
         kinds: dict[str, list[str]] = {}
         for var in variables:
             kinds.setdefault(_kind(var, ds, stat), []).append(var)
-        frames = []
-        for kind, names in kinds.items():
+
+        def run(kind, names, domains):
             if kind == "quantile":
-                frames.append(
-                    quality_apply(
-                        des.quantile(
-                            names, by=by or None, level=level, df=df or "domain", ci=ci or "mean"
-                        ),
-                        quality,
-                    )
+                return quality_apply(
+                    des.quantile(
+                        names, by=domains, level=level, df=df or "domain", ci=ci or "mean"
+                    ),
+                    quality,
                 )
-                continue
             method = ci or ("logit" if kind == "prop" else "wald")
             verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
-            frames.append(
-                verb(
-                    names, by=by or None, ci=method, level=level, df=df or "design", quality=quality
-                )
+            return verb(
+                names, by=domains, ci=method, level=level, df=df or "design", quality=quality
             )
+
+        frames = [run(kind, names, by or None) for kind, names in kinds.items()]
+        # the national row of the xlsx tables: the same estimates on the full design
+        totals = (
+            [run(kind, names, None) for kind, names in kinds.items()]
+            if (by and total and out is not None and out.suffix.lower() == ".xlsx")
+            else []
+        )
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
     result = pd.concat(frames, ignore_index=True)
@@ -278,7 +324,8 @@ def estimate_command(
     for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     shown = _labelled(result, ds.meta, by)
-    console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed))
+    heads = {b: ds.meta.label_of(b) for b in by} if ds.meta is not None else None
+    console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed, heads))
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
         f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"
@@ -290,15 +337,51 @@ def estimate_command(
             # reliability_reason says why) unless --show-suppressed, as `survey indicators`
             from survey._atomic import atomic_output
             from survey.quality import mask
+            from survey.report.tables import table_notes
 
+            tidy = result if show_suppressed else mask(result)
             with atomic_output(out) as tmp:
                 if out.suffix.lower() == ".xlsx":
-                    (shown if show_suppressed else mask(shown)).to_excel(tmp, index=False)
+                    _write_xlsx(
+                        tmp, result, tidy, totals, by, kinds, ds.meta,
+                        layout=layout, lang=lang,
+                        title=title or f"{data.name}: " + ", ".join(
+                            ds.meta.label_of(v) for v in variables
+                        ),
+                        source=source or data.name,
+                        notes=table_notes(
+                            level, [f.attrs.get("df_rule") for f in frames], quality, lang
+                        ),
+                    )  # fmt: skip
                 else:
-                    (result if show_suppressed else mask(result)).to_csv(tmp, index=False)
+                    tidy.to_csv(tmp, index=False)
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
         console.print(f"written {out}")
+
+
+def _write_xlsx(
+    path, result, tidy, totals, by, kinds, meta, *, layout, lang, title, source, notes
+) -> None:
+    """The formatted workbook: the publication table(s) (labels, national total row,
+    suppressed cells with their reason, number formats by statistic), then the tidy
+    results as the csv holds them (sheet ``data``)."""
+    from survey.report.tables import result_tables, tidy_statistics, write_xlsx
+
+    kind_of = {v: k for k, names in kinds.items() for v in names}
+    row_kinds = [kind_of.get(v, "mean") for v in result["variable"]]
+    tot = pd.concat(totals, ignore_index=True) if totals else None
+    # a publication table never prints a suppressed value (the tidy sheet does with
+    # --show-suppressed)
+    tables = result_tables(
+        result, by=by, kinds=row_kinds, meta=meta, layout=layout, lang=lang,
+        totals=tot,
+        totals_kinds=None if tot is None else [kind_of.get(v, "mean") for v in tot["variable"]],
+        title=title, source=source, notes=notes, name="estimates",
+    )  # fmt: skip
+    data = {"data": tidy}
+    stats = {"data": tidy_statistics(row_kinds)}
+    write_xlsx(tables, path, data=data, statistics=stats)
 
 
 def register(app: typer.Typer) -> None:

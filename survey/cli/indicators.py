@@ -18,7 +18,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from survey.cli._common import check_output_path, console, fail
+from survey.cli._common import (
+    LABELS_HELP,
+    check_output_path,
+    console,
+    fail,
+    with_labels_option,
+)
 
 # design columns after harmonisation (survey.instruments.harmonize renames them to roles)
 HARMONISED_ROLES = {"weight": "weight", "strata": "strata", "psu": "psu"}
@@ -77,10 +83,16 @@ def _label_column(values, labels: dict):
     return lab.astype(object).where(lab.notna(), pd.Series(values).astype(object)).to_numpy()
 
 
-def _fmt(x, digits: int) -> str:
-    import math
+def _missing(v) -> bool:
+    """None, NaN or pd.NA (``v != v`` raises for pd.NA)."""
+    import pandas as pd
 
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def _fmt(x, digits: int) -> str:
+
+    if _missing(x):
         return ""
     return f"{x:,.{digits}f}"
 
@@ -108,12 +120,12 @@ def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
         scale = str(row.get("scale", ""))
         dg = _digits(scale)
         rel = row.get("reliability")
-        rel = "" if rel is None or rel != rel else str(rel)
+        rel = "" if _missing(rel) else str(rel)
         hidden = rel == "suppress" and not show_suppressed
         cat = row.get("category")
         cells = [str(row["indicator"])]
-        cells += ["" if row.get(b) is None else str(row.get(b)) for b in by_cols]
-        cells += ["" if cat is None or cat != cat else str(cat), scale]
+        cells += ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
+        cells += ["" if _missing(cat) else str(cat), scale]
         if hidden:
             cells += ["suppressed", "", "", ""]
         else:
@@ -125,7 +137,7 @@ def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
                 _fmt(row.get("cv"), 3),
             ]
         n = row.get("n")
-        cells += ["" if n is None or n != n else f"{int(n):,}", rel]
+        cells += ["" if _missing(n) else f"{int(n):,}", rel]
         out.add_row(*(escape(c) for c in cells))
     return out
 
@@ -176,16 +188,45 @@ def indicators_command(
     ] = False,
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file")] = False,
+    labels: Annotated[Path | None, typer.Option(help=LABELS_HELP)] = None,
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="xlsx table layout: long (a row per domain and indicator) or wide (the "
+            "yearbook table: a row per domain, estimate, CI and CV per indicator)"
+        ),
+    ] = "long",
+    total: Annotated[
+        bool,
+        typer.Option(
+            help="With --by, the xlsx tables start with the national total row (estimated "
+            "on the full design, not summed)"
+        ),
+    ] = True,
+    lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
+    title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")
+    ] = None,
 ) -> None:
-    """Victimisation, fear and trust indicators with CIs, CVs and reliability flags."""
+    """Victimisation, fear and trust indicators with CIs, CVs and reliability flags.
+
+    Shares are in percent with the domain's degrees of freedom (INE Chile's tables);
+    `survey estimate` gives proportions (0-1) with the design's (R's defaults).
+    """
     import survey
     from survey.indicators import IndicatorError, battery, check_options
     from survey.quality import mask
 
     if crosswalk and questionnaire:
         fail("give --crosswalk or --questionnaire, not both")
+    if layout not in ("long", "wide"):
+        fail(f"--layout {layout!r}: use long or wide")
+    if lang not in ("en", "es", "pt"):
+        fail(f"--lang {lang!r}: use en, es or pt")
     if out is not None:
-        inputs = [data] + [Path(c) for c in (crosswalk, questionnaire) if c and Path(c).exists()]
+        inputs = [data, labels]
+        inputs += [Path(c) for c in (crosswalk, questionnaire) if c and Path(c).exists()]
         out = check_output_path(
             out, overwrite, inputs=inputs, suffixes=(".xlsx", ".csv"), what="--out"
         )
@@ -193,6 +234,9 @@ def indicators_command(
         sd = survey.read(data, user_missing="keep" if crosswalk else "missing")
     except Exception as exc:  # reading errors name the file
         fail(f"could not read {data}: {exc}")
+    # --labels are for display: the data (and harmonisation, which reads value labels) keep
+    # the file's own
+    shown_meta = with_labels_option(sd, labels).meta
     frame = sd.data
     harmonised_labels: dict = {}
     if crosswalk:
@@ -206,6 +250,17 @@ def indicators_command(
             fail(f"harmonising {data} with {crosswalk!r}: {exc}")
         frame = res.data
         harmonised_labels = dict(res.value_labels)
+        # the crosswalk's territory names also label the territory column as it is named
+        # in the file (--by enc_region), below the file's own labels and --labels
+        tcol = (getattr(res.crosswalk, "design", None) or {}).get("territory")
+        tcol = tcol[0] if isinstance(tcol, (tuple, list)) and tcol else tcol
+        if tcol and harmonised_labels.get("territory") and tcol in sd.data.columns:
+            own = {float(k): v for k, v in (shown_meta.value_labels.get(tcol) or {}).items()
+                   if _is_number(k)}  # fmt: skip
+            harmonised_labels[tcol] = {
+                **{float(k): v for k, v in harmonised_labels["territory"].items()},
+                **own,
+            }
         from survey.instruments.harmonize import absent_design_message, absent_design_roles
 
         lost = [
@@ -285,14 +340,31 @@ def indicators_command(
                 level=level,
                 weights=weights,
             )
+            totals = None
+            if by_cols and total and out is not None and out.suffix.lower() == ".xlsx":
+                # the national row: the same indicators on the full design, not summed
+                totals = battery(
+                    design,
+                    by=None,
+                    names=sorted(set(table["indicator"])),
+                    quality=quality,
+                    level=level,
+                    weights=weights,
+                )
     except (IndicatorError, ValueError, KeyError) as exc:
         fail(f"{data}: {exc}")
     skipped = table.attrs.get("skipped", {})
     for msg in table.attrs.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
-    labels = _labels_for(by_cols, harmonised_labels, sd.meta.value_labels, sd.data.columns)
+    by_labels = _labels_for(by_cols, harmonised_labels, shown_meta.value_labels, sd.data.columns)
+    from dataclasses import replace
+
+    from survey.io import label_result
+
+    meta = replace(shown_meta, value_labels={**shown_meta.value_labels, **by_labels})
+    table = label_result(table, meta, by_cols)
     labelled = table.copy()
-    for b, labs in labels.items():
+    for b, labs in by_labels.items():
         if b in labelled.columns:
             labelled[b] = _label_column(labelled[b].to_numpy(), labs)
     console.print(results_table(labelled, by_cols, show_suppressed, level))
@@ -305,7 +377,7 @@ def indicators_command(
             f"[dim]{len(skipped)} indicator(s) skipped ({text})[/]", highlight=False, soft_wrap=True
         )
     shown = table if show_suppressed else mask(table)
-    for b in labels:  # the file keeps the codes and adds the labels
+    for b in by_labels:  # the file keeps the codes and adds the labels
         if b in shown.columns:
             shown.insert(shown.columns.get_loc(b) + 1, f"{b}_label", labelled[b].to_numpy())
     if out is not None:
@@ -317,11 +389,42 @@ def indicators_command(
             if out.suffix.lower() == ".csv":
                 shown.to_csv(tmp, index=False)
             else:
-                with pd.ExcelWriter(tmp) as xw:
-                    shown.to_excel(xw, sheet_name="indicators", index=False)
-                    pd.DataFrame(
-                        {"indicator": list(skipped), "reason": list(skipped.values())}
-                    ).to_excel(xw, sheet_name="skipped", index=False)
+                from survey.report.tables import (
+                    result_tables,
+                    table_notes,
+                    tidy_statistics,
+                    write_xlsx,
+                )
+
+                def shown_names(frame):
+                    from survey.indicators.registry import REGISTRY
+
+                    out_ = []
+                    for ind, var in zip(frame["indicator"], frame["variable"], strict=True):
+                        entry = REGISTRY.get(ind)
+                        name = entry.title if entry is not None else ind
+                        out_.append(name if var in (ind, None) else f"{name} ({var})")
+                    return out_
+
+                kinds = [str(k) for k in table["scale"]]
+                tables = result_tables(
+                    table, by=by_cols, kinds=kinds, meta=meta, layout=layout, lang=lang,
+                    totals=totals,
+                    totals_kinds=None if totals is None else [str(k) for k in totals["scale"]],
+                    variable=shown_names(table),
+                    totals_variable=None if totals is None else shown_names(totals),
+                    title=title or f"{data.name}: indicators", source=source or data.name,
+                    notes=table_notes(level, ["domain"], quality, lang), name="table",
+                )  # fmt: skip
+                skipped_frame = pd.DataFrame(
+                    {"indicator": list(skipped), "reason": list(skipped.values())}
+                )
+                write_xlsx(
+                    tables,
+                    tmp,
+                    data={"indicators": shown, "skipped": skipped_frame},
+                    statistics={"indicators": tidy_statistics(kinds)},
+                )
     n_sup = int((table["reliability"] == "suppress").sum())
     console.print(
         f"{len(table)} estimates ({table['indicator'].nunique()} indicators), "

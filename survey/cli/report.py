@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from survey.cli._common import console, error_text, fail, same_file
+from survey.cli._common import LABELS_HELP, console, error_text, fail, same_file
 
 SpecArg = Annotated[
     Path, typer.Argument(help="Report spec (YAML); a bare name is also looked up in reports/.")
@@ -17,6 +17,7 @@ OverwriteOpt = Annotated[
     bool, typer.Option("--overwrite", help="Replace an existing report (never an input).")
 ]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
+LabelsOpt = Annotated[Path | None, typer.Option("--labels", help=LABELS_HELP)]
 
 
 def _pipeline_outputs() -> tuple[str, ...]:
@@ -73,6 +74,8 @@ def _inputs(parsed: dict) -> list[Path]:
     from survey.report.pipeline import _resolve
 
     refs = [(parsed.get("data") or {}).get("path"), (parsed.get("data") or {}).get("crosswalk")]
+    if isinstance(parsed.get("labels"), str):
+        refs.append(parsed["labels"])
     rake = (parsed.get("weighting") or {}).get("rake") or {}
     refs.append(rake.get("population") if isinstance(rake, dict) else None)
     out = [Path(parsed["_where"])] if parsed["_where"] != "spec" else []
@@ -104,6 +107,7 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = Path("report-out"),
         overwrite: OverwriteOpt = False,
         progress: ProgressOpt = True,
+        labels: LabelsOpt = None,
     ) -> None:
         """Run a report spec: estimates, comparisons, figures, tables and report.html.
 
@@ -116,9 +120,11 @@ def register(app: typer.Typer) -> None:
 
         parsed = _load(spec)
         _check_spec(parsed)
-        _check_outdir(out, _inputs(parsed), overwrite)
+        if labels is not None and not labels.is_file():
+            fail(f"--labels: labels file {labels} not found")
+        _check_outdir(out, _inputs(parsed) + ([labels] if labels else []), overwrite)
         try:
-            result = run_spec(spec, out, progress=progress)
+            result = run_spec(spec, out, progress=progress, labels=labels)
         except SpecError as exc:
             fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - any failure: a message, never a traceback

@@ -3,12 +3,15 @@
 ``read`` returns a :class:`SurveyData` (data + :class:`Metadata`); ``apply_labels`` turns
 labelled codes into categoricals for display; ``describe`` gives the data dictionary
 (variables, labels, value labels, user-missing codes, counts); ``write`` saves data with their labels and
-missing-value declarations.
+missing-value declarations. ``read_labels`` / ``with_labels`` add value and variable labels
+from a labels file (YAML or CSV) to code-only data; ``label_result`` fills the label
+columns of a result frame.
 """
 
 from survey.io._describe import describe
 from survey.io._errors import ReadError
-from survey.io._labels import apply_labels
+from survey.io._labelfile import LabelsError, LabelSet, read_labels, with_labels
+from survey.io._labels import apply_labels, label_result
 from survey.io._meta import Metadata, SurveyData
 from survey.io._read import SUPPORTED_EXTENSIONS, detect_format, read
 from survey.io._write import write
@@ -17,6 +20,11 @@ __all__ = [
     "read",
     "write",
     "apply_labels",
+    "label_result",
+    "read_labels",
+    "with_labels",
+    "LabelSet",
+    "LabelsError",
     "describe",
     "SurveyData",
     "Metadata",

@@ -90,3 +90,92 @@ def apply_labels(
             ordered=meta.measure.get(var) == "ordinal",
         )
     return out
+
+
+def label_of(mapping: dict | None, value: Any) -> str | None:
+    """The value label of ``value`` in ``mapping`` (looked up as given, as number and as
+    text: 13, 13.0 and "13" are one code), or None when it has none (or is missing)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or not mapping:
+        return None
+    keys: list = [value]
+    if isinstance(value, str):
+        text = value.strip()
+        keys.append(text)
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None:
+            keys += [number, int(number)] if number.is_integer() else [number]
+    elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        keys.append(_fmt_code(value))
+    for key in keys:
+        try:
+            if key in mapping:
+                return str(mapping[key])
+        except TypeError:  # unhashable
+            continue
+    return None
+
+
+def display(mapping: dict | None, value: Any):
+    """Display text of a code: its value label, else the code as text (15.0 -> "15");
+    missing stays missing."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return value
+    found = label_of(mapping, value)
+    return found if found is not None else _fmt_code(value)
+
+
+#: The label columns every result frame carries (:data:`survey._schema.RESULT_COLUMNS`).
+LABEL_COLUMNS = ("domain_label", "variable_label", "category_label")
+
+
+def label_result(frame: pd.DataFrame, meta: Metadata | None, by=None) -> pd.DataFrame:
+    """Fill the label columns of a result frame from ``meta`` (returns a copy).
+
+    ``domain_label``: the value labels of the ``by`` columns of the row (several joined
+    with " · "; an unlabelled code shown as the code, ``15``; ``<NA>`` without ``by``);
+    ``variable_label``: the variable label (``<NA>`` when the metadata has none);
+    ``category_label``: the value label of the category (the category as text when
+    unlabelled, ``<NA>`` for rows without a category). The codes stay in their columns.
+    ``by`` defaults to the columns before ``variable``.
+    """
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    if by is None:
+        cols = list(out.columns)
+        by = cols[: cols.index("variable")] if "variable" in cols else []
+    by = [by] if isinstance(by, str) else [b for b in by if b in out.columns]
+    vl = getattr(meta, "value_labels", {}) or {}
+    varl = getattr(meta, "variable_labels", {}) or {}
+    n = len(out)
+    if by:
+        parts = [[display(vl.get(b), v) for v in out[b].astype(object)] for b in by]
+        dom = [
+            pd.NA
+            if all(p is None or p is pd.NA or p != p for p in row)
+            else " · ".join("" if p is None or p is pd.NA or p != p else str(p) for p in row)
+            for row in zip(*parts, strict=True)
+        ]
+    else:
+        dom = [pd.NA] * n
+    variables = out["variable"].astype(object) if "variable" in out.columns else [pd.NA] * n
+    var_lab = [varl.get(v, pd.NA) if isinstance(v, str) else pd.NA for v in variables]
+    if "category" in out.columns:
+        cat_lab = [
+            pd.NA
+            if (c is None or (not isinstance(c, str) and pd.isna(c)))
+            else display(vl.get(v) if isinstance(v, str) else None, c)
+            for v, c in zip(variables, out["category"].astype(object), strict=True)
+        ]
+    else:
+        cat_lab = [pd.NA] * n
+    for col, values in zip(LABEL_COLUMNS, (dom, var_lab, cat_lab), strict=True):
+        out[col] = pd.Series(values, index=out.index, dtype=object)
+    # the value labels of the domain columns travel with the frame, for figures that name
+    # one column's values (legends of waves and groups): attrs["value_labels"]
+    own = {b: dict(vl[b]) for b in by if vl.get(b)}
+    if own:
+        out.attrs["value_labels"] = {**out.attrs.get("value_labels", {}), **own}
+    return out

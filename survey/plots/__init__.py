@@ -8,12 +8,37 @@ source/notes line (survey, wave, n, CI level). :func:`save_figure` writes PNG at
 and SVG.
 """
 
-from survey.plots._common import PALETTE, save_figure
-from survey.plots._text import LANGUAGES, tr
-from survey.plots.categorical import domain_bars, trust_battery
-from survey.plots.compare import did_chart, dumbbell, forest
-from survey.plots.maps import choropleth
-from survey.plots.trends import trend, victimisation_vs_fear
+# Functions load on first use (matplotlib is heavy): ``survey.plots._text`` and the table
+# writers that use its terms do not pay for matplotlib.
+_EXPORTS = {
+    "PALETTE": "survey.plots._common",
+    "save_figure": "survey.plots._common",
+    "LANGUAGES": "survey.plots._text",
+    "tr": "survey.plots._text",
+    "domain_bars": "survey.plots.categorical",
+    "trust_battery": "survey.plots.categorical",
+    "did_chart": "survey.plots.compare",
+    "dumbbell": "survey.plots.compare",
+    "forest": "survey.plots.compare",
+    "choropleth": "survey.plots.maps",
+    "trend": "survey.plots.trends",
+    "victimisation_vs_fear": "survey.plots.trends",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'survey.plots' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "LANGUAGES",

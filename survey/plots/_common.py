@@ -91,8 +91,33 @@ def label_for(value, labels: dict | None) -> str:
     return str(value)
 
 
+def column_labels(data, column, labels: dict | None = None) -> dict | None:
+    """``labels`` if given, else the value labels of ``column`` that a result frame carries
+    (``attrs["value_labels"]``, set by the verbs from the data's labels or a labels file)."""
+    if labels:
+        return labels
+    if column is None or not hasattr(data, "attrs"):
+        return None
+    return (data.attrs.get("value_labels") or {}).get(column)
+
+
 def domain_labels(data: pd.DataFrame, by: Sequence[str], labels: dict | None) -> list[str]:
-    """One display label per row from the ``by`` columns (joined with ' · ')."""
+    """One display label per row from the ``by`` columns (joined with ' · ').
+
+    Without ``labels``, a result frame's own ``domain_label`` column (filled by the verbs
+    from the data's value labels or a labels file) names the domains when ``by`` are the
+    frame's domain columns, so a figure of a labelled .sav or a ``--labels`` file shows
+    region names, not codes."""
+    cols_all = list(data.columns)
+    own = cols_all[: cols_all.index("variable")] if "variable" in cols_all else []
+    if (
+        not labels
+        and "domain_label" in data.columns
+        and list(by) == own
+        and len(data)
+        and data["domain_label"].notna().all()
+    ):
+        return [str(v) for v in data["domain_label"]]
     cols = [data[c].map(lambda v: label_for(v, labels)).astype(str) for c in by]
     out = cols[0]
     for c in cols[1:]:

@@ -11,6 +11,7 @@ from survey.plots._common import (
     PALETTE,
     annotate,
     caution_label,
+    column_labels,
     domain_labels,
     draw_intervals,
     intervals,
@@ -197,7 +198,8 @@ def trust_battery(
         draw_intervals(
             ax, est, y, lo, hi, color=PALETTE[j], caution=part["_caution"].to_numpy(bool),
             errorbar={"elinewidth": 1.6, "capsize": 0}, s=46, marker=markers[j % 4],
-            linewidths=1.4, label=None if w is None else label_for(w, labels),
+            linewidths=1.4,
+            label=None if w is None else label_for(w, column_labels(data, wave, labels)),
         )  # fmt: skip
     cautious = set(kept.loc[kept["_caution"], item])
     ticks = [caution_label(i, labels, i in cautious) for i in items]

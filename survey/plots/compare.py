@@ -14,6 +14,7 @@ from survey.plots._common import (
     annotate,
     caution_label,
     check_columns,
+    column_labels,
     draw_intervals,
     intervals,
     label_for,
@@ -100,7 +101,8 @@ def dumbbell(
         est, lo, hi = intervals(part, s)
         draw_intervals(
             ax, est, y, lo, hi, color=(BLUE, ORANGE)[j], caution=part["_caution"],
-            errorbar={"elinewidth": 1.3}, s=50, linewidths=1.4, label=label_for(w, labels),
+            errorbar={"elinewidth": 1.3}, s=50, linewidths=1.4,
+            label=label_for(w, column_labels(data, wave, labels)),
         )  # fmt: skip
     cautious = set(kept.loc[kept["_caution"], item])
     ax.set_yticks(range(len(items)), [caution_label(i, labels, i in cautious) for i in items])
@@ -172,7 +174,9 @@ def did_chart(
     if len(groups) != 2:
         raise ValueError(f"did_chart: needs exactly two groups in column {group!r}, found {groups}")
     try:  # the same resolution as survey.compare.did: a code or a label, never a guess
-        control, treated = resolve_pair(rows, group, None, treated, kind="group", labels=labels)
+        control, treated = resolve_pair(
+            rows, group, None, treated, kind="group", labels=column_labels(data, group, labels)
+        )
     except ValueError as exc:
         raise ValueError(f"did_chart: {exc}") from None
     s, percent = scale_of(percent, data)
@@ -187,7 +191,8 @@ def did_chart(
         ax.plot(x, est, color=color, lw=2, marker=None, gid="group-line")
         draw_intervals(
             ax, est, x, lo, hi, color=color, caution=part["_caution"], horizontal=False,
-            errorbar={"capsize": 4}, s=55, marker=marker, label=label_for(g, labels),
+            errorbar={"capsize": 4}, s=55, marker=marker,
+            label=label_for(g, column_labels(data, group, labels)),
         )  # fmt: skip
     est_of = kept.set_index([group, wave])["estimate"]
     keys = [(treated, before), (control, before), (control, after)]
@@ -223,7 +228,8 @@ def did_chart(
             bbox=dict(boxstyle="round", fc="white", ec="0.7"),
             gid="did-label",
         )
-    ax.set_xticks([0, 1], [label_for(before, labels), label_for(after, labels)])
+    wl = column_labels(data, wave, labels)
+    ax.set_xticks([0, 1], [label_for(before, wl), label_for(after, wl)])
     ax.set_xlim(-0.3, 1.3)
     legend_outside(ax, fontsize=8)
     annotate(

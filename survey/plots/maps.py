@@ -74,6 +74,7 @@ def choropleth(
     *,
     key: str | None = None,
     name: str | None = None,
+    labels: dict | None = None,
     variable: str | None = None,
     category=None,
     percent: bool = False,
@@ -102,6 +103,10 @@ def choropleth(
     name : str, optional
         Column of ``geometry`` with the area names, written on the map (default ``name``
         when present; none otherwise).
+    labels : dict, optional
+        ``{code: label}`` of the territories (the data's value labels or a labels file):
+        the names written on the map when ``name`` is not given, so the map names the areas
+        as the tables do (13, 13.0 and "13" are one code).
     variable, category : optional
         Keep only the rows of this variable / category.
     percent : bool
@@ -138,7 +143,12 @@ def choropleth(
             f"choropleth: the geometry has no code column {key!r} (columns: "
             f"{[c for c in geo.columns if c != 'geometry']}); pass key="
         )
-    if name is None and "name" in geo.columns:
+    if name is None and labels:
+        from survey.io._labels import display
+
+        geo["_label"] = [display(labels, v) for v in geo[key]]
+        name = "_label"
+    elif name is None and "name" in geo.columns:
         name = "name"
     rows = p.rows.assign(_key=join_key(p.rows[by]).to_numpy())
     if rows["_key"].duplicated().any():

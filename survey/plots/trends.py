@@ -13,6 +13,7 @@ from survey.plots._common import (
     annotate,
     caution_label,
     check_columns,
+    column_labels,
     hollow_faces,
     intervals,
     label_for,
@@ -80,14 +81,14 @@ def trend(
         full = part.set_index("_x").reindex(range(len(waves)))
         xx = np.arange(len(waves), dtype=float)
         est, lo, hi = intervals(full, s)
-        lab = None if g is None else label_for(g, labels)
+        lab = None if g is None else label_for(g, column_labels(data, hue, labels))
         ax.plot(xx, est, color=color, lw=2, label=lab, gid="trend-line")
         ax.fill_between(xx, lo, hi, color=color, alpha=0.2, lw=0, gid="ci-band")
         ok = np.isfinite(est)
         cau = full["_caution"].fillna(False).to_numpy(bool)
         face = hollow_faces(color, cau[ok])
         ax.scatter(xx[ok], est[ok], s=36, facecolors=face, edgecolors=[color], zorder=3)
-    ax.set_xticks(range(len(waves)), [label_for(w, labels) for w in waves])
+    ax.set_xticks(range(len(waves)), [label_for(w, column_labels(data, x, labels)) for w in waves])
     if hue:
         legend_outside(ax, fontsize=8)
     annotate(

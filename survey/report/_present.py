@@ -48,6 +48,32 @@ SECTION_TITLES = {
 }
 
 
+#: Section names as users write them (Spanish, Portuguese, US spelling) -> SECTION_TITLES.
+_SECTION_ALIASES = {
+    "victimizacion": "victimisation", "victimización": "victimisation",
+    "victimization": "victimisation", "vitimizacao": "victimisation",
+    "vitimização": "victimisation", "temor": "fear", "miedo": "fear", "medo": "fear",
+    "confianza": "trust", "confianca": "trust", "confiança": "trust",
+}  # fmt: skip
+
+
+def section_title(spec, sec: str, lang: str) -> str:
+    """Heading of a section: the spec's ``sections: {name: title}`` (a text or one per
+    language), else the package's title of a known section (also under its Spanish or
+    Portuguese name: ``victimizacion``), else the name made readable ("seguridad_barrio" ->
+    "Seguridad barrio"); never the bare key."""
+    own = (spec.get("sections") or {}).get(sec)
+    if isinstance(own, dict):
+        own = own.get(lang) or own.get("en") or next(iter(own.values()), None)
+    if own:
+        return str(own)
+    key = _SECTION_ALIASES.get(str(sec).lower(), str(sec).lower())
+    if key in SECTION_TITLES:
+        return SECTION_TITLES[key][lang]
+    text = str(sec).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def _num(x, lang: str, digits: int | None = None) -> str:
     """A number in the language's format; integers without decimals (95, 24,465)."""
     x = float(x)
@@ -260,6 +286,7 @@ def figures(spec, results: pd.DataFrame, comparisons: pd.DataFrame, outdir: Path
             by=territory,
             key=geo.get("key"),
             name=geo.get("name"),
+            labels=None if geo.get("name") else vlab.get(territory),
             percent=pct[var],
             title=ilab[var] + (f" — {after}" if wave else ""),
             source=src,
@@ -741,7 +768,7 @@ def write_outputs(
         return publication_table(
             sub, by=by, labels=labels, percent=flag, digits=1 if flag else 3, title=title,
             name=name if flag else f"{name}_{sub['scale'].iloc[0] if len(sub) else 'other'}",
-            lang=lang,
+            lang=lang, reasons=True, source=_src(spec),
         )  # fmt: skip
 
     order = ["victimisation", "fear", "trust"]
@@ -750,7 +777,7 @@ def write_outputs(
         vars_ = [n for n, s in sections_of.items() if s == sec]
         if not vars_:
             continue
-        title = SECTION_TITLES.get(sec, {}).get(lang, sec)
+        title = section_title(spec, sec, lang)
         tabs = []
         for flag, part in _scale_groups(vars_, pct):
             sub = res[res["variable"].isin(part) & res["breakdown"].isin(["all", gcol])].copy()

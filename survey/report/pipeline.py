@@ -77,7 +77,7 @@ SPEC_KEYS: dict[str, tuple[str, ...]] = {
     "": (
         "title", "subtitle", "source", "language", "data", "design", "waves", "groups",
         "weighting", "estimation", "quality", "comparisons", "breakdowns", "indicators",
-        "figures", "sae",
+        "figures", "sae", "labels", "sections",
     ),
     "data": ("path", "user_missing", "crosswalk"),
     "design": ("weight", "household_weight", "strata", "psu", "fpc", "nest", "lonely_psu"),
@@ -188,6 +188,12 @@ def load_spec(spec: str | Path | dict) -> dict:
         from survey.report.sae_section import check_spec
 
         out["sae"] = check_spec(where, out["sae"], lambda ref: _resolve(out, ref))
+    out["_labels"] = _spec_labels(out)
+    if out.get("sections") is not None and not isinstance(out["sections"], dict):
+        raise SpecError(
+            f"{where}: sections must be a mapping {{section: title}} (a title per language "
+            "as {es: ..., en: ...} also works)"
+        )
     if not isinstance(out["indicators"], list) or not out["indicators"]:
         raise SpecError(f"{where}: indicators must be a non-empty list")
     names = [ind.get("name") if isinstance(ind, dict) else None for ind in out["indicators"]]
@@ -254,6 +260,22 @@ def load_spec(spec: str | Path | dict) -> dict:
     return out
 
 
+def _spec_labels(spec: dict):
+    """The spec's ``labels``: a labels file (YAML/CSV, relative to the spec) or an inline
+    mapping ``{variable: {code: label}, variable_labels: {...}}``; checked at load time."""
+    ref = spec.get("labels")
+    if ref is None:
+        return None
+    from survey.io._labelfile import LabelsError, labels_from_mapping, read_labels
+
+    try:
+        if isinstance(ref, str):
+            return read_labels(_resolve(spec, ref))
+        return labels_from_mapping(ref, where=f"{spec['_where']}: labels")
+    except LabelsError as exc:
+        raise SpecError(f"{spec['_where']}: labels: {exc}") from None
+
+
 def _check_design(where: str, d: dict) -> None:
     """The ``design`` section: every :class:`survey.Design` option, checked before reading."""
     from survey.design import LONELY_PSU_POLICIES
@@ -311,6 +333,38 @@ def _read(spec: dict):
 
     path = _resolve(spec, spec["data"]["path"])
     return read(path, user_missing=spec["data"].get("user_missing", "missing"))
+
+
+def _display_labels(spec: dict, sd):
+    """The data with their display labels: the file's own (SPSS/Stata), then the
+    crosswalk's territory names (``design_labels``), then the spec's ``labels``, then
+    ``--labels``. Applied after harmonisation, which reads the file's own labels."""
+    import warnings
+
+    from survey.io._labelfile import LabelsError, LabelSet, with_labels
+
+    ref = spec["data"].get("crosswalk")
+    territory = (spec.get("figures") or {}).get("territory")
+    if ref and territory:
+        from survey.instruments import load_crosswalk
+
+        cw = load_crosswalk(_crosswalk_ref(spec, ref))
+        labs = cw.design_labels.get("territory")
+        tcol = cw.design.get("territory")
+        tcol = tcol[0] if isinstance(tcol, (tuple, list)) and tcol else tcol
+        if labs and tcol == territory:
+            own = sd.meta.value_labels.get(territory) or {}
+            extra = {str(k): v for k, v in labs.items() if k not in own}
+            sd = with_labels(sd, LabelSet({territory: extra}, {}, f"crosswalk {cw.name}"))
+    for labels in (spec.get("_labels"), spec.get("_cli_labels")):
+        if labels:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)  # a shared labels file
+                    sd = with_labels(sd, labels)
+            except LabelsError as exc:
+                raise SpecError(f"{spec['_where']}: {exc}") from None
+    return sd
 
 
 def _crosswalk_ref(spec: dict, ref: str):
@@ -558,9 +612,12 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     function; the others ("spec-defined") as design means of their analysis column.
     """
     from survey.engine import estimate
+    from survey.io._labels import label_result
 
     est = spec["estimation"]
     ci, level, df = est.get("ci", "logit"), est.get("level", 0.95), est.get("df", "design")
+    lang = spec.get("language", "en")
+    names = {f"ind__{i['name']}": _label(i, lang) for i in indicators}
     wave = (spec.get("waves") or {}).get("column")
     frames = []
     few: dict = {}  # domains in few strata (their own df), for the methods annex
@@ -583,6 +640,9 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
                 parts.append(f)
             for f in parts:
                 few.update(f.attrs.get("few_strata") or {})
+                # results.csv carries the labels beside the codes, as every result frame
+                f = label_result(f, spec.get("_meta"), by)
+                f["variable_label"] = [names.get(v, pd.NA) for v in f["variable"]]
                 f.insert(0, "breakdown", bd or "all")
                 f.insert(1, "unit", unit)
                 frames.append(f)
@@ -761,7 +821,12 @@ OUTPUT_FILES = (
 
 
 def run_spec(
-    spec, outdir, *, progress: bool | None = None, truth: dict | None = None
+    spec,
+    outdir,
+    *,
+    progress: bool | None = None,
+    truth: dict | None = None,
+    labels=None,
 ) -> ReportResult:
     """Run a report spec and write the report and its tables and figures to ``outdir``.
 
@@ -783,6 +848,10 @@ def run_spec(
         Show a progress bar (default: when the terminal is interactive).
     truth : dict, optional
         Known population values (the demo's) to add a coverage check to the report.
+    labels : path or mapping, optional
+        A labels file (``survey report --labels``), applied after the spec's ``labels``
+        (see :func:`survey.io.with_labels`): value labels for the tables, figures, maps and
+        headings of code-only data.
 
     Returns
     -------
@@ -793,6 +862,13 @@ def run_spec(
     import tempfile
 
     spec = load_spec(spec)
+    if labels is not None:
+        from survey.io._labelfile import LabelsError, load
+
+        try:
+            spec["_cli_labels"] = load(labels)
+        except LabelsError as exc:
+            raise SpecError(str(exc)) from None
     outdir = Path(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
@@ -858,6 +934,8 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         done("read", t0, f"survey.read: {sd.path.name}, {len(sd.data)} rows")
         t0 = step("harmonise")
         frame, what, mapping = _harmonise(spec, sd)
+        sd = _display_labels(spec, sd)
+        spec["_meta"] = sd.meta
         spec["_crosswalk_report"] = mapping
         done("harmonise", t0, what)
         t0 = step("design")

@@ -25,6 +25,7 @@ __all__ = [
     "Table",
     "publication_table",
     "comparison_table",
+    "wide_table",
     "write_tables",
     "write_xlsx",
     "to_markdown",
@@ -32,6 +33,35 @@ __all__ = [
 ]
 
 CAUTION_MARK = "†"
+
+#: Header of the column that says why an estimate is flagged or suppressed.
+REASON = {"en": "Reason", "es": "Motivo", "pt": "Motivo"}
+#: The caution note of tables (figures hatch or hollow; tables shade and mark "†").
+TABLE_CAUTION = {
+    "en": "† shaded: use with caution (low precision)",
+    "es": "† sombreado: usar con cautela (baja precisión)",
+    "pt": "† sombreado: usar com cautela (baixa precisão)",
+}
+#: Words of the reason codes of :mod:`survey.quality` ("n < 100; cases < 50; log-CV > 0.175").
+_REASON_WORDS = {
+    "es": (("n_eff", "n efectivo"), ("cases", "casos"), ("log-CV", "CV logarítmico"),
+           ("df", "gl"), ("no rule", "sin regla")),
+    "pt": (("n_eff", "n efetivo"), ("cases", "casos"), ("log-CV", "CV logarítmico"),
+           ("df", "gl"), ("no rule", "sem regra")),
+}  # fmt: skip
+
+
+def reason_text(reason, lang: str = "en"):
+    """A ``reliability_reason`` in ``lang`` ("cases < 50" -> "casos < 50"); None stays None."""
+    if not isinstance(reason, str) or not reason:
+        return None
+    for a, b in _REASON_WORDS.get(lang, ()):
+        reason = re.sub(rf"(?<![\w-]){re.escape(a)}(?![\w-])", b, reason)
+    return reason
+
+
+#: The word before the source line.
+SOURCE = {"en": "Source", "es": "Fuente", "pt": "Fonte"}
 
 
 @dataclass
@@ -57,6 +87,14 @@ class Table:
     lang : str
     estimate_col : int
         Index of the estimate column (gets the caution mark in text outputs).
+    source : str
+        Source line written under the table ("Source: INE Chile, ENUSC 2023").
+    header_groups : list of (str, int), optional
+        A header row above ``columns``: (label, number of columns it spans), as the
+        indicator names over their estimate/CI/CV columns of a wide table.
+    cell_flags : list of list of str, optional
+        Reliability flag per cell (wide tables, where one row holds several estimates);
+        overrides ``flags`` for shading in xlsx.
     """
 
     title: str
@@ -68,6 +106,10 @@ class Table:
     flags: list[str] = field(default_factory=list)
     lang: str = "en"
     estimate_col: int = -1
+    source: str = ""
+    header_groups: list | None = None
+    cell_flags: list | None = None
+    estimate_cols: list | None = None
 
     def __post_init__(self):
         # labels may come from data (integer wave codes, numeric domain values): text
@@ -76,18 +118,33 @@ class Table:
         self.columns = [str(c) for c in self.columns]
         self.notes = [str(n) for n in self.notes]
 
+    def flat_columns(self) -> list[str]:
+        """Header labels with their group prefixed ("Robo: Estimate") for one-row headers."""
+        if not self.header_groups:
+            return list(self.columns)
+        out, k = [], 0
+        for label, span in self.header_groups:
+            for c in self.columns[k : k + span]:
+                out.append(f"{label}: {c}" if label else c)
+            k += span
+        return out + list(self.columns[k:])
+
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame with the header labels as columns."""
-        return pd.DataFrame(self.rows, columns=self.columns)
+        return pd.DataFrame(self.rows, columns=self.flat_columns())
 
     def display_rows(self) -> list[list[str]]:
         """Cells as text (language number format, caution mark after the estimate)."""
         out = []
-        for row, flag in zip(self.rows, self.flags or [""] * len(self.rows), strict=True):
+        marks = set(self.estimate_cols or [self.estimate_col])
+        for i, (row, flag) in enumerate(
+            zip(self.rows, self.flags or [""] * len(self.rows), strict=True)
+        ):
             cells = []
             for k, (v, fmt) in enumerate(zip(row, self.formats, strict=True)):
                 cells.append(_text_cell(v, fmt, self.lang))
-                if k == self.estimate_col and flag == "caution" and cells[-1]:
+                f = self.cell_flags[i][k] if self.cell_flags else flag
+                if k in marks and f == "caution" and cells[-1]:
                     cells[-1] += f" {CAUTION_MARK}"
             out.append(cells)
         return out
@@ -188,6 +245,9 @@ def publication_table(
     weighted_n: bool = False,
     notes: Sequence[str] = (),
     lang: str = "en",
+    reasons: bool = False,
+    number_format: str | None = None,
+    source: str = "",
 ) -> Table:
     """Format a result frame as a publication table.
 
@@ -210,13 +270,21 @@ def publication_table(
         CI level for the header (default ``data.attrs['level']`` or 0.95).
     weighted_n : bool
         Add the weighted n (sum of weights) column.
+    reasons : bool
+        Add the column "Reason" (``reliability_reason``: "n < 60", "CV > 30%", ...) after
+        the reliability flag, filled for caution and suppressed rows.
+    number_format : str, optional
+        Excel number format of estimate and CI (default from ``digits``; ``"#,##0"`` for
+        totals).
+    source : str
+        Source line written under the table.
 
     Returns
     -------
     Table
         Columns: domain columns, Indicator, [Category], Estimate, CI lower, CI upper,
-        CV (%), n, [Weighted n], Reliability. Suppressed rows keep n but their estimate
-        cell says "suppressed" and CI/CV cells are empty.
+        CV (%), n, [Weighted n], Reliability, [Reason]. Suppressed rows keep n but their
+        estimate cell says "suppressed" and CI/CV cells are empty.
     """
     check_lang(lang)
     missing = [c for c in ("variable", "estimate", "ci_low", "ci_high") if c not in data.columns]
@@ -251,12 +319,15 @@ def publication_table(
         tr("cv", lang),
         "n",
     ]
-    fmts += [_fmt(digits)] * 3 + ["0.0", "#,##0"]
+    fmts += [number_format or _fmt(digits)] * 3 + ["0.0", "#,##0"]
     if weighted_n:
         cols.append(tr("n_weighted", lang))
         fmts.append("#,##0")
     cols.append(tr("reliability", lang))
     fmts.append(None)
+    if reasons:
+        cols.append(REASON[lang])
+        fmts.append(None)
     flags = _flags(data)
     flag_text = {
         "reliable": tr("reliable", lang),
@@ -284,10 +355,14 @@ def publication_table(
             nw = r.get("n_weighted", np.nan)
             row.append(None if pd.isna(nw) else round(float(nw)))
         row.append(flag_text.get(flag, flag))
+        if reasons:
+            why = r.get("reliability_reason", None)
+            keep = flag in ("caution", "suppress") and isinstance(why, str) and why
+            row.append(reason_text(why, lang) if keep else None)
         rows.append(row)
     all_notes = list(notes)
     if any(f == "caution" for f in flags):
-        all_notes.append(tr("caution", lang))
+        all_notes.append(TABLE_CAUTION[lang])
     n_supp = sum(f == "suppress" for f in flags)
     if n_supp:
         all_notes.append(tr("suppressed", lang, k=n_supp))
@@ -300,9 +375,155 @@ def publication_table(
         name=name or (str(data["variable"].iloc[0]) if len(data) else "table"),
         flags=flags,
         lang=lang,
+        source=source,
     )
     table.estimate_col = est_col
     return table
+
+
+def wide_table(
+    data: pd.DataFrame,
+    *,
+    by: Sequence[str] | str,
+    title: str = "",
+    name: str = "wide",
+    labels: dict | None = None,
+    percent: bool | dict = False,
+    digits: int | dict | None = None,
+    number_format: str | dict | None = None,
+    show: Sequence[str] = ("ci", "cv"),
+    level: float | None = None,
+    notes: Sequence[str] = (),
+    source: str = "",
+    lang: str = "en",
+) -> Table:
+    """A yearbook table: one row per domain (territory), one column group per indicator.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A result frame (schema of :mod:`survey._schema`) with domain columns ``by``; its
+        values are shown as they are (label them first), rows in the order they come
+        (put a national total row first).
+    by : str or list
+        Domain columns (the rows of the table).
+    labels : dict, optional
+        Header labels: of the ``by`` columns and of the indicators (``variable``, or
+        ``"variable: category"`` for a category of a categorical item).
+    percent, digits, number_format : value or dict by variable
+        As :func:`publication_table`, per indicator when a dict.
+    show : subset of ("ci", "cv")
+        Columns after each estimate: the CI bounds, the CV (%), or both.
+
+    Returns
+    -------
+    Table
+        Columns: the domain columns, then per indicator (the header group above)
+        Estimate, [CI lower, CI upper], [CV (%)]. A suppressed estimate reads "suppressed
+        (reason)" with empty CI/CV cells; caution cells are shaded (xlsx) and marked "†"
+        (text), with their reasons in the notes.
+    """
+    check_lang(lang)
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*by, "variable", "estimate"] if c not in data.columns]
+    if missing:
+        raise ValueError(f"wide_table: result frame lacks column(s) {missing}")
+    labels = labels or {}
+    level = float(level if level is not None else data.attrs.get("level", 0.95))
+
+    def per(option, var, default):
+        return option.get(var, default) if isinstance(option, dict) else option
+
+    def norm(c):
+        return None if c is None or (not isinstance(c, str) and pd.isna(c)) else c
+
+    bycols = data[by].astype(object).to_numpy()
+    variables = data["variable"].to_numpy()
+    cats = (
+        [norm(c) for c in data["category"].astype(object)]
+        if "category" in data.columns
+        else [None] * len(data)
+    )
+    keys = list(dict.fromkeys(zip(variables, cats, strict=True)))  # indicator columns
+    index = {(tuple(bycols[i]), variables[i], cats[i]): i for i in range(len(data))}
+    domains = list(dict.fromkeys(tuple(r) for r in bycols))
+    ci = tr("ci", lang, level=fmt_number(100 * level, lang, 0))
+    lower = {"en": "lower", "es": "inferior", "pt": "inferior"}[lang]
+    upper = {"en": "upper", "es": "superior", "pt": "superior"}[lang]
+    cols = [_label(c, labels) for c in by]
+    fmts: list[str | None] = [None] * len(by)
+    groups: list[tuple[str, int]] = [("", len(by))]
+    est_cols: list[int] = []
+    scale = data.attrs.get("scale")
+    for var, cat in keys:
+        pct = bool(per(percent, var, False)) or scale == "%"
+        dg = per(digits, var, None)
+        dg = dg if dg is not None else (1 if pct else 3)
+        fmt = per(number_format, var, None) or _fmt(dg)
+        head = f"{var}: {cat}" if cat is not None else var
+        text = labels.get(head) or (
+            f"{_label(var, labels)}: {cat}" if cat is not None else _label(var, labels)
+        )
+        est_cols.append(len(cols))
+        sub = [tr("percent" if pct else "estimate", lang)]
+        if "ci" in show:
+            sub += [f"{ci} {lower}", f"{ci} {upper}"]
+        if "cv" in show:
+            sub.append(tr("cv", lang))
+        cols += sub
+        fmts += [fmt] * (3 if "ci" in show else 1) + (["0.0"] if "cv" in show else [])
+        groups.append((text, len(sub)))
+    rows, cell_flags, caution_notes = [], [], []
+    n_supp = 0
+    for dom in domains:
+        row: list = list(dom)
+        flags_row = [""] * len(by)
+        for (var, cat), (text, span) in zip(keys, groups[1:], strict=True):
+            i = index.get((dom, var, cat))
+            if i is None:
+                row += [None] * span
+                flags_row += [""] * span
+                continue
+            r = data.iloc[i]
+            pct = bool(per(percent, var, False)) and scale != "%"
+            s = 100.0 if pct else 1.0
+            dg = per(digits, var, None)
+            dg = dg if dg is not None else (1 if (pct or scale == "%") else 3)
+            flag = r.get("reliability")
+            flag = "" if flag is None or (not isinstance(flag, str) and pd.isna(flag)) else flag
+            why = reason_text(r.get("reliability_reason"), lang) or ""
+            if flag == "suppress":
+                n_supp += 1
+                cells = [tr("suppress_short", lang) + (f" ({why})" if why else "")]
+                cells += [None] * (span - 1)
+            else:
+                cells = [_round(r["estimate"] * s, dg)]
+                if "ci" in show:
+                    cells += [_round(r["ci_low"] * s, dg), _round(r["ci_high"] * s, dg)]
+                if "cv" in show:
+                    cv = r.get("cv", np.nan)
+                    cells.append(None if pd.isna(cv) else _round(cv * 100, 1))
+                if flag == "caution":
+                    place = ", ".join(str(d) for d in dom)
+                    caution_notes.append(
+                        f"{CAUTION_MARK} {place} — {text}" + (f": {why}" if why else "")
+                    )
+            row += cells
+            flags_row += [flag] * span
+        rows.append(row)
+        cell_flags.append(flags_row)
+    all_notes = list(notes)
+    if caution_notes:
+        all_notes.append(TABLE_CAUTION[lang])
+        all_notes += caution_notes
+    if n_supp:
+        all_notes.append(tr("suppressed", lang, k=n_supp))
+    t = Table(
+        title, cols, rows, fmts, all_notes, name, [""] * len(rows), lang,
+        source=source, header_groups=groups, cell_flags=cell_flags, estimate_cols=est_cols,
+    )  # fmt: skip
+    t.estimate_col = est_cols[0] if est_cols else -1
+    return t
 
 
 def comparison_table(
@@ -414,12 +635,38 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
-    """Write tables to one xlsx workbook, one sheet per table.
+#: Number formats of the tidy sheets (values stay unrounded: the format only displays).
+_TIDY_FORMATS = {
+    "se": "0.0000", "cv": "0.0%", "deff": "0.00", "df": "0", "n": "#,##0",
+    "n_weighted": "#,##0", "n_cases": "#,##0", "p_value": "0.0000", "p_adjusted": "0.0000",
+}  # fmt: skip
+#: Estimate formats by statistic: shares as %, totals in thousands separators.
+STAT_FORMATS = {
+    "prop": "0.0%", "proportion": "0.0%", "total": "#,##0", "mean": "0.000",
+    "quantile": "0.000", "percent": "0.00", "rate": "#,##0.0",
+}  # fmt: skip
+_ESTIMATE_COLUMNS = ("estimate", "ci_low", "ci_high", "estimate_1", "estimate_2", "difference")
 
-    Each sheet: the title (row 1), the labelled header (row 3), one row per table row with
-    numbers stored as numbers in the table's number format, then the notes. Caution rows
-    are shaded; suppressed cells hold text, never a number.
+
+def write_xlsx(
+    tables: Sequence[Table],
+    path: str | Path,
+    data: dict[str, pd.DataFrame] | None = None,
+    statistics: dict[str, Sequence[str]] | None = None,
+) -> Path:
+    """Write tables to one xlsx workbook, one sheet per table (then the tidy ``data``).
+
+    Each table sheet: the title (row 1), the labelled header (row 3; with
+    ``header_groups`` a group row 3 and the header on row 4), one row per table row with
+    numbers stored as numbers in the table's number format, then the source line and the
+    notes. Header frozen, columns sized to their text. Caution cells are shaded; suppressed
+    cells hold text ("suppressed", and the reason), never a number.
+
+    ``data`` adds sheets holding tidy result frames as they are (unrounded: what the csv
+    holds), with a frozen bold header, column widths and number formats by column and, via
+    ``statistics`` (sheet -> statistic per row: ``"prop"``, ``"mean"``, ``"total"``), by
+    statistic: shares as percent, totals with thousands separators (only the display
+    changes, never the value).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -435,32 +682,249 @@ def write_xlsx(tables: Sequence[Table], path: str | Path) -> Path:
     for table in tables:
         ws = wb.create_sheet(_sheet_name(table.name, used))
         ws.cell(row=1, column=1, value=table.title).font = Font(bold=True, size=12)
+        head = 3
+        if table.header_groups:
+            col = 1
+            for label, span in table.header_groups:
+                c = ws.cell(row=3, column=col, value=label or None)
+                c.font = Font(bold=True)
+                c.fill = head_fill
+                c.alignment = Alignment(horizontal="center", wrap_text=True)
+                if span > 1:
+                    ws.merge_cells(start_row=3, start_column=col, end_row=3,
+                                   end_column=col + span - 1)  # fmt: skip
+                col += span
+            head = 4
         for j, label in enumerate(table.columns, start=1):
-            c = ws.cell(row=3, column=j, value=label)
+            c = ws.cell(row=head, column=j, value=label)
             c.font = Font(bold=True)
             c.fill = head_fill
             c.alignment = Alignment(wrap_text=True, vertical="center")
         for i, (row, flag) in enumerate(
-            zip(table.rows, table.flags or [""] * len(table.rows), strict=True), start=4
+            zip(table.rows, table.flags or [""] * len(table.rows), strict=True), start=head + 1
         ):
+            cflags = table.cell_flags[i - head - 1] if table.cell_flags else None
             for j, (v, fmt) in enumerate(zip(row, table.formats, strict=True), start=1):
                 c = ws.cell(row=i, column=j, value=v)
                 if fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
                     c.number_format = fmt
-                if flag == "caution":
+                if (cflags[j - 1] if cflags else flag) == "caution":
                     c.fill = caution_fill
-        last = 4 + len(table.rows)
-        for k, note in enumerate(table.notes):
+        last = head + 1 + len(table.rows)
+        lines = []
+        if table.source:
+            lines.append(f"{SOURCE.get(table.lang, 'Source')}: {table.source}")
+        lines += table.notes
+        for k, note in enumerate(lines):
             ws.cell(row=last + 1 + k, column=1, value=note).font = Font(italic=True, size=9)
         for j, label in enumerate(table.columns, start=1):
             width = max([len(str(label))] + [len(str(r[j - 1] or "")) for r in table.rows])
             ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 40)
-        ws.freeze_panes = "A4"
+        ws.freeze_panes = f"A{head + 1}"
+    for name, frame in (data or {}).items():
+        ws = wb.create_sheet(_sheet_name(name, used))
+        cols = [str(c) for c in frame.columns]
+        for j, label in enumerate(cols, start=1):
+            c = ws.cell(row=1, column=j, value=label)
+            c.font = Font(bold=True)
+            c.fill = head_fill
+        stats = list((statistics or {}).get(name) or [None] * len(frame))
+        values = frame.astype(object).where(frame.notna(), None).to_numpy()
+        for i, row in enumerate(values, start=2):
+            est_fmt = STAT_FORMATS.get(stats[i - 2]) if stats[i - 2] else None
+            for j, v in enumerate(row, start=1):
+                if isinstance(v, (np.integer, np.floating, np.bool_)):
+                    v = v.item()
+                if isinstance(v, float) and not np.isfinite(v):
+                    v = None if np.isnan(v) else str(v)
+                if v is not None and not isinstance(v, (int, float, str, bool)):
+                    v = str(v)
+                c = ws.cell(row=i, column=j, value=v)
+                col = cols[j - 1]
+                fmt = est_fmt if col in _ESTIMATE_COLUMNS else _TIDY_FORMATS.get(col)
+                if fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    c.number_format = fmt
+        for j, label in enumerate(cols, start=1):
+            sample = [len(str(v)) for v in values[:200, j - 1] if isinstance(v, str)]
+            width = max([len(label), 10, *sample])
+            ws.column_dimensions[get_column_letter(j)].width = min(width + 2, 45)
+        ws.freeze_panes = "A2"
     from survey._atomic import atomic_output
 
     with atomic_output(path) as tmp:
         wb.save(tmp)
     return path
+
+
+#: The row label of the national (whole-population) estimate beside the domains.
+NATIONAL_TOTAL = {"en": "National total", "es": "Total nacional", "pt": "Total nacional"}
+
+#: How each statistic (or indicator scale) is shown: (percent, digits, number format, scale
+#: attribute for the header, tidy-sheet format key).
+_KIND_DISPLAY = {
+    "prop": (True, 1, None, None, "prop"),
+    "mean": (False, 3, None, None, "mean"),
+    "total": (False, 0, "#,##0", None, "total"),
+    "quantile": (False, 3, None, None, "quantile"),
+    "%": (True, 1, None, "%", "percent"),
+    "per 1,000": (False, 1, "#,##0.0", "per 1,000", "rate"),
+    "per 100,000": (False, 1, "#,##0.0", "per 100,000", "rate"),
+    "0-100": (False, 1, "0.0", "0-100", "percent"),
+}
+
+
+_INTERVAL_NOTE = {
+    "en": "{level}% confidence intervals; degrees of freedom: {df}.",
+    "es": "Intervalos de confianza al {level}%; grados de libertad: {df}.",
+    "pt": "Intervalos de confiança de {level}%; graus de liberdade: {df}.",
+}
+_DF_WORDS = {
+    "design": {"en": "the whole design's (PSUs minus strata)",
+               "es": "los del diseño completo (UPM menos estratos)",
+               "pt": "os do desenho completo (UPA menos estratos)"},
+    "domain": {"en": "each domain's own (its PSUs minus strata)",
+               "es": "los de cada dominio (sus UPM menos estratos)",
+               "pt": "os de cada domínio (suas UPA menos estratos)"},
+    "inf": {"en": "normal intervals", "es": "intervalos normales", "pt": "intervalos normais"},
+}  # fmt: skip
+
+
+def table_notes(level: float, df_rules, quality, lang: str = "en") -> list[str]:
+    """The notes under a CLI publication table, in ``lang``: interval level and df rule,
+    then the publication rule in words (as the report's methods annex)."""
+    from survey.report.pipeline import quality_description
+
+    rules = [str(r) for r in dict.fromkeys(df_rules)]
+    df = "; ".join(_DF_WORDS.get(r, {}).get(lang, r) for r in rules)
+    level_text = fmt_number(100 * level, lang, 0 if float(100 * level).is_integer() else 1)
+    out = [_INTERVAL_NOTE[lang].format(level=level_text, df=df)]
+    rule = quality if isinstance(quality, dict) else {"rule": quality}
+    try:
+        out.append(quality_description(rule, lang))
+    except (ValueError, KeyError, TypeError):
+        out.append(str(quality))
+    return out
+
+
+def display_frame(
+    frame: pd.DataFrame,
+    by: Sequence[str],
+    meta=None,
+    *,
+    variable: Sequence | None = None,
+) -> pd.DataFrame:
+    """A result frame for display: ``by`` values as their value labels (the code when
+    unlabelled, 15 not 15.0), ``variable`` as its variable label (or ``variable`` given),
+    ``category`` as its category label. Computes nothing."""
+    from survey.io._labels import display
+
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    vl = getattr(meta, "value_labels", {}) or {}
+    varl = getattr(meta, "variable_labels", {}) or {}
+    for b in by:
+        if b in out.columns:
+            out[b] = [display(vl.get(b), v) for v in out[b].astype(object)]
+    if variable is not None:
+        out["variable"] = list(variable)
+    else:
+        out["variable"] = [varl.get(v) or v for v in out["variable"].astype(object)]
+    if "category" in out.columns:
+        vars_ = frame["variable"].astype(object)
+        out["category"] = [
+            c if (c is None or (not isinstance(c, str) and pd.isna(c)))
+            else display(vl.get(v) if isinstance(v, str) else None, c)
+            for v, c in zip(vars_, frame["category"].astype(object), strict=True)
+        ]  # fmt: skip
+    return out
+
+
+def result_tables(
+    frame: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    kinds: Sequence[str],
+    meta=None,
+    totals: pd.DataFrame | None = None,
+    totals_kinds: Sequence[str] | None = None,
+    variable: Sequence | None = None,
+    totals_variable: Sequence | None = None,
+    layout: str = "long",
+    title: str = "",
+    source: str = "",
+    notes: Sequence[str] = (),
+    lang: str = "en",
+    name: str = "estimates",
+) -> list[Table]:
+    """Publication tables of a result frame (``survey estimate`` / ``survey indicators``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy result frame (codes; suppressed rows as flagged, never removed).
+    by : list of str
+        Domain columns.
+    kinds : list of str
+        Statistic of each row: ``prop``, ``mean``, ``total``, ``quantile``, or an indicator
+        scale (``%``, ``per 100,000``, ``0-100``...). One table per kind: shares in percent
+        (1 decimal), totals with thousands separators, means with 3 decimals.
+    meta : Metadata, optional
+        Labels (the data's own, merged with a labels file).
+    totals : DataFrame, optional
+        The same estimates without ``by``, estimated on the full design: shown first as the
+        "National total" row of each table.
+    variable, totals_variable : list, optional
+        Display text of each row's indicator (default: the variable label or name).
+    layout : {"long", "wide"}
+        ``long``: one row per domain and indicator (estimate, CI, CV, n, flag, reason);
+        ``wide``: the yearbook layout, territory x indicator (estimate, CI, CV).
+    """
+    if layout not in ("long", "wide"):
+        raise ValueError(f"layout must be 'long' or 'wide', got {layout!r}")
+    by = list(by)
+    shown = display_frame(frame, by, meta, variable=variable)
+    kinds = list(kinds)
+    if totals is not None and len(totals) and by:
+        tot = display_frame(totals, [], meta, variable=totals_variable)
+        for b in by:
+            tot[b] = NATIONAL_TOTAL[lang]
+        tot = tot[[c for c in shown.columns if c in tot.columns]]
+        shown = pd.concat([tot, shown], ignore_index=True)
+        kinds = list(totals_kinds if totals_kinds is not None else []) + kinds
+    varl = getattr(meta, "variable_labels", {}) or {}
+    heads = {b: str(varl.get(b) or b) for b in by}
+    kinds_arr = np.asarray(kinds, dtype=object)
+    out = []
+    order = list(dict.fromkeys(kinds))
+    for kind in order:
+        sub = shown[kinds_arr == kind].reset_index(drop=True)
+        pct, digits, fmt, scale, _ = _KIND_DISPLAY.get(kind, (False, 3, None, None, "mean"))
+        sub.attrs = {"level": frame.attrs.get("level", 0.95)}
+        if scale:
+            sub.attrs["scale"] = scale
+        label = name if len(order) == 1 else f"{name}_{kind}"
+        if layout == "wide" and by:
+            out.append(
+                wide_table(
+                    sub, by=by, title=title, name=label, labels=heads,
+                    percent=pct and scale != "%", digits=digits, number_format=fmt,
+                    notes=notes, source=source, lang=lang,
+                )
+            )  # fmt: skip
+        else:
+            out.append(
+                publication_table(
+                    sub, by=by, title=title, name=label, labels=heads,
+                    percent=pct and scale != "%", digits=digits, number_format=fmt,
+                    notes=notes, source=source, lang=lang, reasons=True, weighted_n=True,
+                )
+            )  # fmt: skip
+    return out
+
+
+def tidy_statistics(kinds: Sequence[str]) -> list[str]:
+    """The tidy-sheet number format key of each row's statistic (see :func:`write_xlsx`)."""
+    return [_KIND_DISPLAY.get(k, (0, 0, 0, 0, "mean"))[4] for k in kinds]
 
 
 def to_markdown(table: Table) -> str:
@@ -472,13 +936,15 @@ def to_markdown(table: Table) -> str:
     lines = []
     if table.title:
         lines += [f"**{esc(table.title)}**", ""]
-    lines.append("| " + " | ".join(esc(c) for c in table.columns) + " |")
+    lines.append("| " + " | ".join(esc(c) for c in table.flat_columns()) + " |")
     lines.append("|" + "|".join("---" for _ in table.columns) + "|")
     for cells in table.display_rows():
         lines.append("| " + " | ".join(esc(c) for c in cells) + " |")
-    if table.notes:
+    notes = [f"{SOURCE.get(table.lang, 'Source')}: {table.source}"] if table.source else []
+    notes += table.notes
+    if notes:
         lines.append("")
-        lines += [f"*{esc(n)}*  " for n in table.notes]
+        lines += [f"*{esc(n)}*  " for n in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -492,7 +958,19 @@ def to_html(table: Table, *, table_id: str | None = None) -> str:
     out = [f'<table class="survey-table"{tid}>']
     if table.title:
         out.append(f"<caption>{e(table.title)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in table.columns) + "</tr></thead>")
+    head = ""
+    if table.header_groups:
+        head = (
+            "<tr>"
+            + "".join(
+                f'<th colspan="{span}">{e(label)}</th>' for label, span in table.header_groups
+            )
+            + "</tr>"
+        )
+    out.append(
+        "<thead>" + head + "<tr>" + "".join(f"<th>{e(c)}</th>" for c in table.columns)
+        + "</tr></thead>"
+    )  # fmt: skip
     out.append("<tbody>")
     for cells, flag in zip(
         table.display_rows(), table.flags or [""] * len(table.rows), strict=True
@@ -504,8 +982,10 @@ def to_html(table: Table, *, table_id: str | None = None) -> str:
             tds.append(f"<td{num}>{e(v)}</td>")
         out.append(f"<tr{cls}>" + "".join(tds) + "</tr>")
     out.append("</tbody>")
-    if table.notes:
-        notes = "<br>".join(e(n) for n in table.notes)
+    lines = [f"{SOURCE.get(table.lang, 'Source')}: {table.source}"] if table.source else []
+    lines += table.notes
+    if lines:
+        notes = "<br>".join(e(n) for n in lines)
         out.append(
             f'<tfoot><tr><td colspan="{len(table.columns)}" class="notes">{notes}</td></tr></tfoot>'
         )

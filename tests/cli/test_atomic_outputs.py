@@ -42,6 +42,9 @@ def _break_writers(monkeypatch, excel_writer: bool = False):
         return
     for name in ("to_csv", "to_excel", "to_parquet"):
         monkeypatch.setattr(pd.DataFrame, name, _partial)
+    import openpyxl  # the formatted workbooks (survey.report.tables.write_xlsx)
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", _partial)
 
 
 def _interrupted(exc: BaseException | None) -> bool:

@@ -79,8 +79,17 @@ def test_demo_xlsx_matches_results(demo):
         [c.value for c in row[est_col : est_col + 4]]
         for name in ("victimisation", "fear", "trust")
         for row in wb[name].iter_rows(min_row=4)
-        if row[-1].value == "suppressed"
+        if row[header.index("Reliability")].value == "suppressed"
     ]
+    # each suppressed row says why in the last column ("Reason", issue 12)
+    assert header[-1] == "Reason"
+    reasons = [
+        row[-1].value
+        for name in ("victimisation", "fear", "trust")
+        for row in wb[name].iter_rows(min_row=4)
+        if row[header.index("Reliability")].value == "suppressed"
+    ]
+    assert reasons and all(isinstance(r, str) and r for r in reasons)
     assert len(cells) == int(
         ((res["reliability"] == "suppress") & res["breakdown"].isin(["all", "area"])).sum()
     )

@@ -218,3 +218,45 @@ def test_optional_decimals_format():
 
     t = Table("", ["x"], [[11.4], [0.023], [2.0], [1234.5]], ["0.0##"], lang="es")
     assert [r[0] for r in t.display_rows()] == ["11,4", "0,023", "2,0", "1.234,5"]
+
+
+def test_wide_table_yearbook_layout(result, tmp_path):
+    from survey.report.tables import wide_table
+
+    two = pd.concat([result, result.assign(variable="prev_burglary", estimate=0.05)])
+    two.attrs["level"] = 0.9
+    two["reliability_reason"] = [None, "CV > 20%", "n < 100"] * 2
+    t = wide_table(two, by="region", percent=True, labels={"prev_robbery": "Robbery"},
+                   source="Survey 2024")  # fmt: skip
+    assert t.header_groups == [("", 1), ("Robbery", 4), ("prev_burglary", 4)]
+    assert t.columns == ["region"] + ["Percent", "90% CI lower", "90% CI upper", "CV (%)"] * 2
+    assert t.rows[0] == ["Norte", 12.3, 10.4, 14.3, 8.2, 5.0, 10.4, 14.3, 8.2]
+    assert t.rows[2][1:5] == ["suppressed (n < 100)", None, None, None]
+    assert t.cell_flags[1][1:5] == ["caution"] * 4
+    assert any("Sur — Robbery: CV > 20%" in n for n in t.notes)
+    assert t.display_rows()[1][1] == "15.0 †"
+    assert "Robbery: Percent" in to_markdown(t) and "Survey 2024" in to_markdown(t)
+    (path,) = write_tables([t], tmp_path / "w.xlsx")
+    ws = load_workbook(path).active
+    assert ws["B3"].value == "Robbery" and ws["F3"].value == "prev_burglary"
+    assert ws.freeze_panes == "A5" and ws["B6"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws["B5"].value == 12.3 and ws["B5"].number_format == "0.0"
+    assert ws["A9"].value == "Source: Survey 2024"
+
+
+def test_write_xlsx_tidy_sheets_keep_values_and_format_by_statistic(result, tmp_path):
+    from survey.report.tables import write_xlsx
+
+    t = publication_table(result, percent=True)
+    path = write_xlsx([t], tmp_path / "t.xlsx", data={"data": result},
+                      statistics={"data": ["prop", "total", "mean"]})  # fmt: skip
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["prev_robbery", "data"]
+    ws = wb["data"]
+    head = [c.value for c in ws[1]]
+    est = head.index("estimate") + 1
+    assert ws.cell(row=2, column=est).value == 0.123456  # unrounded
+    formats = [ws.cell(row=r, column=est).number_format for r in (2, 3, 4)]
+    assert formats == ["0.0%", "#,##0", "0.000"]
+    assert ws.cell(row=2, column=head.index("cv") + 1).number_format == "0.0%"
+    assert ws.freeze_panes == "A2"
