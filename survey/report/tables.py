@@ -232,6 +232,25 @@ def _flags(data: pd.DataFrame) -> list[str]:
     return [("" if (v is None or pd.isna(v)) else str(v)) for v in rel]
 
 
+def _drop_binary_category(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the category blanked for 0/1 items, whose only category is the 1 (the
+    share of the 1s): a publication table names the indicator, not a "1" category."""
+    if "category" not in data.columns or "variable" not in data.columns:
+        return data
+    cats = data["category"].astype(object)
+    only_one = {
+        v
+        for v, g in cats.groupby(data["variable"].astype(object), sort=False)
+        if len(set(g.dropna())) == 1 and g.dropna().iloc[0] in (1, True, "1")
+    }
+    if not only_one:
+        return data
+    out = data.copy()
+    out["category"] = cats.where(~data["variable"].isin(only_one), None)
+    out.attrs = dict(data.attrs)
+    return out
+
+
 def publication_table(
     data: pd.DataFrame,
     *,
@@ -298,6 +317,7 @@ def publication_table(
     if digits is None:
         digits = 1 if percent else 3
     scale = data.attrs.get("scale")
+    data = _drop_binary_category(data)
     has_cat = "category" in data.columns and data["category"].notna().any()
     lvl = fmt_number(100 * level, lang, 0)
     ci = tr("ci", lang, level=lvl)
@@ -437,6 +457,7 @@ def wide_table(
     def norm(c):
         return None if c is None or (not isinstance(c, str) and pd.isna(c)) else c
 
+    data = _drop_binary_category(data)
     bycols = data[by].astype(object).to_numpy()
     variables = data["variable"].to_numpy()
     cats = (
