@@ -156,6 +156,8 @@ def _note_codes(design, variables, frame):
     for var in [variables] if isinstance(variables, str) else list(variables):
         if var not in design.data.columns or (meta is not None and meta.value_labels.get(var)):
             continue
+        if meta is not None and meta.measure.get(var) == "scale":
+            continue  # the file declares a quantity (SPSS measure 'scale'), not codes
         k = few_integer_codes(design.data[var])
         if k:
             notes.append(

@@ -99,3 +99,16 @@ def test_enusc_perceived_change_auto_is_shares_not_mean(tmp_path):
     got = pd.read_csv(out)
     assert set(got["category"]) >= {1, 2, 3, 88}
     assert got["estimate"].sum() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_no_codes_note_for_a_variable_the_file_declares_scale():
+    """The demo's hh_size (1-9 persons) has SPSS measure 'scale': its mean is a quantity, so
+    no "perhaps category codes" note; a CSV copy (no metadata) still gets it."""
+    from survey.datasets import demo_path
+
+    sd = survey.read(demo_path())
+    assert sd.meta.measure["hh_size"] == "scale"
+    des = survey.Design(sd, weight="weight", strata="stratum", psu="psu")
+    assert not des.mean("hh_size").attrs.get("notes")
+    plain = survey.Design(sd.data, weight="weight", strata="stratum", psu="psu")
+    assert "distinct values" in plain.mean("hh_size").attrs["notes"][0]
