@@ -593,6 +593,10 @@ def replicate_domain_df(design, codes: np.ndarray, n_dom: int) -> np.ndarray:
     return out
 
 
+def _rows(col: np.ndarray, mask) -> np.ndarray:
+    return col if isinstance(mask, slice) else col[mask]
+
+
 def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     """Per domain: PSUs and strata holding rows (non-zero weight) -> R's degf of the subset,
     the rows in it (R's nrow of the subset design), and stratum presence."""
@@ -696,6 +700,10 @@ def estimate(
     nz = (w != 0).astype(float)
     count_cols = sorted(set(est.count_q))
     dmask = dom.codes >= 0
+    all_in = bool(dmask.all())
+    if all_in:
+        dmask = slice(None)  # every row in a domain: no masked copies
+    d_in, nz_in = dom.codes[dmask], nz[dmask]
     counts = np.zeros((D, len(est.columns)))
     done: dict[int, int] = {}
     for q in count_cols:
@@ -704,7 +712,7 @@ def estimate(
             counts[:, q] = counts[:, done[id(col)]]
             continue
         done[id(col)] = q
-        counts[:, q] = np.bincount(dom.codes[dmask], weights=nz[dmask] * col[dmask], minlength=D)
+        counts[:, q] = np.bincount(d_in, weights=nz_in * _rows(col, dmask), minlength=D)
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)
@@ -720,7 +728,7 @@ def estimate(
         _, blocks = plain_and_blocks(est.columns)
         in_block = {}
         for b in blocks:
-            tot = block_totals(dom.codes[dmask], D, b, nz[dmask], dmask)
+            tot = block_totals(d_in, D, b, nz_in, None if all_in else dmask)
             for c in range(b.size):
                 in_block[b.start + c] = tot[:, c]
         for j, qs in enumerate(est.item_q):
@@ -730,9 +738,7 @@ def estimate(
                 cases[:, j] = in_block[qs[0]]
                 continue
             col = est.columns[qs[0]]
-            cases[:, j] = np.bincount(
-                dom.codes[dmask], weights=nz[dmask] * (col[dmask] > 0), minlength=D
-            )
+            cases[:, j] = np.bincount(d_in, weights=nz_in * (_rows(col, dmask) > 0), minlength=D)
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
         codes = dom.codes

@@ -73,6 +73,12 @@ def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
         )
     if s.dtype == bool:
         return s.to_numpy(dtype=float)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":  # plain numpy: no NA mask
+        out = s.to_numpy(dtype=float)
+        if np.shares_memory(out, s.to_numpy()):  # a view of the user's data: never written
+            out = out.view()
+            out.flags.writeable = False
+        return out
     try:
         return pd.to_numeric(s, errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError) as exc:

@@ -20,13 +20,12 @@ def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
         Tu = Tg.reshape(cells.n_units, D * Q)
         Tr = (design.factors.T @ Tu).reshape(-1, D, Q)
     elif design.factors is not None:
-        F = design.factors[cells.cell_unit]  # (G x R)
-        dom_ind = sp.csr_matrix(
-            (np.ones(cells.n_cells), (cells.cell_dom, np.arange(cells.n_cells))),
-            shape=(D, cells.n_cells),
-        )
-        Tr = np.stack([(dom_ind @ (F * Tg[:, [q]])) for q in range(Q)], axis=-1)  # (D x R x Q)
-        Tr = np.transpose(Tr, (1, 0, 2))
+        # observed cells only: the (U x D*Q) unit totals as a sparse matrix, one product with
+        # the factors (never a cells x replicates array)
+        rows = np.repeat(cells.cell_unit, Q)
+        cols = (cells.cell_dom[:, None] * Q + np.arange(Q)[None, :]).reshape(-1)
+        Y = sp.csr_matrix((np.asarray(Tg).reshape(-1), (rows, cols)), shape=(cells.n_units, D * Q))
+        Tr = np.asarray(Y.T @ design.factors).T.reshape(-1, D, Q)
     else:
         rw = design.repweights()  # (n x R), rows are the units
         rows = np.flatnonzero(cells.row_mask)
