@@ -583,6 +583,36 @@ class Design(_Verbs):
             raise DesignError(f"weight column {weight!r} is zero in every row")
         self.weights = w
 
+    # -- designs on data kept in a backend (survey.backends) -------------------------------
+    @classmethod
+    def from_parquet(cls, path, weight=None, strata=None, psu=None, fpc=None, nest=False,
+                     lonely_psu="fail", *, engine="duckdb", **options):  # fmt: skip
+        """The design on a Parquet file, glob or directory, estimated where the data are
+        (DuckDB by default, ``engine="spark"``): a :class:`survey.backends.TableDesign` with
+        this class's verbs; only the aggregated totals come into memory."""
+        from survey.backends import TableDesign
+
+        return TableDesign(path, weight, strata, psu, fpc, nest, lonely_psu, engine=engine,
+                           **options)  # fmt: skip
+
+    @classmethod
+    def from_csv(cls, path, weight=None, strata=None, psu=None, fpc=None, nest=False,
+                 lonely_psu="fail", *, engine="duckdb", **options):  # fmt: skip
+        """As :meth:`from_parquet` for a CSV file (read by DuckDB's ``read_csv``)."""
+        from survey.backends import TableDesign
+
+        return TableDesign(path, weight, strata, psu, fpc, nest, lonely_psu, engine=engine,
+                           **options)  # fmt: skip
+
+    @classmethod
+    def from_table(cls, table, weight=None, strata=None, psu=None, fpc=None, nest=False,
+                   lonely_psu="fail", **options):  # fmt: skip
+        """The design on a DuckDB relation or table name (``con=`` the connection) or a
+        ``pyspark.sql.DataFrame``; see :class:`survey.backends.TableDesign`."""
+        from survey.backends import TableDesign
+
+        return TableDesign(table, weight, strata, psu, fpc, nest, lonely_psu, **options)
+
     # -- construction helpers -------------------------------------------------------------
     def _numeric(self, col: str, role: str) -> np.ndarray:
         s = self.data[col]
@@ -906,6 +936,17 @@ class ReplicateDesign(_Verbs):
         self.factors = None
         self.unit = None
         self.calibration = ()
+
+    @classmethod
+    def from_table(cls, table, weight, repweights, type="other", **kwargs):
+        """Replicate weight columns of a Parquet/CSV path or glob, DuckDB relation or table,
+        or ``pyspark.sql.DataFrame``, estimated where the data are
+        (:class:`survey.backends.TableReplicateDesign`)."""
+        from survey.backends import TableReplicateDesign
+
+        return TableReplicateDesign(table, weight, repweights, type, **kwargs)
+
+    from_parquet = from_table
 
     @classmethod
     def from_factors(

@@ -109,6 +109,45 @@ def _kind(var: str, ds, stat: str) -> str:
     return "prop" if (labelled or binary or not numeric) else "mean"
 
 
+#: ``--engine auto``: Parquet/CSV files at least this large go to DuckDB (not loaded).
+ENGINE_AUTO_BYTES = 256 * 1024**2
+
+_BACKEND_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz")
+
+
+def choose_engine(path: Path, engine: str) -> str:
+    """``memory``, ``duckdb`` or ``spark``; ``auto``: DuckDB for Parquet/CSV files (or
+    directories/globs of Parquet) of at least :data:`ENGINE_AUTO_BYTES`, memory otherwise."""
+    if engine != "auto":
+        return engine
+    text = str(path)
+    if "*" in text or path.is_dir():
+        return "duckdb"
+    if not text.lower().endswith(_BACKEND_SUFFIXES):
+        return "memory"
+    try:
+        return "duckdb" if path.stat().st_size >= ENGINE_AUTO_BYTES else "memory"
+    except OSError:
+        return "memory"
+
+
+def _backend_kind(var: str, des, stat: str) -> str:
+    """``auto`` on a backend: proportions for text, boolean or 0/1 items, means otherwise
+    (one small query; no value labels or missing-code heuristics without the rows)."""
+    if stat != "auto":
+        return stat
+    from survey.backends.executors import Aggregation
+    from survey.backends.expr import NotBinary, Valid
+
+    kind = des.source.columns.get(var)
+    if kind is None:
+        return "mean"  # the verb reports the missing column
+    if kind != "numeric":
+        return "prop"
+    agg = Aggregation([], {"__nb": NotBinary(var, Valid((var,), (True,)))}, count=None)
+    return "prop" if int(des.source.aggregate(agg)["__nb"].iloc[0] or 0) == 0 else "mean"
+
+
 def estimate_command(
     data: Annotated[
         Path,
@@ -199,6 +238,13 @@ def estimate_command(
     source: Annotated[
         str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="memory|duckdb|spark|auto: where the aggregation runs (auto: DuckDB for "
+            "Parquet/CSV files of 256 MB or more, which are then never loaded into memory)"
+        ),
+    ] = "auto",
 ) -> None:
     """Weighted estimates with standard errors and confidence intervals, by domain.
 
@@ -208,7 +254,7 @@ def estimate_command(
     import survey
     from survey.design import DesignError, design_from_spec
     from survey.quality import apply as quality_apply
-    from survey.quality import quality_note, resolve_rule
+    from survey.quality import resolve_rule
 
     try:
         resolve_rule(quality)
@@ -262,6 +308,25 @@ def estimate_command(
             )
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
+    if engine not in ("auto", "memory", "duckdb", "spark"):
+        fail(f"--engine {engine!r}: use memory, duckdb, spark or auto")
+    engine = choose_engine(data, engine)
+    with_totals = bool(by and total and out is not None and out.suffix.lower() == ".xlsx")
+    if engine != "memory":
+        des, frames, totals, kinds = _estimate_on_backend(
+            data, engine, variables, spec, by, stat, ci, level, df, quality, replicates,
+            missing_codes, decimal, with_totals,
+        )  # fmt: skip
+        from survey.io._labels import label_result
+
+        meta = _labels_only(labels, [*variables, *by])
+        frames = [label_result(f, meta) for f in frames]
+        totals = [label_result(f, meta) for f in totals]
+        _present(
+            data, des, frames, totals, kinds, meta, variables, by, level, quality, out,
+            show_suppressed, layout, lang, title, source,
+        )  # fmt: skip
+        return
     try:
         extra = {"decimal": decimal} if data.name.lower().endswith((".csv", ".csv.gz")) else {}
         if missing_codes:
@@ -309,13 +374,30 @@ def estimate_command(
 
         frames = [run(kind, names, by or None) for kind, names in kinds.items()]
         # the national row of the xlsx tables: the same estimates on the full design
-        totals = (
-            [run(kind, names, None) for kind, names in kinds.items()]
-            if (by and total and out is not None and out.suffix.lower() == ".xlsx")
-            else []
-        )
+        totals = [run(kind, names, None) for kind, names in kinds.items()] if with_totals else []
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
+    _present(
+        data, des, frames, totals, kinds, ds.meta, variables, by, level, quality, out,
+        show_suppressed, layout, lang, title, source,
+    )  # fmt: skip
+
+
+def _labels_only(labels: Path | None, columns: list[str]):
+    """The metadata of a ``--labels`` file alone (backends: the data stay in the file)."""
+    if labels is None:
+        return None
+    return with_labels_option(pd.DataFrame(columns=list(dict.fromkeys(columns))), labels).meta
+
+
+def _present(
+    data, des, frames, totals, kinds, meta, variables, by, level, quality, out,
+    show_suppressed, layout, lang, title, source,
+) -> None:  # fmt: skip
+    """Print the estimates (labels, notes, rules) and write ``--out``: the same for every
+    engine."""
+    from survey.quality import quality_note
+
     result = pd.concat(frames, ignore_index=True)
     order = {v: k for k, v in enumerate(variables)}
     result = result.iloc[
@@ -323,8 +405,8 @@ def estimate_command(
     ].reset_index(drop=True)
     for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    shown = _labelled(result, ds.meta, by)
-    heads = {b: ds.meta.label_of(b) for b in by} if ds.meta is not None else None
+    shown = _labelled(result, meta, by)
+    heads = {b: meta.label_of(b) for b in by} if meta is not None else None
     console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed, heads))
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
@@ -343,10 +425,10 @@ def estimate_command(
             with atomic_output(out) as tmp:
                 if out.suffix.lower() == ".xlsx":
                     _write_xlsx(
-                        tmp, result, tidy, totals, by, kinds, ds.meta,
+                        tmp, result, tidy, totals, by, kinds, meta,
                         layout=layout, lang=lang,
                         title=title or f"{data.name}: " + ", ".join(
-                            ds.meta.label_of(v) for v in variables
+                            meta.label_of(v) if meta is not None else v for v in variables
                         ),
                         source=source or data.name,
                         notes=table_notes(
@@ -382,6 +464,65 @@ def _write_xlsx(
     data = {"data": tidy}
     stats = {"data": tidy_statistics(row_kinds)}
     write_xlsx(tables, path, data=data, statistics=stats)
+
+
+def _estimate_on_backend(
+    data, engine, variables, spec, by, stat, ci, level, df, quality, replicates,
+    missing_codes, decimal, with_totals,
+):  # fmt: skip
+    """``survey estimate --engine duckdb|spark``: the design on the file where it is (only
+    the aggregated totals come into memory), the same verbs; returns ``(design, frames,
+    national-total frames, kinds)`` for the output code shared with the in-memory route."""
+    from survey.backends import NotPushedDown, TableDesign, TableReplicateDesign
+    from survey.backends.executors import Executor, Ticker
+    from survey.design import DESIGN_SPEC_KEYS, DesignError
+    from survey.engine import EstimationError
+
+    if missing_codes:
+        fail(
+            f"--missing-codes with --engine {engine}: not pushed down yet (recode them in the "
+            "file, or use --engine memory)"
+        )
+    options = {}
+    if engine == "duckdb" and str(data).lower().endswith((".csv", ".csv.gz")) and decimal != ".":
+        options["csv_options"] = {"decimal": decimal}
+    if stat == "quantile":
+        fail(f"--stat quantile with --engine {engine}: not pushed down yet; use --engine memory")
+    Executor.progress = Ticker(console)
+    try:
+        if replicates is not None:
+            import json
+
+            try:
+                rep_args = json.loads(replicates.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                fail(f"cannot read replicate spec {replicates}: {exc}")
+            if not isinstance(rep_args, dict) or "weight" not in rep_args:
+                fail(f"{replicates}: a replicate spec needs 'weight' and 'repweights'")
+            des = TableReplicateDesign(str(data), engine=engine, **rep_args, **options)
+        else:
+            kw = {k: spec[k] for k in DESIGN_SPEC_KEYS if k in spec}
+            des = TableDesign(str(data), engine=engine, **kw, **options)
+        if hasattr(des.source, "con"):
+            Executor.progress = Ticker(console, des.source.con)
+        kinds: dict[str, list[str]] = {}
+        for var in variables:
+            kinds.setdefault(_backend_kind(var, des, stat), []).append(var)
+
+        def run(kind, names, domains):
+            method = ci or ("logit" if kind == "prop" else "wald")
+            verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
+            return verb(
+                names, by=domains, ci=method, level=level, df=df or "design", quality=quality
+            )
+
+        frames = [run(kind, names, by or None) for kind, names in kinds.items()]
+        totals = [run(kind, names, None) for kind, names in kinds.items()] if with_totals else []
+    except (DesignError, EstimationError, KeyError, ValueError, NotPushedDown, TypeError) as exc:
+        fail(f"{data}: {exc}")
+    finally:
+        Executor.progress = None
+    return des, frames, totals, kinds
 
 
 def register(app: typer.Typer) -> None:

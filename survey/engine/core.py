@@ -674,6 +674,8 @@ def estimate(
     estimator=None,
 ) -> EstimateSet:
     """Estimate ``statistic`` for ``variables`` in every domain of ``by`` in one pass."""
+    if getattr(design, "is_table_design", False):  # rows in a data backend (survey.backends)
+        return design.estimate(statistic, variables, by, na, denominator, binary, domains, estimator)
     from survey.design import ReplicateDesign
 
     dom = domains if domains is not None else make_domains(design.data, by)

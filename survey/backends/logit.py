@@ -1,0 +1,195 @@
+"""R's ``svyciprop(method="logit")`` interval on a data backend.
+
+:mod:`survey.engine.logit_glm` replays ``glm``'s IRLS for ``y ~ 1`` per domain; only its first
+iteration needs the rows (the starting values ``mu = (pw y + 0.5) / (pw + 1)`` differ by row,
+``pw = w / mean(w)`` over the domain's rows). Here that iteration is one more aggregation
+pass: the per-domain mean weight goes into the query as a constant per domain
+(:class:`~survey.backends.expr.DomainValue`) and the query returns, per (unit, domain) and
+item, ``sum w2 z``, ``sum w2``, the starting deviance, and ``sum w2 y`` (for domains whose fit
+stops after one step). The later iterations and the sandwich variance are the engine's
+arithmetic on domain totals, then :func:`survey.engine.linearization.vcov`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from survey.backends import expr as E
+from survey.backends.executors import Aggregation
+from survey.engine import linearization
+from survey.engine.logit_glm import EPSILON, MAXIT, _mu_eta, linkinv
+
+_EPS = float(np.finfo(float).eps)
+
+
+def _np_parts(pw, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = (pw * y + 0.5) / (pw + 1)
+        eta = np.log(mu / (1 - mu))
+        me = _mu_eta(eta)
+        w2 = pw * me**2 / (mu * (1 - mu))
+        z = eta + (y - mu) / me
+        dev = 2 * pw * np.where(y != 0, y * np.log(y / mu), 0.0) + 2 * pw * np.where(
+            y != 1, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0
+        )
+    return w2, z, dev
+
+
+def _sql_case(pw: str, yv: int) -> dict[str, str]:
+    """SQL of glm's first-step w2 z, w2 and deviance of a row with prior weight ``pw`` and
+    answer ``yv`` (0 or 1), as :func:`_np_parts`."""
+    mu = f"(({pw} * {yv} + 0.5) / ({pw} + 1))"
+    eta = f"LN({mu} / (1 - {mu}))"
+    me = (
+        f"(CASE WHEN {eta} > 30 OR {eta} < -30 THEN {_EPS!r} "
+        f"ELSE EXP({eta}) / ((1 + EXP({eta})) * (1 + EXP({eta}))) END)"
+    )
+    w2 = f"({pw} * {me} * {me} / ({mu} * (1 - {mu})))"
+    z = f"({eta} + ({yv} - {mu}) / {me})"
+    dev = f"(2 * {pw} * LN(1 / {mu}))" if yv == 1 else f"(2 * {pw} * LN(1 / (1 - {mu})))"
+    return {"w2z": f"{w2} * {z}", "w2": w2, "dev": dev}
+
+
+def _row_parts(pw_col: str) -> dict[str, E.Expr]:
+    """Derived columns: the three first-step quantities for y = 0 and y = 1 (a row's prior
+    weight is all they depend on, as the in-memory ``_RowTables``)."""
+    out = {}
+    for yv in (0, 1):
+        for k, name in enumerate(("w2z", "w2", "dev")):
+
+            def func(p, yv=yv, k=k):
+                w2, z, dev = _np_parts(p, float(yv))
+                return (w2 * z, w2, dev)[k]
+
+            out[f"__survey_{name}{yv}"] = E.Sql(_sql_case("{0}", yv)[name], (E.Col(pw_col),), func)
+    return out
+
+
+def _item_sums(j: int, y: E.Expr, ok: E.Expr) -> dict[str, E.Expr]:
+    """Per item: sums over answering rows with positive weight of the part for the row's
+    answer, ``a0 + y (a1 - a0)``, and of ``w2 y``."""
+    out = {}
+    for name in ("w2z", "w2", "dev"):
+        a0, a1 = E.Col(f"__survey_{name}0"), E.Col(f"__survey_{name}1")
+        out[f"__{name}{j}"] = E.Sql(
+            "{0} * ({1} + {2} * ({3} - {1}))", (ok, a0, y, a1),
+            lambda k, p0, yy, p1: k * (p0 + yy * (p1 - p0)),
+        )  # fmt: skip
+    out[f"__w2y{j}"] = E.Product(ok, E.Product(y, E.Col("__survey_w21")))
+    return out
+
+
+def logit_intervals(es, t):
+    """(lower, upper) of R's logit interval for every estimate of a backend prop set."""
+    beta, var_b = replay(es)
+    se_beta = np.sqrt(np.maximum(var_b, 0.0))
+    return linkinv(beta - t * se_beta), linkinv(beta + t * se_beta)
+
+
+def replay(es):
+    """glm's intercept and its sandwich variance per estimate (as ``replay_glm``)."""
+    info = es.extra["table_logit"]
+    design = es.design
+    est, dom, cells, Tg = info["estimator"], info["domains"], info["cells"], info["cell_totals"]
+    D, J = dom.n_domains, est.n_items
+    count_all = info["nrow"]
+    meanw = info["__sw"] / np.maximum(count_all, 1)
+    levels = tuple(tuple(r) for r in dom.levels.itertuples(index=False, name=None))
+    scale = E.DomainValue(tuple(dom.by), levels, tuple(float(m) for m in meanw))
+    w = design.w
+    derived = [
+        {"__survey_pw": E.Sql("{0} / {1}", (w, scale), lambda a, b: a / b)},
+        _row_parts("__survey_pw"),
+    ]
+    sums = {}
+    for j, (yq, mq) in enumerate(est.item_q):
+        ok = E.Product(est.columns[mq], E.Positive(w))
+        sums.update(_item_sums(j, est.columns[yq], ok))
+    byl = list(dom.by)
+    frame = design.source.aggregate(Aggregation(design._unit_keys + byl, sums, derived=derived))
+    by, dom2, keep, cells2 = design._cells(frame, byl, design._unit_keys, design._unit_codes)
+    f = frame[keep]
+    rc = cells2.row_cell
+    # same domains as the first pass (same rows, same by values)
+    cell_dom = cells2.cell_dom
+
+    def dsum(name):
+        per_cell = np.bincount(
+            rc, weights=np.nan_to_num(f[name].to_numpy(float)), minlength=cells2.n_cells
+        )
+        return per_cell, np.bincount(cell_dom, weights=per_cell, minlength=D)
+
+    beta_all = np.full((D, J), np.nan)
+    var_Z = np.zeros((cells2.n_cells, J))
+    T = np.stack(
+        [np.bincount(cells.cell_dom, weights=Tg[:, q], minlength=D) for q in range(Tg.shape[1])],
+        axis=1,
+    )
+    for j, (yq, mq) in enumerate(est.item_q):
+        _, num = dsum(f"__w2z{j}")
+        w2_cell, den = dsum(f"__w2{j}")
+        _, devold = dsum(f"__dev{j}")
+        w2y_cell, _ = dsum(f"__w2y{j}")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s1 = T[:, yq] / meanw
+            n_pw = T[:, mq] / meanw
+            beta = num / den
+        s0 = n_pw - s1
+        mu_d = linkinv(beta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = 2 * (-s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
+            conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+        first_only = conv & (count_all > 0)
+        active = ~conv
+        devold = dev
+        w2_scale = np.full(D, np.nan)
+        for _ in range(MAXIT - 1):
+            if not active.any():
+                break
+            eta_d = beta[active]
+            mu_a = mu_d[active]
+            me_d = _mu_eta(eta_d)
+            w2_scale[active] = me_d**2 / (mu_a * (1 - mu_a))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                beta[active] = eta_d + (s1[active] - mu_a * n_pw[active]) / (me_d * n_pw[active])
+            mu_d[active] = linkinv(beta[active])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dev = 2 * (-s1 * np.log(mu_d) - s0 * np.log(1 - mu_d))
+                conv = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+            active &= ~conv
+            devold = dev
+        me_f = _mu_eta(beta)
+        g2 = cell_dom
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sum_w2 = np.where(first_only, den, w2_scale * n_pw)
+            # cells of the first pass, in the same (unit, domain) layout as this pass
+            z_rest = np.zeros(cells2.n_cells)
+            # domains past iteration 1: influence from the first pass's weighted cell totals
+            zc = (Tg[:, yq] - mu_d[cells.cell_dom] * Tg[:, mq]) / (
+                meanw[cells.cell_dom] * me_f[cells.cell_dom] * n_pw[cells.cell_dom]
+            )
+            z_first = (w2y_cell - mu_d[g2] * w2_cell) / me_f[g2] / sum_w2[g2]
+        z_rest = _align(cells, cells2, zc)
+        var_Z[:, j] = np.where(first_only[g2], z_first, z_rest)
+        beta_all[:, j] = beta
+    var_Z[~np.isfinite(var_Z)] = 0.0
+    rows_z = np.repeat(cells2.cell_unit, J)
+    cols_z = (cells2.cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
+    Z = sp.csr_matrix((var_Z.reshape(-1), (rows_z, cols_z)), shape=(es.Z.shape[0], D * J))
+    var_b = linearization.vcov(design, Z, es.strata_presence, full=False)
+    return beta_all.reshape(-1), var_b
+
+
+def _align(cells, cells2, values):
+    """Values on ``cells`` carried to the (unit, domain) cells of ``cells2``."""
+    D = cells.n_domains
+    key1 = cells.cell_unit.astype(np.int64) * D + cells.cell_dom
+    key2 = cells2.cell_unit.astype(np.int64) * D + cells2.cell_dom
+    if key1.size == key2.size and np.array_equal(key1, key2):
+        return values
+    order = np.argsort(key1)
+    pos = np.searchsorted(key1[order], key2)
+    pos = np.clip(pos, 0, max(key1.size - 1, 0))
+    found = key1[order][pos] == key2 if key1.size else np.zeros(key2.size, bool)
+    return np.where(found, values[order][pos], 0.0)

@@ -1,0 +1,56 @@
+"""`survey estimate --engine`: the backends give the memory engine's table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import survey
+from survey.cli import app
+from survey.cli.estimate import ENGINE_AUTO_BYTES, choose_engine
+from survey.datasets import demo_path
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_parquet(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "demo.parquet"
+    survey.read(demo_path()).data.to_parquet(path, index=False)
+    return path
+
+
+def _estimate(path, out, engine, *extra):
+    args = ["estimate", str(path), "burglary", "trust_police", "robbery_n", "--weight",
+            "weight", "--strata", "stratum", "--psu", "psu", "--by", "region", "--engine",
+            engine, "--out", str(out), *extra]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(out)
+
+
+@pytest.mark.parametrize("engine", ["duckdb"])
+def test_engine_equals_memory(engine, demo_parquet, tmp_path):
+    ref = _estimate(demo_parquet, tmp_path / "mem.csv", "memory")
+    got = _estimate(demo_parquet, tmp_path / f"{engine}.csv", engine)
+    pd.testing.assert_frame_equal(ref, got, rtol=1e-10, atol=1e-12)
+    assert len(ref) == 12 and set(ref["variable"]) == {"burglary", "trust_police", "robbery_n"}
+
+
+def test_engine_auto_by_size(demo_parquet, tmp_path):
+    assert choose_engine(demo_parquet, "auto") == "memory"  # 200 kB
+    assert choose_engine(tmp_path / "x.sav", "auto") == "memory"
+    assert choose_engine(tmp_path, "auto") == "duckdb"  # a directory of Parquet files
+    assert choose_engine(demo_parquet, "spark") == "spark"
+    assert ENGINE_AUTO_BYTES >= 100 * 1024**2
+
+
+def test_not_pushed_down_fails_cleanly(demo_parquet, tmp_path):
+    args = ["estimate", str(demo_parquet), "robbery_n", "--weight", "weight", "--strata",
+            "stratum", "--psu", "psu", "--stat", "quantile", "--engine", "duckdb"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "not pushed down" in result.output
+    bad = runner.invoke(app, [*args[:-1], "sqlite"])
+    assert bad.exit_code == 2 and "--engine" in bad.output
