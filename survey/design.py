@@ -109,9 +109,10 @@ def _scaled(design, variables):
     for var in dict.fromkeys(names):
         if var in data.columns and pd.api.types.is_numeric_dtype(data[var].dtype):
             v = data[var].to_numpy(dtype=float, na_value=np.nan)
-            finite = v[np.isfinite(v)]
-            big = np.abs(finite).max() if finite.size else 0.0
-            if big > _HUGE:
+            with np.errstate(invalid="ignore"):  # all-NaN columns: no scaling
+                big = max(abs(np.nanmin(v)), abs(np.nanmax(v))) if v.size else 0.0
+            # infinite values are refused by the engine with their rows named
+            if np.isfinite(big) and big > _HUGE:
                 exps[var] = int(np.frexp(big)[1])
     if not exps:
         return design, lambda frame: frame
