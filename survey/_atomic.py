@@ -37,6 +37,11 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
+    # mkstemp makes the file private (0600); an output gets the mode of any new file
+    # (0666 less the umask), so a web server or a colleague can read a published report
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, path)

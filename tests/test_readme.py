@@ -11,11 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_readme_recipes_run(monkeypatch):
+def test_readme_recipes_run(tmp_path, monkeypatch):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     recipes = text[text.index("## Recipes") :]
     code = re.search(r"```python\n(.*?)```", recipes, re.S).group(1)
-    monkeypatch.chdir(ROOT)  # the recipe names reports/demo_crosswalk.yaml relative to the repo
+    monkeypatch.chdir(tmp_path)  # as a user would: outside the repository
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
     des, std = namespace["des"], namespace["std"]
@@ -83,3 +83,23 @@ def test_readme_labels_recipe_runs(tmp_path, monkeypatch):
     assert lc.value_labels["enc_region"]["1"] == "Región de Tarapacá"
     labelled = namespace["survey"].apply_labels(namespace["ds"].data, namespace["ds"].meta)
     assert "Región Norte" in set(labelled["region"].astype(str))
+
+
+def test_readme_five_minutes_block_runs_outside_the_repository(tmp_path, monkeypatch):
+    """The first block after install: bundled-file paths must not depend on the folder."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("## Five minutes") :]
+    code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    got = namespace["des"].mean(["hh_size"])["estimate"].iloc[0]
+    data = namespace["ds"].data
+    assert got == pytest.approx(np.average(data["hh_size"], weights=data["weight"]), rel=1e-12)
+
+
+def test_a_missing_crosswalk_file_is_named_as_a_file(tmp_path):
+    from survey.instruments import harmonize
+
+    with pytest.raises(FileNotFoundError, match="crosswalk file no/such.yaml not found"):
+        harmonize(__import__("pandas").DataFrame({"a": [1]}), "no/such.yaml")

@@ -312,6 +312,15 @@ def _pretrend(units, keys, by, meta, theta, V, dfs, pre_w, ref) -> pd.DataFrame:
             rec["note"] = "a baseline coefficient is not estimated"
         else:
             Vb = V[np.ix_(sel, sel)]
+            if not np.isfinite(Vb).all() or np.linalg.matrix_rank(Vb) < len(sel):
+                # e.g. no cases in the baseline waves: zero variances; the other results stand
+                rec.update(wald=np.nan, F=np.nan, p_value=np.nan)
+                rec["note"] = (
+                    "the baseline coefficients' covariance is singular (a baseline wave "
+                    "without variation?): no pre-trend test"
+                )
+                rows.append(rec)
+                continue
             wald = float(b @ np.linalg.solve(Vb, b))
             F = wald / len(sel)
             rec.update(wald=wald, F=F, p_value=float(stats.f.sf(F, len(sel), dfs[i])))

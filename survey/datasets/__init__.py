@@ -22,12 +22,20 @@ import pandas as pd
 
 from survey._paths import dataset_path
 
-__all__ = ["demo_path", "demo_truth", "demo_margins", "demo_regions_path"]
+__all__ = ["demo_path", "demo_truth", "demo_margins", "demo_regions_path", "demo_crosswalk_path"]
 
 
 def demo_path() -> Path:
     """Path of the bundled demo SPSS file ``demo_survey.sav``."""
     return dataset_path("demo_survey.sav")
+
+
+def demo_crosswalk_path() -> Path:
+    """Path of the demo's crosswalk (``reports/demo_crosswalk.yaml``: the demo survey's
+    variables onto the standard items), wherever the package is installed."""
+    from survey._paths import data_dir
+
+    return data_dir("reports") / "demo_crosswalk.yaml"
 
 
 def demo_regions_path() -> Path:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -662,6 +663,34 @@ def _item_psu_counts(design, dom: Domains, est) -> np.ndarray:
     return out.reshape(H, D * J)
 
 
+def _warn_nominal(design, variables, statistic: str) -> None:
+    """Warn when a mean/total would average the codes of a labelled nominal item (SPSS
+    measure 'nominal' with value labels other than 0/1: Yes = 1 / No = 2 averages to 1.9,
+    and a difference of such means has the sign of the coding, not of the prevalence)."""
+    meta = getattr(design, "meta", None)
+    if meta is None or not getattr(meta, "measure", None):
+        return
+    names = [variables] if isinstance(variables, str) else list(variables or [])
+    for var in dict.fromkeys(v for v in names if isinstance(v, str)):
+        labels = meta.value_labels.get(var) or {}
+        if meta.measure.get(var) != "nominal" or not labels:
+            continue
+        try:
+            codes = {float(c) for c in labels}
+        except (TypeError, ValueError):
+            continue
+        if codes <= {0.0, 1.0}:
+            continue  # a 0/1 item: its mean is the share of the 1s
+        shown = ", ".join(f"{c:g} = {t}" for c, t in list(labels.items())[:4])
+        warnings.warn(
+            f"{var!r} is a nominal item with value labels ({shown}): its {statistic} "
+            "averages the codes; estimate the share of a category with prop() (or recode "
+            "it to 0/1; CLI: name=variable:code)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def estimate(
     design,
     statistic: str,
@@ -675,9 +704,13 @@ def estimate(
 ) -> EstimateSet:
     """Estimate ``statistic`` for ``variables`` in every domain of ``by`` in one pass."""
     if getattr(design, "is_table_design", False):  # rows in a data backend (survey.backends)
-        return design.estimate(statistic, variables, by, na, denominator, binary, domains, estimator)
+        return design.estimate(
+            statistic, variables, by, na, denominator, binary, domains, estimator
+        )
     from survey.design import ReplicateDesign
 
+    if statistic in ("mean", "total"):
+        _warn_nominal(design, variables, statistic)
     dom = domains if domains is not None else make_domains(design.data, by)
     est = (
         estimator

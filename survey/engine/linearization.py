@@ -19,7 +19,9 @@ design): under ``adjust`` its PSU total is not centred (``a_hk = 0``), under ``a
 left out and counted as such in the rescaling; other policies are unchanged (R only warns).
 The PSU counts per (stratum, estimate) come in ``strata_presence`` (integers instead of
 booleans, :func:`survey.engine.core._item_presence`). As in R the option does not act on
-calibrated designs (their subsets keep every row) nor on later stages.
+calibrated designs (their subsets keep every row). R applies the rule at every stage; here it
+is implemented for the first stage only, so a design with several variance stages refuses the
+option rather than give R's option-off numbers.
 """
 
 from __future__ import annotations
@@ -312,6 +314,12 @@ def _domain_lonely(design, strata_presence):
         or strata_presence is None
     ):
         return None
+    if len(design.variance_stages) > 1:
+        raise NotImplementedError(
+            "adjust_domain_lonely on a design with several variance stages: R applies the "
+            "rule at every stage, this package at the first only; use a one-stage design "
+            "(with-replacement first stage) or adjust_domain_lonely=False"
+        )
     counts = np.asarray(strata_presence)
     if counts.dtype == bool:
         raise ValueError(

@@ -17,7 +17,11 @@ theta) - (1 - p)``, the design mean and SE of the domain coming from the engine 
 trial ``theta``; the root is found by a replay of R's ``uniroot`` (Brent's ``zeroin``) on
 ``[min + IQR/100, max - IQR/100]`` with ``tol = 1 / (100 sqrt(n))`` and mapped to the data as
 R does: ``qrule(x, w, mean(x <= root))``, the *unweighted* share of the domain at or below the
-root.
+root. Known deviation: for domains of *calibrated* designs R's subset keeps every row (weights
+set to zero), so its search range, tolerance and mapping use the rows of all domains and the
+interval of one domain depends on the others' data (post-stratified api ``dclus1``, median by
+``awards``: R No [535, 687], here [535, 696]); here they always use the domain's own rows, as
+R does for uncalibrated designs and whole-sample estimates (both equal to R).
 """
 
 from __future__ import annotations

@@ -262,6 +262,12 @@ def load_crosswalk(name_or_path) -> Crosswalk:
     p = Path(str(name_or_path))
     if p.suffix in (".yaml", ".yml") and p.exists():
         return _load(p)
+    if p.suffix in (".yaml", ".yml"):
+        raise FileNotFoundError(
+            f"crosswalk file {p} not found (relative to {Path.cwd()}); a shipped crosswalk is "
+            "named without .yaml (survey.instruments.list_crosswalks()); the demo's is "
+            "survey.datasets.demo_crosswalk_path()"
+        )
     path = crosswalk_dir() / f"{name_or_path}.yaml"
     if not path.exists():
         names = [c.stem for c in sorted(crosswalk_dir().glob("*.yaml"))]

@@ -168,3 +168,16 @@ def test_describe_csv_never_replaces_the_values_file_silently(tmp_path):
     res = runner.invoke(app, ["describe", str(demo_path()), "--out", str(out), "--overwrite"])
     assert res.exit_code == 0, res.output
     assert "code" in pd.read_csv(values).columns and "variable" in pd.read_csv(out).columns
+
+
+def test_outputs_get_the_mode_of_a_new_file_not_the_temporary_files_0600(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "published.csv"
+        with atomic_output(target) as tmp:
+            tmp.write_text("a,b\n")
+        assert (target.stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(umask)

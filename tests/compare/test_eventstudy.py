@@ -129,6 +129,21 @@ def test_a_wave_without_answers_gives_notes_not_nan_elsewhere():
     assert es.pretrend["note"].iloc[0] == "a baseline coefficient is not estimated"
 
 
+def test_no_cases_before_the_programme_keeps_the_follow_up_coefficients():
+    """No victim in any baseline wave: the baseline coefficients are 0 with variance 0, so the
+    pre-trend test is undefined (NaN and a note), and the follow-up coefficients stand (a
+    singular covariance used to raise LinAlgError and lose every result)."""
+    d = pd.read_csv(GOLDEN / "eventstudy_panel.csv")
+    d.loc[d["wave"].isin([1, 2, 3]), "victim"] = 0
+    des = survey.Design(d, "weight", "stratum", ["psu", "hh_id"], ["fpc_psu", "fpc_hh"])
+    es = compare.event_study(des, "victim", "area", "wave", treated=1, pre=[1, 2, 3], post=[4, 5])
+    co = es.coefficients.set_index("wave")
+    assert np.isfinite(co.loc[[4, 5], "estimate"].astype(float)).all()
+    assert (co.loc[[4, 5], "se"].astype(float) > 0).all()
+    assert np.isnan(es.pretrend["p_value"].iloc[0])
+    assert "singular" in es.pretrend["note"].iloc[0]
+
+
 REPS = 300
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import survey
+
 from survey import Design
 from tests.conftest import load_golden, realdata_file
 
@@ -64,3 +66,20 @@ def test_option_changes_only_adjust_and_average():
     off = Design(_data(), **base).mean("api00", by="drop_row_31")
     assert on["se"].iloc[0] > off["se"].iloc[0]
     assert on["estimate"].iloc[0] == off["estimate"].iloc[0]
+
+
+def test_several_variance_stages_are_refused_not_given_the_option_off_numbers():
+    """R applies survey.adjust.domain.lonely at every stage (dclus2 by stype: SE 17.6975 and
+    45.3268 with the option, 17.6942 and 45.0913 without); this package implements the first
+    stage only, so a two-stage design says so instead of returning R's option-off SEs."""
+    import pandas as pd
+
+    from tests.conftest import GOLDEN
+
+    d = pd.read_csv(GOLDEN / "synth_twostage.csv").assign(w=1.0)
+    des = survey.Design(
+        d, "w", strata="stratum", psu=["psu", "ssu"], fpc=["N1", "N2"], lonely_psu="adjust",
+        adjust_domain_lonely=True,
+    )  # fmt: skip
+    with pytest.raises(NotImplementedError, match="several variance stages"):
+        des.mean("y", by="dom")
