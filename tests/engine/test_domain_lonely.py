@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 import survey
-
 from survey import Design
 from tests.conftest import load_golden, realdata_file
 
