@@ -52,12 +52,23 @@ def _table(
 ) -> Table:
     """Estimates for the terminal; suppressed estimates are not printed unless asked.
     ``heads``: header text of the ``by`` columns (their variable labels)."""
-    table = Table(title=title)
+    table = Table(title=title, title_justify="left")
+    # a narrow terminal (80 columns, or output piped) keeps the domain and variable columns
+    # readable: se and deff (in the file and the API frame) go, the flag wraps
+    narrow = console.width < 120
+    shown_cols = (
+        ("estimate", "CI", "cv", "n", "flag")
+        if narrow
+        else ("estimate", "CI", "se", "cv", "deff", "n", "flag")
+    )
     for c in [*by, "variable", "category"]:
         head = str((heads or {}).get(c) or c)
-        table.add_column(head, overflow="fold", min_width=min(max(len(head), 6), 12))
-    for c in ("estimate", "CI", "se", "cv", "deff", "n", "flag"):
-        table.add_column(c, justify="right", no_wrap=True)
+        table.add_column(head, overflow="fold", min_width=min(max(len(head), 6), 12), no_wrap=False)
+    for c in shown_cols:
+        table.add_column(
+            c, justify="right", no_wrap=c not in ("flag", "CI"), overflow="fold",
+            min_width=6 if c == "flag" else None,
+        )  # fmt: skip
     for _, row in frame.iterrows():
         flag = "" if pd.isna(row["reliability"]) else str(row["reliability"])
         reason = row.get("reliability_reason")
@@ -65,19 +76,18 @@ def _table(
             flag = f"{flag} ({reason})"
         labels = [_fmt(row[c]) for c in [*by, "variable", "category"]]
         if row["reliability"] == "suppress" and not show_suppressed:
-            numbers = ["[dim]suppressed[/]", "", "", "", "", _fmt(row["n"], 6), flag]
+            cells = {"estimate": "[dim]suppressed[/]", "n": _fmt(row["n"], 6), "flag": flag}
         else:
-            ci = f"{_fmt(row['ci_low'])} – {_fmt(row['ci_high'])}"
-            numbers = [
-                _fmt(row["estimate"]),
-                ci,
-                _fmt(row["se"], 3),
-                _fmt(row["cv"], 2),
-                _fmt(row["deff"], 3),
-                _fmt(row["n"], 6),
-                flag,
-            ]
-        table.add_row(*labels, *numbers)
+            cells = {
+                "estimate": _fmt(row["estimate"]),
+                "CI": f"{_fmt(row['ci_low'])} – {_fmt(row['ci_high'])}",
+                "se": _fmt(row["se"], 3),
+                "cv": _fmt(row["cv"], 2),
+                "deff": _fmt(row["deff"], 3),
+                "n": _fmt(row["n"], 6),
+                "flag": flag,
+            }
+        table.add_row(*labels, *(cells.get(c, "") for c in shown_cols))
     return table
 
 

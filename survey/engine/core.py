@@ -635,10 +635,12 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
     code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
     out = np.zeros((H, D, J), dtype=bool)
     seen: dict[int, np.ndarray] = {}
+    alive = []
     for j, q in enumerate(est.count_q):
         col = est.columns[q]
         if id(col) not in seen:
             seen[id(col)] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
+            alive.append(col)  # built on access: held so ids stay unique
         out[:, :, j] = seen[id(col)]
     return out.reshape(H, D * J)
 
@@ -654,11 +656,13 @@ def _item_psu_counts(design, dom: Domains, est) -> np.ndarray:
     psu_stratum = np.repeat(st.unit_stratum, D) * D + np.tile(np.arange(D), st.n_units)
     out = np.zeros((H, D, J), dtype=np.int64)
     seen: dict[int, np.ndarray] = {}
+    alive = []
     for j, q in enumerate(est.count_q):
         col = est.columns[q]
         if id(col) not in seen:
             held = np.bincount(code, weights=col[mask], minlength=st.n_units * D) > 0
             seen[id(col)] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(H, D)
+            alive.append(col)  # built on access: held so ids stay unique
         out[:, :, j] = seen[id(col)]
     return out.reshape(H, D * J)
 
@@ -741,12 +745,14 @@ def estimate(
     d_in, nz_in = dom.codes[dmask], nz[dmask]
     counts = np.zeros((D, len(est.columns)))
     done: dict[int, int] = {}
+    alive = []  # columns built on access (category indicators): held so ids stay unique
     for q in count_cols:
         col = est.columns[q]
         if id(col) in done:
             counts[:, q] = counts[:, done[id(col)]]
             continue
         done[id(col)] = q
+        alive.append(col)
         counts[:, q] = np.bincount(d_in, weights=nz_in * _rows(col, dmask), minlength=D)
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]

@@ -32,11 +32,13 @@ def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
         dom = np.asarray(cells.cell_dom[cells.row_cell])
         Tr = np.zeros((rw.shape[1], D, Q))
         seen: dict[int, int] = {}
+        alive = []  # a category's indicator is built on access: hold it so ids stay unique
         for q, col in enumerate(est.columns):
             if id(col) in seen:
                 Tr[:, :, q] = Tr[:, :, seen[id(col)]]
                 continue
             seen[id(col)] = q
+            alive.append(col)
             # (D x n) sparse quantity-by-domain matrix times the replicate weights: no n x R
             # temporary beyond the replicate weights themselves
             ind = sp.csr_matrix((col[rows], (dom, rows)), shape=(D, design.n))

@@ -33,3 +33,19 @@ def test_engine_warning_is_printed_as_a_message_without_file_and_line(tmp_path):
     text = res.output + (res.stderr if res.stderr_bytes is not None else "")
     assert "warning: domains in few strata: region=1 (df 2)" in text
     assert "UserWarning" not in text and ".py:" not in text
+
+
+def test_an_80_column_terminal_keeps_the_domain_column_readable():
+    """Piped output or a small terminal: se and deff give way, region names stay whole."""
+    from survey.datasets import demo_path
+
+    res = CliRunner().invoke(
+        app,
+        ["estimate", str(demo_path()), "fear_dark", "--weight", "weight", "--strata",
+         "stratum", "--psu", "psu", "--by", "region"],
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    body = [line for line in res.output.splitlines() if line.startswith("│")]
+    assert {"Norte", "Centro", "Sur", "Costa"} <= {line.split("│")[1].strip() for line in body}
+    assert max(len(line) for line in res.output.splitlines()) <= 80
