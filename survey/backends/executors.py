@@ -190,6 +190,11 @@ class DuckDBExecutor(Executor):
         import duckdb
 
         self.con = con if con is not None else duckdb.connect()
+        try:  # progress is tracked (query_progress, the CLI's status line) but not printed
+            self.con.execute("SET enable_progress_bar = true")
+            self.con.execute("SET enable_progress_bar_print = false")
+        except duckdb.Error:  # pragma: no cover - older DuckDB
+            pass
         if threads is not None:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:

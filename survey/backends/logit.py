@@ -23,47 +23,43 @@ from survey.engine.logit_glm import EPSILON, MAXIT, _mu_eta, linkinv
 _EPS = float(np.finfo(float).eps)
 
 
-def _np_parts(pw, y):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mu = (pw * y + 0.5) / (pw + 1)
-        eta = np.log(mu / (1 - mu))
-        me = _mu_eta(eta)
-        w2 = pw * me**2 / (mu * (1 - mu))
-        z = eta + (y - mu) / me
-        dev = 2 * pw * np.where(y != 0, y * np.log(y / mu), 0.0) + 2 * pw * np.where(
-            y != 1, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0
-        )
-    return w2, z, dev
-
-
-def _sql_case(pw: str, yv: int) -> dict[str, str]:
-    """SQL of glm's first-step w2 z, w2 and deviance of a row with prior weight ``pw`` and
-    answer ``yv`` (0 or 1), as :func:`_np_parts`."""
-    mu = f"(({pw} * {yv} + 0.5) / ({pw} + 1))"
-    eta = f"LN({mu} / (1 - {mu}))"
-    me = (
-        f"(CASE WHEN {eta} > 30 OR {eta} < -30 THEN {_EPS!r} "
-        f"ELSE EXP({eta}) / ((1 + EXP({eta})) * (1 + EXP({eta}))) END)"
-    )
-    w2 = f"({pw} * {me} * {me} / ({mu} * (1 - {mu})))"
-    z = f"({eta} + ({yv} - {mu}) / {me})"
-    dev = f"(2 * {pw} * LN(1 / {mu}))" if yv == 1 else f"(2 * {pw} * LN(1 / (1 - {mu})))"
-    return {"w2z": f"{w2} * {z}", "w2": w2, "dev": dev}
-
-
-def _row_parts(pw_col: str) -> dict[str, E.Expr]:
-    """Derived columns: the three first-step quantities for y = 0 and y = 1 (a row's prior
-    weight is all they depend on, as the in-memory ``_RowTables``)."""
-    out = {}
+def _row_parts(pw_col: str) -> list[dict[str, E.Expr]]:
+    """Derived-column stages: per row, glm's first-step ``w2 z``, ``w2`` and deviance for
+    y = 0 and y = 1 (a row's prior weight is all they depend on, as the in-memory
+    ``_RowTables``), through ``mu``, ``eta`` and ``mu.eta`` computed once each."""
+    P = E.Col(pw_col)
+    c = {k: E.Col(f"__survey_{k}") for k in ("mu0", "mu1", "eta0", "eta1", "me0", "me1")}
+    mu, eta, me, parts = {}, {}, {}, {}
     for yv in (0, 1):
-        for k, name in enumerate(("w2z", "w2", "dev")):
-
-            def func(p, yv=yv, k=k):
-                w2, z, dev = _np_parts(p, float(yv))
-                return (w2 * z, w2, dev)[k]
-
-            out[f"__survey_{name}{yv}"] = E.Sql(_sql_case("{0}", yv)[name], (E.Col(pw_col),), func)
-    return out
+        mu[f"__survey_mu{yv}"] = E.Sql(
+            f"({{0}} * {yv} + 0.5) / ({{0}} + 1)", (P,), lambda p, yv=yv: (p * yv + 0.5) / (p + 1)
+        )
+        eta[f"__survey_eta{yv}"] = E.Sql(
+            "LN({0} / (1 - {0}))", (c[f"mu{yv}"],), lambda m: np.log(m / (1 - m))
+        )
+        me[f"__survey_me{yv}"] = E.Sql(
+            f"CASE WHEN {{0}} > 30 OR {{0}} < -30 THEN {_EPS!r} "
+            "ELSE EXP({0}) / ((1 + EXP({0})) * (1 + EXP({0}))) END",
+            (c[f"eta{yv}"],), _mu_eta,
+        )  # fmt: skip
+        m_, e_, d_ = c[f"mu{yv}"], c[f"eta{yv}"], c[f"me{yv}"]
+        w2_sql = "{0} * ({1} * {1}) / ({2} * (1 - {2}))"
+        parts[f"__survey_w2{yv}"] = E.Sql(
+            w2_sql, (P, d_, m_), lambda p, me_, m: p * me_**2 / (m * (1 - m))
+        )
+        parts[f"__survey_w2z{yv}"] = E.Sql(
+            f"({w2_sql}) * ({{3}} + ({yv} - {{2}}) / {{1}})", (P, d_, m_, e_),
+            lambda p, me_, m, et, yv=yv: (p * me_**2 / (m * (1 - m))) * (et + (yv - m) / me_),
+        )  # fmt: skip
+        if yv == 1:
+            parts["__survey_dev1"] = E.Sql(
+                "2 * {0} * LN(1 / {1})", (P, m_), lambda p, m: 2 * p * np.log(1 / m)
+            )
+        else:
+            parts["__survey_dev0"] = E.Sql(
+                "2 * {0} * LN(1 / (1 - {1}))", (P, m_), lambda p, m: 2 * p * np.log(1 / (1 - m))
+            )
+    return [mu, eta, me, parts]
 
 
 def _item_sums(j: int, y: E.Expr, ok: E.Expr) -> dict[str, E.Expr]:
@@ -100,7 +96,7 @@ def replay(es):
     w = design.w
     derived = [
         {"__survey_pw": E.Sql("{0} / {1}", (w, scale), lambda a, b: a / b)},
-        _row_parts("__survey_pw"),
+        *_row_parts("__survey_pw"),
     ]
     sums = {}
     for j, (yq, mq) in enumerate(est.item_q):
