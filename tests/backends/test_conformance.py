@@ -152,6 +152,11 @@ def test_not_pushed_down_is_named(demo):
         d.with_weights([1.0])
     with pytest.raises(NotPushedDown, match="needs the rows in memory"):
         d.data  # noqa: B018
+    # comparisons and indicators that derive variables in pandas name themselves
+    from survey.compare import compare_within
+
+    with pytest.raises(NotPushedDown, match="compare_within"):
+        compare_within(d, ["trust_police"], wave="wave")
 
 
 def test_design_columns_named_like_internal_sums(demo, tmp_path):
