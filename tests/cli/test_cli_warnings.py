@@ -35,9 +35,12 @@ def test_engine_warning_is_printed_as_a_message_without_file_and_line(tmp_path):
     assert "UserWarning" not in text and ".py:" not in text
 
 
-def test_an_80_column_terminal_keeps_the_domain_column_readable():
+def test_an_80_column_terminal_keeps_the_domain_column_readable(monkeypatch):
     """Piped output or a small terminal: se and deff give way, region names stay whole."""
+    from survey.cli._common import console
     from survey.datasets import demo_path
+
+    monkeypatch.setattr(console, "_width", 80)  # the console is made once per process
 
     res = CliRunner().invoke(
         app,
