@@ -488,8 +488,10 @@ def predictive_margins(
         The population of the margins (R: ``svypredmeans`` on ``subset(design, rows)``); the
         design is kept whole for the variance (a domain).
     df : {"model", "design", "inf"} or float
-        Degrees of freedom of intervals and tests: the model's residual df (default), the
-        design df, or normal.
+        Degrees of freedom of intervals and tests: the model's residual df (default, as
+        ``svyglm``'s own coefficients), the design df, or normal (``"inf"``: what R's
+        ``confint()`` gives on a ``svypredmeans`` result; estimates and covariance are R's
+        whatever ``df``).
 
     Returns
     -------
