@@ -138,6 +138,28 @@ def _scaled(design, variables):
     return view, back
 
 
+def _warn_code_like_weights(name, w: np.ndarray) -> None:
+    """Warn when a weight column looks like category codes (a few small integers: region
+    codes 1-16, a 0/1 item), the usual sign that the wrong column was named: the estimates
+    would be plausible and wrong (ENUSC with the region code as weight: 22.2% for 24.1%)."""
+    if w.size < 50:
+        return
+    uniq = np.unique(w[: min(w.size, 200_000)])
+    if 2 <= uniq.size <= 20 and uniq.max() <= 20 and np.all(uniq == np.round(uniq)):
+        uniq = np.unique(w)
+        if 2 <= uniq.size <= 20 and uniq.max() <= 20 and np.all(uniq == np.round(uniq)):
+            shown = ", ".join(f"{v:g}" for v in uniq[:8]) + (", ..." if uniq.size > 8 else "")
+            zeros = int((w == 0).sum())
+            warnings.warn(
+                f"weight column {name!r} holds only the small integers {shown}"
+                + (f" ({zeros:,} rows of weight 0 are left out)" if zeros else "")
+                + ": it looks like a code, not an expansion factor; check that it is the "
+                "survey's weight",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
 def _warn_codes(design, variables, statistic: str) -> None:
     """Warn when a mean/total would average undeclared missing codes (88/99, "no sabe")."""
     from survey._codes import code_notes
@@ -582,6 +604,8 @@ class Design(_Verbs):
             )
         if not (w > 0).any():
             raise DesignError(f"weight column {weight!r} is zero in every row")
+        if _weights is None and weight is not None:
+            _warn_code_like_weights(weight, w)
         self.weights = w
 
     # -- designs on data kept in a backend (survey.backends) -------------------------------

@@ -380,7 +380,14 @@ def compare_command(
         did_shown = display_frame(sheets["did"], by, shown_meta)
         console.print(_table(did_shown, by, "difference-in-differences"))
     if len(sheets["do_no_harm"]):
-        console.print(f"[bold red]{len(sheets['do_no_harm'])} significant worsening(s)[/]")
+        # the screen's own p-value (unadjusted by default): `significant` may say otherwise
+        which = {
+            f.attrs.get("worsened_p", "unadjusted") for f in sheets.values() if "worsened" in f
+        }
+        console.print(
+            f"[bold red]{len(sheets['do_no_harm'])} worsening(s) significant at the "
+            f"{' / '.join(sorted(which))} p-value (do-no-harm screen; sheet do_no_harm)[/]"
+        )
     try:
         from survey._atomic import atomic_output
 
