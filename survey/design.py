@@ -530,7 +530,9 @@ class Design(_Verbs):
         R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum with several PSUs but
         only one holding rows of a domain (``by=`` group, or rows with an answer) is lonely
         for that domain's estimates: ``adjust`` leaves its PSU total uncentred, ``average``
-        leaves it out and rescales; other policies are unaffected (R only warns). As in R it
+        leaves it out and rescales; other policies are unaffected (R only warns). As R, the
+        rule applies at every variance stage under ``adjust`` (a later-stage stratum is a unit
+        of the stage above); ``average`` with several variance stages is refused. As in R it
         has no effect on calibrated designs. Default False (R's default).
 
     Notes

@@ -646,25 +646,31 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
 
 
 def _item_psu_counts(design, dom: Domains, est) -> np.ndarray:
-    """As :func:`_item_presence`, but the number of PSUs of each first-stage stratum holding
-    rows of each estimate (R's ``nsubset`` in ``onestrat``), for
-    ``Design(adjust_domain_lonely=True)``."""
-    st = design.stages[0]
-    H, D, J = st.n_strata, dom.n_domains, est.n_items
+    """As :func:`_item_presence`, but the number of units of each stratum holding rows of
+    each estimate (R's ``nsubset`` in ``onestrat``), for ``Design(adjust_domain_lonely=True)``:
+    the first stage's (H1 x K) rows, then each later variance stage's (H_s x K) rows (its
+    strata are the units of the stage above), stacked."""
+    D, J = dom.n_domains, est.n_items
     mask = dom.codes >= 0
-    code = st.unit[mask] * D + dom.codes[mask]
-    psu_stratum = np.repeat(st.unit_stratum, D) * D + np.tile(np.arange(D), st.n_units)
-    out = np.zeros((H, D, J), dtype=np.int64)
-    seen: dict[int, np.ndarray] = {}
+    parts = []
     alive = []
-    for j, q in enumerate(est.count_q):
-        col = est.columns[q]
-        if id(col) not in seen:
-            held = np.bincount(code, weights=col[mask], minlength=st.n_units * D) > 0
-            seen[id(col)] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(H, D)
-            alive.append(col)  # built on access: held so ids stay unique
-        out[:, :, j] = seen[id(col)]
-    return out.reshape(H, D * J)
+    for st in design.variance_stages:
+        H = st.n_strata
+        code = st.unit[mask] * D + dom.codes[mask]
+        psu_stratum = np.repeat(st.unit_stratum, D) * D + np.tile(np.arange(D), st.n_units)
+        out = np.zeros((H, D, J), dtype=np.int64)
+        seen: dict[int, np.ndarray] = {}
+        for j, q in enumerate(est.count_q):
+            col = est.columns[q]
+            if id(col) not in seen:
+                held = np.bincount(code, weights=col[mask], minlength=st.n_units * D) > 0
+                seen[id(col)] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(
+                    H, D
+                )
+                alive.append(col)  # built on access: held so ids stay unique
+            out[:, :, j] = seen[id(col)]
+        parts.append(out.reshape(H, D * J))
+    return np.vstack(parts)
 
 
 def _warn_nominal(design, variables, statistic: str) -> None:

@@ -19,9 +19,10 @@ design): under ``adjust`` its PSU total is not centred (``a_hk = 0``), under ``a
 left out and counted as such in the rescaling; other policies are unchanged (R only warns).
 The PSU counts per (stratum, estimate) come in ``strata_presence`` (integers instead of
 booleans, :func:`survey.engine.core._item_presence`). As in R the option does not act on
-calibrated designs (their subsets keep every row). R applies the rule at every stage; here it
-is implemented for the first stage only, so a design with several variance stages refuses the
-option rather than give R's option-off numbers.
+calibrated designs (their subsets keep every row). As R's ``onestrat`` the rule applies at every
+stage (a later-stage stratum is a unit of the stage above; its count is of units holding rows of
+the domain); ``average`` on a multistage design is refused (R rescales within later-stage
+strata, not implemented).
 """
 
 from __future__ import annotations
@@ -192,8 +193,12 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     """
     from survey.engine.calibrate_variance import LowRankZ
 
-    design.check_lonely(strata_presence)
     domain_lonely = _domain_lonely(design, strata_presence)
+    if domain_lonely is not None or _stacked(design, strata_presence):
+        # adjust_domain_lonely: unit counts of every variance stage, stacked; the first
+        # stage's rows are the presence the other rules use
+        strata_presence = np.asarray(strata_presence)[: design.variance_stages[0].n_strata]
+    design.check_lonely(strata_presence)
     G = C = blocks = None
     if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
         Z, G, C, blocks = Z.Z, Z.G, Z.C, Z.blocks
@@ -238,7 +243,8 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         avg_lonely = lonely & (f >= 1e-7) if policy == "average" else np.zeros_like(lonely)
         c_use = np.where(avg_lonely, 0.0, c)
         H = _indicator(st.unit_stratum, st.n_strata)
-        dl = domain_lonely if s == 0 else None  # (H x K): one PSU of the domain in stratum
+        # (H_s x K): strata holding one unit of the domain (several in the design)
+        dl = None if domain_lonely is None else domain_lonely[s]
         if dl is not None:
             dl = dl & (c != 0)[:, None]
             if policy == "average":  # leave those (stratum, estimate) pairs out
@@ -304,9 +310,17 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     return V
 
 
+def _stacked(design, strata_presence) -> bool:
+    """Whether ``strata_presence`` holds the stacked unit counts of every variance stage."""
+    if strata_presence is None or len(design.variance_stages) == 1:
+        return False
+    return np.asarray(strata_presence).shape[0] == sum(st.n_strata for st in design.variance_stages)
+
+
 def _domain_lonely(design, strata_presence):
-    """(H1 x K) strata with one PSU of each estimate's domain but several in the design,
-    when the design asks for R's ``survey.adjust.domain.lonely`` and the policy uses it."""
+    """Per variance stage, (H_s x K): strata with one unit of each estimate's domain but
+    several in the design, when the design asks for R's ``survey.adjust.domain.lonely`` and
+    the policy uses it (R's ``onestrat`` applies the rule at every stage)."""
     if (
         not getattr(design, "adjust_domain_lonely", False)
         or design.lonely_psu not in ("adjust", "average")
@@ -314,20 +328,30 @@ def _domain_lonely(design, strata_presence):
         or strata_presence is None
     ):
         return None
-    if len(design.variance_stages) > 1:
+    stages = design.variance_stages
+    if len(stages) > 1 and design.lonely_psu == "average":
         raise NotImplementedError(
-            "adjust_domain_lonely on a design with several variance stages: R applies the "
-            "rule at every stage, this package at the first only; use a one-stage design "
-            "(with-replacement first stage) or adjust_domain_lonely=False"
+            "adjust_domain_lonely with lonely_psu='average' on a design with several variance "
+            "stages (R rescales within each later-stage stratum): use lonely_psu='adjust', a "
+            "one-stage design or adjust_domain_lonely=False"
         )
     counts = np.asarray(strata_presence)
     if counts.dtype == bool:
         raise ValueError(
-            "adjust_domain_lonely needs the PSU counts per stratum and estimate "
+            "adjust_domain_lonely needs the unit counts per stratum and estimate "
             "(survey.engine.core._item_presence); got presence flags only"
         )
-    nh = design.variance_stages[0].n_sampled
-    return (counts == 1) & (nh[:, None] > 1)
+    sizes = [st.n_strata for st in stages]
+    if counts.shape[0] == sizes[0] and len(stages) > 1:
+        raise ValueError(
+            "adjust_domain_lonely on a multistage design needs the unit counts of every stage "
+            "(survey.engine.core._item_psu_counts)"
+        )
+    out, start = [], 0
+    for st, h in zip(stages, sizes, strict=True):
+        out.append((counts[start : start + h] == 1) & (st.n_sampled[:, None] > 1))
+        start += h
+    return out
 
 
 def _adjusted_part(Zs, S, st, c_use, a2, nh, full):
