@@ -367,6 +367,37 @@ def _display_labels(spec: dict, sd):
     return sd
 
 
+def _standard_item_labels(spec: dict, sd, frame):
+    """After a crosswalk, the standard items (``dem_sex``, ...) are the columns the report
+    breaks down by: their value labels come from the questionnaire library in the report's
+    language (Hombre/Mujer, not 1/2), where no other source labelled them."""
+    if not spec["data"].get("crosswalk"):
+        return sd
+    from survey.instruments.library import all_items
+    from survey.io._labelfile import LabelSet, with_labels
+
+    lang = spec.get("language", "en")
+    items = all_items()
+    have = sd.meta.value_labels if sd.meta is not None else {}
+    named = sd.meta.variable_labels if sd.meta is not None else {}
+    extra, names = {}, {}
+    for col in frame.columns:
+        it = items.get(col)
+        if it is None or not it.choices or have.get(col):
+            continue
+        extra[col] = dict(it.choice_labels(lang))  # int codes, as the harmonised columns
+        text = (it.text or {}).get(lang) or ""
+        if col not in named and text and len(text) <= 40 and "?" not in text:
+            names[col] = text  # a heading ("Por Sexo de la persona entrevistada")
+    if not extra:
+        return sd
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # standard items are not source columns
+        return with_labels(sd, LabelSet(extra, names, "questionnaire library"))
+
+
 def _crosswalk_ref(spec: dict, ref: str):
     """A crosswalk file named in the spec (relative to it) or a shipped crosswalk name."""
     if str(ref).endswith((".yaml", ".yml")):
@@ -935,6 +966,7 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         t0 = step("harmonise")
         frame, what, mapping = _harmonise(spec, sd)
         sd = _display_labels(spec, sd)
+        sd = _standard_item_labels(spec, sd, frame)
         spec["_meta"] = sd.meta
         spec["_crosswalk_report"] = mapping
         done("harmonise", t0, what)

@@ -204,3 +204,33 @@ def test_bad_spec_labels_name_the_spec_and_the_line(tmp_path):
     spec = _small_spec(tmp_path, labels={"zona": ["Norte"]})
     with pytest.raises(P.SpecError, match=r"value labels of 'zona' must be a mapping"):
         P.load_spec(spec)
+
+
+@pytest.mark.realdata
+def test_crosswalk_standard_items_show_the_library_labels(tmp_path):
+    """A crosswalk report broken down by a standard item (dem_sex from ENUSC's rph_sexo):
+    its values read Hombre/Mujer and its heading the item's text, not 1/2 and "dem_sex"
+    (new-user review)."""
+    from tests.conftest import realdata_file
+
+    csv = realdata_file("enusc/enusc_2023_subset.csv.gz")
+    spec = {
+        "title": "ENUSC 2023", "language": "es", "source": "INE Chile, ENUSC 2023",
+        "data": {"path": str(csv), "crosswalk": "enusc_2023"},
+        "design": {"weight": "Fact_Pers_Reg", "household_weight": "Fact_Hog_Reg",
+                   "strata": "VarStrat", "psu": "Conglomerado"},
+        "estimation": {"df": "domain"},
+        "breakdowns": ["dem_sex"],
+        "indicators": [
+            {"name": "vic_persona", "label": "Personas victimizadas",
+             "registry": "prevalence_person", "args": {"crimes": {"any": "vic_person_any_12m"}},
+             "variable": "vic_person_any_12m", "codes": [1], "base": [0, 1]},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "sexo.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    res = P.run_spec(path, tmp_path / "out", progress=False)
+    ws = load_workbook(res.files["xlsx"])["by_dem_sex"]
+    assert ws["A1"].value == "Por Sexo de la persona entrevistada"
+    first = {r[0] for r in ws.iter_rows(min_row=4, values_only=True) if r[1]}
+    assert {"Hombre", "Mujer"} <= first and not ({1, 2, "1", "2"} & first)
