@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -141,6 +142,20 @@ def stdout_is_terminal() -> bool:
 
 #: ``--labels FILE``: value and variable labels for code-only data (defined once for the
 #: commands that take it: estimate, indicators, compare, report).
+#: Options every command writing publication xlsx tables takes (estimate, indicators, compare).
+TotalRowOption = Annotated[
+    bool,
+    typer.Option(
+        help="With --by, the xlsx tables start with the national total row (estimated "
+        "on the full design, not summed)"
+    ),
+]
+XlsxLangOption = Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")]
+XlsxTitleOption = Annotated[str | None, typer.Option(help="Title of the xlsx tables")]
+XlsxSourceOption = Annotated[
+    str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")
+]
+
 LABELS_HELP = (
     "Labels file (.yaml: {variable: {code: label}, variable_labels: {variable: label}}; "
     ".csv: variable,code,label) for code-only data such as CSV; overrides the file's own"

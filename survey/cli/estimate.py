@@ -13,6 +13,10 @@ from rich.table import Table
 
 from survey.cli._common import (
     LABELS_HELP,
+    TotalRowOption,
+    XlsxLangOption,
+    XlsxSourceOption,
+    XlsxTitleOption,
     check_output_path,
     console,
     fail,
@@ -236,18 +240,10 @@ def estimate_command(
             "yearbook table: a row per domain, estimate, CI and CV per variable)"
         ),
     ] = "long",
-    total: Annotated[
-        bool,
-        typer.Option(
-            help="With --by, the xlsx tables start with the national total row (estimated "
-            "on the full design, not summed)"
-        ),
-    ] = True,
-    lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
-    title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
-    source: Annotated[
-        str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")
-    ] = None,
+    total: TotalRowOption = True,
+    lang: XlsxLangOption = "en",
+    title: XlsxTitleOption = None,
+    source: XlsxSourceOption = None,
     engine: Annotated[
         str,
         typer.Option(
@@ -263,7 +259,6 @@ def estimate_command(
     """
     import survey
     from survey.design import DesignError, design_from_spec
-    from survey.quality import apply as quality_apply
     from survey.quality import resolve_rule
 
     try:
@@ -351,12 +346,7 @@ def estimate_command(
     ds = with_labels_option(ds, labels)
     try:
         if replicates is not None:
-            import json
-
-            try:
-                rep_args = json.loads(replicates.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                fail(f"cannot read replicate spec {replicates}: {exc}")
+            rep_args = _replicate_spec(replicates)
             from survey.design import replicate_design_from_spec
 
             des = replicate_design_from_spec(ds, rep_args, source=replicates)
@@ -367,24 +357,7 @@ def estimate_command(
         kinds: dict[str, list[str]] = {}
         for var in variables:
             kinds.setdefault(_kind(var, ds, stat), []).append(var)
-
-        def run(kind, names, domains):
-            if kind == "quantile":
-                return quality_apply(
-                    des.quantile(
-                        names, by=domains, level=level, df=df or "domain", ci=ci or "mean"
-                    ),
-                    quality,
-                )
-            method = ci or ("logit" if kind == "prop" else "wald")
-            verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
-            return verb(
-                names, by=domains, ci=method, level=level, df=df or "design", quality=quality
-            )
-
-        frames = [run(kind, names, by or None) for kind, names in kinds.items()]
-        # the national row of the xlsx tables: the same estimates on the full design
-        totals = [run(kind, names, None) for kind, names in kinds.items()] if with_totals else []
+        frames, totals = _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality)
     except (DesignError, EstimationError, KeyError, ValueError, NotImplementedError) as exc:
         fail(f"{data}: {exc}")
     _present(
@@ -476,6 +449,37 @@ def _write_xlsx(
     write_xlsx(tables, path, data=data, statistics=stats)
 
 
+def _replicate_spec(path: Path) -> dict:
+    """The ``--replicates`` JSON (``survey weight --replicates`` writes it)."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read replicate spec {path}: {exc}")
+
+
+def _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality):
+    """``(frames, totals)``: one verb call per statistic for all its variables, by the
+    domains, and on the full design for the national row when asked. The same for every
+    engine (table designs have no quantiles: the caller refuses them first)."""
+    from survey.quality import apply as quality_apply
+
+    def run(kind, names, domains):
+        if kind == "quantile":
+            return quality_apply(
+                des.quantile(names, by=domains, level=level, df=df or "domain", ci=ci or "mean"),
+                quality,
+            )
+        method = ci or ("logit" if kind == "prop" else "wald")
+        verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
+        return verb(names, by=domains, ci=method, level=level, df=df or "design", quality=quality)
+
+    frames = [run(kind, names, by or None) for kind, names in kinds.items()]
+    totals = [run(kind, names, None) for kind, names in kinds.items()] if with_totals else []
+    return frames, totals
+
+
 def _estimate_on_backend(
     data, engine, variables, spec, by, stat, ci, level, df, quality, replicates,
     missing_codes, decimal, with_totals,
@@ -501,12 +505,7 @@ def _estimate_on_backend(
     Executor.progress = Ticker(console)
     try:
         if replicates is not None:
-            import json
-
-            try:
-                rep_args = json.loads(replicates.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                fail(f"cannot read replicate spec {replicates}: {exc}")
+            rep_args = _replicate_spec(replicates)
             if not isinstance(rep_args, dict) or "weight" not in rep_args:
                 fail(f"{replicates}: a replicate spec needs 'weight' and 'repweights'")
             des = TableReplicateDesign(str(data), engine=engine, **rep_args, **options)
@@ -519,15 +518,7 @@ def _estimate_on_backend(
         for var in variables:
             kinds.setdefault(_backend_kind(var, des, stat), []).append(var)
 
-        def run(kind, names, domains):
-            method = ci or ("logit" if kind == "prop" else "wald")
-            verb = {"mean": des.mean, "prop": des.prop, "total": des.total}[kind]
-            return verb(
-                names, by=domains, ci=method, level=level, df=df or "design", quality=quality
-            )
-
-        frames = [run(kind, names, by or None) for kind, names in kinds.items()]
-        totals = [run(kind, names, None) for kind, names in kinds.items()] if with_totals else []
+        frames, totals = _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality)
     except (DesignError, EstimationError, KeyError, ValueError, NotPushedDown, TypeError) as exc:
         fail(f"{data}: {exc}")
     finally:

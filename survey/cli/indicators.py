@@ -20,6 +20,10 @@ from rich.table import Table
 
 from survey.cli._common import (
     LABELS_HELP,
+    TotalRowOption,
+    XlsxLangOption,
+    XlsxSourceOption,
+    XlsxTitleOption,
     check_output_path,
     console,
     fail,
@@ -196,18 +200,10 @@ def indicators_command(
             "yearbook table: a row per domain, estimate, CI and CV per indicator)"
         ),
     ] = "long",
-    total: Annotated[
-        bool,
-        typer.Option(
-            help="With --by, the xlsx tables start with the national total row (estimated "
-            "on the full design, not summed)"
-        ),
-    ] = True,
-    lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
-    title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
-    source: Annotated[
-        str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")
-    ] = None,
+    total: TotalRowOption = True,
+    lang: XlsxLangOption = "en",
+    title: XlsxTitleOption = None,
+    source: XlsxSourceOption = None,
 ) -> None:
     """Victimisation, fear and trust indicators with CIs, CVs and reliability flags.
 

@@ -255,6 +255,19 @@ def _model_df(
     return out
 
 
+def _resolve_cells(design, group, wave, treated, control, pre, post):
+    """``(control, treated, pre, post)`` as stored codes, from codes or value labels (one
+    resolution for every DiD route: :func:`survey.compare._levels.resolve_pair`)."""
+    data = design.data
+    control, treated = resolve_pair(
+        data, group, control, treated, kind="group", labels=value_labels_of(design, group)
+    )
+    pre, post = resolve_pair(
+        data, wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
+    )
+    return control, treated, pre, post
+
+
 def did_regression(
     design,
     variable: str,
@@ -294,12 +307,7 @@ def did_regression(
         the four cells; for a logistic model, percentage points instead of log-odds).
     """
     data = design.data
-    control, treated = resolve_pair(
-        data, group, control, treated, kind="group", labels=value_labels_of(design, group)
-    )
-    pre, post = resolve_pair(
-        data, wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
-    )
+    control, treated, pre, post = _resolve_cells(design, group, wave, treated, control, pre, post)
     g, w = data[group], data[wave]
     tr = np.where(g == treated, 1.0, np.where(g == control, 0.0, np.nan))
     po = np.where(w == post, 1.0, np.where(w == pre, 0.0, np.nan))
@@ -351,12 +359,7 @@ def did_margins(
     from survey.compare.regression import predictive_margins
 
     data = design.data
-    control, treated = resolve_pair(
-        data, group, control, treated, kind="group", labels=value_labels_of(design, group)
-    )
-    pre, post = resolve_pair(
-        data, wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
-    )
+    control, treated, pre, post = _resolve_cells(design, group, wave, treated, control, pre, post)
     g, w = data[group], data[wave]
     cell = np.full(len(data), None, dtype=object)
     for name, gv, wv in (

@@ -26,7 +26,13 @@ from survey._schema import finalize
 from survey.engine import ci as ci_mod
 from survey.engine import linearization, replicate
 from survey.engine.domains import Domains, make_domains
-from survey.engine.estimators import Proportion, block_totals, build, plain_and_blocks
+from survey.engine.estimators import (
+    Proportion,
+    block_totals,
+    build,
+    plain_and_blocks,
+    quantity_key,
+)
 
 #: Above this many (unit x domain) cells, aggregate over observed cells only.
 DENSE_CELL_LIMIT = 4_000_000
@@ -634,14 +640,13 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
         return _item_psu_counts(design, dom, est)
     code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
     out = np.zeros((H, D, J), dtype=bool)
-    seen: dict[int, np.ndarray] = {}
-    alive = []
+    seen: dict = {}
     for j, q in enumerate(est.count_q):
-        col = est.columns[q]
-        if id(col) not in seen:
-            seen[id(col)] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
-            alive.append(col)  # built on access: held so ids stay unique
-        out[:, :, j] = seen[id(col)]
+        key = quantity_key(est.columns, q)
+        if key not in seen:
+            col = est.columns[q]
+            seen[key] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
+        out[:, :, j] = seen[key]
     return out.reshape(H, D * J)
 
 
@@ -653,22 +658,19 @@ def _item_psu_counts(design, dom: Domains, est) -> np.ndarray:
     D, J = dom.n_domains, est.n_items
     mask = dom.codes >= 0
     parts = []
-    alive = []
     for st in design.variance_stages:
         H = st.n_strata
         code = st.unit[mask] * D + dom.codes[mask]
         psu_stratum = np.repeat(st.unit_stratum, D) * D + np.tile(np.arange(D), st.n_units)
         out = np.zeros((H, D, J), dtype=np.int64)
-        seen: dict[int, np.ndarray] = {}
+        seen: dict = {}
         for j, q in enumerate(est.count_q):
-            col = est.columns[q]
-            if id(col) not in seen:
+            key = quantity_key(est.columns, q)
+            if key not in seen:
+                col = est.columns[q]
                 held = np.bincount(code, weights=col[mask], minlength=st.n_units * D) > 0
-                seen[id(col)] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(
-                    H, D
-                )
-                alive.append(col)  # built on access: held so ids stay unique
-            out[:, :, j] = seen[id(col)]
+                seen[key] = np.bincount(psu_stratum, weights=held, minlength=H * D).reshape(H, D)
+            out[:, :, j] = seen[key]
         parts.append(out.reshape(H, D * J))
     return np.vstack(parts)
 
@@ -750,15 +752,14 @@ def estimate(
         dmask = slice(None)  # every row in a domain: no masked copies
     d_in, nz_in = dom.codes[dmask], nz[dmask]
     counts = np.zeros((D, len(est.columns)))
-    done: dict[int, int] = {}
-    alive = []  # columns built on access (category indicators): held so ids stay unique
+    done: dict = {}
     for q in count_cols:
-        col = est.columns[q]
-        if id(col) in done:
-            counts[:, q] = counts[:, done[id(col)]]
+        key = quantity_key(est.columns, q)
+        if key in done:
+            counts[:, q] = counts[:, done[key]]
             continue
-        done[id(col)] = q
-        alive.append(col)
+        done[key] = q
+        col = est.columns[q]
         counts[:, q] = np.bincount(d_in, weights=nz_in * _rows(col, dmask), minlength=D)
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]

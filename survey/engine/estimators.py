@@ -172,6 +172,17 @@ class Columns:
         return isinstance(self._items[q], tuple)
 
 
+def quantity_key(columns, q):
+    """A key equal for identical quantities and stable while ``columns`` lives: the id of a
+    stored array (estimators share arrays for identical quantities), or ``(block, category)``
+    for a category indicator, which is built on access (its id could be reused by the next
+    one once freed)."""
+    if isinstance(columns, Columns):
+        item = columns._items[q]
+        return ("block", *item) if isinstance(item, tuple) else id(item)
+    return id(columns[q])
+
+
 def plain_and_blocks(columns):
     """``(plain, blocks)`` of any quantity list: a :class:`Columns` or a list of arrays."""
     if isinstance(columns, Columns):

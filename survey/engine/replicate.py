@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from survey.engine.estimators import quantity_key
+
 
 def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
     """Estimates under each replicate: (R x K)."""
@@ -31,14 +33,14 @@ def replicate_estimates(design, cells, Tg, est, unit) -> np.ndarray:
         rows = np.flatnonzero(cells.row_mask)
         dom = np.asarray(cells.cell_dom[cells.row_cell])
         Tr = np.zeros((rw.shape[1], D, Q))
-        seen: dict[int, int] = {}
-        alive = []  # a category's indicator is built on access: hold it so ids stay unique
-        for q, col in enumerate(est.columns):
-            if id(col) in seen:
-                Tr[:, :, q] = Tr[:, :, seen[id(col)]]
+        seen: dict = {}
+        for q in range(len(est.columns)):
+            key = quantity_key(est.columns, q)
+            if key in seen:
+                Tr[:, :, q] = Tr[:, :, seen[key]]
                 continue
-            seen[id(col)] = q
-            alive.append(col)
+            seen[key] = q
+            col = est.columns[q]
             # (D x n) sparse quantity-by-domain matrix times the replicate weights: no n x R
             # temporary beyond the replicate weights themselves
             ind = sp.csr_matrix((col[rows], (dom, rows)), shape=(D, design.n))
