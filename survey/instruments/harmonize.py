@@ -53,8 +53,31 @@ DESIGN_ROLES = ("id", "weight", "weight_household", "strata", "psu", "territory"
 
 
 def _norm_label(text) -> str:
-    text = unicodedata.normalize("NFC", str(text)).strip().casefold()
+    """A label as compared: case, runs of spaces and accents ignored.
+
+    Producers' files drop accents from the same label between waves and formats (the
+    Latinobarómetro 2018 R file writes "Se puede confiar en la mayoria de las personas",
+    the 2020 file "mayoría"), so "mayoría" and "mayoria" are one label.
+    """
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFC", text).strip().casefold()
     return re.sub(r"\s+", " ", text)
+
+
+def _norm_labels(raw: dict, where: str, what: str) -> dict:
+    """``{normalised label: value}``; two labels that normalise alike must agree."""
+    out, first = {}, {}
+    for k, v in raw.items():
+        nk = _norm_label(k)
+        if nk in out and out[nk] != v:
+            raise InstrumentError(
+                f"{where}: field {what!r}: labels {first[nk]!r} and {k!r} differ only in case, "
+                f"accents or spaces but map to {out[nk]!r} and {v!r}"
+            )
+        out.setdefault(nk, v)
+        first.setdefault(nk, k)
+    return out
 
 
 def _key(value) -> float | None:
@@ -191,12 +214,10 @@ def _load(path: Path) -> Crosswalk:
                 sources=_names(raw["source"]),
                 target=tgt,
                 codes=codes,
-                labels={_norm_label(k): v for k, v in raw.get("labels", {}).items()},
+                labels=_norm_labels(raw.get("labels", {}), where, "labels"),
                 identity=ident,
                 missing_codes=miss,
-                missing_labels={
-                    _norm_label(k): v for k, v in raw.get("missing_labels", {}).items()
-                },
+                missing_labels=_norm_labels(raw.get("missing_labels", {}), where, "missing_labels"),
                 note=raw.get("note"),
                 conventions={
                     name: (tuple(c["in_denominator"]), c["note"])

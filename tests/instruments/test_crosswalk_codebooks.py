@@ -1,13 +1,41 @@
-"""Crosswalks against the published variable lists (issue 17, item 1).
+"""Crosswalks against the producers' own variable lists (issue 17, item 1).
 
-No Latinobarómetro or ENVIPE microdata is in ``../shared/realdata``: each test builds a
-small file with the variable names, stored codes and value labels of the wave's codebook
-(the Stata file's names with ``_``, the R/SPSS file's with ``.``) and checks that
-``harmonize`` maps **every** item the crosswalk claims. LAPOP, ESS and ENUSC are checked on
-the real files in ``test_instruments_harmonize.py``.
+No Latinobarómetro or ENVIPE microdata is in ``../shared/realdata``. The variable names,
+variable labels and value labels of every claimed item are read from the producers' own
+files, kept in ``tests/instruments/data/codebook_variables.json`` (metadata only, no
+respondent data), and each test builds a file with exactly those names, stored codes and
+labels and checks that ``harmonize`` maps **every** item the crosswalk claims:
+
+- Latinobarómetro 2018: the producer's R release ``Latinobarometro_2018_Esp_R_v20190303.rds``
+  (20,204 x 395), as redistributed in repository jcms2665/UNAM-LCF-2023, path
+  "4. Análisis factorial con datos categóricos/Latinobarometro_2018_Esp_R_v20190303.rds",
+  commit 24d5ce640e466030729309e6152f0efd76987e0d (blob 7c241c81).
+- Latinobarómetro 2020: the producer's Spanish Stata release read into R (20,204 x 408), as
+  redistributed in repository Kevin-carrasco/metod1-MCS, path
+  docs/files/data/external_data/latinobarometro2020.RData, commit
+  f41547ca9e037877fdc801e0d43d35e8366ffa08 (blob 98cbdc01). That copy has lost the value
+  labels of p13st_d..g (their codes are those of the battery).
+- ENVIPE: INEGI's CAPI questionnaire definitions of ENVIPE 2023 (``envipe2023_elegido.q.xml``
+  question 4.3, fields ap4_3_1..3 with codes 1 seguro, 2 inseguro, 9 no sabe / no responde;
+  ``envipe2023_sdg.q.xml`` questions 3.4 sexo and 3.5 edad with 97 "97 o más años" and
+  98/99 "edad no especificada"), creator "Instituto Nacional de Estadística y Geografía", as
+  kept in repository ropalude/envipe-desarrollo, path envipe/Cuestionarios/, commit
+  172591ad488aee6a5702aa4b937a0ffae071a2b2. The open-data tables (TPer_Vic1) write the same
+  names in upper case.
+
+No file of the Latinobarómetro 2023 wave was found: its crosswalk keeps the 2020 battery
+layout (checked here on the 2020 file) and stays ``verified: false``. What the real files
+showed and the crosswalks now handle: the 2018 file writes its labels without accents
+("mayoria", "demas"; labels now compare ignoring accents), the 2020 file has the missing code
+-5 "No sabe / No contesta", and ENVIPE ages 98/99 are "not specified", not ages.
+
+LAPOP, ESS and ENUSC are checked on the real files in ``test_instruments_harmonize.py``.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,30 +45,11 @@ from survey import Design
 from survey.indicators import insecurity
 from survey.instruments import InstrumentError, harmonize, list_crosswalks, load_crosswalk
 
-# Latinobarómetro's confidence battery (1 mucha .. 4 ninguna) and missing codes.
-LB_TRUST = {1: "Mucha", 2: "Algo", 3: "Poca", 4: "Ninguna", -1: "No sabe", -2: "No responde"}
-LB_PEOPLE = {
-    1: "Se puede confiar en la mayoría de las personas",
-    2: "Uno nunca es lo suficientemente cuidadoso en el trato con los demás",
-    -1: "No sabe",
-    -2: "No responde",
-}
-# Latinobarómetro 2023 variable list: interpersonal trust P9STGBS; P13STGBS_A armed forces,
-# P13STGBS_B police; P13ST_C church, _D congress, _E government, _F judiciary, _G parties,
-# _H electoral body, _I president (Stata names; the R/SPSS file writes P13ST.C ...).
-LB2023 = {
-    "P9STGBS": "trust_interpersonal",
-    "P13STGBS_A": "trust_inst_armed_forces",
-    "P13STGBS_B": "trust_inst_police",
-    "P13ST_C": "trust_inst_church",
-    "P13ST_D": "trust_inst_congress",
-    "P13ST_E": "trust_inst_government",
-    "P13ST_F": "trust_inst_judiciary",
-    "P13ST_G": "trust_inst_parties",
-    "P13ST_H": "trust_inst_electoral",
-    "P13ST_I": "trust_inst_president",
-}
-# Latinobarómetro 2018: P11STGBS interpersonal trust, P15STGBSC.A-H the battery.
+CODEBOOKS = json.loads(
+    (Path(__file__).parent / "data" / "codebook_variables.json").read_text(encoding="utf-8")
+)
+
+# the claimed item of each producer variable (as the producer's file names it)
 LB2018 = {
     "P11STGBS": "trust_interpersonal",
     "P15STGBSC.A": "trust_inst_armed_forces",
@@ -52,17 +61,44 @@ LB2018 = {
     "P15STGBSC.G": "trust_inst_parties",
     "P15STGBSC.H": "trust_inst_electoral",
 }
+LB2020 = {
+    "p9stgbs": "trust_interpersonal",
+    "P13STGBS_A": "trust_inst_armed_forces",
+    "P13STGBS_B": "trust_inst_police",
+    "p13st_c": "trust_inst_church",
+    "p13st_d": "trust_inst_congress",
+    "p13st_e": "trust_inst_government",
+    "p13st_f": "trust_inst_judiciary",
+    "p13st_g": "trust_inst_parties",
+    "p13st_h": "trust_inst_electoral",
+    "p13st_i": "trust_inst_president",
+}
+BATTERY = [1, 2, 3, 4, -1, -2, -3, -4, -5]  # 1 mucha .. 4 ninguna and the missing codes
 
 
-def _lb_file(names, rename=lambda c: c, n=60, seed=3):
+def _codebook_labels(wave: str) -> dict:
+    """``{variable: {code: label}}`` of a wave's producer file (variables with labels)."""
+    out = {}
+    for var, meta in CODEBOOKS[wave]["variables"].items():
+        if meta["value_labels"]:
+            out[var] = {int(k): v for k, v in meta["value_labels"].items()}
+    return out
+
+
+def _lb_file(wave: str, names: dict, rename=lambda c: c, n=90, seed=3):
+    """A file with the wave's variable names holding every labelled code of each variable
+    (the battery codes where the producer's copy lost its labels), in random order."""
     rng = np.random.default_rng(seed)
-    cols = {"numentre": np.arange(n), "idenpa": rng.choice([32, 76, 152], n), "wt": 1.0}
-    labels = {}
-    for src, target in names.items():
-        codes = [1, 2, -1, -2] if target == "trust_interpersonal" else [1, 2, 3, 4, -1, -2]
-        cols[rename(src)] = rng.choice(codes, n)
-        labels[rename(src)] = LB_PEOPLE if target == "trust_interpersonal" else LB_TRUST
-    return pd.DataFrame(cols), labels
+    labels = _codebook_labels(wave)
+    design = [v for v in CODEBOOKS[wave]["variables"] if v.lower() in ("numentre", "idenpa")]
+    cols = {design[0]: np.arange(n), design[1]: rng.choice([32, 76, 152], n), "wt": 1.0}
+    out_labels = {}
+    for src in names:
+        codes = sorted(labels[src]) if src in labels else BATTERY
+        cols[rename(src)] = rng.permutation(np.resize(codes, n))
+        if src in labels:
+            out_labels[rename(src)] = labels[src]
+    return pd.DataFrame(cols), out_labels
 
 
 def _every_claimed_item_maps(h, names, rename=lambda c: c):
@@ -73,39 +109,79 @@ def _every_claimed_item_maps(h, names, rename=lambda c: c):
         row = rep.loc[target]
         assert row["status"] == "mapped", (target, row.to_dict())
         assert row["source"] == rename(src)
-        assert row["n_unknown"] == 0
+        assert row["n_unknown"] == 0, (target, row["unknown_codes"])
     assert h.claimed_failures().empty
 
 
+def test_codebook_metadata_lists_every_claimed_variable():
+    v18, v20 = CODEBOOKS["latinobarometro_2018"], CODEBOOKS["latinobarometro_2020"]
+    assert set(LB2018) <= set(v18["variables"]) and set(LB2020) <= set(v20["variables"])
+    assert v18["variables"]["P15STGBSC.B"]["label"] == (
+        "P15STGBSC.B Confianza en: La policía/Carabineros"
+    )
+    assert v20["variables"]["p13st_i"]["label"] == "P13ST.I Confianza en: El presidente"
+    assert v20["variables"]["P13STGBS_A"]["value_labels"]["-5"] == "No sabe / No contesta"
+
+
 @pytest.mark.parametrize("style", ["stata", "r"])
-def test_latinobarometro_2023_names_map_every_institution(style):
-    rename = (lambda c: c) if style == "stata" else (lambda c: c.replace("_", "."))
-    df, labels = _lb_file(LB2023, rename)
-    h = harmonize(df, "latinobarometro_2023", value_labels=labels)
-    _every_claimed_item_maps(h, LB2023, rename)
-    # the values are the stored codes (labels and codes agree in Latinobarómetro files)
-    src = rename("P13ST_I")
+def test_latinobarometro_2020_file_maps_every_institution(style):
+    # the Stata file's names (p13st_c) and the R/SPSS file's (P13ST.C) both map
+    rename = (lambda c: c) if style == "stata" else (lambda c: c.upper().replace("_", "."))
+    df, labels = _lb_file("latinobarometro_2020", LB2020, rename)
+    h = harmonize(df, "latinobarometro_2020", value_labels=labels)
+    _every_claimed_item_maps(h, LB2020, rename)
+    src = rename("p13st_i")
     expect = df[src].where(df[src] > 0).astype(float)
     pd.testing.assert_series_equal(
         h.data["trust_inst_president"], expect, check_names=False, check_index=False
     )
+    kept = harmonize(df, "latinobarometro_2020", value_labels=labels, keep_missing=True)
+    # -5 'No sabe / No contesta' is don't know (98), -4 'No preguntada' is not applicable
+    pres = kept.data["trust_inst_president"]
+    assert (pres[df[src] == -5] == 98).all() and pres[df[src] == -4].isna().all()
+    rep = h.report.set_index("target")
+    assert rep.loc["trust_inst_congress", "mode"] == "code"  # this copy lost those labels
+    assert rep.loc["trust_inst_church", "mode"] == "label"
+
+
+def test_latinobarometro_2023_crosswalk_reads_the_2020_layout():
+    """The 2023 wave keeps the 2020 battery (no 2023 file checked): its crosswalk maps the
+    2020 file's variables with the 2023 upper-case Stata spelling."""
+    df, labels = _lb_file("latinobarometro_2020", LB2020, str.upper)
+    h = harmonize(df, "latinobarometro_2023", value_labels=labels)
+    _every_claimed_item_maps(h, LB2020, str.upper)
+    assert not load_crosswalk("latinobarometro_2023").verified
 
 
 def test_latinobarometro_2023_without_labels_uses_codes():
-    df, _ = _lb_file(LB2023)
+    df, _ = _lb_file("latinobarometro_2020", LB2020)
     h = harmonize(df, "latinobarometro_2023")
-    _every_claimed_item_maps(h, LB2023)
+    _every_claimed_item_maps(h, LB2020)
     assert (h.report.set_index("target").loc["trust_inst_church", "mode"]) == "code"
 
 
-def test_latinobarometro_2018_claims_interpersonal_trust():
-    df, labels = _lb_file(LB2018)
+def test_latinobarometro_2018_file_maps_every_item_with_unaccented_labels():
+    df, labels = _lb_file("latinobarometro_2018", LB2018)
+    # the producer's 2018 labels carry no accents: they still match the crosswalk's
+    assert labels["P11STGBS"][1] == "Se puede confiar en la mayoria de las personas"
     h = harmonize(df, "latinobarometro_2018", value_labels=labels)
     _every_claimed_item_maps(h, LB2018)
+    assert h.report.set_index("target").loc["trust_interpersonal", "mode"] == "label"
     np.testing.assert_array_equal(
         h.data["trust_interpersonal"].to_numpy(),
         df["P11STGBS"].where(df["P11STGBS"] > 0).to_numpy(dtype=float),
     )
+    assert load_crosswalk("latinobarometro_2018").verified
+
+
+def test_labels_differing_only_in_accents_must_agree(tmp_path):
+    text = (Path(load_crosswalk("latinobarometro_2018").path).read_text(encoding="utf-8")).replace(
+        "    Se puede confiar: 1\n", "    Se puede confiar: 1\n    SE PUEDE CONFÍAR: 2\n"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(InstrumentError, match="differ only in case, accents or spaces"):
+        load_crosswalk(bad)
 
 
 def test_label_worded_differently_falls_back_on_the_stored_code():
@@ -143,8 +219,11 @@ def test_no_fallback_when_labels_and_stored_codes_disagree():
 
 # ------------------------------------------------------------------------------- ENVIPE
 def _envipe(seed=11, n=400):
-    """TPer_Vic1 variables: AP4_3_1..3 (1 seguro, 2 inseguro, 9 no sabe / no responde),
-    SEXO, EDAD, FAC_ELE, EST_DIS, UPM_DIS, CVE_ENT, and PER (ENVIPE 2020 fieldwork period)."""
+    """TPer_Vic1 variables (INEGI's field names, upper case as in the open data): AP4_3_1..3
+    with the questionnaire's codes (1 seguro, 2 inseguro, 9 no sabe / no responde), SEXO,
+    EDAD (18..97, and 98 'edad no especificada'), FAC_ELE, EST_DIS, UPM_DIS, CVE_ENT, and PER
+    (ENVIPE 2020 fieldwork period)."""
+    book = CODEBOOKS["envipe_2023"]["variables"]
     rng = np.random.default_rng(seed)
     df = pd.DataFrame(
         {
@@ -152,13 +231,15 @@ def _envipe(seed=11, n=400):
             "EST_DIS": np.repeat(np.arange(n // 40), 40),
             "FAC_ELE": rng.uniform(200, 900, n).round(),
             "CVE_ENT": rng.integers(1, 33, n),
-            "SEXO": rng.choice([1, 2], n),
-            "EDAD": rng.integers(18, 98, n),
+            "SEXO": rng.choice([int(k) for k in book["sexo"]["value_labels"]], n),
+            "EDAD": np.r_[rng.integers(18, 98, n - 3), 97, 98, 98],
             "PER": rng.choice([1, 2], n, p=[0.7, 0.3]),
         }
     )
+    codes = [int(k) for k in book["ap4_3_1"]["value_labels"]]
+    assert codes == [1, 2, 9]
     for i, p in ((1, 0.4), (2, 0.6), (3, 0.7)):
-        df[f"AP4_3_{i}"] = rng.choice([1, 2, 9], n, p=[1 - p - 0.05, p, 0.05])
+        df[f"AP4_3_{i}"] = rng.choice(codes, n, p=[1 - p - 0.05, p, 0.05])
     return df
 
 
@@ -175,6 +256,9 @@ def test_envipe_maps_every_claimed_item_and_9_is_dont_know():
     df = _envipe()
     h = harmonize(df, "envipe")
     _every_claimed_item_maps(h, ENVIPE)
+    # INEGI's 98 'edad no especificada' is missing, 97 '97 o más años' an age
+    age = h.data["dem_age"]
+    assert age[df["EDAD"] == 98].isna().all() and (age[df["EDAD"] == 97] == 97).all()
     kept = harmonize(df, "envipe", keep_missing=True).data["insec_neighbourhood"]
     assert (kept == 98).sum() == (df["AP4_3_1"] == 9).sum()
     assert not (kept == 99).any()
@@ -182,7 +266,13 @@ def test_envipe_maps_every_claimed_item_and_9_is_dont_know():
 
 
 def test_envipe_inegi_convention_reproduces_the_published_denominator():
-    """INEGI's tabulados: % inseguro = inseguro / (seguro + inseguro + no especificado)."""
+    """INEGI's tabulados: % inseguro = inseguro / (seguro + inseguro + no especificado).
+
+    The convention is INEGI's published one: Datos-Mexico/datos-mexico-api
+    scripts/seguridad_d1.py (commit c72f7af950ef18b47dc627b347b63eeba8f9f2b9) reproduces
+    INEGI's Banco de Indicadores series 6200118581 (percepción de la inseguridad), national
+    and 32 states, 2017-2026, from TPer_Vic1 as fac_ele-weighted inseguro over every person
+    aged 18+ *including* 9 "no sabe"; the 2020 figure uses the March interviews only."""
     df = _envipe()
     w = df["FAC_ELE"].to_numpy()
     unsafe = (df["AP4_3_1"] == 2).to_numpy()

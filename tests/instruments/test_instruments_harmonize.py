@@ -12,7 +12,7 @@ from tests.conftest import realdata_file
 
 SHIPPED = {
     "enusc_2019", "enusc_2023", "envipe", "ess", "lapop",
-    "latinobarometro_2018", "latinobarometro_2023",
+    "latinobarometro_2018", "latinobarometro_2020", "latinobarometro_2023",
 }  # fmt: skip
 
 
@@ -21,6 +21,7 @@ def test_shipped_crosswalks_load_and_say_if_verified():
     assert set(cws) == SHIPPED
     assert not cws["envipe"].verified and not cws["latinobarometro_2023"].verified
     assert cws["lapop"].verified and cws["enusc_2019"].verified
+    assert cws["latinobarometro_2018"].verified and cws["latinobarometro_2020"].verified
     lapop = set(load_crosswalk("lapop").targets)
     assert {"insec_neighbourhood_4pt", "vic_any_12m", "trust_neighbours",
             "trust_inst_police_7pt", "trust_inst_judiciary_7pt"} <= lapop  # fmt: skip
