@@ -124,9 +124,20 @@ def build_cmd(
     languages: Annotated[
         str, typer.Option("--languages", "-l", help="Comma-separated: es, en, pt.")
     ] = "es,en,pt",
-    title: Annotated[str, typer.Option("--title", help="Form title.")] = "Questionnaire",
+    title: Annotated[
+        str | None, typer.Option("--title", help="Form title (default 'Questionnaire').")
+    ] = None,
     form_id: Annotated[
-        str | None, typer.Option("--form-id", help="Form id (default: from the title).")
+        str | None,
+        typer.Option(
+            "--form-id",
+            help="ODK form id (default: from --title, accents transliterated, else from the "
+            "project file's name).",
+        ),
+    ] = None,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="ODK form version (default: today as yyyymmdd01)."),
     ] = None,
     exclude: Annotated[
         str, typer.Option("--exclude", help="Comma-separated item ids to leave out.")
@@ -139,6 +150,7 @@ def build_cmd(
     The trust modules hold each question on several scales (Latinobarómetro 1-4, LAPOP 1-7,
     ESS 0-10); the form asks one version, chosen with --trust-scale (default 4)."""
     from survey.instruments import InstrumentError, build, save_project
+    from survey.instruments.library import form_id_from_title
 
     path = check_output_path(
         out, overwrite, inputs=_library_files(), suffixes=(".yaml", ".yml"), what="--out"
@@ -148,7 +160,8 @@ def build_cmd(
             modules,
             languages,
             title=title,
-            form_id=form_id,
+            form_id=form_id or (None if title else form_id_from_title(out.stem)),
+            version=version,
             exclude_items=_comma_list(exclude),
             trust_scale=_trust_scale(trust_scale),
         )
@@ -160,8 +173,8 @@ def build_cmd(
         save_project(q, tmp, overwrite=True)
     scale = "all versions" if q.trust_scale is None else f"{q.trust_scale}-point"
     console.print(
-        f"wrote {path}: {len(q.items)} items, modules {', '.join(m.name for m in q.modules)}"
-        f" (trust questions: {scale})"
+        f"wrote {path}: form {q.form_id} version {q.version}, {len(q.items)} items, modules "
+        f"{', '.join(m.name for m in q.modules)} (trust questions: {scale})"
     )
 
 

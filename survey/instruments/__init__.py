@@ -20,6 +20,7 @@ from survey.instruments.harmonize import (
 from survey.instruments.library import (
     all_items,
     build,
+    form_version,
     get_module,
     library_dir,
     list_modules,
@@ -49,6 +50,7 @@ __all__ = [
     "Questionnaire",
     "all_items",
     "build",
+    "form_version",
     "get_module",
     "library_dir",
     "list_modules",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -315,9 +316,35 @@ def form_id_from_title(title: str) -> str:
     are not letters, digits or ``_`` become ``_``; a leading digit gets a ``form_`` prefix."""
     text = unicodedata.normalize("NFKD", title)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
+    for letter, ascii_ in _TRANSLIT.items():
+        text = text.replace(letter, ascii_)
     fid = _FORM_ID.sub("_", text.lower()).strip("_") or "questionnaire"
     return f"form_{fid}" if fid[0].isdigit() else fid
+
+
+#: Letters NFKD does not decompose, spelled in ASCII (so they are not dropped from an id).
+_TRANSLIT = {
+    "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ł": "l",
+    "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
+}  # fmt: skip
+
+
+def form_id_from_modules(modules) -> str:
+    """An ODK form id naming the modules of a form built without a title: the first three
+    module names joined by ``_`` (``fear_trust_institutions``), ``_and_<n>_more`` after."""
+    names = [str(m) for m in modules]
+    fid = "_".join(names[:3]) + (f"_and_{len(names) - 3}_more" if len(names) > 3 else "")
+    return form_id_from_title(fid)
+
+
+def form_version(when: date | None = None, revision: int = 1) -> str:
+    """An ODK form version ``yyyymmddNN`` (the date, then a two-digit revision of that day),
+    as ODK recommends: it sorts as a number, so a form revised later has a higher version,
+    which ODK Collect and Central need to replace a form already on devices."""
+    when = when or date.today()
+    if not 1 <= revision <= 99:
+        raise InstrumentError(f"form_version: revision {revision} is not between 1 and 99")
+    return f"{when:%Y%m%d}{revision:02d}"
 
 
 def build(
@@ -326,7 +353,7 @@ def build(
     *,
     title: str | None = None,
     form_id: str | None = None,
-    version: str = "1",
+    version: str | None = None,
     exclude_items=(),
     trust_scale: int | None = 4,
     neighbourhood_safety: str | None = "fear_walk_dark",
@@ -341,6 +368,16 @@ def build(
         ``requires`` (the incident module needs the screeners) must be included.
     languages : sequence of {"es", "en", "pt"}
         Languages of the form; the first is the default language.
+    title : str, optional
+        The form title (default "Questionnaire").
+    form_id : str, optional
+        The ODK form id. Default: from ``title`` with accents transliterated
+        ("Encuesta de victimización (piloto)" -> ``encuesta_de_victimizacion_piloto``, see
+        :func:`form_id_from_title`); without a title, from the module names
+        (:func:`form_id_from_modules`), never a generic "questionnaire".
+    version : str, optional
+        The ODK form version. Default: today's date as ``yyyymmdd01``
+        (:func:`form_version`); saved in the project file, so a reloaded project keeps it.
     exclude_items : sequence of str
         Item ids to drop; an item whose skip logic or calculation refers to a dropped item
         makes the build fail.
@@ -404,12 +441,14 @@ def build(
         absent = [r for r in mod.requires if r not in modules]
         if absent:
             raise InstrumentError(f"build: module {mod.name!r} requires modules {absent}")
+    if not form_id:
+        form_id = form_id_from_title(title) if title else form_id_from_modules(modules)
     q = Questionnaire(
         title=title or "Questionnaire",
-        form_id=form_id or form_id_from_title(title or "questionnaire"),
+        form_id=form_id,
         languages=tuple(languages),
         modules=tuple(chosen),
-        version=str(version),
+        version=form_version() if version is None else str(version),
         exclude_items=tuple(exclude_items),
         trust_scale=trust_scale,
         neighbourhood_safety=neighbourhood_safety,
@@ -433,17 +472,23 @@ def build(
 
 
 def load_project(path: str | Path, folder: str | Path | None = None) -> Questionnaire:
-    """Load a project file written by :func:`save_project` (or by hand)."""
+    """Load a project file written by :func:`save_project` (or by hand).
+
+    A file without ``version`` gets the date of its last modification as ``yyyymmdd01``
+    (:func:`form_version`): stable while the file is unchanged, higher once it is edited."""
     path = Path(path)
     doc = read_yaml(path)
     check_schema(doc, "project", path)
+    version = doc.get("version")
+    if version is None:
+        version = form_version(date.fromtimestamp(path.stat().st_mtime))
     try:
         return build(
             doc["modules"],
             doc["languages"],
             title=doc["title"],
             form_id=doc["form_id"],
-            version=doc.get("version", "1"),
+            version=version,
             exclude_items=doc.get("exclude_items", ()),
             trust_scale=doc.get("trust_scale", 4),
             neighbourhood_safety=doc.get("neighbourhood_safety", "fear_walk_dark"),
@@ -485,8 +530,6 @@ def resolve(
     return build(
         mods,
         languages or LANGUAGES,
-        title="Questionnaire",
-        form_id="questionnaire",
         trust_scale=trust_scale,
         neighbourhood_safety=None if trust_scale is None else "fear_walk_dark",
         folder=folder,

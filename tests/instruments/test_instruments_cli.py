@@ -38,6 +38,25 @@ def test_list_show_build_export(tmp_path):
         app, ["questionnaire", "build", "-m", "incident", "-o", str(tmp_path / "x.yaml")]
     )
     assert res.exit_code == 2 and "requires modules" in res.output
+    settings = pd.read_excel(form, sheet_name="settings").iloc[0]
+    assert settings["form_id"] == "piloto" and len(str(settings["version"])) == 10
+
+
+def test_build_without_title_names_the_form_after_the_project_file(tmp_path):
+    proj = tmp_path / "Encuesta_Ñuble_2026.yaml"
+    res = runner.invoke(
+        app, ["questionnaire", "build", "-m", "fear", "-l", "es", "-o", str(proj),
+              "--version", "2026030901"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "form encuesta_nuble_2026 version 2026030901" in " ".join(res.output.split())
+    form = tmp_path / "f.xlsx"
+    res = runner.invoke(
+        app, ["questionnaire", "export", str(proj), "-f", "xlsform", "-o", str(form)]
+    )
+    assert res.exit_code == 0, res.output
+    settings = pd.read_excel(form, sheet_name="settings", dtype=str).iloc[0]
+    assert (settings["form_id"], settings["version"]) == ("encuesta_nuble_2026", "2026030901")
 
 
 def test_validate_and_harmonize(tmp_path):

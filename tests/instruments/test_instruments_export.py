@@ -194,3 +194,40 @@ def test_spss_labels_fit_255_bytes_with_a_warning():
         w.simplefilter("error")
         to_spss(q, "pt")  # nothing to shorten: no warning
     assert len(max((ln for ln in to_spss(q, "en").splitlines()), key=len).encode()) < 300
+
+
+def test_xlsform_settings_name_the_form_and_date_its_version(tmp_path):
+    """The settings sheet carries a form id made from the title (accents transliterated,
+    not dropped) and an ODK version yyyymmddNN; never the generic 'questionnaire'/'1'."""
+    import datetime as dt
+    import os
+
+    from survey.instruments import InstrumentError, form_version, load_project, save_project
+    from survey.instruments.library import form_id_from_modules, form_id_from_title
+
+    q = build(["fear"], ["es"], title="Encuesta de Victimización (Piloto)")
+    settings = xlsform_frames(q)["settings"].iloc[0]
+    assert settings["form_id"] == "encuesta_de_victimizacion_piloto"
+    assert settings["form_title"] == "Encuesta de Victimización (Piloto)"
+    today = dt.date.today()
+    assert settings["version"] == f"{today:%Y%m%d}01" == form_version()
+    assert form_version(dt.date(2026, 3, 9), revision=12) == "2026030912"
+    with pytest.raises(InstrumentError, match="revision 100"):
+        form_version(revision=100)
+    assert form_id_from_title("Łódź: Œuvre Straße") == "lodz_oeuvre_strasse"
+    # without a title: the modules, not "questionnaire"
+    assert build(["fear", "cohesion"], ["es"]).form_id == "fear_cohesion"
+    assert form_id_from_modules(list("abcde")) == "a_b_c_and_2_more"
+    # an explicit version is kept and survives the project file
+    q2 = build(["fear"], ["es"], title="x", version="2026010203")
+    path = save_project(q2, tmp_path / "p.yaml")
+    assert load_project(path).version == "2026010203"
+    # a hand-written project without a version: the file's date
+    hand = tmp_path / "hand.yaml"
+    hand.write_text(
+        "schema_version: 1\ntitle: Hand\nform_id: hand\nmodules: [fear]\nlanguages: [es]\n",
+        encoding="utf-8",
+    )
+    stamp = dt.datetime(2025, 11, 4, 12, 0).timestamp()
+    os.utime(hand, (stamp, stamp))
+    assert load_project(hand).version == "2025110401"
