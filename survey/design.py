@@ -39,6 +39,14 @@ def _rows(mask: np.ndarray, limit: int = 5) -> str:
     return f"rows {shown}{more}"
 
 
+def _value(v) -> str:
+    """A stratum or PSU value as the data shows it: 3.0 read from a numeric column is 3."""
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v) if isinstance(v, str) else str(v)
+
+
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes 0..k-1 in sorted order of the values, and the values themselves."""
     codes, uniques = pd.factorize(pd.Series(values), sort=True)
@@ -687,11 +695,21 @@ class Design(_Verbs):
                 psu_id = self.data[self.psu_names[0]].iloc[row]
                 psu_id = psu_id.item() if hasattr(psu_id, "item") else psu_id
                 in_strata = pd.unique(self.data[self.strata_name][u1 == bad_psu[0]])
+                n_st = self.data[self.strata_name].nunique()
+                n_psu = self.data[self.psu_names[0]].nunique()
+                swapped = (
+                    f"; or strata and PSU are swapped: {self.psu_names[0]!r} has {n_psu} "
+                    f"distinct values, fewer than the {n_st} of {self.strata_name!r}, and a "
+                    "design usually has more PSUs than strata"
+                    if n_psu < n_st
+                    else ""
+                )
                 raise DesignError(
                     f"PSUs of {self.psu_names[0]!r} appear in several strata of "
-                    f"{self.strata_name!r} ({bad_psu.size} PSUs; e.g. PSU {psu_id!r} is in "
-                    f"strata {', '.join(map(str, in_strata[:5]))}): PSU ids are reused across "
-                    "strata; you may want nest=True"
+                    f"{self.strata_name!r} ({bad_psu.size} PSUs; e.g. PSU {_value(psu_id)} is in "
+                    f"strata {', '.join(map(_value, in_strata[:5]))}): if PSU ids are reused "
+                    f"across strata (PSU 1 of stratum 1 is not PSU 1 of stratum 2), pass "
+                    f"nest=True{swapped}"
                 )
         fpcs = [self._numeric(c, "fpc") for c in self.fpc_names]
         for c, v in zip(self.fpc_names, fpcs, strict=True):
@@ -779,7 +797,7 @@ class Design(_Verbs):
             if lonely.any():
                 if s == 0 and self.strata_name is not None:
                     labels = _codes(self.data[self.strata_name])[1][np.flatnonzero(lonely)]
-                    where = f"strata of {self.strata_name!r}: {', '.join(map(str, labels[:20]))}"
+                    where = f"strata of {self.strata_name!r}: {', '.join(map(_value, labels[:20]))}"
                 else:
                     where = f"{int(lonely.sum())} stratum(s) at stage {s + 1}"
                 raise DesignError(

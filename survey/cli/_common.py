@@ -14,6 +14,7 @@ Output safety: every command checks *all* its output paths with :func:`check_out
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,11 +29,65 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print a clear error (no traceback) and exit (code 2: bad input or usage)."""
+    """Print a clear error (no traceback) and exit (code 2: bad input or usage).
+
+    Library messages name the Python keyword that fixes a design (``nest=True``,
+    ``lonely_psu='adjust'``); when the running command has that option, the message names
+    the option instead (``--nest``, ``--lonely-psu adjust``): see :func:`cli_wording`."""
     err_console.print(
-        f"[bold red]error:[/] {escape(str(message))}", soft_wrap=True, highlight=False
+        f"[bold red]error:[/] {escape(cli_wording(str(message)))}", soft_wrap=True, highlight=False
     )
     raise typer.Exit(code)
+
+
+_LONELY_CHOICES = re.compile(r"\blonely_psu=((?:'\w+'(?:, | or )?)+)")
+
+
+def cli_wording(message: str, params=None) -> str:
+    """``message`` with the design keywords the current command takes as options spelled as
+    those options: ``nest=True`` -> ``--nest``; ``lonely_psu='certainty', 'adjust' or
+    'remove'`` -> ``--lonely-psu certainty, adjust or remove``. ``params``: option name ->
+    flag (default: the options of the running click/typer command). Keywords of options
+    the command does not have (a report spec's ``design.lonely_psu``) are left as they are.
+    """
+    if params is None:
+        params = {}
+        command = _current_command()
+        for p in getattr(command, "params", ()):
+            if getattr(p, "param_type_name", "") == "option" and p.opts:
+                params[p.name] = max(p.opts, key=len)
+    if "nest" in params:
+        message = re.sub(r"\bnest=True\b", params["nest"], message)
+    if "lonely_psu" in params:
+        flag = params["lonely_psu"]
+        message = _LONELY_CHOICES.sub(
+            lambda m: f"{flag} {m.group(1).replace(chr(39), '')}", message
+        )
+    return message
+
+
+def _current_command():
+    """The click command being run, or ``None`` (typer >= 0.17 vendors its own click)."""
+    import importlib
+
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            ctx = importlib.import_module(name).get_current_context(silent=True)
+        except (ImportError, AttributeError):
+            continue
+        if ctx is not None:
+            return ctx.command
+    return None
+
+
+def with_source_columns(message: str, sources: dict) -> str:
+    """``message`` with harmonised design column names (``'strata'``, ``'psu'``,
+    ``'weight'``) replaced by the file's own columns they came from (``'VarStrat'``):
+    ``sources`` maps role -> source column (:attr:`Harmonized.design_sources`)."""
+    for role, src in sources.items():
+        if src and src != role:
+            message = message.replace(f"{role!r}", f"{src!r} (harmonised as {role!r})")
+    return message
 
 
 def error_text(exc: BaseException) -> str:

@@ -28,6 +28,7 @@ from survey.cli._common import (
     console,
     fail,
     with_labels_option,
+    with_source_columns,
 )
 
 # design columns after harmonisation (survey.instruments.harmonize renames them to roles)
@@ -235,6 +236,7 @@ def indicators_command(
     shown_meta = with_labels_option(sd, labels).meta
     frame = sd.data
     harmonised_labels: dict = {}
+    sources: dict = {}  # harmonised design column -> the file's column (for messages)
     if crosswalk:
         try:
             from survey.instruments.harmonize import harmonize
@@ -245,6 +247,7 @@ def indicators_command(
         except (KeyError, ValueError) as exc:
             fail(f"harmonising {data} with {crosswalk!r}: {exc}")
         frame = res.data
+        sources = res.design_sources
         harmonised_labels = dict(res.value_labels)
         # the crosswalk's territory names also label the territory column as it is named
         # in the file (--by enc_region), below the file's own labels and --labels
@@ -348,7 +351,7 @@ def indicators_command(
                     weights=weights,
                 )
     except (IndicatorError, ValueError, KeyError) as exc:
-        fail(f"{data}: {exc}")
+        fail(f"{data}: {with_source_columns(str(exc), sources)}")
     skipped = table.attrs.get("skipped", {})
     for msg in table.attrs.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)

@@ -128,11 +128,21 @@ def perceived_increase(
 ):
     """Perceived increase in crime: % answering "increased" (code 1 of ``change3``) for the
     neighbourhood and the country (``perc_crime_change_*`` items by default; ENUSC's
-    ``P3_1_1`` with 88/96/99 as missing)."""
+    ``P3_1_1`` with 88/96/99 as missing). Without ``perc_crime_change_country`` the country
+    share reads the derived flag ``perc_crime_rose_country`` (1 = crime rose: ENUSC 2023's
+    published ``PAD``), the same share when ``codes`` is ``(1,)``."""
     default = {
         "neighbourhood": ("perc_crime_change_neighbourhood", tuple(codes)),
         "country": ("perc_crime_change_country", tuple(codes)),
     }
+    columns = data_of(design).columns
+    if (
+        items is None
+        and tuple(codes) == (1,)
+        and "perc_crime_change_country" not in columns
+        and "perc_crime_rose_country" in columns
+    ):
+        default["country"] = ("perc_crime_rose_country", (1,))
     return _shares(
         design, items, default, codes, "perceived_increase", by, weight, missing_codes, options
     )

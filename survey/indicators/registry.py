@@ -318,7 +318,7 @@ _ENTRIES = [
         "last 12 months",
         "ENUSC (P3_1_1); ENVIPE",
         "fear:perceived_increase",
-        ("perc_crime_change_neighbourhood", "perc_crime_change_country"),
+        ("perc_crime_change_neighbourhood", "perc_crime_change_country", "perc_crime_rose_country"),
     ),
     Indicator(
         "worry",

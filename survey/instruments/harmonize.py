@@ -317,6 +317,14 @@ class Harmonized:
         lab = pd.to_numeric(s, errors="coerce").map(labs)
         return lab.astype(object).where(lab.notna(), s)
 
+    @property
+    def design_sources(self) -> dict:
+        """``{role: source column}`` of the design columns passed through
+        (``{"strata": "VarStrat", "psu": "Conglomerado", ...}``), so that messages about
+        ``strata`` can name the column of the user's file."""
+        r = self.report[self.report["status"] == "design"]
+        return {t: s for s, t in zip(r["source"], r["target"], strict=True) if isinstance(s, str)}
+
     def claimed_failures(self) -> pd.DataFrame:
         """Report rows for claimed items present in the data that did not map cleanly."""
         r = self.report
