@@ -28,6 +28,15 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def quality_help() -> str:
+    """The ``--quality`` help: every rule of :data:`survey.quality.RULES` (one list for the
+    CLI, the API and the README, which ``tests/test_readme_cli.py`` checks against it)."""
+    from survey.quality import DEFAULT_RULE, RULES
+
+    names = [f"{n} (default)" if n == DEFAULT_RULE else n for n in RULES]
+    return f"Reliability rule: {', '.join(names)}"
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a clear error (no traceback) and exit (code 2: bad input or usage).
 

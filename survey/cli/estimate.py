@@ -20,6 +20,7 @@ from survey.cli._common import (
     check_output_path,
     console,
     fail,
+    quality_help,
     with_labels_option,
 )
 
@@ -227,7 +228,7 @@ def estimate_command(
         ),
     ] = None,
     quality: Annotated[
-        str, typer.Option(help="Reliability rule: cepal2020 (default), ine_chile2020, nchs")
+        str, typer.Option(help=quality_help())
     ] = "cepal2020",
     show_suppressed: Annotated[
         bool, typer.Option(help="Print estimates the quality rule suppresses (marked)")

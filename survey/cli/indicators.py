@@ -27,6 +27,7 @@ from survey.cli._common import (
     check_output_path,
     console,
     fail,
+    quality_help,
     with_labels_option,
     with_source_columns,
 )
@@ -186,7 +187,7 @@ def indicators_command(
     ] = "fail",
     quality: Annotated[
         str,
-        typer.Option(help="Reliability rule: cepal2020|cepal2020_symmetric|ine_chile2020|nchs"),
+        typer.Option(help=quality_help()),
     ] = "cepal2020",
     show_suppressed: Annotated[
         bool, typer.Option(help="Print suppressed estimates instead of blanking them")
