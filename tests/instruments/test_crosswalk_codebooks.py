@@ -15,6 +15,10 @@ labels and checks that ``harmonize`` maps **every** item the crosswalk claims:
   docs/files/data/external_data/latinobarometro2020.RData, commit
   f41547ca9e037877fdc801e0d43d35e8366ffa08 (blob 98cbdc01). That copy has lost the value
   labels of p13st_d..g (their codes are those of the battery).
+- Latinobarómetro 2023: the producer's SPSS release ``Latinobarometro_2023_Esp_Spss_v1_0.sav``
+  read with haven (19,205 x 274; its user-missing codes arrive as NA, their labels are kept),
+  as redistributed in repository multinivel-facso/trabajo1-grupo-5, path latbar2023.RDS,
+  commit 11775f0dd5ee5b4c78c3e52f508241d00adb2722 (blob 5de8cfbf).
 - ENVIPE: INEGI's CAPI questionnaire definitions of ENVIPE 2023 (``envipe2023_elegido.q.xml``
   question 4.3, fields ap4_3_1..3 with codes 1 seguro, 2 inseguro, 9 no sabe / no responde;
   ``envipe2023_sdg.q.xml`` questions 3.4 sexo and 3.5 edad with 97 "97 o más años" and
@@ -23,11 +27,13 @@ labels and checks that ``harmonize`` maps **every** item the crosswalk claims:
   172591ad488aee6a5702aa4b937a0ffae071a2b2. The open-data tables (TPer_Vic1) write the same
   names in upper case.
 
-No file of the Latinobarómetro 2023 wave was found: its crosswalk keeps the 2020 battery
-layout (checked here on the 2020 file) and stays ``verified: false``. What the real files
-showed and the crosswalks now handle: the 2018 file writes its labels without accents
-("mayoria", "demas"; labels now compare ignoring accents), the 2020 file has the missing code
--5 "No sabe / No contesta", and ENVIPE ages 98/99 are "not specified", not ages.
+Harmonising the three Latinobarómetro files themselves maps every claimed item with no
+unknown code. What the real files showed and the crosswalks now handle: the 2018 and 2023
+files write the interpersonal-trust labels without accents ("mayoria", "demas"; labels now
+compare ignoring accents: before, P11STGBS of 2018 mapped nothing), the 2020 and 2023 files
+have the missing code -5 "No sabe / No contesta", and ENVIPE ages 98/99 are "not specified",
+not ages. No ENVIPE data file was found: its names and codes come from INEGI's questionnaire
+definitions, so its crosswalk stays ``verified: false``.
 
 LAPOP, ESS and ENUSC are checked on the real files in ``test_instruments_harmonize.py``.
 """
@@ -60,6 +66,18 @@ LB2018 = {
     "P15STGBSC.F": "trust_inst_judiciary",
     "P15STGBSC.G": "trust_inst_parties",
     "P15STGBSC.H": "trust_inst_electoral",
+}
+LB2023 = {
+    "P9STGBS": "trust_interpersonal",
+    "P13STGBS.A": "trust_inst_armed_forces",
+    "P13STGBS.B": "trust_inst_police",
+    "P13ST.C": "trust_inst_church",
+    "P13ST.D": "trust_inst_congress",
+    "P13ST.E": "trust_inst_government",
+    "P13ST.F": "trust_inst_judiciary",
+    "P13ST.G": "trust_inst_parties",
+    "P13ST.H": "trust_inst_electoral",
+    "P13ST.I": "trust_inst_president",
 }
 LB2020 = {
     "p9stgbs": "trust_interpersonal",
@@ -115,7 +133,10 @@ def _every_claimed_item_maps(h, names, rename=lambda c: c):
 
 def test_codebook_metadata_lists_every_claimed_variable():
     v18, v20 = CODEBOOKS["latinobarometro_2018"], CODEBOOKS["latinobarometro_2020"]
+    v23 = CODEBOOKS["latinobarometro_2023"]
     assert set(LB2018) <= set(v18["variables"]) and set(LB2020) <= set(v20["variables"])
+    assert set(LB2023) <= set(v23["variables"])
+    assert v23["variables"]["P13ST.I"]["label"] == "P13ST.I Confianza en el Presidente"
     assert v18["variables"]["P15STGBSC.B"]["label"] == (
         "P15STGBSC.B Confianza en: La policía/Carabineros"
     )
@@ -144,19 +165,34 @@ def test_latinobarometro_2020_file_maps_every_institution(style):
     assert rep.loc["trust_inst_church", "mode"] == "label"
 
 
+@pytest.mark.parametrize("style", ["spss", "stata"])
+def test_latinobarometro_2023_file_maps_every_institution(style):
+    rename = (lambda c: c) if style == "spss" else (lambda c: c.replace(".", "_"))
+    df, labels = _lb_file("latinobarometro_2023", LB2023, rename)
+    assert labels[rename("P9STGBS")][2] == (
+        "Uno nunca es lo suficientemente cuidadoso en el trato con los demas"
+    )
+    h = harmonize(df, "latinobarometro_2023", value_labels=labels)
+    _every_claimed_item_maps(h, LB2023, rename)
+    assert set(h.report.set_index("target").loc[list(LB2023.values()), "mode"]) == {"label"}
+    src = rename("P13STGBS.B")
+    kept = harmonize(df, "latinobarometro_2023", value_labels=labels, keep_missing=True)
+    police = kept.data["trust_inst_police"]
+    assert (police[df[src] == -5] == 98).all() and (police[df[src] == -2] == 99).all()
+    assert load_crosswalk("latinobarometro_2023").verified
+
+
 def test_latinobarometro_2023_crosswalk_reads_the_2020_layout():
-    """The 2023 wave keeps the 2020 battery (no 2023 file checked): its crosswalk maps the
-    2020 file's variables with the 2023 upper-case Stata spelling."""
+    """2020 and 2023 share the battery: the 2023 crosswalk maps the 2020 file too."""
     df, labels = _lb_file("latinobarometro_2020", LB2020, str.upper)
     h = harmonize(df, "latinobarometro_2023", value_labels=labels)
     _every_claimed_item_maps(h, LB2020, str.upper)
-    assert not load_crosswalk("latinobarometro_2023").verified
 
 
 def test_latinobarometro_2023_without_labels_uses_codes():
-    df, _ = _lb_file("latinobarometro_2020", LB2020)
+    df, _ = _lb_file("latinobarometro_2023", LB2023)
     h = harmonize(df, "latinobarometro_2023")
-    _every_claimed_item_maps(h, LB2020)
+    _every_claimed_item_maps(h, LB2023)
     assert (h.report.set_index("target").loc["trust_inst_church", "mode"]) == "code"
 
 
