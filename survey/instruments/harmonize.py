@@ -659,7 +659,8 @@ def harmonize(
         if col is None:
             raise InstrumentError(
                 f"crosswalk {cw.name!r}: filter {name!r} needs column "
-                f"{' or '.join(f['column'])}, which is not in the data{did_you_mean(f['column'][0], df.columns)}"
+                f"{' or '.join(f['column'])}, which is not in the data"
+                f"{did_you_mean(f['column'][0], df.columns)} ({f['note']})"
             )
         used.add(col)
         keep = pd.to_numeric(df[col], errors="coerce").isin(f["in"]).to_numpy()

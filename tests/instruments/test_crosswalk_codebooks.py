@@ -258,7 +258,7 @@ def _envipe(seed=11, n=400):
     """TPer_Vic1 variables (INEGI's field names, upper case as in the open data): AP4_3_1..3
     with the questionnaire's codes (1 seguro, 2 inseguro, 9 no sabe / no responde), SEXO,
     EDAD (18..97, and 98 'edad no especificada'), FAC_ELE, EST_DIS, UPM_DIS, CVE_ENT, and PER
-    (ENVIPE 2020 fieldwork period)."""
+    (ENVIPE 2020 fieldwork period, a TVivienda variable merged on by ID_VIV)."""
     book = CODEBOOKS["envipe_2023"]["variables"]
     rng = np.random.default_rng(seed)
     df = pd.DataFrame(
@@ -340,7 +340,7 @@ def test_envipe_2020_perception_filter_per_1():
     assert h.data["dem_sex"].notna().all()  # only the perception items are filtered
     row = h.report[h.report["status"] == "filter"].iloc[0]
     assert row["source"] == "PER" and f"keeps {march.sum()} rows" in row["detail"]
-    with pytest.raises(InstrumentError, match="needs column PER or per"):
+    with pytest.raises(InstrumentError, match="needs column PER or per.*merge it onto TPer_Vic1"):
         harmonize(df.drop(columns="PER"), "envipe", filters=["perception_2020"])
     with pytest.raises(InstrumentError, match="no filter"):
         harmonize(df, "envipe", filters=["nope"])
