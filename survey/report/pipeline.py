@@ -312,10 +312,37 @@ def _resolve(spec: dict, ref: str) -> Path:
 
 
 def _label(ind: dict, lang: str) -> str:
-    lab = ind.get("label", ind["name"])
+    """The indicator's display name: its spec ``label`` (text or ``{lang: text}``), else
+    the registry title in ``lang`` (with the category its ``args`` select, if one), else
+    its name made readable; never a raw key."""
+    if "label" not in ind:
+        from survey.indicators._labels import _readable, category_text, indicator_title
+
+        if not ind.get("registry"):
+            return _readable(str(ind["name"]))
+        title = indicator_title(ind["registry"], lang)
+        picked = [
+            k
+            for key in ("crimes", "items", "forms")
+            for k in (_picked((ind.get("args") or {}).get(key)))
+        ]
+        if len(picked) == 1 and picked[0] != "any":
+            title = f"{title}: {category_text(picked[0], lang)}"
+        return title
+    lab = ind["label"]
     if isinstance(lab, dict):
         return str(lab.get(lang) or lab.get("en") or next(iter(lab.values())))
     return str(lab)
+
+
+def _picked(arg) -> list:
+    """Names of the categories a registry ``args`` entry selects ({name: column} or a
+    list of columns)."""
+    if isinstance(arg, dict):
+        return [str(k) for k in arg]
+    if isinstance(arg, str):
+        return [arg]
+    return [str(a) for a in arg] if isinstance(arg, (list, tuple)) else []
 
 
 def _text(spec: dict, key: str, lang: str, default: str = "") -> str:
@@ -335,20 +362,25 @@ def _read(spec: dict):
     return read(path, user_missing=spec["data"].get("user_missing", "missing"))
 
 
-def _display_labels(spec: dict, sd):
+def _display_labels(spec: dict, sd, mapping: pd.DataFrame | None = None):
     """The data with their display labels: the file's own (SPSS/Stata), then the
     crosswalk's territory names (``design_labels``), then the spec's ``labels``, then
-    ``--labels``. Applied after harmonisation, which reads the file's own labels."""
+    ``--labels``. Applied after harmonisation, which reads the file's own labels. With a
+    crosswalk, labels keyed by its source variables (``rph_sexo``) move to the standard
+    items they became (``dem_sex``, codes recoded as the crosswalk does); labels of source
+    variables that did not map warn, naming them."""
     import warnings
 
-    from survey.io._labelfile import LabelsError, LabelSet, with_labels
+    from survey.io._labelfile import LabelsError, LabelSet, through_crosswalk, with_labels
 
     ref = spec["data"].get("crosswalk")
     territory = (spec.get("figures") or {}).get("territory")
-    if ref and territory:
+    cw = None
+    if ref:
         from survey.instruments import load_crosswalk
 
         cw = load_crosswalk(_crosswalk_ref(spec, ref))
+    if ref and territory:
         labs = cw.design_labels.get("territory")
         tcol = cw.design.get("territory")
         tcol = tcol[0] if isinstance(tcol, (tuple, list)) and tcol else tcol
@@ -356,7 +388,17 @@ def _display_labels(spec: dict, sd):
             own = sd.meta.value_labels.get(territory) or {}
             extra = {str(k): v for k, v in labs.items() if k not in own}
             sd = with_labels(sd, LabelSet({territory: extra}, {}, f"crosswalk {cw.name}"))
-    for labels in (spec.get("_labels"), spec.get("_cli_labels")):
+    for what, labels in (("labels", spec.get("_labels")), ("--labels", spec.get("_cli_labels"))):
+        if labels and cw is not None and mapping is not None:
+            labels, unused = through_crosswalk(labels, cw, mapping)
+            if unused:
+                warnings.warn(
+                    f"{spec['_where']}: {what} {labels.source}: the labels of "
+                    f"{', '.join(map(repr, unused))} label nothing: crosswalk {cw.name} did not "
+                    "map these source variables (absent from the data or unmapped)",
+                    UserWarning,
+                    stacklevel=2,
+                )
         if labels:
             try:
                 with warnings.catch_warnings():
@@ -965,7 +1007,7 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         done("read", t0, f"survey.read: {sd.path.name}, {len(sd.data)} rows")
         t0 = step("harmonise")
         frame, what, mapping = _harmonise(spec, sd)
-        sd = _display_labels(spec, sd)
+        sd = _display_labels(spec, sd, mapping)
         sd = _standard_item_labels(spec, sd, frame)
         spec["_meta"] = sd.meta
         spec["_crosswalk_report"] = mapping

@@ -833,10 +833,11 @@ def display_frame(
     meta=None,
     *,
     variable: Sequence | None = None,
+    category: Sequence | None = None,
 ) -> pd.DataFrame:
     """A result frame for display: ``by`` values as their value labels (the code when
     unlabelled, 15 not 15.0), ``variable`` as its variable label (or ``variable`` given),
-    ``category`` as its category label. Computes nothing."""
+    ``category`` as its category label (or ``category`` given). Computes nothing."""
     from survey.io._labels import display
 
     out = frame.copy()
@@ -850,7 +851,9 @@ def display_frame(
         out["variable"] = list(variable)
     else:
         out["variable"] = [varl.get(v) or v for v in out["variable"].astype(object)]
-    if "category" in out.columns:
+    if category is not None and "category" in out.columns:
+        out["category"] = list(category)
+    elif "category" in out.columns:
         vars_ = frame["variable"].astype(object)
         out["category"] = [
             c if (c is None or (not isinstance(c, str) and pd.isna(c)))
@@ -870,6 +873,8 @@ def result_tables(
     totals_kinds: Sequence[str] | None = None,
     variable: Sequence | None = None,
     totals_variable: Sequence | None = None,
+    category: Sequence | None = None,
+    totals_category: Sequence | None = None,
     layout: str = "long",
     title: str = "",
     source: str = "",
@@ -896,6 +901,8 @@ def result_tables(
         "National total" row of each table.
     variable, totals_variable : list, optional
         Display text of each row's indicator (default: the variable label or name).
+    category, totals_category : list, optional
+        Display text of each row's category (default: its value label or the code).
     layout : {"long", "wide"}
         ``long``: one row per domain and indicator (estimate, CI, CV, n, flag, reason);
         ``wide``: the yearbook layout, territory x indicator (estimate, CI, CV).
@@ -903,10 +910,10 @@ def result_tables(
     if layout not in ("long", "wide"):
         raise ValueError(f"layout must be 'long' or 'wide', got {layout!r}")
     by = list(by)
-    shown = display_frame(frame, by, meta, variable=variable)
+    shown = display_frame(frame, by, meta, variable=variable, category=category)
     kinds = list(kinds)
     if totals is not None and len(totals) and by:
-        tot = display_frame(totals, [], meta, variable=totals_variable)
+        tot = display_frame(totals, [], meta, variable=totals_variable, category=totals_category)
         for b in by:
             tot[b] = NATIONAL_TOTAL[lang]
         tot = tot[[c for c in shown.columns if c in tot.columns]]
