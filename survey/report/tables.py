@@ -28,6 +28,7 @@ __all__ = [
     "publication_table",
     "comparison_table",
     "wide_table",
+    "frame_table",
     "write_tables",
     "write_xlsx",
     "to_markdown",
@@ -1080,6 +1081,72 @@ def result_tables(
                 )
             )  # fmt: skip
     return out
+
+
+#: Number formats of the columns of :func:`frame_table` known by name.
+_FRAME_FORMATS = {
+    **{k: v for k, v in {"se": "0.0000", "deff": "0.00", "df": "0"}.items()},
+    "n": "#,##0", "n_weighted": "#,##0", "n_cases": "#,##0", "n_valid": "#,##0",
+    "n_missing": "#,##0", "n_user_missing": "#,##0", "n_eff": "#,##0.0",
+    "cv": "0.0%", "direct_cv": "0.0%", "p_value": P_FORMAT, "p_adjusted": P_FORMAT,
+    "percent": "0.0", "position": "0",
+}  # fmt: skip
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    name: str,
+    source: str = "",
+    notes: Sequence[str] = (),
+    formats: dict | None = None,
+    labels: dict | None = None,
+    lang: str = "en",
+) -> Table:
+    """A tidy frame as a :class:`Table` for :func:`write_xlsx` (title, frozen header, widths,
+    source line, notes), its values unchanged (numbers are stored as they are; only the
+    display format is set).
+
+    Number formats by column: ``formats`` (column -> Excel format), else by name (counts
+    ``#,##0``, CVs ``0.0%``, p-values ``<0.001``, ...), else integers ``0`` (codes such as
+    13101 keep no thousands separator) and other numbers ``0.0000``. ``labels``: header
+    text of the columns. Nothing is shaded or suppressed: the frame's own ``reliability``
+    columns say how to read each row.
+    """
+    formats = dict(formats or {})
+    cols = [str(c) for c in frame.columns]
+    fmts: list[str | None] = []
+    for c in frame.columns:
+        dtype = frame[c].dtype
+        if c in formats:
+            fmts.append(formats[c])
+        elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            fmts.append(None)
+        elif str(c) in _FRAME_FORMATS:
+            fmts.append(_FRAME_FORMATS[str(c)])
+        elif pd.api.types.is_integer_dtype(dtype):
+            fmts.append("0")
+        else:
+            fmts.append("0.0000")
+    rows = []
+    for rec in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+        row = []
+        for v in rec:
+            if isinstance(v, (np.integer, np.floating, np.bool_)):
+                v = v.item()
+            if isinstance(v, float) and not np.isfinite(v):
+                v = None if np.isnan(v) else str(v)
+            if v is not None and not isinstance(v, (int, float, str, bool)):
+                v = str(v)
+            row.append(v)
+        rows.append(row)
+    t = Table(
+        title, [str((labels or {}).get(c, c)) for c in cols], rows, fmts, list(notes), name,
+        [""] * len(rows), lang, source=source,
+    )  # fmt: skip
+    t.estimate_cols = []
+    return t
 
 
 def tidy_statistics(kinds: Sequence[str]) -> list[str]:
