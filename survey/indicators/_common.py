@@ -252,6 +252,10 @@ def rescale(frame: pd.DataFrame, scale: str, mult, meta=None) -> pd.DataFrame:
     return out
 
 
+#: The presentation options every indicator function takes through ``**options``.
+OPTION_NAMES = ("scale", "ci", "level", "df", "quality", "as_set")
+
+
 def check_options(options: dict) -> None:
     """Validate the presentation options shared by every indicator (``scale``, ``ci``,
     ``level``, ``df``, ``quality``) before any estimate is computed; raises
@@ -391,7 +395,15 @@ def finish(iset: IndicatorSet, as_set: bool, ci, level, df, quality):
 def estimate_and_finish(design, statistic, derived, by, meta, opts, *, scale=None, mult=None):
     """Estimate the derived items (:func:`make_set`) and return what the presentation
     options ``opts`` ask: the :class:`IndicatorSet` (``as_set``) or its frame (``ci``,
-    ``level``, ``df``, ``quality``). ``scale`` overrides ``opts["scale"]``."""
+    ``level``, ``df``, ``quality``). ``scale`` overrides ``opts["scale"]``. An option
+    that is none of these (a misspelt argument passed through ``**options``) raises
+    :class:`IndicatorError` naming it, never silently ignored."""
+    unknown = sorted(set(opts) - set(OPTION_NAMES))
+    if unknown:
+        raise IndicatorError(
+            f"unknown argument(s) {', '.join(map(repr, unknown))}; the presentation options "
+            f"are {', '.join(OPTION_NAMES)}"
+        )
     iset = make_set(
         design, statistic, derived, by, opts["scale"] if scale is None else scale, meta, mult=mult
     )

@@ -117,6 +117,101 @@ def _check_keys(where: str, section: str, value, label: str | None = None) -> di
     return value
 
 
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each key of a YAML spec: ``{"estimation.ci": 12, "indicators[vic].codes":
+    20, ...}`` (indicators by their name), for messages that say where the error is."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, int] = {}
+
+    def walk(node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if not isinstance(k, yaml.ScalarNode):
+                    continue
+                key = f"{prefix}.{k.value}" if prefix else str(k.value)
+                out.setdefault(key, k.start_mark.line + 1)
+                walk(v, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                name = None
+                if isinstance(item, yaml.MappingNode):
+                    name = next((v.value for k, v in item.value
+                                 if isinstance(k, yaml.ScalarNode) and k.value == "name"
+                                 and isinstance(v, yaml.ScalarNode)), None)  # fmt: skip
+                if name is not None:
+                    key = f"{prefix}[{name}]"
+                    out.setdefault(key, item.start_mark.line + 1)
+                    walk(item, key)
+
+    walk(root, "")
+    return out
+
+
+def at(spec: dict, key: str) -> str:
+    """``"<spec file>, line N: key"`` (the line when known) for a spec message."""
+    line = (spec.get("_lines") or {}).get(key)
+    return f"{spec['_where']}, line {line}: {key}" if line else f"{spec['_where']}: {key}"
+
+
+def _check_options(out: dict) -> None:
+    """Values of ``estimation`` and ``comparisons`` and the codes of each indicator,
+    checked at load time so that an error names the key and its line (not a ValueError
+    from deep in the run)."""
+    from survey.engine.ci import METHODS
+
+    est = out["estimation"]
+    ci = est.get("ci")
+    if ci is not None and ci not in METHODS:
+        raise SpecError(f"{at(out, 'estimation.ci')}: {ci!r} is not a method; use one of "
+                        f"{', '.join(METHODS)}")  # fmt: skip
+    level = est.get("level")
+    if level is not None and not (
+        isinstance(level, (int, float)) and not isinstance(level, bool) and 0 < level < 1
+    ):
+        raise SpecError(
+            f"{at(out, 'estimation.level')}: {level!r}: a confidence level between 0 and 1 "
+            "(0.95, not 95)"
+        )
+    for key, value in (("estimation.df", est.get("df")),
+                       ("comparisons.df", (out.get("comparisons") or {}).get("df"))):  # fmt: skip
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and not (
+            value in ("design", "domain", "inf") or (number and value > 0)
+        ):
+            raise SpecError(
+                f"{at(out, key)}: {value!r}: use design, domain, inf or a positive number"
+            )
+    adjust = (out.get("comparisons") or {}).get("adjust")
+    if adjust not in (None, "none"):
+        from survey.compare.multiplicity import METHODS as ADJUST
+
+        if adjust not in ADJUST:
+            raise SpecError(f"{at(out, 'comparisons.adjust')}: {adjust!r}: use one of "
+                            f"{', '.join(ADJUST)} or none")  # fmt: skip
+    for ind in out["indicators"]:
+        name = ind["name"]
+        for key in ("codes", "base"):
+            if key not in ind or ind[key] is None:
+                continue
+            codes = ind[key] if isinstance(ind[key], list) else [ind[key]]
+            if not codes or not all(
+                isinstance(c, (int, float, str)) and not isinstance(c, bool) for c in codes
+            ):
+                raise SpecError(
+                    f"{at(out, f'indicators[{name}].{key}')}: a list of codes such as "
+                    f"[1] or [1, 2], got {ind[key]!r}"
+                )
+        args = ind.get("args")
+        if args is not None and not isinstance(args, dict):
+            raise SpecError(
+                f"{at(out, f'indicators[{name}].args')}: a mapping of the registry "
+                f"function's arguments, got {args!r}"
+            )
+
+
 def load_spec(spec: str | Path | dict) -> dict:
     """Load and check a report spec (a path to YAML, or a dict).
 
@@ -137,11 +232,14 @@ def load_spec(spec: str | Path | dict) -> dict:
                 path = candidate
             else:
                 raise SpecError(f"report spec {spec} not found (also looked in {candidate.parent})")
-        with open(path, encoding="utf-8") as fh:
-            out = yaml.safe_load(fh)
+        text = path.read_text(encoding="utf-8")
+        out = yaml.safe_load(text)
         base, where = path.parent, str(path)
+        if isinstance(out, dict):
+            out["_lines"] = _key_lines(text)
     if not isinstance(out, dict):
         raise SpecError(f"{where}: a report spec is a YAML mapping")
+    lines = out.pop("_lines", {})
     _check_keys(where, "", out, "")
     for key in ("data", "design", "indicators"):
         if key not in out:
@@ -184,6 +282,7 @@ def load_spec(spec: str | Path | dict) -> dict:
             )
     out["_base"] = base
     out["_where"] = where
+    out["_lines"] = lines
     if out.get("sae") is not None:
         from survey.report.sae_section import check_spec
 
@@ -224,6 +323,7 @@ def load_spec(spec: str | Path | dict) -> dict:
                 f"{where}: indicator {ind['name']!r} is a household indicator: give "
                 "design.household_weight"
             )
+    _check_options(out)
     figs = out["figures"]
     if (figs.get("by_territory") or figs.get("scatter")) and (
         figs.get("territory") not in out["breakdowns"]
@@ -542,9 +642,17 @@ def _designs(spec: dict, frame: pd.DataFrame) -> dict:
             stages = [psu] if isinstance(psu, str) else list(psu)
             frame = frame.assign(_wave_psu=wave + "|" + frame[stages[0]].astype(str))
             options["psu"] = ["_wave_psu", *stages[1:]] if len(stages) > 1 else "_wave_psu"
-    out = {"person": Design(frame, weight=d["weight"], **options)}
-    if d.get("household_weight"):
-        out["household"] = Design(frame, weight=d["household_weight"], **options)
+    from survey.design import DesignError
+
+    try:
+        out = {"person": Design(frame, weight=d["weight"], **options)}
+        if d.get("household_weight"):
+            out["household"] = Design(frame, weight=d["household_weight"], **options)
+    except (DesignError, ValueError, KeyError) as exc:
+        if isinstance(exc, DesignError) and "only one PSU" in str(exc):
+            raise  # run_spec names the spec key (design.lonely_psu)
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise SpecError(f"{at(spec, 'design')}: {msg}") from None
     return out
 
 
@@ -653,16 +761,29 @@ def _registry_frame(spec: dict, ind: dict, design, by: list[str]) -> pd.DataFram
         entry = get(ind["registry"])
     except KeyError as exc:
         raise SpecError(f"{spec['_where']}: indicator {ind['name']!r}: {exc.args[0]}") from None
-    f = entry.compute(
-        design,
-        by=by or None,
-        **(ind.get("args") or {}),
-        scale="proportion" if share else "ratio",
-        ci=est.get("ci", "logit") if share else "wald",
-        level=est.get("level", 0.95),
-        df=est.get("df", "design"),
-        quality=_quality_arg(spec.get("quality")),
-    )
+    try:
+        f = entry.compute(
+            design,
+            by=by or None,
+            **(ind.get("args") or {}),
+            scale="proportion" if share else "ratio",
+            ci=est.get("ci", "logit") if share else "wald",
+            level=est.get("level", 0.95),
+            df=est.get("df", "design"),
+            quality=_quality_arg(spec.get("quality")),
+        )
+    except (ValueError, KeyError, TypeError) as exc:  # IndicatorError is a ValueError
+        from survey.design import DesignError
+
+        if isinstance(exc, DesignError) and "only one PSU" in str(exc):
+            raise  # run_spec names the spec key (design.lonely_psu)
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        if isinstance(exc, TypeError) and "unexpected keyword argument" in msg:
+            msg = f"{msg.split('() ')[-1]} (not an argument of registry '{ind['registry']}')"
+        raise SpecError(
+            f"{at(spec, 'indicators[' + str(ind['name']) + ']')}: indicator {ind['name']!r} (registry "
+            f"'{ind['registry']}', args {ind.get('args') or {}}): {msg}"
+        ) from None
     n_dom = len(f.drop_duplicates(by)) if by else 1
     if len(f) != n_dom:
         raise SpecError(
