@@ -139,10 +139,10 @@ _LANGS = ("en", "es", "pt")
 
 
 def _readable(key: str) -> str:
-    """A key made readable: "vehicle_theft" -> "Vehicle theft" (codes and labels given by
-    the user, already text with spaces or capitals, are kept)."""
-    if not re.fullmatch(r"[a-z0-9_]+", key):
-        return key
+    """A key made readable: "vehicle_theft" -> "Vehicle theft" (single words such as item
+    codes "b13", and text with spaces or capitals, are kept as given)."""
+    if "_" not in key or not re.fullmatch(r"[a-z0-9_]+", key):
+        return key  # "b13", "Robo", "vic": as given
     text = key.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
