@@ -404,6 +404,7 @@ def compare_command(
                 tables = _publication(
                     sheets, by, group, meta, frames[0], waves, level, lang,
                     title=title, source=source_line or " / ".join(p.name for p in inputs),
+                    df_rule=wave_df,
                 )  # fmt: skip
                 write_xlsx(tables, tmp, data=sheets)
             else:
@@ -428,11 +429,16 @@ def _binary(frame: pd.DataFrame, name: str) -> bool:
     return len(x) > 0 and bool(x.isin([0, 1]).all())
 
 
-def _publication(sheets, by, group, meta, data, waves, level, lang, *, title, source):
-    """Formatted tables of the comparison and DiD sheets: domains and groups by their
-    labels, 0/1 indicators in percent (changes in percentage points), other indicators on
-    their scale, one table per scale; rows whose inputs are flagged unreliable shaded."""
-    from survey.report.tables import comparison_table, display_frame
+def _publication(
+    sheets, by, group, meta, data, waves, level, lang, *, title, source, df_rule="design"
+):
+    """Formatted tables of the comparison and DiD sheets, through the writer of every
+    publication table (:func:`survey.report.tables.comparison_table`): domains and groups
+    by their labels, 0/1 indicators in percent (changes in percentage points), other
+    indicators on their scale, one table per scale; p-values below 0.001 shown "<0.001";
+    rows whose inputs are flagged unreliable shaded and marked, with Reliability and Reason
+    columns and the interval note."""
+    from survey.report.tables import comparison_table, display_frame, interval_note
 
     heads = {b: str(meta.variable_labels.get(b) or b) for b in [*by, *([group] if group else [])]}
     words = {
@@ -452,8 +458,9 @@ def _publication(sheets, by, group, meta, data, waves, level, lang, *, title, so
         cols = [*by, *([group] if group and key == "comparison" else [])]
         f = display_frame(sheets[key], cols, meta)
         f["variable"] = [meta.variable_labels.get(v) or v for v in sheets[key]["variable"]]
-        unreliable = sheets[key]["unreliable"].astype("boolean").fillna(False).to_numpy(bool)
-        f["reliability"] = np.where(unreliable, "caution", "")
+        flag = sheets[key]["unreliable"].astype("boolean")
+        unreliable = flag.fillna(False).to_numpy(bool)
+        f["reliability"] = np.where(unreliable, "caution", np.where(flag.notna(), "reliable", ""))
         f = f[[*cols, *[c for c in f.columns if c not in cols]]]
         f.attrs = {"level": level}
         pct = np.array([_binary(data, v) for v in sheets[key]["variable"]])
@@ -468,6 +475,7 @@ def _publication(sheets, by, group, meta, data, waves, level, lang, *, title, so
                     names=waves if key == "comparison" else did_names[lang],
                     percent=flag, name=f"table_{name}", lang=lang,
                     title=title or words[key][lang],
+                    notes=[interval_note(level, [df_rule], lang)],
                 )
             )  # fmt: skip
             tables[-1].source = source

@@ -89,24 +89,27 @@ def _print(table, codes, data, sd, show_values: bool) -> None:
 
 
 def _write_xlsx(out: Path, table, codes, data) -> None:
-    import pandas as pd
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """The dictionary through the package's one xlsx writer: a sheet per table (variables,
+    values) with its title, frozen header, widths, number formats (counts with thousands
+    separators, percents with one decimal) and the source line."""
+    from survey.report.tables import frame_table, write_xlsx
 
-    with pd.ExcelWriter(out, engine="openpyxl") as xw:
-        for name, frame in (("variables", table), ("values", codes)):
-            frame.to_excel(xw, sheet_name=name, index=False, startrow=2)
-            ws = xw.sheets[name]
-            ws.cell(row=1, column=1, value=f"Data dictionary: {Path(data).name} ({name})")
-            ws.cell(row=1, column=1).font = Font(bold=True)
-            ws.freeze_panes = "A4"
-            for j, col in enumerate(frame.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(500)])
-                ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
-            if name == "values" and "percent" in frame.columns:
-                k = list(frame.columns).index("percent") + 1
-                for r in range(4, len(frame) + 4):
-                    ws.cell(row=r, column=k).number_format = "0.0"
+    name = Path(data).name
+    titles = {
+        "variables": f"Data dictionary: {name} (variables)",
+        "values": f"Data dictionary: {name} (value labels and counts)",
+    }
+    notes = {
+        "variables": ["n_valid / n_missing: rows with and without a value; user_missing: the "
+                      "codes the file declares missing (and their rows)"],
+        "values": ["percent: of the rows of the variable; user_missing: a declared missing "
+                   "code"],
+    }  # fmt: skip
+    tables = [
+        frame_table(frame, title=titles[key], name=key, source=name, notes=notes[key])
+        for key, frame in (("variables", table), ("values", codes))
+    ]
+    write_xlsx(tables, out)
 
 
 def register(app: typer.Typer) -> None:

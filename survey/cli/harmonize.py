@@ -115,7 +115,7 @@ def harmonize_cmd(
     for col in REPORT_SHOWN:
         table.add_column(col, overflow="fold")
     for row in res.report.itertuples(index=False):
-        table.add_row(*(str(getattr(row, c)) for c in REPORT_SHOWN))
+        table.add_row(*(_cell(getattr(row, c)) for c in REPORT_SHOWN))
     console.print(table)
     extra = f" and {labels}" if res.value_labels else ""
     console.print(f"wrote {out} ({len(res.data)} rows), {report}{extra}")
@@ -138,6 +138,18 @@ def harmonize_cmd(
         console.print(
             f"[yellow]{len(failures)} claimed items did not map cleanly: see the report[/]"
         )
+
+
+def _cell(value) -> str:
+    """A report cell for the terminal: missing (a design row's mode, an absent item's
+    counts) is an empty cell, never "nan" / "<NA>" / "None"; counts without ".0"."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return escape(str(value))
 
 
 def register(app: typer.Typer) -> None:

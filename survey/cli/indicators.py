@@ -73,6 +73,24 @@ def _labels_for(columns, harmonised_labels: dict, raw_labels: dict, raw_columns)
     return out
 
 
+def _library_labels(by_cols, columns, value_labels: dict, names: dict, lang: str) -> None:
+    """Standard items broken down by (``--by dem_sex`` after a crosswalk) take their value
+    labels and heading from the questionnaire library in ``lang`` (Hombre/Mujer, "Sex of
+    the respondent") where no labels file named them (fills the dicts in place)."""
+    from survey.instruments.library import all_items
+
+    items = all_items()
+    for col in by_cols:
+        it = items.get(col)
+        if col not in columns or it is None or not it.choices:
+            continue
+        if not value_labels.get(col):
+            value_labels[col] = dict(it.choice_labels(lang))
+        text = (it.text or {}).get(lang) or (it.text or {}).get("en") or ""
+        if col not in names and text and len(text) <= 40 and "?" not in text:
+            names[col] = text
+
+
 def _is_number(x) -> bool:
     try:
         float(x)
@@ -107,33 +125,42 @@ def _digits(scale: str) -> int:
     return 2 if scale in ("%", "0-100", "per 1,000", "per 100,000") else 4
 
 
-def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
+def results_table(
+    table, by_cols, show_suppressed: bool, level: float, lang: str = "en", heads=None
+) -> Table:
     """The rich table printed on screen: one row per estimate, suppressed values shown as
-    "suppressed" (or with their flag when ``show_suppressed``)."""
-    out = Table(title="Indicators", show_lines=False, header_style="bold")
-    out.add_column("indicator", overflow="fold")
+    "suppressed" (or with their flag when ``show_suppressed``). Indicators and categories
+    by their labels (``variable_label``, ``category_label``: registry titles and category
+    words in ``lang``), domains as given (labelled by the caller), ``by`` headers by
+    ``heads`` (their variable labels)."""
+    from survey.plots._text import tr
+
+    words = {"en": "Indicators", "es": "Indicadores", "pt": "Indicadores"}
+    out = Table(title=words.get(lang, "Indicators"), show_lines=False, header_style="bold")
+    out.add_column(tr("indicator", lang), overflow="fold")
     for b in by_cols:
-        out.add_column(b, overflow="fold")
-    out.add_column("category", overflow="fold")
+        out.add_column(str((heads or {}).get(b) or b), overflow="fold")
+    out.add_column(tr("category", lang), overflow="fold")
     out.add_column("scale")
-    out.add_column("estimate", justify="right")
-    out.add_column(f"{round(level * 100):g}% CI", justify="right")
+    out.add_column(tr("estimate", lang), justify="right")
+    out.add_column(tr("ci", lang, level=f"{round(level * 100):g}"), justify="right")
     out.add_column("se", justify="right")
     out.add_column("cv", justify="right")
     out.add_column("n", justify="right")
-    out.add_column("reliability")
+    out.add_column(tr("reliability", lang))
     for row in table.to_dict("records"):
         scale = str(row.get("scale", ""))
         dg = _digits(scale)
         rel = row.get("reliability")
         rel = "" if _missing(rel) else str(rel)
         hidden = rel == "suppress" and not show_suppressed
-        cat = row.get("category")
-        cells = [str(row["indicator"])]
+        cat = row.get("category_label", row.get("category"))
+        name = row.get("variable_label")
+        cells = [str(row["indicator"] if _missing(name) else name)]
         cells += ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
         cells += ["" if _missing(cat) else str(cat), scale]
         if hidden:
-            cells += ["suppressed", "", "", ""]
+            cells += [tr("suppress_short", lang), "", "", ""]
         else:
             lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
             cells += [
@@ -143,7 +170,8 @@ def results_table(table, by_cols, show_suppressed: bool, level: float) -> Table:
                 _fmt(row.get("cv"), 3),
             ]
         n = row.get("n")
-        cells += ["" if _missing(n) else f"{int(n):,}", rel]
+        flag = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+        cells += ["" if _missing(n) else f"{int(n):,}", tr(flag[rel], lang) if rel in flag else rel]
         out.add_row(*(escape(c) for c in cells))
     return out
 
@@ -238,6 +266,7 @@ def indicators_command(
     frame = sd.data
     harmonised_labels: dict = {}
     sources: dict = {}  # harmonised design column -> the file's column (for messages)
+    harmonised_names: dict = {}
     if crosswalk:
         try:
             from survey.instruments.harmonize import harmonize
@@ -250,6 +279,23 @@ def indicators_command(
         frame = res.data
         sources = res.design_sources
         harmonised_labels = dict(res.value_labels)
+
+        if labels is not None:  # labels keyed by source variables follow them (rph_sexo)
+            from survey.io._labelfile import load, through_crosswalk
+
+            moved, unused = through_crosswalk(load(labels), res.crosswalk, res.report)
+            for col, labs in moved.value_labels.items():
+                if col in frame.columns:
+                    harmonised_labels[col] = labs
+            harmonised_names = {
+                c: t for c, t in moved.variable_labels.items() if c in frame.columns
+            }
+            if unused:
+                console.print(
+                    f"[yellow]warning:[/] --labels: the labels of {', '.join(unused)} label "
+                    f"nothing: crosswalk {res.crosswalk.name} did not map these source variables",
+                    highlight=False,
+                )
         # the crosswalk's territory names also label the territory column as it is named
         # in the file (--by enc_region), below the file's own labels and --labels
         tcol = (getattr(res.crosswalk, "design", None) or {}).get("territory")
@@ -356,18 +402,27 @@ def indicators_command(
     skipped = table.attrs.get("skipped", {})
     for msg in table.attrs.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+    if crosswalk:
+        _library_labels(by_cols, frame.columns, harmonised_labels, harmonised_names, lang)
     by_labels = _labels_for(by_cols, harmonised_labels, shown_meta.value_labels, sd.data.columns)
     from dataclasses import replace
 
-    from survey.io import label_result
+    from survey.indicators._labels import label_indicator_frame
 
-    meta = replace(shown_meta, value_labels={**shown_meta.value_labels, **by_labels})
-    table = label_result(table, meta, by_cols)
+    meta = replace(
+        shown_meta,
+        value_labels={**shown_meta.value_labels, **by_labels},
+        variable_labels={**harmonised_names, **shown_meta.variable_labels},
+    )
+    table = label_indicator_frame(table, meta, by_cols, lang)
+    if totals is not None:
+        totals = label_indicator_frame(totals, meta, [], lang)
     labelled = table.copy()
     for b, labs in by_labels.items():
         if b in labelled.columns:
             labelled[b] = _label_column(labelled[b].to_numpy(), labs)
-    console.print(results_table(labelled, by_cols, show_suppressed, level))
+    heads = {b: meta.variable_labels.get(b) or b for b in by_cols}
+    console.print(results_table(labelled, by_cols, show_suppressed, level, lang, heads))
     if skipped:  # one line, grouped by reason (the xlsx lists them one per row)
         groups: dict[str, list[str]] = {}
         for name, reason in skipped.items():
@@ -396,24 +451,17 @@ def indicators_command(
                     write_xlsx,
                 )
 
-                def shown_names(frame):
-                    from survey.indicators.registry import REGISTRY
-
-                    out_ = []
-                    for ind, var in zip(frame["indicator"], frame["variable"], strict=True):
-                        entry = REGISTRY.get(ind)
-                        name = entry.title if entry is not None else ind
-                        out_.append(name if var in (ind, None) else f"{name} ({var})")
-                    return out_
-
                 kinds = [str(k) for k in table["scale"]]
                 tables = result_tables(
                     table, by=by_cols, kinds=kinds, meta=meta, layout=layout, lang=lang,
                     totals=totals,
                     totals_kinds=None if totals is None else [str(k) for k in totals["scale"]],
-                    variable=shown_names(table),
-                    totals_variable=None if totals is None else shown_names(totals),
-                    title=title or f"{data.name}: indicators", source=source or data.name,
+                    variable=table["variable_label"].tolist(),
+                    totals_variable=None if totals is None else totals["variable_label"].tolist(),
+                    category=table["category_label"].tolist(),
+                    totals_category=None if totals is None else totals["category_label"].tolist(),
+                    title=title or f"{data.name}: " + {"en": "indicators", "es": "indicadores",
+                                                       "pt": "indicadores"}[lang], source=source or data.name,
                     notes=table_notes(level, ["domain"], quality, lang), name="table",
                 )  # fmt: skip
                 skipped_frame = pd.DataFrame(

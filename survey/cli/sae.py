@@ -125,10 +125,54 @@ def sae_command(
         from survey.sae.output import write_results
 
         try:
-            write_results(res, out, benchmark_report=report)
+            if out.suffix.lower() == ".xlsx":
+                _write_xlsx(out, res, report, variable=variable, area=area, data=data)
+            else:
+                write_results(res, out, benchmark_report=report)
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
         console.print(f"written {out}")
+
+
+#: Titles of the workbook's sheets.
+_SHEETS = {
+    "estimates": "{variable} by {area}: small-area estimates (EBLUP) and direct estimates",
+    "model": "{variable} by {area}: model, choices and diagnostics summary",
+    "coefficients": "{variable} by {area}: regression coefficients of the area model",
+    "diagnostics": "{variable} by {area}: diagnostics per area",
+    "benchmark": "{variable} by {area}: benchmarking to direct estimates",
+}
+
+
+def _write_xlsx(out: Path, res, report, *, variable: str, area: str, data: Path) -> None:
+    """The workbook through the package's one xlsx writer (title, source line, notes,
+    frozen header, widths, number formats: shares and estimates 4 decimals, CVs in %,
+    counts with thousands separators, p-values "<0.001"); the values are those of the csv
+    (unrounded), one sheet per table of :func:`survey.sae.output.result_tables`."""
+    from survey._atomic import atomic_output
+    from survey.report.tables import frame_table, write_xlsx
+    from survey.sae.output import result_tables
+
+    m = res.model
+    note = (
+        f"Fay-Herriot model ({m.get('method')}), model variance {m.get('refvar'):.4g}; "
+        f"MSE: {m.get('mse_method')}. cv = root MSE / estimate (direct_cv: the direct "
+        "estimate's); reliability flags the model estimate, direct_reliability the direct one."
+    )
+    tables = [
+        frame_table(
+            frame,
+            name=name,
+            source=Path(data).name,
+            notes=[note],
+            title=_SHEETS.get(name, "{variable} by {area}: " + name).format(
+                variable=variable, area=area
+            ),
+        )  # fmt: skip
+        for name, frame in result_tables(res, report).items()
+    ]
+    with atomic_output(out) as tmp:
+        write_xlsx(tables, tmp)
 
 
 def register(app: typer.Typer) -> None:

@@ -169,6 +169,10 @@ class IndicatorSet:
     n_cases: np.ndarray
     meta: dict = field(default_factory=dict)
     mult: np.ndarray | None = None  # (K,) presentation multiplier per row
+    #: the design's metadata (value labels of the domains) and the domain columns, for the
+    #: label columns of the frame (as the Design verbs fill them)
+    labels_meta: object = None
+    by: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.mult is None:
@@ -191,6 +195,8 @@ class IndicatorSet:
             np.concatenate([self.n_cases, other.n_cases]),
             {"indicator": "mixed"} if self.meta != other.meta else dict(self.meta),
             np.concatenate([self.mult, other.mult]),
+            self.labels_meta,
+            list(self.by),
         )
 
     def to_frame(self, ci=None, level=0.95, df="domain", quality="default") -> pd.DataFrame:
@@ -228,7 +234,9 @@ class IndicatorSet:
         # shares in the trust batteries) on the indicator's ``mean_scale``
         mean_scale = self.meta.get("mean_scale", self.scale)
         out.attrs["row_scale"] = [self.scale if p else mean_scale for p in self.proportion]
-        return out
+        from survey.indicators._labels import label_indicator_frame
+
+        return label_indicator_frame(out, self.labels_meta, self.by)
 
 
 def rescale(frame: pd.DataFrame, scale: str, mult, meta=None) -> pd.DataFrame:
@@ -242,6 +250,10 @@ def rescale(frame: pd.DataFrame, scale: str, mult, meta=None) -> pd.DataFrame:
     if meta:
         out.attrs.update({k: v for k, v in meta.items() if k != "scale"})
     return out
+
+
+#: The presentation options every indicator function takes through ``**options``.
+OPTION_NAMES = ("scale", "ci", "level", "df", "quality", "as_set")
 
 
 def check_options(options: dict) -> None:
@@ -368,7 +380,10 @@ def make_set(design, statistic, derived, by, scale, meta, mult=None) -> Indicato
     es, prop, n_cases = estimate_derived(design, statistic, derived, by)
     J = len(derived.items)
     per_item = np.full(J, f) if mult is None else np.asarray(mult, dtype=float)
-    return IndicatorSet(es, scale, prop, n_cases, dict(meta), np.tile(per_item, len(es) // J))
+    return IndicatorSet(
+        es, scale, prop, n_cases, dict(meta), np.tile(per_item, len(es) // J),
+        getattr(design, "meta", None), as_list(by),
+    )  # fmt: skip
 
 
 def finish(iset: IndicatorSet, as_set: bool, ci, level, df, quality):
@@ -380,7 +395,15 @@ def finish(iset: IndicatorSet, as_set: bool, ci, level, df, quality):
 def estimate_and_finish(design, statistic, derived, by, meta, opts, *, scale=None, mult=None):
     """Estimate the derived items (:func:`make_set`) and return what the presentation
     options ``opts`` ask: the :class:`IndicatorSet` (``as_set``) or its frame (``ci``,
-    ``level``, ``df``, ``quality``). ``scale`` overrides ``opts["scale"]``."""
+    ``level``, ``df``, ``quality``). ``scale`` overrides ``opts["scale"]``. An option
+    that is none of these (a misspelt argument passed through ``**options``) raises
+    :class:`IndicatorError` naming it, never silently ignored."""
+    unknown = sorted(set(opts) - set(OPTION_NAMES))
+    if unknown:
+        raise IndicatorError(
+            f"unknown argument(s) {', '.join(map(repr, unknown))}; the presentation options "
+            f"are {', '.join(OPTION_NAMES)}"
+        )
     iset = make_set(
         design, statistic, derived, by, opts["scale"] if scale is None else scale, meta, mult=mult
     )

@@ -765,6 +765,10 @@ def sdg_16_3_1(
 def _rename(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     frame["variable"] = name
     frame.attrs["indicator"] = name
+    if "variable_label" in frame.columns:
+        from survey.indicators._labels import variable_text
+
+        frame["variable_label"] = variable_text(name)
     return frame
 
 

@@ -38,7 +38,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["LabelSet", "LabelsError", "read_labels", "labels_from_mapping", "with_labels"]
+__all__ = [
+    "LabelSet",
+    "LabelsError",
+    "read_labels",
+    "labels_from_mapping",
+    "with_labels",
+    "through_crosswalk",
+]
 
 
 class LabelsError(ValueError):
@@ -350,3 +357,112 @@ def with_labels(data, labels, *, where: str | None = None):
     variable_labels = {**data.meta.variable_labels, **ls.variable_labels}
     meta = replace(data.meta, value_labels=value_labels, variable_labels=variable_labels)
     return SurveyData(frame, meta, data.path)
+
+
+# ----------------------------------------------------------------------------- crosswalks
+
+
+def _target_code(entry, code: str, text: str, mode: str | None):
+    """The standard code a crosswalk entry gives to source ``code`` (labelled ``text``), or
+    None: by the label text when the entry mapped this file by labels, else by the stored
+    code (``codes`` / ``identity``); missing codes map to nothing."""
+    from survey.instruments.harmonize import _norm_label
+
+    if mode == "label" and entry.labels:
+        hit = entry.labels.get(_norm_label(text))
+        if hit is not None:
+            return int(hit)
+    try:
+        number = float(code)
+    except ValueError:
+        if entry.labels:  # a text column mapped by its texts
+            hit = entry.labels.get(_norm_label(code))
+            return None if hit is None else int(hit)
+        return None
+    if number in entry.codes:
+        return int(entry.codes[number])
+    if entry.identity is not None and entry.identity[0] <= number <= entry.identity[1]:
+        return int(number) if number.is_integer() else number
+    return None
+
+
+def through_crosswalk(labels: LabelSet, crosswalk, report: pd.DataFrame):
+    """``labels`` keyed by a crosswalk's SOURCE variables moved onto its standard items.
+
+    A labels file written for the published file names its variables (ENUSC's
+    ``rph_sexo``); after harmonisation the data hold the standard items (``dem_sex``),
+    recoded. Each value label of a source variable that was mapped (``report`` rows with
+    status ``mapped``: the column found in the data and its target) goes to the standard
+    code the crosswalk gives that source code (by its label text when the file was mapped
+    by labels, else by the stored code); source codes that become missing are dropped, and
+    several source codes merged into one standard code keep their labels joined with
+    " / ". Variable labels move with their variable. Entries keyed by other names (standard
+    items, design columns kept as they are) are kept; where both name a standard item, the
+    one keyed by the standard name wins.
+
+    Parameters
+    ----------
+    labels : LabelSet
+    crosswalk : survey.instruments.Crosswalk
+    report : DataFrame
+        The mapping report of :func:`survey.instruments.harmonize` (``source``,
+        ``target``, ``status``, ``mode``).
+
+    Returns
+    -------
+    (LabelSet, list of str)
+        The moved labels, and the source variables of the crosswalk the labels name that
+        did not map (absent from the data or unmapped): their labels label nothing.
+    """
+    rows = report[report["target"].notna()] if len(report) else report
+    mapped = {
+        str(r.source): (str(r.target), r.mode if isinstance(r.mode, str) else None)
+        for r in rows.itertuples()
+        if r.status == "mapped"
+    }
+    lower = {k.casefold(): k for k in mapped}
+    entries = {e.target: e for e in crosswalk.entries}
+    sources = {s.casefold() for e in crosswalk.entries for s in e.sources}
+    values: dict[str, dict] = {}
+    variables: dict[str, str] = {}
+    unused: list[str] = []
+    moved: set[str] = set()
+    for var in dict.fromkeys([*labels.value_labels, *labels.variable_labels]):
+        src = var if var in mapped else lower.get(var.casefold())
+        if src is None:
+            if var.casefold() in sources:
+                unused.append(var)
+            continue
+        target, mode = mapped[src]
+        moved.add(var)
+        if var in labels.variable_labels:
+            variables[target] = labels.variable_labels[var]
+        entry = entries.get(target)
+        if entry is None or var not in labels.value_labels:
+            continue
+        out = values.setdefault(target, {})
+        for code, text in labels.value_labels[var].items():
+            new = _target_code(entry, code, text, mode)
+            if new is None:
+                continue
+            if new in out and text not in out[new].split(" / "):
+                out[new] = f"{out[new]} / {text}"
+            else:
+                out.setdefault(new, text)
+    for var, codes in labels.value_labels.items():
+        if var in moved:
+            continue
+        if var in values:  # a standard item also reached from its source: typed codes
+            for code, text in codes.items():
+                try:
+                    number = float(code)
+                    values[var][int(number) if number.is_integer() else number] = text
+                except ValueError:
+                    values[var][code] = text
+        else:
+            values[var] = dict(codes)
+    for var, text in labels.variable_labels.items():
+        if var not in moved:
+            variables[var] = text
+    out = LabelSet(values, variables, labels.source, {})
+    return out, unused

@@ -117,6 +117,101 @@ def _check_keys(where: str, section: str, value, label: str | None = None) -> di
     return value
 
 
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each key of a YAML spec: ``{"estimation.ci": 12, "indicators[vic].codes":
+    20, ...}`` (indicators by their name), for messages that say where the error is."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, int] = {}
+
+    def walk(node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if not isinstance(k, yaml.ScalarNode):
+                    continue
+                key = f"{prefix}.{k.value}" if prefix else str(k.value)
+                out.setdefault(key, k.start_mark.line + 1)
+                walk(v, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                name = None
+                if isinstance(item, yaml.MappingNode):
+                    name = next((v.value for k, v in item.value
+                                 if isinstance(k, yaml.ScalarNode) and k.value == "name"
+                                 and isinstance(v, yaml.ScalarNode)), None)  # fmt: skip
+                if name is not None:
+                    key = f"{prefix}[{name}]"
+                    out.setdefault(key, item.start_mark.line + 1)
+                    walk(item, key)
+
+    walk(root, "")
+    return out
+
+
+def at(spec: dict, key: str) -> str:
+    """``"<spec file>, line N: key"`` (the line when known) for a spec message."""
+    line = (spec.get("_lines") or {}).get(key)
+    return f"{spec['_where']}, line {line}: {key}" if line else f"{spec['_where']}: {key}"
+
+
+def _check_options(out: dict) -> None:
+    """Values of ``estimation`` and ``comparisons`` and the codes of each indicator,
+    checked at load time so that an error names the key and its line (not a ValueError
+    from deep in the run)."""
+    from survey.engine.ci import METHODS
+
+    est = out["estimation"]
+    ci = est.get("ci")
+    if ci is not None and ci not in METHODS:
+        raise SpecError(f"{at(out, 'estimation.ci')}: {ci!r} is not a method; use one of "
+                        f"{', '.join(METHODS)}")  # fmt: skip
+    level = est.get("level")
+    if level is not None and not (
+        isinstance(level, (int, float)) and not isinstance(level, bool) and 0 < level < 1
+    ):
+        raise SpecError(
+            f"{at(out, 'estimation.level')}: {level!r}: a confidence level between 0 and 1 "
+            "(0.95, not 95)"
+        )
+    for key, value in (("estimation.df", est.get("df")),
+                       ("comparisons.df", (out.get("comparisons") or {}).get("df"))):  # fmt: skip
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and not (
+            value in ("design", "domain", "inf") or (number and value > 0)
+        ):
+            raise SpecError(
+                f"{at(out, key)}: {value!r}: use design, domain, inf or a positive number"
+            )
+    adjust = (out.get("comparisons") or {}).get("adjust")
+    if adjust not in (None, "none"):
+        from survey.compare.multiplicity import METHODS as ADJUST
+
+        if adjust not in ADJUST:
+            raise SpecError(f"{at(out, 'comparisons.adjust')}: {adjust!r}: use one of "
+                            f"{', '.join(ADJUST)} or none")  # fmt: skip
+    for ind in out["indicators"]:
+        name = ind["name"]
+        for key in ("codes", "base"):
+            if key not in ind or ind[key] is None:
+                continue
+            codes = ind[key] if isinstance(ind[key], list) else [ind[key]]
+            if not codes or not all(
+                isinstance(c, (int, float, str)) and not isinstance(c, bool) for c in codes
+            ):
+                raise SpecError(
+                    f"{at(out, f'indicators[{name}].{key}')}: a list of codes such as "
+                    f"[1] or [1, 2], got {ind[key]!r}"
+                )
+        args = ind.get("args")
+        if args is not None and not isinstance(args, dict):
+            raise SpecError(
+                f"{at(out, f'indicators[{name}].args')}: a mapping of the registry "
+                f"function's arguments, got {args!r}"
+            )
+
+
 def load_spec(spec: str | Path | dict) -> dict:
     """Load and check a report spec (a path to YAML, or a dict).
 
@@ -137,11 +232,14 @@ def load_spec(spec: str | Path | dict) -> dict:
                 path = candidate
             else:
                 raise SpecError(f"report spec {spec} not found (also looked in {candidate.parent})")
-        with open(path, encoding="utf-8") as fh:
-            out = yaml.safe_load(fh)
+        text = path.read_text(encoding="utf-8")
+        out = yaml.safe_load(text)
         base, where = path.parent, str(path)
+        if isinstance(out, dict):
+            out["_lines"] = _key_lines(text)
     if not isinstance(out, dict):
         raise SpecError(f"{where}: a report spec is a YAML mapping")
+    lines = out.pop("_lines", {})
     _check_keys(where, "", out, "")
     for key in ("data", "design", "indicators"):
         if key not in out:
@@ -184,6 +282,7 @@ def load_spec(spec: str | Path | dict) -> dict:
             )
     out["_base"] = base
     out["_where"] = where
+    out["_lines"] = lines
     if out.get("sae") is not None:
         from survey.report.sae_section import check_spec
 
@@ -224,6 +323,7 @@ def load_spec(spec: str | Path | dict) -> dict:
                 f"{where}: indicator {ind['name']!r} is a household indicator: give "
                 "design.household_weight"
             )
+    _check_options(out)
     figs = out["figures"]
     if (figs.get("by_territory") or figs.get("scatter")) and (
         figs.get("territory") not in out["breakdowns"]
@@ -312,10 +412,37 @@ def _resolve(spec: dict, ref: str) -> Path:
 
 
 def _label(ind: dict, lang: str) -> str:
-    lab = ind.get("label", ind["name"])
+    """The indicator's display name: its spec ``label`` (text or ``{lang: text}``), else
+    the registry title in ``lang`` (with the category its ``args`` select, if one), else
+    its name made readable; never a raw key."""
+    if "label" not in ind:
+        from survey.indicators._labels import _readable, category_text, indicator_title
+
+        if not ind.get("registry"):
+            return _readable(str(ind["name"]))
+        title = indicator_title(ind["registry"], lang)
+        picked = [
+            k
+            for key in ("crimes", "items", "forms")
+            for k in (_picked((ind.get("args") or {}).get(key)))
+        ]
+        if len(picked) == 1 and picked[0] != "any":
+            title = f"{title}: {category_text(picked[0], lang)}"
+        return title
+    lab = ind["label"]
     if isinstance(lab, dict):
         return str(lab.get(lang) or lab.get("en") or next(iter(lab.values())))
     return str(lab)
+
+
+def _picked(arg) -> list:
+    """Names of the categories a registry ``args`` entry selects ({name: column} or a
+    list of columns)."""
+    if isinstance(arg, dict):
+        return [str(k) for k in arg]
+    if isinstance(arg, str):
+        return [arg]
+    return [str(a) for a in arg] if isinstance(arg, (list, tuple)) else []
 
 
 def _text(spec: dict, key: str, lang: str, default: str = "") -> str:
@@ -335,20 +462,25 @@ def _read(spec: dict):
     return read(path, user_missing=spec["data"].get("user_missing", "missing"))
 
 
-def _display_labels(spec: dict, sd):
+def _display_labels(spec: dict, sd, mapping: pd.DataFrame | None = None):
     """The data with their display labels: the file's own (SPSS/Stata), then the
     crosswalk's territory names (``design_labels``), then the spec's ``labels``, then
-    ``--labels``. Applied after harmonisation, which reads the file's own labels."""
+    ``--labels``. Applied after harmonisation, which reads the file's own labels. With a
+    crosswalk, labels keyed by its source variables (``rph_sexo``) move to the standard
+    items they became (``dem_sex``, codes recoded as the crosswalk does); labels of source
+    variables that did not map warn, naming them."""
     import warnings
 
-    from survey.io._labelfile import LabelsError, LabelSet, with_labels
+    from survey.io._labelfile import LabelsError, LabelSet, through_crosswalk, with_labels
 
     ref = spec["data"].get("crosswalk")
     territory = (spec.get("figures") or {}).get("territory")
-    if ref and territory:
+    cw = None
+    if ref:
         from survey.instruments import load_crosswalk
 
         cw = load_crosswalk(_crosswalk_ref(spec, ref))
+    if ref and territory:
         labs = cw.design_labels.get("territory")
         tcol = cw.design.get("territory")
         tcol = tcol[0] if isinstance(tcol, (tuple, list)) and tcol else tcol
@@ -356,7 +488,17 @@ def _display_labels(spec: dict, sd):
             own = sd.meta.value_labels.get(territory) or {}
             extra = {str(k): v for k, v in labs.items() if k not in own}
             sd = with_labels(sd, LabelSet({territory: extra}, {}, f"crosswalk {cw.name}"))
-    for labels in (spec.get("_labels"), spec.get("_cli_labels")):
+    for what, labels in (("labels", spec.get("_labels")), ("--labels", spec.get("_cli_labels"))):
+        if labels and cw is not None and mapping is not None:
+            labels, unused = through_crosswalk(labels, cw, mapping)
+            if unused:
+                warnings.warn(
+                    f"{spec['_where']}: {what} {labels.source}: the labels of "
+                    f"{', '.join(map(repr, unused))} label nothing: crosswalk {cw.name} did not "
+                    "map these source variables (absent from the data or unmapped)",
+                    UserWarning,
+                    stacklevel=2,
+                )
         if labels:
             try:
                 with warnings.catch_warnings():
@@ -500,9 +642,17 @@ def _designs(spec: dict, frame: pd.DataFrame) -> dict:
             stages = [psu] if isinstance(psu, str) else list(psu)
             frame = frame.assign(_wave_psu=wave + "|" + frame[stages[0]].astype(str))
             options["psu"] = ["_wave_psu", *stages[1:]] if len(stages) > 1 else "_wave_psu"
-    out = {"person": Design(frame, weight=d["weight"], **options)}
-    if d.get("household_weight"):
-        out["household"] = Design(frame, weight=d["household_weight"], **options)
+    from survey.design import DesignError
+
+    try:
+        out = {"person": Design(frame, weight=d["weight"], **options)}
+        if d.get("household_weight"):
+            out["household"] = Design(frame, weight=d["household_weight"], **options)
+    except (DesignError, ValueError, KeyError) as exc:
+        if isinstance(exc, DesignError) and "only one PSU" in str(exc):
+            raise  # run_spec names the spec key (design.lonely_psu)
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise SpecError(f"{at(spec, 'design')}: {msg}") from None
     return out
 
 
@@ -611,16 +761,29 @@ def _registry_frame(spec: dict, ind: dict, design, by: list[str]) -> pd.DataFram
         entry = get(ind["registry"])
     except KeyError as exc:
         raise SpecError(f"{spec['_where']}: indicator {ind['name']!r}: {exc.args[0]}") from None
-    f = entry.compute(
-        design,
-        by=by or None,
-        **(ind.get("args") or {}),
-        scale="proportion" if share else "ratio",
-        ci=est.get("ci", "logit") if share else "wald",
-        level=est.get("level", 0.95),
-        df=est.get("df", "design"),
-        quality=_quality_arg(spec.get("quality")),
-    )
+    try:
+        f = entry.compute(
+            design,
+            by=by or None,
+            **(ind.get("args") or {}),
+            scale="proportion" if share else "ratio",
+            ci=est.get("ci", "logit") if share else "wald",
+            level=est.get("level", 0.95),
+            df=est.get("df", "design"),
+            quality=_quality_arg(spec.get("quality")),
+        )
+    except (ValueError, KeyError, TypeError) as exc:  # IndicatorError is a ValueError
+        from survey.design import DesignError
+
+        if isinstance(exc, DesignError) and "only one PSU" in str(exc):
+            raise  # run_spec names the spec key (design.lonely_psu)
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        if isinstance(exc, TypeError) and "unexpected keyword argument" in msg:
+            msg = f"{msg.split('() ')[-1]} (not an argument of registry '{ind['registry']}')"
+        raise SpecError(
+            f"{at(spec, 'indicators[' + str(ind['name']) + ']')}: indicator {ind['name']!r} (registry "
+            f"'{ind['registry']}', args {ind.get('args') or {}}): {msg}"
+        ) from None
     n_dom = len(f.drop_duplicates(by)) if by else 1
     if len(f) != n_dom:
         raise SpecError(
@@ -965,7 +1128,7 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         done("read", t0, f"survey.read: {sd.path.name}, {len(sd.data)} rows")
         t0 = step("harmonise")
         frame, what, mapping = _harmonise(spec, sd)
-        sd = _display_labels(spec, sd)
+        sd = _display_labels(spec, sd, mapping)
         sd = _standard_item_labels(spec, sd, frame)
         spec["_meta"] = sd.meta
         spec["_crosswalk_report"] = mapping

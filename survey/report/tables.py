@@ -3,7 +3,9 @@
 This module is presentation only: rounding and formatting happen here, on result frames
 that were computed unrounded. Suppressed estimates (``reliability == "suppress"``) are
 never written: their estimate, CI and CV cells hold the word "suppressed" (translated) or
-are left empty, while n stays visible. Estimates to use with caution keep their numbers and
+are left empty, while n stays visible. A table never shows the complement that would
+give a suppressed share away (:func:`complementary_suppression`: "No" of a Yes/No item
+whose "Yes" is suppressed is suppressed too; a 0/1 item is shown by its "1" row only). Estimates to use with caution keep their numbers and
 are flagged (column "Reliability" and a "†" in text outputs).
 """
 
@@ -26,6 +28,7 @@ __all__ = [
     "publication_table",
     "comparison_table",
     "wide_table",
+    "frame_table",
     "write_tables",
     "write_xlsx",
     "to_markdown",
@@ -55,6 +58,8 @@ def reason_text(reason, lang: str = "en"):
     """A ``reliability_reason`` in ``lang`` ("cases < 50" -> "casos < 50"); None stays None."""
     if not isinstance(reason, str) or not reason:
         return None
+    if COMPLEMENTARY in reason and lang in _REASON_WORDS_COMPLEMENT:
+        reason = reason.replace(COMPLEMENTARY, _REASON_WORDS_COMPLEMENT[lang])
     for a, b in _REASON_WORDS.get(lang, ()):
         reason = re.sub(rf"(?<![\w-]){re.escape(a)}(?![\w-])", b, reason)
     return reason
@@ -150,6 +155,10 @@ class Table:
         return out
 
 
+#: Excel number format of p-values: below 0.001 the cell reads "<0.001" (the value stays).
+P_FORMAT = '[<0.001]"<0.001";0.000'
+
+
 def _text_cell(v, fmt, lang) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
@@ -157,6 +166,10 @@ def _text_cell(v, fmt, lang) -> str:
         return v
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
+    if fmt == P_FORMAT:
+        if float(v) < 0.001:
+            return "<" + fmt_number(0.001, lang, 3)
+        return fmt_number(float(v), lang, 3)
     if fmt and "." in fmt:
         decimals = fmt.split(".")[1]
         digits = len(decimals)
@@ -251,6 +264,81 @@ def _drop_binary_category(data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: ``reliability_reason`` of an estimate suppressed only because it would give away a
+#: suppressed one (its complement).
+COMPLEMENTARY = "complementary suppression"
+_REASON_WORDS_COMPLEMENT = {
+    "es": "supresión complementaria",
+    "pt": "supressão complementar",
+}
+
+
+_COMPLEMENT_NOTE = {
+    "en": "{k} of them suppressed only because the suppressed share could otherwise be "
+          "derived from them (the categories add up to 100%)",
+    "es": "{k} de ellas suprimida(s) solo porque de lo contrario permitirían deducir la "
+          "proporción suprimida (las categorías suman 100%)",
+    "pt": "{k} delas suprimida(s) apenas porque, do contrário, permitiriam deduzir a "
+          "proporção suprimida (as categorias somam 100%)",
+}  # fmt: skip
+
+
+def _complement_notes(data: pd.DataFrame, lang: str) -> list[str]:
+    if "reliability_reason" not in data.columns:
+        return []
+    k = int((data["reliability_reason"].astype(object) == COMPLEMENTARY).sum())
+    return [_COMPLEMENT_NOTE[lang].format(k=k)] if k else []
+
+
+def complementary_suppression(data: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """``data`` with the estimates that would reveal a suppressed one suppressed too.
+
+    The shares of an item's categories in one domain add up to 1 (a Yes/No item shown as
+    two categories: "No" = 1 - "Yes"). When exactly one of them is suppressed and the
+    others are shown, a reader recovers it by subtraction; so the shown category with the
+    smallest estimate is suppressed as well (for two categories: the complement), its
+    ``reliability_reason`` saying ``"complementary suppression"``. Groups whose estimates
+    do not add up to 1 (or 100 on a percent frame: means, totals, several items) are left
+    as they are, as are 0/1 items shown by their single "1" row. Returns a copy when
+    anything changes.
+    """
+    need = {"variable", "category", "estimate", "reliability"}
+    if not need <= set(data.columns) or not len(data):
+        return data
+    flags = data["reliability"].astype(object)
+    if not (flags == "suppress").any():
+        return data
+    full = 100.0 if data.attrs.get("scale") == "%" else 1.0
+    keys = [c for c in by if c in data.columns] + ["variable"]
+    extra = []
+    grouped = data.assign(_row=np.arange(len(data))).groupby(keys, dropna=False, sort=False)
+    for _, g in grouped:
+        if len(g) < 2 or g["category"].isna().any():
+            continue
+        sup = g["reliability"].astype(object) == "suppress"
+        if int(sup.sum()) != 1:
+            continue
+        est = g["estimate"].to_numpy(dtype=float)
+        if not np.all(np.isfinite(est)) or abs(est.sum() - full) > 1e-6 * full:
+            continue
+        shown = g[~sup.to_numpy()]
+        extra.append(int(shown["_row"].to_numpy()[np.argmin(shown["estimate"].to_numpy(float))]))
+    if not extra:
+        return data
+    out = data.copy()
+    out.attrs = dict(data.attrs)
+    rel = out["reliability"].astype(object).to_numpy().copy()
+    rel[extra] = "suppress"
+    out["reliability"] = rel
+    if "reliability_reason" in out.columns:
+        why = out["reliability_reason"].astype(object).to_numpy().copy()
+    else:
+        why = np.full(len(out), None, dtype=object)
+    why[extra] = COMPLEMENTARY
+    out["reliability_reason"] = why
+    return out
+
+
 def publication_table(
     data: pd.DataFrame,
     *,
@@ -317,7 +405,7 @@ def publication_table(
     if digits is None:
         digits = 1 if percent else 3
     scale = data.attrs.get("scale")
-    data = _drop_binary_category(data)
+    data = complementary_suppression(_drop_binary_category(data), by)
     has_cat = "category" in data.columns and data["category"].notna().any()
     lvl = fmt_number(100 * level, lang, 0)
     ci = tr("ci", lang, level=lvl)
@@ -386,6 +474,7 @@ def publication_table(
     n_supp = sum(f == "suppress" for f in flags)
     if n_supp:
         all_notes.append(tr("suppressed", lang, k=n_supp))
+        all_notes += _complement_notes(data, lang)
     table = Table(
         title=title,
         columns=cols,
@@ -457,7 +546,7 @@ def wide_table(
     def norm(c):
         return None if c is None or (not isinstance(c, str) and pd.isna(c)) else c
 
-    data = _drop_binary_category(data)
+    data = complementary_suppression(_drop_binary_category(data), by)
     bycols = data[by].astype(object).to_numpy()
     variables = data["variable"].to_numpy()
     cats = (
@@ -539,6 +628,7 @@ def wide_table(
         all_notes += caution_notes
     if n_supp:
         all_notes.append(tr("suppressed", lang, k=n_supp))
+        all_notes += _complement_notes(data, lang)
     t = Table(
         title, cols, rows, fmts, all_notes, name, [""] * len(rows), lang,
         source=source, header_groups=groups, cell_flags=cell_flags, estimate_cols=est_cols,
@@ -569,7 +659,9 @@ def comparison_table(
         Columns ``variable``, ``estimate_1``, ``estimate_2``, ``difference`` (or
         ``estimate``, as :mod:`survey.compare` names it), ``ci_low``, ``ci_high``,
         ``p_value`` and optionally ``p_adjusted`` (shown when any is known),
-        ``significant``, ``worsened``, ``reliability``.
+        ``significant``, ``worsened``, ``reliability`` (``caution`` / ``suppress``: the row
+        is shaded / shows no numbers), and optionally ``reliability_reason`` and ``note``
+        (why a row has no comparison), shown in the column "Reason".
     names : (str, str), optional
         Headers for the two estimates (default "Before", "After"); any type (integer wave
         codes are shown as text).
@@ -580,8 +672,10 @@ def comparison_table(
     Returns
     -------
     Table
-        Every row is kept — null and unfavourable results included; a row flagged
-        ``suppress`` shows no numbers.
+        Columns: domains, Indicator, the two estimates, the difference and its CI,
+        p-value(s) (below 0.001 shown "<0.001"), Significant, Worsened, Reliability,
+        Reason. Every row is kept — null and unfavourable results included; a row flagged
+        ``suppress`` shows no numbers; caution rows are shaded and marked "†".
     """
     check_lang(lang)
     if "difference" not in data.columns and "estimate" in data.columns:
@@ -611,11 +705,17 @@ def comparison_table(
     adjusted = "p_adjusted" in data.columns and data["p_adjusted"].notna().any()
     pcols = ["p_value", "p_adjusted"] if adjusted else ["p_value"]
     cols += [tr(c, lang) for c in pcols] + [tr("significant", lang), tr("worsened", lang)]
+    cols += [tr("reliability", lang), REASON[lang]]
     f = _fmt(digits)
-    fmts = [None] * (len(by) + 1) + [f] * 5 + ["0.000"] * len(pcols) + [None, None]
+    fmts = [None] * (len(by) + 1) + [f] * 5 + [P_FORMAT] * len(pcols) + [None] * 4
     yes = {"en": "yes", "es": "sí", "pt": "sim"}[lang]
     no = {"en": "no", "es": "no", "pt": "não"}[lang]
     flags = _flags(data)
+    flag_text = {
+        "reliable": tr("reliable", lang),
+        "caution": tr("caution_short", lang),
+        "suppress": tr("suppress_short", lang),
+    }
     rows = []
     for (_, r), flag in zip(data.iterrows(), flags, strict=True):
         row = [_label(r[c], labels) for c in by] + [_label(r["variable"], labels)]
@@ -628,18 +728,36 @@ def comparison_table(
             ]
             for c in pcols:
                 p = r.get(c, np.nan)
-                row.append(None if pd.isna(p) else round(float(p), 3))
+                row.append(None if pd.isna(p) else float(p))  # shown "<0.001" / 0.000
             for c in ("significant", "worsened"):
                 v = r.get(c, pd.NA)
                 row.append("" if pd.isna(v) else (yes if bool(v) else no))
+        why = r.get("reliability_reason", None)
+        why = reason_text(why, lang) if isinstance(why, str) and why else None
+        if why is None and flag in ("caution", "suppress"):
+            why = _INPUT_FLAGGED[lang]
+        note = r.get("note", None)
+        if isinstance(note, str) and note:
+            why = f"{why}; {note}" if why else note
+        row += [flag_text.get(flag, flag), why]
         rows.append(row)
     all_notes = list(notes)
+    if any(f == "caution" for f in flags):
+        all_notes.append(TABLE_CAUTION[lang])
     n_supp = sum(f == "suppress" for f in flags)
     if n_supp:
         all_notes.append(tr("suppressed", lang, k=n_supp))
     t = Table(title, cols, rows, fmts, all_notes, name, flags, lang)
     t.estimate_col = len(by) + 3
     return t
+
+
+#: Reason of a comparison row flagged because an estimate it compares is.
+_INPUT_FLAGGED = {
+    "en": "an estimate compared is of low precision",
+    "es": "una de las estimaciones comparadas es de baja precisión",
+    "pt": "uma das estimativas comparadas é de baixa precisão",
+}
 
 
 # ---------------------------------------------------------------------------- writers
@@ -721,15 +839,24 @@ def write_xlsx(
             c.font = Font(bold=True)
             c.fill = head_fill
             c.alignment = Alignment(wrap_text=True, vertical="center")
+        marked = set(table.estimate_cols or [table.estimate_col])
         for i, (row, flag) in enumerate(
             zip(table.rows, table.flags or [""] * len(table.rows), strict=True), start=head + 1
         ):
             cflags = table.cell_flags[i - head - 1] if table.cell_flags else None
             for j, (v, fmt) in enumerate(zip(row, table.formats, strict=True), start=1):
+                cell_flag = cflags[j - 1] if cflags else flag
+                number = isinstance(v, (int, float)) and not isinstance(v, bool)
+                if cell_flag == "caution" and j - 1 in marked and v is not None:
+                    # the "†" of the note: a number keeps its value, the format shows the mark
+                    if number:
+                        fmt = f'{fmt or "General"}" {CAUTION_MARK}"'
+                    else:
+                        v = f"{v} {CAUTION_MARK}"
                 c = ws.cell(row=i, column=j, value=v)
-                if fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
+                if fmt and number:
                     c.number_format = fmt
-                if (cflags[j - 1] if cflags else flag) == "caution":
+                if cell_flag == "caution":
                     c.fill = caution_fill
         last = head + 1 + len(table.rows)
         lines = []
@@ -738,8 +865,9 @@ def write_xlsx(
         lines += table.notes
         for k, note in enumerate(lines):
             ws.cell(row=last + 1 + k, column=1, value=note).font = Font(italic=True, size=9)
+        shown = table.display_rows()
         for j, label in enumerate(table.columns, start=1):
-            width = max([len(str(label))] + [len(str(r[j - 1] or "")) for r in table.rows])
+            width = max([len(str(label))] + [len(r[j - 1]) for r in shown])
             ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 40)
         ws.freeze_panes = f"A{head + 1}"
     for name, frame in (data or {}).items():
@@ -810,15 +938,20 @@ _DF_WORDS = {
 }  # fmt: skip
 
 
+def interval_note(level: float, df_rules, lang: str = "en") -> str:
+    """The note on intervals under a table: level and degrees-of-freedom rule, in ``lang``."""
+    rules = [str(r) for r in dict.fromkeys(df_rules)]
+    df = "; ".join(_DF_WORDS.get(r, {}).get(lang, r) for r in rules)
+    level_text = fmt_number(100 * level, lang, 0 if float(100 * level).is_integer() else 1)
+    return _INTERVAL_NOTE[lang].format(level=level_text, df=df)
+
+
 def table_notes(level: float, df_rules, quality, lang: str = "en") -> list[str]:
     """The notes under a CLI publication table, in ``lang``: interval level and df rule,
     then the publication rule in words (as the report's methods annex)."""
     from survey.report.pipeline import quality_description
 
-    rules = [str(r) for r in dict.fromkeys(df_rules)]
-    df = "; ".join(_DF_WORDS.get(r, {}).get(lang, r) for r in rules)
-    level_text = fmt_number(100 * level, lang, 0 if float(100 * level).is_integer() else 1)
-    out = [_INTERVAL_NOTE[lang].format(level=level_text, df=df)]
+    out = [interval_note(level, df_rules, lang)]
     rule = quality if isinstance(quality, dict) else {"rule": quality}
     try:
         out.append(quality_description(rule, lang))
@@ -833,10 +966,11 @@ def display_frame(
     meta=None,
     *,
     variable: Sequence | None = None,
+    category: Sequence | None = None,
 ) -> pd.DataFrame:
     """A result frame for display: ``by`` values as their value labels (the code when
     unlabelled, 15 not 15.0), ``variable`` as its variable label (or ``variable`` given),
-    ``category`` as its category label. Computes nothing."""
+    ``category`` as its category label (or ``category`` given). Computes nothing."""
     from survey.io._labels import display
 
     out = frame.copy()
@@ -850,7 +984,9 @@ def display_frame(
         out["variable"] = list(variable)
     else:
         out["variable"] = [varl.get(v) or v for v in out["variable"].astype(object)]
-    if "category" in out.columns:
+    if category is not None and "category" in out.columns:
+        out["category"] = list(category)
+    elif "category" in out.columns:
         vars_ = frame["variable"].astype(object)
         out["category"] = [
             c if (c is None or (not isinstance(c, str) and pd.isna(c)))
@@ -870,6 +1006,8 @@ def result_tables(
     totals_kinds: Sequence[str] | None = None,
     variable: Sequence | None = None,
     totals_variable: Sequence | None = None,
+    category: Sequence | None = None,
+    totals_category: Sequence | None = None,
     layout: str = "long",
     title: str = "",
     source: str = "",
@@ -896,6 +1034,8 @@ def result_tables(
         "National total" row of each table.
     variable, totals_variable : list, optional
         Display text of each row's indicator (default: the variable label or name).
+    category, totals_category : list, optional
+        Display text of each row's category (default: its value label or the code).
     layout : {"long", "wide"}
         ``long``: one row per domain and indicator (estimate, CI, CV, n, flag, reason);
         ``wide``: the yearbook layout, territory x indicator (estimate, CI, CV).
@@ -903,10 +1043,10 @@ def result_tables(
     if layout not in ("long", "wide"):
         raise ValueError(f"layout must be 'long' or 'wide', got {layout!r}")
     by = list(by)
-    shown = display_frame(frame, by, meta, variable=variable)
+    shown = display_frame(frame, by, meta, variable=variable, category=category)
     kinds = list(kinds)
     if totals is not None and len(totals) and by:
-        tot = display_frame(totals, [], meta, variable=totals_variable)
+        tot = display_frame(totals, [], meta, variable=totals_variable, category=totals_category)
         for b in by:
             tot[b] = NATIONAL_TOTAL[lang]
         tot = tot[[c for c in shown.columns if c in tot.columns]]
@@ -941,6 +1081,72 @@ def result_tables(
                 )
             )  # fmt: skip
     return out
+
+
+#: Number formats of the columns of :func:`frame_table` known by name.
+_FRAME_FORMATS = {
+    **{k: v for k, v in {"se": "0.0000", "deff": "0.00", "df": "0"}.items()},
+    "n": "#,##0", "n_weighted": "#,##0", "n_cases": "#,##0", "n_valid": "#,##0",
+    "n_missing": "#,##0", "n_user_missing": "#,##0", "n_eff": "#,##0.0",
+    "cv": "0.0%", "direct_cv": "0.0%", "p_value": P_FORMAT, "p_adjusted": P_FORMAT,
+    "percent": "0.0", "position": "0",
+}  # fmt: skip
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    name: str,
+    source: str = "",
+    notes: Sequence[str] = (),
+    formats: dict | None = None,
+    labels: dict | None = None,
+    lang: str = "en",
+) -> Table:
+    """A tidy frame as a :class:`Table` for :func:`write_xlsx` (title, frozen header, widths,
+    source line, notes), its values unchanged (numbers are stored as they are; only the
+    display format is set).
+
+    Number formats by column: ``formats`` (column -> Excel format), else by name (counts
+    ``#,##0``, CVs ``0.0%``, p-values ``<0.001``, ...), else integers ``0`` (codes such as
+    13101 keep no thousands separator) and other numbers ``0.0000``. ``labels``: header
+    text of the columns. Nothing is shaded or suppressed: the frame's own ``reliability``
+    columns say how to read each row.
+    """
+    formats = dict(formats or {})
+    cols = [str(c) for c in frame.columns]
+    fmts: list[str | None] = []
+    for c in frame.columns:
+        dtype = frame[c].dtype
+        if c in formats:
+            fmts.append(formats[c])
+        elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            fmts.append(None)
+        elif str(c) in _FRAME_FORMATS:
+            fmts.append(_FRAME_FORMATS[str(c)])
+        elif pd.api.types.is_integer_dtype(dtype):
+            fmts.append("0")
+        else:
+            fmts.append("0.0000")
+    rows = []
+    for rec in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+        row = []
+        for v in rec:
+            if isinstance(v, (np.integer, np.floating, np.bool_)):
+                v = v.item()
+            if isinstance(v, float) and not np.isfinite(v):
+                v = None if np.isnan(v) else str(v)
+            if v is not None and not isinstance(v, (int, float, str, bool)):
+                v = str(v)
+            row.append(v)
+        rows.append(row)
+    t = Table(
+        title, [str((labels or {}).get(c, c)) for c in cols], rows, fmts, list(notes), name,
+        [""] * len(rows), lang, source=source,
+    )  # fmt: skip
+    t.estimate_cols = []
+    return t
 
 
 def tidy_statistics(kinds: Sequence[str]) -> list[str]:

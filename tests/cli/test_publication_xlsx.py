@@ -170,7 +170,7 @@ def test_indicators_xlsx_publication_sheet_and_tidy_sheets(tmp_path):
 
     nat = battery(design, names=["prevalence_household"])
     any_ = nat[nat["category"] == "any"].iloc[0]
-    got = next(r for r in rows if r[0] == "National total" and r[2] == "any")
+    got = next(r for r in rows if r[0] == "National total" and r[2] == "Any crime")
     assert got[3] == round(float(any_["estimate"]), 1)  # already in percent: not x 100
     tidy = pd.read_excel(out, sheet_name="indicators")
     assert "region_label" in tidy.columns and "domain_label" in tidy.columns

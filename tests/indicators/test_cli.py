@@ -145,8 +145,12 @@ def test_cli_ess_trust_battery_after_crosswalk(wide_console):
     assert res.exit_code == 0, res.output
     out = res.output
     assert "harmonise the file first" not in out
-    for name in ("trust_interpersonal_ess", "trust_institutional_ess", "trust_index_ess"):
+    # indicators by their registry titles and categories in words, not keys (issue 12)
+    for name in ("Interpersonal trust (ESS 0-10)", "Institutional trust (ESS 0-10)",
+                 "Institutional trust index (ESS 0-10)", "Most people can be trusted: Mean",
+                 "Political parties: % 6+7+8+9+10"):  # fmt: skip
         assert name in out
+    assert "trust_interpersonal_ess" not in out.split("skipped (")[0]
     assert f"{100 * g['ppltrst_610']['estimate']:.2f}" in out  # 39.14 (% 6-10)
     assert f"{g['ppltrst_0100']['estimate']:.2f}" in out  # 48.69 (mean x 10)
     assert out.index("Indicators") < out.index("skipped (")
@@ -163,22 +167,31 @@ def test_cli_table_shows_suppressed_rows(wide_console):
     base += ["--psu", "psu", "--by", "region", "--indicator", "prevalence_household"]
     res = runner.invoke(app, base)
     assert res.exit_code == 0, res.output
-    lines = [ln for ln in res.output.splitlines() if ln.startswith("│ prevalence_household")]
+    lines = [
+        ln
+        for ln in res.output.splitlines()
+        if ln.startswith("│ Household victimisation prevalence")
+    ]
     # household indicators computed with the design's (person?) weight: one warning line
     assert "warning: household indicator(s) prevalence_household use the design's weight" in (
         " ".join(res.output.split())
     )
     assert len(lines) == 4 * 3  # 4 regions x (burglary, vehicle_theft, any)
     sup = [ln for ln in lines if "suppress" in ln]
-    assert sup and all("suppressed" in ln for ln in sup)
+    # the estimate cell and the flag both say so (the flag in words, not the code)
+    assert sup and all(ln.count("suppressed") == 2 for ln in sup)
     res = runner.invoke(app, [*base, "--show-suppressed"])
-    lines = [ln for ln in res.output.splitlines() if ln.startswith("│ prevalence_household")]
+    lines = [
+        ln
+        for ln in res.output.splitlines()
+        if ln.startswith("│ Household victimisation prevalence")
+    ]
     # household indicators computed with the design's (person?) weight: one warning line
     assert "warning: household indicator(s) prevalence_household use the design's weight" in (
         " ".join(res.output.split())
     )
-    assert not any("suppressed" in ln for ln in lines)
-    assert any("suppress" in ln for ln in lines)
+    shown = [ln for ln in lines if "suppress" in ln]
+    assert len(shown) == len(sup) and all(ln.count("suppressed") == 1 for ln in shown)
 
 
 DEMO = Path(__file__).resolve().parents[2] / "survey" / "datasets" / "demo_survey.sav"

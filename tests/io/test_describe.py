@@ -66,3 +66,35 @@ def test_plain_frame_and_cli_terminal_and_xlsx(tmp_path):
     assert [c.value for c in ws[3]][:3] == ["position", "variable", "label"]
     res = CliRunner().invoke(app, ["describe", str(path), "-v", "A"])
     assert res.exit_code != 0 and "did you mean 'a'?" in res.output
+
+
+def test_describe_xlsx_goes_through_the_publication_writer(tmp_path):
+    """`survey describe --out x.xlsx` (issue 12): title, frozen header, number formats
+    (counts with thousands separators, percents), widths and the source line, with the
+    values of describe() unchanged."""
+    from openpyxl import load_workbook
+
+    from survey.datasets import demo_path
+
+    out = tmp_path / "dict.xlsx"
+    res = CliRunner().invoke(app, ["describe", str(demo_path()), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    import survey
+
+    variables, values = describe(survey.read(demo_path(), user_missing="keep"))
+    wb = load_workbook(out)
+    ws = wb["variables"]
+    head = [c.value for c in ws[3]]
+    assert head == list(variables.columns) and ws.freeze_panes == "A4"
+    k = head.index("n_valid") + 1
+    got = [ws.cell(row=4 + i, column=k).value for i in range(len(variables))]
+    assert got == variables["n_valid"].tolist()
+    assert ws.cell(row=4, column=k).number_format == "#,##0"
+    lines = [c.value for c in ws["A"][3 + len(variables) :] if c.value]
+    assert lines[0] == "Source: demo_survey.sav"
+    wv = wb["values"]
+    vhead = [c.value for c in wv[3]]
+    p = vhead.index("percent") + 1
+    assert wv.cell(row=4, column=p).number_format == "0.0"
+    assert wv.cell(row=4, column=p).value == pytest.approx(float(values["percent"].iloc[0]))
+    assert wv.column_dimensions["C"].width > 8

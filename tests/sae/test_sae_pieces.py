@@ -185,9 +185,32 @@ def test_cli_sae_writes_workbook_and_refuses_to_overwrite(city, sample, tmp_path
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "modelo de Fay-Herriot" in " ".join(res.output.split())
-    sheets = pd.read_excel(out, sheet_name=None)
+    sheets = pd.read_excel(out, sheet_name=None, header=2)  # title on row 1, header row 3
     assert set(sheets) == {"estimates", "model", "coefficients", "diagnostics", "benchmark"}
-    assert len(sheets["estimates"]) == 40
+    est = sheets["estimates"].dropna(subset=["area"])
+    est = est[est["area"].astype(str).str.match(r"^N\d+$")]  # the rows above the notes
+    assert len(est) == 40
+    # the one xlsx writer: title, source, frozen header, number formats; values unrounded
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out)["estimates"]
+    assert ws["A1"].value == "victim by area: small-area estimates (EBLUP) and direct estimates"
+    assert ws.freeze_panes == "A4"
+    head = [c.value for c in ws[3]]
+    cv = ws.cell(row=4, column=head.index("cv") + 1)
+    assert cv.number_format == "0.0%"
+    assert ws.cell(row=4, column=head.index("n") + 1).number_format == "#,##0"
+    notes = [c.value for c in ws["A"][4 + 40 :] if c.value]
+    assert notes[0] == "Source: sample.csv" and notes[1].startswith("Fay-Herriot model (AREML)")
+    assert ws.column_dimensions["A"].width >= 8
+    p = load_workbook(out)["coefficients"]
+    assert p.cell(row=4, column=5).number_format == '[<0.001]"<0.001";0.000'
+    # the values are the csv's, unrounded
+    csv = tmp_path / "sae.csv"
+    assert runner.invoke(app, [*args[:-4], "--out", str(csv)]).exit_code == 0
+    tidy = pd.read_csv(csv)
+    np.testing.assert_allclose(est["estimate"].astype(float), tidy["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(est["cv"].astype(float), tidy["cv"], rtol=1e-12)
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "exists" in " ".join(again.output.split())
     bad = runner.invoke(app, [*args[:-4], "--x", "nope", "--out", str(tmp_path / "b.csv")])
