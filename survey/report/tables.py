@@ -115,6 +115,15 @@ class Table:
     header_groups: list | None = None
     cell_flags: list | None = None
     estimate_cols: list | None = None
+    #: index of the interval's lower-bound column (its upper bound follows), -1 when none:
+    #: the terminal shows the two as one "lower – upper" column
+    ci_col: int = -1
+    #: index of the "Reason" column that explains the column before it (Reliability), -1
+    #: when none: the terminal shows "caution: <reason>" in one column
+    reason_col: int = -1
+    #: index of the yes/no "Significant" column after the p-value column(s), -1 when none:
+    #: a narrow terminal marks the last p-value "*" instead
+    sig_col: int = -1
 
     def __post_init__(self):
         # labels may come from data (integer wave codes, numeric domain values): text
@@ -749,6 +758,9 @@ def comparison_table(
         all_notes.append(tr("suppressed", lang, k=n_supp))
     t = Table(title, cols, rows, fmts, all_notes, name, flags, lang)
     t.estimate_col = len(by) + 3
+    t.ci_col = len(by) + 4
+    t.reason_col = len(cols) - 1
+    t.sig_col = len(cols) - 4
     return t
 
 
