@@ -227,9 +227,7 @@ def estimate_command(
             "--replicates`): variance from the replicate weights instead of --strata/--psu"
         ),
     ] = None,
-    quality: Annotated[
-        str, typer.Option(help=quality_help())
-    ] = "cepal2020",
+    quality: Annotated[str, typer.Option(help=quality_help())] = "cepal2020",
     show_suppressed: Annotated[
         bool, typer.Option(help="Print estimates the quality rule suppresses (marked)")
     ] = False,
@@ -387,6 +385,10 @@ def _present(
     result = result.iloc[
         np.argsort(result["variable"].map(order).to_numpy(), kind="stable")
     ].reset_index(drop=True)
+    if not show_suppressed:  # the shares that would give a suppressed one away, too
+        from survey.quality import complementary_suppression
+
+        result = complementary_suppression(result, by)
     for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     shown = _labelled(result, meta, by)
