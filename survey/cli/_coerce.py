@@ -27,20 +27,3 @@ def parse_codes(text: str | None) -> list[float] | None:
     if not text:
         return None
     return [float(c) for c in text.replace(" ", "").split(",") if c]
-
-
-class LazyModule:
-    """A module imported on first attribute access: ``pd = LazyModule("pandas")`` at the top
-    of a command module keeps ``pd.DataFrame`` etc. working in its functions while building
-    the command (its ``--help``) imports nothing heavy."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str):
-        import importlib
-
-        return getattr(importlib.import_module(self._name), attr)
-
-    def __repr__(self) -> str:
-        return f"<lazy module {self._name!r}>"

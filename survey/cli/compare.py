@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from survey.cli._coerce import LazyModule
+from survey._lazy import LazyModule
 from survey.cli._common import (
     LABELS_HELP,
     check_output_path,

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from survey.cli._coerce import LazyModule
+from survey._lazy import LazyModule
 from survey.cli._common import check_output_path, console, fail
 
 np = LazyModule("numpy")  # imported when a command runs, not for --help

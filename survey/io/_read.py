@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
+from survey._lazy import LazyModule
 from survey.io._errors import ReadError, decode_hint
 from survey.io._meta import Metadata, SurveyData
 
@@ -42,17 +42,28 @@ DEFAULT_CHUNK_ROWS = 100_000
 #: Key of the parquet schema metadata that holds the labels written by :func:`write`.
 PARQUET_META_KEY = b"survey.io.meta"
 
-_PyreadstatErrors = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
+#: pyreadstat (and the narwhals it loads, ~0.1 s) is imported when an SPSS/Stata/SAS file is
+#: read, not for CSV or parquet.
+pyreadstat = LazyModule("pyreadstat")
 
-# format -> (reader, accepts user_missing=, accepts encoding=)
-_PYREADSTAT: dict[str, tuple[Callable, bool, bool]] = {
-    "sav": (pyreadstat.read_sav, True, True),
-    "zsav": (pyreadstat.read_sav, True, True),
-    "por": (pyreadstat.read_por, False, False),
-    "dta": (pyreadstat.read_dta, True, True),
-    "sas7bdat": (pyreadstat.read_sas7bdat, True, True),
-    "xpt": (pyreadstat.read_xport, False, True),
+# format -> (reader name, accepts user_missing=, accepts encoding=)
+_PYREADSTAT: dict[str, tuple[str, bool, bool]] = {
+    "sav": ("read_sav", True, True),
+    "zsav": ("read_sav", True, True),
+    "por": ("read_por", False, False),
+    "dta": ("read_dta", True, True),
+    "sas7bdat": ("read_sas7bdat", True, True),
+    "xpt": ("read_xport", False, True),
 }
+
+
+def _pyreadstat_errors() -> tuple[type[BaseException], ...]:
+    return (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
+
+
+def _reader(fmt: str) -> tuple[Callable, bool, bool]:
+    name, has_user_missing, has_encoding = _PYREADSTAT[fmt]
+    return getattr(pyreadstat, name), has_user_missing, has_encoding
 
 
 def read(
@@ -209,13 +220,13 @@ def column_names(
                 raise ReadError(
                     path, f"not a valid parquet file, or truncated/corrupt ({exc})"
                 ) from None
-        func, _, has_encoding = _PYREADSTAT[fmt]
+        func, _, has_encoding = _reader(fmt)
         kwargs: dict[str, Any] = {}
         if encoding is not None and has_encoding:
             kwargs["encoding"] = encoding
         try:
             _, head = func(str(path), metadataonly=True, **kwargs)
-        except (*_PyreadstatErrors, UnicodeError, OverflowError) as exc:
+        except (*_pyreadstat_errors(), UnicodeError, OverflowError) as exc:
             raise _translate(path, exc, encoding) from None
         return list(head.column_names)
     except PermissionError:
@@ -361,7 +372,7 @@ def _read_pyreadstat(
     chunksize: int | None,
     show: bool,
 ) -> tuple[pd.DataFrame, Metadata, set[str]]:
-    func, has_user_missing, has_encoding = _PYREADSTAT[fmt]
+    func, has_user_missing, has_encoding = _reader(fmt)
     kwargs: dict[str, Any] = {}
     if has_user_missing:
         kwargs["user_missing"] = True
@@ -375,7 +386,7 @@ def _read_pyreadstat(
             kwargs["catalog_file"] = str(catalog)
     try:
         _, head = func(str(path), metadataonly=True, **kwargs)
-    except (*_PyreadstatErrors, UnicodeError, OverflowError) as exc:
+    except (*_pyreadstat_errors(), UnicodeError, OverflowError) as exc:
         raise _translate(path, exc, encoding) from None
     _check_columns(path, columns, head.column_names)
     if columns is not None:
@@ -408,7 +419,7 @@ def _read_pyreadstat(
             df, prs = run({**kwargs, "disable_datetime_conversion": True})
         if fmt in ("dta", "sas7bdat"):
             df = _fix_system_missing(df, prs, lambda kw: run({**kwargs, **kw})[0])
-    except (*_PyreadstatErrors, UnicodeError, OverflowError) as exc:
+    except (*_pyreadstat_errors(), UnicodeError, OverflowError) as exc:
         raise _translate(path, exc, encoding) from None
     return _from_pyreadstat(df, prs, fmt, encoding)
 
