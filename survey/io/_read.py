@@ -174,7 +174,7 @@ def read(
             df, meta, letter_cols = _read_pyreadstat(path, fmt, encoding, columns, chunksize, show)
     except PermissionError:
         raise ReadError(path, "permission denied: the file cannot be opened for reading") from None
-    if columns is not None:
+    if columns is not None and list(df.columns) != columns:  # no copy when already so
         df = df[columns]
     if user_missing_codes:
         meta = _declare(meta, user_missing_codes, df.columns, path)
