@@ -103,3 +103,21 @@ def test_quality_rule_names_of_the_help_are_the_rules():
 
     assert QUALITY_RULES == tuple(RULES)
     assert DEFAULT_QUALITY_RULE == DEFAULT_RULE
+
+
+def test_every_subpackage_is_reachable_from_a_plain_import_survey():
+    """``import survey`` loads nothing heavy, yet ``survey.io.read``, ``survey.quality``,
+    ``survey.sae`` ... work without importing them first (each loads on first use)."""
+    code = (
+        "import sys, survey\n"
+        "names = ('io', 'design', 'quality', 'backends', 'sae', 'weighting', 'indicators',\n"
+        "         'trust', 'compare', 'plan', 'instruments', 'plots', 'report', 'datasets',\n"
+        "         'engine')\n"
+        "print('light', 'pandas' not in sys.modules)\n"
+        "print('subpackages', [n for n in names if getattr(survey, n).__name__ != 'survey.' + n])\n"
+        "print('read', survey.io.read is survey.read)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "light True" in out and "subpackages []" in out and "read True" in out
