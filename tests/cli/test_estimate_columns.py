@@ -107,3 +107,22 @@ def test_a_long_result_shows_its_first_rows_and_the_file_holds_all(demo_csv, mon
     # without --out every row is printed
     res = runner.invoke(app, ["estimate", str(demo_csv), "fear_dark", *DESIGN, "--by", "region"])
     assert res.exit_code == 0 and "holds them all" not in res.output
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "expected"),
+    [
+        ([0, 1, 1], "int8", "prop"),
+        ([0, 2, 1], "int64", "mean"),
+        ([True, False], "bool", "prop"),
+        ([0, 1, None], "Int64", "prop"),
+        ([0.0, 1.0, None], "float64", "prop"),
+        ([0.5, 1.0, 3.0], "float64", "mean"),
+        ([1, 2, 3, 99, 1, 2, 3, 1, 2, 3], "int64", "prop"),  # 99 beside 1-3: a code
+    ],
+)
+def test_auto_statistic_of_numeric_columns(values, dtype, expected):
+    """--stat auto: 0/1 items (any integer, bool, nullable or float dtype) are proportions,
+    amounts means; the integer check reads the range without a float copy."""
+    ds = survey.io.SurveyData(pd.DataFrame({"x": pd.Series(values, dtype=dtype)}), None)
+    assert est_mod._kind("x", ds, "auto") == expected
