@@ -24,17 +24,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from survey.cli._coerce import quality_help  # noqa: F401  (re-exported for the commands)
+
 console = Console()
 err_console = Console(stderr=True)
-
-
-def quality_help() -> str:
-    """The ``--quality`` help: every rule of :data:`survey.quality.RULES` (one list for the
-    CLI, the API and the README, which ``tests/test_readme_cli.py`` checks against it)."""
-    from survey.quality import DEFAULT_RULE, RULES
-
-    names = [f"{n} (default)" if n == DEFAULT_RULE else n for n in RULES]
-    return f"Reliability rule: {', '.join(names)}"
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -226,8 +219,9 @@ LABELS_HELP = (
 )
 
 
-def with_labels_option(ds, labels: Path | None):
-    """``ds`` with the ``--labels`` file merged into its metadata (a clear error if bad)."""
+def with_labels_option(ds, labels: Path | None, columns=None):
+    """``ds`` with the ``--labels`` file merged into its metadata (a clear error if bad).
+    ``columns``: every column of the file when ``ds`` holds only some (see ``with_labels``)."""
     if labels is None:
         return ds
     import warnings
@@ -237,7 +231,7 @@ def with_labels_option(ds, labels: Path | None):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
-            out = with_labels(ds, labels)
+            out = with_labels(ds, labels, columns=columns)
     except LabelsError as exc:
         fail(f"--labels: {exc}")
     for w in caught:

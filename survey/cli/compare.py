@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 
+from survey._lazy import LazyModule
 from survey.cli._common import (
     LABELS_HELP,
     check_output_path,
@@ -19,6 +18,9 @@ from survey.cli._common import (
     rich_table,
     with_labels_option,
 )
+
+np = LazyModule("numpy")  # imported when a command runs, not for --help
+pd = LazyModule("pandas")
 
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 _CODE = re.compile(rf"^{_NUMBER}(?:-{_NUMBER})?$")  # a number or a range lo-hi
