@@ -163,7 +163,8 @@ class _TableVerbs:
                 distinct[col] = f"__t{len(distinct)}"
             t_name.append(distinct[col])
         sums = {name: E.Product(w, col) for col, name in distinct.items()}
-        nz = E.NonZero(w)
+        # every weight non-zero (known from the structure query): the indicator is 1
+        nz = E.One() if getattr(self, "_all_nonzero", False) else E.NonZero(w)
         c_name, p_name = {}, {}
         for q in sorted(set(est.count_q)):
             col = est.columns[q]
@@ -180,7 +181,9 @@ class _TableVerbs:
                 if binary is not None and not binary[j]:
                     continue
                 k_name[j] = f"__k{j}"
-                sums[k_name[j]] = E.Product(nz, E.Positive(est.columns[qs[0]]))
+                # the item's column is 0/1 here (a category indicator or a 0/1 item), so
+                # its positive part is itself
+                sums[k_name[j]] = E.Product(nz, est.columns[qs[0]])
         sums["__nnz"] = nz
         sums["__sw"] = w
         return sums, t_name, c_name, p_name, k_name
@@ -295,7 +298,9 @@ class TableDesign(_TableVerbs):
             rel = src.relation.query(
                 "src", f'SELECT *, row_number() OVER () - 1 AS "{_ROW}" FROM src'
             )
-            return DuckDBExecutor(rel, con=src.con)
+            out = DuckDBExecutor(rel, con=src.con)
+            out.ordered = True  # row_number() OVER () in the file's order
+            return out
         from pyspark.sql import functions as F
 
         from survey.backends.executors import SparkExecutor
@@ -332,6 +337,7 @@ class TableDesign(_TableVerbs):
         for s, c in enumerate(self.fpc_names):
             ext[f"__fmin{s}"] = ("MIN", E.Col(c))
             ext[f"__fmax{s}"] = ("MAX", E.Col(c))
+        ext["__wmax"] = ("MAX", self.w)
         S = src.aggregate(
             Aggregation(keys, {"__nnz": E.NonZero(self.w), "__sw": self.w}, extremes=ext)
         )
@@ -424,6 +430,8 @@ class TableDesign(_TableVerbs):
         lookup["__unit"] = self.variance_stages[-1].unit
         self._unit_lookup = lookup.drop_duplicates(self._unit_keys).reset_index(drop=True)
         self._nnz = S["__nnz"].to_numpy(float)
+        self._all_nonzero = bool(self._nnz.sum() == self.n)
+        self._wmax = float(np.nanmax(S["__wmax"].to_numpy(float)))
 
     # -- design facts (as survey.Design) --------------------------------------------------
     @property
@@ -766,6 +774,7 @@ class TableReplicateDesign(_TableVerbs):
         new.repweight_names = rd.repweight_names
         new.scale, new.rscales = rd.scale, rd.rscales
         new.source_design = td
+        new._all_nonzero = td._all_nonzero
         new._degf = None
         return new
 

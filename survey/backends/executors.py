@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.backends.expr import DUCKDB, SPARK, Dialect, Expr
+from survey.backends.expr import DUCKDB, SPARK, Dialect, Expr, One, simplify
 
 
 class NotPushedDown(NotImplementedError):  # noqa: N818 - reads as a sentence
@@ -55,6 +55,25 @@ class Aggregation:
 
     def __post_init__(self):
         self.keys = list(dict.fromkeys(self.keys))  # a by column may also be a design key
+
+    def distinct(self) -> tuple[Aggregation, dict[str, str]]:
+        """This aggregation with each distinct sum computed once (products by 1 removed,
+        ``SUM(1)`` read from ``COUNT(*)``), and the names left out mapped to the name that
+        holds their value: the passes ask for the same quantity under several names (the
+        weight sum as a total's denominator and as the sum of weights, the count of
+        answering rows of complete items as the row count)."""
+        sums, alias, seen = {}, {}, {}
+        for name, ex in self.sums.items():
+            ex = simplify(ex)
+            if isinstance(ex, One) and self.count:
+                alias[name] = self.count
+            elif ex in seen:
+                alias[name] = seen[ex]
+            else:
+                seen[ex] = name
+                sums[name] = ex
+        agg = Aggregation(self.keys, sums, self.count, self.extremes, self.where, self.derived)
+        return agg, alias
 
     def sql(self, source: str, d: Dialect) -> str:
         for i, stage in enumerate(self.stages):
@@ -195,6 +214,11 @@ class DuckDBExecutor(Executor):
             self.con.execute("SET enable_progress_bar_print = false")
         except duckdb.Error:  # pragma: no cover - older DuckDB
             pass
+        # the passes are aggregates: rows may be read in any order (DuckDB then need not
+        # keep the file order between threads); row numbers (designs whose rows are the
+        # PSUs, R's order of first appearance) turn it back on for their queries
+        self.ordered = False
+        self.con.execute("SET preserve_insertion_order = false")
         if threads is not None:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:
@@ -268,7 +292,13 @@ class DuckDBExecutor(Executor):
             return _chunked(agg, self.max_sums, self._one)
 
     def _one(self, agg: Aggregation) -> pd.DataFrame:
-        return self.relation.query("src", agg.sql("src", self.dialect)).df()
+        if not self.ordered:
+            return self.relation.query("src", agg.sql("src", self.dialect)).df()
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            return self.relation.query("src", agg.sql("src", self.dialect)).df()
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
 
 
 class SparkExecutor(Executor):
@@ -315,8 +345,17 @@ class SparkExecutor(Executor):
 
 
 def _chunked(agg: Aggregation, size: int, run) -> pd.DataFrame:
-    """``run(agg)``, in several queries of at most ``size`` sums when ``agg`` is wider,
-    joined on the group keys (NULL keys match, as one group)."""
+    """``run(agg)`` on the distinct sums (:meth:`Aggregation.distinct`), in several queries
+    of at most ``size`` sums when wider, joined on the group keys (NULL keys match, as one
+    group); the duplicate names are filled from the sums computed."""
+    agg, alias = agg.distinct()
+    out = _chunks(agg, size, run)
+    for name, src in alias.items():
+        out[name] = out[src].astype(float)
+    return out
+
+
+def _chunks(agg: Aggregation, size: int, run) -> pd.DataFrame:
     names = list(agg.sums)
     if len(names) <= size:
         return run(agg)

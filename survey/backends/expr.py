@@ -158,6 +158,26 @@ class Product(Expr):
         return self.a.evaluate(frame) * self.b.evaluate(frame)
 
 
+def is_one(ex: Expr) -> bool:
+    """Whether ``ex`` is the constant 1 (``One`` or the mask of a complete variable)."""
+    return isinstance(ex, One) or (isinstance(ex, Valid) and not ex.names)
+
+
+def simplify(ex: Expr) -> Expr:
+    """``ex`` with products by the constant 1 removed (``w * 1`` is ``w``), so equal sums
+    written differently compare equal and are computed once."""
+    if isinstance(ex, Product):
+        a, b = simplify(ex.a), simplify(ex.b)
+        if is_one(a):
+            return One() if is_one(b) else b
+        if is_one(b):
+            return a
+        return Product(a, b)
+    if is_one(ex):
+        return One()
+    return ex
+
+
 @dataclass(frozen=True)
 class NonZero(Expr):
     """1.0 where ``a`` is not 0."""
@@ -250,6 +270,25 @@ class DomainValue(Expr):
     def sql(self, d):
         if not self.by:
             return repr(float(self.values[0]))
+        ints = [lev[0] for lev in self.levels] if len(self.by) == 1 else []
+        if len(ints) >= 4 and all(
+            isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in ints
+        ):
+            lo, hi = int(min(ints)), int(max(ints))
+            if hi - lo < 100_000:
+                # integer codes: one array lookup per row instead of a chain of WHENs
+                table = ["NULL"] * (hi - lo + 1)
+                for v, val in zip(ints, self.values, strict=True):
+                    table[int(v) - lo] = repr(float(val))
+                c = d.ident(self.by[0])
+                arr = (
+                    f"[{', '.join(table)}]" if d.name == "duckdb" else f"array({', '.join(table)})"
+                )
+                get = "list_extract" if d.name == "duckdb" else "try_element_at"
+                return (
+                    f"(CASE WHEN {c} BETWEEN {lo} AND {hi} THEN "
+                    f"CAST({get}({arr}, CAST({c} AS INT) - {lo - 1}) AS DOUBLE) END)"
+                )
         whens = []
         for lev, val in zip(self.levels, self.values, strict=True):
             cond = " AND ".join(
