@@ -277,18 +277,18 @@ class DomainValue(Expr):
             lo, hi = int(min(ints)), int(max(ints))
             if hi - lo < 100_000:
                 # integer codes: one array lookup per row instead of a chain of WHENs
+                # (double literals, "...E0": a decimal list is not folded to a constant)
                 table = ["NULL"] * (hi - lo + 1)
                 for v, val in zip(ints, self.values, strict=True):
-                    table[int(v) - lo] = repr(float(val))
+                    text = repr(float(val))
+                    table[int(v) - lo] = text if "e" in text or "n" in text else text + "E0"
                 c = d.ident(self.by[0])
-                arr = (
-                    f"[{', '.join(table)}]" if d.name == "duckdb" else f"array({', '.join(table)})"
-                )
-                get = "list_extract" if d.name == "duckdb" else "try_element_at"
-                return (
-                    f"(CASE WHEN {c} BETWEEN {lo} AND {hi} THEN "
-                    f"CAST({get}({arr}, CAST({c} AS INT) - {lo - 1}) AS DOUBLE) END)"
-                )
+                idx = f"CAST({c} AS INT) - {lo - 1}"
+                if d.name == "duckdb":
+                    get = f"([{', '.join(table)}]::DOUBLE[])[{idx}]"
+                else:
+                    get = f"try_element_at(array({', '.join(table)}), {idx})"
+                return f"(CASE WHEN {c} BETWEEN {lo} AND {hi} THEN CAST({get} AS DOUBLE) END)"
         whens = []
         for lev, val in zip(self.levels, self.values, strict=True):
             cond = " AND ".join(
