@@ -135,11 +135,16 @@ class _TableVerbs:
         es = self._run("ratio", numerator, by, na, denominator=denominator)
         return _labelled(es.to_frame(ci=ci, level=level, df=df, quality=quality))
 
-    def quantile(self, *args, **kwargs):
-        raise NotPushedDown(
-            f"quantile() on the {self.source.engine} backend: not pushed down yet (it needs "
-            "each domain's weighted distribution function); use engine='memory'"
-        )
+    def quantile(self, variables, by=None, *, q=(0.5,), ci="mean", level=0.95, df="domain",
+                 na="available", qrule="math", exact_limit=None, n_bins=None):  # fmt: skip
+        """Quantiles with Woodruff intervals; as :meth:`survey.Design.quantile`, the
+        weighted distribution function computed by the backend (exact; see
+        :mod:`survey.backends.quantiles` for the rules and intervals pushed down)."""
+        from survey.backends.quantiles import quantile
+
+        out = quantile(self, variables, q=q, by=by, ci=ci, level=level, df=df, na=na,
+                       qrule=qrule, exact_limit=exact_limit, n_bins=n_bins)  # fmt: skip
+        return _labelled(out)
 
     def var(self, *args, **kwargs):
         raise NotPushedDown(
@@ -568,13 +573,7 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
         st = design.stages[0]
         psu_of = linearization.unit_maps(design)[0][cells.cell_unit]  # stage-1 unit of cell
         H = st.n_strata
-        on = nnz_cell > 0
-        pd_codes = np.unique(psu_of[on] * D + cell_dom[on])
-        psu, d = pd_codes // D, pd_codes % D
-        n_psu = np.bincount(d, minlength=D)
-        sd = np.unique(st.unit_stratum[psu] * D + d)
-        n_strat = np.bincount(sd % D, minlength=D)
-        df_dom = (n_psu - n_strat).astype(float)
+        df_dom = domain_df(design, cells, nnz_cell)
         strat_cell = st.unit_stratum[psu_of]
         presence_k = np.zeros((H, D, J), dtype=bool)
         for j, q in enumerate(est.count_q):
@@ -589,6 +588,10 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
         nrow_domain=np.repeat(nrow_dom, J).astype(float), strata_presence=presence_k,
     )  # fmt: skip
     result.extra["vsrs_replace"] = vsrs_wr.reshape(K)
+    # the pass itself, for verbs that read more off it (quantiles: the domain df among rows
+    # answering the item)
+    result.extra["table_pass"] = {"frame": f, "row_cell": rc, "cells": cells, "counts": c_name,
+                             "presence": p_name}  # fmt: skip
     if cases is not None:
         result.extra["n_cases"] = cases.reshape(K)
     if is_rep:
@@ -610,6 +613,21 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
             "__sw": np.bincount(cell_dom, weights=sw_cell, minlength=D), "nrow": nrow_dom,
         }  # fmt: skip
     return result
+
+
+def domain_df(design, cells, nnz_cell) -> np.ndarray:
+    """R's ``degf`` of each domain's subset: stage-1 PSUs minus strata among the cells with
+    rows of non-zero weight (``nnz_cell > 0``)."""
+    D = cells.n_domains
+    st = design.stages[0]
+    psu_of = linearization.unit_maps(design)[0][cells.cell_unit]
+    on = nnz_cell > 0
+    pd_codes = np.unique(psu_of[on] * D + cells.cell_dom[on])
+    psu, d = pd_codes // D, pd_codes % D
+    n_psu = np.bincount(d, minlength=D)
+    sd = np.unique(st.unit_stratum[psu] * D + d)
+    n_strat = np.bincount(sd % D, minlength=D)
+    return (n_psu - n_strat).astype(float)
 
 
 class _Lazy:

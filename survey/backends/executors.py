@@ -37,7 +37,8 @@ class Aggregation:
     """``SELECT keys, SUM(expr) AS name ... GROUP BY keys`` (no keys: one row).
 
     ``sums`` maps output names to quantities; ``counts`` names ``COUNT(*)``; ``extremes``
-    maps names to ``(MIN|MAX, column)`` (used to check design columns)."""
+    maps names to ``(MIN|MAX|APPROX_DISTINCT, column)`` (design checks, a quantile's
+    range and its number of distinct values)."""
 
     keys: list[str]
     sums: dict[str, Expr] = field(default_factory=dict)
@@ -86,6 +87,7 @@ class Aggregation:
         for name, ex in self.sums.items():
             items.append(f"SUM({ex.sql(d)}) AS {d.ident(name)}")
         for name, (fn, ex) in self.extremes.items():
+            fn = "approx_count_distinct" if fn == "APPROX_DISTINCT" else fn
             items.append(f"{fn}({ex.sql(d)}) AS {d.ident(name)}")
         text = f"SELECT {', '.join(items)} FROM {source}"
         if self.where is not None:
@@ -184,7 +186,11 @@ class MemoryExecutor(Executor):
             out = {name: [work[name].sum()] for name in work.columns}
             for name, (fn, ex) in agg.extremes.items():
                 v = ex.evaluate(frame)
-                out[name] = [np.nanmin(v) if fn == "MIN" else np.nanmax(v)]
+                v = v[~np.isnan(v)]
+                if fn == "APPROX_DISTINCT":  # exact here
+                    out[name] = [np.unique(v).size]
+                else:
+                    out[name] = [np.nan if not v.size else v.min() if fn == "MIN" else v.max()]
             return pd.DataFrame(out)
         grouped = work.groupby(agg.keys, dropna=False, sort=False)
         out = grouped.sum().reset_index()
