@@ -93,6 +93,7 @@ class _TableVerbs:
         )
 
     is_table_design = True  # survey.engine.estimate dispatches here
+    _calib = None  # a survey.backends.calibration.Calibration (post-stratified, raked)
 
     def _run(self, statistic, variables, by, na, denominator=None, binary="ones"):
         est = build(self.source, statistic, variables, na, denominator, binary)
@@ -156,6 +157,27 @@ class _TableVerbs:
             f"new weights (post-stratification, raking, calibration, trimming) on the "
             f"{self.source.engine} backend: not pushed down yet; use engine='memory'"
         )
+
+    # -- weighting -----------------------------------------------------------------------
+    def poststratify(self, variables, population, count=None, partial=False) -> _TableVerbs:
+        """Post-stratified design (R's ``postStratify``; as
+        :class:`survey.weighting.PostStratify`): the weight becomes ``w * f[cell]`` with
+        ``f = N_c / sum_c w`` from one grouped sum; the variance is R's (residuals on the
+        post-strata, from aggregates: :mod:`survey.backends.calibration`)."""
+        from survey.backends.calibration import poststratify
+
+        return poststratify(self, variables, population, count=count, partial=partial)
+
+    def rake(self, margins, max_iter=10, epsilon=1.0, on_nonconvergence="warn", count=None,
+             check_totals=True, abs_tol=None) -> _TableVerbs:  # fmt: skip
+        """Raked design (R's ``rake``; as :class:`survey.weighting.Rake`): the sweeps run on
+        the crossing table of the raking variables (one grouped sum), the weight becomes
+        ``w * prod_m f_m[cell_m]``; R's raking variance from aggregates."""
+        from survey.backends.calibration import rake
+
+        return rake(self, margins, max_iter=max_iter, epsilon=epsilon,
+                    on_nonconvergence=on_nonconvergence, count=count,
+                    check_totals=check_totals, abs_tol=abs_tol)  # fmt: skip
 
     # -- the pass -----------------------------------------------------------------------
     def _pass_sums(self, est, w):
@@ -512,29 +534,6 @@ class TableDesign(_TableVerbs):
         view = _StructureView(self)
         rd = as_replicate(view, type, **kwargs)
         return TableReplicateDesign._from_factors(self, rd)
-
-    # -- weighting -----------------------------------------------------------------------
-    _calib = None
-
-    def poststratify(self, variables, population, count=None, partial=False) -> TableDesign:
-        """Post-stratified design (R's ``postStratify``; as
-        :class:`survey.weighting.PostStratify`): the weight becomes ``w * f[cell]`` with
-        ``f = N_c / sum_c w`` from one grouped sum; the variance is R's (residuals on the
-        post-strata, from aggregates: :mod:`survey.backends.calibration`)."""
-        from survey.backends.calibration import poststratify
-
-        return poststratify(self, variables, population, count=count, partial=partial)
-
-    def rake(self, margins, max_iter=10, epsilon=1.0, on_nonconvergence="warn", count=None,
-             check_totals=True, abs_tol=None) -> TableDesign:  # fmt: skip
-        """Raked design (R's ``rake``; as :class:`survey.weighting.Rake`): the sweeps run on
-        the crossing table of the raking variables (one grouped sum), the weight becomes
-        ``w * prod_m f_m[cell_m]``; R's raking variance from aggregates."""
-        from survey.backends.calibration import rake
-
-        return rake(self, margins, max_iter=max_iter, epsilon=epsilon,
-                    on_nonconvergence=on_nonconvergence, count=count,
-                    check_totals=check_totals, abs_tol=abs_tol)  # fmt: skip
 
     def _calibrated(self, cal) -> TableDesign:
         new = object.__new__(type(self))
