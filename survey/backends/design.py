@@ -336,19 +336,22 @@ class TableDesign(_TableVerbs):
 
     def _build_structure(self) -> None:
         src = self.source
-        head = src.aggregate(
-            Aggregation([], {"__bad": E.Invalid(self.weight_name)} if self.weight_name else {})
-        )
-        self.n = int(head["__n_rows"].iloc[0])
-        if self.n == 0:
-            raise DesignError("the data have no rows")
-        if self.weight_name is not None and int(head["__bad"].iloc[0] or 0):
-            raise DesignError(
-                f"weight column {self.weight_name!r} has missing, negative or infinite values "
-                f"in {int(head['bad'].iloc[0])} rows"
-            )
+        bad = {"__bad": E.Invalid(self.weight_name)} if self.weight_name else {}
+
+        def check(n, n_bad):
+            if n == 0:
+                raise DesignError("the data have no rows")
+            if n_bad:
+                raise DesignError(
+                    f"weight column {self.weight_name!r} has missing, negative or infinite "
+                    f"values in {n_bad} rows"
+                )
+
         ids = list(self.psu_names)
-        if not ids:
+        if not ids:  # the row count decides first (with clusters: the structure query's)
+            head = src.aggregate(Aggregation([], bad))
+            self.n = int(head["__n_rows"].iloc[0])
+            check(self.n, int(head["__bad"].iloc[0] or 0) if bad else 0)
             if self.n > ROW_UNIT_LIMIT:
                 raise NotPushedDown(
                     f"a design without clusters on a data backend ({self.n} rows, each its own "
@@ -366,8 +369,11 @@ class TableDesign(_TableVerbs):
             ext[f"__fmax{s}"] = ("MAX", E.Col(c))
         ext["__wmax"] = ("MAX", self.w)
         S = src.aggregate(
-            Aggregation(keys, {"__nnz": E.NonZero(self.w), "__sw": self.w}, extremes=ext)
+            Aggregation(keys, {"__nnz": E.NonZero(self.w), "__sw": self.w, **bad}, extremes=ext)
         )
+        if self.psu_names:  # one scan: the row count and weight checks from the structure
+            self.n = int(S["__n_rows"].sum())
+            check(self.n, int(np.nansum(S["__bad"].to_numpy(float))) if bad else 0)
         for col in keys:
             miss = S[col].isna().to_numpy()
             if miss.any():

@@ -248,6 +248,7 @@ class DuckDBExecutor(Executor):
                 self.relation = self.con.read_csv(text, **(csv_options or {}))
             else:
                 self.relation = self.con.table(text)
+        self._cache = {}
         self.columns = {
             str(c): _kind(str(t))
             for c, t in zip(self.relation.columns, self.relation.types, strict=True)
@@ -292,10 +293,11 @@ class DuckDBExecutor(Executor):
     #: replicate weights by domain) crashed DuckDB 2.0 (SIGFPE), so wide passes run in chunks
     #: of this many sums, joined on the group keys.
     max_sums = 2000
+    _cache = None
 
     def aggregate(self, agg: Aggregation) -> pd.DataFrame:
         with self._timed("DuckDB: aggregating"):
-            return _chunked(agg, self.max_sums, self._one)
+            return _chunked(agg, self.max_sums, self._one, self._cache)
 
     def _one(self, agg: Aggregation) -> pd.DataFrame:
         if not self.ordered:
@@ -335,27 +337,60 @@ class SparkExecutor(Executor):
         self.view = f"survey_src_{id(self)}_{SparkExecutor._views}"
         frame.createOrReplaceTempView(self.view)
         self.frame = frame
+        self._cache = {}
         self.columns = {str(c): _kind(t) for c, t in frame.dtypes}
 
     def describe(self) -> str:
         return f"spark:{self.label}"
 
     max_sums = 2000
+    _cache = None
 
     def aggregate(self, agg: Aggregation) -> pd.DataFrame:
         with self._timed("Spark: aggregating"):
-            return _chunked(agg, self.max_sums, self._one)
+            return _chunked(agg, self.max_sums, self._one, self._cache)
 
     def _one(self, agg: Aggregation) -> pd.DataFrame:
         return self.spark.sql(agg.sql(self.dialect.ident(self.view), self.dialect)).toPandas()
 
 
-def _chunked(agg: Aggregation, size: int, run) -> pd.DataFrame:
+def _chunked(agg: Aggregation, size: int, run, cache=None) -> pd.DataFrame:
     """``run(agg)`` on the distinct sums (:meth:`Aggregation.distinct`), in several queries
     of at most ``size`` sums when wider, joined on the group keys (NULL keys match, as one
-    group); the duplicate names are filled from the sums computed."""
+    group); the duplicate names are filled from the sums computed.
+
+    ``cache`` (a dict kept by the executor) holds the last few results by what they compute
+    (keys, the set of distinct sums, filters): a pass asking again for sums already fetched
+    (``prop`` of 0/1 items after their ``mean``: the same totals) reads them from it. A
+    design is a snapshot of its source (its structure query ran once), so are its passes."""
     agg, alias = agg.distinct()
+    key = None
+    if cache is not None:
+        key = (
+            tuple(agg.keys), frozenset(agg.sums.values()), agg.count,
+            tuple(sorted((n, f, e) for n, (f, e) in agg.extremes.items())), agg.where,
+            tuple(tuple(sorted(st.items())) for st in agg.stages),
+        )  # fmt: skip
+        hit = cache.get(key)
+        if hit is not None:
+            names, frame = hit
+            out = frame[list(agg.keys) + ([agg.count] if agg.count else [])].copy()
+            for name, ex in agg.sums.items():
+                out[name] = frame[names[ex]]
+            for name in agg.extremes:
+                out[name] = frame[name]
+            cache[key] = cache.pop(key)  # most recent last
+            return _aliased(out, alias)
     out = _chunks(agg, size, run)
+    if cache is not None:
+        cache[key] = ({ex: name for name, ex in agg.sums.items()}, out)
+        while len(cache) > 4:
+            cache.pop(next(iter(cache)))
+        out = out.copy()
+    return _aliased(out, alias)
+
+
+def _aliased(out, alias):
     for name, src in alias.items():
         out[name] = out[src].astype(float)
     return out

@@ -146,8 +146,8 @@ def test_estimate_set_contrast_on_backend(demo):
 def test_not_pushed_down_is_named(demo):
     _, path = demo
     d = TableDesign(str(path), **DEMO_KW)
-    with pytest.raises(NotPushedDown, match="quantile"):
-        d.quantile("robbery_n")
+    with pytest.raises(NotPushedDown, match="score"):
+        d.quantile("robbery_n", ci="score")
     with pytest.raises(NotPushedDown, match="post-stratification"):
         d.with_weights([1.0])
     with pytest.raises(NotPushedDown, match="needs the rows in memory"):
