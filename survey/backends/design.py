@@ -12,7 +12,10 @@ and :func:`~survey.engine.replicate.vcov`, and :class:`survey.engine.EstimateSet
 intervals and the result frame. So the numbers equal the in-memory ones (to rounding in the
 order of summation, about 1e-15 relative).
 
-Anything that would need the rows (a weighting step, quantiles, indicators that derive
+Quantiles (:mod:`survey.backends.quantiles`: each domain's weighted distribution function
+from the backend) and post-stratification/raking (:mod:`survey.backends.calibration`: the
+weight as per-cell factors, R's calibration variance from aggregates) are pushed down too.
+Anything else that would need the rows (other weighting steps, indicators that derive
 variables in pandas) raises :class:`~survey.backends.NotPushedDown` naming the feature
 instead of loading the data.
 """
