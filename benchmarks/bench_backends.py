@@ -99,7 +99,10 @@ for verb in verbs:
 out["total_s"] = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_SELF)
 out["cpu_s"] = ru.ru_utime + ru.ru_stime
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss keeps the forking parent's RSS across exec)
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")]
+out["peak_rss_mb"] = (int(hwm[0].split()[1]) if hwm else
+                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 print("RESULT" + json.dumps(out))
 """
 
