@@ -97,7 +97,12 @@ for verb in verbs:
     out[verb + "_s"] = time.perf_counter() - t
     out[verb] = frame[["estimate", "se", "ci_low", "ci_high"]].to_numpy().tolist()
 out["total_s"] = time.perf_counter() - t0
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+ru = resource.getrusage(resource.RUSAGE_SELF)
+out["cpu_s"] = ru.ru_utime + ru.ru_stime
+# VmHWM: this process's own peak (ru_maxrss keeps the forking parent's RSS across exec)
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")]
+out["peak_rss_mb"] = (int(hwm[0].split()[1]) if hwm else
+                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 print("RESULT" + json.dumps(out))
 """
 
@@ -115,6 +120,60 @@ def run(engine: str, path: Path, verbs) -> dict:
     return got
 
 
+R_SCRIPT = r"""
+suppressMessages({library(survey); library(RSQLite); library(jsonlite)})
+args <- commandArgs(TRUE)
+t0 <- proc.time()
+d <- svydesign(ids = ~psu, strata = ~stratum, weights = ~w, nest = TRUE,
+               data = "bench", dbtype = "SQLite", dbname = args[1])
+t1 <- proc.time()
+f <- as.formula(paste("~", paste(sprintf("y%d", 0:9), collapse = "+")))
+r <- svyby(f, ~domain, d, svymean, keep.var = TRUE)
+t2 <- proc.time()
+vars <- sprintf("y%d", 0:9)
+est <- as.vector(t(as.matrix(r[, vars])))  # domain-major, as the package's rows
+se <- as.vector(t(as.matrix(r[, paste0("se.", vars)])))
+peak <- as.numeric(sub("kB", "", grep("VmHWM", readLines("/proc/self/status"), value = TRUE)
+                       |> sub(pattern = "VmHWM:\\s*", replacement = "")))
+cat("RESULT", toJSON(list(design_s = (t1 - t0)[["elapsed"]], mean_s = (t2 - t1)[["elapsed"]],
+    total_s = (t2 - t0)[["elapsed"]], cpu_s = sum((t2 - t0)[c("user.self", "sys.self")]),
+    peak_rss_mb = peak / 1024, estimate = as.vector(est), se = as.vector(se)),
+    auto_unbox = TRUE, digits = NA), "\n", sep = "")
+"""
+
+
+def write_sqlite(parquet: Path, db: Path) -> None:
+    """The 10M-row file as an SQLite table ``bench`` (for R's DBI-backed svydesign)."""
+    import sqlite3
+
+    import pyarrow.parquet as pq
+
+    if db.exists():
+        return
+    con = sqlite3.connect(db)
+    pf = pq.ParquetFile(parquet)
+    names = pf.schema_arrow.names
+    con.execute(f"CREATE TABLE bench ({', '.join(names)})")
+    for batch in pf.iter_batches(batch_size=500_000):
+        cols = [batch.column(i).to_numpy().tolist() for i in range(len(names))]
+        con.executemany(
+            f"INSERT INTO bench VALUES ({', '.join('?' * len(names))})", zip(*cols, strict=True)
+        )
+    con.commit()
+    con.close()
+
+
+def run_r(db: Path, timeout: int) -> dict:
+    script = db.with_suffix(".R")
+    script.write_text(R_SCRIPT)
+    proc = subprocess.run(["Rscript", str(script), str(db)], capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"R failed:\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT") :])
+
+
 def max_diff(a, b) -> float:
     a, b = np.asarray(a, float), np.asarray(b, float)
     scale = np.maximum(np.abs(a), 1e-300)
@@ -125,6 +184,8 @@ def line(label, res, verbs):
     parts = [f"design {res['design_s']:6.2f} s"]
     parts += [f"{v} {res[v + '_s']:6.2f} s" for v in verbs]
     parts.append(f"total {res['total_s']:6.2f} s")
+    if "cpu_s" in res:
+        parts.append(f"CPU {res['cpu_s']:6.1f} s")
     parts.append(f"peak RSS {res['peak_rss_mb']:7.0f} MB")
     print(f"{label:<34}" + "  ".join(parts), flush=True)
 
@@ -135,6 +196,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/survey_bench_backends"))
     ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument("--no-r", action="store_true")
+    ap.add_argument("--r-timeout", type=int, default=1800)
+    ap.add_argument("--verbs", default="mean,prop")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -146,7 +210,7 @@ def main() -> None:
             print(f"wrote {path} ({path.stat().st_size / 1e9:.2f} GB) in "
                   f"{time.perf_counter() - t:.0f} s", flush=True)  # fmt: skip
         files[rows] = path
-    verbs = ("mean", "prop")
+    verbs = tuple(args.verbs.split(","))
     print(f"{N_VARS} binary indicators x {N_DOMAINS} domains, {N_PSU} PSUs in {N_STRATA} "
           "strata; mean = one pass, prop = logit interval (two passes)")  # fmt: skip
     big = run("duckdb", files[args.big], verbs)
@@ -169,6 +233,23 @@ def main() -> None:
             for v in verbs:
                 print(f"  spark vs memory at {args.rows / 1e6:.0f}M, {v}: max relative "
                       f"difference {max_diff(mem[v], sp[v]):.1e}")  # fmt: skip
+    if not args.no_r:
+        db = files[args.rows].with_suffix(".sqlite")
+        try:
+            t = time.perf_counter()
+            write_sqlite(files[args.rows], db)
+            print(f"  (SQLite copy of the {args.rows / 1e6:.0f}M file for R: "
+                  f"{time.perf_counter() - t:.0f} s, not timed below)", flush=True)  # fmt: skip
+            rr = run_r(db, args.r_timeout)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"R DBI svydesign: {exc}")
+        else:
+            line(f"R svydesign(dbtype='SQLite') {args.rows / 1e6:.0f}M", rr, ("mean",))
+            mine = np.asarray(mem["mean"], float)
+            r_est = np.asarray(rr["estimate"], float)
+            r_se = np.asarray(rr["se"], float)
+            print(f"  R vs memory at {args.rows / 1e6:.0f}M, mean: max relative difference "
+                  f"estimate {max_diff(mine[:, 0], r_est):.1e}, SE {max_diff(mine[:, 1], r_se):.1e}")  # fmt: skip
     ok_t = big["total_s"] <= 30
     ok_m = big["peak_rss_mb"] <= 2048
     print(f"goal on {args.big / 1e6:.0f}M rows: total <= 30 s: {'yes' if ok_t else 'no'} "

@@ -12,7 +12,10 @@ and :func:`~survey.engine.replicate.vcov`, and :class:`survey.engine.EstimateSet
 intervals and the result frame. So the numbers equal the in-memory ones (to rounding in the
 order of summation, about 1e-15 relative).
 
-Anything that would need the rows (a weighting step, quantiles, indicators that derive
+Quantiles (:mod:`survey.backends.quantiles`: each domain's weighted distribution function
+from the backend) and post-stratification/raking (:mod:`survey.backends.calibration`: the
+weight as per-cell factors, R's calibration variance from aggregates) are pushed down too.
+Anything else that would need the rows (other weighting steps, indicators that derive
 variables in pandas) raises :class:`~survey.backends.NotPushedDown` naming the feature
 instead of loading the data.
 """
@@ -93,6 +96,7 @@ class _TableVerbs:
         )
 
     is_table_design = True  # survey.engine.estimate dispatches here
+    _calib = None  # a survey.backends.calibration.Calibration (post-stratified, raked)
 
     def _run(self, statistic, variables, by, na, denominator=None, binary="ones"):
         est = build(self.source, statistic, variables, na, denominator, binary)
@@ -135,11 +139,16 @@ class _TableVerbs:
         es = self._run("ratio", numerator, by, na, denominator=denominator)
         return _labelled(es.to_frame(ci=ci, level=level, df=df, quality=quality))
 
-    def quantile(self, *args, **kwargs):
-        raise NotPushedDown(
-            f"quantile() on the {self.source.engine} backend: not pushed down yet (it needs "
-            "each domain's weighted distribution function); use engine='memory'"
-        )
+    def quantile(self, variables, by=None, *, q=(0.5,), ci="mean", level=0.95, df="domain",
+                 na="available", qrule="math", exact_limit=None, n_bins=None):  # fmt: skip
+        """Quantiles with Woodruff intervals; as :meth:`survey.Design.quantile`, the
+        weighted distribution function computed by the backend (exact; see
+        :mod:`survey.backends.quantiles` for the rules and intervals pushed down)."""
+        from survey.backends.quantiles import quantile
+
+        out = quantile(self, variables, q=q, by=by, ci=ci, level=level, df=df, na=na,
+                       qrule=qrule, exact_limit=exact_limit, n_bins=n_bins)  # fmt: skip
+        return _labelled(out)
 
     def var(self, *args, **kwargs):
         raise NotPushedDown(
@@ -152,6 +161,27 @@ class _TableVerbs:
             f"{self.source.engine} backend: not pushed down yet; use engine='memory'"
         )
 
+    # -- weighting -----------------------------------------------------------------------
+    def poststratify(self, variables, population, count=None, partial=False) -> _TableVerbs:
+        """Post-stratified design (R's ``postStratify``; as
+        :class:`survey.weighting.PostStratify`): the weight becomes ``w * f[cell]`` with
+        ``f = N_c / sum_c w`` from one grouped sum; the variance is R's (residuals on the
+        post-strata, from aggregates: :mod:`survey.backends.calibration`)."""
+        from survey.backends.calibration import poststratify
+
+        return poststratify(self, variables, population, count=count, partial=partial)
+
+    def rake(self, margins, max_iter=10, epsilon=1.0, on_nonconvergence="warn", count=None,
+             check_totals=True, abs_tol=None) -> _TableVerbs:  # fmt: skip
+        """Raked design (R's ``rake``; as :class:`survey.weighting.Rake`): the sweeps run on
+        the crossing table of the raking variables (one grouped sum), the weight becomes
+        ``w * prod_m f_m[cell_m]``; R's raking variance from aggregates."""
+        from survey.backends.calibration import rake
+
+        return rake(self, margins, max_iter=max_iter, epsilon=epsilon,
+                    on_nonconvergence=on_nonconvergence, count=count,
+                    check_totals=check_totals, abs_tol=abs_tol)  # fmt: skip
+
     # -- the pass -----------------------------------------------------------------------
     def _pass_sums(self, est, w):
         """Named sums of the pass: weighted quantities, unweighted counts and presence of
@@ -163,7 +193,8 @@ class _TableVerbs:
                 distinct[col] = f"__t{len(distinct)}"
             t_name.append(distinct[col])
         sums = {name: E.Product(w, col) for col, name in distinct.items()}
-        nz = E.NonZero(w)
+        # every weight non-zero (known from the structure query): the indicator is 1
+        nz = E.One() if getattr(self, "_all_nonzero", False) else E.NonZero(w)
         c_name, p_name = {}, {}
         for q in sorted(set(est.count_q)):
             col = est.columns[q]
@@ -180,7 +211,9 @@ class _TableVerbs:
                 if binary is not None and not binary[j]:
                     continue
                 k_name[j] = f"__k{j}"
-                sums[k_name[j]] = E.Product(nz, E.Positive(est.columns[qs[0]]))
+                # the item's column is 0/1 here (a category indicator or a 0/1 item), so
+                # its positive part is itself
+                sums[k_name[j]] = E.Product(nz, est.columns[qs[0]])
         sums["__nnz"] = nz
         sums["__sw"] = w
         return sums, t_name, c_name, p_name, k_name
@@ -295,7 +328,9 @@ class TableDesign(_TableVerbs):
             rel = src.relation.query(
                 "src", f'SELECT *, row_number() OVER () - 1 AS "{_ROW}" FROM src'
             )
-            return DuckDBExecutor(rel, con=src.con)
+            out = DuckDBExecutor(rel, con=src.con)
+            out.ordered = True  # row_number() OVER () in the file's order
+            return out
         from pyspark.sql import functions as F
 
         from survey.backends.executors import SparkExecutor
@@ -304,19 +339,22 @@ class TableDesign(_TableVerbs):
 
     def _build_structure(self) -> None:
         src = self.source
-        head = src.aggregate(
-            Aggregation([], {"__bad": E.Invalid(self.weight_name)} if self.weight_name else {})
-        )
-        self.n = int(head["__n_rows"].iloc[0])
-        if self.n == 0:
-            raise DesignError("the data have no rows")
-        if self.weight_name is not None and int(head["__bad"].iloc[0] or 0):
-            raise DesignError(
-                f"weight column {self.weight_name!r} has missing, negative or infinite values "
-                f"in {int(head['bad'].iloc[0])} rows"
-            )
+        bad = {"__bad": E.Invalid(self.weight_name)} if self.weight_name else {}
+
+        def check(n, n_bad):
+            if n == 0:
+                raise DesignError("the data have no rows")
+            if n_bad:
+                raise DesignError(
+                    f"weight column {self.weight_name!r} has missing, negative or infinite "
+                    f"values in {n_bad} rows"
+                )
+
         ids = list(self.psu_names)
-        if not ids:
+        if not ids:  # the row count decides first (with clusters: the structure query's)
+            head = src.aggregate(Aggregation([], bad))
+            self.n = int(head["__n_rows"].iloc[0])
+            check(self.n, int(head["__bad"].iloc[0] or 0) if bad else 0)
             if self.n > ROW_UNIT_LIMIT:
                 raise NotPushedDown(
                     f"a design without clusters on a data backend ({self.n} rows, each its own "
@@ -332,9 +370,13 @@ class TableDesign(_TableVerbs):
         for s, c in enumerate(self.fpc_names):
             ext[f"__fmin{s}"] = ("MIN", E.Col(c))
             ext[f"__fmax{s}"] = ("MAX", E.Col(c))
+        ext["__wmax"] = ("MAX", self.w)
         S = src.aggregate(
-            Aggregation(keys, {"__nnz": E.NonZero(self.w), "__sw": self.w}, extremes=ext)
+            Aggregation(keys, {"__nnz": E.NonZero(self.w), "__sw": self.w, **bad}, extremes=ext)
         )
+        if self.psu_names:  # one scan: the row count and weight checks from the structure
+            self.n = int(S["__n_rows"].sum())
+            check(self.n, int(np.nansum(S["__bad"].to_numpy(float))) if bad else 0)
         for col in keys:
             miss = S[col].isna().to_numpy()
             if miss.any():
@@ -424,6 +466,8 @@ class TableDesign(_TableVerbs):
         lookup["__unit"] = self.variance_stages[-1].unit
         self._unit_lookup = lookup.drop_duplicates(self._unit_keys).reset_index(drop=True)
         self._nnz = S["__nnz"].to_numpy(float)
+        self._all_nonzero = bool(self._nnz.sum() == self.n)
+        self._wmax = float(np.nanmax(S["__wmax"].to_numpy(float)))
 
     # -- design facts (as survey.Design) --------------------------------------------------
     @property
@@ -500,6 +544,15 @@ class TableDesign(_TableVerbs):
         rd = as_replicate(view, type, **kwargs)
         return TableReplicateDesign._from_factors(self, rd)
 
+    def _calibrated(self, cal) -> TableDesign:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.w = cal.weight_expr()
+        new._calib = cal
+        new._wmax = np.inf
+        new._all_nonzero = self._all_nonzero and all(bool((f > 0).all()) for f in cal.factors)
+        return new
+
     # -- estimation ----------------------------------------------------------------------
     @property
     def _n_cell_units(self):
@@ -560,13 +613,7 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
         st = design.stages[0]
         psu_of = linearization.unit_maps(design)[0][cells.cell_unit]  # stage-1 unit of cell
         H = st.n_strata
-        on = nnz_cell > 0
-        pd_codes = np.unique(psu_of[on] * D + cell_dom[on])
-        psu, d = pd_codes // D, pd_codes % D
-        n_psu = np.bincount(d, minlength=D)
-        sd = np.unique(st.unit_stratum[psu] * D + d)
-        n_strat = np.bincount(sd % D, minlength=D)
-        df_dom = (n_psu - n_strat).astype(float)
+        df_dom = domain_df(design, cells, nnz_cell)
         strat_cell = st.unit_stratum[psu_of]
         presence_k = np.zeros((H, D, J), dtype=bool)
         for j, q in enumerate(est.count_q):
@@ -581,6 +628,10 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
         nrow_domain=np.repeat(nrow_dom, J).astype(float), strata_presence=presence_k,
     )  # fmt: skip
     result.extra["vsrs_replace"] = vsrs_wr.reshape(K)
+    # the pass itself, for verbs that read more off it (quantiles: the domain df among rows
+    # answering the item)
+    result.extra["table_pass"] = {"frame": f, "row_cell": rc, "cells": cells, "counts": c_name,
+                             "presence": p_name}  # fmt: skip
     if cases is not None:
         result.extra["n_cases"] = cases.reshape(K)
     if is_rep:
@@ -595,6 +646,9 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
     rows = np.repeat(cells.cell_unit, J)
     cols = (cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
     result.Z = sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(cells.n_units, K))
+    calib = getattr(design, "_calib", None)
+    if calib is not None:  # post-stratified / raked: R's residuals on the cells
+        result.Z = calib.residualize(design, result.Z, dom, est, coefs)
     if statistic == "prop" and isinstance(est, Proportion) and est.statistic == "prop":
         sw_cell = np.bincount(rc, weights=f["__sw"].to_numpy(float), minlength=G)
         result.extra["table_logit"] = {
@@ -602,6 +656,21 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
             "__sw": np.bincount(cell_dom, weights=sw_cell, minlength=D), "nrow": nrow_dom,
         }  # fmt: skip
     return result
+
+
+def domain_df(design, cells, nnz_cell) -> np.ndarray:
+    """R's ``degf`` of each domain's subset: stage-1 PSUs minus strata among the cells with
+    rows of non-zero weight (``nnz_cell > 0``)."""
+    D = cells.n_domains
+    st = design.stages[0]
+    psu_of = linearization.unit_maps(design)[0][cells.cell_unit]
+    on = nnz_cell > 0
+    pd_codes = np.unique(psu_of[on] * D + cells.cell_dom[on])
+    psu, d = pd_codes // D, pd_codes % D
+    n_psu = np.bincount(d, minlength=D)
+    sd = np.unique(st.unit_stratum[psu] * D + d)
+    n_strat = np.bincount(sd % D, minlength=D)
+    return (n_psu - n_strat).astype(float)
 
 
 class _Lazy:
@@ -646,6 +715,11 @@ class _TableEstimateSet(EstimateSet):
 
     def _intervals(self, ci, se, dfs, level, rows=None):
         low, high = super()._intervals(ci, se, dfs, level, rows)
+        if ci == "logit" and getattr(self.design, "_calib", None) is not None:
+            raise NotPushedDown(
+                "the logit interval (R's svyciprop) of a post-stratified or raked design on a "
+                "data backend: not pushed down yet; use ci='wald' (or engine='memory')"
+            )
         if ci != "logit" or "table_logit" not in self.extra or self.Z is None:
             return low, high
         from survey.backends.logit import logit_intervals
@@ -766,6 +840,7 @@ class TableReplicateDesign(_TableVerbs):
         new.repweight_names = rd.repweight_names
         new.scale, new.rscales = rd.scale, rd.rscales
         new.source_design = td
+        new._all_nonzero = td._all_nonzero
         new._degf = None
         return new
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.backends.expr import DUCKDB, SPARK, Dialect, Expr
+from survey.backends.expr import DUCKDB, SPARK, Dialect, Expr, One, simplify
 
 
 class NotPushedDown(NotImplementedError):  # noqa: N818 - reads as a sentence
@@ -37,7 +37,8 @@ class Aggregation:
     """``SELECT keys, SUM(expr) AS name ... GROUP BY keys`` (no keys: one row).
 
     ``sums`` maps output names to quantities; ``counts`` names ``COUNT(*)``; ``extremes``
-    maps names to ``(MIN|MAX, column)`` (used to check design columns)."""
+    maps names to ``(MIN|MAX|APPROX_DISTINCT, column)`` (design checks, a quantile's
+    range and its number of distinct values)."""
 
     keys: list[str]
     sums: dict[str, Expr] = field(default_factory=dict)
@@ -56,6 +57,25 @@ class Aggregation:
     def __post_init__(self):
         self.keys = list(dict.fromkeys(self.keys))  # a by column may also be a design key
 
+    def distinct(self) -> tuple[Aggregation, dict[str, str]]:
+        """This aggregation with each distinct sum computed once (products by 1 removed,
+        ``SUM(1)`` read from ``COUNT(*)``), and the names left out mapped to the name that
+        holds their value: the passes ask for the same quantity under several names (the
+        weight sum as a total's denominator and as the sum of weights, the count of
+        answering rows of complete items as the row count)."""
+        sums, alias, seen = {}, {}, {}
+        for name, ex in self.sums.items():
+            ex = simplify(ex)
+            if isinstance(ex, One) and self.count:
+                alias[name] = self.count
+            elif ex in seen:
+                alias[name] = seen[ex]
+            else:
+                seen[ex] = name
+                sums[name] = ex
+        agg = Aggregation(self.keys, sums, self.count, self.extremes, self.where, self.derived)
+        return agg, alias
+
     def sql(self, source: str, d: Dialect) -> str:
         for i, stage in enumerate(self.stages):
             extra = ", ".join(f"{ex.sql(d)} AS {d.ident(n)}" for n, ex in stage.items())
@@ -67,6 +87,7 @@ class Aggregation:
         for name, ex in self.sums.items():
             items.append(f"SUM({ex.sql(d)}) AS {d.ident(name)}")
         for name, (fn, ex) in self.extremes.items():
+            fn = "approx_count_distinct" if fn == "APPROX_DISTINCT" else fn
             items.append(f"{fn}({ex.sql(d)}) AS {d.ident(name)}")
         text = f"SELECT {', '.join(items)} FROM {source}"
         if self.where is not None:
@@ -165,7 +186,11 @@ class MemoryExecutor(Executor):
             out = {name: [work[name].sum()] for name in work.columns}
             for name, (fn, ex) in agg.extremes.items():
                 v = ex.evaluate(frame)
-                out[name] = [np.nanmin(v) if fn == "MIN" else np.nanmax(v)]
+                v = v[~np.isnan(v)]
+                if fn == "APPROX_DISTINCT":  # exact here
+                    out[name] = [np.unique(v).size]
+                else:
+                    out[name] = [np.nan if not v.size else v.min() if fn == "MIN" else v.max()]
             return pd.DataFrame(out)
         grouped = work.groupby(agg.keys, dropna=False, sort=False)
         out = grouped.sum().reset_index()
@@ -195,6 +220,11 @@ class DuckDBExecutor(Executor):
             self.con.execute("SET enable_progress_bar_print = false")
         except duckdb.Error:  # pragma: no cover - older DuckDB
             pass
+        # the passes are aggregates: rows may be read in any order (DuckDB then need not
+        # keep the file order between threads); row numbers (designs whose rows are the
+        # PSUs, R's order of first appearance) turn it back on for their queries
+        self.ordered = False
+        self.con.execute("SET preserve_insertion_order = false")
         if threads is not None:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:
@@ -218,6 +248,7 @@ class DuckDBExecutor(Executor):
                 self.relation = self.con.read_csv(text, **(csv_options or {}))
             else:
                 self.relation = self.con.table(text)
+        self._cache = {}
         self.columns = {
             str(c): _kind(str(t))
             for c, t in zip(self.relation.columns, self.relation.types, strict=True)
@@ -262,13 +293,20 @@ class DuckDBExecutor(Executor):
     #: replicate weights by domain) crashed DuckDB 2.0 (SIGFPE), so wide passes run in chunks
     #: of this many sums, joined on the group keys.
     max_sums = 2000
+    _cache = None
 
     def aggregate(self, agg: Aggregation) -> pd.DataFrame:
         with self._timed("DuckDB: aggregating"):
-            return _chunked(agg, self.max_sums, self._one)
+            return _chunked(agg, self.max_sums, self._one, self._cache)
 
     def _one(self, agg: Aggregation) -> pd.DataFrame:
-        return self.relation.query("src", agg.sql("src", self.dialect)).df()
+        if not self.ordered:
+            return self.relation.query("src", agg.sql("src", self.dialect)).df()
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            return self.relation.query("src", agg.sql("src", self.dialect)).df()
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
 
 
 class SparkExecutor(Executor):
@@ -299,24 +337,66 @@ class SparkExecutor(Executor):
         self.view = f"survey_src_{id(self)}_{SparkExecutor._views}"
         frame.createOrReplaceTempView(self.view)
         self.frame = frame
+        self._cache = {}
         self.columns = {str(c): _kind(t) for c, t in frame.dtypes}
 
     def describe(self) -> str:
         return f"spark:{self.label}"
 
     max_sums = 2000
+    _cache = None
 
     def aggregate(self, agg: Aggregation) -> pd.DataFrame:
         with self._timed("Spark: aggregating"):
-            return _chunked(agg, self.max_sums, self._one)
+            return _chunked(agg, self.max_sums, self._one, self._cache)
 
     def _one(self, agg: Aggregation) -> pd.DataFrame:
         return self.spark.sql(agg.sql(self.dialect.ident(self.view), self.dialect)).toPandas()
 
 
-def _chunked(agg: Aggregation, size: int, run) -> pd.DataFrame:
-    """``run(agg)``, in several queries of at most ``size`` sums when ``agg`` is wider,
-    joined on the group keys (NULL keys match, as one group)."""
+def _chunked(agg: Aggregation, size: int, run, cache=None) -> pd.DataFrame:
+    """``run(agg)`` on the distinct sums (:meth:`Aggregation.distinct`), in several queries
+    of at most ``size`` sums when wider, joined on the group keys (NULL keys match, as one
+    group); the duplicate names are filled from the sums computed.
+
+    ``cache`` (a dict kept by the executor) holds the last few results by what they compute
+    (keys, the set of distinct sums, filters): a pass asking again for sums already fetched
+    (``prop`` of 0/1 items after their ``mean``: the same totals) reads them from it. A
+    design is a snapshot of its source (its structure query ran once), so are its passes."""
+    agg, alias = agg.distinct()
+    key = None
+    if cache is not None:
+        key = (
+            tuple(agg.keys), frozenset(agg.sums.values()), agg.count,
+            tuple(sorted((n, f, e) for n, (f, e) in agg.extremes.items())), agg.where,
+            tuple(tuple(sorted(st.items())) for st in agg.stages),
+        )  # fmt: skip
+        hit = cache.get(key)
+        if hit is not None:
+            names, frame = hit
+            out = frame[list(agg.keys) + ([agg.count] if agg.count else [])].copy()
+            for name, ex in agg.sums.items():
+                out[name] = frame[names[ex]]
+            for name in agg.extremes:
+                out[name] = frame[name]
+            cache[key] = cache.pop(key)  # most recent last
+            return _aliased(out, alias)
+    out = _chunks(agg, size, run)
+    if cache is not None:
+        cache[key] = ({ex: name for name, ex in agg.sums.items()}, out)
+        while len(cache) > 4:
+            cache.pop(next(iter(cache)))
+        out = out.copy()
+    return _aliased(out, alias)
+
+
+def _aliased(out, alias):
+    for name, src in alias.items():
+        out[name] = out[src].astype(float)
+    return out
+
+
+def _chunks(agg: Aggregation, size: int, run) -> pd.DataFrame:
     names = list(agg.sums)
     if len(names) <= size:
         return run(agg)

@@ -158,6 +158,26 @@ class Product(Expr):
         return self.a.evaluate(frame) * self.b.evaluate(frame)
 
 
+def is_one(ex: Expr) -> bool:
+    """Whether ``ex`` is the constant 1 (``One`` or the mask of a complete variable)."""
+    return isinstance(ex, One) or (isinstance(ex, Valid) and not ex.names)
+
+
+def simplify(ex: Expr) -> Expr:
+    """``ex`` with products by the constant 1 removed (``w * 1`` is ``w``), so equal sums
+    written differently compare equal and are computed once."""
+    if isinstance(ex, Product):
+        a, b = simplify(ex.a), simplify(ex.b)
+        if is_one(a):
+            return One() if is_one(b) else b
+        if is_one(b):
+            return a
+        return Product(a, b)
+    if is_one(ex):
+        return One()
+    return ex
+
+
 @dataclass(frozen=True)
 class NonZero(Expr):
     """1.0 where ``a`` is not 0."""
@@ -250,12 +270,34 @@ class DomainValue(Expr):
     def sql(self, d):
         if not self.by:
             return repr(float(self.values[0]))
+        ints = [lev[0] for lev in self.levels] if len(self.by) == 1 else []
+        if len(ints) >= 4 and all(
+            isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in ints
+        ):
+            lo, hi = int(min(ints)), int(max(ints))
+            if hi - lo < 100_000:
+                # integer codes: one array lookup per row instead of a chain of WHENs
+                # (double literals, "...E0": a decimal list is not folded to a constant)
+                table = ["NULL"] * (hi - lo + 1)
+                for v, val in zip(ints, self.values, strict=True):
+                    text = repr(float(val))
+                    if not np.isfinite(val):
+                        text = "NULL"
+                    table[int(v) - lo] = text if "e" in text or "N" in text else text + "E0"
+                c = d.ident(self.by[0])
+                idx = f"CAST({c} AS INT) - {lo - 1}"
+                if d.name == "duckdb":
+                    get = f"([{', '.join(table)}]::DOUBLE[])[{idx}]"
+                else:
+                    get = f"try_element_at(array({', '.join(table)}), {idx})"
+                return f"(CASE WHEN {c} BETWEEN {lo} AND {hi} THEN CAST({get} AS DOUBLE) END)"
         whens = []
         for lev, val in zip(self.levels, self.values, strict=True):
             cond = " AND ".join(
                 f"{d.ident(c)} = {literal(v)}" for c, v in zip(self.by, lev, strict=True)
             )
-            whens.append(f"WHEN {cond} THEN {float(val)!r}")
+            text = repr(float(val)) if np.isfinite(val) else "NULL"
+            whens.append(f"WHEN {cond} THEN {text}")
         return f"(CASE {' '.join(whens)} ELSE NULL END)"
 
     def evaluate(self, frame):
@@ -283,3 +325,74 @@ class Sql(Expr):
 
     def evaluate(self, frame):
         return self.func(*(a.evaluate(frame) for a in self.args))
+
+
+@dataclass(frozen=True)
+class AtMost(Expr):
+    """1.0 where ``mask`` holds and the column is <= ``bound`` (an expression; a missing
+    bound gives 0), else 0.0: the share at or below a quantile."""
+
+    name: str
+    bound: Expr
+    mask: Valid
+
+    def sql(self, d):
+        return (
+            f"(CASE WHEN {self.mask.condition(d)} AND CAST({d.ident(self.name)} AS DOUBLE) <= "
+            f"{self.bound.sql(d)} THEN 1.0 ELSE 0.0 END)"
+        )
+
+    def evaluate(self, frame):
+        v = _num(frame, self.name)
+        b = self.bound.evaluate(frame)
+        with np.errstate(invalid="ignore"):
+            return ((self.mask.evaluate(frame) > 0) & (v <= b)).astype(float)
+
+
+@dataclass(frozen=True)
+class Bin(Expr):
+    """The equal-width bin of a numeric column: ``floor((x - lo) / width)`` clamped to
+    ``[0, n_bins - 1]`` (NULL where the column is missing)."""
+
+    name: str
+    lo: float
+    width: float
+    n_bins: int
+
+    def sql(self, d):
+        x = f"CAST({d.ident(self.name)} AS DOUBLE)"
+        raw = f"FLOOR(({x} - {self.lo!r}) / {self.width!r})"
+        return f"LEAST(GREATEST({raw}, 0), {self.n_bins - 1})"
+
+    def evaluate(self, frame):
+        v = _num(frame, self.name)
+        with np.errstate(invalid="ignore"):
+            return np.clip(np.floor((v - self.lo) / self.width), 0, self.n_bins - 1)
+
+
+@dataclass(frozen=True)
+class InBins(Expr):
+    """1.0 where the row's bin (column ``col``) is one of its domain's listed bins: ``sets``
+    holds ``(domain values, bins)`` pairs for the domains of ``by``."""
+
+    by: tuple[str, ...]
+    sets: tuple[tuple[tuple, tuple[int, ...]], ...]
+    col: str
+
+    def sql(self, d):
+        terms = []
+        for lev, bins in self.sets:
+            parts = [f"{d.ident(c)} = {literal(v)}" for c, v in zip(self.by, lev, strict=True)]
+            parts.append(f"{d.ident(self.col)} IN ({', '.join(str(int(b)) for b in bins)})")
+            terms.append("(" + " AND ".join(parts) + ")")
+        return f"(CASE WHEN {' OR '.join(terms) or 'FALSE'} THEN 1.0 ELSE 0.0 END)"
+
+    def evaluate(self, frame):
+        b = _num(frame, self.col)
+        ok = np.zeros(len(frame), dtype=bool)
+        for lev, bins in self.sets:
+            hit = np.isin(b, np.asarray(bins, dtype=float))
+            for c, v in zip(self.by, lev, strict=True):
+                hit &= (frame[c] == v).to_numpy(dtype=bool, na_value=False)
+            ok |= hit
+        return ok.astype(float)

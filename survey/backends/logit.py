@@ -62,10 +62,54 @@ def _row_parts(pw_col: str) -> list[dict[str, E.Expr]]:
     return [mu, eta, me, parts]
 
 
-def _item_sums(j: int, y: E.Expr, ok: E.Expr) -> dict[str, E.Expr]:
+#: Above this rescaled weight ``pw`` glm's ``mu.eta`` is clamped (|eta| > 30 when
+#: 2 pw + 1 > e^30): the closed forms below then do not hold, the general ones are used.
+_CLOSED_LIMIT = 1e12
+
+
+def _closed_parts(pw_col: str) -> list[dict[str, E.Expr]]:
+    """The first step in closed form. With ``mu = (pw y + 0.5) / (pw + 1)`` and the logit
+    link, ``mu.eta = mu (1 - mu)``, so for y = 0 and y = 1 alike
+    ``w2 = pw * 0.5 (pw + 0.5) / (pw + 1)^2`` and the deviance is
+    ``2 pw log((pw + 1) / (pw + 0.5))``; ``eta = +-log(2 pw + 1)`` and
+    ``w2 z = (2y - 1) A`` with ``A = w2 log(2 pw + 1) + 0.5 pw / (pw + 1)``. So an item
+    needs only ``sum y A`` and ``sum y w2`` (the sums of ``A``, ``w2`` and the deviance over
+    the answering rows are shared by the items with one not-missing indicator): two
+    logarithms per row instead of six transcendental functions per row and answer."""
+    P = E.Col(pw_col)
+    w2 = E.Sql(
+        "{0} * 0.5 * ({0} + 0.5) / (({0} + 1) * ({0} + 1))", (P,),
+        lambda p: p * 0.5 * (p + 0.5) / ((p + 1) * (p + 1)),
+    )  # fmt: skip
+    first = {"__survey_w2": w2}
+    W2 = E.Col("__survey_w2")
+    second = {
+        "__survey_A": E.Sql(
+            "{1} * LN(2 * {0} + 1) + 0.5 * {0} / ({0} + 1)", (P, W2),
+            lambda p, v: v * np.log(2 * p + 1) + 0.5 * p / (p + 1),
+        ),
+        "__survey_dev": E.Sql(
+            "2 * {0} * LN(({0} + 1) / ({0} + 0.5))", (P,),
+            lambda p: 2 * p * np.log((p + 1) / (p + 0.5)),
+        ),
+    }  # fmt: skip
+    return [first, second]
+
+
+def _item_sums(j: int, y: E.Expr, ok: E.Expr, closed: bool) -> dict[str, E.Expr]:
     """Per item: sums over answering rows with positive weight of the part for the row's
-    answer, ``a0 + y (a1 - a0)``, and of ``w2 y``."""
+    answer, ``a0 + y (a1 - a0)``, and of ``w2 y``. (``y`` is 0 outside the answers.)"""
     out = {}
+    if closed:
+        A, W2, dev = (E.Col(f"__survey_{k}") for k in ("A", "w2", "dev"))
+        # ``y`` is 0 where the row does not answer, so ``ok * y`` is ``y`` for w > 0
+        yA = E.Product(ok, E.Product(y, A))
+        out[f"__yA{j}"] = yA
+        out[f"__sA{j}"] = E.Product(ok, A)
+        out[f"__w2{j}"] = E.Product(ok, W2)
+        out[f"__dev{j}"] = E.Product(ok, dev)
+        out[f"__w2y{j}"] = E.Product(ok, E.Product(y, W2))
+        return out
     for name in ("w2z", "w2", "dev"):
         a0, a1 = E.Col(f"__survey_{name}0"), E.Col(f"__survey_{name}1")
         out[f"__{name}{j}"] = E.Sql(
@@ -94,17 +138,27 @@ def replay(es):
     levels = tuple(tuple(r) for r in dom.levels.itertuples(index=False, name=None))
     scale = E.DomainValue(tuple(dom.by), levels, tuple(float(m) for m in meanw))
     w = design.w
+    wmax = getattr(design, "_wmax", np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = bool(wmax / np.min(meanw[meanw > 0], initial=np.inf) < _CLOSED_LIMIT)
     derived = [
         {"__survey_pw": E.Sql("{0} / {1}", (w, scale), lambda a, b: a / b)},
-        *_row_parts("__survey_pw"),
+        *(_closed_parts("__survey_pw") if closed else _row_parts("__survey_pw")),
     ]
     sums = {}
+    # weights are >= 0: "positive" is "non-zero", 1 in every row when no weight is zero
+    pos = E.One() if getattr(design, "_all_nonzero", False) else E.Positive(w)
     for j, (yq, mq) in enumerate(est.item_q):
-        ok = E.Product(est.columns[mq], E.Positive(w))
-        sums.update(_item_sums(j, est.columns[yq], ok))
+        ok = E.Product(est.columns[mq], pos)
+        sums.update(_item_sums(j, est.columns[yq], ok, closed))
     byl = list(dom.by)
     frame = design.source.aggregate(Aggregation(design._unit_keys + byl, sums, derived=derived))
     by, dom2, keep, cells2 = design._cells(frame, byl, design._unit_keys, design._unit_codes)
+    if closed:  # w2 z = (2y - 1) A: sum = 2 sum(y A) - sum(A)
+        for j in range(len(est.item_q)):
+            frame[f"__w2z{j}"] = 2 * frame[f"__yA{j}"].to_numpy(float) - frame[f"__sA{j}"].to_numpy(
+                float
+            )
     f = frame[keep]
     rc = cells2.row_cell
     # same domains as the first pass (same rows, same by values)

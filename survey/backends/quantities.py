@@ -145,7 +145,10 @@ def proportion(source, variables, na, binary="ones"):
             else [(c, c) for c in levels]
         )
         for value, label in use:
-            columns.append(E.Equals(col, value, m))
+            # the share of the 1s of a numeric 0/1 item: the item itself is its indicator
+            # (the same sum as its mean, so the passes share it)
+            ind = _filled(col, m) if is_binary and kind == "numeric" and len(use) == 1 else None
+            columns.append(ind if ind is not None else E.Equals(col, value, m))
             item_q.append((len(columns) - 1, mcol))
             count_q.append(mcol)
             names.append(col)
