@@ -595,7 +595,11 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
     rows = np.repeat(cells.cell_unit, J)
     cols = (cell_dom[:, None] * J + np.arange(J)[None, :]).reshape(-1)
     result.Z = sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(cells.n_units, K))
-    if statistic == "prop" and isinstance(est, Proportion) and est.statistic == "prop":
+    # R's logit interval replayed by a second pass: proportions, and estimators whose items
+    # are 0/1 by construction (the derived shares of survey.backends.indicators)
+    if (
+        statistic == "prop" and isinstance(est, Proportion) and est.statistic == "prop"
+    ) or est.extra.get("table_logit"):
         sw_cell = np.bincount(rc, weights=f["__sw"].to_numpy(float), minlength=G)
         result.extra["table_logit"] = {
             "estimator": est, "domains": dom, "cells": cells, "cell_totals": Tg,

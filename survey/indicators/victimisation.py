@@ -31,10 +31,12 @@ from survey.indicators._common import (
     as_list,
     clean,
     column,
+    columns_view,
     data_of,
     estimate_and_finish,
     in_codes,
     named_columns,
+    pushdown,
     values_in_codes,
     with_weight,
 )
@@ -184,6 +186,7 @@ def _as_groups(groups, names: list[str]) -> dict[str, list[str]]:
 
 
 @_doc
+@pushdown
 def prevalence(
     design,
     crimes=None,
@@ -258,6 +261,7 @@ def _counts(data, col, cap, missing_codes):
 
 
 @_doc
+@pushdown
 def incidence(
     design,
     counts: Mapping[str, str] | Sequence[str] | str,
@@ -308,6 +312,7 @@ def incidence(
 
 
 @_doc
+@pushdown
 def concentration(
     design,
     counts: Mapping[str, str] | Sequence[str] | str,
@@ -425,6 +430,7 @@ def _crime_args(crime_type, crime_codes, by_crime, crime_labels) -> dict:
 
 
 @_doc
+@pushdown
 def reporting_rate(
     design,
     reported: str = "inc_reported_police",
@@ -473,6 +479,7 @@ def reporting_rate(
 
 
 @_doc
+@pushdown
 def complaint_rate(
     design,
     complaint: str = "inc_complaint_filed",
@@ -517,6 +524,7 @@ def complaint_rate(
 
 
 @_doc
+@pushdown
 def dark_figure(
     design,
     reported: str = "inc_reported_police",
@@ -586,6 +594,7 @@ def dark_figure(
 
 
 @_doc
+@pushdown
 def police_satisfaction(
     design,
     item: str = "inc_satisfaction",
@@ -639,6 +648,7 @@ _SDG_16_3_1_METADATA = (
 
 
 @_doc
+@pushdown
 def sdg_16_1_3(
     design,
     physical: Sequence[str] | str = ("vic_person_assault_12m", "vic_person_robbery_12m"),
@@ -732,7 +742,7 @@ def sdg_16_3_1(
     reporting rates are published separately." and "Physical violence: This concept
     corresponds to physical assault and robbery."
     """
-    if other is not None and other not in data_of(design).columns:
+    if other is not None and other not in columns_view(design).columns:
         other = None
     forms = dict(SDG_16_3_1_FORMS if forms is None else forms)
     if not forms:
