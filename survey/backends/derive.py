@@ -330,3 +330,46 @@ def nunique(source, col: str) -> tuple[int, int]:
     else:
         row = source.spark.sql(text.format(src=source.dialect.ident(source.view))).collect()[0]
     return int(row[0]), int(row[1])
+
+
+# -- what the comparisons read of the rows ------------------------------------------------------
+def binary_columns(source, variables) -> dict[str, bool]:
+    """Which variables are numeric with every answer 0 or 1 (and at least one answer): the
+    comparisons' Cohen's h rule, from one query."""
+    out, sums = {}, {}
+    for i, v in enumerate(variables):
+        if source.columns.get(v) not in ("numeric", "bool"):
+            out[v] = False
+            continue
+        valid = E.Valid((v,), (source.columns[v] == "numeric",))
+        sums[f"__nb{i}"] = E.NotBinary(v, valid)
+        sums[f"__v{i}"] = valid
+    got = source.aggregate(Aggregation([], sums, count=None)).iloc[0] if sums else {}
+    for i, v in enumerate(variables):
+        if v not in out:
+            out[v] = int(got[f"__v{i}"] or 0) > 0 and int(got[f"__nb{i}"] or 0) == 0
+    return out
+
+
+def square_means(design, variables, by=None):
+    """The EstimateSet of the weighted means of ``y`` and ``y^2`` of each variable, by
+    domain, in one pass (what :func:`survey.compare.effects.weighted_sd` needs; the
+    in-memory rescaling of values beyond 2^500 is not applied)."""
+    from survey.engine.estimators import EstimationError, MeanTotal
+
+    columns, item_q, count_q, names = [], [], [], []
+    for v in variables:
+        if design.source.columns.get(v) not in ("numeric", "bool"):
+            raise EstimationError(f"variable {v!r} is not a numeric column of the data")
+        y0 = Num(v)
+        m = Answered((y0,))
+        y = E.Filled(y0, m)
+        for k, q in (("y", y), ("yy", E.Product(y, y))):
+            base = len(columns)
+            columns += [q, m, E.Product(q, q)]
+            item_q.append((base, base + 1))
+            count_q.append(base + 1)
+            names.append(f"{v}\x00{k}")
+    est = MeanTotal("mean", names, [None] * len(names), columns, item_q, count_q)
+    by = [by] if isinstance(by, str) else list(by or [])
+    return design._estimate("mean", est, by or None)
