@@ -373,3 +373,101 @@ def square_means(design, variables, by=None):
     est = MeanTotal("mean", names, [None] * len(names), columns, item_q, count_q)
     by = [by] if isinstance(by, str) else list(by or [])
     return design._estimate("mean", est, by or None)
+
+
+# -- views: rows kept, columns added, tables stacked (all lazy, where the data live) ------------
+_VIEWS = [0]
+
+
+def _view_name(source) -> str:
+    """A view of ``source``'s relation that SQL text can name (DuckDB: registered on its
+    connection; Spark: the executor's temporary view)."""
+    if source.engine == "spark":
+        return source.dialect.ident(source.view)
+    _VIEWS[0] += 1
+    name = f"survey_view_{id(source)}_{_VIEWS[0]}"
+    source.relation.create_view(name, replace=True)
+    return source.dialect.ident(name)
+
+
+def _from_sql(source, text: str):
+    from survey.backends.executors import DuckDBExecutor, SparkExecutor
+
+    if source.engine == "duckdb":
+        return DuckDBExecutor(source.con.sql(text), con=source.con)
+    return SparkExecutor(source.spark.sql(text))
+
+
+def view(source, columns: dict | None = None, where: E.Expr | None = None, drop=()):
+    """``source`` with rows where ``where`` is non-zero, ``drop`` columns left out and
+    ``columns`` (name -> expression) added: a new executor over a lazy view (nothing is
+    loaded; the memory executor filters its frame)."""
+    from survey.backends.executors import MemoryExecutor
+
+    columns = dict(columns or {})
+    keep = [c for c in source.columns if c not in set(drop)]
+    if source.engine == "memory":
+        frame = source.frame
+        if where is not None:
+            frame = frame[where.evaluate(frame) != 0].reset_index(drop=True)
+        frame = frame[keep]
+        return MemoryExecutor(frame.assign(**{n: e.evaluate(frame) for n, e in columns.items()}))
+    d = source.dialect
+    items = [d.ident(c) for c in keep] + [f"{e.sql(d)} AS {d.ident(n)}" for n, e in columns.items()]
+    text = f"SELECT {', '.join(items)} FROM {_view_name(source)}"
+    if where is not None:
+        text += f" WHERE {where.sql(d)} <> 0"
+    return _from_sql(source, text)
+
+
+def stack_waves(parts: dict, *, wave="wave", strata=None, psu=None):
+    """The waves' tables stacked as :func:`survey.compare.combine_waves` stacks frames
+    (independent samples): a ``wave`` column holding each part's label, and wave-specific
+    strata and PSUs (``_wave_strata`` = label:stratum, ``_wave_psu`` = _wave_strata:psu or
+    the row). Parts share one DuckDB connection or Spark session."""
+    from survey.backends.executors import MemoryExecutor
+
+    labels = list(parts)
+    first = parts[labels[0]]
+    cols = list(first.columns)
+    for lab in labels[1:]:
+        missing = [c for c in cols if c not in parts[lab].columns]
+        if missing:
+            raise ValueError(f"wave {lab!r} lacks the column(s) {missing} of wave {labels[0]!r}")
+    if wave in cols:
+        raise ValueError(f"column {wave!r} already exists in wave {labels[0]!r}")
+    if first.engine == "memory":
+        from survey.compare.waves import combine_waves
+
+        frames = {lab: parts[lab].frame[cols] for lab in labels}
+        return MemoryExecutor(combine_waves(frames, wave=wave, strata=strata, psu=psu).data)
+    d = first.dialect
+    selects = []
+    for lab in labels:
+        text = E.literal(str(lab))
+        st = f"({text} || ':' || " + (
+            f"COALESCE(CAST({d.ident(strata)} AS STRING), 'nan'))" if strata else "'')"
+        )
+        pu = (
+            f"({st} || ':' || CAST({d.ident(psu)} AS STRING))"
+            if psu
+            else f"({text} || ':' || CAST(row_number() OVER () AS STRING))"
+        )
+        items = [d.ident(c) for c in cols]
+        items += [f"{text} AS {d.ident(wave)}", f"{st} AS {d.ident('_wave_strata')}",
+                  f"{pu} AS {d.ident('_wave_psu')}"]  # fmt: skip
+        selects.append(f"SELECT {', '.join(items)} FROM {_view_name(parts[lab])}")
+    return _from_sql(first, " UNION ALL ".join(selects))
+
+
+def in_values(x: E.Expr, values) -> E.Expr:
+    """``survey compare``'s ``name=col:values`` indicator: 1 where ``x`` is one of the
+    values or in one of the ranges ``(lo, hi)``, 0 for another answer, missing where
+    missing (as :func:`survey.compare._spec.derive_indicators`)."""
+    conds = []
+    for v in values:
+        if isinstance(v, tuple):
+            conds.append(All((Cmp(">=", x, Const(v[0])), Cmp("<=", x, Const(v[1])))))
+        else:
+            conds.append(Cmp("=", x, Const(v)))
+    return Case(IsNull(x), NA, AsFloat(AnyOf(tuple(conds))))
