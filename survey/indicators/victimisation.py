@@ -783,6 +783,20 @@ def _rename(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 # -- linking incident files to their units ------------------------------------------------
+def _need_frames(feature: str, *frames) -> None:
+    """Incident linking merges rows in pandas: a data backend's table (or design) is refused
+    with :class:`~survey.backends.NotPushedDown`, never loaded silently."""
+    for f in frames:
+        if not isinstance(f, pd.DataFrame):
+            from survey.backends import NotPushedDown
+
+            raise NotPushedDown(
+                f"{feature} links incident rows to their units in memory: give pandas data "
+                f"frames (got {type(f).__name__}); on a data backend this is not pushed down "
+                "yet: link the files first (e.g. in SQL) and estimate the flags"
+            )
+
+
 def _incident_mask(incidents, crime_type, codes, where):
     m = np.ones(len(incidents), dtype=bool)
     if crime_type is not None:
@@ -809,6 +823,7 @@ def flag_units(
     ``crime_type``/``codes`` select incident types; ``where`` is an extra boolean mask over
     ``incidents`` (e.g. incidents inside the country). Vectorised merge, no loops over rows.
     """
+    _need_frames("flag_units", units, incidents)
     on = as_list(on)
     for c in on:
         if c not in units.columns or c not in incidents.columns:
@@ -840,6 +855,7 @@ def count_victimisations(
     times is unknown (``series_missing_codes``; 1 = at least the incident recorded, a
     conservative choice). Units without incidents get 0.
     """
+    _need_frames("count_victimisations", units, incidents)
     on = as_list(on)
     m = _incident_mask(incidents, crime_type, codes, where)
     weight = np.ones(len(incidents))
@@ -912,6 +928,7 @@ def households_from_incidents(
         ``household``, the flag column(s), ``weight`` (annual) and the ``keep`` columns, one
         row per household with a positive weight.
     """
+    _need_frames("households_from_incidents", households, incidents)
     on = [household] + ([period] if period else [])
     for c in [*on, weight, *keep]:
         if c not in households.columns:
