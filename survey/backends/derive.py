@@ -471,3 +471,75 @@ def in_values(x: E.Expr, values) -> E.Expr:
         else:
             conds.append(Cmp("=", x, Const(v)))
     return Case(IsNull(x), NA, AsFloat(AnyOf(tuple(conds))))
+
+
+# -- staging: each derived column computed once per row ----------------------------------------
+@dataclass(frozen=True)
+class Ref(E.Expr):
+    """A column computed by an earlier stage (a double, NULL when missing)."""
+
+    name: str
+
+    def sql(self, d):
+        return d.ident(self.name)
+
+    def evaluate(self, frame):
+        return frame[self.name].to_numpy(dtype=float)
+
+
+def _rewrite(node, fn):
+    """``node`` with ``fn`` applied bottom-up to every expression/condition node."""
+    from dataclasses import fields, is_dataclass, replace
+
+    if is_dataclass(node) and not isinstance(node, type):
+        changes = {}
+        for f in fields(node):
+            v = getattr(node, f.name)
+            if isinstance(v, E.Expr | Cond):
+                nv = _rewrite(v, fn)
+            elif isinstance(v, tuple) and v and isinstance(v[0], E.Expr | Cond):
+                nv = tuple(_rewrite(x, fn) for x in v)
+            else:
+                continue
+            if nv != v:
+                changes[f.name] = nv
+        if changes:
+            node = replace(node, **changes)
+    return fn(node)
+
+
+def _is_clean(node) -> bool:
+    return (
+        isinstance(node, Case)
+        and isinstance(node.cond, IsIn)
+        and isinstance(node.cond.a, Ref)
+        and node.then == NA
+        and node.other == node.cond.a
+    )
+
+
+def staged(values: dict, prefix: str = "__survey_d") -> tuple[list[dict], dict]:
+    """Derived values computed in three stages: the numeric columns they read, those columns
+    with their missing codes removed, then the values themselves (so a column read by ten
+    items is cast and cleaned once per row, and the engine's SQL stays small). Returns the
+    stages (``Aggregation.derived``) and ``{name: Ref}`` of the values."""
+    base, cleaned = {}, {}
+
+    def numeric(node):
+        if isinstance(node, Num):
+            base.setdefault(node, f"{prefix}n{len(base)}")
+            return Ref(base[node])
+        return node
+
+    def clean_step(node):
+        if _is_clean(node):
+            cleaned.setdefault(node, f"{prefix}c{len(cleaned)}")
+            return Ref(cleaned[node])
+        return node
+
+    out = {name: _rewrite(v, numeric) for name, v in values.items()}
+    out = {name: _rewrite(v, clean_step) for name, v in out.items()}
+    final = {f"{prefix}v{i}": v for i, v in enumerate(out.values())}
+    stages = [{n: e for e, n in base.items()}, {n: e for e, n in cleaned.items()}, final]
+    refs = {name: Ref(key) for name, key in zip(values, final, strict=True)}
+    return [s for s in stages if s], refs

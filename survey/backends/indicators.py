@@ -123,12 +123,13 @@ def _estimator(statistic, derived: ExprDerived):
     """The engine's estimator of the derived items, with expression columns (as
     ``MeanTotal.build`` / ``Ratio.build`` make them from arrays)."""
     columns, item_q, count_q = [], [], []
+    stages, refs = X.staged(derived.columns)
     if statistic == "ratio":
         if any(d is None for d in derived.denominators):
             raise IndicatorError("ratio indicators need a denominator for every item")
         names = []
         for key, dkey in zip(derived.items, derived.denominators, strict=True):
-            yv, xv = derived.columns[key], derived.columns[dkey]
+            yv, xv = refs[key], refs[dkey]
             m = X.Answered((yv, xv))
             y, x = E.Filled(yv, m), E.Filled(xv, m)
             base = len(columns)
@@ -136,10 +137,12 @@ def _estimator(statistic, derived: ExprDerived):
             item_q.append((base, base + 1))
             count_q.append(base + 2)
             names.append(f"{key}/{dkey}")
-        return Ratio("ratio", names, [None] * len(names), columns, item_q, count_q)
+        est = Ratio("ratio", names, [None] * len(names), columns, item_q, count_q)
+        est.extra["stages"] = stages
+        return est
     binary = []
     for key, is_prop in zip(derived.items, derived.proportion, strict=True):
-        v = derived.columns[key]
+        v = refs[key]
         m = X.Answered((v,))
         y = E.Filled(v, m)
         base = len(columns)
@@ -148,7 +151,7 @@ def _estimator(statistic, derived: ExprDerived):
         item_q.append((base, base + 1))
         count_q.append(base + 1)
         binary.append(bool(is_prop))
-    extra = {"binary": binary, "table_logit": any(binary)}
+    extra = {"binary": binary, "table_logit": any(binary), "stages": stages}
     return MeanTotal("mean", list(derived.items), [None] * len(binary), columns, item_q,
                      count_q, extra)  # fmt: skip
 
@@ -167,7 +170,9 @@ def _ratio_cases(design, est, derived, by_list, es):
     }
     if not sums:
         return out
-    got = design.source.aggregate(Aggregation(by_list, sums, count=None))
+    got = design.source.aggregate(
+        Aggregation(by_list, sums, count=None, derived=est.extra["stages"])
+    )
     levels = es.labels.iloc[::J][by_list].reset_index(drop=True)
     if by_list:
         merged = levels.merge(got, how="left", on=by_list)

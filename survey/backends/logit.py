@@ -95,6 +95,7 @@ def replay(es):
     scale = E.DomainValue(tuple(dom.by), levels, tuple(float(m) for m in meanw))
     w = design.w
     derived = [
+        *est.extra.get("stages", ()),  # the estimator's derived columns (indicators)
         {"__survey_pw": E.Sql("{0} / {1}", (w, scale), lambda a, b: a / b)},
         *_row_parts("__survey_pw"),
     ]
