@@ -34,6 +34,11 @@ __all__ = [
 ]
 
 _SUBPACKAGES = (
+    "io",
+    "design",
+    "quality",
+    "backends",
+    "sae",
     "weighting",
     "indicators",
     "trust",

@@ -96,6 +96,7 @@ Korn-Graubard interval with the effective size set to the rows, NCHS's rule; see
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -420,17 +421,86 @@ def apply(frame: pd.DataFrame, rule: str | dict | None = None) -> pd.DataFrame:
     return frame
 
 
-def mask(
-    frame: pd.DataFrame, columns=("estimate", "se", "ci_low", "ci_high", "cv")
-) -> pd.DataFrame:
-    """A copy with the values of ``suppress`` rows blanked (NaN): what tables print.
+#: ``reliability_reason`` of an estimate suppressed only because it would give away a
+#: suppressed one (its complement).
+COMPLEMENTARY = "complementary suppression"
 
-    Suppressed estimates are never shown by default; keep the frame unmasked for analysis.
-    The ``reliability_reason`` column says why each blank cell is blank.
+
+def complementary_suppression(data: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """``data`` with the estimates that would reveal a suppressed one suppressed too.
+
+    The shares of an item's categories in one domain add up to 1 (a Yes/No item shown as
+    two categories: "No" = 1 - "Yes"). When exactly one of them is suppressed and the
+    others are shown, a reader recovers it by subtraction; so the shown category with the
+    smallest estimate is suppressed as well (for two categories: the complement), its
+    ``reliability_reason`` saying ``"complementary suppression"``. Groups whose estimates
+    do not add up to 1 (or 100 on a percent frame: means, totals, several items) are left
+    as they are, as are 0/1 items shown by their single "1" row. Returns a copy when
+    anything changes.
     """
+    need = {"variable", "category", "estimate", "reliability"}
+    if not need <= set(data.columns) or not len(data):
+        return data
+    flags = data["reliability"].astype(object)
+    if not (flags == "suppress").any():
+        return data
+    full = 100.0 if data.attrs.get("scale") == "%" else 1.0
+    keys = [c for c in by if c in data.columns] + ["variable"]
+    extra = []
+    grouped = data.assign(_row=np.arange(len(data))).groupby(keys, dropna=False, sort=False)
+    for _, g in grouped:
+        if len(g) < 2 or g["category"].isna().any():
+            continue
+        sup = g["reliability"].astype(object) == "suppress"
+        if int(sup.sum()) != 1:
+            continue
+        est = g["estimate"].to_numpy(dtype=float)
+        if not np.all(np.isfinite(est)) or abs(est.sum() - full) > 1e-6 * full:
+            continue
+        shown = g[~sup.to_numpy()]
+        extra.append(int(shown["_row"].to_numpy()[np.argmin(shown["estimate"].to_numpy(float))]))
+    if not extra:
+        return data
+    out = data.copy()
+    out.attrs = dict(data.attrs)
+    rel = out["reliability"].astype(object).to_numpy().copy()
+    rel[extra] = "suppress"
+    out["reliability"] = rel
+    if "reliability_reason" in out.columns:
+        why = out["reliability_reason"].astype(object).to_numpy().copy()
+    else:
+        why = np.full(len(out), None, dtype=object)
+    why[extra] = COMPLEMENTARY
+    out["reliability_reason"] = why
+    return out
+
+
+def mask(
+    frame: pd.DataFrame,
+    columns=("estimate", "se", "ci_low", "ci_high", "cv"),
+    *,
+    by=None,
+    complementary: bool = True,
+) -> pd.DataFrame:
+    """A copy with the values of ``suppress`` rows blanked (NaN): what tables and the tidy
+    csv/xlsx outputs print.
+
+    With ``complementary`` (default) the estimates that would give a suppressed share away
+    (the other categories of its item in the same domain, which add up to 1) are suppressed
+    first (:func:`complementary_suppression`; ``by``: the domain columns, default those
+    before ``variable``). Suppressed estimates are never shown by default; keep the frame
+    unmasked for analysis. The ``reliability_reason`` column says why each blank cell is
+    blank.
+    """
+    if "reliability" not in frame.columns:
+        return frame.copy()
+    if complementary:
+        if by is None:
+            cols = list(frame.columns)
+            by = cols[: cols.index("variable")] if "variable" in cols else []
+        frame = complementary_suppression(frame, [by] if isinstance(by, str) else by)
     out = frame.copy()
-    if "reliability" not in out.columns:
-        return out
+    out.attrs = dict(frame.attrs)
     hide = (out["reliability"] == "suppress").fillna(False).to_numpy(dtype=bool)
     for c in columns:
         if c in out.columns:

@@ -24,17 +24,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from survey.cli._coerce import quality_help  # noqa: F401  (re-exported for the commands)
+
 console = Console()
 err_console = Console(stderr=True)
-
-
-def quality_help() -> str:
-    """The ``--quality`` help: every rule of :data:`survey.quality.RULES` (one list for the
-    CLI, the API and the README, which ``tests/test_readme_cli.py`` checks against it)."""
-    from survey.quality import DEFAULT_RULE, RULES
-
-    names = [f"{n} (default)" if n == DEFAULT_RULE else n for n in RULES]
-    return f"Reliability rule: {', '.join(names)}"
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -226,8 +219,9 @@ LABELS_HELP = (
 )
 
 
-def with_labels_option(ds, labels: Path | None):
-    """``ds`` with the ``--labels`` file merged into its metadata (a clear error if bad)."""
+def with_labels_option(ds, labels: Path | None, columns=None):
+    """``ds`` with the ``--labels`` file merged into its metadata (a clear error if bad).
+    ``columns``: every column of the file when ``ds`` holds only some (see ``with_labels``)."""
     if labels is None:
         return ds
     import warnings
@@ -237,11 +231,88 @@ def with_labels_option(ds, labels: Path | None):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
-            out = with_labels(ds, labels)
+            out = with_labels(ds, labels, columns=columns)
     except LabelsError as exc:
         fail(f"--labels: {exc}")
     for w in caught:
         console.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False)
+    return out
+
+
+def rich_table(table):
+    """A publication :class:`survey.report.tables.Table` for the terminal: the same labels,
+    rounding and caution marks as the xlsx/markdown outputs (one formatter). To fit a
+    terminal, the interval's two bound columns become one "lower – upper" column, a reason
+    joins the flag it explains ("caution: ..."; below 110 columns left to the files, where
+    the mark and colour show the flag, and "Significant" becomes a "*" on the p-value), a
+    header's unit in parentheses goes under
+    the table ("Difference: percentage points"), headers wrap at word boundaries and columns
+    empty in every row are left out (everything stays in the files); caution rows are yellow,
+    suppressed rows dim; the notes and source line go under the table."""
+    import textwrap
+
+    from rich import box
+    from rich.table import Table as RichTable
+
+    heads = table.flat_columns()
+    rows = table.display_rows()
+    formats = list(table.formats)
+    narrow = console.width < 110
+    units = []
+    # right to left, so the indices of the columns still to merge stay valid
+    if 0 < table.reason_col < len(heads):
+        k = table.reason_col
+        if narrow:  # the flag and its reason stay in the files; mark and colour show it
+            rows = [[*r[: k - 1], *r[k + 1 :]] for r in rows]
+            del heads[k - 1 : k + 1], formats[k - 1 : k + 1]
+        else:
+            rows = [[*r[: k - 1], f"{r[k - 1]}: {r[k]}" if r[k] else r[k - 1], *r[k + 1 :]] for r in rows]  # fmt: skip
+            del heads[k], formats[k]
+    if narrow and 0 < table.sig_col < len(heads):
+        k, yes = table.sig_col, {"en": "yes", "es": "sí", "pt": "sim"}.get(table.lang)
+        rows = [[*r[: k - 1], f"{r[k - 1]} *" if r[k] == yes else r[k - 1], *r[k + 1 :]] for r in rows]  # fmt: skip
+        units.append(f"* {heads[k].lower()}")
+        del heads[k], formats[k]
+    if 0 <= table.ci_col < len(heads) - 1:
+        k = table.ci_col
+        lo, hi = heads[k], heads[k + 1]
+        n = 0
+        while n < min(len(lo), len(hi)) and lo[n] == hi[n]:
+            n += 1
+        heads[k : k + 2] = [lo[:n].strip() or lo]
+        rows = [
+            [*r[:k], f"{r[k]} \u2013 {r[k + 1]}" if r[k] or r[k + 1] else "", *r[k + 2 :]]
+            for r in rows
+        ]
+        formats[k : k + 2] = [formats[k]]
+    for i, head in enumerate(heads):
+        m = re.fullmatch(r"(.+?) \((.+)\)", head)
+        if m and formats[i] is not None:
+            heads[i] = m.group(1)
+            units.append(f"{m.group(1)}: {m.group(2)}")
+    keep = [i for i in range(len(heads)) if any(r[i] for r in rows)] if rows else []
+    out = RichTable(
+        title=table.title or None, title_justify="left", caption_justify="left",
+        box=box.SIMPLE_HEAD, pad_edge=False,
+    )  # fmt: skip
+    for i in keep:
+        text = formats[i] is None
+        widest = max(len(r[i]) for r in rows)
+        word = max((len(w) for w in heads[i].split()), default=0)
+        head = "\n".join(textwrap.wrap(heads[i], max(widest, 6), break_long_words=False))
+        out.add_column(  # numbers and header words never break; labels wrap
+            escape(head),
+            justify="left" if text else "right",
+            overflow="fold",
+            min_width=min(max(widest, word), 10) if text else max(widest, word),
+        )
+    styles = {"caution": "yellow", "suppress": "dim"}
+    flags = table.flags or [""] * len(rows)
+    for cells, flag in zip(rows, flags, strict=True):
+        out.add_row(*(escape(cells[i]) for i in keep), style=styles.get(flag))
+    foot = [*units, *table.notes, *([table.source] if getattr(table, "source", "") else [])]
+    if foot:
+        out.caption = escape("\n".join(foot))
     return out
 
 

@@ -6,11 +6,9 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.table import Table
 
+from survey._lazy import LazyModule
 from survey.cli._common import (
     LABELS_HELP,
     backend_progress,
@@ -20,28 +18,15 @@ from survey.cli._common import (
     engine_help,
     error_text,
     fail,
+    rich_table,
     with_labels_option,
 )
 
+np = LazyModule("numpy")  # imported when a command runs, not for --help
+pd = LazyModule("pandas")
+
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 _CODE = re.compile(rf"^{_NUMBER}(?:-{_NUMBER})?$")  # a number or a range lo-hi
-SHOWN = ("variable", "category", "estimate_1", "estimate_2", "estimate", "se", "p_value")
-
-
-def _table(frame: pd.DataFrame, by: list[str], title: str) -> Table:
-    cols = [*by, *SHOWN, "significant", "worsened", "unreliable"]
-    table = Table(title=title)
-    for c in cols:
-        table.add_column(c, justify="left" if c in (*by, "variable", "category") else "right")
-    for row in frame[cols].itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append("" if pd.isna(v) else f"{v:.4g}")
-            else:
-                cells.append("" if v is None or v is pd.NA else str(v))
-        table.add_row(*cells)
-    return table
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -390,14 +375,21 @@ def compare_command(
     harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
     sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
     from survey.io import Metadata
-    from survey.report.tables import display_frame
 
-    shown_meta = Metadata(value_labels=value_labels)  # domains and groups by their labels
-    cols = by + ([group] if group else [])
-    console.print(_table(display_frame(sheets["comparison"], cols, shown_meta), cols, "change"))
-    if "did" in sheets:
-        did_shown = display_frame(sheets["did"], by, shown_meta)
-        console.print(_table(did_shown, by, "difference-in-differences"))
+    # one set of publication tables for the terminal and the xlsx: labels for codes,
+    # percent and percentage points, Reliability/Reason, "<0.001"
+    meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)
+    waves = (
+        tuple(_wave_label(t, value_labels.get(wave)) for t in labels_w[:2])
+        if wave is not None else (baseline.name, followup.name if followup else "")
+    )  # fmt: skip
+    tables = _publication(
+        sheets, by, group, meta, frames[0], waves, level, lang,
+        title=title, source=source_line or " / ".join(p.name for p in inputs),
+        df_rule=wave_df,
+    )  # fmt: skip
+    for table in tables:
+        console.print(rich_table(table))
     if len(sheets["do_no_harm"]):
         # the screen's own p-value (unadjusted by default): `significant` may say otherwise
         which = {
@@ -412,19 +404,8 @@ def compare_command(
 
         with atomic_output(out) as tmp:
             if out.suffix.lower() == ".xlsx":
-                from survey.io import Metadata
                 from survey.report.tables import write_xlsx
 
-                meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)
-                waves = (
-                    tuple(_wave_label(t, value_labels.get(wave)) for t in labels_w[:2])
-                    if wave is not None else (baseline.name, followup.name if followup else "")
-                )  # fmt: skip
-                tables = _publication(
-                    sheets, by, group, meta, frames[0], waves, level, lang,
-                    title=title, source=source_line or " / ".join(p.name for p in inputs),
-                    df_rule=wave_df,
-                )  # fmt: skip
                 write_xlsx(tables, tmp, data=sheets)
             else:
                 sheets["comparison"].to_csv(tmp, index=False)

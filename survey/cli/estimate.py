@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
-import yaml
-from rich.table import Table
 
+from survey.cli._coerce import parse_codes
 from survey.cli._common import (
     LABELS_HELP,
     TotalRowOption,
@@ -27,9 +24,20 @@ from survey.cli._common import (
     with_labels_option,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
+
+#: With ``--out``, a result longer than this shows its first rows on the terminal (the file
+#: holds them all): a 1,000-row table took rich 4-5 s to draw, longer than the estimation.
+SHOWN_ROWS = 30
+
 
 def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
     """Replace codes by value labels for display (by columns and categories)."""
+    import pandas as pd
+
     if meta is None:
         return frame
     out = frame.copy()
@@ -48,6 +56,9 @@ def _labelled(frame: pd.DataFrame, meta, by: list[str]) -> pd.DataFrame:
 
 
 def _fmt(v, digits=4) -> str:
+    import numpy as np
+    import pandas as pd
+
     if v is None or v is pd.NA or (isinstance(v, float | np.floating) and np.isnan(v)):
         return ""
     if isinstance(v, float | np.floating):
@@ -60,6 +71,9 @@ def _table(
 ) -> Table:
     """Estimates for the terminal; suppressed estimates are not printed unless asked.
     ``heads``: header text of the ``by`` columns (their variable labels)."""
+    import pandas as pd
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     # a narrow terminal (80 columns, or output piped) keeps the domain and variable columns
     # readable: se and deff (in the file and the API frame) go, the flag wraps
@@ -103,28 +117,39 @@ def _kind(var: str, ds, stat: str) -> str:
     """auto: proportions for labelled, 0/1 or text items; means otherwise."""
     if stat != "auto":
         return stat
+    import pandas as pd
+
     col = ds.data[var] if var in ds.data.columns else None
     if col is None:
         return "mean"  # the verb reports the missing column
-    labelled = bool(ds.meta.value_labels.get(var)) if ds.meta else False
-    numeric = pd.api.types.is_numeric_dtype(col)
-    if not numeric and not labelled:
+    if ds.meta is not None and ds.meta.value_labels.get(var):
+        return "prop"  # labelled codes are categories
+    if not pd.api.types.is_numeric_dtype(col):
         from survey.engine.estimators import text_number_hint
 
         hint = text_number_hint(col)
         if hint:  # numbers read as text are not categories (--stat prop to insist)
             raise ValueError(f"column {var!r} is text; {hint}")
-    if numeric:  # vectorised: a Python set of a million distinct floats took 0.4 s a column
-        arr = col.to_numpy(dtype=float, na_value=np.nan)
-        binary = bool(np.all((arr == 0) | (arr == 1) | np.isnan(arr)))
-    else:
-        binary = False
-    if numeric and not labelled:
-        from survey._codes import suspect_missing_codes
+        return "prop"
+    if _binary(col):
+        return "prop"
+    from survey._codes import suspect_missing_codes
 
-        if suspect_missing_codes(col):  # 88/99 beside 1-3: codes of categories, not amounts
-            return "prop"
-    return "prop" if (labelled or binary or not numeric) else "mean"
+    # 88/99 beside 1-3: codes of categories, not amounts
+    return "prop" if suspect_missing_codes(col) else "mean"
+
+
+def _binary(col) -> bool:
+    """Whether a numeric column holds only 0, 1 and missing values (vectorised: a Python set
+    of a million distinct floats took 0.4 s a column; integer columns are checked by their
+    range, without a float copy)."""
+    import numpy as np
+
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biu":  # no missing values
+        arr = col.to_numpy()
+        return len(arr) == 0 or bool(arr.min() >= 0 and arr.max() <= 1)
+    arr = col.to_numpy(dtype=float, na_value=np.nan)
+    return bool(np.all((arr == 0) | (arr == 1) | np.isnan(arr)))
 
 
 def _backend_kind(var: str, des, stat: str) -> str:
@@ -236,6 +261,7 @@ def estimate_command(
     """
     import survey
     from survey.design import DesignError, design_from_spec
+    from survey.io import column_names
     from survey.quality import resolve_rule
 
     try:
@@ -246,6 +272,8 @@ def estimate_command(
 
     spec: dict = {}
     if design is not None:
+        import yaml
+
         try:
             spec = yaml.safe_load(design.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
@@ -308,17 +336,23 @@ def estimate_command(
         )  # fmt: skip
         return
     try:
+        codes = parse_codes(missing_codes)
+    except ValueError:
+        fail(f"--missing-codes {missing_codes!r}: give numbers separated by commas")
+    try:
+        # the header alone first: every name is checked (with "did you mean") before any
+        # row is read, and then only the columns the estimates need are read
+        names = column_names(data, encoding=encoding)
+        _check_names(data, names, variables, by, spec, replicates is None)
         extra = {"decimal": decimal} if data.name.lower().endswith((".csv", ".csv.gz")) else {}
-        if missing_codes:
-            try:
-                codes = [float(c) for c in missing_codes.replace(" ", "").split(",") if c]
-            except ValueError:
-                fail(f"--missing-codes {missing_codes!r}: give numbers separated by commas")
+        if codes:
             extra["user_missing_codes"] = {v: codes for v in variables}
+        if replicates is None:  # replicate weights are named by the spec: all columns then
+            extra["columns"] = _needed_columns(variables, by, spec)
         ds = survey.read(data, encoding=encoding, **extra)
     except (OSError, ValueError) as exc:
         fail(str(exc))
-    ds = with_labels_option(ds, labels)
+    ds = with_labels_option(ds, labels, columns=names)
     try:
         if replicates is not None:
             rep_args = _replicate_spec(replicates)
@@ -341,10 +375,46 @@ def estimate_command(
     )  # fmt: skip
 
 
+def _design_columns(spec: dict) -> list[str]:
+    """The columns a design spec names (weight, strata, psu and fpc of every stage)."""
+    out = []
+    for key in ("weight", "strata", "psu", "fpc"):
+        value = spec.get(key)
+        if value is None:
+            continue
+        out.extend([value] if isinstance(value, str) else list(value))
+    return [str(c) for c in out]
+
+
+def _needed_columns(variables: list[str], by: list[str], spec: dict) -> list[str]:
+    """The columns ``estimate`` reads: the variables, the domains and the design's."""
+    return list(dict.fromkeys([*variables, *by, *_design_columns(spec)]))
+
+
+def _check_names(data: Path, names, variables, by, spec, with_design: bool) -> None:
+    """Fail, before any row is read, naming every requested column the file lacks and the
+    nearest names it has (``fact_hog`` -> ``'Fact_Hog'``)."""
+    from survey._names import did_you_mean
+
+    known = set(names)
+    roles = [("variable", v) for v in variables] + [("by column", b) for b in by]
+    if with_design:
+        roles += [("column", c) for c in _design_columns(spec)]
+    absent = [
+        f"{role} {name!r} is not in the data{did_you_mean(name, names)}"
+        for role, name in dict.fromkeys(roles)
+        if name not in known
+    ]
+    if absent:
+        fail(f"{data}: " + "; ".join(absent))
+
+
 def _labels_only(labels: Path | None, columns: list[str]):
     """The metadata of a ``--labels`` file alone (backends: the data stay in the file)."""
     if labels is None:
         return None
+    import pandas as pd
+
     return with_labels_option(pd.DataFrame(columns=list(dict.fromkeys(columns))), labels).meta
 
 
@@ -353,7 +423,10 @@ def _present(
     show_suppressed, layout, lang, title, source,
 ) -> None:  # fmt: skip
     """Print the estimates (labels, notes, rules) and write ``--out``: the same for every
-    engine."""
+    engine. With ``--out``, a long result shows its first :data:`SHOWN_ROWS` rows."""
+    import numpy as np
+    import pandas as pd
+
     from survey.quality import quality_note
 
     result = pd.concat(frames, ignore_index=True)
@@ -361,11 +434,20 @@ def _present(
     result = result.iloc[
         np.argsort(result["variable"].map(order).to_numpy(), kind="stable")
     ].reset_index(drop=True)
+    if not show_suppressed:  # the shares that would give a suppressed one away, too
+        from survey.quality import complementary_suppression
+
+        result = complementary_suppression(result, by)
     for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    shown = _labelled(result, meta, by)
+    cut = out is not None and len(result) > SHOWN_ROWS
+    shown = _labelled(result.iloc[:SHOWN_ROWS] if cut else result, meta, by)
     heads = {b: meta.label_of(b) for b in by} if meta is not None else None
     console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed, heads))
+    if cut:
+        console.print(
+            f"[dim]the first {SHOWN_ROWS} of {len(result):,} rows; {out.name} holds them all[/]"
+        )
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
     console.print(
         f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"
@@ -406,6 +488,8 @@ def _write_xlsx(
     """The formatted workbook: the publication table(s) (labels, national total row,
     suppressed cells with their reason, number formats by statistic), then the tidy
     results as the csv holds them (sheet ``data``)."""
+    import pandas as pd
+
     from survey.report.tables import result_tables, tidy_statistics, write_xlsx
 
     kind_of = {v: k for k, names in kinds.items() for v in names}

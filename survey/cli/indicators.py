@@ -468,6 +468,11 @@ def indicators_command(
     table = label_indicator_frame(table, meta, by_cols, lang)
     if totals is not None:
         totals = label_indicator_frame(totals, meta, [], lang)
+    if not show_suppressed:  # the shares that would give a suppressed one away, too
+        from survey.quality import complementary_suppression
+
+        cols = list(table.columns)
+        table = complementary_suppression(table, cols[: cols.index("variable")])
     labelled = table.copy()
     for b, labs in by_labels.items():
         if b in labelled.columns:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
+from survey._lazy import LazyModule
 from survey.cli._common import check_output_path, console, fail
+
+np = LazyModule("numpy")  # imported when a command runs, not for --help
+pd = LazyModule("pandas")
 
 plan_app = typer.Typer(
     name="plan",

@@ -21,13 +21,18 @@ LabelsOpt = Annotated[Path | None, typer.Option("--labels", help=LABELS_HELP)]
 
 
 def _pipeline_outputs() -> tuple[str, ...]:
+    """Files the report writes directly in the output folder (figures go to ``figures/``):
+    :data:`survey.report.pipeline.OUTPUT_FILES`, imported when a report runs (not when
+    ``survey report --help`` or ``survey demo --help`` is built)."""
     from survey.report.pipeline import OUTPUT_FILES as files
 
     return files
 
 
-#: Files the report writes directly in the output folder (figures go to ``figures/``).
-OUTPUT_FILES = _pipeline_outputs()
+def __getattr__(name: str):
+    if name == "OUTPUT_FILES":  # kept for code that reads it from here
+        return _pipeline_outputs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _load(spec: Path) -> dict:
@@ -89,7 +94,7 @@ def _check_outdir(out: Path, inputs: list[Path], overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file; the report needs a folder")
     for inp in inputs:
-        clash = [out / name for name in OUTPUT_FILES if same_file(out / name, inp)]
+        clash = [out / name for name in _pipeline_outputs() if same_file(out / name, inp)]
         figures = (out / "figures").resolve()
         if clash or figures in Path(inp).resolve().parents:
             fail(

@@ -516,7 +516,32 @@ def difference(a: IndicatorSet, b: IndicatorSet, *, ci="wald", level=0.95, df="d
     frame["n_cases"] = np.nan
     frame["reliability"] = pd.array([pd.NA] * len(frame), dtype=object)
     frame.attrs["proportion"] = False
-    return rescale(frame, a.scale, ma, meta={"indicator": "difference"})
+    out = rescale(frame, a.scale, ma, meta={"indicator": "difference"})
+    return _label_difference(out, a, b, pairs, len(la), by)
+
+
+def _label_difference(out, a, b, pairs, n_a, by):
+    """The label columns of a :func:`difference` frame: the domain labels of ``a``'s design
+    and ``variable_label`` reading "<a's label> − <b's label>" (each with its category's
+    words), so the rows of a published difference table are not bare codes."""
+    from survey.indicators._labels import label_indicator_frame
+
+    def texts(iset):
+        f = iset.to_frame(quality=None)
+        var = f["variable_label"].astype(object).where(f["variable_label"].notna(), f["variable"])
+        cat = f["category_label"].astype(object)
+        return [
+            f"{v}: {c}" if isinstance(c, str) and c and c != v else str(v)
+            for v, c in zip(var, cat, strict=True)
+        ]
+
+    ta, tb = texts(a), texts(b)
+    out = label_indicator_frame(out, a.labels_meta, by)
+    out["variable_label"] = [
+        f"{ta[i]} − {tb[j - n_a]}" for i, j in zip(pairs["_pos_a"], pairs["_pos_b"], strict=True)
+    ]
+    out["category_label"] = pd.array([pd.NA] * len(out), dtype=object)
+    return out
 
 
 #: Household identifier columns looked for (case-insensitive) by the household-row check.

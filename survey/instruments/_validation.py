@@ -22,11 +22,17 @@ def schema(name: str) -> dict:
     return json.loads(text.read_text(encoding="utf-8"))
 
 
+#: libyaml's C parser when PyYAML was built with it (the questionnaire library's 20 modules:
+#: ~0.1 s instead of ~1.5 s in pure Python); the same safe constructors either way.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> dict:
-    """``yaml.safe_load`` a file, with the file named in any error."""
+    """``yaml.safe_load`` a file (with libyaml when available), naming the file in any
+    error."""
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+            doc = yaml.load(fh, Loader=SafeLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise InstrumentError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):

@@ -1,6 +1,7 @@
 """Reading and writing survey files with their labels and user-missing codes.
 
-``read`` returns a :class:`SurveyData` (data + :class:`Metadata`); ``apply_labels`` turns
+``read`` returns a :class:`SurveyData` (data + :class:`Metadata`); ``column_names`` reads
+only a file's header (to check names and read just the columns needed); ``apply_labels`` turns
 labelled codes into categoricals for display; ``describe`` gives the data dictionary
 (variables, labels, value labels, user-missing codes, counts); ``write`` saves data with their labels and
 missing-value declarations. ``read_labels`` / ``with_labels`` add value and variable labels
@@ -13,11 +14,12 @@ from survey.io._errors import ReadError
 from survey.io._labelfile import LabelsError, LabelSet, read_labels, with_labels
 from survey.io._labels import apply_labels, label_result
 from survey.io._meta import Metadata, SurveyData
-from survey.io._read import SUPPORTED_EXTENSIONS, detect_format, read
+from survey.io._read import SUPPORTED_EXTENSIONS, column_names, detect_format, read
 from survey.io._write import write
 
 __all__ = [
     "read",
+    "column_names",
     "write",
     "apply_labels",
     "label_result",

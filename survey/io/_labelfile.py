@@ -289,7 +289,7 @@ def _typed(code: str, column: pd.Series | None):
     return int(number) if number.is_integer() else number
 
 
-def with_labels(data, labels, *, where: str | None = None):
+def with_labels(data, labels, *, where: str | None = None, columns=None):
     """``data`` (a :class:`SurveyData` or DataFrame) with ``labels`` merged into its metadata.
 
     Parameters
@@ -301,6 +301,9 @@ def with_labels(data, labels, *, where: str | None = None):
         :class:`LabelSet`. ``None`` returns ``data`` unchanged (as SurveyData).
     where : str, optional
         How messages name an inline mapping (default ``"labels"``).
+    columns : sequence of str, optional
+        Every column of the source file, when ``data`` holds only some of them (read with
+        ``read(path, columns=...)``): a labels variable among them is not reported as absent.
 
     Returns
     -------
@@ -328,13 +331,14 @@ def with_labels(data, labels, *, where: str | None = None):
     if not ls:
         return data
     frame = data.data
-    absent = [v for v in {**ls.value_labels, **ls.variable_labels} if v not in frame.columns]
+    known = frame.columns if columns is None else list(dict.fromkeys([*frame.columns, *columns]))
+    absent = [v for v in {**ls.value_labels, **ls.variable_labels} if v not in known]
     if absent:
         from survey._names import did_you_mean
 
         warnings.warn(
             f"labels {ls.source}: variable(s) not in the data: "
-            + ", ".join(f"{v!r}{did_you_mean(v, frame.columns)}" for v in absent),
+            + ", ".join(f"{v!r}{did_you_mean(v, known)}" for v in absent),
             UserWarning,
             stacklevel=2,
         )

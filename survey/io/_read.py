@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
+from survey._lazy import LazyModule
 from survey.io._errors import ReadError, decode_hint
 from survey.io._meta import Metadata, SurveyData
 
-__all__ = ["read", "SUPPORTED_EXTENSIONS", "LARGE_FILE_BYTES"]
+__all__ = ["read", "column_names", "SUPPORTED_EXTENSIONS", "LARGE_FILE_BYTES"]
 
 #: File name endings understood by :func:`read` and the format each one means.
 SUPPORTED_EXTENSIONS: dict[str, str] = {
@@ -42,17 +42,28 @@ DEFAULT_CHUNK_ROWS = 100_000
 #: Key of the parquet schema metadata that holds the labels written by :func:`write`.
 PARQUET_META_KEY = b"survey.io.meta"
 
-_PyreadstatErrors = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
+#: pyreadstat (and the narwhals it loads, ~0.1 s) is imported when an SPSS/Stata/SAS file is
+#: read, not for CSV or parquet.
+pyreadstat = LazyModule("pyreadstat")
 
-# format -> (reader, accepts user_missing=, accepts encoding=)
-_PYREADSTAT: dict[str, tuple[Callable, bool, bool]] = {
-    "sav": (pyreadstat.read_sav, True, True),
-    "zsav": (pyreadstat.read_sav, True, True),
-    "por": (pyreadstat.read_por, False, False),
-    "dta": (pyreadstat.read_dta, True, True),
-    "sas7bdat": (pyreadstat.read_sas7bdat, True, True),
-    "xpt": (pyreadstat.read_xport, False, True),
+# format -> (reader name, accepts user_missing=, accepts encoding=)
+_PYREADSTAT: dict[str, tuple[str, bool, bool]] = {
+    "sav": ("read_sav", True, True),
+    "zsav": ("read_sav", True, True),
+    "por": ("read_por", False, False),
+    "dta": ("read_dta", True, True),
+    "sas7bdat": ("read_sas7bdat", True, True),
+    "xpt": ("read_xport", False, True),
 }
+
+
+def _pyreadstat_errors() -> tuple[type[BaseException], ...]:
+    return (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
+
+
+def _reader(fmt: str) -> tuple[Callable, bool, bool]:
+    name, has_user_missing, has_encoding = _PYREADSTAT[fmt]
+    return getattr(pyreadstat, name), has_user_missing, has_encoding
 
 
 def read(
@@ -163,12 +174,87 @@ def read(
             df, meta, letter_cols = _read_pyreadstat(path, fmt, encoding, columns, chunksize, show)
     except PermissionError:
         raise ReadError(path, "permission denied: the file cannot be opened for reading") from None
-    if columns is not None:
+    if columns is not None and list(df.columns) != columns:  # no copy when already so
         df = df[columns]
     if user_missing_codes:
         meta = _declare(meta, user_missing_codes, df.columns, path)
     df, meta = _apply_user_missing(df, meta, user_missing, letter_cols)
     return SurveyData(data=df, meta=meta, path=path)
+
+
+def column_names(
+    path: str | Path, *, encoding: str | None = None, sep: str | None = None
+) -> list[str]:
+    """The column names of a survey file, read from its header alone (no rows).
+
+    SPSS/Stata/SAS files: pyreadstat's ``metadataonly``; parquet: the schema; CSV: the
+    header line (separator detected as :func:`read` does). Cheap on any file size, so a
+    caller can check the names it needs (with "did you mean") and then read only those
+    columns (``read(path, columns=...)``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The path does not exist.
+    ReadError
+        Unknown extension, or a file whose header cannot be read (the message names it).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise ReadError(path, "is a directory, not a data file")
+    fmt = detect_format(path)
+    if path.stat().st_size == 0:
+        raise ReadError(path, "the file is empty (0 bytes)")
+    try:
+        if fmt == "csv":
+            return _csv_header(path, encoding, sep)
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            try:
+                return list(pq.read_schema(path).names)
+            except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+                raise ReadError(
+                    path, f"not a valid parquet file, or truncated/corrupt ({exc})"
+                ) from None
+        func, _, has_encoding = _reader(fmt)
+        kwargs: dict[str, Any] = {}
+        if encoding is not None and has_encoding:
+            kwargs["encoding"] = encoding
+        try:
+            _, head = func(str(path), metadataonly=True, **kwargs)
+        except (*_pyreadstat_errors(), UnicodeError, OverflowError) as exc:
+            raise _translate(path, exc, encoding) from None
+        return list(head.column_names)
+    except PermissionError:
+        raise ReadError(path, "permission denied: the file cannot be opened for reading") from None
+
+
+def _csv_header(path: Path, encoding: str | None, sep: str | None) -> list[str]:
+    """The header of a CSV file as ``pandas.read_csv`` would name its columns."""
+    enc = encoding or "utf-8"
+    try:
+        codecs.lookup(enc)
+    except LookupError:
+        raise ReadError(path, f"unknown encoding {enc!r}") from None
+    gz = path.name.lower().endswith(".gz")
+    sep = sep or _sniff_sep(path, gz, enc)
+    try:
+        with open(path, "rb") as raw:
+            stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+            head = pd.read_csv(stream, nrows=0, encoding=enc, sep=sep)
+    except UnicodeDecodeError:
+        raise ReadError(path, decode_hint(encoding)) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ReadError(path, f"the gzip stream is truncated or corrupt ({exc})") from None
+    except pd.errors.EmptyDataError:
+        raise ReadError(path, "the file has no columns (empty CSV)") from None
+    except pd.errors.ParserError as exc:
+        raise ReadError(path, f"malformed CSV ({exc})") from None
+    return [str(c) for c in head.columns]
 
 
 def detect_format(path: str | Path) -> str:
@@ -269,8 +355,13 @@ def _check_columns(path: Path, columns: list[str] | None, names: Sequence[str]) 
         return
     absent = [c for c in columns if c not in set(names)]
     if absent:
+        from survey._names import missing_columns
+
         shown = ", ".join(map(str, list(names)[:30])) + (" ..." if len(names) > 30 else "")
-        raise ReadError(path, f"column(s) not in file: {absent}; available: {shown}")
+        raise ReadError(
+            path,
+            f"column(s) not in file: {missing_columns(absent, names)}; available: {shown}",
+        )
 
 
 def _read_pyreadstat(
@@ -281,7 +372,7 @@ def _read_pyreadstat(
     chunksize: int | None,
     show: bool,
 ) -> tuple[pd.DataFrame, Metadata, set[str]]:
-    func, has_user_missing, has_encoding = _PYREADSTAT[fmt]
+    func, has_user_missing, has_encoding = _reader(fmt)
     kwargs: dict[str, Any] = {}
     if has_user_missing:
         kwargs["user_missing"] = True
@@ -295,7 +386,7 @@ def _read_pyreadstat(
             kwargs["catalog_file"] = str(catalog)
     try:
         _, head = func(str(path), metadataonly=True, **kwargs)
-    except (*_PyreadstatErrors, UnicodeError, OverflowError) as exc:
+    except (*_pyreadstat_errors(), UnicodeError, OverflowError) as exc:
         raise _translate(path, exc, encoding) from None
     _check_columns(path, columns, head.column_names)
     if columns is not None:
@@ -328,7 +419,7 @@ def _read_pyreadstat(
             df, prs = run({**kwargs, "disable_datetime_conversion": True})
         if fmt in ("dta", "sas7bdat"):
             df = _fix_system_missing(df, prs, lambda kw: run({**kwargs, **kw})[0])
-    except (*_PyreadstatErrors, UnicodeError, OverflowError) as exc:
+    except (*_pyreadstat_errors(), UnicodeError, OverflowError) as exc:
         raise _translate(path, exc, encoding) from None
     return _from_pyreadstat(df, prs, fmt, encoding)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from survey._atomic import atomic_output
 from survey.io._errors import ReadError
@@ -143,6 +142,8 @@ def _write_sav(
         if spec:
             missing[var] = spec
     measure = {k: v for k, v in meta.measure.items() if v in ("nominal", "ordinal", "scale")}
+    import pyreadstat
+
     try:
         pyreadstat.write_sav(
             data,
@@ -209,6 +210,8 @@ def _write_dta(df: pd.DataFrame, tmp: Path, meta: Metadata, *, target: Path) -> 
         warnings.warn(
             f"{target}: Stata value labels need integer codes; dropped {dropped}", stacklevel=3
         )
+    import pyreadstat
+
     try:
         pyreadstat.write_dta(
             df,

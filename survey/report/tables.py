@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from survey.plots._text import check_lang, fmt_number, tr
+from survey.quality import COMPLEMENTARY, complementary_suppression
 
 __all__ = [
     "Table",
@@ -115,6 +116,15 @@ class Table:
     header_groups: list | None = None
     cell_flags: list | None = None
     estimate_cols: list | None = None
+    #: index of the interval's lower-bound column (its upper bound follows), -1 when none:
+    #: the terminal shows the two as one "lower – upper" column
+    ci_col: int = -1
+    #: index of the "Reason" column that explains the column before it (Reliability), -1
+    #: when none: the terminal shows "caution: <reason>" in one column
+    reason_col: int = -1
+    #: index of the yes/no "Significant" column after the p-value column(s), -1 when none:
+    #: a narrow terminal marks the last p-value "*" instead
+    sig_col: int = -1
 
     def __post_init__(self):
         # labels may come from data (integer wave codes, numeric domain values): text
@@ -264,9 +274,6 @@ def _drop_binary_category(data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-#: ``reliability_reason`` of an estimate suppressed only because it would give away a
-#: suppressed one (its complement).
-COMPLEMENTARY = "complementary suppression"
 _REASON_WORDS_COMPLEMENT = {
     "es": "supresión complementaria",
     "pt": "supressão complementar",
@@ -288,55 +295,6 @@ def _complement_notes(data: pd.DataFrame, lang: str) -> list[str]:
         return []
     k = int((data["reliability_reason"].astype(object) == COMPLEMENTARY).sum())
     return [_COMPLEMENT_NOTE[lang].format(k=k)] if k else []
-
-
-def complementary_suppression(data: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """``data`` with the estimates that would reveal a suppressed one suppressed too.
-
-    The shares of an item's categories in one domain add up to 1 (a Yes/No item shown as
-    two categories: "No" = 1 - "Yes"). When exactly one of them is suppressed and the
-    others are shown, a reader recovers it by subtraction; so the shown category with the
-    smallest estimate is suppressed as well (for two categories: the complement), its
-    ``reliability_reason`` saying ``"complementary suppression"``. Groups whose estimates
-    do not add up to 1 (or 100 on a percent frame: means, totals, several items) are left
-    as they are, as are 0/1 items shown by their single "1" row. Returns a copy when
-    anything changes.
-    """
-    need = {"variable", "category", "estimate", "reliability"}
-    if not need <= set(data.columns) or not len(data):
-        return data
-    flags = data["reliability"].astype(object)
-    if not (flags == "suppress").any():
-        return data
-    full = 100.0 if data.attrs.get("scale") == "%" else 1.0
-    keys = [c for c in by if c in data.columns] + ["variable"]
-    extra = []
-    grouped = data.assign(_row=np.arange(len(data))).groupby(keys, dropna=False, sort=False)
-    for _, g in grouped:
-        if len(g) < 2 or g["category"].isna().any():
-            continue
-        sup = g["reliability"].astype(object) == "suppress"
-        if int(sup.sum()) != 1:
-            continue
-        est = g["estimate"].to_numpy(dtype=float)
-        if not np.all(np.isfinite(est)) or abs(est.sum() - full) > 1e-6 * full:
-            continue
-        shown = g[~sup.to_numpy()]
-        extra.append(int(shown["_row"].to_numpy()[np.argmin(shown["estimate"].to_numpy(float))]))
-    if not extra:
-        return data
-    out = data.copy()
-    out.attrs = dict(data.attrs)
-    rel = out["reliability"].astype(object).to_numpy().copy()
-    rel[extra] = "suppress"
-    out["reliability"] = rel
-    if "reliability_reason" in out.columns:
-        why = out["reliability_reason"].astype(object).to_numpy().copy()
-    else:
-        why = np.full(len(out), None, dtype=object)
-    why[extra] = COMPLEMENTARY
-    out["reliability_reason"] = why
-    return out
 
 
 def publication_table(
@@ -749,6 +707,9 @@ def comparison_table(
         all_notes.append(tr("suppressed", lang, k=n_supp))
     t = Table(title, cols, rows, fmts, all_notes, name, flags, lang)
     t.estimate_col = len(by) + 3
+    t.ci_col = len(by) + 4
+    t.reason_col = len(cols) - 1
+    t.sig_col = len(cols) - 4
     return t
 
 

@@ -76,3 +76,48 @@ def test_import_survey_is_light_until_a_name_is_used():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert "before False" in out and "after True survey.design" in out
+
+
+def test_command_help_loads_no_heavy_module():
+    """`survey estimate --help` (and the other commands' --help) build their options without
+    pandas: the command modules import the heavy libraries inside the command functions."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from survey.cli import app\n"
+        "for cmd in ('estimate', 'compare', 'plan', 'report', 'questionnaire'):\n"
+        "    r = CliRunner().invoke(app, [cmd, '--help'])\n"
+        "    assert r.exit_code == 0, r.output\n"
+        "heavy = ('pandas', 'numpy', 'scipy', 'matplotlib', 'yaml', 'openpyxl', 'pingouin')\n"
+        "print('HEAVY', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY []" in out
+
+
+def test_quality_rule_names_of_the_help_are_the_rules():
+    from survey.cli._coerce import DEFAULT_QUALITY_RULE, QUALITY_RULES
+    from survey.quality import DEFAULT_RULE, RULES
+
+    assert QUALITY_RULES == tuple(RULES)
+    assert DEFAULT_QUALITY_RULE == DEFAULT_RULE
+
+
+def test_every_subpackage_is_reachable_from_a_plain_import_survey():
+    """``import survey`` loads nothing heavy, yet ``survey.io.read``, ``survey.quality``,
+    ``survey.sae`` ... work without importing them first (each loads on first use)."""
+    code = (
+        "import sys, survey\n"
+        "names = ('io', 'design', 'quality', 'backends', 'sae', 'weighting', 'indicators',\n"
+        "         'trust', 'compare', 'plan', 'instruments', 'plots', 'report', 'datasets',\n"
+        "         'engine')\n"
+        "print('light', 'pandas' not in sys.modules)\n"
+        "print('subpackages', [n for n in names if getattr(survey, n).__name__ != 'survey.' + n])\n"
+        "print('read', survey.io.read is survey.read)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "light True" in out and "subpackages []" in out and "read True" in out

@@ -1,0 +1,49 @@
+"""The terminal table of ``survey compare`` is the publication table (labels, percent,
+one interval column, flags), not the raw frame: the user reads "Norte", "Baseline" and
+the change in percentage points, never ``estimate_1`` or ``p_value``."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from survey.cli import _common, app
+from survey.datasets import demo_path
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("width", [80, 130])
+def test_compare_terminal_shows_labels_and_rounded_change(tmp_path, monkeypatch, width):
+    monkeypatch.setattr(_common.console, "width", width)
+    out = tmp_path / "cmp.csv"
+    res = runner.invoke(app, [
+        "compare", str(demo_path()), "--wave", "wave", "--indicators", "robbery=robbery:1",
+        "--by", "region", "--weight", "weight", "--strata", "stratum", "--psu", "psu",
+        "--out", str(out),
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = res.output
+    for raw in ("estimate_1", "estimate_2", "p_value", "ci_low", "unreliable"):
+        assert raw not in text
+    assert "Baseline" in text and "95% CI" in text
+    assert "Difference: percentage points" in " ".join(text.split())
+    comp = pd.read_csv(out)  # the tidy csv: proportions, the region codes
+    labels = {1: "Norte", 2: "Centro", 3: "Sur", 4: "Costa"}
+    lines = text.splitlines()
+    for _, r in comp.iterrows():
+        row = next(line for line in lines if line.split() and line.split()[0] == labels[r.region])
+        nums = re.findall(r"-?\d+\.\d+", row)
+        want = [f"{100 * r[c]:.1f}" for c in ("estimate_1", "estimate_2", "estimate")]
+        assert nums[:3] == want, row
+        assert f"{100 * r.ci_low:.1f} \u2013 {100 * r.ci_high:.1f}" in row
+        assert f"{r.p_value:.3f}" in row
+        # the caution mark on the change of a flagged comparison
+        assert ("\u2020" in row) == bool(r.unreliable)
+        if width < 110:  # significance as a star on the p-value
+            assert row.rstrip().endswith("*") == bool(r.significant)
+        else:
+            assert ("caution" in row) == bool(r.unreliable)
