@@ -243,6 +243,12 @@ class _TableVerbs:
         return by, dom, keep, cells
 
 
+def _stages(est) -> list:
+    """Columns the estimator's quantities read, computed first in the pass (derived
+    indicator items: :mod:`survey.backends.indicators`)."""
+    return list(est.extra.get("stages", ()))
+
+
 def _totals_by_cell(frame, names, cell, n_cells):
     out = np.empty((n_cells, len(names)))
     for i, name in enumerate(names):
@@ -565,7 +571,9 @@ class TableDesign(_TableVerbs):
     def _estimate(self, statistic, est, by):
         sums, t_name, c_name, p_name, k_name = self._pass_sums(est, self.w)
         byl = [] if by is None else [by] if isinstance(by, str) else list(by)
-        frame = self.source.aggregate(Aggregation(self._unit_keys + byl, sums))
+        frame = self.source.aggregate(
+            Aggregation(self._unit_keys + byl, sums, derived=_stages(est))
+        )
         by, dom, keep, cells = self._cells(frame, by, self._unit_keys, self._unit_codes)
         f = frame[keep]
         G = cells.n_cells
@@ -649,7 +657,11 @@ def _finish(design, statistic, est, dom, cells, Tg, f, rc, c_name, p_name, k_nam
     calib = getattr(design, "_calib", None)
     if calib is not None:  # post-stratified / raked: R's residuals on the cells
         result.Z = calib.residualize(design, result.Z, dom, est, coefs)
-    if statistic == "prop" and isinstance(est, Proportion) and est.statistic == "prop":
+    # R's logit interval replayed by a second pass: proportions, and estimators whose items
+    # are 0/1 by construction (the derived shares of survey.backends.indicators)
+    if (
+        statistic == "prop" and isinstance(est, Proportion) and est.statistic == "prop"
+    ) or est.extra.get("table_logit"):
         sw_cell = np.bincount(rc, weights=f["__sw"].to_numpy(float), minlength=G)
         result.extra["table_logit"] = {
             "estimator": est, "domains": dom, "cells": cells, "cell_totals": Tg,
@@ -927,7 +939,7 @@ class TableReplicateDesign(_TableVerbs):
                 got = frame[keys].merge(lookup, how="left", on=keys)
                 return got["__psu"].to_numpy(np.int64)
 
-            frame = self.source.aggregate(Aggregation(keys + byl, sums))
+            frame = self.source.aggregate(Aggregation(keys + byl, sums, derived=_stages(est)))
             by, dom, keep, cells = self._cells(frame, by, keys, unit_of)
             f = frame[keep]
             rc = cells.row_cell
@@ -941,7 +953,7 @@ class TableReplicateDesign(_TableVerbs):
         for r, rw in enumerate(self.rw):
             for name, col in cols_by_name.items():
                 sums[f"__r{r}_{name}"] = E.Product(rw, col)
-        frame = self.source.aggregate(Aggregation(byl, sums))
+        frame = self.source.aggregate(Aggregation(byl, sums, derived=_stages(est)))
         by, dom, keep, cells = self._cells(frame, by, [], lambda fr: np.zeros(len(fr), np.int64))
         f = frame[keep]
         rc = cells.row_cell

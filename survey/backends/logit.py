@@ -142,6 +142,7 @@ def replay(es):
     with np.errstate(divide="ignore", invalid="ignore"):
         closed = bool(wmax / np.min(meanw[meanw > 0], initial=np.inf) < _CLOSED_LIMIT)
     derived = [
+        *est.extra.get("stages", ()),  # the estimator's derived columns (indicators)
         {"__survey_pw": E.Sql("{0} / {1}", (w, scale), lambda a, b: a / b)},
         *(_closed_parts("__survey_pw") if closed else _row_parts("__survey_pw")),
     ]

@@ -314,3 +314,75 @@ def rich_table(table):
     if foot:
         out.caption = escape("\n".join(foot))
     return out
+
+
+# -- data backends (--engine) ---------------------------------------------------------------
+#: ``--engine auto``: Parquet/CSV files at least this large go to DuckDB (not loaded).
+ENGINE_AUTO_BYTES = 256 * 1024**2
+
+BACKEND_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz")
+
+ENGINES = ("auto", "memory", "duckdb", "spark")
+
+
+def engine_help(what: str = "the aggregation") -> str:
+    return (
+        f"memory|duckdb|spark|auto: where {what} runs (auto: DuckDB for Parquet/CSV files of "
+        "256 MB or more, which are then never loaded into memory)"
+    )
+
+
+def choose_engine(path: Path, engine: str) -> str:
+    """``memory``, ``duckdb`` or ``spark``; ``auto``: DuckDB for Parquet/CSV files (or
+    directories/globs of Parquet) of at least :data:`ENGINE_AUTO_BYTES`, memory otherwise.
+    An unknown engine fails with the choices."""
+    if engine not in ENGINES:
+        fail(f"--engine {engine!r}: use memory, duckdb, spark or auto")
+    if engine != "auto":
+        return engine
+    text = str(path)
+    if "*" in text or path.is_dir():
+        return "duckdb"
+    if not text.lower().endswith(BACKEND_SUFFIXES):
+        return "memory"
+    try:
+        return "duckdb" if path.stat().st_size >= ENGINE_AUTO_BYTES else "memory"
+    except OSError:
+        return "memory"
+
+
+def require_table_file(path: Path, engine: str) -> None:
+    """A backend reads Parquet or CSV where it is; other formats (SPSS, Stata, SAS: value
+    labels and user-missing codes are read in memory) are refused with the way forward."""
+    text = str(path).lower()
+    if "*" in text or Path(path).is_dir() or text.endswith(BACKEND_SUFFIXES):
+        return
+    fail(
+        f"--engine {engine} reads Parquet or CSV files where they are; {Path(path).name} is "
+        "read into memory (value labels, user-missing codes: not pushed down yet): write it "
+        "to Parquet first (survey harmonize DATA --crosswalk NAME --out file.parquet, or "
+        "pandas), or use --engine memory"
+    )
+
+
+class backend_progress:  # noqa: N801 - used as a context manager
+    """A status line with elapsed time (and DuckDB's progress) while backend queries run:
+    installs :class:`survey.backends.executors.Ticker` as the executors' progress hook;
+    ``watch(design)`` follows the design's DuckDB connection once it exists."""
+
+    def __enter__(self):
+        from survey.backends.executors import Executor, Ticker
+
+        self._executor = Executor
+        Executor.progress = Ticker(console)
+        return self
+
+    def watch(self, design) -> None:
+        from survey.backends.executors import Ticker
+
+        if hasattr(design.source, "con"):
+            self._executor.progress = Ticker(console, design.source.con)
+
+    def __exit__(self, *exc):
+        self._executor.progress = None
+        return False

@@ -11,8 +11,11 @@ import typer
 from survey._lazy import LazyModule
 from survey.cli._common import (
     LABELS_HELP,
+    backend_progress,
     check_output_path,
+    choose_engine,
     console,
+    engine_help,
     error_text,
     fail,
     rich_table,
@@ -187,6 +190,9 @@ def compare_command(
         str | None,
         typer.Option("--source", help="Source line of the xlsx tables (default: the data files)"),
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help=engine_help("the estimation") + "; --panel-id needs memory")
+    ] = "auto",
 ) -> None:
     """Design-based change between two surveys, with tests, flags and (with --group) DiD.
 
@@ -225,6 +231,7 @@ def compare_command(
     check_output_path(
         out, overwrite, inputs=[*inputs, labels], suffixes=(".xlsx", ".csv"), what="--out"
     )
+    engine = choose_engine(baseline, engine)
     by = list(by or [])
     if wave_df is None:
         wave_df = "domain" if by else "design"
@@ -232,127 +239,139 @@ def compare_command(
         fail(f"--wave-df {wave_df!r} must be 'design' or 'domain'")
     worse = {v: "higher" for v in _split(worse_higher)} | {v: "lower" for v in _split(worse_lower)}
     sheets: dict[str, pd.DataFrame] = {}
-    raw, value_labels, variable_labels = [], {}, {}
-    for path in inputs:
-        try:
-            sd = survey.read(path)
-        except Exception as exc:  # reader errors name the file; no traceback
-            fail(f"could not read {path}: {exc}")
-        sd = with_labels_option(sd, labels)
-        raw.append(sd.data)
-        value_labels = {**getattr(sd.meta, "value_labels", {}), **value_labels}
-        variable_labels = {**getattr(sd.meta, "variable_labels", {}), **variable_labels}
-    sources = [str(p) for p in inputs]
-    if wave is not None:
-        try:
-            b, a, wave_labels, other = split_waves(
-                raw[0], wave, before, after, source=str(baseline), labels=value_labels.get(wave)
-            )
-        except (KeyError, ValueError) as exc:
-            fail(error_text(exc))
-        raw = [b, a]
-        labels_w = wave_labels
-        sources = [f"{baseline} ({wave}={wave_labels[0]})", f"{baseline} ({wave}={wave_labels[1]})"]
-        console.print(
-            f"waves from {baseline}: {wave}={wave_labels[0]} ({len(b)} rows) vs "
-            f"{wave}={wave_labels[1]} ({len(a)} rows)"
-            + (f"; {other} row(s) of other or missing waves left out" if other else "")
-        )
-    if by:
-        console.print(
-            f"df of each estimate: {'its --by domain' if wave_df == 'domain' else 'whole file'}"
-            f" (--wave-df {wave_df})"
-        )
-    specs = _indicator_specs(indicators, raw[0].columns)
-    try:
-        frames = []
-        for source, data in zip(sources, raw, strict=True):
-            data, derived = _text_codes(data, specs, source)
-            data, names = derive_indicators(data, derived, source=source)
-            frames.append(data)
-        common = dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None)
-        if panel_id is None:
-            designs = [
-                Design(
-                    f,
-                    weight=weight,
-                    strata=strata,
-                    psu=psu,
-                    fpc=fpc,
-                    nest=nest,
-                    lonely_psu=lonely_psu,
+    if engine != "memory":
+        sheets, frames, value_labels, variable_labels, labels_w, sources = _compare_on_backend(
+            engine, inputs, baseline, labels, indicators, by, wave, before, after, group,
+            treated, panel_id, statistic, measure, wave_df,
+            design={"weight": weight, "strata": strata, "psu": psu, "fpc": fpc, "nest": nest,
+                    "lonely_psu": lonely_psu},
+            common=dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None),
+        )  # fmt: skip
+    else:
+        raw, value_labels, variable_labels = [], {}, {}
+        for path in inputs:
+            try:
+                sd = survey.read(path)
+            except Exception as exc:  # reader errors name the file; no traceback
+                fail(f"could not read {path}: {exc}")
+            sd = with_labels_option(sd, labels)
+            raw.append(sd.data)
+            value_labels = {**getattr(sd.meta, "value_labels", {}), **value_labels}
+            variable_labels = {**getattr(sd.meta, "variable_labels", {}), **variable_labels}
+        sources = [str(p) for p in inputs]
+        if wave is not None:
+            try:
+                b, a, wave_labels, other = split_waves(
+                    raw[0], wave, before, after, source=str(baseline), labels=value_labels.get(wave)
                 )
-                for f in frames
+            except (KeyError, ValueError) as exc:
+                fail(error_text(exc))
+            raw = [b, a]
+            labels_w = wave_labels
+            sources = [
+                f"{baseline} ({wave}={wave_labels[0]})",
+                f"{baseline} ({wave}={wave_labels[1]})",
             ]
-            by_g = [*by, group] if group else by
-            sheets["comparison"] = compare_independent(
-                *designs,
-                names,
-                by=by_g or None,
-                statistic=statistic,
-                measure=measure,
-                wave_df=wave_df,
-                **common,
+            console.print(
+                f"waves from {baseline}: {wave}={wave_labels[0]} ({len(b)} rows) vs "
+                f"{wave}={wave_labels[1]} ({len(a)} rows)"
+                + (f"; {other} row(s) of other or missing waves left out" if other else "")
             )
-            stacked = (
-                combine_waves(
+        if by:
+            console.print(
+                f"df of each estimate: {'its --by domain' if wave_df == 'domain' else 'whole file'}"
+                f" (--wave-df {wave_df})"
+            )
+        specs = _indicator_specs(indicators, raw[0].columns)
+        try:
+            frames = []
+            for source, data in zip(sources, raw, strict=True):
+                data, derived = _text_codes(data, specs, source)
+                data, names = derive_indicators(data, derived, source=source)
+                frames.append(data)
+            common = dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None)
+            if panel_id is None:
+                designs = [
+                    Design(
+                        f,
+                        weight=weight,
+                        strata=strata,
+                        psu=psu,
+                        fpc=fpc,
+                        nest=nest,
+                        lonely_psu=lonely_psu,
+                    )
+                    for f in frames
+                ]
+                by_g = [*by, group] if group else by
+                sheets["comparison"] = compare_independent(
+                    *designs,
+                    names,
+                    by=by_g or None,
+                    statistic=statistic,
+                    measure=measure,
+                    wave_df=wave_df,
+                    **common,
+                )
+                stacked = (
+                    combine_waves(
+                        {"baseline": frames[0], "followup": frames[1]},
+                        weight=weight,
+                        strata=strata,
+                        psu=psu,
+                        fpc=fpc,
+                        lonely_psu=lonely_psu,
+                    )
+                    if group
+                    else None
+                )
+            else:
+                stacked = combine_waves(
                     {"baseline": frames[0], "followup": frames[1]},
                     weight=weight,
                     strata=strata,
-                    psu=psu,
+                    psu=psu or panel_id,
                     fpc=fpc,
                     lonely_psu=lonely_psu,
+                    panel=True,
                 )
-                if group
-                else None
-            )
-        else:
-            stacked = combine_waves(
-                {"baseline": frames[0], "followup": frames[1]},
-                weight=weight,
-                strata=strata,
-                psu=psu or panel_id,
-                fpc=fpc,
-                lonely_psu=lonely_psu,
-                panel=True,
-            )
-            by_g = [*by, group] if group else by
-            sheets["comparison"] = compare_within(
-                stacked,
-                names,
-                "wave",
-                by=by_g or None,
-                baseline="baseline",
-                followup="followup",
-                statistic=statistic,
-                measure=measure,
-                df=wave_df,
-                **common,
-            )
-            sheets["paired_tests"] = paired_tests(frames[0], frames[1], panel_id, names, level)
-        if group:
-            # --treated as a code or a value label of the file, resolved as survey.compare does
-            from survey.compare._levels import resolve_pair
+                by_g = [*by, group] if group else by
+                sheets["comparison"] = compare_within(
+                    stacked,
+                    names,
+                    "wave",
+                    by=by_g or None,
+                    baseline="baseline",
+                    followup="followup",
+                    statistic=statistic,
+                    measure=measure,
+                    df=wave_df,
+                    **common,
+                )
+                sheets["paired_tests"] = paired_tests(frames[0], frames[1], panel_id, names, level)
+            if group:
+                # --treated as a code or a value label of the file, resolved as survey.compare does
+                from survey.compare._levels import resolve_pair
 
-            _, treated = resolve_pair(
-                stacked.data, group, None, treated, kind="group",
-                labels=value_labels.get(group),
-            )  # fmt: skip
-            sheets["did"] = did(
-                stacked,
-                names,
-                group,
-                "wave",
-                by=by or None,
-                treated=treated,  # a code or a value label; resolved in survey.compare
-                pre="baseline",
-                post="followup",
-                statistic=statistic,
-                df=wave_df,
-                **common,
-            )
-    except (OSError, DesignError, EstimationError, KeyError, ValueError) as exc:
-        fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
+                _, treated = resolve_pair(
+                    stacked.data, group, None, treated, kind="group",
+                    labels=value_labels.get(group),
+                )  # fmt: skip
+                sheets["did"] = did(
+                    stacked,
+                    names,
+                    group,
+                    "wave",
+                    by=by or None,
+                    treated=treated,  # a code or a value label; resolved in survey.compare
+                    pre="baseline",
+                    post="followup",
+                    statistic=statistic,
+                    df=wave_df,
+                    **common,
+                )
+        except (OSError, DesignError, EstimationError, KeyError, ValueError) as exc:
+            fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
     harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
     sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
     from survey.io import Metadata
@@ -393,6 +412,138 @@ def compare_command(
     except OSError as exc:
         fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")
+
+
+def _compare_on_backend(
+    engine, inputs, baseline, labels, indicators, by, wave, before, after, group, treated,
+    panel_id, statistic, measure, wave_df, *, design, common,
+):  # fmt: skip
+    """``survey compare --engine duckdb|spark``: the waves' designs on the files where they
+    are (one file filtered by --wave, or two files; stacked in SQL for --group), the
+    indicators derived by the engine, the comparisons of :mod:`survey.compare` on them.
+    Returns what the shared output code needs: ``(sheets, [0/1 indicator stand-in],
+    value labels, variable labels, wave display labels, source names)``."""
+    from survey.backends import NotPushedDown, TableDesign, executor_for
+    from survey.backends import derive as X
+    from survey.cli._common import require_table_file
+    from survey.compare import compare_independent, did
+    from survey.compare._spec import _SPEC, _values, resolve_waves
+    from survey.design import DesignError
+    from survey.engine import EstimationError
+    from survey.io import Metadata, SurveyData
+
+    if panel_id is not None:
+        fail(
+            f"--panel-id with --engine {engine}: the paired tests need the rows (not pushed "
+            "down yet); use --engine memory"
+        )
+    if statistic == "quantile":
+        fail(
+            f"--statistic quantile with --engine {engine}: not pushed down yet; use --engine memory"
+        )
+    for path in inputs:
+        require_table_file(path, engine)
+    options = {}
+    if engine == "duckdb":
+        import duckdb
+
+        options["con"] = duckdb.connect()  # one connection: the waves can be stacked
+    try:
+        tables = [executor_for(str(p), engine, **options) for p in inputs]
+    except Exception as exc:  # noqa: BLE001 - the engine's reading error names the file
+        fail(f"could not read {' / '.join(map(str, inputs))} with {engine}: {exc}")
+    stand_in = SurveyData(pd.DataFrame(columns=list(tables[0].columns)), Metadata())
+    meta = with_labels_option(stand_in, labels).meta
+    value_labels, variable_labels = dict(meta.value_labels), dict(meta.variable_labels)
+    sources, labels_w = [str(p) for p in inputs], None
+    try:
+        if wave is not None:
+            src = tables[0]
+            values = pd.DataFrame({wave: src.distinct(wave)} if wave in src.columns else {})
+            b, a, labels_w = resolve_waves(
+                values, wave, before, after, source=str(baseline), labels=value_labels.get(wave)
+            )
+            keep = {"b": b, "a": a}
+            tables = [
+                X.view(src, where=_rows_equal(wave, keep[k]), drop=[wave]) for k in ("b", "a")
+            ]
+            sources = [f"{baseline} ({wave}={labels_w[0]})", f"{baseline} ({wave}={labels_w[1]})"]
+            console.print(f"waves from {baseline}: {wave}={labels_w[0]} vs {wave}={labels_w[1]}")
+        if by:
+            console.print(
+                f"df of each estimate: {'its --by domain' if wave_df == 'domain' else 'whole file'}"
+                f" (--wave-df {wave_df})"
+            )
+        specs = _indicator_specs(indicators, list(tables[0].columns))
+        names, derived = [], {}
+        for spec in specs:
+            m = _SPEC.match(spec)
+            if not m:
+                for t, source in zip(tables, sources, strict=True):
+                    if spec not in t.columns:
+                        raise KeyError(f"indicator {spec!r} is not a column of {source}")
+                names.append(spec)
+                continue
+            col = m.group("col")
+            for t, source in zip(tables, sources, strict=True):
+                if col not in t.columns:
+                    raise KeyError(f"indicator {spec!r}: column {col!r} is not in {source}")
+                if t.columns[col] == "text":
+                    raise NotPushedDown(
+                        f"indicator {spec!r}: text codes of column {col!r} with --engine "
+                        f"{engine}: not pushed down yet; use --engine memory"
+                    )
+            try:
+                values = _values(m.group("values"))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"indicator {spec!r}: {exc}") from exc
+            derived[m.group("name")] = X.in_values(X.Num(col), values)
+            names.append(m.group("name"))
+        if derived:
+            tables = [X.view(t, columns=derived) for t in tables]
+        kw = {k: v for k, v in design.items() if v not in (None, False)}
+        sheets = {}
+        with backend_progress() as progress:
+            designs = []
+            for t in tables:
+                designs.append(TableDesign(t, **kw))
+                progress.watch(designs[-1])
+            by_g = [*by, group] if group else by
+            sheets["comparison"] = compare_independent(
+                *designs, names, by=by_g or None, statistic=statistic, measure=measure,
+                wave_df=wave_df, **common,
+            )  # fmt: skip
+            if group:
+                stacked_src = X.stack_waves(
+                    {"baseline": tables[0], "followup": tables[1]},
+                    strata=design["strata"], psu=design["psu"],
+                )  # fmt: skip
+                stacked = TableDesign(
+                    stacked_src, weight=design["weight"], strata="_wave_strata",
+                    psu="_wave_psu", fpc=design["fpc"], lonely_psu=design["lonely_psu"],
+                )  # fmt: skip
+                from survey.compare._levels import resolve_pair, values_of
+
+                _, treated = resolve_pair(
+                    values_of(stacked, group), group, None, treated, kind="group",
+                    labels=value_labels.get(group),
+                )  # fmt: skip
+                sheets["did"] = did(
+                    stacked, names, group, "wave", by=by or None, treated=treated,
+                    pre="baseline", post="followup", statistic=statistic, df=wave_df, **common,
+                )  # fmt: skip
+    except (OSError, DesignError, EstimationError, KeyError, ValueError, NotPushedDown) as exc:
+        fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
+    binary = X.binary_columns(tables[0], names)
+    pct = pd.DataFrame({n: [0.0, 1.0] if binary[n] else [0.5, 0.5] for n in names})
+    return sheets, [pct], value_labels, variable_labels, labels_w, sources
+
+
+def _rows_equal(column, value):
+    """1.0 where ``column`` equals ``value`` (a row filter)."""
+    from survey.backends import expr as E
+
+    return E.Equals(column, value, E.Valid((), ()))
 
 
 def _wave_label(text: str, labels: dict | None) -> str:

@@ -14,8 +14,11 @@ from survey.cli._common import (
     XlsxLangOption,
     XlsxSourceOption,
     XlsxTitleOption,
+    backend_progress,
     check_output_path,
+    choose_engine,
     console,
+    engine_help,
     fail,
     quality_help,
     with_labels_option,
@@ -149,28 +152,6 @@ def _binary(col) -> bool:
     return bool(np.all((arr == 0) | (arr == 1) | np.isnan(arr)))
 
 
-#: ``--engine auto``: Parquet/CSV files at least this large go to DuckDB (not loaded).
-ENGINE_AUTO_BYTES = 256 * 1024**2
-
-_BACKEND_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz")
-
-
-def choose_engine(path: Path, engine: str) -> str:
-    """``memory``, ``duckdb`` or ``spark``; ``auto``: DuckDB for Parquet/CSV files (or
-    directories/globs of Parquet) of at least :data:`ENGINE_AUTO_BYTES`, memory otherwise."""
-    if engine != "auto":
-        return engine
-    text = str(path)
-    if "*" in text or path.is_dir():
-        return "duckdb"
-    if not text.lower().endswith(_BACKEND_SUFFIXES):
-        return "memory"
-    try:
-        return "duckdb" if path.stat().st_size >= ENGINE_AUTO_BYTES else "memory"
-    except OSError:
-        return "memory"
-
-
 def _backend_kind(var: str, des, stat: str) -> str:
     """``auto`` on a backend: proportions for text, boolean or 0/1 items, means otherwise
     (one small query; no value labels or missing-code heuristics without the rows)."""
@@ -270,10 +251,7 @@ def estimate_command(
     source: XlsxSourceOption = None,
     engine: Annotated[
         str,
-        typer.Option(
-            help="memory|duckdb|spark|auto: where the aggregation runs (auto: DuckDB for "
-            "Parquet/CSV files of 256 MB or more, which are then never loaded into memory)"
-        ),
+        typer.Option(help=engine_help()),
     ] = "auto",
 ) -> None:
     """Weighted estimates with standard errors and confidence intervals, by domain.
@@ -340,8 +318,6 @@ def estimate_command(
             )
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
-    if engine not in ("auto", "memory", "duckdb", "spark"):
-        fail(f"--engine {engine!r}: use memory, duckdb, spark or auto")
     engine = choose_engine(data, engine)
     with_totals = bool(by and total and out is not None and out.suffix.lower() == ".xlsx")
     if engine != "memory":
@@ -571,7 +547,6 @@ def _estimate_on_backend(
     the aggregated totals come into memory), the same verbs; returns ``(design, frames,
     national-total frames, kinds)`` for the output code shared with the in-memory route."""
     from survey.backends import NotPushedDown, TableDesign, TableReplicateDesign
-    from survey.backends.executors import Executor, Ticker
     from survey.design import DESIGN_SPEC_KEYS, DesignError
     from survey.engine import EstimationError
 
@@ -585,27 +560,31 @@ def _estimate_on_backend(
         options["csv_options"] = {"decimal": decimal}
     if stat == "quantile":
         fail(f"--stat quantile with --engine {engine}: not pushed down yet; use --engine memory")
-    Executor.progress = Ticker(console)
-    try:
-        if replicates is not None:
-            rep_args = _replicate_spec(replicates)
-            if not isinstance(rep_args, dict) or "weight" not in rep_args:
-                fail(f"{replicates}: a replicate spec needs 'weight' and 'repweights'")
-            des = TableReplicateDesign(str(data), engine=engine, **rep_args, **options)
-        else:
-            kw = {k: spec[k] for k in DESIGN_SPEC_KEYS if k in spec}
-            des = TableDesign(str(data), engine=engine, **kw, **options)
-        if hasattr(des.source, "con"):
-            Executor.progress = Ticker(console, des.source.con)
-        kinds: dict[str, list[str]] = {}
-        for var in variables:
-            kinds.setdefault(_backend_kind(var, des, stat), []).append(var)
+    with backend_progress() as progress:
+        try:
+            if replicates is not None:
+                rep_args = _replicate_spec(replicates)
+                if not isinstance(rep_args, dict) or "weight" not in rep_args:
+                    fail(f"{replicates}: a replicate spec needs 'weight' and 'repweights'")
+                des = TableReplicateDesign(str(data), engine=engine, **rep_args, **options)
+            else:
+                kw = {k: spec[k] for k in DESIGN_SPEC_KEYS if k in spec}
+                des = TableDesign(str(data), engine=engine, **kw, **options)
+            progress.watch(des)
+            kinds: dict[str, list[str]] = {}
+            for var in variables:
+                kinds.setdefault(_backend_kind(var, des, stat), []).append(var)
 
-        frames, totals = _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality)
-    except (DesignError, EstimationError, KeyError, ValueError, NotPushedDown, TypeError) as exc:
-        fail(f"{data}: {exc}")
-    finally:
-        Executor.progress = None
+            frames, totals = _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality)
+        except (
+            DesignError,
+            EstimationError,
+            KeyError,
+            ValueError,
+            NotPushedDown,
+            TypeError,
+        ) as exc:
+            fail(f"{data}: {exc}")
     return des, frames, totals, kinds
 
 

@@ -24,8 +24,11 @@ from survey.cli._common import (
     XlsxLangOption,
     XlsxSourceOption,
     XlsxTitleOption,
+    backend_progress,
     check_output_path,
+    choose_engine,
     console,
+    engine_help,
     fail,
     quality_help,
     with_labels_option,
@@ -176,6 +179,30 @@ def results_table(
     return out
 
 
+def _backend_source(data: Path, engine: str, crosswalk):
+    """``(executor, stand-in)`` for ``--engine duckdb|spark``: the file stays where it is;
+    the stand-in's empty frame carries the column names the checks read."""
+    import pandas as pd
+
+    from survey.cli._common import require_table_file
+    from survey.io import Metadata, SurveyData
+
+    if crosswalk:
+        fail(
+            f"--crosswalk with --engine {engine}: harmonising reads the file into memory; "
+            f"harmonise first: survey harmonize {data} --crosswalk {crosswalk} --out "
+            f"file.parquet, then survey indicators file.parquet --engine {engine}"
+        )
+    require_table_file(data, engine)
+    from survey.backends import executor_for
+
+    try:
+        source = executor_for(str(data), engine)
+    except Exception as exc:  # noqa: BLE001 - the engine's reading error names the file
+        fail(f"could not read {data} with {engine}: {exc}")
+    return source, SurveyData(pd.DataFrame(columns=list(source.columns)), Metadata())
+
+
 def indicators_command(
     data: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="Survey file (SPSS, Stata, CSV...)")
@@ -234,6 +261,9 @@ def indicators_command(
     lang: XlsxLangOption = "en",
     title: XlsxTitleOption = None,
     source: XlsxSourceOption = None,
+    engine: Annotated[
+        str, typer.Option(help=engine_help("the estimation") + "; --crosswalk needs memory")
+    ] = "auto",
 ) -> None:
     """Victimisation, fear and trust indicators with CIs, CVs and reliability flags.
 
@@ -256,10 +286,15 @@ def indicators_command(
         out = check_output_path(
             out, overwrite, inputs=inputs, suffixes=(".xlsx", ".csv"), what="--out"
         )
-    try:
-        sd = survey.read(data, user_missing="keep" if crosswalk else "missing")
-    except Exception as exc:  # reading errors name the file
-        fail(f"could not read {data}: {exc}")
+    engine = choose_engine(data, engine)
+    table = None  # the data backend's design source (--engine duckdb|spark)
+    if engine != "memory":
+        table, sd = _backend_source(data, engine, crosswalk)
+    else:
+        try:
+            sd = survey.read(data, user_missing="keep" if crosswalk else "missing")
+        except Exception as exc:  # reading errors name the file
+            fail(f"could not read {data}: {exc}")
     # --labels are for display: the data (and harmonisation, which reads value labels) keep
     # the file's own
     shown_meta = with_labels_option(sd, labels).meta
@@ -368,11 +403,24 @@ def indicators_command(
             f"(harmonised items: {', '.join(items) or 'none'}); see `survey indicators "
             "--help` and survey.indicators.list_indicators() for the items each indicator reads"
         )
+    from survey.backends import NotPushedDown
+    from survey.design import DesignError
+
+    # a status line while the backend's queries run (none in memory)
+    progress = backend_progress().__enter__() if table is not None else None
     try:
         check_options({"quality": quality, "level": level})
-        design = survey.Design(
-            frame, weight=weight, strata=strata, psu=psu, nest=nest, lonely_psu=lonely_psu
-        )
+        if table is None:
+            design = survey.Design(
+                frame, weight=weight, strata=strata, psu=psu, nest=nest, lonely_psu=lonely_psu
+            )
+        else:
+            from survey.backends import TableDesign
+
+            design = TableDesign(
+                table, weight=weight, strata=strata, psu=psu, nest=nest, lonely_psu=lonely_psu
+            )
+            progress.watch(design)
         weights = {"household": household_weight} if household_weight else None
         import warnings
 
@@ -397,8 +445,11 @@ def indicators_command(
                     level=level,
                     weights=weights,
                 )
-    except (IndicatorError, ValueError, KeyError) as exc:
+    except (IndicatorError, ValueError, KeyError, DesignError, NotPushedDown) as exc:
         fail(f"{data}: {with_source_columns(str(exc), sources)}")
+    finally:
+        if progress is not None:
+            progress.__exit__(None, None, None)
     skipped = table.attrs.get("skipped", {})
     for msg in table.attrs.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)

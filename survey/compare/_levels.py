@@ -18,7 +18,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe_values", "resolve_pair", "resolve_values", "value_labels_of"]
+__all__ = [
+    "describe_values",
+    "not_on_backend",
+    "resolve_pair",
+    "resolve_values",
+    "value_labels_of",
+    "values_of",
+]
 
 
 def value_labels_of(design, column: str) -> dict:
@@ -26,6 +33,31 @@ def value_labels_of(design, column: str) -> dict:
     meta = getattr(design, "meta", None)
     labels = getattr(meta, "value_labels", None) or {}
     return dict(labels.get(column) or {})
+
+
+def values_of(design, column: str) -> pd.DataFrame:
+    """What :func:`resolve_pair` reads of a design's data for ``column``: the data (in
+    memory), or the column's distinct values counted by a data backend (no rows loaded; an
+    absent column gives an empty frame, so the error names it as in memory)."""
+    if not getattr(design, "is_table_design", False):
+        return design.data
+    src = design.source
+    if column not in src.columns:
+        return pd.DataFrame()
+    return pd.DataFrame({column: src.distinct(column)})
+
+
+def not_on_backend(design, feature: str) -> None:
+    """Raise :class:`~survey.backends.NotPushedDown` naming ``feature`` when ``design`` keeps
+    its rows in a data backend (never a silent full load)."""
+    if getattr(design, "is_table_design", False):
+        from survey.backends import NotPushedDown
+
+        raise NotPushedDown(
+            f"{feature} on the {design.source.engine} backend ({design.source.describe()}): not "
+            "pushed down yet (it needs the rows); use engine='memory' (survey.Design on the "
+            "data frame)"
+        )
 
 
 def _label(value, labels: dict):

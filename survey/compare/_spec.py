@@ -87,6 +87,18 @@ def split_waves(
     (baseline frame, follow-up frame, (before, after) display labels, number of rows in
     neither wave)
     """
+    b, a, shown = resolve_waves(frame, column, before, after, source, labels)
+    col = frame[column]
+    rows = [(col == b).fillna(False).to_numpy(bool), (col == a).fillna(False).to_numpy(bool)]
+    other = int((~(rows[0] | rows[1])).sum())
+    parts = [frame.loc[r].drop(columns=column).reset_index(drop=True) for r in rows]
+    return parts[0], parts[1], shown, other
+
+
+def resolve_waves(frame, column, before=None, after=None, source="data", labels=None):
+    """``(baseline value, follow-up value, their display labels)`` of the wave column, from
+    ``--before``/``--after`` (errors name those options); ``frame`` may hold only the
+    column's distinct values (a data backend's)."""
     from survey.compare._levels import describe_values, resolve_pair
 
     if column not in frame.columns:
@@ -97,9 +109,4 @@ def split_waves(
         text = re.sub(r"\b(pre|post)=(?=')", lambda m: f"--{_OPTION[m[1]]} ", str(exc))
         text = re.sub(r"\b(pre|post)=", lambda m: f"--{_OPTION[m[1]]}", text)
         raise ValueError(f"{source}: {text}") from None
-    col = frame[column]
-    rows = [(col == b).fillna(False).to_numpy(bool), (col == a).fillna(False).to_numpy(bool)]
-    other = int((~(rows[0] | rows[1])).sum())
-    parts = [frame.loc[r].drop(columns=column).reset_index(drop=True) for r in rows]
-    shown = (describe_values([b], labels or {}), describe_values([a], labels or {}))
-    return parts[0], parts[1], shown, other
+    return b, a, (describe_values([b], labels or {}), describe_values([a], labels or {}))

@@ -30,7 +30,13 @@ from survey.compare._frame import (
     unreliable_flag,
     with_category_key,
 )
-from survey.compare._levels import describe_values, resolve_pair, value_labels_of
+from survey.compare._levels import (
+    describe_values,
+    not_on_backend,
+    resolve_pair,
+    value_labels_of,
+    values_of,
+)
 from survey.compare.regression import svyglm
 from survey.engine import estimate
 
@@ -108,10 +114,13 @@ def did(
     """
     by = [by] if isinstance(by, str) else list(by or [])
     variables = [variables] if isinstance(variables, str) else list(variables)
-    data = design.data
+    if df == "model":
+        not_on_backend(design, "did(df='model') (the model's residual df)")
     glab, wlab = value_labels_of(design, group), value_labels_of(design, wave)
-    control, treated = resolve_pair(data, group, control, treated, kind="group", labels=glab)
-    pre, post = resolve_pair(data, wave, pre, post, kind="wave", labels=wlab)
+    control, treated = resolve_pair(
+        values_of(design, group), group, control, treated, kind="group", labels=glab
+    )
+    pre, post = resolve_pair(values_of(design, wave), wave, pre, post, kind="wave", labels=wlab)
     est = estimate(design, statistic, variables, by=[*by, group, wave])
     frame_df = "design" if df == "model" else df
     frame = est.to_frame(ci="wald", level=level, df=frame_df)
@@ -258,12 +267,12 @@ def _model_df(
 def _resolve_cells(design, group, wave, treated, control, pre, post):
     """``(control, treated, pre, post)`` as stored codes, from codes or value labels (one
     resolution for every DiD route: :func:`survey.compare._levels.resolve_pair`)."""
-    data = design.data
     control, treated = resolve_pair(
-        data, group, control, treated, kind="group", labels=value_labels_of(design, group)
-    )
+        values_of(design, group), group, control, treated, kind="group",
+        labels=value_labels_of(design, group),
+    )  # fmt: skip
     pre, post = resolve_pair(
-        data, wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
+        values_of(design, wave), wave, pre, post, kind="wave", labels=value_labels_of(design, wave)
     )
     return control, treated, pre, post
 
@@ -306,6 +315,7 @@ def did_regression(
     did_margins : the same adjusted model's DiD on the response scale (predictive margins of
         the four cells; for a logistic model, percentage points instead of log-odds).
     """
+    not_on_backend(design, "did_regression (a design-weighted model)")
     data = design.data
     control, treated, pre, post = _resolve_cells(design, group, wave, treated, control, pre, post)
     g, w = data[group], data[wave]
@@ -358,6 +368,7 @@ def did_margins(
     """
     from survey.compare.regression import predictive_margins
 
+    not_on_backend(design, "did_margins (predictive margins of a design-weighted model)")
     data = design.data
     control, treated, pre, post = _resolve_cells(design, group, wave, treated, control, pre, post)
     g, w = data[group], data[wave]

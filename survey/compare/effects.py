@@ -46,6 +46,30 @@ def weighted_sd(design, variables, by=None) -> pd.DataFrame:
         ``by`` columns, ``variable``, ``sd``.
     """
     variables = [variables] if isinstance(variables, str) else list(variables)
+    if getattr(design, "is_table_design", False):  # y and y^2 summed where the data live
+        from survey.backends.derive import square_means
+
+        est = square_means(design, variables, by)
+        scale = [1.0] * len(variables)
+        names = [f"{v}\x00{k}" for v in variables for k in ("y", "yy")]
+    else:
+        est, names, scale = _square_means(design, variables, by)
+    labels = est.labels
+    theta = est.theta.reshape(-1, len(names))
+    n = est.n.reshape(-1, len(names))[:, 0::2]
+    m, mm = theta[:, 0::2], theta[:, 1::2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt((mm - m**2) * n / (n - 1)) * np.asarray(scale)
+    by_cols = list(est.by)
+    base = labels.iloc[:: len(names)][by_cols].reset_index(drop=True)
+    out = base.loc[np.repeat(np.arange(len(base)), len(variables))].reset_index(drop=True)
+    out["variable"] = np.tile(np.asarray(variables, dtype=object), len(base))
+    out["sd"] = sd.reshape(-1)
+    return out
+
+
+def _square_means(design, variables, by):
+    """The weighted means of ``y`` and ``y^2`` of each variable (in memory)."""
     cols, scale = {}, []
     for v in variables:
         y = numeric_column(design.data, v)
@@ -60,15 +84,4 @@ def weighted_sd(design, variables, by=None) -> pd.DataFrame:
     frame = pd.DataFrame(cols)
     names = list(frame.columns)
     est = estimate(design, "mean", names, by=by, estimator=MeanTotal.build(frame, names, "mean"))
-    labels = est.labels
-    theta = est.theta.reshape(-1, len(names))
-    n = est.n.reshape(-1, len(names))[:, 0::2]
-    m, mm = theta[:, 0::2], theta[:, 1::2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt((mm - m**2) * n / (n - 1)) * np.asarray(scale)
-    by_cols = list(est.by)
-    base = labels.iloc[:: len(names)][by_cols].reset_index(drop=True)
-    out = base.loc[np.repeat(np.arange(len(base)), len(variables))].reset_index(drop=True)
-    out["variable"] = np.tile(np.asarray(variables, dtype=object), len(base))
-    out["sd"] = sd.reshape(-1)
-    return out
+    return est, names, scale

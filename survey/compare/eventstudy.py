@@ -150,6 +150,9 @@ def event_study(
     variables = [variables] if isinstance(variables, str) else list(variables)
     if statistic not in ("mean", "prop", "total", "ratio"):
         raise ValueError(f"statistic={statistic!r}: use mean, prop, total or ratio")
+    from survey.compare._levels import not_on_backend
+
+    not_on_backend(design, "event_study")
     data = design.data
     glab, wlab = value_labels_of(design, group), value_labels_of(design, wave)
     control, treated = resolve_pair(data, group, control, treated, kind="group", labels=glab)

@@ -66,6 +66,10 @@ def _verb_frame(design, statistic, variables, by, denominator, quantile, level, 
 
 
 def _binary(design, variables) -> dict[str, bool]:
+    if getattr(design, "is_table_design", False):  # one small query on the backend
+        from survey.backends.derive import binary_columns
+
+        return binary_columns(design.source, variables)
     out = {}
     for v in variables:
         s = design.data[v] if v in design.data.columns else None
@@ -452,14 +456,15 @@ def compare_within(
     """
     by = _as_list(by)
     variables = _as_list(variables)
-    if wave not in design.data.columns:
+    from survey.compare._levels import resolve_pair, value_labels_of, values_of
+
+    values = values_of(design, wave)
+    if wave not in values.columns:
         raise KeyError(f"wave column {wave!r} is not in the data")
     if statistic not in ("mean", "prop", "total", "ratio"):
         raise ValueError(f"statistic={statistic!r}: use mean, prop, total or ratio")
-    from survey.compare._levels import resolve_pair, value_labels_of
-
     baseline, followup = resolve_pair(
-        design.data, wave, baseline, followup, kind="wave", labels=value_labels_of(design, wave)
+        values, wave, baseline, followup, kind="wave", labels=value_labels_of(design, wave)
     )
     est = estimate(design, statistic, variables, by=[*by, wave], denominator=denominator)
     frame = est.to_frame(ci="wald", level=level, df=df)

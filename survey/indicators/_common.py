@@ -288,6 +288,61 @@ def check_options(options: dict) -> None:
             raise IndicatorError(str(exc)) from exc
 
 
+def is_table(design) -> bool:
+    """Whether ``design`` keeps its rows in a data backend (:mod:`survey.backends`)."""
+    return bool(getattr(design, "is_table_design", False))
+
+
+def pushdown(func):
+    """Run ``func`` (an indicator function of this package) on a data backend too.
+
+    On a :class:`survey.backends.TableDesign` (or ``TableReplicateDesign``) the call goes,
+    with its arguments bound to ``func``'s signature and defaults, to the implementation of
+    the same name in :mod:`survey.backends.indicators`, which builds the derived items as
+    expressions computed where the data live and runs the design's one aggregation pass;
+    on an in-memory design ``func`` runs unchanged. A function without a backend
+    implementation raises :class:`~survey.backends.NotPushedDown` (never a full load)."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(func)
+    name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
+
+    @functools.wraps(func)
+    def wrapper(design, *args, **kwargs):
+        if not is_table(design):
+            return func(design, *args, **kwargs)
+        from survey.backends.indicators import run
+
+        bound = sig.bind(design, *args, **kwargs)
+        bound.apply_defaults()
+        first = next(iter(sig.parameters))
+        arguments = dict(bound.arguments)
+        arguments["design"] = arguments.pop(first)
+        return run(name, arguments)
+
+    return wrapper
+
+
+def columns_view(design):
+    """What reads only the column names needs of a design's data: the data (in memory),
+    or an object with the backend table's ``columns``."""
+    if is_table(design):
+        from survey.backends.indicators import Columns
+
+        return Columns(design.source)
+    return data_of(design)
+
+
+def household_warnings(design, name: str) -> list[str]:
+    """:func:`household_row_warnings` for a design (counted by the engine on a backend)."""
+    if is_table(design):
+        from survey.backends.indicators import household_row_warnings as table_warnings
+
+        return table_warnings(design, name)
+    return household_row_warnings(data_of(design), name)
+
+
 def data_of(design) -> pd.DataFrame:
     data = getattr(design, "data", None)
     if not isinstance(data, pd.DataFrame):

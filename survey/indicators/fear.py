@@ -18,9 +18,11 @@ from survey.indicators._common import (
     IndicatorError,
     clean,
     column,
+    columns_view,
     data_of,
     estimate_and_finish,
     in_codes,
+    pushdown,
     values_in_codes,
     with_weight,
 )
@@ -74,6 +76,7 @@ def _items(data, items, default: dict[str, tuple[str, tuple]], codes) -> dict[st
     return {name: (col, tuple(codes)) for name, col in pairs.items()}
 
 
+@pushdown
 def _shares(
     design, items, default, codes, variable, by, weight, missing_codes, options, any_item=False
 ):
@@ -135,7 +138,7 @@ def perceived_increase(
         "neighbourhood": ("perc_crime_change_neighbourhood", tuple(codes)),
         "country": ("perc_crime_change_country", tuple(codes)),
     }
-    columns = data_of(design).columns
+    columns = columns_view(design).columns
     if (
         items is None
         and tuple(codes) == (1,)
@@ -194,6 +197,7 @@ def avoidance(
 
 
 @_doc
+@pushdown
 def sdg_16_1_4(
     design,
     item: str = "fear_walk_dark",

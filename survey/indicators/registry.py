@@ -15,7 +15,12 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from survey.indicators._common import IndicatorError, check_options, household_row_warnings
+from survey.indicators._common import (
+    IndicatorError,
+    check_options,
+    columns_view,
+    household_warnings,
+)
 
 __all__ = ["REGISTRY", "Indicator", "battery", "get", "list_indicators"]
 
@@ -563,7 +568,7 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
     """
     weights = options.pop("weights", None) or {}
     check_options(options)
-    data = design.data
+    data = columns_view(design)  # the column names (a backend table is not loaded)
     by_cols = [by] if isinstance(by, str) else list(by or [])
     absent = [c for c in [*by_cols, *weights.values()] if c not in data.columns]
     if absent:
@@ -589,7 +594,7 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
             skipped[ind.name] = errors[ind.name] = str(exc)
             continue
         if ind.unit == "household":
-            cautions += household_row_warnings(data, ind.name)
+            cautions += household_warnings(design, ind.name)
             if "household" not in weights:
                 person_weighted.append(ind.name)
         frame = frame.copy()

@@ -43,9 +43,11 @@ from survey.indicators._common import (
     as_list,
     clean,
     column,
+    columns_view,
     data_of,
     estimate_and_finish,
     named_columns,
+    pushdown,
     values_in_codes,
     with_weight,
 )
@@ -137,6 +139,7 @@ def _measures(convention, measure):
     return out
 
 
+@pushdown
 def _battery(
     design,
     items,
@@ -227,7 +230,7 @@ def institutional(
     conv = _convention(convention, scale_range, high)
     if convention == "custom" and items is None:
         raise IndicatorError("convention='custom' needs items= (no standard items)")
-    mapping = _item_map(data_of(design), items, conv["suffix"])
+    mapping = _item_map(columns_view(design), items, conv["suffix"])
     return _battery(
         design,
         mapping,
@@ -373,6 +376,7 @@ def _row_index(X: np.ndarray, min_items: int) -> np.ndarray:
 
 
 @_doc
+@pushdown
 def index(
     design,
     items=None,
@@ -458,6 +462,7 @@ def _weighted_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (Xc * w[:, None]).T @ Xc
 
 
+@pushdown
 def index_reliability(
     design,
     items=None,

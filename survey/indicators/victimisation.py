@@ -31,10 +31,12 @@ from survey.indicators._common import (
     as_list,
     clean,
     column,
+    columns_view,
     data_of,
     estimate_and_finish,
     in_codes,
     named_columns,
+    pushdown,
     values_in_codes,
     with_weight,
 )
@@ -184,6 +186,7 @@ def _as_groups(groups, names: list[str]) -> dict[str, list[str]]:
 
 
 @_doc
+@pushdown
 def prevalence(
     design,
     crimes=None,
@@ -258,6 +261,7 @@ def _counts(data, col, cap, missing_codes):
 
 
 @_doc
+@pushdown
 def incidence(
     design,
     counts: Mapping[str, str] | Sequence[str] | str,
@@ -308,6 +312,7 @@ def incidence(
 
 
 @_doc
+@pushdown
 def concentration(
     design,
     counts: Mapping[str, str] | Sequence[str] | str,
@@ -425,6 +430,7 @@ def _crime_args(crime_type, crime_codes, by_crime, crime_labels) -> dict:
 
 
 @_doc
+@pushdown
 def reporting_rate(
     design,
     reported: str = "inc_reported_police",
@@ -473,6 +479,7 @@ def reporting_rate(
 
 
 @_doc
+@pushdown
 def complaint_rate(
     design,
     complaint: str = "inc_complaint_filed",
@@ -517,6 +524,7 @@ def complaint_rate(
 
 
 @_doc
+@pushdown
 def dark_figure(
     design,
     reported: str = "inc_reported_police",
@@ -586,6 +594,7 @@ def dark_figure(
 
 
 @_doc
+@pushdown
 def police_satisfaction(
     design,
     item: str = "inc_satisfaction",
@@ -639,6 +648,7 @@ _SDG_16_3_1_METADATA = (
 
 
 @_doc
+@pushdown
 def sdg_16_1_3(
     design,
     physical: Sequence[str] | str = ("vic_person_assault_12m", "vic_person_robbery_12m"),
@@ -732,7 +742,7 @@ def sdg_16_3_1(
     reporting rates are published separately." and "Physical violence: This concept
     corresponds to physical assault and robbery."
     """
-    if other is not None and other not in data_of(design).columns:
+    if other is not None and other not in columns_view(design).columns:
         other = None
     forms = dict(SDG_16_3_1_FORMS if forms is None else forms)
     if not forms:
@@ -773,6 +783,20 @@ def _rename(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 # -- linking incident files to their units ------------------------------------------------
+def _need_frames(feature: str, *frames) -> None:
+    """Incident linking merges rows in pandas: a data backend's table (or design) is refused
+    with :class:`~survey.backends.NotPushedDown`, never loaded silently."""
+    for f in frames:
+        if not isinstance(f, pd.DataFrame):
+            from survey.backends import NotPushedDown
+
+            raise NotPushedDown(
+                f"{feature} links incident rows to their units in memory: give pandas data "
+                f"frames (got {type(f).__name__}); on a data backend this is not pushed down "
+                "yet: link the files first (e.g. in SQL) and estimate the flags"
+            )
+
+
 def _incident_mask(incidents, crime_type, codes, where):
     m = np.ones(len(incidents), dtype=bool)
     if crime_type is not None:
@@ -799,6 +823,7 @@ def flag_units(
     ``crime_type``/``codes`` select incident types; ``where`` is an extra boolean mask over
     ``incidents`` (e.g. incidents inside the country). Vectorised merge, no loops over rows.
     """
+    _need_frames("flag_units", units, incidents)
     on = as_list(on)
     for c in on:
         if c not in units.columns or c not in incidents.columns:
@@ -830,6 +855,7 @@ def count_victimisations(
     times is unknown (``series_missing_codes``; 1 = at least the incident recorded, a
     conservative choice). Units without incidents get 0.
     """
+    _need_frames("count_victimisations", units, incidents)
     on = as_list(on)
     m = _incident_mask(incidents, crime_type, codes, where)
     weight = np.ones(len(incidents))
@@ -902,6 +928,7 @@ def households_from_incidents(
         ``household``, the flag column(s), ``weight`` (annual) and the ``keep`` columns, one
         row per household with a positive weight.
     """
+    _need_frames("households_from_incidents", households, incidents)
     on = [household] + ([period] if period else [])
     for c in [*on, weight, *keep]:
         if c not in households.columns:

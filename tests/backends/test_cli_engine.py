@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 import survey
 from survey.cli import app
-from survey.cli.estimate import ENGINE_AUTO_BYTES, choose_engine
+from survey.cli._common import ENGINE_AUTO_BYTES, choose_engine
 from survey.datasets import demo_path
 
 runner = CliRunner()

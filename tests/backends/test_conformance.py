@@ -152,11 +152,12 @@ def test_not_pushed_down_is_named(demo):
         d.with_weights([1.0])
     with pytest.raises(NotPushedDown, match="needs the rows in memory"):
         d.data  # noqa: B018
-    # comparisons and indicators that derive variables in pandas name themselves
-    from survey.compare import compare_within
+    # functions that read the rows name themselves (compare_within, did and the registry
+    # indicators are pushed down: tests/backends/test_indicators_compare.py)
+    from survey.compare import svyttest
 
-    with pytest.raises(NotPushedDown, match="compare_within"):
-        compare_within(d, ["trust_police"], wave="wave")
+    with pytest.raises(NotPushedDown, match="svyttest"):
+        svyttest(d, "robbery_n", "region")
 
 
 def test_design_columns_named_like_internal_sums(demo, tmp_path):
