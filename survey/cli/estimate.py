@@ -521,7 +521,8 @@ def _replicate_spec(path: Path) -> dict:
 def _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality):
     """``(frames, totals)``: one verb call per statistic for all its variables, by the
     domains, and on the full design for the national row when asked. The same for every
-    engine (table designs have no quantiles: the caller refuses them first)."""
+    engine (table designs compute quantiles from each domain's weighted distribution
+    function; what they cannot push down raises NotPushedDown, shown as the error)."""
     from survey.quality import apply as quality_apply
 
     def run(kind, names, domains):
@@ -558,8 +559,6 @@ def _estimate_on_backend(
     options = {}
     if engine == "duckdb" and str(data).lower().endswith((".csv", ".csv.gz")) and decimal != ".":
         options["csv_options"] = {"decimal": decimal}
-    if stat == "quantile":
-        fail(f"--stat quantile with --engine {engine}: not pushed down yet; use --engine memory")
     with backend_progress() as progress:
         try:
             if replicates is not None:
