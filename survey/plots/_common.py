@@ -396,10 +396,20 @@ def value_label(lang: str, percent: bool, difference: bool = False) -> str:
     return tr("percent" if percent else "estimate", lang)
 
 
+#: Resolution of the figures embedded in the HTML report (:func:`survey.report.html.figure_markup`).
+PREVIEW_DPI = 110
+
+
 def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Path]:
     """Write ``<path_stem>.png`` (``dpi``, print resolution) and ``<path_stem>.svg``.
 
     ``fig`` may be a Figure or an Axes (its figure is saved). Returns the two paths.
+
+    The figure is laid out and rasterised once: the PNG is written from that raster, a
+    :data:`PREVIEW_DPI` copy of it is kept for the HTML report (``figure_markup`` embeds it
+    instead of drawing the figure again) and the SVG reuses the same layout. Inside
+    :func:`background_writes` the PNG encoding and the SVG run in a child process, beside
+    the rest of the run.
     """
     if hasattr(fig, "figure") and not isinstance(fig, matplotlib.figure.Figure):
         fig = fig.figure
@@ -407,14 +417,190 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
+    raster = _rasterise(fig, dpi)  # lays the figure out (constrained layout), draws once
+    fig._survey_laid_out = True  # later renders (SVG, report HTML) reuse the layout
+    if raster is None:  # a canvas that is not Agg's: matplotlib's own path
+        _write_png(fig, png, None, dpi)
+        _write_svg(fig, svg)
+        return png, svg
+    fig._survey_preview = (PREVIEW_DPI, _preview_png(raster, fig, PREVIEW_DPI))
+    fig.stale = False  # any change after this makes the preview stale again
+
+    def write():
+        _write_png(fig, png, raster, dpi)
+        _write_svg(fig, svg)
+
+    if not _background(write):
+        write()
+    return png, svg
+
+
+def _rasterise(fig, dpi: int):
+    """The figure drawn at ``dpi`` by ``savefig`` (layout, face colours, as a PNG would be):
+    an RGBA array (h, w, 4), or ``None`` when the raw buffer is not the expected size."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="raw")
+    data = buf.getvalue()
+    width, height = fig.get_figwidth() * dpi, fig.get_figheight() * dpi
+    for w in dict.fromkeys((int(width), round(width))):  # 2.52 in x 300 dpi: 756 rows
+        for h in dict.fromkeys((int(height), round(height))):
+            if len(data) == w * h * 4:
+                return np.frombuffer(data, np.uint8).reshape(h, w, 4)
+    return None
+
+
+def _write_png(fig, png: Path, raster, dpi: int) -> None:
+    """The PNG file: the raster encoded as ``savefig`` encodes it (same pixels and metadata)."""
     from survey._atomic import atomic_output
 
-    with atomic_output(png) as tmp:  # lays the figure out (constrained layout)
-        fig.savefig(tmp, dpi=dpi, format="png")
+    with atomic_output(png) as tmp:
+        if raster is None:
+            fig.savefig(tmp, dpi=dpi, format="png")
+        else:
+            matplotlib.image.imsave(tmp, raster, format="png", dpi=dpi)
+
+
+def _write_svg(fig, svg: Path) -> None:
+    from survey._atomic import atomic_output
+
     with frozen_layout(fig), atomic_output(svg) as tmp:  # the same layout: not recomputed
         fig.savefig(tmp, format="svg")
-    fig._survey_laid_out = True  # later renders (report HTML) may reuse the layout
-    return png, svg
+
+
+def _preview_png(raster, fig, dpi: int) -> bytes:
+    """PNG bytes of the raster resampled to ``dpi`` (the size a ``dpi`` savefig has)."""
+    import io
+
+    from PIL import Image
+
+    size = (int(round(fig.get_figwidth() * dpi, 4)), int(round(fig.get_figheight() * dpi, 4)))
+    opaque = bool((raster[..., 3] == 255).all())  # RGB resamples faster (no premultiplying)
+    image = Image.fromarray(np.ascontiguousarray(raster[..., :3]) if opaque else raster)
+    small = image.resize(size, Image.Resampling.BOX)  # area average: no aliasing
+    buf = io.BytesIO()
+    matplotlib.image.imsave(buf, np.asarray(small), format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def preview_png(fig, dpi: int) -> bytes | None:
+    """The PNG of ``fig`` at ``dpi`` kept by :func:`save_figure`, while the figure is
+    unchanged since (``None`` otherwise: draw it)."""
+    kept = getattr(fig, "_survey_preview", None)
+    if kept is None or kept[0] != dpi or fig.stale:
+        return None
+    return kept[1]
+
+
+# ------------------------------------------------------------------ background writers
+
+
+@dataclass
+class _Children:
+    """Forked children writing figure files (inside :func:`background_writes`)."""
+
+    limit: int
+    running: list  # (pid, read end of the child's error pipe), oldest first
+
+
+_CHILDREN: _Children | None = None
+
+
+@contextlib.contextmanager
+def background_writes(limit: int | None = None):
+    """Within the block, :func:`save_figure` encodes the PNG and writes the SVG in a forked
+    child process (POSIX), so the files are written while the parent draws the next figure
+    and builds the tables. At most ``limit`` children run at once (default: the cores
+    less one, at least one). Leaving the block waits for every child; a child that failed
+    raises ``RuntimeError`` with its traceback (the files it was writing are not left
+    half-written: each goes through ``atomic_output``). Without ``os.fork`` (or nested in
+    another such block) the files are written as outside the block."""
+    global _CHILDREN
+    import os
+
+    if _CHILDREN is not None or not hasattr(os, "fork"):
+        yield
+        return
+    _CHILDREN = _Children(limit or max(1, (os.cpu_count() or 2) - 1), [])
+    try:
+        yield
+    except BaseException:
+        _wait(len(_CHILDREN.running), raise_errors=False)
+        raise
+    else:
+        _wait(len(_CHILDREN.running))
+    finally:
+        _CHILDREN = None
+
+
+def _background(work) -> bool:
+    """Run ``work()`` in a forked child when inside :func:`background_writes` (else
+    ``False``: the caller does the work)."""
+    import os
+    import sys
+    import traceback
+
+    if _CHILDREN is None:
+        return False
+    import matplotlib.backends.backend_svg  # noqa: F401  imported once, not in every child
+
+    if len(_CHILDREN.running) >= _CHILDREN.limit:
+        _wait(1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: write the files, report a failure through the pipe, exit
+        code = 1
+        try:
+            os.close(read)
+            work()
+            code = 0
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                os.write(write, traceback.format_exc().encode("utf-8", "replace")[-60000:])
+        finally:
+            os._exit(code)
+    os.close(write)
+    _CHILDREN.running.append((pid, read))
+    return True
+
+
+def _wait(k: int, raise_errors: bool = True) -> None:
+    """Wait for the ``k`` oldest children; raise the first failure."""
+    import os
+
+    errors = []
+    for _ in range(k):
+        pid, read = _CHILDREN.running.pop(0)
+        chunks = []
+        while chunk := os.read(read, 65536):
+            chunks.append(chunk)
+        os.close(read)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.append(b"".join(chunks).decode("utf-8", "replace") or f"status {status}")
+    if errors and raise_errors:
+        raise RuntimeError("writing a figure file failed in a child process:\n" + errors[0])
+
+
+@contextlib.contextmanager
+def no_idle_draw(fig):
+    """Within the block, ``fig.canvas.draw_idle()`` does nothing: on a non-interactive
+    canvas it draws the whole figure at once, and plotting helpers (GeoPandas' ``plot``)
+    call it after every layer; the figure is drawn when it is saved."""
+    canvas = fig.canvas
+    own = "draw_idle" in vars(canvas)
+    previous = canvas.draw_idle
+    canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        if own:
+            canvas.draw_idle = previous
+        else:
+            del canvas.draw_idle
 
 
 @contextlib.contextmanager

@@ -51,6 +51,12 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
     """Embed a matplotlib figure (or Axes) as a base64 PNG ``<img>`` or an inline ``<svg>``."""
     if not hasattr(fig, "savefig"):
         fig = fig.figure
+    if fmt == "png":
+        from survey.plots._common import preview_png
+
+        kept = preview_png(fig, dpi)  # plots.save_figure's raster, resampled: not redrawn
+        if kept is not None:
+            return _img(kept, alt)
     if getattr(fig, "_survey_laid_out", False):  # laid out by plots.save_figure already
         from survey.plots._common import frozen_layout
 
@@ -63,15 +69,18 @@ def _figure_markup(fig, fmt, dpi, alt) -> Markup:
     buf = io.BytesIO()
     if fmt == "png":
         fig.savefig(buf, format="png", dpi=dpi)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        alt_attr = Markup.escape(alt)
-        return Markup(f'<img alt="{alt_attr}" src="data:image/png;base64,{data}">')
+        return _img(buf.getvalue(), alt)
     if fmt == "svg":
         fig.savefig(buf, format="svg")
         svg = buf.getvalue().decode("utf-8")
         svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
         return Markup(svg)
     raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
+
+
+def _img(png: bytes, alt: str) -> Markup:
+    data = base64.b64encode(png).decode("ascii")
+    return Markup(f'<img alt="{Markup.escape(alt)}" src="data:image/png;base64,{data}">')
 
 
 def _slug(text: str, used: set[str]) -> str:
