@@ -473,14 +473,21 @@ def _preview_png(raster, fig, dpi: int) -> bytes:
     """PNG bytes of the raster resampled to ``dpi`` (the size a ``dpi`` savefig has)."""
     import io
 
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
 
     size = (int(round(fig.get_figwidth() * dpi, 4)), int(round(fig.get_figheight() * dpi, 4)))
-    opaque = bool((raster[..., 3] == 255).all())  # RGB resamples faster (no premultiplying)
-    image = Image.fromarray(np.ascontiguousarray(raster[..., :3]) if opaque else raster)
+    h, w = raster.shape[:2]
+    if raster[..., 3].min() == 255:  # opaque: RGB resamples faster (no premultiplying)
+        image = Image.frombytes("RGB", (w, h), raster, "raw", "RGBX")
+    else:
+        image = Image.frombytes("RGBA", (w, h), raster, "raw", "RGBA")
     small = image.resize(size, Image.Resampling.BOX)  # area average: no aliasing
+    info = PngImagePlugin.PngInfo()
+    info.add_text(
+        "Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    )
     buf = io.BytesIO()
-    matplotlib.image.imsave(buf, np.asarray(small), format="png", dpi=dpi)
+    small.save(buf, format="png", dpi=(dpi, dpi), pnginfo=info)
     return buf.getvalue()
 
 
