@@ -545,6 +545,7 @@ def _background(work) -> bool:
     """Run ``work()`` in a forked child when inside :func:`background_writes` (else
     ``False``: the caller does the work)."""
     import os
+    import pickle
     import sys
     import traceback
 
@@ -564,9 +565,15 @@ def _background(work) -> bool:
             os.close(read)
             work()
             code = 0
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(BaseException):
-                os.write(write, traceback.format_exc().encode("utf-8", "replace")[-60000:])
+                tb = traceback.format_exc()[-20000:]
+                try:
+                    blob = pickle.dumps((exc, tb))
+                except Exception:
+                    blob = pickle.dumps((None, tb))
+                with os.fdopen(write, "wb") as fh:
+                    fh.write(blob)
         finally:
             os._exit(code)
     os.close(write)
@@ -575,10 +582,12 @@ def _background(work) -> bool:
 
 
 def _wait(k: int, raise_errors: bool = True) -> None:
-    """Wait for the ``k`` oldest children; raise the first failure."""
+    """Wait for the ``k`` oldest children; re-raise the first failure (the child's
+    exception when it can be sent back, else ``RuntimeError`` with its traceback)."""
     import os
+    import pickle
 
-    errors = []
+    failure = None
     for _ in range(k):
         pid, read = _CHILDREN.running.pop(0)
         chunks = []
@@ -586,10 +595,23 @@ def _wait(k: int, raise_errors: bool = True) -> None:
             chunks.append(chunk)
         os.close(read)
         _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            errors.append(b"".join(chunks).decode("utf-8", "replace") or f"status {status}")
-    if errors and raise_errors:
-        raise RuntimeError("writing a figure file failed in a child process:\n" + errors[0])
+        if os.waitstatus_to_exitcode(status) != 0 and failure is None:
+            exc, tb = None, f"exit status {status}"
+            with contextlib.suppress(Exception):
+                exc, tb = pickle.loads(b"".join(chunks))
+            if not isinstance(exc, BaseException):
+                exc = RuntimeError("a background writer failed")
+            exc.add_note("in a background writer (forked child):\n" + tb)
+            failure = exc
+    if failure is not None and raise_errors:
+        raise failure
+
+
+def background(work) -> None:
+    """Run ``work()`` in a forked child inside :func:`background_writes` (its files are
+    complete when the block ends, and its exception is raised there), else now."""
+    if not _background(work):
+        work()
 
 
 @contextlib.contextmanager

@@ -577,10 +577,19 @@ def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
     rel_text = {"reliable": sp.tr("reliable", lang), "caution": sp.tr("caution_short", lang),
                 "suppress": sp.tr("suppress_short", lang)}  # fmt: skip
     rows = []
+    # one split of the frames by indicator (not a filter of the whole frame per row)
+    empty_r = allr.iloc[:0]
+    by_var = {k: g for k, g in allr.groupby("variable", sort=False, dropna=False)}
+    by_cmp = (
+        {k: g for k, g in comparisons.groupby(["variable", "comparison"], sort=False)}
+        if len(comparisons)
+        else {}
+    )
+    empty_c = comparisons.iloc[:0]
     for ind in spec["indicators"]:
         name = ind["name"]
         p = pct[name]
-        r = allr[allr["variable"] == name]
+        r = by_var.get(name, empty_r)
         row = [
             name,
             ilab[name],
@@ -606,7 +615,7 @@ def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
         def pick(kind, name=name):
             if not len(comparisons):
                 return comparisons
-            c = comparisons[(comparisons["variable"] == name) & (comparisons["comparison"] == kind)]
+            c = by_cmp.get((name, kind), empty_c)
             return c[c["group"] == "all"] if kind == "change" else c
 
         ch, did = pick("change"), pick("did")
@@ -873,13 +882,24 @@ def write_outputs(
         n_did = int((comp["comparison"] == "did").sum())
         if n_did:
             summary.append(rt("summary_did", lang, k=len(sig), n=n_did))
-    files["xlsx"] = write_tables(all_tables, outdir / "tables.xlsx")[0]
-    files["markdown"] = write_tables(all_tables, outdir / "tables.md")[0]
-    results.to_csv(outdir / "results.csv", index=False)
+    files["xlsx"] = outdir / "tables.xlsx"
+    files["markdown"] = outdir / "tables.md"
     files["results"] = outdir / "results.csv"
     if len(comparisons):
-        comparisons.to_csv(outdir / "comparisons.csv", index=False)
         files["comparisons"] = outdir / "comparisons.csv"
+
+    def write_files():
+        write_tables(all_tables, files["xlsx"])
+        write_tables(all_tables, files["markdown"])
+        results.to_csv(files["results"], index=False)
+        if len(comparisons):
+            comparisons.to_csv(files["comparisons"], index=False)
+
+    # in a forked child inside the pipeline's plots.background_writes (complete when the
+    # run ends), while the methods annex and the HTML are built here
+    from survey.plots._common import background
+
+    background(write_files)
 
     def text(key, default=""):
         v = spec.get(key, default)
