@@ -430,8 +430,7 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
         _write_png(fig, png, raster, dpi)
         _write_svg(fig, svg)
 
-    if not _background(write):
-        write()
+    background(write)
     return png, svg
 
 
@@ -504,11 +503,21 @@ def preview_png(fig, dpi: int) -> bytes | None:
 
 
 @dataclass
-class _Children:
-    """Forked children writing figure files (inside :func:`background_writes`)."""
+class _Child:
+    """A forked child of :func:`background_writes`: its pipe sends back a pickled
+    ``("ok", value)`` or ``("err", exception, traceback)``."""
 
+    pid: int
+    read: int
+    done: bool = False
+    value: object = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _Children:
     limit: int
-    running: list  # (pid, read end of the child's error pipe), oldest first
+    running: list  # _Child, oldest first
 
 
 _CHILDREN: _Children | None = None
@@ -518,11 +527,13 @@ _CHILDREN: _Children | None = None
 def background_writes(limit: int | None = None):
     """Within the block, :func:`save_figure` encodes the PNG and writes the SVG in a forked
     child process (POSIX), so the files are written while the parent draws the next figure
-    and builds the tables. At most ``limit`` children run at once (default: the cores
-    less one, at least one). Leaving the block waits for every child; a child that failed
-    raises ``RuntimeError`` with its traceback (the files it was writing are not left
-    half-written: each goes through ``atomic_output``). Without ``os.fork`` (or nested in
-    another such block) the files are written as outside the block."""
+    and builds the tables (:func:`background` and :func:`submit` hand other work to such a
+    child). At most ``limit`` children run at once (default: the cores less one, at least
+    one). Leaving the block waits for every child; a child's exception is raised there (its
+    own type when it can be sent back, with the child's traceback as a note; the files it
+    was writing are not left half-written: each goes through ``atomic_output``). Without
+    ``os.fork`` (or nested in another such block) the work is done in the calling process,
+    as outside the block."""
     global _CHILDREN
     import os
 
@@ -541,16 +552,16 @@ def background_writes(limit: int | None = None):
         _CHILDREN = None
 
 
-def _background(work) -> bool:
+def _background(work, returns: bool = False) -> _Child | None:
     """Run ``work()`` in a forked child when inside :func:`background_writes` (else
-    ``False``: the caller does the work)."""
+    ``None``: the caller does the work). ``returns``: send its value back."""
     import os
     import pickle
     import sys
     import traceback
 
     if _CHILDREN is None:
-        return False
+        return None
     import matplotlib.backends.backend_svg  # noqa: F401  imported once, not in every child
 
     if len(_CHILDREN.running) >= _CHILDREN.limit:
@@ -559,50 +570,59 @@ def _background(work) -> bool:
     sys.stderr.flush()
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: write the files, report a failure through the pipe, exit
+    if pid == 0:  # the child: do the work, send the outcome through the pipe, exit
         code = 1
         try:
             os.close(read)
-            work()
+            value = work()
+            blob = pickle.dumps(("ok", value if returns else None))
             code = 0
         except BaseException as exc:
-            with contextlib.suppress(BaseException):
-                tb = traceback.format_exc()[-20000:]
-                try:
-                    blob = pickle.dumps((exc, tb))
-                except Exception:
-                    blob = pickle.dumps((None, tb))
-                with os.fdopen(write, "wb") as fh:
-                    fh.write(blob)
-        finally:
-            os._exit(code)
+            tb = traceback.format_exc()[-20000:]
+            try:
+                blob = pickle.dumps(("err", exc, tb))
+            except Exception:
+                blob = pickle.dumps(("err", None, tb))
+        with contextlib.suppress(BaseException), os.fdopen(write, "wb") as fh:
+            fh.write(blob)
+        os._exit(code)
     os.close(write)
-    _CHILDREN.running.append((pid, read))
-    return True
+    child = _Child(pid, read)
+    _CHILDREN.running.append(child)
+    return child
 
 
-def _wait(k: int, raise_errors: bool = True) -> None:
-    """Wait for the ``k`` oldest children; re-raise the first failure (the child's
-    exception when it can be sent back, else ``RuntimeError`` with its traceback)."""
+def _reap(child: _Child) -> None:
+    """Read ``child``'s outcome and wait for it to exit."""
     import os
     import pickle
 
+    chunks = []
+    while chunk := os.read(child.read, 1 << 20):
+        chunks.append(chunk)
+    os.close(child.read)
+    _, status = os.waitpid(child.pid, 0)
+    child.done = True
+    outcome = None
+    with contextlib.suppress(Exception):
+        outcome = pickle.loads(b"".join(chunks))
+    if os.waitstatus_to_exitcode(status) == 0 and outcome and outcome[0] == "ok":
+        child.value = outcome[1]
+        return
+    exc, tb = (outcome[1], outcome[2]) if outcome else (None, f"exit status {status}")
+    if not isinstance(exc, BaseException):
+        exc = RuntimeError("a background writer failed")
+    exc.add_note("in a background writer (forked child):\n" + tb)
+    child.error = exc
+
+
+def _wait(k: int, raise_errors: bool = True) -> None:
+    """Wait for the ``k`` oldest children; re-raise the first failure."""
     failure = None
     for _ in range(k):
-        pid, read = _CHILDREN.running.pop(0)
-        chunks = []
-        while chunk := os.read(read, 65536):
-            chunks.append(chunk)
-        os.close(read)
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0 and failure is None:
-            exc, tb = None, f"exit status {status}"
-            with contextlib.suppress(Exception):
-                exc, tb = pickle.loads(b"".join(chunks))
-            if not isinstance(exc, BaseException):
-                exc = RuntimeError("a background writer failed")
-            exc.add_note("in a background writer (forked child):\n" + tb)
-            failure = exc
+        child = _CHILDREN.running.pop(0)
+        _reap(child)
+        failure = failure or child.error
     if failure is not None and raise_errors:
         raise failure
 
@@ -610,8 +630,34 @@ def _wait(k: int, raise_errors: bool = True) -> None:
 def background(work) -> None:
     """Run ``work()`` in a forked child inside :func:`background_writes` (its files are
     complete when the block ends, and its exception is raised there), else now."""
-    if not _background(work):
+    if _background(work) is None:
         work()
+
+
+class Pending:
+    """The value of work done by a forked child (:func:`submit`); :meth:`get` waits."""
+
+    def __init__(self, child: _Child | None, value=None):
+        self._child, self._value = child, value
+
+    def get(self):
+        child = self._child
+        if child is None:
+            return self._value
+        if not child.done:
+            if _CHILDREN is not None and child in _CHILDREN.running:
+                _CHILDREN.running.remove(child)
+            _reap(child)
+        if child.error is not None:
+            raise child.error
+        return child.value
+
+
+def submit(work) -> Pending:
+    """``work()`` (returning a picklable value) in a forked child inside
+    :func:`background_writes`, else now; :meth:`Pending.get` gives its value."""
+    child = _background(work, returns=True)
+    return Pending(child) if child is not None else Pending(None, work())
 
 
 @contextlib.contextmanager

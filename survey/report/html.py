@@ -52,30 +52,55 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
     if not hasattr(fig, "savefig"):
         fig = fig.figure
     if fmt == "png":
-        from survey.plots._common import preview_png
+        from survey.plots._common import _CHILDREN, preview_png, submit
 
         kept = preview_png(fig, dpi)  # plots.save_figure's raster, resampled: not redrawn
         if kept is not None:
             return _img(kept, alt)
-    if getattr(fig, "_survey_laid_out", False):  # laid out by plots.save_figure already
+        if _CHILDREN is not None:  # inside plots.background_writes: drawn by a child
+            return _PendingImage(submit(lambda: _png(fig, dpi)), alt)
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
+    if fmt == "png":
+        return _img(_png(fig, dpi), alt)
+    return _svg(fig)
+
+
+def _drawn(fig):
+    """The figure's layout as ``plots.save_figure`` left it (not recomputed), if it did."""
+    import contextlib
+
+    if getattr(fig, "_survey_laid_out", False):
         from survey.plots._common import frozen_layout
 
-        with frozen_layout(fig):
-            return _figure_markup(fig, fmt, dpi, alt)
-    return _figure_markup(fig, fmt, dpi, alt)
+        return frozen_layout(fig)
+    return contextlib.nullcontext()
 
 
-def _figure_markup(fig, fmt, dpi, alt) -> Markup:
+def _png(fig, dpi) -> bytes:
     buf = io.BytesIO()
-    if fmt == "png":
+    with _drawn(fig):
         fig.savefig(buf, format="png", dpi=dpi)
-        return _img(buf.getvalue(), alt)
-    if fmt == "svg":
+    return buf.getvalue()
+
+
+def _svg(fig) -> Markup:
+    buf = io.BytesIO()
+    with _drawn(fig):
         fig.savefig(buf, format="svg")
-        svg = buf.getvalue().decode("utf-8")
-        svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
-        return Markup(svg)
-    raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
+    svg = buf.getvalue().decode("utf-8")
+    return Markup(svg[svg.index("<svg") :])  # without the XML prolog and doctype
+
+
+class _PendingImage:
+    """An ``<img>`` whose PNG a forked child is drawing; markupsafe's ``__html__`` (used
+    when the report is rendered) waits for it."""
+
+    def __init__(self, pending, alt: str):
+        self._pending, self._alt = pending, alt
+
+    def __html__(self) -> str:
+        return str(_img(self._pending.get(), self._alt))
 
 
 def _img(png: bytes, alt: str) -> Markup:
@@ -140,9 +165,10 @@ def render_report(
         sid = sec.id or _slug(sec.title, used)
         figs = []
         for k, f in enumerate(sec.figures):
-            figs.append(
-                {"markup": f.markup, "caption": f.caption, "id": f.id or f"{sid}-fig{k + 1}"}
-            )
+            markup = f.markup
+            if not isinstance(markup, str) and hasattr(markup, "__html__"):
+                markup = Markup(markup.__html__())  # a figure a child is drawing: wait
+            figs.append({"markup": markup, "caption": f.caption, "id": f.id or f"{sid}-fig{k + 1}"})
         tables = [
             Markup(to_html(t, table_id=f"{sid}-table{k + 1}")) for k, t in enumerate(sec.tables)
         ]
