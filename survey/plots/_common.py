@@ -408,8 +408,8 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     The figure is laid out and rasterised once: the PNG is written from that raster, a
     :data:`PREVIEW_DPI` copy of it is kept for the HTML report (``figure_markup`` embeds it
     instead of drawing the figure again) and the SVG reuses the same layout. Inside
-    :func:`background_writes` the PNG encoding and the SVG run in a child process, beside
-    the rest of the run.
+    :func:`background_writes` the PNG encoding, the SVG and the preview are made by a
+    forked child, beside the rest of the run.
     """
     if hasattr(fig, "figure") and not isinstance(fig, matplotlib.figure.Figure):
         fig = fig.figure
@@ -423,14 +423,14 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
         _write_png(fig, png, None, dpi)
         _write_svg(fig, svg)
         return png, svg
-    fig._survey_preview = (PREVIEW_DPI, _preview_png(raster, fig, PREVIEW_DPI))
-    fig.stale = False  # any change after this makes the preview stale again
 
     def write():
         _write_png(fig, png, raster, dpi)
         _write_svg(fig, svg)
+        return _preview_png(raster, fig, PREVIEW_DPI)
 
-    background(write)
+    fig._survey_preview = (PREVIEW_DPI, submit(write))  # a child's work in the pipeline
+    fig.stale = False  # any change after this makes the preview stale again
     return png, svg
 
 
@@ -490,13 +490,19 @@ def _preview_png(raster, fig, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def preview_png(fig, dpi: int) -> bytes | None:
-    """The PNG of ``fig`` at ``dpi`` kept by :func:`save_figure`, while the figure is
-    unchanged since (``None`` otherwise: draw it)."""
+def kept_preview(fig, dpi: int):
+    """The :class:`Pending` PNG of ``fig`` at ``dpi`` that :func:`save_figure` made, while
+    the figure is unchanged since (``None`` otherwise: draw it)."""
     kept = getattr(fig, "_survey_preview", None)
     if kept is None or kept[0] != dpi or fig.stale:
         return None
     return kept[1]
+
+
+def preview_png(fig, dpi: int) -> bytes | None:
+    """The PNG bytes of :func:`kept_preview` (waiting for the child making it), or None."""
+    kept = kept_preview(fig, dpi)
+    return None if kept is None else kept.get()
 
 
 # ------------------------------------------------------------------ background writers

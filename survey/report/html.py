@@ -52,13 +52,13 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
     if not hasattr(fig, "savefig"):
         fig = fig.figure
     if fmt == "png":
-        from survey.plots._common import _CHILDREN, preview_png, submit
+        from survey.plots._common import _CHILDREN, kept_preview, submit
 
-        kept = preview_png(fig, dpi)  # plots.save_figure's raster, resampled: not redrawn
+        kept = kept_preview(fig, dpi)  # plots.save_figure's raster, resampled: not redrawn
+        if kept is None and _CHILDREN is not None:  # in plots.background_writes: a child
+            kept = submit(lambda: _png(fig, dpi))  # draws it while the report is built
         if kept is not None:
-            return _img(kept, alt)
-        if _CHILDREN is not None:  # inside plots.background_writes: drawn by a child
-            return _PendingImage(submit(lambda: _png(fig, dpi)), alt)
+            return _PendingImage(kept, alt) if _CHILDREN is not None else _img(kept.get(), alt)
     if fmt not in ("png", "svg"):
         raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
     if fmt == "png":
