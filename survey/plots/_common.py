@@ -538,12 +538,15 @@ def background_writes(limit: int | None = None):
     one). Leaving the block waits for every child; a child's exception is raised there (its
     own type when it can be sent back, with the child's traceback as a note; the files it
     was writing are not left half-written: each goes through ``atomic_output``). Without
-    ``os.fork`` (or nested in another such block) the work is done in the calling process,
-    as outside the block."""
+    ``os.fork`` on Linux (or nested in another such block) the work is done in the calling
+    process, as outside the block."""
     global _CHILDREN
     import os
+    import sys
 
-    if _CHILDREN is not None or not hasattr(os, "fork"):
+    # fork only where it is safe for a process with native libraries loaded (Linux; not
+    # macOS, whose frameworks are not fork-safe, nor Windows, which has no fork)
+    if _CHILDREN is not None or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         yield
         return
     _CHILDREN = _Children(limit or max(1, (os.cpu_count() or 2) - 1), [])
