@@ -682,26 +682,30 @@ def _truth_check(spec, results, comparisons, truth, vlab, pct, lang):
     wave = spec["waves"]["column"]
     wave_key = {spec["waves"]["before"]: "baseline", spec["waves"]["after"]: "follow_up"}
     gcol = _group_col(spec)
-    recs = []
+    recs, shown_what = [], []  # the csv keeps the truth file's keys; the table shows labels
+    names = _names(spec, vlab)
+    wave_name = {"baseline": names.get("before"), "follow_up": names.get("after")}
     for _, r in results[results["breakdown"].isin(["all", gcol])].iterrows():
         wk = wave_key.get(r[wave])
-        dom = (
-            "all"
-            if r["breakdown"] == "all"
-            else f"{gcol}={display_value(r[gcol], vlab.get(gcol, {}))}"
-        )
+        group = display_value(r[gcol], vlab.get(gcol, {})) if r["breakdown"] != "all" else None
+        dom = "all" if group is None else f"{gcol}={group}"
         tv = truth["values"].get(wk, {}).get(dom, {}).get(r["variable"])
         if tv is None:
             continue
         recs.append({"what": f"{wk} {dom}", "variable": r["variable"], "estimate": r["estimate"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "truth": tv})  # fmt: skip
+        shown_what.append(
+            f"{wave_name.get(wk) or wk} · {rt('all', lang) if group is None else group}"
+        )
     if len(comparisons):
         for _, r in comparisons[comparisons["comparison"] == "did"].iterrows():
             tv = truth["did"].get(r["variable"])
             if tv is not None:
                 recs.append({"what": "DiD", "variable": r["variable"], "estimate": r["estimate"],
                              "ci_low": r["ci_low"], "ci_high": r["ci_high"], "truth": tv})  # fmt: skip
+                shown_what.append(sp.tr("did", lang))
     check = pd.DataFrame(recs)
+    ilab = _ind_labels(spec)
     check["covered"] = (check["ci_low"] <= check["truth"]) & (check["truth"] <= check["ci_high"])
 
     def shown(x, var):  # one more decimal than the publication tables
@@ -713,17 +717,17 @@ def _truth_check(spec, results, comparisons, truth, vlab, pct, lang):
         rt("truth_cols", lang).split("|"),
         [
             [
-                r.what,
-                r.variable,
+                what,
+                ilab.get(r.variable, r.variable),
                 *(
                     shown(getattr(r, c), r.variable)
                     for c in ("estimate", "ci_low", "ci_high", "truth")
                 ),
                 rt("yes", lang) if r.covered else rt("no", lang).upper(),
             ]
-            for r in check.itertuples()
+            for what, r in zip(shown_what, check.itertuples(), strict=True)
         ],  # fmt: skip
-        [None, None, "0.0###", "0.0###", "0.0###", "0.0###", None],
+        [None, None, "0.00##", "0.00##", "0.00##", "0.00##", None],  # 6.60, not 6.6
         [
             rt(
                 "truth_note",
