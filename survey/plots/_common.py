@@ -408,8 +408,8 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     The figure is laid out and rasterised once: the PNG is written from that raster, a
     :data:`PREVIEW_DPI` copy of it is kept for the HTML report (``figure_markup`` embeds it
     instead of drawing the figure again) and the SVG reuses the same layout. Inside
-    :func:`background_writes` the PNG encoding, the SVG and the preview are made by a
-    forked child, beside the rest of the run.
+    :func:`background_writes` all of it is done by a forked child, beside the rest of the
+    run (the calling process's figure is then not laid out).
     """
     if hasattr(fig, "figure") and not isinstance(fig, matplotlib.figure.Figure):
         fig = fig.figure
@@ -417,19 +417,21 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
-    raster = _rasterise(fig, dpi)  # lays the figure out (constrained layout), draws once
-    fig._survey_laid_out = True  # later renders (SVG, report HTML) reuse the layout
-    if raster is None:  # a canvas that is not Agg's: matplotlib's own path
-        _write_png(fig, png, None, dpi)
-        _write_svg(fig, svg)
-        return png, svg
 
-    def write():
+    def draw_and_write():
+        raster = _rasterise(fig, dpi)  # lays the figure out (constrained layout), draws once
+        fig._survey_laid_out = True  # later renders (SVG, report HTML) reuse the layout
+        if raster is None:  # a canvas that is not Agg's: matplotlib's own path
+            _write_png(fig, png, None, dpi)
+            _write_svg(fig, svg)
+            return None  # no preview: figure_markup draws the figure
         _write_png(fig, png, raster, dpi)
         _write_svg(fig, svg)
         return _preview_png(raster, fig, PREVIEW_DPI)
 
-    fig._survey_preview = (PREVIEW_DPI, submit(write))  # a child's work in the pipeline
+    # inside background_writes the whole drawing is a child's work (the parent goes on
+    # with the next figure); otherwise it is done here, now
+    fig._survey_preview = (PREVIEW_DPI, submit(draw_and_write))
     fig.stale = False  # any change after this makes the preview stale again
     return png, svg
 
@@ -531,15 +533,15 @@ _CHILDREN: _Children | None = None
 
 @contextlib.contextmanager
 def background_writes(limit: int | None = None):
-    """Within the block, :func:`save_figure` encodes the PNG and writes the SVG in a forked
-    child process (POSIX), so the files are written while the parent draws the next figure
-    and builds the tables (:func:`background` and :func:`submit` hand other work to such a
-    child). At most ``limit`` children run at once (default: the cores less one, at least
-    one). Leaving the block waits for every child; a child's exception is raised there (its
-    own type when it can be sent back, with the child's traceback as a note; the files it
-    was writing are not left half-written: each goes through ``atomic_output``). Without
-    ``os.fork`` on Linux (or nested in another such block) the work is done in the calling
-    process, as outside the block."""
+    """Within the block, :func:`save_figure` draws the figure and writes its PNG and SVG in
+    a forked child process (Linux), so the files are made while the parent builds the next
+    figure and the tables (:func:`background` and :func:`submit` hand other work to such a
+    child). At most ``limit`` children run at once (default: one per core). Leaving the
+    block waits for every child; a child's exception is raised there (its own type when it
+    can be sent back, with the child's traceback as a note; the files it was writing are
+    not left half-written: each goes through ``atomic_output``). Without ``os.fork`` on
+    Linux (or nested in another such block) the work is done in the calling process, as
+    outside the block."""
     global _CHILDREN
     import os
     import sys
@@ -549,7 +551,7 @@ def background_writes(limit: int | None = None):
     if _CHILDREN is not None or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         yield
         return
-    _CHILDREN = _Children(limit or max(1, (os.cpu_count() or 2) - 1), [])
+    _CHILDREN = _Children(limit or max(1, os.cpu_count() or 1), [])
     try:
         yield
     except BaseException:

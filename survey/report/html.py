@@ -58,7 +58,10 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
         if kept is None and _CHILDREN is not None:  # in plots.background_writes: a child
             kept = submit(lambda: _png(fig, dpi))  # draws it while the report is built
         if kept is not None:
-            return _PendingImage(kept, alt) if _CHILDREN is not None else _img(kept.get(), alt)
+            if _CHILDREN is not None:
+                return _PendingImage(kept, fig, dpi, alt)
+            png = kept.get()
+            return _img(png if png is not None else _png(fig, dpi), alt)
     if fmt not in ("png", "svg"):
         raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
     if fmt == "png":
@@ -96,11 +99,12 @@ class _PendingImage:
     """An ``<img>`` whose PNG a forked child is drawing; markupsafe's ``__html__`` (used
     when the report is rendered) waits for it."""
 
-    def __init__(self, pending, alt: str):
-        self._pending, self._alt = pending, alt
+    def __init__(self, pending, fig, dpi: int, alt: str):
+        self._pending, self._fig, self._dpi, self._alt = pending, fig, dpi, alt
 
     def __html__(self) -> str:
-        return str(_img(self._pending.get(), self._alt))
+        png = self._pending.get()  # None: the child kept no preview, draw the figure here
+        return str(_img(png if png is not None else _png(self._fig, self._dpi), self._alt))
 
 
 def _img(png: bytes, alt: str) -> Markup:
