@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from scipy import stats
 
 #: Columns of :func:`paired_tests`.
@@ -72,6 +71,8 @@ def paired_tests(
         :data:`PAIRED_COLUMNS`: ``variable, test, n_pairs, mean_1, mean_2, difference,
         statistic, df, p_value, effect_size, effect_size_type, es_ci_low, es_ci_high``.
     """
+    import pingouin as pg  # heavy (pulls in xarray): loaded when a panel is tested
+
     variables = [variables] if isinstance(variables, str) else list(variables)
     rows = []
     for v in variables:
@@ -144,6 +145,8 @@ def paired_tests(
 def _mcnemar(x, y) -> dict:
     """McNemar's test (continuity corrected) via pingouin; pingouin needs both values
     present in each wave, so a one-sided table is tested on its discordant counts."""
+    import pingouin as pg
+
     tab = pd.DataFrame({"x": x.astype(int), "y": y.astype(int)})
     try:
         _, st = pg.chi2_mcnemar(tab, "x", "y")

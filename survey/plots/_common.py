@@ -396,10 +396,20 @@ def value_label(lang: str, percent: bool, difference: bool = False) -> str:
     return tr("percent" if percent else "estimate", lang)
 
 
+#: Resolution of the figures embedded in the HTML report (:func:`survey.report.html.figure_markup`).
+PREVIEW_DPI = 110
+
+
 def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Path]:
     """Write ``<path_stem>.png`` (``dpi``, print resolution) and ``<path_stem>.svg``.
 
     ``fig`` may be a Figure or an Axes (its figure is saved). Returns the two paths.
+
+    The figure is laid out and rasterised once: the PNG is written from that raster, a
+    :data:`PREVIEW_DPI` copy of it is kept for the HTML report (``figure_markup`` embeds it
+    instead of drawing the figure again) and the SVG reuses the same layout. Inside
+    :func:`background_writes` all of it is done by a forked child, beside the rest of the
+    run (the calling process's figure is then not laid out).
     """
     if hasattr(fig, "figure") and not isinstance(fig, matplotlib.figure.Figure):
         fig = fig.figure
@@ -407,14 +417,276 @@ def save_figure(fig, path_stem: str | Path, *, dpi: int = 300) -> tuple[Path, Pa
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
+
+    def draw_and_write():
+        raster = _rasterise(fig, dpi)  # lays the figure out (constrained layout), draws once
+        fig._survey_laid_out = True  # later renders (SVG, report HTML) reuse the layout
+        if raster is None:  # a canvas that is not Agg's: matplotlib's own path
+            _write_png(fig, png, None, dpi)
+            _write_svg(fig, svg)
+            return None  # no preview: figure_markup draws the figure
+        _write_png(fig, png, raster, dpi)
+        _write_svg(fig, svg)
+        return _preview_png(raster, fig, PREVIEW_DPI)
+
+    # inside background_writes the whole drawing is a child's work (the parent goes on
+    # with the next figure); otherwise it is done here, now
+    fig._survey_preview = (PREVIEW_DPI, submit(draw_and_write))
+    fig.stale = False  # any change after this makes the preview stale again
+    return png, svg
+
+
+def _rasterise(fig, dpi: int):
+    """The figure drawn at ``dpi`` by ``savefig`` (layout, face colours, as a PNG would be):
+    an RGBA array (h, w, 4), or ``None`` when the raw buffer is not the expected size."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="raw")
+    data = buf.getvalue()
+    width, height = fig.get_figwidth() * dpi, fig.get_figheight() * dpi
+    for w in dict.fromkeys((int(width), round(width))):  # 2.52 in x 300 dpi: 756 rows
+        for h in dict.fromkeys((int(height), round(height))):
+            if len(data) == w * h * 4:
+                return np.frombuffer(data, np.uint8).reshape(h, w, 4)
+    return None
+
+
+def _write_png(fig, png: Path, raster, dpi: int) -> None:
+    """The PNG file: the raster encoded as ``savefig`` encodes it (same pixels and metadata)."""
     from survey._atomic import atomic_output
 
-    with atomic_output(png) as tmp:  # lays the figure out (constrained layout)
-        fig.savefig(tmp, dpi=dpi, format="png")
+    with atomic_output(png) as tmp:
+        if raster is None:
+            fig.savefig(tmp, dpi=dpi, format="png")
+        else:
+            matplotlib.image.imsave(tmp, raster, format="png", dpi=dpi)
+
+
+def _write_svg(fig, svg: Path) -> None:
+    from survey._atomic import atomic_output
+
     with frozen_layout(fig), atomic_output(svg) as tmp:  # the same layout: not recomputed
         fig.savefig(tmp, format="svg")
-    fig._survey_laid_out = True  # later renders (report HTML) may reuse the layout
-    return png, svg
+
+
+def _preview_png(raster, fig, dpi: int) -> bytes:
+    """PNG bytes of the raster resampled to ``dpi`` (the size a ``dpi`` savefig has)."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    size = (int(round(fig.get_figwidth() * dpi, 4)), int(round(fig.get_figheight() * dpi, 4)))
+    h, w = raster.shape[:2]
+    if raster[..., 3].min() == 255:  # opaque: RGB resamples faster (no premultiplying)
+        image = Image.frombytes("RGB", (w, h), raster, "raw", "RGBX")
+    else:
+        image = Image.frombytes("RGBA", (w, h), raster, "raw", "RGBA")
+    small = image.resize(size, Image.Resampling.BOX)  # area average: no aliasing
+    info = PngImagePlugin.PngInfo()
+    info.add_text(
+        "Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    )
+    buf = io.BytesIO()
+    small.save(buf, format="png", dpi=(dpi, dpi), pnginfo=info)
+    return buf.getvalue()
+
+
+def kept_preview(fig, dpi: int):
+    """The :class:`Pending` PNG of ``fig`` at ``dpi`` that :func:`save_figure` made, while
+    the figure is unchanged since (``None`` otherwise: draw it)."""
+    kept = getattr(fig, "_survey_preview", None)
+    if kept is None or kept[0] != dpi or fig.stale:
+        return None
+    return kept[1]
+
+
+def preview_png(fig, dpi: int) -> bytes | None:
+    """The PNG bytes of :func:`kept_preview` (waiting for the child making it), or None."""
+    kept = kept_preview(fig, dpi)
+    return None if kept is None else kept.get()
+
+
+# ------------------------------------------------------------------ background writers
+
+
+@dataclass
+class _Child:
+    """A forked child of :func:`background_writes`: its pipe sends back a pickled
+    ``("ok", value)`` or ``("err", exception, traceback)``."""
+
+    pid: int
+    read: int
+    done: bool = False
+    value: object = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _Children:
+    limit: int
+    running: list  # _Child, oldest first
+
+
+_CHILDREN: _Children | None = None
+
+
+@contextlib.contextmanager
+def background_writes(limit: int | None = None):
+    """Within the block, :func:`save_figure` draws the figure and writes its PNG and SVG in
+    a forked child process (Linux), so the files are made while the parent builds the next
+    figure and the tables (:func:`background` and :func:`submit` hand other work to such a
+    child). At most ``limit`` children run at once (default: one per core). Leaving the
+    block waits for every child; a child's exception is raised there (its own type when it
+    can be sent back, with the child's traceback as a note; the files it was writing are
+    not left half-written: each goes through ``atomic_output``). Without ``os.fork`` on
+    Linux (or nested in another such block) the work is done in the calling process, as
+    outside the block."""
+    global _CHILDREN
+    import os
+    import sys
+
+    # fork only where it is safe for a process with native libraries loaded (Linux; not
+    # macOS, whose frameworks are not fork-safe, nor Windows, which has no fork)
+    if _CHILDREN is not None or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        yield
+        return
+    _CHILDREN = _Children(limit or max(1, os.cpu_count() or 1), [])
+    try:
+        yield
+    except BaseException:
+        _wait(len(_CHILDREN.running), raise_errors=False)
+        raise
+    else:
+        _wait(len(_CHILDREN.running))
+    finally:
+        _CHILDREN = None
+
+
+def _background(work, returns: bool = False) -> _Child | None:
+    """Run ``work()`` in a forked child when inside :func:`background_writes` (else
+    ``None``: the caller does the work). ``returns``: send its value back."""
+    import os
+    import pickle
+    import sys
+    import traceback
+
+    if _CHILDREN is None:
+        return None
+    import matplotlib.backends.backend_svg  # noqa: F401  imported once, not in every child
+
+    if len(_CHILDREN.running) >= _CHILDREN.limit:
+        _wait(1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, send the outcome through the pipe, exit
+        code = 1
+        try:
+            os.close(read)
+            value = work()
+            blob = pickle.dumps(("ok", value if returns else None))
+            code = 0
+        except BaseException as exc:
+            tb = traceback.format_exc()[-20000:]
+            try:
+                blob = pickle.dumps(("err", exc, tb))
+            except Exception:
+                blob = pickle.dumps(("err", None, tb))
+        with contextlib.suppress(BaseException), os.fdopen(write, "wb") as fh:
+            fh.write(blob)
+        os._exit(code)
+    os.close(write)
+    child = _Child(pid, read)
+    _CHILDREN.running.append(child)
+    return child
+
+
+def _reap(child: _Child) -> None:
+    """Read ``child``'s outcome and wait for it to exit."""
+    import os
+    import pickle
+
+    chunks = []
+    while chunk := os.read(child.read, 1 << 20):
+        chunks.append(chunk)
+    os.close(child.read)
+    _, status = os.waitpid(child.pid, 0)
+    child.done = True
+    outcome = None
+    with contextlib.suppress(Exception):
+        outcome = pickle.loads(b"".join(chunks))
+    if os.waitstatus_to_exitcode(status) == 0 and outcome and outcome[0] == "ok":
+        child.value = outcome[1]
+        return
+    exc, tb = (outcome[1], outcome[2]) if outcome else (None, f"exit status {status}")
+    if not isinstance(exc, BaseException):
+        exc = RuntimeError("a background writer failed")
+    exc.add_note("in a background writer (forked child):\n" + tb)
+    child.error = exc
+
+
+def _wait(k: int, raise_errors: bool = True) -> None:
+    """Wait for the ``k`` oldest children; re-raise the first failure."""
+    failure = None
+    for _ in range(k):
+        child = _CHILDREN.running.pop(0)
+        _reap(child)
+        failure = failure or child.error
+    if failure is not None and raise_errors:
+        raise failure
+
+
+def background(work) -> None:
+    """Run ``work()`` in a forked child inside :func:`background_writes` (its files are
+    complete when the block ends, and its exception is raised there), else now."""
+    if _background(work) is None:
+        work()
+
+
+class Pending:
+    """The value of work done by a forked child (:func:`submit`); :meth:`get` waits."""
+
+    def __init__(self, child: _Child | None, value=None):
+        self._child, self._value = child, value
+
+    def get(self):
+        child = self._child
+        if child is None:
+            return self._value
+        if not child.done:
+            if _CHILDREN is not None and child in _CHILDREN.running:
+                _CHILDREN.running.remove(child)
+            _reap(child)
+        if child.error is not None:
+            raise child.error
+        return child.value
+
+
+def submit(work) -> Pending:
+    """``work()`` (returning a picklable value) in a forked child inside
+    :func:`background_writes`, else now; :meth:`Pending.get` gives its value."""
+    child = _background(work, returns=True)
+    return Pending(child) if child is not None else Pending(None, work())
+
+
+@contextlib.contextmanager
+def no_idle_draw(fig):
+    """Within the block, ``fig.canvas.draw_idle()`` does nothing: on a non-interactive
+    canvas it draws the whole figure at once, and plotting helpers (GeoPandas' ``plot``)
+    call it after every layer; the figure is drawn when it is saved."""
+    canvas = fig.canvas
+    own = "draw_idle" in vars(canvas)
+    previous = canvas.draw_idle
+    canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        if own:
+            canvas.draw_idle = previous
+        else:
+            del canvas.draw_idle
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from survey.plots._common import (
     finish,
     legend_outside,
     new_axes,
+    no_idle_draw,
     prepare,
     reliability_of,
     scale_of,
@@ -185,16 +186,18 @@ def choropleth(
     norm = mpl.colors.Normalize(vmin=vmin, vmax=vmax)
     colormap = mpl.colormaps[cmap]
     edge = {"edgecolor": "white", "linewidth": 0.8}
-    if shown.any():
-        geo[shown].plot(ax=ax, color=colormap(norm(values)), gid="area", **edge)
-    if (shown & caution).any():
-        geo[shown & caution].plot(
-            ax=ax, facecolor="none", hatch="///", edgecolor="0.2", linewidth=0.0, gid="caution"
-        )
-    if suppressed.any():
-        geo[suppressed].plot(ax=ax, color=SUPPRESSED_GREY, gid="suppressed", **edge)
-    if no_data.any():
-        geo[no_data].plot(ax=ax, color=NO_DATA_GREY, gid="no-data", **edge)
+    with no_idle_draw(fig):  # GeoPandas draws the whole figure after each layer otherwise
+        if shown.any():
+            geo[shown].plot(ax=ax, color=colormap(norm(values)), gid="area", **edge)
+        if (shown & caution).any():
+            geo[shown & caution].plot(
+                ax=ax, facecolor="none", hatch="///", edgecolor="0.2", linewidth=0.0,
+                gid="caution",
+            )  # fmt: skip
+        if suppressed.any():
+            geo[suppressed].plot(ax=ax, color=SUPPRESSED_GREY, gid="suppressed", **edge)
+        if no_data.any():
+            geo[no_data].plot(ax=ax, color=NO_DATA_GREY, gid="no-data", **edge)
     if name:
         for _, area in geo.iterrows():
             point = area.geometry.representative_point()

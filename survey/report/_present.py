@@ -577,10 +577,19 @@ def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
     rel_text = {"reliable": sp.tr("reliable", lang), "caution": sp.tr("caution_short", lang),
                 "suppress": sp.tr("suppress_short", lang)}  # fmt: skip
     rows = []
+    # one split of the frames by indicator (not a filter of the whole frame per row)
+    empty_r = allr.iloc[:0]
+    by_var = {k: g for k, g in allr.groupby("variable", sort=False, dropna=False)}
+    by_cmp = (
+        {k: g for k, g in comparisons.groupby(["variable", "comparison"], sort=False)}
+        if len(comparisons)
+        else {}
+    )
+    empty_c = comparisons.iloc[:0]
     for ind in spec["indicators"]:
         name = ind["name"]
         p = pct[name]
-        r = allr[allr["variable"] == name]
+        r = by_var.get(name, empty_r)
         row = [
             name,
             ilab[name],
@@ -606,7 +615,7 @@ def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
         def pick(kind, name=name):
             if not len(comparisons):
                 return comparisons
-            c = comparisons[(comparisons["variable"] == name) & (comparisons["comparison"] == kind)]
+            c = by_cmp.get((name, kind), empty_c)
             return c[c["group"] == "all"] if kind == "change" else c
 
         ch, did = pick("change"), pick("did")
@@ -673,26 +682,30 @@ def _truth_check(spec, results, comparisons, truth, vlab, pct, lang):
     wave = spec["waves"]["column"]
     wave_key = {spec["waves"]["before"]: "baseline", spec["waves"]["after"]: "follow_up"}
     gcol = _group_col(spec)
-    recs = []
+    recs, shown_what = [], []  # the csv keeps the truth file's keys; the table shows labels
+    names = _names(spec, vlab)
+    wave_name = {"baseline": names.get("before"), "follow_up": names.get("after")}
     for _, r in results[results["breakdown"].isin(["all", gcol])].iterrows():
         wk = wave_key.get(r[wave])
-        dom = (
-            "all"
-            if r["breakdown"] == "all"
-            else f"{gcol}={display_value(r[gcol], vlab.get(gcol, {}))}"
-        )
+        group = display_value(r[gcol], vlab.get(gcol, {})) if r["breakdown"] != "all" else None
+        dom = "all" if group is None else f"{gcol}={group}"
         tv = truth["values"].get(wk, {}).get(dom, {}).get(r["variable"])
         if tv is None:
             continue
         recs.append({"what": f"{wk} {dom}", "variable": r["variable"], "estimate": r["estimate"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "truth": tv})  # fmt: skip
+        shown_what.append(
+            f"{wave_name.get(wk) or wk} · {rt('all', lang) if group is None else group}"
+        )
     if len(comparisons):
         for _, r in comparisons[comparisons["comparison"] == "did"].iterrows():
             tv = truth["did"].get(r["variable"])
             if tv is not None:
                 recs.append({"what": "DiD", "variable": r["variable"], "estimate": r["estimate"],
                              "ci_low": r["ci_low"], "ci_high": r["ci_high"], "truth": tv})  # fmt: skip
+                shown_what.append(sp.tr("did", lang))
     check = pd.DataFrame(recs)
+    ilab = _ind_labels(spec)
     check["covered"] = (check["ci_low"] <= check["truth"]) & (check["truth"] <= check["ci_high"])
 
     def shown(x, var):  # one more decimal than the publication tables
@@ -704,17 +717,17 @@ def _truth_check(spec, results, comparisons, truth, vlab, pct, lang):
         rt("truth_cols", lang).split("|"),
         [
             [
-                r.what,
-                r.variable,
+                what,
+                ilab.get(r.variable, r.variable),
                 *(
                     shown(getattr(r, c), r.variable)
                     for c in ("estimate", "ci_low", "ci_high", "truth")
                 ),
                 rt("yes", lang) if r.covered else rt("no", lang).upper(),
             ]
-            for r in check.itertuples()
+            for what, r in zip(shown_what, check.itertuples(), strict=True)
         ],  # fmt: skip
-        [None, None, "0.0###", "0.0###", "0.0###", "0.0###", None],
+        [None, None, "0.00##", "0.00##", "0.00##", "0.00##", None],  # 6.60, not 6.6
         [
             rt(
                 "truth_note",
@@ -873,13 +886,24 @@ def write_outputs(
         n_did = int((comp["comparison"] == "did").sum())
         if n_did:
             summary.append(rt("summary_did", lang, k=len(sig), n=n_did))
-    files["xlsx"] = write_tables(all_tables, outdir / "tables.xlsx")[0]
-    files["markdown"] = write_tables(all_tables, outdir / "tables.md")[0]
-    results.to_csv(outdir / "results.csv", index=False)
+    files["xlsx"] = outdir / "tables.xlsx"
+    files["markdown"] = outdir / "tables.md"
     files["results"] = outdir / "results.csv"
     if len(comparisons):
-        comparisons.to_csv(outdir / "comparisons.csv", index=False)
         files["comparisons"] = outdir / "comparisons.csv"
+
+    def write_files():
+        write_tables(all_tables, files["xlsx"])
+        write_tables(all_tables, files["markdown"])
+        results.to_csv(files["results"], index=False)
+        if len(comparisons):
+            comparisons.to_csv(files["comparisons"], index=False)
+
+    # in a forked child inside the pipeline's plots.background_writes (complete when the
+    # run ends), while the methods annex and the HTML are built here
+    from survey.plots._common import background
+
+    background(write_files)
 
     def text(key, default=""):
         v = spec.get(key, default)

@@ -51,27 +51,65 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
     """Embed a matplotlib figure (or Axes) as a base64 PNG ``<img>`` or an inline ``<svg>``."""
     if not hasattr(fig, "savefig"):
         fig = fig.figure
-    if getattr(fig, "_survey_laid_out", False):  # laid out by plots.save_figure already
+    if fmt == "png":
+        from survey.plots._common import _CHILDREN, kept_preview, submit
+
+        kept = kept_preview(fig, dpi)  # plots.save_figure's raster, resampled: not redrawn
+        if kept is None and _CHILDREN is not None:  # in plots.background_writes: a child
+            kept = submit(lambda: _png(fig, dpi))  # draws it while the report is built
+        if kept is not None:
+            if _CHILDREN is not None:
+                return _PendingImage(kept, fig, dpi, alt)
+            png = kept.get()
+            return _img(png if png is not None else _png(fig, dpi), alt)
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
+    if fmt == "png":
+        return _img(_png(fig, dpi), alt)
+    return _svg(fig)
+
+
+def _drawn(fig):
+    """The figure's layout as ``plots.save_figure`` left it (not recomputed), if it did."""
+    import contextlib
+
+    if getattr(fig, "_survey_laid_out", False):
         from survey.plots._common import frozen_layout
 
-        with frozen_layout(fig):
-            return _figure_markup(fig, fmt, dpi, alt)
-    return _figure_markup(fig, fmt, dpi, alt)
+        return frozen_layout(fig)
+    return contextlib.nullcontext()
 
 
-def _figure_markup(fig, fmt, dpi, alt) -> Markup:
+def _png(fig, dpi) -> bytes:
     buf = io.BytesIO()
-    if fmt == "png":
+    with _drawn(fig):
         fig.savefig(buf, format="png", dpi=dpi)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        alt_attr = Markup.escape(alt)
-        return Markup(f'<img alt="{alt_attr}" src="data:image/png;base64,{data}">')
-    if fmt == "svg":
+    return buf.getvalue()
+
+
+def _svg(fig) -> Markup:
+    buf = io.BytesIO()
+    with _drawn(fig):
         fig.savefig(buf, format="svg")
-        svg = buf.getvalue().decode("utf-8")
-        svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype
-        return Markup(svg)
-    raise ValueError(f"figure_markup: fmt must be 'png' or 'svg', got {fmt!r}")
+    svg = buf.getvalue().decode("utf-8")
+    return Markup(svg[svg.index("<svg") :])  # without the XML prolog and doctype
+
+
+class _PendingImage:
+    """An ``<img>`` whose PNG a forked child is drawing; markupsafe's ``__html__`` (used
+    when the report is rendered) waits for it."""
+
+    def __init__(self, pending, fig, dpi: int, alt: str):
+        self._pending, self._fig, self._dpi, self._alt = pending, fig, dpi, alt
+
+    def __html__(self) -> str:
+        png = self._pending.get()  # None: the child kept no preview, draw the figure here
+        return str(_img(png if png is not None else _png(self._fig, self._dpi), self._alt))
+
+
+def _img(png: bytes, alt: str) -> Markup:
+    data = base64.b64encode(png).decode("ascii")
+    return Markup(f'<img alt="{Markup.escape(alt)}" src="data:image/png;base64,{data}">')
 
 
 def _slug(text: str, used: set[str]) -> str:
@@ -131,9 +169,10 @@ def render_report(
         sid = sec.id or _slug(sec.title, used)
         figs = []
         for k, f in enumerate(sec.figures):
-            figs.append(
-                {"markup": f.markup, "caption": f.caption, "id": f.id or f"{sid}-fig{k + 1}"}
-            )
+            markup = f.markup
+            if not isinstance(markup, str) and hasattr(markup, "__html__"):
+                markup = Markup(markup.__html__())  # a figure a child is drawing: wait
+            figs.append({"markup": markup, "caption": f.caption, "id": f.id or f"{sid}-fig{k + 1}"})
         tables = [
             Markup(to_html(t, table_id=f"{sid}-table{k + 1}")) for k, t in enumerate(sec.tables)
         ]

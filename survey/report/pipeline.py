@@ -1175,28 +1175,33 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
             t0 = step("small areas")
             sae_out = sae_section.run(spec, designs, progress=False)
             done("small areas", t0, sae_out.what)
-        t0 = step("figures")
-        figures = _present.figures(spec, results, comparisons, outdir)
-        if sae_out is not None:
-            import survey.plots as sp
+        from survey.plots._common import background_writes
 
-            def add(sec, stem, ax, caption):
-                if spec["sae"].get("figure_files", True):  # else only in the HTML
-                    sp.save_figure(ax, outdir / "figures" / stem)
-                figures.setdefault(sec, []).append((stem, ax, caption))
+        # the figure files are encoded and written by child processes while the
+        # report is built; the block ends when every file is complete
+        with background_writes():
+            t0 = step("figures")
+            figures = _present.figures(spec, results, comparisons, outdir)
+            if sae_out is not None:
+                import survey.plots as sp
 
-            sae_section.figures(sae_out, spec, add)
-        done("figures", t0, f"{sum(len(v) for v in figures.values())} figures")
-        t0 = step("report")
-        if sae_out is not None:
-            sae_part = sae_section.section(sae_out, spec, figures.get("sae", []))
-            sae_out.estimates.to_csv(outdir / "sae_estimates.csv", index=False)
-        extra = {"sae": sae_part} if sae_part is not None else {}
-        files = _present.write_outputs(
-            spec, sd, designs, results, comparisons, figures, outdir, steps, truth=truth, **extra
-        )  # fmt: skip
-        if sae_out is not None:
-            files["sae_estimates"] = outdir / "sae_estimates.csv"
+                def add(sec, stem, ax, caption):
+                    if spec["sae"].get("figure_files", True):  # else only in the HTML
+                        sp.save_figure(ax, outdir / "figures" / stem)
+                    figures.setdefault(sec, []).append((stem, ax, caption))
+
+                sae_section.figures(sae_out, spec, add)
+            done("figures", t0, f"{sum(len(v) for v in figures.values())} figures")
+            t0 = step("report")
+            if sae_out is not None:
+                sae_part = sae_section.section(sae_out, spec, figures.get("sae", []))
+                sae_out.estimates.to_csv(outdir / "sae_estimates.csv", index=False)
+            extra = {"sae": sae_part} if sae_part is not None else {}
+            files = _present.write_outputs(
+                spec, sd, designs, results, comparisons, figures, outdir, steps, truth=truth, **extra
+            )  # fmt: skip
+            if sae_out is not None:
+                files["sae_estimates"] = outdir / "sae_estimates.csv"
         done("report", t0, str(files["report"]))
     return ReportResult(
         report=files["report"],
