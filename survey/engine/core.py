@@ -107,6 +107,12 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
 def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
     """Influence totals per finest variance unit, ``Z`` (U x D*J sparse): for each cell and
     item ``sum_q A[d, q] Tg[cell, q]`` (non-finite values: 0)."""
+    return cell_matrix(cells, influence_cells(cells, Tg, item_q, coefs, n_units), n_units)
+
+
+def influence_cells(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int) -> np.ndarray:
+    """Cell-level influence (G x J): for each cell and item ``sum_q A[d, q] Tg[cell, q]``
+    (non-finite values are zeroed by :func:`cell_matrix`)."""
     J, D = len(item_q), cells.n_domains
     dense = cells.n_cells == n_units * D
     if J and all(len(qs) == 2 for qs in item_q) and dense:
@@ -131,7 +137,7 @@ def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
         for j, qs in enumerate(item_q):
             A = coefs[j][cells.cell_dom]  # (G x len(qs))
             Zg[:, j] = np.einsum("gq,gq->g", A, Tg[:, list(qs)])
-    return cell_matrix(cells, Zg, n_units)
+    return Zg
 
 
 def _take_columns(T3: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -821,11 +827,13 @@ def estimate(
         result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
         return result
     coefs = est.coef(T)  # list over items of (D x len(item_q))
-    Z = influence_totals(cells, Tg, est.item_q, coefs, n_units)
+    Zg = influence_cells(cells, Tg, est.item_q, coefs, n_units)
     if design.calibration:
         from survey.engine.calibrate_variance import residualize
 
-        Z = residualize(design, Z, dom, est, coefs, unit, n_units)
+        Z = residualize(design, (cells, Zg), dom, est, coefs, unit, n_units)
+    else:
+        Z = cell_matrix(cells, Zg, n_units)
     result.Z = Z
     if (
         statistic in ("prop", "mean")

@@ -199,6 +199,17 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         # stage's rows are the presence the other rules use
         strata_presence = np.asarray(strata_presence)[: design.variance_stages[0].n_strata]
     design.check_lonely(strata_presence)
+    from survey.engine.calibrate_variance import RowLowRankZ
+
+    stages = design.variance_stages
+    if (
+        isinstance(Z, RowLowRankZ)
+        and not full
+        and domain_lonely is None
+        and len(stages) == 1
+        and design.lonely_psu != "average"
+    ):
+        return _row_part(Z, stages[0], design.lonely_psu)
     G = C = blocks = None
     if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
         Z, G, C, blocks = Z.Z, Z.G, Z.C, Z.blocks
@@ -308,6 +319,23 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         frac = st.fraction
         mult_units = (mult * frac)[st.unit_stratum]
     return V
+
+
+def _row_part(Z, st, policy):
+    """The variance of a one-stage design whose rows are its units, calibrated by cell steps
+    (:class:`~survey.engine.calibrate_variance.RowLowRankZ`): the stratum sums and sums of
+    squares come from bincounts over the rows, never a (units x estimates) matrix."""
+    nh = st.n_sampled
+    f = st.fpc_factor
+    lonely = nh == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(nh > 1, f * nh / (nh - 1), f)
+        a = np.where(lonely, 0.0 if policy == "adjust" else 1.0, 1.0 / nh)
+    c = np.ones(st.n_strata) * scale
+    c[f < 1e-7] = 0.0
+    S, SS = Z.stratum_sums(st.unit_stratum, st.n_strata)
+    SSc = SS - a[:, None] * S**2 * (2 - nh[:, None] * a[:, None])
+    return (c[:, None] * SSc).sum(axis=0)
 
 
 def _stacked(design, strata_presence) -> bool:
