@@ -126,12 +126,12 @@ def influence_cells(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int) -
             Zg += A1 * _take_columns(T3, idx[:, 1])
         Zg = Zg.reshape(n_units * D, J)
     elif J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities
-        idx = np.asarray(item_q)
+        # column by column (Tg is column-major here): no (G x J) coefficient gathers
+        Zg = np.empty((cells.n_cells, J), order="F")
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
-            A0 = np.stack([c[:, 0] for c in coefs], axis=1)[cells.cell_dom]  # (G x J)
-            Zg = A0 * Tg[:, idx[:, 0]]
-            del A0
-            Zg += np.stack([c[:, 1] for c in coefs], axis=1)[cells.cell_dom] * Tg[:, idx[:, 1]]
+            for j, (q0, q1) in enumerate(item_q):
+                np.multiply(coefs[j][:, 0][cells.cell_dom], Tg[:, q0], out=Zg[:, j])
+                Zg[:, j] += coefs[j][:, 1][cells.cell_dom] * Tg[:, q1]
     else:
         Zg = np.empty((cells.n_cells, J))
         for j, qs in enumerate(item_q):
