@@ -184,6 +184,10 @@ def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
 
 def domain_sum(cells: Cells, values: np.ndarray) -> np.ndarray:
     """Sum cell-level values (G x Q) into domains (D x Q)."""
+    if cells.n_cells == cells.n_units * cells.n_domains and values.flags.c_contiguous:
+        # dense unit-major cells: a sum over units, added in the same (unit) order as the
+        # bincount below, without a strided pass per column
+        return values.reshape(cells.n_units, cells.n_domains, values.shape[1]).sum(axis=0)
     return np.stack(
         [
             np.bincount(cells.cell_dom, weights=values[:, q], minlength=cells.n_domains)

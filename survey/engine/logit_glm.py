@@ -224,7 +224,18 @@ def replay_glm(es, dispersion: bool = True):
     row_level = first_only.any(axis=0) | (Tg is None) | ~binary
     g = cells.cell_dom
     fast = np.flatnonzero(~row_level)
-    Zg = None if fast.size == J else np.zeros((cells.n_cells, J))
+    need_rows = set(np.flatnonzero(row_level).tolist())
+    if dispersion:
+        need_rows |= set(range(J))
+    dense_cells = cells.n_cells == cells.n_units * D
+    if fast.size == J and not need_rows and dense_cells:
+        # every item from the cell totals: the sandwich variance block by block of items,
+        # never the whole (cells x items) influence at once
+        out[2] = _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J)
+        Zg = None
+        fast = fast[:0]
+    else:
+        Zg = None if fast.size == J else np.zeros((cells.n_cells, J))
     if fast.size:
         from survey.engine.core import _take_columns
 
@@ -244,9 +255,6 @@ def replay_glm(es, dispersion: bool = True):
         else:
             Zg[:, fast] = part
         del part
-    need_rows = set(np.flatnonzero(row_level).tolist())
-    if dispersion:
-        need_rows |= set(range(J))
     if need_rows:
         cell_of_row = np.full(design.n, -1)
         cell_of_row[cells.row_mask] = cells.row_cell
@@ -301,9 +309,42 @@ def replay_glm(es, dispersion: bool = True):
     out[7] = n_model
     from survey.engine.core import cell_matrix
 
-    Z = cell_matrix(cells, Zg, es.Z.shape[0])
-    out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
+    if Zg is not None:
+        Z = cell_matrix(cells, Zg, es.Z.shape[0])
+        out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
     return tuple(a.reshape(-1) for a in out)
+
+
+#: Entries of the influence formed at once by :func:`_blockwise_variance`.
+_BLOCK_ENTRIES = 2_000_000
+
+
+def _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J):
+    """(D x J) linearisation variances of the intercepts from dense unit-major cell totals,
+    over blocks of items: the influence ``(T_y - mu T_m) / (meanw mu.eta N)`` of a block
+    (units x domains x block) goes through :func:`linearization.vcov` and is dropped (the
+    variances are per column, so the blocks give the same numbers as one pass)."""
+    from survey.engine.core import _take_columns, cell_matrix
+
+    cells = es.extra["cells"]
+    U = cells.n_units
+    T3 = Tg.reshape(U, D, Tg.shape[1])
+    pres = es.strata_presence
+    step = max(1, _BLOCK_ENTRIES // max(U * D, 1))
+    out = np.empty((D, J))
+    for j0 in range(0, J, step):
+        jj = np.arange(j0, min(J, j0 + step))
+        yq = np.array([est.item_q[j][0] for j in jj])
+        mq = np.array([est.item_q[j][1] for j in jj])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = meanw[:, None] * me_f[:, jj] * n_pw[:, jj]  # (D x block)
+            part = _take_columns(T3, yq) - mu_d[None][:, :, jj] * _take_columns(T3, mq)
+            part /= scale[None]
+        Z = cell_matrix(cells, part.reshape(U * D, jj.size), U)
+        cols = (np.arange(D)[:, None] * J + jj[None, :]).reshape(-1)
+        sub = None if pres is None else np.asarray(pres)[:, cols]
+        out[:, jj] = linearization.vcov(es.design, Z, sub, full=False).reshape(D, jj.size)
+    return out
 
 
 def logit_intervals(es, t):
