@@ -49,6 +49,8 @@ def make(n=20_000, seed=5):
     df["i4n"] = pd.array(df["i4"].where(rng.random(n) > 0.1), dtype="Int64")
     df["c5n"] = df["c5"].where(rng.random(n) > 0.1)
     df.loc[rng.random(n) < 0.02, "dom"] = 3  # uneven
+    df["domn"] = df["dom"].where(rng.random(n) > 0.05)  # rows in no domain
+    df["weight0"] = df["weight"].where(rng.random(n) > 0.01, 0.0)  # zero weights
     return df
 
 
@@ -65,6 +67,8 @@ def run():
         "strat": Design(df, weight="weight", strata="stratum"),
         "srs": Design(df, weight="weight"),
         "psu_only": Design(df, weight="weight", psu="psu"),
+        "zero_w": Design(df, weight="weight0", strata="stratum", psu="psu"),
+        "zero_w_rows": Design(df, weight="weight0", strata="stratum"),
     }
     pops = {
         v: pd.DataFrame({v: np.arange(k), "Freq": np.full(k, tot / k)})
@@ -77,7 +81,7 @@ def run():
     jk = as_replicate(des["strat_psu"], "JKn")
     items = ["b8", "bb", "bf", "bfn", "x", "xn", "i4", "i4n", "big"]
     for name, d in des.items():
-        for by in (None, "dom", ["dom", "dom2"]):
+        for by in (None, "dom", ["dom", "dom2"], "domn"):
             key = f"{name}|{by}"
             out[f"mean|{key}"] = d.mean(items, by=by)
             out[f"meanl|{key}"] = d.mean(["bf", "xn", "i4n"], by=by, na="listwise")
@@ -88,7 +92,7 @@ def run():
             out[f"q|{key}"] = d.quantile(["x", "xn"], by=by, q=(0.25, 0.5, 0.9))
         out[f"propx|{name}"] = d.prop("b8", by="dom", ci="xlogit")
         out[f"qs|{name}"] = d.quantile("x", by="dom", qrule="school")
-    for by in (None, "dom"):
+    for by in (None, "dom", "domn"):
         out[f"jk|mean|{by}"] = jk.mean(items, by=by)
         out[f"jk|prop|{by}"] = jk.prop(["c5", "cat"], by=by)
         out[f"jk|q|{by}"] = jk.quantile("x", by=by)

@@ -64,7 +64,7 @@ def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) 
         rows = np.flatnonzero(mask)
         order = np.arange(rows.size)
         return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains, True)
-    idx = unit[mask] * n_domains + dom[mask]
+    idx = unit * n_domains + dom if mask.all() else unit[mask] * n_domains + dom[mask]
     if dense:
         cells = np.arange(n_units * n_domains)
         return Cells(mask, idx, cells // n_domains, cells % n_domains, n_units, n_domains)
@@ -619,7 +619,8 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     the rows in it (R's nrow of the subset design), and stratum presence."""
     st = design.stages[0]
     rows = (dom >= 0) & (design.weights != 0)
-    codes = st.unit[rows] * n_dom + dom[rows]
+    every = bool(rows.all())  # every row in: no masked copies
+    codes = st.unit * n_dom + dom if every else st.unit[rows] * n_dom + dom[rows]
     if st.n_units == design.n:  # rows are the PSUs: each row is its own (PSU, domain)
         psu_dom = codes
     elif st.n_units * n_dom <= DENSE_CELL_LIMIT:
@@ -636,7 +637,7 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     n_strat = np.bincount(strat_dom % n_dom, minlength=n_dom)
     presence = np.zeros((st.n_strata, n_dom), dtype=bool)
     presence[strat_dom // n_dom, strat_dom % n_dom] = True
-    nrow = np.bincount(dom[dom >= 0], minlength=n_dom)
+    nrow = np.bincount(dom if every else dom[dom >= 0], minlength=n_dom)
     return n_psu - n_strat, nrow, presence
 
 
@@ -754,7 +755,9 @@ def estimate(
     T = domain_sum(cells, Tg)  # (D x Q)
     theta = est.point(T)  # (D x J)
     # unweighted counts (rows with non-zero weight), for n and deff
-    nz = (w != 0).astype(float)
+    nz_bool = w != 0
+    all_nz = bool(nz_bool.all())
+    nz = nz_bool.astype(float)
     count_cols = sorted(set(est.count_q))
     dmask = dom.codes >= 0
     all_in = bool(dmask.all())
@@ -770,7 +773,9 @@ def estimate(
             continue
         done[key] = q
         col = est.columns[q]
-        counts[:, q] = np.bincount(d_in, weights=nz_in * _rows(col, dmask), minlength=D)
+        # exact counts (sums of 0/1): no product with the all-ones non-zero-weight flags
+        vals = _rows(col, dmask) if all_nz else nz_in * _rows(col, dmask)
+        counts[:, q] = np.bincount(d_in, weights=vals, minlength=D)
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)
@@ -796,7 +801,10 @@ def estimate(
                 cases[:, j] = in_block[qs[0]]
                 continue
             col = est.columns[qs[0]]
-            cases[:, j] = np.bincount(d_in, weights=nz_in * (_rows(col, dmask) > 0), minlength=D)
+            sel = _rows(col, dmask) > 0
+            if not all_nz:
+                sel &= nz_bool[dmask]
+            cases[:, j] = np.bincount(d_in[sel], minlength=D)  # exact counts
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
         codes = dom.codes
