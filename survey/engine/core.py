@@ -182,19 +182,25 @@ def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
     return sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, D * J))
 
 
-def domain_sum(cells: Cells, values: np.ndarray) -> np.ndarray:
-    """Sum cell-level values (G x Q) into domains (D x Q)."""
+def domain_sum(cells: Cells, values: np.ndarray, columns=None) -> np.ndarray:
+    """Sum cell-level values (G x Q) into domains (D x Q). With the estimator's ``columns``
+    the totals of identical quantities (shared arrays, see :func:`cell_totals`) are summed
+    once and copied."""
     if cells.n_cells == cells.n_units * cells.n_domains and values.flags.c_contiguous:
         # dense unit-major cells: a sum over units, added in the same (unit) order as the
         # bincount below, without a strided pass per column
         return values.reshape(cells.n_units, cells.n_domains, values.shape[1]).sum(axis=0)
-    return np.stack(
-        [
-            np.bincount(cells.cell_dom, weights=values[:, q], minlength=cells.n_domains)
-            for q in range(values.shape[1])
-        ],
-        axis=1,
-    )
+    Q = values.shape[1]
+    out = np.empty((cells.n_domains, Q))
+    first: dict = {}
+    for q in range(Q):
+        key = quantity_key(columns, q) if columns is not None else q
+        if key in first:
+            out[:, q] = out[:, first[key]]
+            continue
+        first[key] = q
+        out[:, q] = np.bincount(cells.cell_dom, weights=values[:, q], minlength=cells.n_domains)
+    return out
 
 
 def _combine_finite(values: np.ndarray, L: np.ndarray) -> np.ndarray:
@@ -752,7 +758,7 @@ def estimate(
         unit, n_units = last.unit, last.n_units
     cells = make_cells(unit, n_units, dom.codes, D)
     Tg = cell_totals(cells, est.columns, w)  # (G x Q)
-    T = domain_sum(cells, Tg)  # (D x Q)
+    T = domain_sum(cells, Tg, est.columns)  # (D x Q)
     theta = est.point(T)  # (D x J)
     # unweighted counts (rows with non-zero weight), for n and deff
     nz_bool = w != 0
