@@ -209,8 +209,10 @@ def quantile(
         values = {v: np.where(joint, x, np.nan) for v, x in values.items()}
     frames = []
     for var, x in values.items():
-        ok = ~np.isnan(x) & (dom.codes >= 0)
-        codes = np.where(ok, dom.codes, -1)
+        nan = np.isnan(x)
+        same_codes = not nan.any()  # codes are the domains' own
+        ok = ~nan & (dom.codes >= 0)
+        codes = dom.codes if same_codes else np.where(ok, dom.codes, -1)
         order = domain_value_order(x, codes, w)
         seg_dom = codes[order]
         bounds = np.searchsorted(seg_dom, np.arange(D + 1))
@@ -226,9 +228,8 @@ def quantile(
         m = ok.astype(float)
         cols, item_q, count_q = [], [], []
         for k in range(len(q)):
-            thr = np.full(design.n, np.nan)
-            thr[ok] = qhat[codes[ok], k]
-            ind = np.where(ok, (x <= thr).astype(float), 0.0)
+            # rows outside every domain (code -1) read some threshold; ``ok`` zeroes them
+            ind = ((x <= qhat[codes, k]) & ok).astype(float)
             base = len(cols)
             cols += [ind, m, ind]
             item_q.append((base, base + 1))
@@ -242,6 +243,9 @@ def quantile(
         if isinstance(design, ReplicateDesign):  # R: rank of the domain's replicates - 1
             df_dom = replicate_domain_df(design, codes, D)
             nrow_dom = np.bincount(codes[codes >= 0], minlength=D)
+        elif same_codes:  # the engine pass counted the same rows: reuse its df and nrow
+            df_dom = es.df_domain[:: len(q)]
+            nrow_dom = es.nrow_domain[:: len(q)].astype(np.int64)
         else:
             df_dom, nrow_dom, _ = _stage1_presence(design, codes, D)
         if df == "domain":
