@@ -161,6 +161,9 @@ def _warn_code_like_weights(name, w: np.ndarray) -> None:
     would be plausible and wrong (ENUSC with the region code as weight: 22.2% for 24.1%)."""
     if w.size < 50:
         return
+    head = w[:1000]  # one value above 20 or not an integer settles it without a sort
+    if (head > 20).any() or (head != np.round(head)).any():
+        return
     uniq = np.unique(w[: min(w.size, 200_000)])
     if 2 <= uniq.size <= 20 and uniq.max() <= 20 and np.all(uniq == np.round(uniq)):
         uniq = np.unique(w)

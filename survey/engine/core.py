@@ -655,6 +655,8 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
     mask = dom.codes >= 0
     if getattr(design, "adjust_domain_lonely", False):
         return _item_psu_counts(design, dom, est)
+    if mask.all():  # no masked copies
+        mask = slice(None)
     code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
     out = np.zeros((H, D, J), dtype=bool)
     seen: dict = {}
@@ -807,9 +809,10 @@ def estimate(
                 cases[:, j] = in_block[qs[0]]
                 continue
             col = est.columns[qs[0]]
-            sel = _rows(col, dmask) > 0
-            if not all_nz:
-                sel &= nz_bool[dmask]
+            if all_nz:  # the items here are 0/1: the column is its own indicator
+                cases[:, j] = np.bincount(d_in, weights=_rows(col, dmask), minlength=D)
+                continue
+            sel = (_rows(col, dmask) > 0) & nz_bool[dmask]
             cases[:, j] = np.bincount(d_in[sel], minlength=D)  # exact counts
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)

@@ -84,6 +84,10 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
         codes_list.append(codes.astype(np.int64, copy=False))
         uniques_list.append(uniques)
     sizes = [max(len(u), 1) for u in uniques_list]
+    if len(by) == 1:  # factorize codes every observed value 0..k-1 (-1: missing) already
+        return _domains(
+            data, by, codes_list[0], np.arange(len(uniques_list[0])), uniques_list, sizes
+        )
     combined = np.zeros(n, dtype=np.int64)
     valid = np.ones(n, dtype=bool)
     for codes, size in zip(codes_list, sizes, strict=True):
@@ -100,6 +104,10 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
         observed, inverse = np.unique(combined[valid], return_inverse=True)
         dom = np.full(n, -1, dtype=np.int64)
         dom[valid] = inverse
+    return _domains(data, by, dom, observed, uniques_list, sizes)
+
+
+def _domains(data, by, dom, observed, uniques_list, sizes) -> Domains:
     # decode observed combined codes into level values
     levels = {}
     rest = observed.copy()
