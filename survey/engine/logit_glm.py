@@ -29,8 +29,9 @@ def linkinv(eta):  # R's logit_linkinv (C)
 
 
 def _mu_eta(eta):  # R's logit_mu_eta (C)
-    opexp = 1 + np.exp(eta)
-    return np.where((eta > _THRESH) | (eta < _MTHRESH), _EPS, np.exp(eta) / (opexp * opexp))
+    e = np.exp(eta)
+    opexp = 1 + e
+    return np.where((eta > _THRESH) | (eta < _MTHRESH), _EPS, e / (opexp * opexp))
 
 
 def _y_log_y(y, mu):
@@ -66,22 +67,25 @@ class _RowTables:
 
     def __init__(self, pw):
         self.parts = {}
-        for yv in (0.0, 1.0):
-            y = np.full(pw.shape, yv)
-            mu = (pw * y + 0.5) / (pw + 1)
-            eta = np.log(mu / (1 - mu))
+        pw1 = pw + 1
+        for yv in (0.0, 1.0):  # y constant: the same arithmetic as _first_iteration
+            mu = (pw * yv + 0.5) / pw1
+            one_mu = 1 - mu
+            eta = np.log(mu / one_mu)
             me = _mu_eta(eta)
-            w2 = pw * me**2 / (mu * (1 - mu))
-            z = eta + (y - mu) / me
-            dev = 2 * pw * (_y_log_y(y, mu) + _y_log_y(1 - y, 1 - mu))
-            self.parts[yv] = np.stack([w2 * z, w2, dev])
+            part = np.empty((3,) + pw.shape)
+            np.divide(pw * me**2, mu * one_mu, out=part[1])
+            np.multiply(part[1], eta + (yv - mu) / me, out=part[0])
+            # y log(y / mu) + (1 - y) log((1 - y) / (1 - mu)): one of the two terms is 0
+            np.multiply(2 * pw, np.log(1.0 / (mu if yv else one_mu)), out=part[2])
+            self.parts[yv] = part
         self.diff = self.parts[1.0] - self.parts[0.0]
         self._base = {}
 
     def base(self, answered_key, answered, d_all, D):
         """(3 x D) sums over the answering rows of the y = 0 case."""
         if answered_key not in self._base:
-            p0 = self.parts[0.0][:, answered]
+            p0 = self.parts[0.0] if answered.all() else self.parts[0.0][:, answered]
             self._base[answered_key] = np.stack(
                 [np.bincount(d_all, weights=p0[k], minlength=D) for k in range(3)]
             )
