@@ -390,6 +390,7 @@ class Proportion(Estimator):
             raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
         columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
         for col, s, m in zip(variables, raw, notna, strict=True):
+            fast = None
             if isinstance(s.dtype, pd.CategoricalDtype):
                 present = (
                     np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[
@@ -401,7 +402,15 @@ class Proportion(Estimator):
                 vals = s.to_numpy(dtype=object)
             else:
                 vals = s.to_numpy()
-                levels = sorted(pd.unique(s[m]).tolist())
+                fast = None
+                if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu" and m.all():
+                    from survey.engine.domains import dense_factorize
+
+                    fast = dense_factorize(vals)  # sorted levels and codes in one pass
+                if fast is not None:
+                    levels = fast[1].tolist()
+                else:
+                    levels = sorted(pd.unique(s[m]).tolist())
                 if len(levels) > MAX_CATEGORIES and pd.api.types.is_float_dtype(s.dtype):
                     raise EstimationError(
                         f"variable {col!r} has {len(levels)} distinct values: prop() estimates "
@@ -423,7 +432,8 @@ class Proportion(Estimator):
                 variables_out.append(col)
                 cats.append(_plain(True if s.dtype == bool else 1))  # the share of the 1s
                 continue
-            start = columns.add_block(_category_codes(s, vals, levels, m), len(levels))
+            codes = fast[0] if fast is not None else _category_codes(s, vals, levels, m)
+            start = columns.add_block(codes, len(levels))
             for c, label in enumerate(levels):
                 item_q.append((start + c, mcol))
                 count_q.append(mcol)
