@@ -22,6 +22,8 @@ from survey.engine.estimators import block_totals, plain_and_blocks
 def _cross_totals(step, dom, est, w, D):
     """(p x D x Q) totals of M * g * w * b_q by domain."""
     mask = dom.codes >= 0
+    if mask.all():  # no masked copies
+        mask = slice(None)
     d = dom.codes[mask]
     gw = (step.g * w)[mask]
     p = step.p
