@@ -215,6 +215,50 @@ def _combine_finite(values: np.ndarray, L: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Entries of a block of influence totals formed at once by :class:`LazyInfluence`.
+BLOCK_ENTRIES = 2_000_000
+
+
+class LazyInfluence:
+    """Influence totals of dense unit-major cells, ``Z[u, d*J + j] = A0[d, j] T[u, d, y_j] +
+    A1[d, j] T[u, d, m_j]``, kept as the cell totals and coefficients: ``build()`` forms the
+    (U x K) matrix (:func:`cell_matrix`) when a caller needs it (contrasts, covariances);
+    ``variance()`` gives the K variances over blocks of items without forming it."""
+
+    def __init__(self, design, cells, Tg, item_q, coefs):
+        self.design, self.cells, self.Tg = design, cells, Tg
+        self.item_q, self.coefs = item_q, coefs
+
+    def build(self):
+        Zg = influence_cells(self.cells, self.Tg, self.item_q, self.coefs, self.cells.n_units)
+        return cell_matrix(self.cells, Zg, self.cells.n_units)
+
+    def variance(self, presence) -> np.ndarray:
+        cells, Tg = self.cells, self.Tg
+        U, D, J = cells.n_units, cells.n_domains, len(self.item_q)
+        linearization.check_lonely(self.design, presence)  # once, for every estimate
+        T3 = Tg.reshape(U, D, Tg.shape[1])
+        A0 = np.stack([c[:, 0] for c in self.coefs], axis=1)[None]  # (1, D, J)
+        A1 = np.stack([c[:, 1] for c in self.coefs], axis=1)[None]
+        idx = np.asarray(self.item_q)
+        step = max(1, BLOCK_ENTRIES // max(U * D, 1))
+        out = np.empty((D, J))
+        for j0 in range(0, J, step):
+            jj = np.arange(j0, min(J, j0 + step))
+            with np.errstate(invalid="ignore", over="ignore"):  # as influence_cells
+                Zb = A0[:, :, jj] * _take_columns(T3, idx[jj, 0])
+                Zb += A1[:, :, jj] * _take_columns(T3, idx[jj, 1])
+            bad = ~np.isfinite(Zb)
+            if bad.any():
+                Zb[bad] = 0.0
+            cols = (np.arange(D)[:, None] * J + jj[None, :]).reshape(-1)
+            sub = None if presence is None else np.asarray(presence)[:, cols]
+            Zb = Zb.reshape(U, D * jj.size)
+            v = linearization.vcov(self.design, Zb, sub, full=False, dense=True)
+            out[:, jj] = v.reshape(D, jj.size)
+        return out.reshape(-1)
+
+
 @dataclass
 class EstimateSet:
     """Estimates with what their variance needs, before presentation.
@@ -259,11 +303,35 @@ class EstimateSet:
             value = None
         self.__dict__["_df_domain"] = value
 
+    @property
+    def Z(self):  # noqa: F811 - lazily formed field
+        """Influence totals per finest variance unit (U x K); formed on first use when the
+        engine left a :class:`LazyInfluence` (the diagonal variance does not need them)."""
+        value = self.__dict__.get("_Z")
+        if isinstance(value, LazyInfluence):
+            value = value.build()
+            self.__dict__["_Z"] = value
+        return value
+
+    @Z.setter
+    def Z(self, value) -> None:
+        if isinstance(value, property):  # the dataclass default
+            value = None
+        self.__dict__["_Z"] = value
+
+    @property
+    def has_influence(self) -> bool:
+        """Whether the set carries linearisation influence (formed or not yet)."""
+        return self.__dict__.get("_Z") is not None
+
     # -- variance -----------------------------------------------------------------------
     def variance(self) -> np.ndarray:
         """Variances of the K estimates."""
         if self.reps is not None:
             return replicate.vcov(self.design, self.reps, self.theta, full=False)
+        lazy = self.__dict__.get("_Z")
+        if isinstance(lazy, LazyInfluence):  # by blocks of items, Z never formed whole
+            return lazy.variance(self.strata_presence)
         return linearization.vcov(self.design, self.Z, self.strata_presence, full=False)
 
     def vcov(self) -> np.ndarray:
@@ -848,14 +916,22 @@ def estimate(
         result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
         return result
     coefs = est.coef(T)  # list over items of (D x len(item_q))
-    Zg = influence_cells(cells, Tg, est.item_q, coefs, n_units)
-    if design.calibration:
+    lazy = (
+        not design.calibration
+        and cells.n_cells == n_units * D
+        and est.n_items > 0
+        and all(len(qs) == 2 for qs in est.item_q)
+    )
+    if lazy:  # dense cells: Z formed only if asked for; the variance goes by blocks
+        result.Z = LazyInfluence(design, cells, Tg, est.item_q, coefs)
+    elif design.calibration:
         from survey.engine.calibrate_variance import residualize
 
-        Z = residualize(design, (cells, Zg), dom, est, coefs, unit, n_units)
+        Zg = influence_cells(cells, Tg, est.item_q, coefs, n_units)
+        result.Z = residualize(design, (cells, Zg), dom, est, coefs, unit, n_units)
     else:
-        Z = cell_matrix(cells, Zg, n_units)
-    result.Z = Z
+        Zg = influence_cells(cells, Tg, est.item_q, coefs, n_units)
+        result.Z = cell_matrix(cells, Zg, n_units)
     if (
         statistic in ("prop", "mean")
         and hasattr(est, "item_q")

@@ -314,7 +314,7 @@ def replay_glm(es, dispersion: bool = True):
     from survey.engine.core import cell_matrix
 
     if Zg is not None:
-        Z = cell_matrix(cells, Zg, es.Z.shape[0])
+        Z = cell_matrix(cells, Zg, cells.n_units)
         out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
     return tuple(a.reshape(-1) for a in out)
 
@@ -328,12 +328,13 @@ def _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J):
     over blocks of items: the influence ``(T_y - mu T_m) / (meanw mu.eta N)`` of a block
     (units x domains x block) goes through :func:`linearization.vcov` and is dropped (the
     variances are per column, so the blocks give the same numbers as one pass)."""
-    from survey.engine.core import _take_columns, cell_matrix
+    from survey.engine.core import _take_columns
 
     cells = es.extra["cells"]
     U = cells.n_units
     T3 = Tg.reshape(U, D, Tg.shape[1])
     pres = es.strata_presence
+    linearization.check_lonely(es.design, pres)  # once, for every estimate
     step = max(1, _BLOCK_ENTRIES // max(U * D, 1))
     out = np.empty((D, J))
     for j0 in range(0, J, step):
@@ -344,17 +345,21 @@ def _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J):
             scale = meanw[:, None] * me_f[:, jj] * n_pw[:, jj]  # (D x block)
             part = _take_columns(T3, yq) - mu_d[None][:, :, jj] * _take_columns(T3, mq)
             part /= scale[None]
-        Z = cell_matrix(cells, part.reshape(U * D, jj.size), U)
+        bad = ~np.isfinite(part)
+        if bad.any():
+            part[bad] = 0.0
         cols = (np.arange(D)[:, None] * J + jj[None, :]).reshape(-1)
         sub = None if pres is None else np.asarray(pres)[:, cols]
-        out[:, jj] = linearization.vcov(es.design, Z, sub, full=False).reshape(D, jj.size)
+        Zb = part.reshape(U, D * jj.size)
+        v = linearization.vcov(es.design, Zb, sub, full=False, dense=True)
+        out[:, jj] = v.reshape(D, jj.size)
     return out
 
 
 def logit_intervals(es, t):
     """(lower, upper) of R's logit interval for each estimate of a proportion EstimateSet,
     or None when the set does not come from a plain linearisation pass."""
-    if "estimator" not in es.extra or es.design.calibration or es.Z is None:
+    if "estimator" not in es.extra or es.design.calibration or not es.has_influence:
         return None
     beta, _, var_b = replay_glm(es, dispersion=False)[:3]
     se_beta = np.sqrt(np.maximum(var_b, 0.0))
