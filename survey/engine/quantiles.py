@@ -153,16 +153,39 @@ QRULES = {
 }
 
 
+#: Rows from which the domains' value sorts run in two threads.
+PARALLEL_SORT_ROWS = 200_000
+
+
 def domain_value_order(x: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Rows with a domain (``codes >= 0``) and positive weight, ordered by domain, then value,
     then row (R's stable ``order``): ONE value sort per variable, shared by every domain and
-    quantile, then a stable counting sort by domain code (radix on small integer codes)."""
+    quantile, then a stable counting sort by domain code (radix on small integer codes).
+
+    Large inputs with few domains go domain first: the stable radix sort by domain keeps
+    each domain's rows in row order, then each domain's values are sorted stably on their
+    own (the same order), two domains at a time in threads (numpy sorts release the GIL)."""
     keep = np.flatnonzero((codes >= 0) & (w > 0))
-    by_value = keep[np.argsort(x[keep], kind="stable")]
-    dom = codes[by_value]
-    top = int(dom.max()) if dom.size else 0
+    dom_all = codes[keep]
+    top = int(dom_all.max()) if dom_all.size else 0
     small = np.int16 if top < 2**15 else np.int64
-    return by_value[np.argsort(dom.astype(small), kind="stable")]
+    if keep.size < PARALLEL_SORT_ROWS or top >= 2**15 or top > keep.size // 1000:
+        by_value = keep[np.argsort(x[keep], kind="stable")]
+        dom = codes[by_value]
+        return by_value[np.argsort(dom.astype(small), kind="stable")]
+    by_dom = keep[np.argsort(dom_all.astype(small), kind="stable")]
+    bounds = np.searchsorted(codes[by_dom], np.arange(top + 2))
+    out = np.empty_like(by_dom)
+
+    def sort_segment(d):
+        seg = by_dom[bounds[d] : bounds[d + 1]]
+        out[bounds[d] : bounds[d + 1]] = seg[np.argsort(x[seg], kind="stable")]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(sort_segment, range(top + 1)))
+    return out
 
 
 def quantile(
@@ -221,8 +244,9 @@ def quantile(
             rows = order[bounds[d] : bounds[d + 1]]
             seg_rows.append(rows)
             # R accumulates cumsum() in long double; ties at exactly p * total depend on it
-            cumw = np.cumsum(w[rows], dtype=np.longdouble).astype(float)
-            segments.append((x[rows], cumw, w[rows]))
+            w_rows = w[rows]
+            cumw = np.cumsum(w_rows, dtype=np.longdouble).astype(float)
+            segments.append((x[rows], cumw, w_rows))
         qhat = np.array([[rule(xs, cw, p, ws) for p in q] for xs, cw, ws in segments])
         # share at or below the quantile, one 0/1 item per quantile level, through the engine
         m = ok.astype(float)
