@@ -870,6 +870,7 @@ def estimate(
             tot = block_totals(d_in, D, b, nz_in, None if all_in else dmask)
             for c in range(b.size):
                 in_block[b.start + c] = tot[:, c]
+        packable = []  # 0/1 integer items: counted 8 at a time (one bincount per 8)
         for j, qs in enumerate(est.item_q):
             if binary is not None and not binary[j]:
                 continue
@@ -877,11 +878,15 @@ def estimate(
                 cases[:, j] = in_block[qs[0]]
                 continue
             col = est.columns[qs[0]]
+            if all_nz and col.dtype.kind in "biu" and col.dtype.itemsize == 1:
+                packable.append((j, col))
+                continue
             if all_nz:  # the items here are 0/1: the column is its own indicator
                 cases[:, j] = np.bincount(d_in, weights=_rows(col, dmask), minlength=D)
                 continue
             sel = (_rows(col, dmask) > 0) & nz_bool[dmask]
             cases[:, j] = np.bincount(d_in[sel], minlength=D)  # exact counts
+        _packed_counts(cases, packable, d_in, dmask, D)
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
         codes = dom.codes
@@ -939,6 +944,21 @@ def estimate(
     ):
         result.extra.update({"estimator": est, "domains": dom, "cells": cells, "cell_totals": Tg})
     return result
+
+
+def _packed_counts(cases, items, d_in, dmask, D) -> None:
+    """Rows with a 1 per domain for 0/1 one-byte items, eight items per pass: their bits
+    make one code per row (0..255), ONE bincount over ``domain * 256 + code`` counts every
+    pattern, and each item's count is the sum over the patterns with its bit set (exact)."""
+    bits = np.arange(256)
+    for start in range(0, len(items), 8):
+        chunk = items[start : start + 8]
+        pattern = np.zeros(d_in.size, dtype=np.uint8)
+        for b, (_, col) in enumerate(chunk):
+            pattern |= _rows(col, dmask).view(np.uint8) << np.uint8(b)
+        joint = np.bincount(d_in * 256 + pattern, minlength=D * 256).reshape(D, 256)
+        for b, (j, _) in enumerate(chunk):
+            cases[:, j] = joint[:, (bits >> b) & 1 == 1].sum(axis=1)
 
 
 def _labels(dom: Domains, est) -> pd.DataFrame:
