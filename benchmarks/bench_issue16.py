@@ -3,10 +3,9 @@
 Synthetic data as ``bench_estimation.py`` (1,000,000 rows, 100 strata, 2,000 PSUs, 32
 domains, 10 binary items) plus a 20-category and a 300-category item, a continuous variable
 (for the median) and three raking margins (6 x 2 x 10 cells); the API row uses 5,000,000
-rows with 20 items and 50 domains. For each workload it prints our best wall time, the CPU time (user + sys) of the
-fastest run, the peak
-memory traced during one run (tracemalloc: numpy's buffers included), R's time on the same
-data and the ratio R / ours. R workloads that would take more than a few minutes (300
+rows with 20 items and 50 domains. For each workload it prints our best wall time, the
+least CPU time (user + sys, all threads) of a run, the peak memory traced during one run
+(tracemalloc: numpy's buffers included), R's time on the same data and the ratio R / ours. R workloads that would take more than a few minutes (300
 categories, median, raking, 2,000 JKn replicates, the API table) run on a 100,000-row
 version of the same data; the line says so, and the ratio is against OUR time on that same
 version. ``--profile`` adds, per workload, the functions where our remaining time goes.
