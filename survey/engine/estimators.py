@@ -402,7 +402,6 @@ class Proportion(Estimator):
                 vals = s.to_numpy(dtype=object)
             else:
                 vals = s.to_numpy()
-                fast = None
                 if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu" and m.all():
                     from survey.engine.domains import dense_factorize
 
