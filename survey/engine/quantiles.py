@@ -240,13 +240,13 @@ def quantile(
         seg_dom = codes[order]
         bounds = np.searchsorted(seg_dom, np.arange(D + 1))
         segments, seg_rows = [], []
+        x_ord, w_ord = x[order], w[order]  # each domain's values and weights: slices
         for d in range(D):
-            rows = order[bounds[d] : bounds[d + 1]]
-            seg_rows.append(rows)
+            seg = slice(bounds[d], bounds[d + 1])
+            seg_rows.append(order[seg])
             # R accumulates cumsum() in long double; ties at exactly p * total depend on it
-            w_rows = w[rows]
-            cumw = np.cumsum(w_rows, dtype=np.longdouble).astype(float)
-            segments.append((x[rows], cumw, w_rows))
+            cumw = np.cumsum(w_ord[seg], dtype=np.longdouble).astype(float)
+            segments.append((x_ord[seg], cumw, w_ord[seg]))
         qhat = np.array([[rule(xs, cw, p, ws) for p in q] for xs, cw, ws in segments])
         # share at or below the quantile, one 0/1 item per quantile level, through the engine
         m = ok.astype(float)
