@@ -92,10 +92,10 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
             out[:, q] = out[:, seen[id(col)]]
             continue
         seen[id(col)] = q
-        vals = w * (col if full else col[cells.row_mask])
-        if cells.rows_are_cells:  # the cell totals are the rows' values
-            out[:, q] = vals
+        if cells.rows_are_cells:  # the cell totals are the rows' values, written in place
+            np.multiply(w, col if full else col[cells.row_mask], out=out[:, q])
             continue
+        vals = w * (col if full else col[cells.row_mask])
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
