@@ -87,9 +87,10 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     dense = cells.n_cells == cells.n_units * cells.n_domains
     out = np.empty((cells.n_cells, len(columns)), order="C" if dense else "F")
     seen: dict[int, int] = {}
+    dups: list[tuple[int, int]] = []  # copied in one pass at the end (rows stay in cache)
     for q, col in plain:
         if id(col) in seen:
-            out[:, q] = out[:, seen[id(col)]]
+            dups.append((q, seen[id(col)]))
             continue
         seen[id(col)] = q
         if cells.rows_are_cells:  # the cell totals are the rows' values, written in place
@@ -97,6 +98,9 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
             continue
         vals = w * (col if full else col[cells.row_mask])
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
+    if dups:
+        dst, src = (list(t) for t in zip(*dups, strict=True))
+        out[:, dst] = out[:, src]
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
             cells.row_cell, cells.n_cells, b, w, None if full else cells.row_mask
