@@ -98,9 +98,12 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
             continue
         vals = w * (col if full else col[cells.row_mask])
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
-    if dups:
+    if dups and dense:  # row-major: one pass over the (short) rows
         dst, src = (list(t) for t in zip(*dups, strict=True))
         out[:, dst] = out[:, src]
+    else:  # column-major: each column a contiguous copy, no (cells x copies) temporary
+        for q, q0 in dups:
+            out[:, q] = out[:, q0]
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
             cells.row_cell, cells.n_cells, b, w, None if full else cells.row_mask
