@@ -37,6 +37,9 @@ def suspect_missing_codes(values: pd.Series, labels: dict | None = None) -> list
     an age range."""
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return []
+    lo_hi = _int_range(values)
+    if not labels and lo_hi is not None and (lo_hi[1] < 77 and lo_hi[0] >= 0):
+        return []  # fast path on plain integers (no float copy)
     arr = values.to_numpy(dtype=float, na_value=np.nan)
     if arr.size == 0 or np.isnan(arr).all():
         return []
@@ -66,11 +69,22 @@ def suspect_missing_codes(values: pd.Series, labels: dict | None = None) -> list
     return sorted(found)
 
 
+def _int_range(values: pd.Series):
+    """(min, max) of a plain numpy integer column (no NA possible), else None."""
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu") or not len(values):
+        return None
+    arr = values.to_numpy()
+    return int(arr.min()), int(arr.max())
+
+
 def few_integer_codes(values: pd.Series, limit: int = 10) -> int:
     """Number of distinct values of an integer-valued numeric item with at most ``limit``
     of them and more than two (0/1 items are proportions), else 0."""
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return 0
+    lo_hi = _int_range(values)
+    if lo_hi is not None and lo_hi[1] - lo_hi[0] < 2:
+        return 0  # at most two distinct values (a 0/1 item): no float copy, no hashing
     arr = values.to_numpy(dtype=float, na_value=np.nan)
     if pd.unique(arr[:10000]).size > limit + 1:  # fast path on a prefix
         return 0

@@ -49,6 +49,12 @@ def _value(v) -> str:
 
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes 0..k-1 in sorted order of the values, and the values themselves."""
+    from survey.engine.domains import dense_factorize
+
+    raw = values.to_numpy() if isinstance(values, pd.Series) else values
+    fast = dense_factorize(raw) if isinstance(raw, np.ndarray) else None
+    if fast is not None:
+        return fast
     codes, uniques = pd.factorize(pd.Series(values), sort=True)
     return codes.astype(np.int64), np.asarray(uniques)
 
@@ -116,6 +122,9 @@ def _scaled(design, variables):
     exps = {}
     for var in dict.fromkeys(names):
         if var in data.columns and pd.api.types.is_numeric_dtype(data[var].dtype):
+            dtype = data[var].dtype
+            if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+                continue  # integers never reach 1e100 (no float copy of the column)
             v = data[var].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):  # all-NaN columns: no scaling
                 big = max(abs(np.nanmin(v)), abs(np.nanmax(v))) if v.size else 0.0
@@ -151,6 +160,9 @@ def _warn_code_like_weights(name, w: np.ndarray) -> None:
     codes 1-16, a 0/1 item), the usual sign that the wrong column was named: the estimates
     would be plausible and wrong (ENUSC with the region code as weight: 22.2% for 24.1%)."""
     if w.size < 50:
+        return
+    head = w[:1000]  # one value above 20 or not an integer settles it without a sort
+    if (head > 20).any() or (head != np.round(head)).any():
         return
     uniq = np.unique(w[: min(w.size, 200_000)])
     if 2 <= uniq.size <= 20 and uniq.max() <= 20 and np.all(uniq == np.round(uniq)):

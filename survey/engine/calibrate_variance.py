@@ -22,6 +22,8 @@ from survey.engine.estimators import block_totals, plain_and_blocks
 def _cross_totals(step, dom, est, w, D):
     """(p x D x Q) totals of M * g * w * b_q by domain."""
     mask = dom.codes >= 0
+    if mask.all():  # no masked copies
+        mask = slice(None)
     d = dom.codes[mask]
     gw = (step.g * w)[mask]
     p = step.p
@@ -157,8 +159,119 @@ class _StepCache:
         return value
 
 
+class RowLowRankZ(LowRankZ):
+    """:class:`LowRankZ` of a design whose every row is its own variance unit, with
+    cell-coded calibration steps (raking, post-stratification without clusters): kept as
+    the rows' own influence (one domain per row, J items: ``Zg`` n x J) and, per group of
+    identical steps, the rows' cell codes, ``h`` and the summed coefficients. The (n x K)
+    sparse ``Z`` and (n x P) ``G`` are formed only if some caller asks for them; the
+    diagonal variance (:func:`survey.engine.linearization.vcov`) works on the rows."""
+
+    def __init__(self, cells, Zg, n_units, groups, unit):
+        self.cells, self.Zg, self.n_units, self.unit = cells, Zg, n_units, unit
+        self.groups = groups  # [(model codes (n,), h (n,), p, C (p x K))]
+        self.C = np.vstack([c for *_, c in groups])
+        self.blocks = [p for _, _, p, _ in groups]
+        self._Z = self._G = None
+
+    @property
+    def Z(self):
+        if self._Z is None:
+            from survey.engine.core import cell_matrix
+
+            self._Z = cell_matrix(self.cells, self.Zg, self.n_units)
+        return self._Z
+
+    @Z.setter
+    def Z(self, value):  # pragma: no cover - LowRankZ.__init__ is not called
+        self._Z = value
+
+    @property
+    def G(self):
+        if self._G is None:
+            self._G = sp.hstack(
+                [
+                    sp.csr_matrix((h, (self.unit, model)), shape=(self.n_units, p))
+                    for model, h, p, _ in self.groups
+                ]
+            ).tocsr()
+        return self._G
+
+    @G.setter
+    def G(self, value):  # pragma: no cover
+        self._G = value
+
+    @property
+    def shape(self):
+        return (self.n_units, self.C.shape[1])
+
+    def stratum_sums(self, unit_stratum, H):
+        """``S`` (H x K) and the uncentred ``sum (z - g C)^2`` (H x K) per stratum, from
+        bincounts over the rows: ``sum z^2 - 2 sum z (g C) + sum (g C)^2`` (the same
+        expansion as :func:`survey.engine.linearization._factored_ss_single`)."""
+        cells, Zg = self.cells, self.Zg
+        D, J = cells.n_domains, Zg.shape[1]
+        K = D * J
+        h_cell = unit_stratum[cells.cell_unit]
+        hd = h_cell * D + cells.cell_dom
+        S = np.empty((H, D, J))
+        SS = np.empty((H, D, J))
+        for j in range(J):
+            z = Zg[:, j]
+            S[:, :, j] = np.bincount(hd, weights=z, minlength=H * D).reshape(H, D)
+            SS[:, :, j] = np.bincount(hd, weights=z * z, minlength=H * D).reshape(H, D)
+        S, SS = S.reshape(H, K), SS.reshape(H, K)
+        h_row = unit_stratum[self.unit]
+        start = 0
+        for model, hv, p, _ in self.groups:
+            Cg = self.C[start : start + p]
+            S -= np.bincount(h_row * p + model, weights=hv, minlength=H * p).reshape(H, p) @ Cg
+            base = (h_row * p + model)[cells.row_mask] * D + cells.cell_dom
+            hv_in = hv[cells.row_mask]
+            M = np.empty((H * p * D, J))
+            for j in range(J):
+                M[:, j] = np.bincount(base, weights=Zg[:, j] * hv_in, minlength=H * p * D)
+            SS -= 2 * np.einsum("hpk,pk->hk", M.reshape(H, p, K), Cg)
+            start += p
+        s1 = 0
+        for m1, h1, n1, _ in self.groups:
+            s2 = 0
+            for m2, h2, n2, _ in self.groups:
+                idx = (h_row * n1 + m1) * n2 + m2
+                Q = np.bincount(idx, weights=h1 * h2, minlength=H * n1 * n2)
+                SS += np.einsum(
+                    "pk,hpq,qk->hk", self.C[s1 : s1 + n1], Q.reshape(H, n1, n2),
+                    self.C[s2 : s2 + n2],
+                )  # fmt: skip
+                s2 += n2
+            s1 += n1
+        return S, SS
+
+
+def _rows_are_units(design, cells, n_units) -> bool:
+    """Every row its own (single-stage) variance unit, every step cell-coded."""
+    stages = getattr(design, "variance_stages", ())
+    return (
+        cells.rows_are_cells
+        and n_units == design.n
+        and len(stages) == 1
+        and all(step.is_cells for step in design.calibration)
+    )
+
+
 def residualize(design, Z, dom, est, coefs, unit, n_units):
-    """Influence totals (U x K) after the design's calibration steps."""
+    """Influence totals (U x K) after the design's calibration steps.
+
+    ``Z`` is the (U x K) matrix or ``(cells, Zg)``, the cell-level influence
+    (:func:`survey.engine.core.influence_cells`) it is made from."""
+    from survey.engine.core import cell_matrix
+
+    row_path = False
+    if isinstance(Z, tuple):
+        cells, Zg = Z
+        row_path = _rows_are_units(design, cells, n_units)
+        if not row_path:
+            Z = cell_matrix(cells, Zg, n_units)
     steps = design.calibration
     D = dom.n_domains
     w = design.weights
@@ -180,6 +293,19 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
             )
             mom = mom - cross @ C[t]
         C.append(np.asarray(step.coef(mom)))
+    if row_path:  # the rows keep their influence; identical steps' coefficients added
+        bad = ~np.isfinite(Zg)
+        if bad.any():
+            Zg[bad] = 0.0
+        rgroups: list = []
+        for step, c in zip(steps, C, strict=True):
+            for g in rgroups:
+                if g[0] is step.model and (g[1] is step.h or np.array_equal(g[1], step.h)):
+                    g[3] = g[3] + c
+                    break
+            else:
+                rgroups.append([step.model, step.h, step.p, c])
+        return RowLowRankZ(cells, Zg, n_units, [tuple(g) for g in rgroups], unit)
     # identical steps (raking sweeps) share one unit-totals matrix: add their coefficients
     groups: dict[int, list] = {}
     for step, c in zip(steps, C, strict=True):

@@ -64,7 +64,7 @@ def make_cells(unit: np.ndarray, n_units: int, dom: np.ndarray, n_domains: int) 
         rows = np.flatnonzero(mask)
         order = np.arange(rows.size)
         return Cells(mask, order, unit[rows], dom[rows], n_units, n_domains, True)
-    idx = unit[mask] * n_domains + dom[mask]
+    idx = unit * n_domains + dom if mask.all() else unit[mask] * n_domains + dom[mask]
     if dense:
         cells = np.arange(n_units * n_domains)
         return Cells(mask, idx, cells // n_domains, cells % n_domains, n_units, n_domains)
@@ -87,16 +87,23 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     dense = cells.n_cells == cells.n_units * cells.n_domains
     out = np.empty((cells.n_cells, len(columns)), order="C" if dense else "F")
     seen: dict[int, int] = {}
+    dups: list[tuple[int, int]] = []  # copied in one pass at the end (rows stay in cache)
     for q, col in plain:
         if id(col) in seen:
-            out[:, q] = out[:, seen[id(col)]]
+            dups.append((q, seen[id(col)]))
             continue
         seen[id(col)] = q
-        vals = w * (col if full else col[cells.row_mask])
-        if cells.rows_are_cells:  # the cell totals are the rows' values
-            out[:, q] = vals
+        if cells.rows_are_cells:  # the cell totals are the rows' values, written in place
+            np.multiply(w, col if full else col[cells.row_mask], out=out[:, q])
             continue
+        vals = w * (col if full else col[cells.row_mask])
         out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
+    if dups and dense:  # row-major: one pass over the (short) rows
+        dst, src = (list(t) for t in zip(*dups, strict=True))
+        out[:, dst] = out[:, src]
+    else:  # column-major: each column a contiguous copy, no (cells x copies) temporary
+        for q, q0 in dups:
+            out[:, q] = out[:, q0]
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
             cells.row_cell, cells.n_cells, b, w, None if full else cells.row_mask
@@ -107,6 +114,12 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
 def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
     """Influence totals per finest variance unit, ``Z`` (U x D*J sparse): for each cell and
     item ``sum_q A[d, q] Tg[cell, q]`` (non-finite values: 0)."""
+    return cell_matrix(cells, influence_cells(cells, Tg, item_q, coefs, n_units), n_units)
+
+
+def influence_cells(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int) -> np.ndarray:
+    """Cell-level influence (G x J): for each cell and item ``sum_q A[d, q] Tg[cell, q]``
+    (non-finite values are zeroed by :func:`cell_matrix`)."""
     J, D = len(item_q), cells.n_domains
     dense = cells.n_cells == n_units * D
     if J and all(len(qs) == 2 for qs in item_q) and dense:
@@ -120,18 +133,18 @@ def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
             Zg += A1 * _take_columns(T3, idx[:, 1])
         Zg = Zg.reshape(n_units * D, J)
     elif J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities
-        idx = np.asarray(item_q)
+        # column by column (Tg is column-major here): no (G x J) coefficient gathers
+        Zg = np.empty((cells.n_cells, J), order="F")
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
-            A0 = np.stack([c[:, 0] for c in coefs], axis=1)[cells.cell_dom]  # (G x J)
-            Zg = A0 * Tg[:, idx[:, 0]]
-            del A0
-            Zg += np.stack([c[:, 1] for c in coefs], axis=1)[cells.cell_dom] * Tg[:, idx[:, 1]]
+            for j, (q0, q1) in enumerate(item_q):
+                np.multiply(coefs[j][:, 0][cells.cell_dom], Tg[:, q0], out=Zg[:, j])
+                Zg[:, j] += coefs[j][:, 1][cells.cell_dom] * Tg[:, q1]
     else:
         Zg = np.empty((cells.n_cells, J))
         for j, qs in enumerate(item_q):
             A = coefs[j][cells.cell_dom]  # (G x len(qs))
             Zg[:, j] = np.einsum("gq,gq->g", A, Tg[:, list(qs)])
-    return cell_matrix(cells, Zg, n_units)
+    return Zg
 
 
 def _take_columns(T3: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -176,15 +189,25 @@ def cell_matrix(cells: Cells, Zg: np.ndarray, n_units: int):
     return sp.csr_matrix((Zg.reshape(-1), (rows, cols)), shape=(n_units, D * J))
 
 
-def domain_sum(cells: Cells, values: np.ndarray) -> np.ndarray:
-    """Sum cell-level values (G x Q) into domains (D x Q)."""
-    return np.stack(
-        [
-            np.bincount(cells.cell_dom, weights=values[:, q], minlength=cells.n_domains)
-            for q in range(values.shape[1])
-        ],
-        axis=1,
-    )
+def domain_sum(cells: Cells, values: np.ndarray, columns=None) -> np.ndarray:
+    """Sum cell-level values (G x Q) into domains (D x Q). With the estimator's ``columns``
+    the totals of identical quantities (shared arrays, see :func:`cell_totals`) are summed
+    once and copied."""
+    if cells.n_cells == cells.n_units * cells.n_domains and values.flags.c_contiguous:
+        # dense unit-major cells: a sum over units, added in the same (unit) order as the
+        # bincount below, without a strided pass per column
+        return values.reshape(cells.n_units, cells.n_domains, values.shape[1]).sum(axis=0)
+    Q = values.shape[1]
+    out = np.empty((cells.n_domains, Q))
+    first: dict = {}
+    for q in range(Q):
+        key = quantity_key(columns, q) if columns is not None else q
+        if key in first:
+            out[:, q] = out[:, first[key]]
+            continue
+        first[key] = q
+        out[:, q] = np.bincount(cells.cell_dom, weights=values[:, q], minlength=cells.n_domains)
+    return out
 
 
 def _combine_finite(values: np.ndarray, L: np.ndarray) -> np.ndarray:
@@ -197,6 +220,50 @@ def _combine_finite(values: np.ndarray, L: np.ndarray) -> np.ndarray:
         bad = (missing.astype(float) @ (L != 0).T.astype(float)) > 0
         out = np.where(bad, np.nan, out)
     return out
+
+
+#: Entries of a block of influence totals formed at once by :class:`LazyInfluence`.
+BLOCK_ENTRIES = 2_000_000
+
+
+class LazyInfluence:
+    """Influence totals of dense unit-major cells, ``Z[u, d*J + j] = A0[d, j] T[u, d, y_j] +
+    A1[d, j] T[u, d, m_j]``, kept as the cell totals and coefficients: ``build()`` forms the
+    (U x K) matrix (:func:`cell_matrix`) when a caller needs it (contrasts, covariances);
+    ``variance()`` gives the K variances over blocks of items without forming it."""
+
+    def __init__(self, design, cells, Tg, item_q, coefs):
+        self.design, self.cells, self.Tg = design, cells, Tg
+        self.item_q, self.coefs = item_q, coefs
+
+    def build(self):
+        Zg = influence_cells(self.cells, self.Tg, self.item_q, self.coefs, self.cells.n_units)
+        return cell_matrix(self.cells, Zg, self.cells.n_units)
+
+    def variance(self, presence) -> np.ndarray:
+        cells, Tg = self.cells, self.Tg
+        U, D, J = cells.n_units, cells.n_domains, len(self.item_q)
+        linearization.check_lonely(self.design, presence)  # once, for every estimate
+        T3 = Tg.reshape(U, D, Tg.shape[1])
+        A0 = np.stack([c[:, 0] for c in self.coefs], axis=1)[None]  # (1, D, J)
+        A1 = np.stack([c[:, 1] for c in self.coefs], axis=1)[None]
+        idx = np.asarray(self.item_q)
+        step = max(1, BLOCK_ENTRIES // max(U * D, 1))
+        out = np.empty((D, J))
+        for j0 in range(0, J, step):
+            jj = np.arange(j0, min(J, j0 + step))
+            with np.errstate(invalid="ignore", over="ignore"):  # as influence_cells
+                Zb = A0[:, :, jj] * _take_columns(T3, idx[jj, 0])
+                Zb += A1[:, :, jj] * _take_columns(T3, idx[jj, 1])
+            bad = ~np.isfinite(Zb)
+            if bad.any():
+                Zb[bad] = 0.0
+            cols = (np.arange(D)[:, None] * J + jj[None, :]).reshape(-1)
+            sub = None if presence is None else np.asarray(presence)[:, cols]
+            Zb = Zb.reshape(U, D * jj.size)
+            v = linearization.vcov(self.design, Zb, sub, full=False, dense=True)
+            out[:, jj] = v.reshape(D, jj.size)
+        return out.reshape(-1)
 
 
 @dataclass
@@ -243,11 +310,35 @@ class EstimateSet:
             value = None
         self.__dict__["_df_domain"] = value
 
+    @property
+    def Z(self):  # noqa: F811 - lazily formed field
+        """Influence totals per finest variance unit (U x K); formed on first use when the
+        engine left a :class:`LazyInfluence` (the diagonal variance does not need them)."""
+        value = self.__dict__.get("_Z")
+        if isinstance(value, LazyInfluence):
+            value = value.build()
+            self.__dict__["_Z"] = value
+        return value
+
+    @Z.setter
+    def Z(self, value) -> None:
+        if isinstance(value, property):  # the dataclass default
+            value = None
+        self.__dict__["_Z"] = value
+
+    @property
+    def has_influence(self) -> bool:
+        """Whether the set carries linearisation influence (formed or not yet)."""
+        return self.__dict__.get("_Z") is not None
+
     # -- variance -----------------------------------------------------------------------
     def variance(self) -> np.ndarray:
         """Variances of the K estimates."""
         if self.reps is not None:
             return replicate.vcov(self.design, self.reps, self.theta, full=False)
+        lazy = self.__dict__.get("_Z")
+        if isinstance(lazy, LazyInfluence):  # by blocks of items, Z never formed whole
+            return lazy.variance(self.strata_presence)
         return linearization.vcov(self.design, self.Z, self.strata_presence, full=False)
 
     def vcov(self) -> np.ndarray:
@@ -609,7 +700,8 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     the rows in it (R's nrow of the subset design), and stratum presence."""
     st = design.stages[0]
     rows = (dom >= 0) & (design.weights != 0)
-    codes = st.unit[rows] * n_dom + dom[rows]
+    every = bool(rows.all())  # every row in: no masked copies
+    codes = st.unit * n_dom + dom if every else st.unit[rows] * n_dom + dom[rows]
     if st.n_units == design.n:  # rows are the PSUs: each row is its own (PSU, domain)
         psu_dom = codes
     elif st.n_units * n_dom <= DENSE_CELL_LIMIT:
@@ -626,7 +718,7 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     n_strat = np.bincount(strat_dom % n_dom, minlength=n_dom)
     presence = np.zeros((st.n_strata, n_dom), dtype=bool)
     presence[strat_dom // n_dom, strat_dom % n_dom] = True
-    nrow = np.bincount(dom[dom >= 0], minlength=n_dom)
+    nrow = np.bincount(dom if every else dom[dom >= 0], minlength=n_dom)
     return n_psu - n_strat, nrow, presence
 
 
@@ -638,6 +730,8 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
     mask = dom.codes >= 0
     if getattr(design, "adjust_domain_lonely", False):
         return _item_psu_counts(design, dom, est)
+    if mask.all():  # no masked copies
+        mask = slice(None)
     code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
     out = np.zeros((H, D, J), dtype=bool)
     seen: dict = {}
@@ -741,10 +835,12 @@ def estimate(
         unit, n_units = last.unit, last.n_units
     cells = make_cells(unit, n_units, dom.codes, D)
     Tg = cell_totals(cells, est.columns, w)  # (G x Q)
-    T = domain_sum(cells, Tg)  # (D x Q)
+    T = domain_sum(cells, Tg, est.columns)  # (D x Q)
     theta = est.point(T)  # (D x J)
     # unweighted counts (rows with non-zero weight), for n and deff
-    nz = (w != 0).astype(float)
+    nz_bool = w != 0
+    all_nz = bool(nz_bool.all())
+    nz = nz_bool.astype(float)
     count_cols = sorted(set(est.count_q))
     dmask = dom.codes >= 0
     all_in = bool(dmask.all())
@@ -760,7 +856,9 @@ def estimate(
             continue
         done[key] = q
         col = est.columns[q]
-        counts[:, q] = np.bincount(d_in, weights=nz_in * _rows(col, dmask), minlength=D)
+        # exact counts (sums of 0/1): no product with the all-ones non-zero-weight flags
+        vals = _rows(col, dmask) if all_nz else nz_in * _rows(col, dmask)
+        counts[:, q] = np.bincount(d_in, weights=vals, minlength=D)
     n_dj = counts[:, est.count_q]  # (D x J)
     nw_dj = T[:, est.count_q]
     vsrs = est.vsrs(T, n_dj)
@@ -779,6 +877,7 @@ def estimate(
             tot = block_totals(d_in, D, b, nz_in, None if all_in else dmask)
             for c in range(b.size):
                 in_block[b.start + c] = tot[:, c]
+        packable = []  # 0/1 integer items: counted 8 at a time (one bincount per 8)
         for j, qs in enumerate(est.item_q):
             if binary is not None and not binary[j]:
                 continue
@@ -786,7 +885,15 @@ def estimate(
                 cases[:, j] = in_block[qs[0]]
                 continue
             col = est.columns[qs[0]]
-            cases[:, j] = np.bincount(d_in, weights=nz_in * (_rows(col, dmask) > 0), minlength=D)
+            if all_nz and col.dtype.kind in "biu" and col.dtype.itemsize == 1:
+                packable.append((j, col))
+                continue
+            if all_nz:  # the items here are 0/1: the column is its own indicator
+                cases[:, j] = np.bincount(d_in, weights=_rows(col, dmask), minlength=D)
+                continue
+            sel = (_rows(col, dmask) > 0) & nz_bool[dmask]
+            cases[:, j] = np.bincount(d_in[sel], minlength=D)  # exact counts
+        _packed_counts(cases, packable, d_in, dmask, D)
     if is_rep:  # replicate df is rank-based (R): rank of the domain's replicate weights - 1
         nrow_dom = np.bincount(dom.codes[dom.codes >= 0], minlength=D)
         codes = dom.codes
@@ -821,12 +928,22 @@ def estimate(
         result.reps = replicate.replicate_estimates(design, cells, Tg, est, unit)
         return result
     coefs = est.coef(T)  # list over items of (D x len(item_q))
-    Z = influence_totals(cells, Tg, est.item_q, coefs, n_units)
-    if design.calibration:
+    lazy = (
+        not design.calibration
+        and cells.n_cells == n_units * D
+        and est.n_items > 0
+        and all(len(qs) == 2 for qs in est.item_q)
+    )
+    if lazy:  # dense cells: Z formed only if asked for; the variance goes by blocks
+        result.Z = LazyInfluence(design, cells, Tg, est.item_q, coefs)
+    elif design.calibration:
         from survey.engine.calibrate_variance import residualize
 
-        Z = residualize(design, Z, dom, est, coefs, unit, n_units)
-    result.Z = Z
+        Zg = influence_cells(cells, Tg, est.item_q, coefs, n_units)
+        result.Z = residualize(design, (cells, Zg), dom, est, coefs, unit, n_units)
+    else:
+        Zg = influence_cells(cells, Tg, est.item_q, coefs, n_units)
+        result.Z = cell_matrix(cells, Zg, n_units)
     if (
         statistic in ("prop", "mean")
         and hasattr(est, "item_q")
@@ -834,6 +951,21 @@ def estimate(
     ):
         result.extra.update({"estimator": est, "domains": dom, "cells": cells, "cell_totals": Tg})
     return result
+
+
+def _packed_counts(cases, items, d_in, dmask, D) -> None:
+    """Rows with a 1 per domain for 0/1 one-byte items, eight items per pass: their bits
+    make one code per row (0..255), ONE bincount over ``domain * 256 + code`` counts every
+    pattern, and each item's count is the sum over the patterns with its bit set (exact)."""
+    bits = np.arange(256)
+    for start in range(0, len(items), 8):
+        chunk = items[start : start + 8]
+        pattern = np.zeros(d_in.size, dtype=np.uint8)
+        for b, (_, col) in enumerate(chunk):
+            pattern |= _rows(col, dmask).view(np.uint8) << np.uint8(b)
+        joint = np.bincount(d_in * 256 + pattern, minlength=D * 256).reshape(D, 256)
+        for b, (j, _) in enumerate(chunk):
+            cases[:, j] = joint[:, (bits >> b) & 1 == 1].sum(axis=1)
 
 
 def _labels(dom: Domains, est) -> pd.DataFrame:

@@ -8,6 +8,36 @@ import numpy as np
 import pandas as pd
 
 
+def dense_factorize(values) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(values, sort=True)`` for integer or boolean arrays with a small range,
+    by one pass of ``bincount`` over ``values - min`` (no hashing, no sort): the same codes
+    (0..k-1 in sorted order of the values) and uniques. None when the values are not plain
+    integers or their range is much larger than their number (use ``pd.factorize``)."""
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        arr = arr.view(np.uint8)
+    elif arr.dtype.kind not in "iu" or arr.size == 0:
+        return None
+    lo, hi = int(arr.min()), int(arr.max())
+    span = hi - lo + 1
+    if span > max(4 * arr.size, 1024) or span > 50_000_000:
+        return None
+    if lo < 0:  # no wrap-around of small integer types
+        shifted = arr.astype(np.int64) - lo
+    else:
+        shifted = arr - arr.dtype.type(lo) if lo else arr
+    present = np.bincount(shifted, minlength=span) > 0
+    observed = np.flatnonzero(present)
+    if observed.size == span:
+        codes = shifted.astype(np.int64)
+    else:
+        remap = np.full(span, -1, dtype=np.int64)
+        remap[observed] = np.arange(observed.size)
+        codes = remap[shifted]
+    uniques = (observed + lo).astype(np.asarray(values).dtype)
+    return codes, uniques
+
+
 @dataclass(frozen=True)
 class Domains:
     """Rows' domain codes (``-1``: in no domain) and the table of domain levels.
@@ -45,10 +75,19 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
         )
     codes_list, uniques_list = [], []
     for col in by:
-        codes, uniques = pd.factorize(data[col], sort=True, use_na_sentinel=True)
-        codes_list.append(codes.astype(np.int64))
+        s = data[col]
+        fast = dense_factorize(s.to_numpy()) if isinstance(s.dtype, np.dtype) else None
+        if fast is not None:
+            codes, uniques = fast
+        else:
+            codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
+        codes_list.append(codes.astype(np.int64, copy=False))
         uniques_list.append(uniques)
     sizes = [max(len(u), 1) for u in uniques_list]
+    if len(by) == 1:  # factorize codes every observed value 0..k-1 (-1: missing) already
+        return _domains(
+            data, by, codes_list[0], np.arange(len(uniques_list[0])), uniques_list, sizes
+        )
     combined = np.zeros(n, dtype=np.int64)
     valid = np.ones(n, dtype=bool)
     for codes, size in zip(codes_list, sizes, strict=True):
@@ -65,6 +104,10 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
         observed, inverse = np.unique(combined[valid], return_inverse=True)
         dom = np.full(n, -1, dtype=np.int64)
         dom[valid] = inverse
+    return _domains(data, by, dom, observed, uniques_list, sizes)
+
+
+def _domains(data, by, dom, observed, uniques_list, sizes) -> Domains:
     # decode observed combined codes into level values
     levels = {}
     rest = observed.copy()

@@ -255,9 +255,34 @@ def _warn_huge(cols, values) -> None:
             )
 
 
+def _native_values(data, col: str) -> np.ndarray:
+    """A plain numpy integer or boolean column as it is (read-only, no float copy: it can
+    hold no NaN or infinity); any other column through :func:`numeric_column`."""
+    s = data[col] if col in data.columns else None
+    if s is not None and isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":
+        out = s.to_numpy().view()
+        out.flags.writeable = False
+        return out
+    return numeric_column(data, col)
+
+
 def _masks(data, cols, na):
-    values = [numeric_column(data, c) for c in cols]
+    """Each variable's values and not-missing mask, checked in as few passes as possible:
+    integer and boolean columns need no check; a float column's min and max (one pass each)
+    settle "no NaN, no infinity, not huge" at once, the common case."""
+    values = [_native_values(data, c) for c in cols]
+    ok, check = [], []
     for c, v in zip(cols, values, strict=True):
+        if v.dtype.kind in "biu":
+            ok.append(np.ones(v.shape, dtype=bool))
+            continue
+        with np.errstate(invalid="ignore"):
+            lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+        if np.isfinite(lo) and np.isfinite(hi):  # complete and finite: no NaN, no inf
+            if max(-lo, hi) > HUGE:
+                check.append((c, v))
+            ok.append(np.ones(v.shape, dtype=bool))
+            continue
         inf = np.isinf(v)
         if inf.any():
             rows = np.flatnonzero(inf)
@@ -265,8 +290,10 @@ def _masks(data, cols, na):
                 f"variable {c!r} has infinite values in rows {', '.join(map(str, rows[:5]))}"
                 + (f" and {rows.size - 5} more" if rows.size > 5 else "")
             )
-    _warn_huge(cols, values)
-    ok = [~np.isnan(v) for v in values]
+        check.append((c, v))
+        ok.append(~np.isnan(v))
+    if check:
+        _warn_huge([c for c, _ in check], [v for _, v in check])
     if na == "listwise":
         joint = np.logical_and.reduce(ok)
         ok = [joint] * len(values)
@@ -289,7 +316,12 @@ class MeanTotal(Estimator):
         for v, m in zip(values, ok, strict=True):
             complete = bool(m.all())
             y = v if complete else np.where(m, v, 0.0)
-            binary = bool(((y == 0) | (y == 1)).all())
+            if y.dtype.kind in "biu":  # integers: 0/1 from the range; others as floats
+                binary = bool(y.size == 0 or (y.min() >= 0 and y.max() <= 1))
+                if not binary:
+                    y = y.astype(float)
+            else:
+                binary = bool(((y == 0) | (y == 1)).all())
             binaries.append(binary)
             base = len(columns)
             # shared arrays for identical quantities are aggregated once (core.cell_totals)
@@ -358,6 +390,7 @@ class Proportion(Estimator):
             raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
         columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
         for col, s, m in zip(variables, raw, notna, strict=True):
+            fast = None
             if isinstance(s.dtype, pd.CategoricalDtype):
                 present = (
                     np.bincount(s.cat.codes.to_numpy()[m] + 1, minlength=len(s.cat.categories) + 1)[
@@ -369,7 +402,14 @@ class Proportion(Estimator):
                 vals = s.to_numpy(dtype=object)
             else:
                 vals = s.to_numpy()
-                levels = sorted(pd.unique(s[m]).tolist())
+                if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu" and m.all():
+                    from survey.engine.domains import dense_factorize
+
+                    fast = dense_factorize(vals)  # sorted levels and codes in one pass
+                if fast is not None:
+                    levels = fast[1].tolist()
+                else:
+                    levels = sorted(pd.unique(s[m]).tolist())
                 if len(levels) > MAX_CATEGORIES and pd.api.types.is_float_dtype(s.dtype):
                     raise EstimationError(
                         f"variable {col!r} has {len(levels)} distinct values: prop() estimates "
@@ -391,7 +431,8 @@ class Proportion(Estimator):
                 variables_out.append(col)
                 cats.append(_plain(True if s.dtype == bool else 1))  # the share of the 1s
                 continue
-            start = columns.add_block(_category_codes(s, vals, levels, m), len(levels))
+            codes = fast[0] if fast is not None else _category_codes(s, vals, levels, m)
+            start = columns.add_block(codes, len(levels))
             for c, label in enumerate(levels):
                 item_q.append((start + c, mcol))
                 count_q.append(mcol)

@@ -257,7 +257,7 @@ def likelihood_intervals(es, level, df):
     :class:`~survey.engine.core.EstimateSet`, with ``df`` the denominator df per estimate."""
     df = np.broadcast_to(np.asarray(df, dtype=float), es.theta.shape)
     extra = es.extra
-    if "estimator" not in extra or es.design.calibration or es.Z is None:
+    if "estimator" not in extra or es.design.calibration or not es.has_influence:
         se = np.sqrt(np.maximum(es.variance(), 0.0))
         n = es.n if es.n is not None else es.nrow_domain
         return from_moments(es.theta, se, n, df, level)

@@ -179,7 +179,18 @@ def _dense_part(Zs, S, st, c_use, a, full):
     return out
 
 
-def vcov(design, Z, strata_presence=None, full: bool = False):
+def check_lonely(design, strata_presence=None):
+    """Raise as R does for lonely PSUs under ``lonely_psu='fail'`` (the strata holding rows of
+    the estimates named); return the first-stage presence the variance rules use."""
+    if _domain_lonely(design, strata_presence) is not None or _stacked(design, strata_presence):
+        # adjust_domain_lonely: unit counts of every variance stage, stacked; the first
+        # stage's rows are the presence the other rules use
+        strata_presence = np.asarray(strata_presence)[: design.variance_stages[0].n_strata]
+    design.check_lonely(strata_presence)
+    return strata_presence
+
+
+def vcov(design, Z, strata_presence=None, full: bool = False, dense: bool = False):
     """Variance (diagonal, or full K x K with ``full=True``) of K estimates.
 
     Parameters
@@ -187,6 +198,8 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     design : Design
     Z : scipy.sparse matrix or ndarray (U x K)
         Influence totals per finest variance unit (``design.variance_stages[-1]`` units).
+        With ``dense=True`` an ndarray is used as it is (every unit's totals, non-finite
+        values already zeroed), never converted to sparse.
     strata_presence : ndarray (H1 x K) of bool, optional
         Whether each first-stage stratum holds rows of each estimate's domain; only the
         ``average`` lonely-PSU policy uses it (R counts the strata of the domain).
@@ -194,18 +207,29 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
     from survey.engine.calibrate_variance import LowRankZ
 
     domain_lonely = _domain_lonely(design, strata_presence)
-    if domain_lonely is not None or _stacked(design, strata_presence):
-        # adjust_domain_lonely: unit counts of every variance stage, stacked; the first
-        # stage's rows are the presence the other rules use
-        strata_presence = np.asarray(strata_presence)[: design.variance_stages[0].n_strata]
-    design.check_lonely(strata_presence)
+    strata_presence = check_lonely(design, strata_presence)
+    from survey.engine.calibrate_variance import RowLowRankZ
+
+    stages = design.variance_stages
+    if (
+        isinstance(Z, RowLowRankZ)
+        and not full
+        and domain_lonely is None
+        and len(stages) == 1
+        and design.lonely_psu != "average"
+    ):
+        return _row_part(Z, stages[0], design.lonely_psu)
     G = C = blocks = None
     if isinstance(Z, LowRankZ):  # Z - G @ C kept factored (calibrated designs, many units)
         Z, G, C, blocks = Z.Z, Z.G, Z.C, Z.blocks
     dense_view = getattr(Z, "dense_view", None)  # core.cell_matrix: all entries stored
-    Z = sp.csr_matrix(Z)
+    dense_given = dense and G is None and isinstance(Z, np.ndarray)
+    if not dense_given:  # (dense=True: influence totals of every unit, used as they are)
+        Z = sp.csr_matrix(Z)
     K = Z.shape[1]
-    if (
+    if dense_given:
+        pass
+    elif (
         G is None
         and dense_view is not None
         and dense_view.shape == Z.shape
@@ -308,6 +332,23 @@ def vcov(design, Z, strata_presence=None, full: bool = False):
         frac = st.fraction
         mult_units = (mult * frac)[st.unit_stratum]
     return V
+
+
+def _row_part(Z, st, policy):
+    """The variance of a one-stage design whose rows are its units, calibrated by cell steps
+    (:class:`~survey.engine.calibrate_variance.RowLowRankZ`): the stratum sums and sums of
+    squares come from bincounts over the rows, never a (units x estimates) matrix."""
+    nh = st.n_sampled
+    f = st.fpc_factor
+    lonely = nh == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(nh > 1, f * nh / (nh - 1), f)
+        a = np.where(lonely, 0.0 if policy == "adjust" else 1.0, 1.0 / nh)
+    c = np.ones(st.n_strata) * scale
+    c[f < 1e-7] = 0.0
+    S, SS = Z.stratum_sums(st.unit_stratum, st.n_strata)
+    SSc = SS - a[:, None] * S**2 * (2 - nh[:, None] * a[:, None])
+    return (c[:, None] * SSc).sum(axis=0)
 
 
 def _stacked(design, strata_presence) -> bool:

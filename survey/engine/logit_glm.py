@@ -29,8 +29,9 @@ def linkinv(eta):  # R's logit_linkinv (C)
 
 
 def _mu_eta(eta):  # R's logit_mu_eta (C)
-    opexp = 1 + np.exp(eta)
-    return np.where((eta > _THRESH) | (eta < _MTHRESH), _EPS, np.exp(eta) / (opexp * opexp))
+    e = np.exp(eta)
+    opexp = 1 + e
+    return np.where((eta > _THRESH) | (eta < _MTHRESH), _EPS, e / (opexp * opexp))
 
 
 def _y_log_y(y, mu):
@@ -66,22 +67,25 @@ class _RowTables:
 
     def __init__(self, pw):
         self.parts = {}
-        for yv in (0.0, 1.0):
-            y = np.full(pw.shape, yv)
-            mu = (pw * y + 0.5) / (pw + 1)
-            eta = np.log(mu / (1 - mu))
+        pw1 = pw + 1
+        for yv in (0.0, 1.0):  # y constant: the same arithmetic as _first_iteration
+            mu = (pw * yv + 0.5) / pw1
+            one_mu = 1 - mu
+            eta = np.log(mu / one_mu)
             me = _mu_eta(eta)
-            w2 = pw * me**2 / (mu * (1 - mu))
-            z = eta + (y - mu) / me
-            dev = 2 * pw * (_y_log_y(y, mu) + _y_log_y(1 - y, 1 - mu))
-            self.parts[yv] = np.stack([w2 * z, w2, dev])
+            part = np.empty((3,) + pw.shape)
+            np.divide(pw * me**2, mu * one_mu, out=part[1])
+            np.multiply(part[1], eta + (yv - mu) / me, out=part[0])
+            # y log(y / mu) + (1 - y) log((1 - y) / (1 - mu)): one of the two terms is 0
+            np.multiply(2 * pw, np.log(1.0 / (mu if yv else one_mu)), out=part[2])
+            self.parts[yv] = part
         self.diff = self.parts[1.0] - self.parts[0.0]
         self._base = {}
 
     def base(self, answered_key, answered, d_all, D):
         """(3 x D) sums over the answering rows of the y = 0 case."""
         if answered_key not in self._base:
-            p0 = self.parts[0.0][:, answered]
+            p0 = self.parts[0.0] if answered.all() else self.parts[0.0][:, answered]
             self._base[answered_key] = np.stack(
                 [np.bincount(d_all, weights=p0[k], minlength=D) for k in range(3)]
             )
@@ -224,7 +228,18 @@ def replay_glm(es, dispersion: bool = True):
     row_level = first_only.any(axis=0) | (Tg is None) | ~binary
     g = cells.cell_dom
     fast = np.flatnonzero(~row_level)
-    Zg = None if fast.size == J else np.zeros((cells.n_cells, J))
+    need_rows = set(np.flatnonzero(row_level).tolist())
+    if dispersion:
+        need_rows |= set(range(J))
+    dense_cells = cells.n_cells == cells.n_units * D
+    if fast.size == J and not need_rows and dense_cells:
+        # every item from the cell totals: the sandwich variance block by block of items,
+        # never the whole (cells x items) influence at once
+        out[2] = _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J)
+        Zg = None
+        fast = fast[:0]
+    else:
+        Zg = None if fast.size == J else np.zeros((cells.n_cells, J))
     if fast.size:
         from survey.engine.core import _take_columns
 
@@ -244,9 +259,6 @@ def replay_glm(es, dispersion: bool = True):
         else:
             Zg[:, fast] = part
         del part
-    need_rows = set(np.flatnonzero(row_level).tolist())
-    if dispersion:
-        need_rows |= set(range(J))
     if need_rows:
         cell_of_row = np.full(design.n, -1)
         cell_of_row[cells.row_mask] = cells.row_cell
@@ -301,15 +313,53 @@ def replay_glm(es, dispersion: bool = True):
     out[7] = n_model
     from survey.engine.core import cell_matrix
 
-    Z = cell_matrix(cells, Zg, es.Z.shape[0])
-    out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
+    if Zg is not None:
+        Z = cell_matrix(cells, Zg, cells.n_units)
+        out[2] = linearization.vcov(design, Z, es.strata_presence, full=False).reshape(D, J)
     return tuple(a.reshape(-1) for a in out)
+
+
+#: Entries of the influence formed at once by :func:`_blockwise_variance`.
+_BLOCK_ENTRIES = 2_000_000
+
+
+def _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J):
+    """(D x J) linearisation variances of the intercepts from dense unit-major cell totals,
+    over blocks of items: the influence ``(T_y - mu T_m) / (meanw mu.eta N)`` of a block
+    (units x domains x block) goes through :func:`linearization.vcov` and is dropped (the
+    variances are per column, so the blocks give the same numbers as one pass)."""
+    from survey.engine.core import _take_columns
+
+    cells = es.extra["cells"]
+    U = cells.n_units
+    T3 = Tg.reshape(U, D, Tg.shape[1])
+    pres = es.strata_presence
+    linearization.check_lonely(es.design, pres)  # once, for every estimate
+    step = max(1, _BLOCK_ENTRIES // max(U * D, 1))
+    out = np.empty((D, J))
+    for j0 in range(0, J, step):
+        jj = np.arange(j0, min(J, j0 + step))
+        yq = np.array([est.item_q[j][0] for j in jj])
+        mq = np.array([est.item_q[j][1] for j in jj])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = meanw[:, None] * me_f[:, jj] * n_pw[:, jj]  # (D x block)
+            part = _take_columns(T3, yq) - mu_d[None][:, :, jj] * _take_columns(T3, mq)
+            part /= scale[None]
+        bad = ~np.isfinite(part)
+        if bad.any():
+            part[bad] = 0.0
+        cols = (np.arange(D)[:, None] * J + jj[None, :]).reshape(-1)
+        sub = None if pres is None else np.asarray(pres)[:, cols]
+        Zb = part.reshape(U, D * jj.size)
+        v = linearization.vcov(es.design, Zb, sub, full=False, dense=True)
+        out[:, jj] = v.reshape(D, jj.size)
+    return out
 
 
 def logit_intervals(es, t):
     """(lower, upper) of R's logit interval for each estimate of a proportion EstimateSet,
     or None when the set does not come from a plain linearisation pass."""
-    if "estimator" not in es.extra or es.design.calibration or es.Z is None:
+    if "estimator" not in es.extra or es.design.calibration or not es.has_influence:
         return None
     beta, _, var_b = replay_glm(es, dispersion=False)[:3]
     se_beta = np.sqrt(np.maximum(var_b, 0.0))

@@ -153,16 +153,39 @@ QRULES = {
 }
 
 
+#: Rows from which the domains' value sorts run in two threads.
+PARALLEL_SORT_ROWS = 200_000
+
+
 def domain_value_order(x: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Rows with a domain (``codes >= 0``) and positive weight, ordered by domain, then value,
     then row (R's stable ``order``): ONE value sort per variable, shared by every domain and
-    quantile, then a stable counting sort by domain code (radix on small integer codes)."""
+    quantile, then a stable counting sort by domain code (radix on small integer codes).
+
+    Large inputs with few domains go domain first: the stable radix sort by domain keeps
+    each domain's rows in row order, then each domain's values are sorted stably on their
+    own (the same order), two domains at a time in threads (numpy sorts release the GIL)."""
     keep = np.flatnonzero((codes >= 0) & (w > 0))
-    by_value = keep[np.argsort(x[keep], kind="stable")]
-    dom = codes[by_value]
-    top = int(dom.max()) if dom.size else 0
+    dom_all = codes[keep]
+    top = int(dom_all.max()) if dom_all.size else 0
     small = np.int16 if top < 2**15 else np.int64
-    return by_value[np.argsort(dom.astype(small), kind="stable")]
+    if keep.size < PARALLEL_SORT_ROWS or top >= 2**15 or top > keep.size // 1000:
+        by_value = keep[np.argsort(x[keep], kind="stable")]
+        dom = codes[by_value]
+        return by_value[np.argsort(dom.astype(small), kind="stable")]
+    by_dom = keep[np.argsort(dom_all.astype(small), kind="stable")]
+    bounds = np.searchsorted(codes[by_dom], np.arange(top + 2))
+    out = np.empty_like(by_dom)
+
+    def sort_segment(d):
+        seg = by_dom[bounds[d] : bounds[d + 1]]
+        out[bounds[d] : bounds[d + 1]] = seg[np.argsort(x[seg], kind="stable")]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(sort_segment, range(top + 1)))
+    return out
 
 
 def quantile(
@@ -209,26 +232,28 @@ def quantile(
         values = {v: np.where(joint, x, np.nan) for v, x in values.items()}
     frames = []
     for var, x in values.items():
-        ok = ~np.isnan(x) & (dom.codes >= 0)
-        codes = np.where(ok, dom.codes, -1)
+        nan = np.isnan(x)
+        same_codes = not nan.any()  # codes are the domains' own
+        ok = ~nan & (dom.codes >= 0)
+        codes = dom.codes if same_codes else np.where(ok, dom.codes, -1)
         order = domain_value_order(x, codes, w)
         seg_dom = codes[order]
         bounds = np.searchsorted(seg_dom, np.arange(D + 1))
         segments, seg_rows = [], []
+        x_ord, w_ord = x[order], w[order]  # each domain's values and weights: slices
         for d in range(D):
-            rows = order[bounds[d] : bounds[d + 1]]
-            seg_rows.append(rows)
+            seg = slice(bounds[d], bounds[d + 1])
+            seg_rows.append(order[seg])
             # R accumulates cumsum() in long double; ties at exactly p * total depend on it
-            cumw = np.cumsum(w[rows], dtype=np.longdouble).astype(float)
-            segments.append((x[rows], cumw, w[rows]))
+            cumw = np.cumsum(w_ord[seg], dtype=np.longdouble).astype(float)
+            segments.append((x_ord[seg], cumw, w_ord[seg]))
         qhat = np.array([[rule(xs, cw, p, ws) for p in q] for xs, cw, ws in segments])
         # share at or below the quantile, one 0/1 item per quantile level, through the engine
         m = ok.astype(float)
         cols, item_q, count_q = [], [], []
         for k in range(len(q)):
-            thr = np.full(design.n, np.nan)
-            thr[ok] = qhat[codes[ok], k]
-            ind = np.where(ok, (x <= thr).astype(float), 0.0)
+            # rows outside every domain (code -1) read some threshold; ``ok`` zeroes them
+            ind = ((x <= qhat[codes, k]) & ok).astype(float)
             base = len(cols)
             cols += [ind, m, ind]
             item_q.append((base, base + 1))
@@ -242,6 +267,9 @@ def quantile(
         if isinstance(design, ReplicateDesign):  # R: rank of the domain's replicates - 1
             df_dom = replicate_domain_df(design, codes, D)
             nrow_dom = np.bincount(codes[codes >= 0], minlength=D)
+        elif same_codes:  # the engine pass counted the same rows: reuse its df and nrow
+            df_dom = es.df_domain[:: len(q)]
+            nrow_dom = es.nrow_domain[:: len(q)].astype(np.int64)
         else:
             df_dom, nrow_dom, _ = _stage1_presence(design, codes, D)
         if df == "domain":

@@ -1,0 +1,101 @@
+"""The issue-16 fast paths give the numbers of the general code they replace."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey import Design
+from survey.engine import linearization
+from survey.engine import quantiles as qm
+from survey.engine.calibrate_variance import LowRankZ, RowLowRankZ
+from survey.engine.core import LazyInfluence, estimate
+from survey.engine.domains import dense_factorize
+from survey.weighting import Rake
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([5, -3, 5, 7, -3, 0], dtype=np.int8),
+        np.array([120, -120, 3], dtype=np.int8),  # the shift must not wrap int8
+        np.array([True, False, True]),
+        np.array([2**40 + 3, 2**40, 2**40 + 3]),
+        np.arange(10, dtype=np.uint16)[::-1],
+    ],
+)
+def test_dense_factorize_is_sorted_factorize(values):
+    codes, uniques = dense_factorize(values)
+    ref_codes, ref_uniques = pd.factorize(values, sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    np.testing.assert_array_equal(uniques, ref_uniques)
+    assert uniques.dtype == ref_uniques.dtype
+
+
+def test_dense_factorize_declines_floats_and_wide_ranges():
+    assert dense_factorize(np.array([0.5, 1.0])) is None
+    assert dense_factorize(np.array([0, 10**12])) is None
+
+
+def test_parallel_domain_value_order_is_the_stable_order(monkeypatch):
+    monkeypatch.setattr(qm, "PARALLEL_SORT_ROWS", 100)
+    rng = np.random.default_rng(3)
+    n = 5_000
+    x = rng.integers(0, 30, n).astype(float)  # many ties: row order decides
+    x[:50] = -0.0
+    codes = rng.integers(-1, 4, n)
+    w = rng.uniform(0, 2, n)
+    w[::97] = 0.0
+    keep = np.flatnonzero((codes >= 0) & (w > 0))
+    by_value = keep[np.argsort(x[keep], kind="stable")]
+    ref = by_value[np.argsort(codes[by_value], kind="stable")]
+    np.testing.assert_array_equal(qm.domain_value_order(x, codes, w), ref)
+
+
+def _data(n=3_000, seed=2):
+    rng = np.random.default_rng(seed)
+    psu = rng.integers(0, 60, n)
+    return pd.DataFrame(
+        {
+            "stratum": psu // 6,
+            "psu": psu,
+            "weight": rng.uniform(1, 5, n),
+            "dom": rng.integers(0, 4, n),
+            "y": (rng.random(n) < 0.3).astype(np.int8),
+            "x": rng.gamma(2.0, 3.0, n),
+            "c": rng.integers(0, 6, n),
+            "age": rng.integers(0, 3, n),
+            "sex": rng.integers(0, 2, n),
+        }
+    )
+
+
+def test_lazy_influence_variance_equals_the_formed_matrix():
+    des = Design(_data(), weight="weight", strata="stratum", psu="psu")
+    es = estimate(des, "prop", ["c", "y"], by="dom")
+    lazy = es.__dict__["_Z"]
+    assert isinstance(lazy, LazyInfluence)
+    blockwise = es.variance()
+    full = linearization.vcov(des, lazy.build(), es.strata_presence, full=False)
+    np.testing.assert_allclose(blockwise, full, rtol=1e-13, atol=0)
+    assert es.has_influence
+    assert es.Z.shape == (60, len(es))  # formed on access
+    np.testing.assert_allclose(np.diag(es.vcov()), blockwise, rtol=1e-12)
+
+
+def test_rows_as_units_calibration_variance_equals_the_factored_path():
+    df = _data()
+    base = Design(df, weight="weight", strata="stratum")
+    tot = float(df["weight"].sum())
+    pops = [
+        ("age", pd.DataFrame({"age": range(3), "Freq": [tot / 3] * 3})),
+        ("sex", pd.DataFrame({"sex": range(2), "Freq": [tot / 2] * 2})),
+    ]
+    raked = Rake(pops, count="Freq").fit_transform(base)
+    es = estimate(raked, "mean", ["y", "x"], by="dom")
+    assert isinstance(es.Z, RowLowRankZ)
+    fast = es.variance()
+    general = LowRankZ(es.Z.Z, es.Z.G, es.Z.C, es.Z.blocks)
+    slow = linearization.vcov(raked, general, es.strata_presence, full=False)
+    np.testing.assert_allclose(fast, slow, rtol=1e-11, atol=0)
+    dense = es.Z.toarray()
+    np.testing.assert_allclose(fast, linearization.vcov(raked, dense), rtol=1e-10)
