@@ -44,7 +44,7 @@ from survey.engine import ci as ci_mod
 from survey.engine.core import apply_quality
 from survey.engine.domains import make_domains
 from survey.engine.estimators import MeanTotal
-from survey.engine.quantiles import QRULES
+from survey.engine.quantiles import QRULES, quantile_frame
 
 #: Above this many distinct values of a variable the distribution function is binned
 #: first, then fetched exactly only in the bins that hold the quantiles and limits.
@@ -345,18 +345,7 @@ def quantile(design, variables, q=(0.5,), by=None, ci="mean", level=0.95, df="do
                     upper[i] = cdf.value(rule, d, high_p[i])
         tcrit = ci_mod.critical(level, dfs)
         se = (upper - lower) / (2 * tcrit)
-        frame = es.labels.copy()
-        frame["estimate"] = qhat.reshape(-1)
-        frame["se"] = se
-        frame["ci_low"] = lower
-        frame["ci_high"] = upper
-        frame["df"] = dfs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frame["cv"] = se / np.abs(frame["estimate"].to_numpy())
-        frame["deff"] = np.nan
-        frame["n"] = es.n
-        frame["n_weighted"] = es.n_weighted
-        frames.append(frame)
+        frames.append(quantile_frame(es, qhat, se, lower, upper, dfs))
     out = finalize(pd.concat(frames, ignore_index=True), byl)
     out.attrs.update(
         {"level": level, "ci_method": f"woodruff-{ci}", "df_rule": df, "statistic": "quantile",

@@ -299,18 +299,7 @@ def quantile(
             se = _replicate_quantile_se(design, repw, x, seg_rows, q, qhat, rule)
             lower = qhat.reshape(-1) - tcrit * se
             upper = qhat.reshape(-1) + tcrit * se
-        frame = es.labels.copy()
-        frame["estimate"] = qhat.reshape(-1)
-        frame["se"] = se
-        frame["ci_low"] = lower
-        frame["ci_high"] = upper
-        frame["df"] = dfs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frame["cv"] = se / np.abs(frame["estimate"].to_numpy())
-        frame["deff"] = np.nan
-        frame["n"] = es.n
-        frame["n_weighted"] = es.n_weighted
-        frames.append(frame)
+        frames.append(quantile_frame(es, qhat, se, lower, upper, dfs))
     out = finalize(pd.concat(frames, ignore_index=True), dom.by)
     out.attrs.update(
         {
@@ -324,6 +313,24 @@ def quantile(
         }
     )
     return apply_quality(out, "default")
+
+
+def quantile_frame(es, qhat, se, lower, upper, dfs) -> pd.DataFrame:
+    """One variable's quantile rows in the result schema: ``es`` the engine pass of its
+    threshold shares (labels, n, n_weighted), ``qhat`` (domains x levels) and the interval;
+    no design effect (R's ``svyquantile`` gives none). Shared by the table backends."""
+    frame = es.labels.copy()
+    frame["estimate"] = qhat.reshape(-1)
+    frame["se"] = se
+    frame["ci_low"] = lower
+    frame["ci_high"] = upper
+    frame["df"] = dfs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["cv"] = se / np.abs(frame["estimate"].to_numpy())
+    frame["deff"] = np.nan
+    frame["n"] = es.n
+    frame["n_weighted"] = es.n_weighted
+    return frame
 
 
 def _replicate_quantile_se(design, repw, x, seg_rows, q, qhat, rule) -> np.ndarray:
