@@ -153,20 +153,37 @@ def _binary(col) -> bool:
 
 
 def _backend_kind(var: str, des, stat: str) -> str:
-    """``auto`` on a backend: proportions for text, boolean or 0/1 items, means otherwise
-    (one small query; no value labels or missing-code heuristics without the rows)."""
+    """``auto`` on a backend, as in memory (:func:`_kind`) without value labels (a Parquet
+    or CSV file has none): proportions for text, boolean or 0/1 items and for integer codes
+    beside undeclared missing codes (1-3 with 88/99: categories, not amounts); means
+    otherwise. One small query of the column's extremes; its distinct values are fetched
+    only when there are few of them."""
     if stat != "auto":
         return stat
+    import pandas as pd
+
+    from survey._codes import suspect_missing_codes
     from survey.backends.executors import Aggregation
-    from survey.backends.expr import NotBinary, Valid
+    from survey.backends.expr import Col, NotBinary, Valid
 
     kind = des.source.columns.get(var)
     if kind is None:
         return "mean"  # the verb reports the missing column
     if kind != "numeric":
         return "prop"
-    agg = Aggregation([], {"__nb": NotBinary(var, Valid((var,), (True,)))}, count=None)
-    return "prop" if int(des.source.aggregate(agg)["__nb"].iloc[0] or 0) == 0 else "mean"
+    agg = Aggregation(
+        [], {"__nb": NotBinary(var, Valid((var,), (True,)))}, count=None,
+        extremes={"__lo": ("MIN", Col(var)), "__hi": ("MAX", Col(var)),
+                  "__nd": ("APPROX_DISTINCT", Col(var))},
+    )  # fmt: skip
+    row = des.source.aggregate(agg).iloc[0]
+    if int(row["__nb"] or 0) == 0:
+        return "prop"
+    lo, hi, nd = (float(row[k]) for k in ("__lo", "__hi", "__nd"))
+    if (lo >= 0 and hi < 77) or not nd <= 60:  # no missing-like code possible / many values
+        return "mean"
+    values = pd.Series(des.source.distinct(var), dtype=float)
+    return "prop" if suspect_missing_codes(values) else "mean"
 
 
 def estimate_command(

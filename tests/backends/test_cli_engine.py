@@ -68,3 +68,33 @@ def test_not_pushed_down_fails_cleanly(demo_parquet, tmp_path):
     assert "not pushed down" in result.output
     bad = runner.invoke(app, [*args[:-1], "sqlite"])
     assert bad.exit_code == 2 and "--engine" in bad.output
+
+
+def test_auto_on_backend_takes_codes_beside_missing_codes_as_categories(tmp_path):
+    """--stat auto on a Parquet file (no value labels): 1-3 beside 88/99 are categories on
+    every engine, as in memory (a mean of such codes means nothing)."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame({
+        "p": rng.choice([1, 2, 3, 88, 99], n, p=[0.5, 0.3, 0.1, 0.05, 0.05]),
+        "amount": rng.integers(0, 500, n),  # an amount with values above 77: a mean
+        "w": rng.uniform(1, 2, n), "stratum": rng.integers(0, 10, n),
+        "psu": np.arange(n) // 10,
+    })  # fmt: skip
+    path = tmp_path / "codes.parquet"
+    frame.to_parquet(path, index=False)
+    got = {}
+    for engine in ("memory", "duckdb"):
+        out = tmp_path / f"{engine}.csv"
+        args = ["estimate", str(path), "p", "amount", "--weight", "w", "--strata", "stratum",
+                "--psu", "psu", "--nest", "--engine", engine, "--out", str(out)]  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        got[engine] = pd.read_csv(out)
+    pd.testing.assert_frame_equal(got["memory"], got["duckdb"], rtol=1e-10, atol=1e-12)
+    p = got["duckdb"][got["duckdb"]["variable"] == "p"]
+    assert sorted(p["category"]) == [1, 2, 3, 88, 99]
+    amount = got["duckdb"][got["duckdb"]["variable"] == "amount"]
+    assert len(amount) == 1 and amount["category"].isna().all()
