@@ -338,6 +338,9 @@ def estimate_command(
     engine = choose_engine(data, engine)
     with_totals = bool(by and total and out is not None and out.suffix.lower() == ".xlsx")
     if engine != "memory":
+        from survey.cli._common import require_table_file
+
+        require_table_file(data, engine)
         des, frames, totals, kinds = _estimate_on_backend(
             data, engine, variables, spec, by, stat, ci, level, df, quality, replicates,
             missing_codes, decimal, with_totals,

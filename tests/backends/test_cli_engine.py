@@ -68,6 +68,11 @@ def test_not_pushed_down_fails_cleanly(demo_parquet, tmp_path):
     assert "not pushed down" in result.output
     bad = runner.invoke(app, [*args[:-1], "sqlite"])
     assert bad.exit_code == 2 and "--engine" in bad.output
+    # an SPSS file on a backend: the way forward, not DuckDB's binder traceback
+    sav = runner.invoke(app, ["estimate", str(demo_path()), "robbery", "--weight", "weight",
+                              "--engine", "duckdb"])  # fmt: skip
+    assert sav.exit_code == 2 and "write it to Parquet first" in " ".join(sav.output.split())
+    assert "Traceback" not in sav.output
 
 
 def test_auto_on_backend_takes_codes_beside_missing_codes_as_categories(tmp_path):
