@@ -471,8 +471,17 @@ def difference(a: IndicatorSet, b: IndicatorSet, *, ci="wald", level=0.95, df="d
     Rows of ``a`` and ``b`` are paired on the ``by`` columns they share (each row of ``a``
     with the row of ``b`` in the same domain; with several rows per domain, in order). The
     covariance between the two is kept (``concat`` + ``contrast``), so the standard error is
-    right when both come from the same respondents. Values are on the common scale.
+    right when both come from the same respondents. Values are on the common scale. ``a``
+    and ``b`` are :class:`IndicatorSet` s: the indicator functions called with
+    ``as_set=True``.
     """
+    for name, s in (("a", a), ("b", b)):
+        if not isinstance(s, IndicatorSet):
+            raise IndicatorError(
+                f"difference: {name} is a {type(s).__name__}, not an IndicatorSet; call the "
+                "indicator with as_set=True (e.g. indicators.prevalence(des, ..., as_set=True))"
+                " so that the covariance of the two estimates is kept"
+            )
     both = a.concat(b)
     la, lb = a.labels, b.labels
     by = [c for c in la.columns if c in lb.columns and c not in ("variable", "category")]

@@ -35,3 +35,10 @@ def test_difference_has_domain_and_variable_labels(design):
         fa["estimate"].to_numpy() - fb["estimate"].to_numpy(),
         rtol=1e-12,
     )
+
+
+def test_difference_of_frames_says_as_set(design):
+    a = indicators.prevalence(design, crimes=["robbery"], by="region")
+    b = indicators.prevalence(design, crimes=["assault"], by="region", as_set=True)
+    with pytest.raises(indicators.IndicatorError, match="as_set=True"):
+        indicators.difference(a, b)
