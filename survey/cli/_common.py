@@ -252,6 +252,7 @@ def rich_table(table):
     import textwrap
 
     from rich import box
+    from rich.measure import Measurement
     from rich.table import Table as RichTable
 
     heads = table.flat_columns()
@@ -291,25 +292,41 @@ def rich_table(table):
             heads[i] = m.group(1)
             units.append(f"{m.group(1)}: {m.group(2)}")
     keep = [i for i in range(len(heads)) if any(r[i] for r in rows)] if rows else []
-    out = RichTable(
-        title=table.title or None, title_justify="left", caption_justify="left",
-        box=box.SIMPLE_HEAD, pad_edge=False,
-    )  # fmt: skip
-    for i in keep:
-        text = formats[i] is None
+
+    def least(i):  # a column's narrowest width: numbers and header words never break
         widest = max(len(r[i]) for r in rows)
         word = max((len(w) for w in heads[i].split()), default=0)
-        head = "\n".join(textwrap.wrap(heads[i], max(widest, 6), break_long_words=False))
-        out.add_column(  # numbers and header words never break; labels wrap
-            escape(head),
-            justify="left" if text else "right",
-            overflow="fold",
-            min_width=min(max(widest, word), 10) if text else max(widest, word),
-        )
-    styles = {"caution": "yellow", "suppress": "dim"}
-    flags = table.flags or [""] * len(rows)
-    for cells, flag in zip(rows, flags, strict=True):
-        out.add_row(*(escape(cells[i]) for i in keep), style=styles.get(flag))
+        return min(max(widest, word), 10) if formats[i] is None else max(widest, word)
+
+    def build(cols):
+        out = RichTable(
+            title=table.title or None, title_justify="left", caption_justify="left",
+            box=box.SIMPLE_HEAD, pad_edge=False,
+        )  # fmt: skip
+        for i in cols:
+            text = formats[i] is None
+            widest = max(len(r[i]) for r in rows)
+            head = "\n".join(textwrap.wrap(heads[i], max(widest, 6), break_long_words=False))
+            out.add_column(  # labels wrap; numbers never do
+                escape(head),
+                justify="left" if text else "right",
+                overflow="fold",
+                no_wrap=not text,
+                min_width=least(i),
+            )
+        styles = {"caution": "yellow", "suppress": "dim"}
+        flags = table.flags or [""] * len(rows)
+        for cells, flag in zip(rows, flags, strict=True):
+            out.add_row(*(escape(cells[i]) for i in cols), style=styles.get(flag))
+        return out
+
+    out = build(keep)
+    ci = table.ci_col if 0 <= table.ci_col < len(heads) else -1
+    wide = console.options.update_width(10_000)  # unclamped: what the table needs
+    if ci in keep and Measurement.get(console, wide, out).minimum > console.width:
+        keep.remove(ci)  # too wide for this terminal: the interval stays in the files
+        units.append(f"{heads[ci]}: see --out")
+        out = build(keep)
     foot = [*units, *table.notes, *([table.source] if getattr(table, "source", "") else [])]
     if foot:
         out.caption = escape("\n".join(foot))

@@ -47,3 +47,20 @@ def test_compare_terminal_shows_labels_and_rounded_change(tmp_path, monkeypatch,
             assert row.rstrip().endswith("*") == bool(r.significant)
         else:
             assert ("caution" in row) == bool(r.unreliable)
+
+
+def test_compare_terminal_too_narrow_drops_the_interval_not_digits(tmp_path, monkeypatch):
+    """A mean item's wider numbers do not fit 80 columns with the interval: the interval is
+    left to the files (said under the table) and every p-value is printed whole."""
+    monkeypatch.setattr(_common.console, "width", 80)
+    out = tmp_path / "cmp.csv"
+    res = runner.invoke(app, [
+        "compare", str(demo_path()), "--wave", "wave", "--indicators", "fear_dark",
+        "--by", "region", "--weight", "weight", "--strata", "stratum", "--psu", "psu",
+        "--out", str(out),
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "95% CI: see --out" in res.output
+    assert max(len(line) for line in res.output.splitlines()) <= 80
+    for p in pd.read_csv(out)["p_value"]:
+        assert f"{p:.3f}" in res.output
