@@ -293,9 +293,13 @@ def rich_table(table):
             units.append(f"{m.group(1)}: {m.group(2)}")
     keep = [i for i in range(len(heads)) if any(r[i] for r in rows)] if rows else []
 
+    def header(i):  # wrapped at word boundaries (and hyphens) to the widest cell
+        widest = max(len(r[i]) for r in rows)
+        return textwrap.wrap(heads[i], max(widest, 6), break_long_words=False) or [""]
+
     def least(i):  # a column's narrowest width: numbers and header words never break
         widest = max(len(r[i]) for r in rows)
-        word = max((len(w) for w in heads[i].split()), default=0)
+        word = max(len(line) for line in header(i))
         return min(max(widest, word), 10) if formats[i] is None else max(widest, word)
 
     def build(cols):
@@ -305,8 +309,7 @@ def rich_table(table):
         )  # fmt: skip
         for i in cols:
             text = formats[i] is None
-            widest = max(len(r[i]) for r in rows)
-            head = "\n".join(textwrap.wrap(heads[i], max(widest, 6), break_long_words=False))
+            head = "\n".join(header(i))
             out.add_column(  # labels wrap; numbers never do
                 escape(head),
                 justify="left" if text else "right",
