@@ -561,6 +561,14 @@ def _binary(frame: pd.DataFrame, name: str) -> bool:
     return len(x) > 0 and bool(x.isin([0, 1]).all())
 
 
+#: Reason of a comparison row whose input estimate is suppressed by the publication rule.
+_SUPPRESSED_INPUT = {
+    "en": "an estimate compared is suppressed (publication rule)",
+    "es": "una de las estimaciones comparadas está suprimida (criterio de publicación)",
+    "pt": "uma das estimativas comparadas está suprimida (critério de publicação)",
+}
+
+
 def _publication(
     sheets, by, group, meta, data, waves, level, lang, *, title, source, df_rule="design"
 ):
@@ -568,7 +576,8 @@ def _publication(
     publication table (:func:`survey.report.tables.comparison_table`): domains and groups
     by their labels, 0/1 indicators in percent (changes in percentage points), other
     indicators on their scale, one table per scale; p-values below 0.001 shown "<0.001";
-    rows whose inputs are flagged unreliable shaded and marked, with Reliability and Reason
+    rows whose inputs are flagged unreliable shaded and marked, rows with a suppressed input
+    without numbers, with Reliability and Reason
     columns and the interval note."""
     from survey.report.tables import comparison_table, display_frame, interval_note
 
@@ -593,6 +602,13 @@ def _publication(
         flag = sheets[key]["unreliable"].astype("boolean")
         unreliable = flag.fillna(False).to_numpy(bool)
         f["reliability"] = np.where(unreliable, "caution", np.where(flag.notna(), "reliable", ""))
+        # an input estimate the rule suppresses: no numbers for the row, as `survey estimate`
+        # prints none for that estimate (one publication decision)
+        sup = sheets[key]["suppressed_input"].astype("boolean").fillna(False).to_numpy(bool)
+        f.loc[sup, "reliability"] = "suppress"
+        f["reliability_reason"] = pd.array(
+            np.where(sup, _SUPPRESSED_INPUT[lang], None), dtype=object
+        )
         f = f[[*cols, *[c for c in f.columns if c not in cols]]]
         f.attrs = {"level": level}
         pct = np.array([_binary(data, v) for v in sheets[key]["variable"]])

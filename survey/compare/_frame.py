@@ -48,6 +48,8 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "significant",
     "worsened",  # significant change in the "worse" direction; <NA> when no direction given
     "unreliable",  # either input estimate flagged caution/suppress; <NA> when not assessed
+    "suppressed_input",  # an input estimate is suppressed by the rule: a publication table
+    # shows no numbers for the row (as estimate would print none); <NA> when not assessed
     "note",  # why a row has no comparison (e.g. "not estimated in follow-up"); <NA> otherwise
 )
 
@@ -110,6 +112,16 @@ def unreliable_flag(rel1, rel2) -> pd.Series:
     return pd.Series(out)
 
 
+def suppressed_flag(*rels) -> pd.Series:
+    """True if any input reliability is ``suppress``; <NA> if none was assessed."""
+    rs = [pd.Series(r, dtype=object).reset_index(drop=True) for r in rels]
+    bad = np.logical_or.reduce([r.eq("suppress").fillna(False).to_numpy(bool) for r in rs])
+    known = np.logical_or.reduce([r.notna().to_numpy() for r in rs])
+    out = pd.array(bad, dtype="boolean")
+    out[~known] = pd.NA
+    return pd.Series(out)
+
+
 def finish(
     frame: pd.DataFrame,
     by,
@@ -167,7 +179,9 @@ def finish(
     for col in COMPARISON_COLUMNS:
         if col not in out.columns:
             out[col] = (
-                pd.NA if col in ("category", "effect_size_type", "unreliable", "note") else np.nan
+                pd.NA
+                if col in ("category", "effect_size_type", "unreliable", "suppressed_input", "note")
+                else np.nan
             )
     out["note"] = out["note"].astype("string")
     by = list(by or [])

@@ -27,6 +27,7 @@ import pandas as pd
 from survey.compare._frame import (
     category_from_key,
     finish,
+    suppressed_flag,
     unreliable_flag,
     with_category_key,
 )
@@ -198,6 +199,9 @@ def did(
         for a, b in (("cpre", "cpost"), ("tpre", "tpost"))
     ]
     out["unreliable"] = (flags[0] | flags[1]).to_numpy()
+    out["suppressed_input"] = suppressed_flag(
+        *(take("reliability", c, pd.NA) for c in ("cpre", "cpost", "tpre", "tpost"))
+    ).to_numpy()
     missing = np.column_stack([~have[c] for c in CELLS])
     note = np.full(len(m), pd.NA, dtype=object)
     for r in np.flatnonzero(missing.any(axis=1)):  # loop over result rows, not data rows

@@ -34,6 +34,7 @@ from survey.compare._frame import (
     NOTE_NO_FOLLOWUP,
     category_from_key,
     finish,
+    suppressed_flag,
     unreliable_flag,
     with_category_key,
 )
@@ -179,6 +180,7 @@ def _assemble(pairs, keys, f1, f2, comb, both, measure, df):
         for f, idx in ((f1, i1), (f2, i2))
     ]
     out["unreliable"] = unreliable_flag(*rel).to_numpy()
+    out["suppressed_input"] = suppressed_flag(*rel).to_numpy()
     note = np.full(len(out), pd.NA, dtype=object)
     note[i1 < 0] = NOTE_NO_BASELINE
     note[i2 < 0] = NOTE_NO_FOLLOWUP

@@ -34,8 +34,12 @@ def test_compare_terminal_shows_labels_and_rounded_change(tmp_path, monkeypatch,
     comp = pd.read_csv(out)  # the tidy csv: proportions, the region codes
     labels = {1: "Norte", 2: "Centro", 3: "Sur", 4: "Costa"}
     lines = text.splitlines()
+    assert comp["suppressed_input"].any() and not comp["suppressed_input"].all()
     for _, r in comp.iterrows():
         row = next(line for line in lines if line.split() and line.split()[0] == labels[r.region])
+        if r.suppressed_input:  # as `survey estimate` shows no number for that estimate
+            assert "suppressed" in row and not re.findall(r"\d+\.\d+", row), row
+            continue
         nums = re.findall(r"-?\d+\.\d+", row)
         want = [f"{100 * r[c]:.1f}" for c in ("estimate_1", "estimate_2", "estimate")]
         assert nums[:3] == want, row
