@@ -221,9 +221,17 @@ LABELS_HELP = (
 
 def with_labels_option(ds, labels: Path | None, columns=None):
     """``ds`` with the ``--labels`` file merged into its metadata (a clear error if bad).
-    ``columns``: every column of the file when ``ds`` holds only some (see ``with_labels``)."""
+    ``columns``: every column of the file when ``ds`` holds only some (see ``with_labels``).
+    Without ``--labels``, the ``<data>_labels.json`` that ``survey harmonize`` writes beside
+    its output is used when it is there (said on screen), so harmonised territories keep
+    their names."""
     if labels is None:
-        return ds
+        path = getattr(ds, "path", None)
+        side = Path(path).with_name(Path(path).stem + "_labels.json") if path else None
+        if side is None or not side.is_file():
+            return ds
+        labels = side
+        console.print(f"[dim]value labels from {escape(str(side))}[/]", highlight=False)
     import warnings
 
     from survey.io import LabelsError, with_labels

@@ -90,7 +90,8 @@ def _code_text(v: Any) -> str:
 
 
 def read_labels(path: str | Path) -> LabelSet:
-    """Read a labels file: ``.yaml``/``.yml`` or ``.csv`` (see the module docstring).
+    """Read a labels file: ``.yaml``/``.yml``, ``.json`` (the YAML layout; what ``survey
+    harmonize`` writes beside its output) or ``.csv`` (see the module docstring).
 
     Raises
     ------
@@ -102,12 +103,13 @@ def read_labels(path: str | Path) -> LabelSet:
     if not path.is_file():
         raise LabelsError(f"labels file {path} not found")
     suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return _read_yaml(path)
+    if suffix in (".yaml", ".yml", ".json"):  # JSON (survey harmonize's <out>_labels.json)
+        return _read_yaml(path)  # is read by the YAML reader: the same layout
     if suffix == ".csv":
         return _read_csv(path)
     raise LabelsError(
-        f"labels file {path}: the extension must be .yaml, .yml or .csv (got {suffix or 'none'})"
+        f"labels file {path}: the extension must be .yaml, .yml, .json or .csv "
+        f"(got {suffix or 'none'})"
     )
 
 
