@@ -79,17 +79,20 @@ def _int_range(values: pd.Series):
 
 def few_integer_codes(values: pd.Series, limit: int = 10) -> int:
     """Number of distinct values of an integer-valued numeric item with at most ``limit``
-    of them and more than two (0/1 items are proportions), else 0."""
+    of them and at least two, unless they are 0 and 1 (0/1 items are proportions; a 1/2
+    Yes/No item is counted: its mean is 1 + the share of the 2s), else 0."""
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return 0
     lo_hi = _int_range(values)
-    if lo_hi is not None and lo_hi[1] - lo_hi[0] < 2:
-        return 0  # at most two distinct values (a 0/1 item): no float copy, no hashing
+    if lo_hi is not None and lo_hi[0] >= 0 and lo_hi[1] <= 1:
+        return 0  # a 0/1 item: no float copy, no hashing
     arr = values.to_numpy(dtype=float, na_value=np.nan)
     if pd.unique(arr[:10000]).size > limit + 1:  # fast path on a prefix
         return 0
     uniq = pd.unique(arr[~np.isnan(arr)])
-    if 2 < uniq.size <= limit and np.all(np.mod(uniq, 1) == 0):
+    if set(uniq.tolist()) <= {0.0, 1.0}:
+        return 0
+    if 2 <= uniq.size <= limit and np.all(np.mod(uniq, 1) == 0):
         return int(uniq.size)
     return 0
 
