@@ -88,7 +88,7 @@ def test_yaml_and_csv_formats_read_to_the_same_labels(tmp_path):
         ("l.yaml", "region:\n  1: Norte\n  1: Sur\n", r"l\.yaml, line 3: code '1' .* twice"),
         ("l.yaml", "region: {1: Norte\n", r"l\.yaml, line \d+: not valid YAML"),
         ("l.yaml", "- a\n- b\n", r"l\.yaml, line 1: a labels file is a mapping"),
-        ("l.txt", "region,1,Norte\n", r"extension must be \.yaml, \.yml or \.csv"),
+        ("l.txt", "region,1,Norte\n", r"extension must be \.yaml, \.yml, \.json or \.csv"),
     ],
 )
 def test_bad_labels_files_name_file_line_and_entry(tmp_path, name, text, message):
