@@ -255,12 +255,7 @@ def vcov(design, Z, strata_presence=None, full: bool = False, dense: bool = Fals
         else:
             Zs = (_indicator(maps[s], st.n_units).T @ Z).tocsr()
         Gs = None if G is None else (G if last else (_indicator(maps[s], st.n_units).T @ G))
-        nh = st.n_sampled
-        f = st.fpc_factor
-        lonely = nh == 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(nh > 1, f * nh / (nh - 1), f)
-            a = np.where(lonely, 0.0 if policy == "adjust" else 1.0, 1.0 / nh)
+        nh, f, lonely, scale, a = _stratum_constants(st, policy)
         mult = np.ones(st.n_strata) if s == 0 else mult_units  # stage-s strata = parent units
         c = mult * scale
         c[f < 1e-7] = 0.0  # R: strata sampled completely contribute nothing
@@ -334,18 +329,28 @@ def vcov(design, Z, strata_presence=None, full: bool = False, dense: bool = Fals
     return V
 
 
-def _row_part(Z, st, policy):
-    """The variance of a one-stage design whose rows are its units, calibrated by cell steps
-    (:class:`~survey.engine.calibrate_variance.RowLowRankZ`): the stratum sums and sums of
-    squares come from bincounts over the rows, never a (units x estimates) matrix."""
+def _stratum_constants(st, policy):
+    """Per stratum of a variance stage: ``(n_h, fpc factor, lonely, scale, a)``, the with-
+    replacement variance ``scale * sum_u (z_u - a S_h)^2``: ``scale = f n_h / (n_h - 1)``
+    (``f`` for a lonely unit) and the centring share ``a = 1 / n_h``; a lonely unit is centred
+    on itself (``a = 1``: it adds nothing) or, with ``policy='adjust'``, on the grand mean
+    (``a = 0``), as R's ``survey.lonely.psu``."""
     nh = st.n_sampled
     f = st.fpc_factor
     lonely = nh == 1
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(nh > 1, f * nh / (nh - 1), f)
         a = np.where(lonely, 0.0 if policy == "adjust" else 1.0, 1.0 / nh)
-    c = np.ones(st.n_strata) * scale
-    c[f < 1e-7] = 0.0
+    return nh, f, lonely, scale, a
+
+
+def _row_part(Z, st, policy):
+    """The variance of a one-stage design whose rows are its units, calibrated by cell steps
+    (:class:`~survey.engine.calibrate_variance.RowLowRankZ`): the stratum sums and sums of
+    squares come from bincounts over the rows, never a (units x estimates) matrix."""
+    nh, f, _, scale, a = _stratum_constants(st, policy)
+    c = scale.copy()
+    c[f < 1e-7] = 0.0  # R: strata sampled completely contribute nothing
     S, SS = Z.stratum_sums(st.unit_stratum, st.n_strata)
     SSc = SS - a[:, None] * S**2 * (2 - nh[:, None] * a[:, None])
     return (c[:, None] * SSc).sum(axis=0)
