@@ -33,6 +33,7 @@ from survey.indicators._common import (
     as_list,
     finish,
     named_columns,
+    relabel,
     scale_factor,
 )
 
@@ -197,14 +198,9 @@ def estimate_derived(design, statistic, derived: ExprDerived, by=None):
             )
     est = _estimator(statistic, derived)
     es = design._estimate("ratio" if statistic == "ratio" else "mean", est, by_list or None)
+    relabel(es, derived)
     K, J = len(es), len(derived.items)
     D = K // J
-    labels = es.labels.copy()
-    labels["variable"] = np.tile(np.asarray(derived.variable, dtype=object), D)
-    cats = np.empty(J, dtype=object)
-    cats[:] = [pd.NA if c is None else str(c) for c in derived.category]
-    labels["category"] = pd.array(np.tile(cats, D), dtype=object)
-    es.labels = labels
     prop = np.tile(np.asarray(derived.proportion, dtype=bool), D)
     if statistic == "ratio":
         n_cases = _ratio_cases(design, est, derived, by_list, es)

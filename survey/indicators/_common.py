@@ -375,6 +375,20 @@ def with_weight(design, weight: str | None):
     return new
 
 
+def relabel(es, derived) -> None:
+    """Name the rows of ``es`` (one per domain x derived item, items fastest) as the registry
+    does: ``variable`` the indicator, ``category`` the derived item's category. Shared by
+    the in-memory pass and the data backends' (``survey.backends.indicators``)."""
+    J = len(derived.items)
+    D = len(es) // J
+    labels = es.labels.copy()
+    labels["variable"] = np.tile(np.asarray(derived.variable, dtype=object), D)
+    cats = np.empty(J, dtype=object)
+    cats[:] = [pd.NA if c is None else str(c) for c in derived.category]
+    labels["category"] = pd.array(np.tile(cats, D), dtype=object)
+    es.labels = labels
+
+
 def estimate_derived(design, statistic: str, derived: Derived, by=None):
     """One engine pass over the derived quantities (all items share the domains)."""
     from survey.engine import estimate, make_domains
@@ -402,16 +416,9 @@ def estimate_derived(design, statistic: str, derived: Derived, by=None):
         est = build(proxy, statistic, derived.items, binary="ones")
     dom = make_domains(side, by_list)
     es = estimate(design, statistic, derived.items, by=by_list, domains=dom, estimator=est)
-    # relabel: variable / category as the registry names them
-    K = len(es)
-    J = len(derived.items)
+    relabel(es, derived)
+    K, J = len(es), len(derived.items)
     D = K // J
-    labels = es.labels.copy()
-    labels["variable"] = np.tile(np.asarray(derived.variable, dtype=object), D)
-    cats = np.empty(J, dtype=object)
-    cats[:] = [pd.NA if c is None else str(c) for c in derived.category]
-    labels["category"] = pd.array(np.tile(cats, D), dtype=object)
-    es.labels = labels
     # unweighted rows with the characteristic (CEPAL's "casos no ponderados"), proportions only
     n_cases = np.full(K, np.nan)
     nz = design.weights != 0
