@@ -24,6 +24,7 @@ import pandas as pd
 from survey.backends import derive as X
 from survey.backends import expr as E
 from survey.backends.executors import Aggregation
+from survey.backends.quantities import add_ratio_item
 from survey.engine.estimators import MeanTotal, Ratio
 from survey.indicators._common import (
     MISSING_CODES,
@@ -132,11 +133,7 @@ def _estimator(statistic, derived: ExprDerived):
         for key, dkey in zip(derived.items, derived.denominators, strict=True):
             yv, xv = refs[key], refs[dkey]
             m = X.Answered((yv, xv))
-            y, x = E.Filled(yv, m), E.Filled(xv, m)
-            base = len(columns)
-            columns += [y, x, m, E.Product(y, y), E.Product(x, x), E.Product(x, y)]
-            item_q.append((base, base + 1))
-            count_q.append(base + 2)
+            add_ratio_item(columns, item_q, count_q, E.Filled(yv, m), E.Filled(xv, m), m)
             names.append(f"{key}/{dkey}")
         est = Ratio("ratio", names, [None] * len(names), columns, item_q, count_q)
         est.extra["stages"] = stages

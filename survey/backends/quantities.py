@@ -156,6 +156,15 @@ def proportion(source, variables, na, binary="ones"):
     return Proportion("prop", names, cats, columns, item_q, count_q)
 
 
+def add_ratio_item(columns, item_q, count_q, y, x, m) -> None:
+    """Append one ratio item's quantities in the layout of the engine's ``Ratio``: ``y``,
+    ``x``, the answered indicator ``m`` and the squares and cross product (for deff)."""
+    base = len(columns)
+    columns += [y, x, m, E.Product(y, y), E.Product(x, x), E.Product(x, y)]
+    item_q.append((base, base + 1))
+    count_q.append(base + 2)
+
+
 def ratio(source, numerator, denominator, na):
     num = [numerator] if isinstance(numerator, str) else list(numerator)
     den = [denominator] if isinstance(denominator, str) else list(denominator)
@@ -174,12 +183,7 @@ def ratio(source, numerator, denominator, na):
                  **dict(zip(mb.names, mb.numeric, strict=True))}  # fmt: skip
         names_ab = tuple(c for c in names_ab if c)
         m = E.Valid(names_ab, tuple(kinds[c] for c in names_ab))
-        y, x = _filled(a, m), _filled(b, m)
-        m = _ones(m)
-        base = len(columns)
-        columns += [y, x, m, E.Product(y, y), E.Product(x, x), E.Product(x, y)]
-        item_q.append((base, base + 1))
-        count_q.append(base + 2)
+        add_ratio_item(columns, item_q, count_q, _filled(a, m), _filled(b, m), _ones(m))
         names.append(f"{a}/{b}")
     est = Ratio("ratio", names, [None] * len(names), columns, item_q, count_q)
     est.extra["pairs"] = list(zip(num, den, strict=True))
