@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import json
 import re
@@ -235,17 +236,29 @@ def column_names(
 
 def _csv_header(path: Path, encoding: str | None, sep: str | None) -> list[str]:
     """The header of a CSV file as ``pandas.read_csv`` would name its columns."""
+    enc, gz = _csv_encoding(path, encoding)
+    sep = sep or _sniff_sep(path, gz, enc)
+    with _csv_errors(path, encoding), open(path, "rb") as raw:
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+        head = pd.read_csv(stream, nrows=0, encoding=enc, sep=sep)
+    return [str(c) for c in head.columns]
+
+
+def _csv_encoding(path: Path, encoding: str | None) -> tuple[str, bool]:
+    """The encoding to read ``path`` with (checked; default UTF-8) and whether it is gzip."""
     enc = encoding or "utf-8"
     try:
         codecs.lookup(enc)
     except LookupError:
         raise ReadError(path, f"unknown encoding {enc!r}") from None
-    gz = path.name.lower().endswith(".gz")
-    sep = sep or _sniff_sep(path, gz, enc)
+    return enc, path.name.lower().endswith(".gz")
+
+
+@contextlib.contextmanager
+def _csv_errors(path: Path, encoding: str | None):
+    """pandas' and gzip's reading errors as :class:`ReadError` naming the file."""
     try:
-        with open(path, "rb") as raw:
-            stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
-            head = pd.read_csv(stream, nrows=0, encoding=enc, sep=sep)
+        yield
     except UnicodeDecodeError:
         raise ReadError(path, decode_hint(encoding)) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
@@ -254,7 +267,6 @@ def _csv_header(path: Path, encoding: str | None, sep: str | None) -> list[str]:
         raise ReadError(path, "the file has no columns (empty CSV)") from None
     except pd.errors.ParserError as exc:
         raise ReadError(path, f"malformed CSV ({exc})") from None
-    return [str(c) for c in head.columns]
 
 
 def detect_format(path: str | Path) -> str:
@@ -549,17 +561,12 @@ def _read_csv(
     sep: str | None = None,
     decimal: str = ".",
 ) -> tuple[pd.DataFrame, Metadata]:
-    enc = encoding or "utf-8"
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise ReadError(path, f"unknown encoding {enc!r}") from None
-    gz = path.name.lower().endswith(".gz")
+    enc, gz = _csv_encoding(path, encoding)
     size = path.stat().st_size
     sep = sep or _sniff_sep(path, gz, enc)
     opts = {"encoding": enc, "usecols": columns, "sep": sep, "decimal": decimal}
     try:
-        with open(path, "rb") as raw:
+        with _csv_errors(path, encoding), open(path, "rb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
             if chunksize is None:
                 df = pd.read_csv(stream, **opts)
@@ -571,14 +578,6 @@ def _read_csv(
                         frames.append(chunk)
                         step(completed=raw.tell())
                 df = concat_chunks(frames)
-    except UnicodeDecodeError:
-        raise ReadError(path, decode_hint(encoding)) from None
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise ReadError(path, f"the gzip stream is truncated or corrupt ({exc})") from None
-    except pd.errors.EmptyDataError:
-        raise ReadError(path, "the file has no columns (empty CSV)") from None
-    except pd.errors.ParserError as exc:
-        raise ReadError(path, f"malformed CSV ({exc})") from None
     except ValueError as exc:
         if "usecols" in str(exc).lower():
             raise ReadError(path, f"column(s) not in file ({exc})") from None
