@@ -152,38 +152,40 @@ def _binary(col) -> bool:
     return bool(np.all((arr == 0) | (arr == 1) | np.isnan(arr)))
 
 
-def _backend_kind(var: str, des, stat: str) -> str:
+def _backend_kinds(variables, des, stat: str) -> dict[str, str]:
     """``auto`` on a backend, as in memory (:func:`_kind`) without value labels (a Parquet
     or CSV file has none): proportions for text, boolean or 0/1 items and for integer codes
     beside undeclared missing codes (1-3 with 88/99: categories, not amounts); means
-    otherwise. One small query of the column's extremes; its distinct values are fetched
-    only when there are few of them."""
+    otherwise. One query of every numeric variable's extremes (one scan of the data); a
+    column's distinct values are fetched only when there are few of them."""
     if stat != "auto":
-        return stat
+        return {v: stat for v in variables}
     import pandas as pd
 
     from survey._codes import suspect_missing_codes
     from survey.backends.executors import Aggregation
     from survey.backends.expr import Col, NotBinary, Valid
 
-    kind = des.source.columns.get(var)
-    if kind is None:
-        return "mean"  # the verb reports the missing column
-    if kind != "numeric":
-        return "prop"
-    agg = Aggregation(
-        [], {"__nb": NotBinary(var, Valid((var,), (True,)))}, count=None,
-        extremes={"__lo": ("MIN", Col(var)), "__hi": ("MAX", Col(var)),
-                  "__nd": ("APPROX_DISTINCT", Col(var))},
-    )  # fmt: skip
-    row = des.source.aggregate(agg).iloc[0]
-    if int(row["__nb"] or 0) == 0:
-        return "prop"
-    lo, hi, nd = (float(row[k]) for k in ("__lo", "__hi", "__nd"))
-    if (lo >= 0 and hi < 77) or not nd <= 60:  # no missing-like code possible / many values
-        return "mean"
-    values = pd.Series(des.source.distinct(var), dtype=float)
-    return "prop" if suspect_missing_codes(values) else "mean"
+    cols = des.source.columns
+    out = {v: "mean" if v not in cols else "prop" for v in variables}  # missing: the verb says
+    numeric = [v for v in dict.fromkeys(variables) if cols.get(v) == "numeric"]
+    if not numeric:
+        return out
+    sums, extremes = {}, {}
+    for i, v in enumerate(numeric):
+        sums[f"__nb{i}"] = NotBinary(v, Valid((v,), (True,)))
+        extremes |= {f"__lo{i}": ("MIN", Col(v)), f"__hi{i}": ("MAX", Col(v)),
+                     f"__nd{i}": ("APPROX_DISTINCT", Col(v))}  # fmt: skip
+    row = des.source.aggregate(Aggregation([], sums, count=None, extremes=extremes)).iloc[0]
+    for i, v in enumerate(numeric):
+        if int(row[f"__nb{i}"] or 0) == 0:
+            continue  # 0/1: a proportion
+        lo, hi, nd = (float(row[f"__{k}{i}"]) for k in ("lo", "hi", "nd"))
+        out[v] = "mean"
+        if not ((lo >= 0 and hi < 77) or not nd <= 60):  # a missing-like code may be there
+            values = pd.Series(des.source.distinct(v), dtype=float)
+            out[v] = "prop" if suspect_missing_codes(values) else "mean"
+    return out
 
 
 def estimate_command(
@@ -591,8 +593,9 @@ def _estimate_on_backend(
                 des = TableDesign(str(data), engine=engine, **kw, **options)
             progress.watch(des)
             kinds: dict[str, list[str]] = {}
+            kind_of = _backend_kinds(variables, des, stat)
             for var in variables:
-                kinds.setdefault(_backend_kind(var, des, stat), []).append(var)
+                kinds.setdefault(kind_of[var], []).append(var)
 
             frames, totals = _estimate_kinds(des, kinds, by, with_totals, ci, level, df, quality)
         except (
