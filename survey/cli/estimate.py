@@ -483,7 +483,7 @@ def _present(
             from survey.quality import mask
             from survey.report.tables import table_notes
 
-            tidy = result if show_suppressed else mask(result)
+            tidy = result if show_suppressed else mask(result, complementary=False)  # applied above
             with atomic_output(out) as tmp:
                 if out.suffix.lower() == ".xlsx":
                     _write_xlsx(

@@ -487,7 +487,7 @@ def indicators_command(
         console.print(
             f"[dim]{len(skipped)} indicator(s) skipped ({text})[/]", highlight=False, soft_wrap=True
         )
-    shown = table if show_suppressed else mask(table)
+    shown = table if show_suppressed else mask(table, complementary=False)  # applied above
     for b in by_labels:  # the file keeps the codes and adds the labels
         if b in shown.columns:
             shown.insert(shown.columns.get_loc(b) + 1, f"{b}_label", labelled[b].to_numpy())
