@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from survey.backends import expr as E
 from survey.backends.executors import Aggregation
 from survey.engine import linearization
-from survey.engine.logit_glm import EPSILON, MAXIT, _mu_eta, linkinv
+from survey.engine.logit_glm import _CLOSED_LIMIT, EPSILON, MAXIT, _mu_eta, linkinv
 
 _EPS = float(np.finfo(float).eps)
 
@@ -60,11 +60,6 @@ def _row_parts(pw_col: str) -> list[dict[str, E.Expr]]:
                 "2 * {0} * LN(1 / (1 - {1}))", (P, m_), lambda p, m: 2 * p * np.log(1 / (1 - m))
             )
     return [mu, eta, me, parts]
-
-
-#: Above this rescaled weight ``pw`` glm's ``mu.eta`` is clamped (|eta| > 30 when
-#: 2 pw + 1 > e^30): the closed forms below then do not hold, the general ones are used.
-_CLOSED_LIMIT = 1e12
 
 
 def _closed_parts(pw_col: str) -> list[dict[str, E.Expr]]:
