@@ -240,29 +240,59 @@ class LazyInfluence:
         Zg = influence_cells(self.cells, self.Tg, self.item_q, self.coefs, self.cells.n_units)
         return cell_matrix(self.cells, Zg, self.cells.n_units)
 
+    #: Set before :meth:`variance` to keep the centred cross moments with each item's
+    #: not-missing totals (``moments``): the logit interval's variance then needs no pass
+    #: of its own (:func:`survey.engine.logit_glm.replay_glm`).
+    keep_moments = False
+    moments = None
+
     def variance(self, presence) -> np.ndarray:
         cells, Tg = self.cells, self.Tg
         U, D, J = cells.n_units, cells.n_domains, len(self.item_q)
         linearization.check_lonely(self.design, presence)  # once, for every estimate
+        rule = linearization.one_stage_rule(self.design, presence)
+        keep = self.keep_moments and rule is not None
         T3 = Tg.reshape(U, D, Tg.shape[1])
         A0 = np.stack([c[:, 0] for c in self.coefs], axis=1)[None]  # (1, D, J)
         A1 = np.stack([c[:, 1] for c in self.coefs], axis=1)[None]
         idx = np.asarray(self.item_q)
         step = max(1, BLOCK_ENTRIES // max(U * D, 1))
         out = np.empty((D, J))
+        if keep:
+            X, W = np.empty((D, J)), np.empty((D, J))
+        # two buffers reused by every block (fresh ones would be page-faulted in each time)
+        size = U * D * min(step, J)
+        buf, tmp = np.empty(size), np.empty(size)
         for j0 in range(0, J, step):
             jj = np.arange(j0, min(J, j0 + step))
+            Zb = buf[: U * D * jj.size].reshape(U, D, jj.size)
+            part = tmp[: Zb.size].reshape(Zb.shape)
             with np.errstate(invalid="ignore", over="ignore"):  # as influence_cells
-                Zb = A0[:, :, jj] * _take_columns(T3, idx[jj, 0])
-                Zb += A1[:, :, jj] * _take_columns(T3, idx[jj, 1])
-            bad = ~np.isfinite(Zb)
-            if bad.any():
-                Zb[bad] = 0.0
+                np.multiply(A0[:, :, jj], _take_columns(T3, idx[jj, 0]), out=Zb)
+                np.multiply(A1[:, :, jj], _take_columns(T3, idx[jj, 1]), out=part)
+                Zb += part
+            if rule is None:  # (dense_moments zeroes non-finite entries itself)
+                bad = ~np.isfinite(Zb)
+                if bad.any():
+                    Zb[bad] = 0.0
+                del bad
+            if keep:  # one stage: the variances and the cross moments in one pass
+                uq, p_of = np.unique(idx[jj, 1], return_inverse=True)
+                v, X[:, jj], W[:, jj] = linearization.dense_moments(
+                    rule, Zb, T3[:, :, uq], p_of.reshape(-1)
+                )
+                out[:, jj] = v
+                continue
+            if rule is not None:
+                out[:, jj] = linearization.dense_moments(rule, Zb)
+                continue
             cols = (np.arange(D)[:, None] * J + jj[None, :]).reshape(-1)
             sub = None if presence is None else np.asarray(presence)[:, cols]
             Zb = Zb.reshape(U, D * jj.size)
             v = linearization.vcov(self.design, Zb, sub, full=False, dense=True)
             out[:, jj] = v.reshape(D, jj.size)
+        if keep:
+            self.moments = (out.copy(), X, W)
         return out.reshape(-1)
 
 
@@ -525,6 +555,9 @@ class EstimateSet:
 
         ``ci`` is one interval method, or one per estimate (a sequence of length K): a share
         then keeps its own interval next to means in the same set."""
+        lazy = self.__dict__.get("_Z")
+        if isinstance(lazy, LazyInfluence) and "logit" in ([ci] if isinstance(ci, str) else ci):
+            lazy.keep_moments = True  # the logit interval reuses this variance pass
         var = self.variance()
         if self.n is not None:  # no rows with an answer in the domain: nothing to estimate
             var = np.where(self.n == 0, np.nan, var)

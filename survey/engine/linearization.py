@@ -179,6 +179,64 @@ def _dense_part(Zs, S, st, c_use, a, full):
     return out
 
 
+def one_stage_rule(design, strata_presence=None):
+    """``(stage, c, a)`` when the variance is one stage's ``sum_h c_h sum_u (z_u - a_h S_h)^2``
+    with constants that do not depend on the estimate (one variance stage, no
+    ``adjust_domain_lonely`` rule acting, no ``average`` rescaling): the form
+    :func:`dense_moments` computes directly; else None (use :func:`vcov`)."""
+    stages = design.variance_stages
+    if len(stages) != 1 or _domain_lonely(design, strata_presence) is not None:
+        return None
+    st = stages[0]
+    _, f, lonely, scale, a = _stratum_constants(st, design.lonely_psu)
+    if design.lonely_psu == "average" and (lonely & (f >= 1e-7)).any():
+        return None
+    c = scale.copy()
+    c[f < 1e-7] = 0.0  # R: strata sampled completely contribute nothing
+    return st, c, a
+
+
+def dense_moments(rule, Z3, M3=None, p_of=None):
+    """Variances of dense influence totals laid out (U, D, J) (units x domains x items;
+    overwritten; non-finite entries count as 0) under a :func:`one_stage_rule`, as :func:`vcov` gives them, (D x J).
+
+    With ``M3`` (U, D, P) and ``p_of`` (J,) (item j's m is ``M3[:, :, p_of[j]]``) also the
+    centred cross moments that influences ``alpha z + beta m`` need:
+
+        var(alpha z + beta m) = alpha^2 V + 2 alpha beta X + beta^2 W,
+
+    ``X = sum_h c_h sum_u (z_u - a S_h)(m_u - a S^m_h)`` and ``W`` the same for ``m``
+    alone. Returns ``V`` or ``(V, X, W)``, each (D x J)."""
+    st, c, a = rule
+    h = st.unit_stratum
+    U, D, J = Z3.shape
+    Hm = _indicator(h, st.n_strata)
+    cu = c[h]
+    Z = Z3.reshape(U, D * J)
+    S = np.asarray(Hm.T @ Z)
+    if not np.isfinite(S).all():  # a non-finite entry makes its stratum sum non-finite
+        Z[~np.isfinite(Z)] = 0.0  # as cell_matrix: non-finite influence counts as 0
+        S = np.asarray(Hm.T @ Z)
+    Z -= (a[:, None] * S)[h]  # centred at the stratum mean (R's onestrat), in place
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond 1e150: announced
+        V = np.einsum("u,uk,uk->k", cu, Z, Z).reshape(D, J)
+    if M3 is None:
+        return V
+    P = M3.shape[2]
+    M = M3.reshape(U, D * P)
+    dm = M - (a[:, None] * np.asarray(Hm.T @ M))[h]
+    W_dp = np.einsum("u,uk,uk->k", cu, dm, dm).reshape(D, P)
+    g = (dm * cu[:, None]).reshape(U, D, P)
+    X = np.empty((D, J))
+    for p in range(P):
+        js = np.flatnonzero(p_of == p)
+        if not js.size:
+            continue
+        sub = Z3[:, :, js[0] : js[-1] + 1] if (np.diff(js) == 1).all() else Z3[:, :, js]
+        X[:, js] = np.einsum("udj,ud->dj", sub, g[:, :, p])
+    return V, X, W_dp[:, p_of]
+
+
 def check_lonely(design, strata_presence=None):
     """Raise as R does for lonely PSUs under ``lonely_psu='fail'`` (the strata holding rows of
     the estimates named); return the first-stage presence the variance rules use."""

@@ -374,8 +374,25 @@ def _blockwise_variance(es, est, Tg, mu_d, meanw, me_f, n_pw, D, J):
     linearization.check_lonely(es.design, pres)  # once, for every estimate
     step = max(1, _BLOCK_ENTRIES // max(U * D, 1))
     out = np.empty((D, J))
-    for j0 in range(0, J, step):
-        jj = np.arange(j0, min(J, j0 + step))
+    todo = np.arange(J)
+    lazy = es.__dict__.get("_Z")
+    mom = getattr(lazy, "moments", None)
+    if mom is not None and lazy.item_q is est.item_q:
+        # the mean's variance pass kept its centred moments: the intercept's influence is
+        # alpha z + beta m (z the mean's influence, m the not-missing totals), with
+        # T_y - mu T_m = z / A0 + (theta - mu) T_m, so its variance needs no pass over cells
+        V, X, W = mom
+        A0 = np.stack([c[:, 0] for c in lazy.coefs], axis=1)
+        A1 = np.stack([c[:, 1] for c in lazy.coefs], axis=1)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = meanw[:, None] * me_f * n_pw
+            alpha = 1.0 / (A0 * scale)
+            beta = (-A1 / A0 - mu_d) / scale
+            out = alpha**2 * V + 2 * alpha * beta * X + beta**2 * W
+        ok = np.isfinite(alpha) & np.isfinite(beta) & np.isfinite(out)
+        todo = np.flatnonzero(~ok.all(axis=0))  # items with an empty or degenerate domain
+    for j0 in range(0, todo.size, step):
+        jj = todo[j0 : j0 + step]
         yq = np.array([est.item_q[j][0] for j in jj])
         mq = np.array([est.item_q[j][1] for j in jj])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
