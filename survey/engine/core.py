@@ -85,7 +85,22 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     w = row_weight if full else row_weight[cells.row_mask]
     # column-major unless the cells are dense unit-major (reshaped to (U, D, Q) later)
     dense = cells.n_cells == cells.n_units * cells.n_domains
-    out = np.empty((cells.n_cells, len(columns)), order="C" if dense else "F")
+    Q = len(columns)
+    if dense and len(blocks) == 1 and blocks[0].size > Q // 2:
+        # one many-category block, row-major cells: its bincount writes the whole (G x Q)
+        # table at once (column start + category of each row), the few plain columns after
+        b = blocks[0]
+        codes = b.codes if full else b.codes[cells.row_mask]
+        keep = codes >= 0
+        idx = cells.row_cell * Q + (b.start + codes.astype(np.int64))
+        out = np.bincount(
+            idx if keep.all() else idx[keep],
+            weights=w if keep.all() else w[keep],
+            minlength=cells.n_cells * Q,
+        ).reshape(cells.n_cells, Q)
+        blocks = []
+    else:
+        out = np.empty((cells.n_cells, Q), order="C" if dense else "F")
     seen: dict[int, int] = {}
     dups: list[tuple[int, int]] = []  # copied in one pass at the end (rows stay in cache)
     for q, col in plain:

@@ -99,3 +99,78 @@ def test_rows_as_units_calibration_variance_equals_the_factored_path():
     np.testing.assert_allclose(fast, slow, rtol=1e-11, atol=0)
     dense = es.Z.toarray()
     np.testing.assert_allclose(fast, linearization.vcov(raked, dense), rtol=1e-10)
+
+
+@pytest.mark.parametrize("lonely", ["adjust", "certainty", "average"])
+def test_logit_variance_from_the_mean_pass_moments_equals_its_own_pass(lonely, monkeypatch):
+    """The logit interval's variance from the mean pass's centred moments (alpha z + beta m)
+    equals the variance of the intercept's influence formed and passed through vcov."""
+    from survey.engine import logit_glm
+
+    df = _data()
+    df.loc[df["stratum"] == 3, "psu"] = 18  # one stratum with a single PSU
+    df.loc[::7, "c"] = np.nan  # missing answers: the not-missing totals differ by domain
+    des = Design(df, weight="weight", strata="stratum", psu="psu", lonely_psu=lonely)
+    fast = estimate(des, "prop", ["c", "y"], by="dom")
+    fast.__dict__["_Z"].keep_moments = True
+    fast.variance()
+    if lonely == "average":  # rescaled by the strata of each domain: the general vcov
+        assert fast.__dict__["_Z"].moments is None
+        return
+    assert fast.__dict__["_Z"].moments is not None
+    slow = estimate(des, "prop", ["c", "y"], by="dom")
+    slow.variance()  # no moments kept: the logit pass forms its own influence
+    assert slow.__dict__["_Z"].moments is None
+    calls = []
+    real_vcov = linearization.vcov
+
+    def counting_vcov(*args, **kwargs):
+        calls.append(1)
+        return real_vcov(*args, **kwargs)
+
+    monkeypatch.setattr(linearization, "vcov", counting_vcov)
+    _, _, v_fast = logit_glm.replay_glm(fast, dispersion=False)[:3]
+    assert not calls  # no pass of its own
+    _, _, v_slow = logit_glm.replay_glm(slow, dispersion=False)[:3]
+    assert calls
+    monkeypatch.undo()
+    assert np.isfinite(v_slow).all() and v_slow.size == 4 * 7
+    np.testing.assert_allclose(v_fast, v_slow, rtol=1e-12, atol=1e-30)
+    # and through to_frame, the user's route: the same interval limits
+    a = des.prop("c", by="dom", ci="logit", df="inf")
+    b = Design(df, weight="weight", strata="stratum", psu="psu", lonely_psu=lonely)
+    lazy_off = estimate(b, "prop", ["c"], by="dom")
+    lo, hi = logit_glm.logit_intervals(lazy_off, 1.959963984540054)
+    np.testing.assert_allclose(a["ci_low"].to_numpy()[: lo.size], lo, rtol=1e-12)
+
+
+def test_one_stage_rule_variance_equals_vcov():
+    df = _data()
+    des = Design(df, weight="weight", strata="stratum", psu="psu")
+    es = estimate(des, "mean", ["y", "x"], by="dom")
+    lazy = es.__dict__["_Z"]
+    rule = linearization.one_stage_rule(des, es.strata_presence)
+    assert rule is not None
+    np.testing.assert_allclose(
+        es.variance(),
+        linearization.vcov(des, lazy.build(), es.strata_presence, full=False),
+        rtol=1e-13,
+    )
+
+
+def test_single_block_cell_totals_equal_the_per_column_bincounts():
+    from survey.engine.core import cell_totals, make_cells
+    from survey.engine.estimators import build
+
+    df = _data()
+    df["c"] = df["c"].astype(float)
+    df.loc[::5, "c"] = np.nan  # rows outside every category
+    des = Design(df, weight="weight", strata="stratum", psu="psu")
+    est = build(des, "prop", ["c"])
+    unit = des.variance_stages[-1].unit
+    dom = df["dom"].to_numpy()
+    cells = make_cells(unit, des.variance_stages[-1].n_units, dom, 4)
+    fast = cell_totals(cells, est.columns, des.weights)
+    slow = cell_totals(cells, [np.asarray(c, dtype=float) for c in est.columns], des.weights)
+    np.testing.assert_allclose(fast, slow, rtol=1e-14, atol=1e-12)
+    assert fast[:, 2:].sum() > 0
