@@ -272,16 +272,25 @@ def _masks(data, cols, na):
     settle "no NaN, no infinity, not huge" at once, the common case."""
     values = [_native_values(data, c) for c in cols]
     ok, check = [], []
+    complete = None  # one read-only all-true mask shared by every complete variable
+
+    def all_true(shape):
+        nonlocal complete
+        if complete is None or complete.shape != shape:
+            complete = np.ones(shape, dtype=bool)
+            complete.flags.writeable = False
+        return complete
+
     for c, v in zip(cols, values, strict=True):
         if v.dtype.kind in "biu":
-            ok.append(np.ones(v.shape, dtype=bool))
+            ok.append(all_true(v.shape))
             continue
         with np.errstate(invalid="ignore"):
             lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
         if np.isfinite(lo) and np.isfinite(hi):  # complete and finite: no NaN, no inf
             if max(-lo, hi) > HUGE:
                 check.append((c, v))
-            ok.append(np.ones(v.shape, dtype=bool))
+            ok.append(all_true(v.shape))
             continue
         inf = np.isinf(v)
         if inf.any():
