@@ -247,9 +247,10 @@ class LazyInfluence:
     (U x K) matrix (:func:`cell_matrix`) when a caller needs it (contrasts, covariances);
     ``variance()`` gives the K variances over blocks of items without forming it."""
 
-    def __init__(self, design, cells, Tg, item_q, coefs):
+    def __init__(self, design, cells, Tg, item_q, coefs, blocks=()):
         self.design, self.cells, self.Tg = design, cells, Tg
         self.item_q, self.coefs = item_q, coefs
+        self.blocks = list(blocks)  # the estimator's CategoryBlocks (many-category items)
 
     def build(self):
         Zg = influence_cells(self.cells, self.Tg, self.item_q, self.coefs, self.cells.n_units)
@@ -275,11 +276,24 @@ class LazyInfluence:
         out = np.empty((D, J))
         if keep:
             X, W = np.empty((D, J)), np.empty((D, J))
+        todo = np.arange(J)
+        if rule is not None:
+            for js, b, mq in self._sparse_groups(A0[0], A1[0]):
+                w_rows = self.design.weights
+                if not cells.row_mask.all():
+                    w_rows = w_rows[cells.row_mask]
+                v, x, wm = _sparse_block_moments(
+                    rule, cells, w_rows, T3, b, mq, idx[js, 0], A0[0][:, js], A1[0][:, js]
+                )
+                out[:, js] = v
+                if keep:
+                    X[:, js], W[:, js] = x, wm
+                todo = np.setdiff1d(todo, js)
         # two buffers reused by every block (fresh ones would be page-faulted in each time)
-        size = U * D * min(step, J)
+        size = U * D * min(step, max(todo.size, 1))
         buf, tmp = np.empty(size), np.empty(size)
-        for j0 in range(0, J, step):
-            jj = np.arange(j0, min(J, j0 + step))
+        for j0 in range(0, todo.size, step):
+            jj = todo[j0 : j0 + step]
             Zb = buf[: U * D * jj.size].reshape(U, D, jj.size)
             part = tmp[: Zb.size].reshape(Zb.shape)
             with np.errstate(invalid="ignore", over="ignore"):  # as influence_cells
@@ -309,6 +323,77 @@ class LazyInfluence:
         if keep:
             self.moments = (out.copy(), X, W)
         return out.reshape(-1)
+
+    def _sparse_groups(self, A0, A1):
+        """``[(items, block, not-missing column)]``: the items whose y is a category of a
+        many-category block and that share one not-missing column with finite coefficients
+        in every domain; their variance comes from the block's stored (non-zero) cells."""
+        groups = []
+        for b in self.blocks:
+            if b.size < SPARSE_BLOCK_MIN:
+                continue
+            js = np.array(
+                [j for j, (yq, _) in enumerate(self.item_q) if b.start <= yq < b.start + b.size],
+                dtype=np.int64,
+            )
+            if not js.size or len({self.item_q[j][1] for j in js}) != 1:
+                continue
+            if not (np.isfinite(A0[:, js]).all() and np.isfinite(A1[:, js]).all()):
+                continue
+            groups.append((js, b, self.item_q[js[0]][1]))
+        return groups
+
+
+#: A category block with at least this many categories has its variance computed from its
+#: non-zero (unit, domain, category) cells (:func:`_sparse_block_moments`).
+SPARSE_BLOCK_MIN = 32
+
+
+def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
+    """Variances and logit moments (as :func:`linearization.dense_moments`), (D x J') each,
+    of items ``z = A0 y + A1 m`` whose y are categories ``yq`` of ``block`` and whose m is
+    column ``mq`` (dense unit-major cells; ``w`` the weights of the cells' rows).
+
+    In stratum h with centring share a, writing ``y~ = y - a Y_h`` and ``m~ = m - a M_h``
+    (Y, M the stratum totals), ``sum_u (z_u - a S_h)^2 = A0^2 sum y~^2 + 2 A0 A1 sum y~ m~
+    + A1^2 sum m~^2`` with ``sum y~^2 = sum y^2 - a Y^2 (2 - n a)`` and ``sum y~ m~ =
+    sum y m~ - a Y sum m~``; m~ is centred exactly on the (units x domains) cells. The sums
+    over y come from the rows, never from the (units x domains x categories) table: a cell's
+    total y is the sum of its rows' weights, so ``sum_cells y^2 = sum_rows w y_cell`` and
+    ``sum_cells y m~ = sum_rows w m~_cell``. A0 and A1 do not vary by stratum, so the strata
+    are summed (weighted by c_h) before they apply."""
+    st, c, a = rule
+    U, D, Q = T3.shape
+    H = st.n_strata
+    h = st.unit_stratum
+    nh = st.n_sampled.astype(float)
+    Cn = block.size
+    m = T3[:, :, mq]
+    Hm = linearization._indicator(h, H)
+    Mh = np.asarray(Hm.T @ m)  # (H x D)
+    mt = m - a[h][:, None] * Mh[h]  # centred exactly
+    W_d = c @ np.asarray(Hm.T @ (mt * mt))  # (D,)
+    smt = np.asarray(Hm.T @ mt)  # (H x D): sums of m~ (0 when a = 1/n)
+    codes = block.codes if cells.row_mask.all() else block.codes[cells.row_mask]
+    g, cw = cells.row_cell, w
+    if not (codes >= 0).all():
+        keep = codes >= 0
+        codes, g, cw = codes[keep], g[keep], cw[keep]
+    hd = h[cells.cell_unit] * D + cells.cell_dom  # (stratum, domain) of each cell
+    key = hd[g] * Cn + codes
+    y_cell = T3.reshape(-1)[g * Q + (block.start + codes.astype(np.int64))]
+    size = H * D * Cn
+    Y = np.bincount(key, weights=cw, minlength=size).reshape(H, D, Cn)
+    Syy = np.bincount(key, weights=cw * y_cell, minlength=size).reshape(H, D, Cn)
+    Sym = np.bincount(key, weights=cw * mt.reshape(-1)[g], minlength=size).reshape(H, D, Cn)
+    ah, nah = a[:, None, None], (2 - nh * a)[:, None, None]
+    P = np.einsum("h,hdc->dc", c, Syy - ah * Y * Y * nah)
+    R = np.einsum("h,hdc->dc", c, Sym - ah * Y * smt[:, :, None])
+    cj = np.asarray(yq) - block.start
+    Pj, Rj = P[:, cj], R[:, cj]
+    V = A0 * A0 * Pj + 2 * A0 * A1 * Rj + A1 * A1 * W_d[:, None]
+    X = A0 * Rj + A1 * W_d[:, None]
+    return V, X, np.broadcast_to(W_d[:, None], V.shape).copy()
 
 
 @dataclass
@@ -983,7 +1068,9 @@ def estimate(
         and all(len(qs) == 2 for qs in est.item_q)
     )
     if lazy:  # dense cells: Z formed only if asked for; the variance goes by blocks
-        result.Z = LazyInfluence(design, cells, Tg, est.item_q, coefs)
+        result.Z = LazyInfluence(
+            design, cells, Tg, est.item_q, coefs, plain_and_blocks(est.columns)[1]
+        )
     elif design.calibration:
         from survey.engine.calibrate_variance import residualize
 

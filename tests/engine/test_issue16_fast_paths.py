@@ -174,3 +174,33 @@ def test_single_block_cell_totals_equal_the_per_column_bincounts():
     slow = cell_totals(cells, [np.asarray(c, dtype=float) for c in est.columns], des.weights)
     np.testing.assert_allclose(fast, slow, rtol=1e-14, atol=1e-12)
     assert fast[:, 2:].sum() > 0
+
+
+@pytest.mark.parametrize("lonely", ["adjust", "certainty", "remove"])
+def test_sparse_category_block_variance_equals_the_dense_pass(lonely, monkeypatch):
+    """A many-category item's variances (and its logit interval) from the block's stored
+    cells equal those of the formed influence matrix."""
+    from survey.engine import core
+
+    df = _data(n=4_000, seed=7)
+    rng = np.random.default_rng(8)
+    df["k"] = rng.integers(0, 45, len(df)).astype(float)
+    df.loc[::9, "k"] = np.nan
+    df.loc[df["stratum"] == 2, "psu"] = 12  # a lonely stratum
+    des = Design(df, weight="weight", strata="stratum", psu="psu", lonely_psu=lonely)
+    es = estimate(des, "prop", ["k", "y"], by="dom")
+    lazy = es.__dict__["_Z"]
+    assert lazy._sparse_groups(
+        np.stack([c[:, 0] for c in lazy.coefs], axis=1),
+        np.stack([c[:, 1] for c in lazy.coefs], axis=1),
+    )
+    lazy.keep_moments = True
+    fast = es.variance()
+    full = linearization.vcov(des, lazy.build(), es.strata_presence, full=False)
+    assert (full > 0).sum() > 100
+    np.testing.assert_allclose(fast, full, rtol=1e-11, atol=1e-300)
+    frame_fast = des.prop("k", by="dom", ci="logit", df="inf")
+    monkeypatch.setattr(core, "SPARSE_BLOCK_MIN", 10**9)  # the dense pass
+    frame_dense = des.prop("k", by="dom", ci="logit", df="inf")
+    for col in ("se", "ci_low", "ci_high"):
+        np.testing.assert_allclose(frame_fast[col], frame_dense[col], rtol=1e-11)
