@@ -62,7 +62,11 @@ def test_svyolr_matches_r(case):
     assert m.df_residual == case["df_residual"]
     np.testing.assert_allclose(m.deviance, case["deviance"], rtol=1e-10)
     if case["design"] != "jk1":
-        assert list(m.counts) == case["counts"]  # R's optim path, evaluation by evaluation
+        # R's optim path, evaluation by evaluation. The last line-search step can take one
+        # evaluation more or less with the BLAS kernel's rounding (OpenBLAS's Nehalem kernel
+        # gives R's counts on every case; its AVX2 kernels one more on dclus1 logistic), so
+        # the counts are held to within one; the coefficients above hold to 1e-8 either way.
+        assert np.all(np.abs(np.array(m.counts) - np.array(case["counts"])) <= 1)
     t = svyolr(des, case["formula"], case["method"], reltol=1e-14, maxit=1000)
     np.testing.assert_allclose(t.coef.to_numpy(), case["coef_tight"], rtol=1e-7, atol=1e-10)
     _close_vcov(t.vcov.to_numpy(), case["vcov_tight"], 1e-6)
