@@ -828,10 +828,18 @@ def _rows(col: np.ndarray, mask) -> np.ndarray:
     return col if isinstance(mask, slice) else col[mask]
 
 
-def _stage1_presence(design, dom: np.ndarray, n_dom: int):
+def _stage1_presence(design, dom: np.ndarray, n_dom: int, cell_rows=None):
     """Per domain: PSUs and strata holding rows (non-zero weight) -> R's degf of the subset,
-    the rows in it (R's nrow of the subset design), and stratum presence."""
+    the rows in it (R's nrow of the subset design), and stratum presence.
+
+    ``cell_rows``: the rows and the non-zero-weight rows of each dense (PSU, domain) cell
+    (:func:`_cell_rows`), when the cells' units are the first-stage PSUs: no pass over rows."""
     st = design.stages[0]
+    if cell_rows is not None:
+        n_all, n_nz = cell_rows
+        psu_dom = np.flatnonzero(n_nz)
+        nrow = n_all.reshape(st.n_units, n_dom).sum(axis=0)
+        return _presence_from_cells(st, psu_dom, n_dom, nrow)
     rows = (dom >= 0) & (design.weights != 0)
     every = bool(rows.all())  # every row in: no masked copies
     codes = st.unit * n_dom + dom if every else st.unit[rows] * n_dom + dom[rows]
@@ -841,6 +849,12 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
         psu_dom = np.flatnonzero(np.bincount(codes, minlength=st.n_units * n_dom))
     else:
         psu_dom = np.unique(codes)
+    nrow = np.bincount(dom if every else dom[dom >= 0], minlength=n_dom)
+    return _presence_from_cells(st, psu_dom, n_dom, nrow)
+
+
+def _presence_from_cells(st, psu_dom, n_dom, nrow):
+    """(df, nrow, presence) of :func:`_stage1_presence` from the occupied (PSU, domain) cells."""
     psu, d = psu_dom // n_dom, psu_dom % n_dom
     n_psu = np.bincount(d, minlength=n_dom)
     sd = st.unit_stratum[psu] * n_dom + d
@@ -851,13 +865,33 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int):
     n_strat = np.bincount(strat_dom % n_dom, minlength=n_dom)
     presence = np.zeros((st.n_strata, n_dom), dtype=bool)
     presence[strat_dom // n_dom, strat_dom % n_dom] = True
-    nrow = np.bincount(dom if every else dom[dom >= 0], minlength=n_dom)
     return n_psu - n_strat, nrow, presence
 
 
-def _item_presence(design, dom: Domains, est) -> np.ndarray:
+def _cell_rows(cells: Cells, nz_bool: np.ndarray, all_nz: bool):
+    """Rows and non-zero-weight rows of each (unit, domain) cell: (G,) each (one bincount
+    when every weight is non-zero)."""
+    n_all = np.bincount(cells.row_cell, minlength=cells.n_cells)
+    if all_nz:
+        return n_all, n_all
+    nzr = nz_bool if cells.row_mask.all() else nz_bool[cells.row_mask]
+    return n_all, np.bincount(cells.row_cell, weights=nzr, minlength=cells.n_cells)
+
+
+def _all_ones(col) -> bool:
+    """Whether a quantity is the all-ones not-missing indicator of a complete variable."""
+    return (
+        isinstance(col, np.ndarray)
+        and col.size > 0
+        and col.dtype.kind == "f"
+        and (col.min() == 1.0 and col.max() == 1.0)
+    )
+
+
+def _item_presence(design, dom: Domains, est, cell_rows=None) -> np.ndarray:
     """First-stage strata holding rows of each estimate (domain x item, answers only): what
-    R's subset + ``na.rm`` leaves in ``onestage`` for the lonely-PSU rules."""
+    R's subset + ``na.rm`` leaves in ``onestage`` for the lonely-PSU rules. ``cell_rows``
+    (:func:`_cell_rows` of dense first-stage cells) settles complete items without a pass."""
     st = design.stages[0]
     H, D, J = st.n_strata, dom.n_domains, est.n_items
     mask = dom.codes >= 0
@@ -865,14 +899,21 @@ def _item_presence(design, dom: Domains, est) -> np.ndarray:
         return _item_psu_counts(design, dom, est)
     if mask.all():  # no masked copies
         mask = slice(None)
-    code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
+    code = None
     out = np.zeros((H, D, J), dtype=bool)
     seen: dict = {}
     for j, q in enumerate(est.count_q):
         key = quantity_key(est.columns, q)
         if key not in seen:
             col = est.columns[q]
-            seen[key] = np.bincount(code, weights=col[mask], minlength=H * D).reshape(H, D) > 0
+            if cell_rows is not None and _all_ones(col):  # every row answers
+                held = cell_rows[0].reshape(st.n_units, D) > 0
+                seen[key] = np.asarray(linearization._indicator(st.unit_stratum, H).T @ held) > 0
+            else:
+                if code is None:
+                    code = st.unit_stratum[st.unit[mask]] * D + dom.codes[mask]
+                tot = np.bincount(code, weights=col[mask], minlength=H * D)
+                seen[key] = tot.reshape(H, D) > 0
         out[:, :, j] = seen[key]
     return out.reshape(H, D * J)
 
@@ -980,6 +1021,15 @@ def estimate(
     if all_in:
         dmask = slice(None)  # every row in a domain: no masked copies
     d_in, nz_in = dom.codes[dmask], nz[dmask]
+    # rows per dense first-stage (PSU, domain) cell: presence, df and counts of complete
+    # items follow from them without further passes over rows
+    cell_rows = None
+    if (
+        not is_rep
+        and cells.n_cells == n_units * D
+        and design.variance_stages[-1] is design.stages[0]
+    ):
+        cell_rows = _cell_rows(cells, nz_bool, all_nz)
     counts = np.zeros((D, len(est.columns)))
     done: dict = {}
     for q in count_cols:
@@ -989,6 +1039,9 @@ def estimate(
             continue
         done[key] = q
         col = est.columns[q]
+        if cell_rows is not None and _all_ones(col):
+            counts[:, q] = cell_rows[1].reshape(n_units, D).sum(axis=0)
+            continue
         # exact counts (sums of 0/1): no product with the all-ones non-zero-weight flags
         vals = _rows(col, dmask) if all_nz else nz_in * _rows(col, dmask)
         counts[:, q] = np.bincount(d_in, weights=vals, minlength=D)
@@ -1036,8 +1089,8 @@ def estimate(
 
         presence_k = np.ones((1, D * J), dtype=bool)
     else:
-        df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D)
-        presence_k = _item_presence(design, dom, est)
+        df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D, cell_rows)
+        presence_k = _item_presence(design, dom, est, cell_rows)
 
     K = D * J
     labels = _labels(dom, est)
