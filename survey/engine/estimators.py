@@ -398,6 +398,7 @@ class Proportion(Estimator):
         elif na != "available":
             raise EstimationError(f"na={na!r}: use 'available' or 'listwise'")
         columns, item_q, count_q, variables_out, cats = Columns(), [], [], [], []
+        complete = None  # one not-missing indicator shared by the complete variables
         for col, s, m in zip(variables, raw, notna, strict=True):
             fast = None
             if isinstance(s.dtype, pd.CategoricalDtype):
@@ -431,7 +432,12 @@ class Proportion(Estimator):
                 and set(levels) <= {0, 1}
             )
             mcol = len(columns)
-            columns.append(m.astype(float))
+            if m.all():  # aggregated once for all complete variables (shared array)
+                if complete is None:
+                    complete = np.ones(m.size)
+                columns.append(complete)
+            else:
+                columns.append(m.astype(float))
             if is_binary and binary == "ones":
                 ind = (vals == 1) & m
                 columns.append(ind.astype(float))

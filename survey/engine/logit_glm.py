@@ -214,15 +214,19 @@ def replay_glm(es, dispersion: bool = True):
             continue
         for j in items:
             ycol = est.columns[est.item_q[j][0]]
-            y = ycol[rows]
-            binary[j] = bool(((y == 0) | (y == 1)).all())
+            if est.statistic == "prop" and Tg is not None:
+                binary[j] = True  # a category indicator: 0/1 by construction
+            else:
+                y = ycol[rows]
+                binary[j] = bool(((y == 0) | (y == 1)).all())
             if binary[j] and Tg is not None:
                 if tables is None:
                     tables = _RowTables(pw_all)
                 ones = rows & (ycol == 1)
-                sums = tables.sums(id(mcol), rows, ones, d, dom.codes[ones], D)
+                d_ones = dom.codes[ones]
+                sums = tables.sums(id(mcol), rows, ones, d, d_ones, D)
                 num[:, j], den[:, j], devold[:, j] = sums
-                s1[:, j] = np.bincount(dom.codes[ones], weights=pw_all[ones], minlength=D)
+                s1[:, j] = np.bincount(d_ones, weights=pw_all[ones], minlength=D)
             else:
                 num[:, j], den[:, j], devold[:, j], w2_first = _first_iteration(y, pw, d, D)
                 s1[:, j] = np.bincount(d, weights=pw * y, minlength=D)
