@@ -67,14 +67,30 @@ def _fmt(v, digits=4) -> str:
 
 
 def _table(
-    frame: pd.DataFrame, by: list[str], title: str, show_suppressed=False, heads=None
+    frame: pd.DataFrame,
+    by: list[str],
+    title: str,
+    show_suppressed=False,
+    heads=None,
+    compact: bool = False,
 ) -> Table:
     """Estimates for the terminal; suppressed estimates are not printed unless asked.
-    ``heads``: header text of the ``by`` columns (their variable labels)."""
+    ``heads``: header text of the ``by`` columns (their variable labels). ``compact`` (one
+    variable per table, a terminal under :data:`COMPACT_WIDTH` columns): no variable
+    column, the flag without its reason (the files keep it), no vertical rules, and the
+    category column as wide as its longest word."""
     import pandas as pd
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table(
+        title=None if compact else title,  # compact: the caller prints it, word-wrapped
+        title_justify="left",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        pad_edge=not compact,
+        show_edge=not compact,
+        collapse_padding=compact,
+    )
     # a narrow terminal (80 columns, or output piped) keeps the domain and variable columns
     # readable: se and deff (in the file and the API frame) go, the flag wraps
     narrow = console.width < 120
@@ -83,20 +99,24 @@ def _table(
         if narrow
         else ("estimate", "CI", "se", "cv", "deff", "n", "flag")
     )
-    for c in [*by, "variable", "category"]:
+    label_cols = [*by, "category"] if compact else [*by, "variable", "category"]
+    for c in label_cols:
         head = str((heads or {}).get(c) or c)
-        table.add_column(head, overflow="fold", min_width=min(max(len(head), 6), 12), no_wrap=False)
+        words = [w for v in frame[c] for w in _fmt(v).split()] if c in frame.columns else []
+        widest_word = max((len(w) for w in words), default=0)
+        least = min(max(len(head) if not compact else 4, widest_word, 6), 14)
+        table.add_column(head, overflow="fold", min_width=least, no_wrap=False)
     for c in shown_cols:
         table.add_column(
-            c, justify="right", no_wrap=c not in ("flag", "CI"), overflow="fold",
+            c, justify="right", no_wrap=c not in ("flag", "CI") or compact, overflow="fold",
             min_width=6 if c == "flag" else None,
         )  # fmt: skip
     for _, row in frame.iterrows():
         flag = "" if pd.isna(row["reliability"]) else str(row["reliability"])
         reason = row.get("reliability_reason")
-        if flag in ("suppress", "caution") and isinstance(reason, str) and reason:
+        if not compact and flag in ("suppress", "caution") and isinstance(reason, str) and reason:
             flag = f"{flag} ({reason})"
-        labels = [_fmt(row[c]) for c in [*by, "variable", "category"]]
+        labels = [_fmt(row[c]) for c in label_cols]
         if row["reliability"] == "suppress" and not show_suppressed:
             cells = {"estimate": "[dim]suppressed[/]", "n": _fmt(row["n"], 6), "flag": flag}
         else:
@@ -111,6 +131,34 @@ def _table(
             }
         table.add_row(*labels, *(cells.get(c, "") for c in shown_cols))
     return table
+
+
+#: Below this terminal width the estimates print one table per variable (``compact``).
+COMPACT_WIDTH = 100
+
+
+def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
+    """What the terminal prints: one table, or under :data:`COMPACT_WIDTH` columns the
+    title and one table per variable, each under its label (word-wrapped lines), so no
+    column holds the variable's name."""
+    from rich.text import Text
+
+    if console.width >= COMPACT_WIDTH:
+        return [_table(frame, by, title, show_suppressed, heads)]
+    out: list = [Text(title)]
+    for var in dict.fromkeys(frame["variable"]):
+        label = meta.label_of(var) if meta is not None else var
+        head = var if label in (None, var) else f"{var}: {label}"
+        part = frame[frame["variable"] == var]
+        out += [Text(""), Text(head, style="bold")]
+        out.append(_table(part, by, head, show_suppressed, heads, compact=True))
+    # the reasons the compact tables leave out, once each
+    flagged = frame["reliability"].isin(["suppress", "caution"])
+    reasons = frame.loc[flagged, "reliability_reason"].dropna().astype(str)
+    reasons = [r for r in dict.fromkeys(reasons) if r]
+    if reasons:
+        out.append(Text("flag reasons: " + "; ".join(reasons), style="dim"))
+    return out
 
 
 def _kind(var: str, ds, stat: str) -> str:
@@ -465,7 +513,8 @@ def _present(
     cut = out is not None and len(result) > SHOWN_ROWS
     shown = _labelled(result.iloc[:SHOWN_ROWS] if cut else result, meta, by)
     heads = {b: meta.label_of(b) for b in by} if meta is not None else None
-    console.print(_table(shown, by, f"{data.name}: {des!r}", show_suppressed, heads))
+    for part in _tables(shown, by, f"{data.name}: {des!r}", show_suppressed, heads, meta):
+        console.print(part)
     if cut:
         console.print(
             f"[dim]the first {SHOWN_ROWS} of {len(result):,} rows; {out.name} holds them all[/]"
