@@ -345,8 +345,11 @@ class LazyInfluence:
 
 
 #: A category block with at least this many categories has its variance computed from its
-#: non-zero (unit, domain, category) cells (:func:`_sparse_block_moments`).
+#: rows (:func:`_sparse_block_moments`).
 SPARSE_BLOCK_MIN = 32
+#: ... except the estimates whose expansion would cancel more than this factor (about 3
+#: digits: ~1e-13 relative left) in some stratum; those are computed from their influence.
+CANCELLATION = 1e3
 
 
 def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
@@ -368,6 +371,9 @@ def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
     h = st.unit_stratum
     nh = st.n_sampled.astype(float)
     Cn = block.size
+    # a stratum of one unit centred on itself adds exactly 0 (z - S_h = 0): left out, not
+    # left to the rounding of Syy - Y^2
+    c = np.where((nh == 1) & (a == 1), 0.0, c)
     m = T3[:, :, mq]
     Hm = linearization._indicator(h, H)
     Mh = np.asarray(Hm.T @ m)  # (H x D)
@@ -387,12 +393,36 @@ def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
     Syy = np.bincount(key, weights=cw * y_cell, minlength=size).reshape(H, D, Cn)
     Sym = np.bincount(key, weights=cw * mt.reshape(-1)[g], minlength=size).reshape(H, D, Cn)
     ah, nah = a[:, None, None], (2 - nh * a)[:, None, None]
-    P = np.einsum("h,hdc->dc", c, Syy - ah * Y * Y * nah)
-    R = np.einsum("h,hdc->dc", c, Sym - ah * Y * smt[:, :, None])
     cj = np.asarray(yq) - block.start
-    Pj, Rj = P[:, cj], R[:, cj]
-    V = A0 * A0 * Pj + 2 * A0 * A1 * Rj + A1 * A1 * W_d[:, None]
-    X = A0 * Rj + A1 * W_d[:, None]
+    if cj.size == Cn and (cj == np.arange(Cn)).all():  # every category, in order: views
+        Yj, Syyj, Symj = Y, Syy, Sym
+    else:
+        Yj, Syyj, Symj = Y[:, :, cj], Syy[:, :, cj], Sym[:, :, cj]  # (H x D x J')
+    Wm = np.asarray(Hm.T @ (mt * mt))[:, :, None]  # (H x D x 1): sums of m~^2
+    Pj = Syyj - ah * Yj * Yj * nah  # sums of y~^2
+    Rj = Symj - ah * Yj * smt[:, :, None]  # sums of y~ m~
+    B0, B1 = A0[None], A1[None]
+    SS = B0 * B0 * Pj + 2 * B0 * B1 * Rj + B1 * B1 * Wm
+    # the expansion cancels where z = A0 y + A1 m is nearly the same in every unit of a
+    # stratum (a share near 1 in every PSU, one unit): those estimates are recomputed from
+    # their (units) influence, formed and centred as the general pass does
+    # (the size of the two square terms bounds the others': Cauchy-Schwarz)
+    mag = B0 * B0 * Syyj
+    mag += B1 * B1 * Wm
+    live = (c != 0)[:, None, None]
+    with np.errstate(invalid="ignore"):
+        bad = (live & ~(mag <= CANCELLATION * np.abs(SS))).any(axis=0)  # (D x J')
+    V = np.einsum("h,hdj->dj", c, SS)
+    X = A0 * np.einsum("h,hdj->dj", c, Rj) + A1 * W_d[:, None]
+    if bad.any():
+        dd, jj = np.nonzero(bad)
+        ycols = block.start + cj[jj]
+        Z = A0[dd, jj] * T3[:, dd, ycols] + A1[dd, jj] * m[:, dd]  # (U x F)
+        S = np.asarray(Hm.T @ Z)
+        Z -= a[h][:, None] * S[h]
+        cu = c[h]
+        V[dd, jj] = np.einsum("u,uf,uf->f", cu, Z, Z)
+        X[dd, jj] = np.einsum("u,uf,uf->f", cu, Z, mt[:, dd])
     return V, X, np.broadcast_to(W_d[:, None], V.shape).copy()
 
 

@@ -130,10 +130,18 @@ def display(mapping: dict | None, value: Any):
 def _distinct_rows(columns) -> tuple[np.ndarray, np.ndarray]:
     """(index of each row's distinct combination of values, first row of each combination)
     of equally long columns; values are told apart as ``pd.factorize`` does (missing values
-    are one value)."""
+    are one value), and by type in object columns (``True`` is not the code ``1``)."""
     combo = np.zeros(len(columns[0]), dtype=np.int64)
     for col in columns:
-        codes, uniq = pd.factorize(pd.Series(col).astype(object), use_na_sentinel=True)
+        series = pd.Series(col)
+        if series.dtype == object and any(type(v) in (bool, np.bool_) for v in series):
+            # True == 1 and False == 0 for factorize: keep the type apart
+            series = pd.Series(
+                [v if v is None or (not isinstance(v, str) and pd.isna(v)) else (type(v), v)
+                 for v in series],
+                dtype=object,
+            )  # fmt: skip
+        codes, uniq = pd.factorize(series, use_na_sentinel=True)
         combo = combo * (len(uniq) + 1) + (codes + 1)
     _, first, inv = np.unique(combo, return_index=True, return_inverse=True)
     return inv.reshape(-1), first
