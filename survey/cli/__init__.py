@@ -76,7 +76,30 @@ def load_command(name: str):
     sub = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
     importlib.import_module(f"{__name__}.{module}").register(sub)
     group = typer.main.get_group(sub)
-    return group.commands[name]
+    command = group.commands[name]
+    _reflow_help(command)
+    return command
+
+
+def _reflow_help(command) -> None:
+    """Join the lines of each prose paragraph of a command's help (and its subcommands'):
+    typer's rich help keeps a docstring's line breaks, so a paragraph wrapped at 88 columns
+    in the source came out broken mid-sentence on an 80-column terminal. Paragraphs that are
+    lists, examples or indented blocks keep their lines."""
+    import inspect
+
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        out = []
+        for para in paragraphs:
+            lines = para.split("\n")
+            keep = para.startswith("\b") or any(
+                ln.startswith((" ", "-", "*", "survey ", "$", ">")) for ln in lines
+            )
+            out.append(para if keep else " ".join(ln.strip() for ln in lines))
+        command.help = "\n\n".join(out)
+    for sub in getattr(command, "commands", {}).values():
+        _reflow_help(sub)
 
 
 class _Placeholder(TyperCommand):
