@@ -18,6 +18,7 @@ from survey.cli._common import (
     engine_help,
     error_text,
     fail,
+    quality_help,
     rich_table,
     with_labels_option,
 )
@@ -183,6 +184,14 @@ def compare_command(
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing --out file (never an input)")
     ] = False,
+    quality: Annotated[str, typer.Option(help=quality_help())] = "cepal2020",
+    show_suppressed: Annotated[
+        bool,
+        typer.Option(
+            help="Print the changes whose input estimates the quality rule suppresses "
+            "(marked caution, with the reason)"
+        ),
+    ] = False,
     labels: Annotated[Path | None, typer.Option(help=LABELS_HELP)] = None,
     lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
     title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
@@ -228,6 +237,12 @@ def compare_command(
             fail(f"data file {path} does not exist")
     if lang not in ("en", "es", "pt"):
         fail(f"--lang {lang!r}: use en, es or pt")
+    from survey.quality import resolve_rule
+
+    try:
+        resolve_rule(quality)
+    except ValueError as exc:
+        fail(f"--quality {quality!r}: {exc}")
     check_output_path(
         out, overwrite, inputs=[*inputs, labels], suffixes=(".xlsx", ".csv"), what="--out"
     )
@@ -245,7 +260,9 @@ def compare_command(
             treated, panel_id, statistic, measure, wave_df,
             design={"weight": weight, "strata": strata, "psu": psu, "fpc": fpc, "nest": nest,
                     "lonely_psu": lonely_psu},
-            common=dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None),
+            common=dict(
+                alpha=alpha, level=level, adjust=adjust, worse=worse or None, quality=quality
+            ),
         )  # fmt: skip
     else:
         raw, value_labels, variable_labels = [], {}, {}
@@ -289,7 +306,9 @@ def compare_command(
                 data, derived = _text_codes(data, specs, source)
                 data, names = derive_indicators(data, derived, source=source)
                 frames.append(data)
-            common = dict(alpha=alpha, level=level, adjust=adjust, worse=worse or None)
+            common = dict(
+                alpha=alpha, level=level, adjust=adjust, worse=worse or None, quality=quality
+            )
             if panel_id is None:
                 designs = [
                     Design(
@@ -386,7 +405,7 @@ def compare_command(
     tables = _publication(
         sheets, by, group, meta, frames[0], waves, level, lang,
         title=title, source=source_line or " / ".join(p.name for p in inputs),
-        df_rule=wave_df,
+        df_rule=wave_df, show_suppressed=show_suppressed,
     )  # fmt: skip
     for table in tables:
         console.print(rich_table(table))
@@ -570,15 +589,16 @@ _SUPPRESSED_INPUT = {
 
 
 def _publication(
-    sheets, by, group, meta, data, waves, level, lang, *, title, source, df_rule="design"
-):
+    sheets, by, group, meta, data, waves, level, lang, *, title, source, df_rule="design",
+    show_suppressed=False,
+):  # fmt: skip
     """Formatted tables of the comparison and DiD sheets, through the writer of every
     publication table (:func:`survey.report.tables.comparison_table`): domains and groups
     by their labels, 0/1 indicators in percent (changes in percentage points), other
     indicators on their scale, one table per scale; p-values below 0.001 shown "<0.001";
     rows whose inputs are flagged unreliable shaded and marked, rows with a suppressed input
-    without numbers, with Reliability and Reason
-    columns and the interval note."""
+    without numbers (with ``show_suppressed``: with them, marked caution), with Reliability
+    and Reason columns and the interval note."""
     from survey.report.tables import comparison_table, display_frame, interval_note
 
     heads = {b: str(meta.variable_labels.get(b) or b) for b in [*by, *([group] if group else [])]}
@@ -605,7 +625,8 @@ def _publication(
         # an input estimate the rule suppresses: no numbers for the row, as `survey estimate`
         # prints none for that estimate (one publication decision)
         sup = sheets[key]["suppressed_input"].astype("boolean").fillna(False).to_numpy(bool)
-        f.loc[sup, "reliability"] = "suppress"
+        # --show-suppressed: the numbers are printed, marked caution with the same reason
+        f.loc[sup, "reliability"] = "caution" if show_suppressed else "suppress"
         f["reliability_reason"] = pd.array(
             np.where(sup, _SUPPRESSED_INPUT[lang], None), dtype=object
         )

@@ -71,6 +71,7 @@ def did(
     family=None,
     worse=None,
     worsened_p: str = "unadjusted",
+    quality="default",
 ) -> pd.DataFrame:
     """Difference-in-differences of domain estimates as one engine contrast.
 
@@ -101,6 +102,10 @@ def did(
         0.3403 on the model's 34). ``"domain"``: the smallest domain df of the four cells.
     worsened_p : {"unadjusted", "adjusted"}
         p-value of the ``worsened`` screen (see :func:`survey.compare.compare_independent`).
+    quality : "default", str, dict or None
+        Publication rule (:mod:`survey.quality`) judging each input estimate; its flags give
+        ``unreliable`` and ``suppressed_input`` (``"default"`` = CEPAL 2020, as the
+        estimation verbs; None: not assessed).
 
     Returns
     -------
@@ -124,7 +129,7 @@ def did(
     pre, post = resolve_pair(values_of(design, wave), wave, pre, post, kind="wave", labels=wlab)
     est = estimate(design, statistic, variables, by=[*by, group, wave])
     frame_df = "design" if df == "model" else df
-    frame = est.to_frame(ci="wald", level=level, df=frame_df)
+    frame = est.to_frame(ci="wald", level=level, df=frame_df, quality=quality)
     lab = with_category_key(est.labels)
     lab["_k"] = np.arange(len(lab))
     keys = [*by, "variable", "category"]

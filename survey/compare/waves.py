@@ -56,9 +56,11 @@ def _check_verb(statistic: str) -> None:
         raise ValueError(f"statistic={statistic!r}: use one of {', '.join(VERBS)}")
 
 
-def _verb_frame(design, statistic, variables, by, denominator, quantile, level, wave_df):
+def _verb_frame(
+    design, statistic, variables, by, denominator, quantile, level, wave_df, quality="default"
+):
     _check_verb(statistic)
-    kw = {"by": by or None, "level": level, "df": wave_df}
+    kw = {"by": by or None, "level": level, "df": wave_df, "quality": quality}
     if statistic == "quantile":
         return design.quantile(variables, q=quantile, **kw)
     if statistic == "ratio":
@@ -320,6 +322,7 @@ def compare_independent(
     family=None,
     worse=None,
     worsened_p: str = "unadjusted",
+    quality="default",
 ) -> pd.DataFrame:
     """Change between two independent samples (baseline ``design1``, follow-up ``design2``).
 
@@ -364,6 +367,10 @@ def compare_independent(
     worsened_p : {"unadjusted", "adjusted"}
         The p-value of the ``worsened`` screen: unadjusted by default (a safety screen keeps
         its sensitivity however many indicators are tested), or the adjusted one.
+    quality : "default", str, dict or None
+        Publication rule (:mod:`survey.quality`) judging each input estimate; its flags give
+        ``unreliable`` and ``suppressed_input`` (``"default"`` = CEPAL 2020, as the
+        estimation verbs; None: not assessed).
 
     Returns
     -------
@@ -380,12 +387,14 @@ def compare_independent(
     frames, blocks = [], []
     for d in (design1, design2):
         if statistic == "quantile":
-            f = _verb_frame(d, statistic, variables, by, denominator, quantile, level, wave_df)
+            f = _verb_frame(
+                d, statistic, variables, by, denominator, quantile, level, wave_df, quality
+            )
             block = KnownVariance.from_frame(f)
         else:
             _check_verb(statistic)
             block = estimate(d, statistic, variables, by=by or None, denominator=denominator)
-            f = block.to_frame(ci="wald", level=level, df=wave_df)
+            f = block.to_frame(ci="wald", level=level, df=wave_df, quality=quality)
         frames.append(f)
         blocks.append(block)
     binary, numeric = _effect_size_inputs(design1, variables, statistic)
@@ -430,6 +439,7 @@ def compare_within(
     family=None,
     worse=None,
     worsened_p: str = "unadjusted",
+    quality="default",
 ) -> pd.DataFrame:
     """Change between two waves estimated in ONE design (panel, overlapping or stacked waves).
 
@@ -469,7 +479,7 @@ def compare_within(
         values, wave, baseline, followup, kind="wave", labels=value_labels_of(design, wave)
     )
     est = estimate(design, statistic, variables, by=[*by, wave], denominator=denominator)
-    frame = est.to_frame(ci="wald", level=level, df=df)
+    frame = est.to_frame(ci="wald", level=level, df=df, quality=quality)
     keys = [*by, "variable", "category"]
     is1 = (est.labels[wave] == baseline).to_numpy()
     is2 = (est.labels[wave] == followup).to_numpy()

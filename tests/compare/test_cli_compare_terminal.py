@@ -68,3 +68,53 @@ def test_compare_terminal_too_narrow_drops_the_interval_not_digits(tmp_path, mon
     assert max(len(line) for line in res.output.splitlines()) <= 80
     for p in pd.read_csv(out)["p_value"]:
         assert f"{p:.3f}" in res.output
+
+
+@pytest.mark.parametrize("rule", ["cepal2020", "nchs"])
+def test_compare_quality_rule_is_the_estimates_rule(tmp_path, rule):
+    """--quality judges the compared estimates as `survey estimate --quality` does: a change
+    has a suppressed input exactly where one wave's estimate is suppressed by that rule."""
+    import survey
+    from survey import Design
+
+    out = tmp_path / "cmp.csv"
+    res = runner.invoke(app, [
+        "compare", str(demo_path()), "--wave", "wave", "--indicators", "robbery=robbery:1",
+        "--by", "region", "--weight", "weight", "--strata", "stratum", "--psu", "psu",
+        "--quality", rule, "--out", str(out),
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    comp = pd.read_csv(out).set_index("region")
+    data = survey.read(demo_path()).data
+    data = data.assign(robbery=(data["robbery"] == 1).astype(float).where(data["robbery"].notna()))
+    suppressed = None
+    for w in sorted(data["wave"].dropna().unique()):
+        des = Design(data[data["wave"] == w], weight="weight", strata="stratum", psu="psu")
+        f = des.mean("robbery", by="region", df="domain", quality=rule).set_index("region")
+        s = f["reliability"] == "suppress"
+        suppressed = s if suppressed is None else suppressed | s
+    assert comp["suppressed_input"].astype(bool).to_dict() == suppressed.to_dict()
+    assert suppressed.any() == (rule == "cepal2020")  # the nchs rule keeps these regions
+
+
+def test_compare_show_suppressed_prints_the_numbers_marked(tmp_path, monkeypatch):
+    monkeypatch.setattr(_common.console, "width", 130)
+    out = tmp_path / "cmp.csv"
+    args = [
+        "compare", str(demo_path()), "--wave", "wave", "--indicators", "robbery=robbery:1",
+        "--by", "region", "--weight", "weight", "--strata", "stratum", "--psu", "psu",
+        "--out", str(out),
+    ]  # fmt: skip
+    res = runner.invoke(app, [*args, "--show-suppressed", "--overwrite"])
+    assert res.exit_code == 0, res.output
+    comp = pd.read_csv(out)
+    labels = {1: "Norte", 2: "Centro", 3: "Sur", 4: "Costa"}
+    lines = res.output.splitlines()
+    hidden = comp[comp["suppressed_input"]]
+    assert len(hidden)
+    for _, r in hidden.iterrows():
+        row = next(line for line in lines if line.split() and line.split()[0] == labels[r.region])
+        assert f"{100 * r.estimate:.1f}" in row and "\u2020" in row, row
+        assert "caution: an estimate" in row, row  # the reason (wrapped in its cell)
+    res = runner.invoke(app, [*args, "--overwrite", "--quality", "strict"])
+    assert res.exit_code != 0 and "--quality 'strict'" in res.output
