@@ -60,9 +60,10 @@ def _verb_frame(
     design, statistic, variables, by, denominator, quantile, level, wave_df, quality="default"
 ):
     _check_verb(statistic)
-    kw = {"by": by or None, "level": level, "df": wave_df, "quality": quality}
-    if statistic == "quantile":
+    kw = {"by": by or None, "level": level, "df": wave_df}
+    if statistic == "quantile":  # (quantiles carry no publication rule of their own)
         return design.quantile(variables, q=quantile, **kw)
+    kw["quality"] = quality
     if statistic == "ratio":
         return design.ratio(variables, denominator, ci="wald", **kw)
     return getattr(design, statistic)(variables, ci="wald", **kw)
