@@ -179,6 +179,68 @@ def results_table(
     return out
 
 
+#: Below this terminal width the indicators print one compact table per indicator.
+COMPACT_WIDTH = 110
+
+
+def results_tables(
+    table, by_cols, show_suppressed: bool, level: float, lang: str = "en", heads=None
+) -> list:
+    """What the terminal prints: :func:`results_table`, or under :data:`COMPACT_WIDTH`
+    columns one table per indicator under its title (word-wrapped) and scale, without the
+    indicator, scale and se columns and without vertical rules, so that domains, numbers
+    and flags stay whole on an 80-column terminal (every column is in the files)."""
+    from rich import box
+    from rich.text import Text
+
+    from survey.plots._text import tr
+
+    if console.width >= COMPACT_WIDTH:
+        return [results_table(table, by_cols, show_suppressed, level, lang, heads)]
+    out: list = []
+    flag = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+    for key, part in table.groupby("indicator", sort=False):
+        first = part.iloc[0]
+        name = first.get("variable_label")
+        title = str(key if _missing(name) else name)
+        scale = str(first.get("scale", ""))
+        out += [Text(""), Text(f"{title} ({scale})" if scale else title, style="bold")]
+        t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+        labels = [*by_cols, "category"]
+        for b in labels:
+            head = tr("category", lang) if b == "category" else str((heads or {}).get(b) or b)
+            vals = part["category_label" if b == "category" else b] if b != "category" or "category_label" in part else part["category"]  # fmt: skip
+            words = [w for v in vals if not _missing(v) for w in str(v).split()]
+            t.add_column(head, min_width=min(max([6, *map(len, words)]), 14), overflow="fold")
+        t.add_column(tr("estimate", lang), justify="right", no_wrap=True)
+        t.add_column(tr("ci", lang, level=f"{round(level * 100):g}"), justify="right", no_wrap=True)
+        t.add_column("cv", justify="right", no_wrap=True)
+        t.add_column("n", justify="right", no_wrap=True)
+        t.add_column(tr("reliability", lang), no_wrap=True)
+        dg = _digits(scale)
+        for row in part.to_dict("records"):
+            rel = row.get("reliability")
+            rel = "" if _missing(rel) else str(rel)
+            cat = row.get("category_label", row.get("category"))
+            cells = ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
+            cells.append("" if _missing(cat) else str(cat))
+            if rel == "suppress" and not show_suppressed:
+                cells += [tr("suppress_short", lang), "", ""]
+            else:
+                lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
+                cells += [
+                    _fmt(row.get("estimate"), dg),
+                    f"{lo} - {hi}" if lo and hi else "",
+                    _fmt(row.get("cv"), 3),
+                ]
+            n = row.get("n")
+            cells.append("" if _missing(n) else f"{int(n):,}")
+            cells.append(tr(flag[rel], lang) if rel in flag else rel)
+            t.add_row(*(escape(c) for c in cells))
+        out.append(t)
+    return out
+
+
 def _backend_source(data: Path, engine: str, crosswalk):
     """``(executor, stand-in)`` for ``--engine duckdb|spark``: the file stays where it is;
     the stand-in's empty frame carries the column names the checks read."""
@@ -478,7 +540,8 @@ def indicators_command(
         if b in labelled.columns:
             labelled[b] = _label_column(labelled[b].to_numpy(), labs)
     heads = {b: meta.variable_labels.get(b) or b for b in by_cols}
-    console.print(results_table(labelled, by_cols, show_suppressed, level, lang, heads))
+    for part in results_tables(labelled, by_cols, show_suppressed, level, lang, heads):
+        console.print(part)
     if skipped:  # one line, grouped by reason (the xlsx lists them one per row)
         groups: dict[str, list[str]] = {}
         for name, reason in skipped.items():

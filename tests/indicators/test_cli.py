@@ -254,3 +254,30 @@ def test_battery_validates_options_and_reraises_a_shared_error(design, standard_
     names = ["prevalence_household", "prevalence_person"]
     with pytest.raises(ind.IndicatorError, match="'neg' has missing or negative values"):
         ind.battery(d, names=names, weights={"household": "neg", "person": "neg"})
+
+
+def test_cli_80_columns_prints_one_readable_table_per_indicator(tmp_path, monkeypatch):
+    """An 80-column terminal: each indicator under its title and scale, domains, numbers and
+    flags whole on every row, the printed estimate and interval those of the csv."""
+    from survey.cli._common import console
+
+    monkeypatch.setattr(console, "width", 80)
+    out = tmp_path / "t.csv"
+    args = ["indicators", str(GOLDEN_DATA), "--weight", "weight", "--strata", "stratum"]
+    args += ["--psu", "psu", "--by", "region", "--indicator", "prevalence_person"]
+    res = runner.invoke(app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert all(len(line) <= 80 for line in lines if not line.startswith("1 indicator"))
+    assert any(line.startswith("Personal victimisation prevalence (%)") for line in lines)
+    t = pd.read_csv(out)
+    shown = t[t["reliability"] != "suppress"]
+    assert len(shown)
+    rows = [ln.split() for ln in lines]
+    for _, r in shown.iterrows():
+        ci = f"{r.ci_low:.2f} - {r.ci_high:.2f}"
+        match = [ln for ln in lines if f"{r.estimate:.2f}  {ci}" in ln]
+        assert len(match) == 1, (r.region, r.category, ci)
+        assert match[0].split()[0] == str(r.region) and match[0].split()[-1] == r.reliability
+    hidden = t[t["reliability"] == "suppress"]
+    assert sum(row[-1:] == ["suppressed"] for row in rows) == len(hidden)
