@@ -417,8 +417,8 @@ def _labels():
         "interpersonal_trust": "Generally speaking, can most people be trusted?",
     }
     for crime, label in {**HH_CRIMES, **PERSON_CRIMES}.items():
-        unit = "household" if crime in HH_CRIMES else "you"
-        var_labels[crime] = f"{label}: was {unit} a victim in the last 12 months?"
+        who = "was the household" if crime in HH_CRIMES else "were you"
+        var_labels[crime] = f"{label}: {who} a victim in the last 12 months?"
         var_labels[f"{crime}_n"] = f"{label}: number of incidents in the last 12 months"
         var_labels[f"{crime}_reported"] = f"{label}: was the last incident reported to the police?"
     for key, (label, _) in INSTITUTIONS.items():
