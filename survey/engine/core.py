@@ -1171,19 +1171,32 @@ def estimate(
     return result
 
 
+#: Bins of one packed-count bincount at most (domains x bit patterns): cache-sized.
+PACKED_BINS = 2**17
+
+
 def _packed_counts(cases, items, d_in, dmask, D) -> None:
-    """Rows with a 1 per domain for 0/1 one-byte items, eight items per pass: their bits
-    make one code per row (0..255), ONE bincount over ``domain * 256 + code`` counts every
-    pattern, and each item's count is the sum over the patterns with its bit set (exact)."""
-    bits = np.arange(256)
-    for start in range(0, len(items), 8):
-        chunk = items[start : start + 8]
-        pattern = np.zeros(d_in.size, dtype=np.uint8)
+    """Rows with a 1 per domain for 0/1 one-byte items, up to 16 items per pass: their bits
+    make one code per row, ONE bincount over ``code * D + domain`` counts every pattern
+    (as many items per pass as keep the ``D x 2^k`` bins within :data:`PACKED_BINS`), and
+    each item's count is the sum over the patterns with its bit set (exact integers)."""
+    k = int(max(1, min(16, np.floor(np.log2(max(PACKED_BINS // max(D, 1), 2))))))
+    for start in range(0, len(items), k):
+        chunk = items[start : start + k]
+        pattern = np.zeros(d_in.size, dtype=np.uint16)
+        tmp = np.empty(d_in.size, dtype=np.uint16)
         for b, (_, col) in enumerate(chunk):
-            pattern |= _rows(col, dmask).view(np.uint8) << np.uint8(b)
-        joint = np.bincount(d_in * 256 + pattern, minlength=D * 256).reshape(D, 256)
+            np.left_shift(_rows(col, dmask).view(np.uint8), b, out=tmp, dtype=np.uint16)
+            pattern |= tmp
+        pattern = pattern.astype(np.int64)
+        pattern *= D
+        pattern += d_in
+        P = 1 << len(chunk)
+        joint = np.bincount(pattern, minlength=P * D).reshape(P, D)
+        has = (np.arange(P)[:, None] >> np.arange(len(chunk))[None, :]) & 1  # (P x items)
+        counts = has.T @ joint  # (items x D), exact in int64
         for b, (j, _) in enumerate(chunk):
-            cases[:, j] = joint[:, (bits >> b) & 1 == 1].sum(axis=1)
+            cases[:, j] = counts[b]
 
 
 def _labels(dom: Domains, est) -> pd.DataFrame:

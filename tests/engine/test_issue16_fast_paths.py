@@ -204,3 +204,20 @@ def test_sparse_category_block_variance_equals_the_dense_pass(lonely, monkeypatc
     frame_dense = des.prop("k", by="dom", ci="logit", df="inf")
     for col in ("se", "ci_low", "ci_high"):
         np.testing.assert_allclose(frame_fast[col], frame_dense[col], rtol=1e-11)
+
+
+@pytest.mark.parametrize("D", [3, 5000])
+def test_packed_case_counts_equal_per_item_counts(D, monkeypatch):
+    """Rows with a 1 per domain of 0/1 one-byte items, counted k bits per pass, are the
+    plain per-item counts (k shrinks as the domains grow)."""
+    from survey.engine import core
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    d_in = rng.integers(0, D, n)
+    cols = [(rng.random(n) < p).astype(np.int8) for p in np.linspace(0.05, 0.9, 19)]
+    cols.append(rng.random(n) < 0.5)  # bool
+    cases = np.zeros((D, len(cols)))
+    core._packed_counts(cases, list(enumerate(cols)), d_in, slice(None), D)
+    for j, c in enumerate(cols):
+        np.testing.assert_array_equal(cases[:, j], np.bincount(d_in, weights=c, minlength=D))
