@@ -186,7 +186,7 @@ def _check_options(out: dict) -> None:
             )
     adjust = (out.get("comparisons") or {}).get("adjust")
     if adjust not in (None, "none"):
-        from survey.compare.multiplicity import METHODS as ADJUST
+        from survey._methods import ADJUST_METHODS as ADJUST
 
         if adjust not in ADJUST:
             raise SpecError(f"{at(out, 'comparisons.adjust')}: {adjust!r}: use one of "
