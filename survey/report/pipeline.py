@@ -956,7 +956,7 @@ class _Aside:
                                          for w in caught], error)  # fmt: skip
             if error is not None:
                 break  # as in a run step by step, nothing after a failed step runs
-        _load_figure_libraries(spec)
+        _load_figure_libraries()
 
     def results(self) -> pd.DataFrame:
         """The estimates (waiting for the child), with the child's warnings."""
@@ -980,17 +980,16 @@ class _Aside:
         return value
 
 
-def _load_figure_libraries(spec: dict) -> None:
-    """Import what the figures and the report will use (matplotlib and seaborn; geopandas
-    for a map; openpyxl for tables.xlsx) while :class:`_Aside`'s child computes the
-    estimates. A library that is missing raises its error where it is used, as before."""
+def _load_figure_libraries() -> None:
+    """Import what the first figure and the report's files need (matplotlib and seaborn;
+    openpyxl for tables.xlsx, written by the last child) while :class:`_Aside`'s child
+    computes the estimates. geopandas is left to the map figure: by then this process
+    mostly waits for the figure children. A library that is missing raises its error where
+    it is used, as before."""
     import contextlib
     import importlib
 
-    names = ["survey.report._present", "survey.plots._common", "openpyxl"]
-    if (spec.get("figures") or {}).get("map") or (spec.get("sae") or {}).get("map"):
-        names += ["geopandas", "pyogrio"]
-    for name in names:
+    for name in ("survey.report._present", "survey.plots._common", "openpyxl"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
 
