@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-METHODS = ("holm", "bh", "bonferroni", "by")
+from survey._methods import ADJUST_METHODS as METHODS
 
 
 def adjust_pvalues(p, method: str = "holm") -> np.ndarray:

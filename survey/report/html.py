@@ -52,13 +52,14 @@ def figure_markup(fig, *, fmt: str = "png", dpi: int = 110, alt: str = "") -> Ma
     if not hasattr(fig, "savefig"):
         fig = fig.figure
     if fmt == "png":
-        from survey.plots._common import _CHILDREN, kept_preview, submit
+        from survey.plots._common import _child_imports, active, kept_preview, submit
 
         kept = kept_preview(fig, dpi)  # plots.save_figure's raster, resampled: not redrawn
-        if kept is None and _CHILDREN is not None:  # in plots.background_writes: a child
+        if kept is None and active():  # in plots.background_writes: a child
+            _child_imports()
             kept = submit(lambda: _png(fig, dpi))  # draws it while the report is built
         if kept is not None:
-            if _CHILDREN is not None:
+            if active():
                 return _PendingImage(kept, fig, dpi, alt)
             png = kept.get()
             return _img(png if png is not None else _png(fig, dpi), alt)

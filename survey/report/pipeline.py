@@ -186,7 +186,7 @@ def _check_options(out: dict) -> None:
             )
     adjust = (out.get("comparisons") or {}).get("adjust")
     if adjust not in (None, "none"):
-        from survey.compare.multiplicity import METHODS as ADJUST
+        from survey._methods import ADJUST_METHODS as ADJUST
 
         if adjust not in ADJUST:
             raise SpecError(f"{at(out, 'comparisons.adjust')}: {adjust!r}: use one of "
@@ -853,31 +853,20 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     return results
 
 
-def _compare(spec: dict, designs: dict, indicators: list[dict], results: pd.DataFrame):
-    """Before/after per group and overall, and the difference-in-differences, with
-    :mod:`survey.compare`; one multiplicity adjustment per family across the battery.
-
-    Waves and groups are domains of each unit's (pooled) design: ``compare_within`` and
-    ``did`` take the contrasts of the domain estimates with their covariances (the
-    calibration links areas within a wave), on the design's degrees of freedom.
-    """
+def _contrasts(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame | None:
+    """The comparisons of :func:`_compare` before they are checked against the published
+    estimates, flagged and adjusted: ``compare_within`` (follow-up minus baseline, overall
+    and per group) and ``did`` of each unit's design. They need no estimate of the
+    indicators step (the report pipeline computes them while a child computes those);
+    ``None`` without waves."""
     from survey.compare import compare_within, did
-    from survey.compare._frame import finish
 
     waves, groups = spec.get("waves"), spec.get("groups")
     if not waves:
-        return pd.DataFrame()
+        return None
     wcol, before, after = waves["column"], waves["before"], waves["after"]
-    est = spec["estimation"]
-    level = est.get("level", 0.95)
-    cmp = spec.get("comparisons") or {}
-    adjust = cmp.get("adjust", "holm")
-    df = cmp.get("df", "design")
-    worse = {
-        i["name"]: {"lower": "higher", "higher": "lower"}[i["better"]]
-        for i in indicators
-        if i.get("better") in ("lower", "higher")
-    }
+    level = spec["estimation"].get("level", 0.95)
+    df = (spec.get("comparisons") or {}).get("df", "design")
     kw = dict(level=level, alpha=1 - level, df=df)
     parts = []
     for unit, design in designs.items():
@@ -907,6 +896,134 @@ def _compare(spec: dict, designs: dict, indicators: list[dict], results: pd.Data
                 parts.append(f.assign(comparison="did", group=treated, unit=unit))
     comp = pd.concat(parts, ignore_index=True)
     comp["variable"] = comp["variable"].astype(str).str.removeprefix("ind__")
+    return comp
+
+
+def _estimate_recorded(spec: dict, designs: dict, indicators: list[dict]):
+    """:func:`_estimate` with the warnings it issued (``(estimates, warnings)``), or
+    ``None`` when it fails: the work of :class:`_Aside`'s forked child."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            results = _estimate(spec, designs, indicators)
+    except Exception:  # the parent computes them again and raises the error itself
+        return None
+    return results, [(w.message, w.category, w.filename, w.lineno) for w in caught]
+
+
+def _reissue(caught) -> None:
+    """Issue again warnings recorded elsewhere (``(message, category, filename, lineno)``)."""
+    import warnings
+
+    for message, category, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
+
+
+class _Aside:
+    """The indicators step in two processes (inside ``survey._children.background_writes``).
+
+    A forked child computes the estimates (:func:`_estimate`) while this process does
+    what does not need them: the comparisons' contrasts (:func:`_contrasts`), the small
+    areas (a spec's ``sae``) and loading the figure libraries. The numbers are the same
+    functions' on the same designs; their warnings are issued again in the order of the
+    steps (estimates, comparisons, small areas) and an error where its step raises it. If
+    the child fails, the estimates are computed here again, so its error is raised as
+    in a run without children.
+    """
+
+    def __init__(self, spec: dict, designs: dict, indicators: list[dict]):
+        import warnings
+
+        from survey._children import submit
+
+        self._args = (spec, designs, indicators)
+        self._pending = submit(lambda: _estimate_recorded(spec, designs, indicators))
+        self._parts: dict = {}  # part -> (value, warnings, error)
+        parts = [("contrasts", lambda: _contrasts(spec, designs, indicators))]
+        if spec.get("sae"):
+            from survey.report import sae_section
+
+            parts.append(("sae", lambda: sae_section.run(spec, designs, progress=False)))
+        for name, work in parts:
+            value = error = None
+            with warnings.catch_warnings(record=True) as caught:
+                try:
+                    value = work()
+                except Exception as exc:
+                    error = exc
+            self._parts[name] = (value, [(w.message, w.category, w.filename, w.lineno)
+                                         for w in caught], error)  # fmt: skip
+            if error is not None:
+                break  # as in a run step by step, nothing after a failed step runs
+        _load_figure_libraries()
+
+    def results(self) -> pd.DataFrame:
+        """The estimates (waiting for the child), with the child's warnings."""
+        try:
+            got = self._pending.get()
+        except Exception:
+            got = None
+        if got is None:
+            return _estimate(*self._args)
+        results, caught = got
+        _reissue(caught)
+        return results
+
+    def take(self, part: str):
+        """What ``part`` computed (its warnings issued, its error raised); ``None`` when it
+        did not run."""
+        value, caught, error = self._parts.pop(part, (None, [], None))
+        _reissue(caught)
+        if error is not None:
+            raise error
+        return value
+
+
+def _load_figure_libraries() -> None:
+    """Import what the first figure and the report's files need (matplotlib and seaborn;
+    openpyxl for tables.xlsx, written by the last child) while :class:`_Aside`'s child
+    computes the estimates. geopandas is left to the map figure: by then this process
+    mostly waits for the figure children. A library that is missing raises its error where
+    it is used, as before."""
+    import contextlib
+    import importlib
+
+    for name in ("survey.report._present", "survey.plots._common", "openpyxl"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def _compare(
+    spec: dict,
+    designs: dict,
+    indicators: list[dict],
+    results: pd.DataFrame,
+    contrasts: pd.DataFrame | None = None,
+):
+    """Before/after per group and overall, and the difference-in-differences, with
+    :mod:`survey.compare`; one multiplicity adjustment per family across the battery.
+
+    Waves and groups are domains of each unit's (pooled) design: ``compare_within`` and
+    ``did`` take the contrasts of the domain estimates with their covariances (the
+    calibration links areas within a wave), on the design's degrees of freedom.
+    ``contrasts``: :func:`_contrasts` of the same designs, when already computed.
+    """
+    from survey.compare._frame import finish
+
+    waves, groups = spec.get("waves"), spec.get("groups")
+    if not waves:
+        return pd.DataFrame()
+    level = spec["estimation"].get("level", 0.95)
+    cmp = spec.get("comparisons") or {}
+    adjust = cmp.get("adjust", "holm")
+    df = cmp.get("df", "design")
+    worse = {
+        i["name"]: {"lower": "higher", "higher": "lower"}[i["better"]]
+        for i in indicators
+        if i.get("better") in ("lower", "higher")
+    }
+    comp = _contrasts(spec, designs, indicators) if contrasts is None else contrasts
     _check_cells(spec, comp, results)
     comp = _flag_inputs(spec, comp, results)
     # one family per contrast (change in each group, DiD) across the whole indicator battery
@@ -1099,7 +1216,6 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
     from rich.progress import Progress
 
     from survey.design import DesignError
-    from survey.report import _present
 
     steps: dict[str, str] = {}
     timings: dict[str, float] = {}
@@ -1140,46 +1256,54 @@ def _run(spec: dict, outdir: Path, *, progress, truth) -> ReportResult:
         t0 = step("weight")
         designs, what = _weight(spec, designs)
         done("weight", t0, what)
-        t0 = step("indicators")
-        try:
-            results = _estimate(spec, designs, indicators)
-        except DesignError as exc:
-            if "only one PSU" not in str(exc):
-                raise
-            raise SpecError(
-                f"{spec['_where']}: {exc} (in the spec: design.lonely_psu: certainty, "
-                "adjust, remove or average)"
-            ) from None
-        n_reg = sum(bool(i.get("registry")) for i in indicators)
-        done(
-            "indicators",
-            t0,
-            f"{len(results)} estimates of {len(indicators)} indicators ({n_reg} by "
-            f"survey.indicators registry functions, {len(indicators) - n_reg} spec-defined)",
-        )
-        t0 = step("compare")
-        comparisons = _compare(spec, designs, indicators, results)
-        adj = (spec.get("comparisons") or {}).get("adjust", "holm")
-        done(
-            "compare",
-            t0,
-            f"{len(comparisons)} comparisons (survey.compare.compare_within and did; "
-            f"{adj} adjustment per contrast across the indicator battery)"
-            if spec["waves"]
-            else "no waves in the spec: no comparisons (single-wave report)",
-        )
-        sae_out = sae_part = None
-        if spec.get("sae"):
-            from survey.report import sae_section
+        from survey._children import active, background_writes
 
-            t0 = step("small areas")
-            sae_out = sae_section.run(spec, designs, progress=False)
-            done("small areas", t0, sae_out.what)
-        from survey.plots._common import background_writes
-
-        # the figure files are encoded and written by child processes while the
-        # report is built; the block ends when every file is complete
+        # inside the block the estimates are computed by a forked child while this process
+        # computes the comparisons' contrasts and the small areas and loads the figure
+        # libraries; the figure files are encoded and written by children while the
+        # report is built; the block ends when every child is done
         with background_writes():
+            t0 = step("indicators")
+            aside = _Aside(spec, designs, indicators) if active() else None
+            try:
+                results = aside.results() if aside else _estimate(spec, designs, indicators)
+            except DesignError as exc:
+                if "only one PSU" not in str(exc):
+                    raise
+                raise SpecError(
+                    f"{spec['_where']}: {exc} (in the spec: design.lonely_psu: certainty, "
+                    "adjust, remove or average)"
+                ) from None
+            n_reg = sum(bool(i.get("registry")) for i in indicators)
+            done(
+                "indicators",
+                t0,
+                f"{len(results)} estimates of {len(indicators)} indicators ({n_reg} by "
+                f"survey.indicators registry functions, {len(indicators) - n_reg} spec-defined)",
+            )
+            t0 = step("compare")
+            contrasts = aside.take("contrasts") if aside else None
+            comparisons = _compare(spec, designs, indicators, results, contrasts)
+            adj = (spec.get("comparisons") or {}).get("adjust", "holm")
+            done(
+                "compare",
+                t0,
+                f"{len(comparisons)} comparisons (survey.compare.compare_within and did; "
+                f"{adj} adjustment per contrast across the indicator battery)"
+                if spec["waves"]
+                else "no waves in the spec: no comparisons (single-wave report)",
+            )
+            sae_out = sae_part = None
+            if spec.get("sae"):
+                from survey.report import sae_section
+
+                t0 = step("small areas")
+                sae_out = aside.take("sae") if aside else None
+                if sae_out is None:
+                    sae_out = sae_section.run(spec, designs, progress=False)
+                done("small areas", t0, sae_out.what)
+            from survey.report import _present
+
             t0 = step("figures")
             figures = _present.figures(spec, results, comparisons, outdir)
             if sae_out is not None:

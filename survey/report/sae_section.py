@@ -173,8 +173,8 @@ class SAEOutput:
 
 def check_spec(where: str, sae: dict, resolve) -> dict:
     """Check the ``sae`` mapping (keys, required entries, files) and resolve its paths."""
+    from survey._methods import FH_METHODS as METHODS
     from survey.report.pipeline import SpecError, _as_list, _check_keys
-    from survey.sae import METHODS
 
     # keys an earlier check added (``_data``, ``map._path``) are dropped: a loaded spec reloads
     if not isinstance(sae, dict):

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-METHODS = ("REML", "ML", "FH", "AREML", "AML")
+from survey._methods import FH_METHODS as METHODS
+
 #: The analytic MSE estimator of each fitting method.
 MSE_METHOD = {
     "REML": "Prasad-Rao",

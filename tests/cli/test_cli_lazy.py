@@ -121,3 +121,20 @@ def test_every_subpackage_is_reachable_from_a_plain_import_survey():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert "light True" in out and "subpackages []" in out and "read True" in out
+
+
+def test_console_entry_point_collects_cycles_less_often():
+    """``survey`` (the console script, one short process) raises the collector's thresholds;
+    the commands run in-process (CliRunner, the API) leave the interpreter's as they are."""
+    code = (
+        "import gc, sys; from survey.cli import main; sys.argv = ['survey', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(gc.get_threshold(), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "(100000, 50, 100)"
+    assert CliRunner().invoke(cli.app, ["--help"]).exit_code == 0
+    import gc
+
+    assert gc.get_threshold() != (100_000, 50, 100)
