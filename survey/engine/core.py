@@ -277,11 +277,12 @@ class LazyInfluence:
         if keep:
             X, W = np.empty((D, J)), np.empty((D, J))
         todo = np.arange(J)
-        if rule is not None:
-            for js, b, mq in self._sparse_groups(A0[0], A1[0]):
-                w_rows = self.design.weights
-                if not cells.row_mask.all():
-                    w_rows = w_rows[cells.row_mask]
+        groups = self._sparse_groups(A0[0], A1[0]) if rule is not None else []
+        if groups:
+            w_rows = self.design.weights
+            if not cells.row_mask.all():
+                w_rows = w_rows[cells.row_mask]
+            for js, b, mq in groups:
                 v, x, wm = _sparse_block_moments(
                     rule, cells, w_rows, T3, b, mq, idx[js, 0], A0[0][:, js], A1[0][:, js]
                 )
@@ -371,14 +372,12 @@ def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
     h = st.unit_stratum
     nh = st.n_sampled.astype(float)
     Cn = block.size
-    # a stratum of one unit centred on itself adds exactly 0 (z - S_h = 0): left out, not
-    # left to the rounding of Syy - Y^2
-    c = np.where((nh == 1) & (a == 1), 0.0, c)
     m = T3[:, :, mq]
     Hm = linearization._indicator(h, H)
     Mh = np.asarray(Hm.T @ m)  # (H x D)
     mt = m - a[h][:, None] * Mh[h]  # centred exactly
-    W_d = c @ np.asarray(Hm.T @ (mt * mt))  # (D,)
+    Wm = np.asarray(Hm.T @ (mt * mt))  # (H x D): sums of m~^2
+    W_d = c @ Wm  # (D,)
     smt = np.asarray(Hm.T @ mt)  # (H x D): sums of m~ (0 when a = 1/n)
     codes = block.codes if cells.row_mask.all() else block.codes[cells.row_mask]
     g, cw = cells.row_cell, w
@@ -398,7 +397,7 @@ def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
         Yj, Syyj, Symj = Y, Syy, Sym
     else:
         Yj, Syyj, Symj = Y[:, :, cj], Syy[:, :, cj], Sym[:, :, cj]  # (H x D x J')
-    Wm = np.asarray(Hm.T @ (mt * mt))[:, :, None]  # (H x D x 1): sums of m~^2
+    Wm = Wm[:, :, None]
     Pj = Syyj - ah * Yj * Yj * nah  # sums of y~^2
     Rj = Symj - ah * Yj * smt[:, :, None]  # sums of y~ m~
     B0, B1 = A0[None], A1[None]
@@ -414,15 +413,14 @@ def _sparse_block_moments(rule, cells, w, T3, block, mq, yq, A0, A1):
         bad = (live & ~(mag <= CANCELLATION * np.abs(SS))).any(axis=0)  # (D x J')
     V = np.einsum("h,hdj->dj", c, SS)
     X = A0 * np.einsum("h,hdj->dj", c, Rj) + A1 * W_d[:, None]
-    if bad.any():
+    if bad.any():  # the general pass, on those estimates' (units) influence only
         dd, jj = np.nonzero(bad)
-        ycols = block.start + cj[jj]
-        Z = A0[dd, jj] * T3[:, dd, ycols] + A1[dd, jj] * m[:, dd]  # (U x F)
-        S = np.asarray(Hm.T @ Z)
-        Z -= a[h][:, None] * S[h]
-        cu = c[h]
-        V[dd, jj] = np.einsum("u,uf,uf->f", cu, Z, Z)
-        X[dd, jj] = np.einsum("u,uf,uf->f", cu, Z, mt[:, dd])
+        Z = A0[dd, jj] * T3[:, dd, block.start + cj[jj]] + A1[dd, jj] * m[:, dd]  # (U x F)
+        F = dd.size
+        v, x, _ = linearization.dense_moments(
+            rule, Z[:, None, :], m[:, dd][:, None, :], np.arange(F)
+        )
+        V[dd, jj], X[dd, jj] = v[0], x[0]
     return V, X, np.broadcast_to(W_d[:, None], V.shape).copy()
 
 
@@ -918,10 +916,11 @@ def _all_ones(col) -> bool:
     )
 
 
-def _item_presence(design, dom: Domains, est, cell_rows=None) -> np.ndarray:
+def _item_presence(design, dom: Domains, est, cell_rows=None, complete=()) -> np.ndarray:
     """First-stage strata holding rows of each estimate (domain x item, answers only): what
     R's subset + ``na.rm`` leaves in ``onestage`` for the lonely-PSU rules. ``cell_rows``
-    (:func:`_cell_rows` of dense first-stage cells) settles complete items without a pass."""
+    (:func:`_cell_rows` of dense first-stage cells) settles the items whose not-missing
+    quantity is in ``complete`` (quantity keys of all-ones columns) without a pass."""
     st = design.stages[0]
     H, D, J = st.n_strata, dom.n_domains, est.n_items
     mask = dom.codes >= 0
@@ -936,7 +935,7 @@ def _item_presence(design, dom: Domains, est, cell_rows=None) -> np.ndarray:
         key = quantity_key(est.columns, q)
         if key not in seen:
             col = est.columns[q]
-            if cell_rows is not None and _all_ones(col):  # every row answers
+            if cell_rows is not None and key in complete:  # every row answers
                 held = cell_rows[0].reshape(st.n_units, D) > 0
                 seen[key] = np.asarray(linearization._indicator(st.unit_stratum, H).T @ held) > 0
             else:
@@ -1053,13 +1052,15 @@ def estimate(
     d_in, nz_in = dom.codes[dmask], nz[dmask]
     # rows per dense first-stage (PSU, domain) cell: presence, df and counts of complete
     # items follow from them without further passes over rows
-    cell_rows = None
+    cell_rows, complete = None, set()
     if (
         not is_rep
         and cells.n_cells == n_units * D
         and design.variance_stages[-1] is design.stages[0]
     ):
         cell_rows = _cell_rows(cells, nz_bool, all_nz)
+        # the all-ones not-missing indicators (complete variables), checked once
+        complete = {quantity_key(est.columns, q) for q in count_cols if _all_ones(est.columns[q])}
     counts = np.zeros((D, len(est.columns)))
     done: dict = {}
     for q in count_cols:
@@ -1069,7 +1070,7 @@ def estimate(
             continue
         done[key] = q
         col = est.columns[q]
-        if cell_rows is not None and _all_ones(col):
+        if key in complete:
             counts[:, q] = cell_rows[1].reshape(n_units, D).sum(axis=0)
             continue
         # exact counts (sums of 0/1): no product with the all-ones non-zero-weight flags
@@ -1120,7 +1121,7 @@ def estimate(
         presence_k = np.ones((1, D * J), dtype=bool)
     else:
         df_dom, nrow_dom, _ = _stage1_presence(design, dom.codes, D, cell_rows)
-        presence_k = _item_presence(design, dom, est, cell_rows)
+        presence_k = _item_presence(design, dom, est, cell_rows, complete)
 
     K = D * J
     labels = _labels(dom, est)

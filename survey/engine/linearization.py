@@ -193,6 +193,9 @@ def one_stage_rule(design, strata_presence=None):
         return None
     c = scale.copy()
     c[f < 1e-7] = 0.0  # R: strata sampled completely contribute nothing
+    # a single unit centred on itself (certainty, remove) adds exactly 0 (z - S_h = 0):
+    # c = 0 says so, rather than leaving it to the rounding of an expanded sum
+    c[(st.n_sampled == 1) & (a == 1)] = 0.0
     return st, c, a
 
 
@@ -227,6 +230,8 @@ def dense_moments(rule, Z3, M3=None, p_of=None):
     dm = M - (a[:, None] * np.asarray(Hm.T @ M))[h]
     W_dp = np.einsum("u,uk,uk->k", cu, dm, dm).reshape(D, P)
     g = (dm * cu[:, None]).reshape(U, D, P)
+    if P == J and (p_of == np.arange(J)).all():  # each item its own m
+        return V, np.einsum("udj,udj->dj", Z3, g), W_dp
     X = np.empty((D, J))
     for p in range(P):
         js = np.flatnonzero(p_of == p)
