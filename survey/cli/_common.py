@@ -247,6 +247,32 @@ def with_labels_option(ds, labels: Path | None, columns=None):
     return out
 
 
+def check_quality(quality) -> None:
+    """Stop with a one-line error when ``--quality`` names no publication rule."""
+    from survey.quality import resolve_rule
+
+    try:
+        resolve_rule(quality)
+    except ValueError as exc:
+        fail(f"--quality {quality!r}: {exc}")
+
+
+def compact_table():
+    """A rich table for a narrow terminal: no vertical rules or edge, one space between
+    columns (the compact layouts of ``survey estimate`` and ``survey indicators``)."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+
+
+def word_width(values, floor: int = 6, cap: int = 14) -> int:
+    """The narrowest width (between ``floor`` and ``cap``) that keeps every word of
+    ``values`` whole: a column of labels then wraps between words, not inside them."""
+    words = [len(w) for v in values if isinstance(v, str) for w in v.split()]
+    return min(max([floor, *words]), cap)
+
+
 def rich_table(table):
     """A publication :class:`survey.report.tables.Table` for the terminal: the same labels,
     rounding and caution marks as the xlsx/markdown outputs (one formatter). To fit a

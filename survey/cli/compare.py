@@ -13,6 +13,7 @@ from survey.cli._common import (
     LABELS_HELP,
     backend_progress,
     check_output_path,
+    check_quality,
     choose_engine,
     console,
     engine_help,
@@ -237,12 +238,7 @@ def compare_command(
             fail(f"data file {path} does not exist")
     if lang not in ("en", "es", "pt"):
         fail(f"--lang {lang!r}: use en, es or pt")
-    from survey.quality import resolve_rule
-
-    try:
-        resolve_rule(quality)
-    except ValueError as exc:
-        fail(f"--quality {quality!r}: {exc}")
+    check_quality(quality)
     check_output_path(
         out, overwrite, inputs=[*inputs, labels], suffixes=(".xlsx", ".csv"), what="--out"
     )

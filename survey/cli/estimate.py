@@ -16,6 +16,7 @@ from survey.cli._common import (
     XlsxTitleOption,
     backend_progress,
     check_output_path,
+    check_quality,
     choose_engine,
     console,
     engine_help,
@@ -80,17 +81,12 @@ def _table(
     column, the flag without its reason (the files keep it), no vertical rules, and the
     category column as wide as its longest word."""
     import pandas as pd
-    from rich import box
     from rich.table import Table
 
-    table = Table(
-        title=None if compact else title,  # compact: the caller prints it, word-wrapped
-        title_justify="left",
-        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
-        pad_edge=not compact,
-        show_edge=not compact,
-        collapse_padding=compact,
-    )
+    from survey.cli._common import compact_table, word_width
+
+    # compact: the caller prints the title, word-wrapped
+    table = compact_table() if compact else Table(title=title, title_justify="left")
     # a narrow terminal (80 columns, or output piped) keeps the domain and variable columns
     # readable: se and deff (in the file and the API frame) go, the flag wraps
     narrow = console.width < 120
@@ -102,9 +98,8 @@ def _table(
     label_cols = [*by, "category"] if compact else [*by, "variable", "category"]
     for c in label_cols:
         head = str((heads or {}).get(c) or c)
-        words = [w for v in frame[c] for w in _fmt(v).split()] if c in frame.columns else []
-        widest_word = max((len(w) for w in words), default=0)
-        least = min(max(len(head) if not compact else 4, widest_word, 6), 14)
+        values = [_fmt(v) for v in frame[c]] if c in frame.columns else []
+        least = word_width(values) if compact else min(max(len(head), 6), 12)
         table.add_column(head, overflow="fold", min_width=least, no_wrap=False)
     for c in shown_cols:
         table.add_column(
@@ -329,12 +324,8 @@ def estimate_command(
     import survey
     from survey.design import DesignError, design_from_spec
     from survey.io import column_names
-    from survey.quality import resolve_rule
 
-    try:
-        resolve_rule(quality)
-    except ValueError as exc:
-        fail(f"--quality {quality!r}: {exc}")
+    check_quality(quality)
     from survey.engine import EstimationError
 
     spec: dict = {}

@@ -128,6 +128,10 @@ def _digits(scale: str) -> int:
     return 2 if scale in ("%", "0-100", "per 1,000", "per 100,000") else 4
 
 
+#: The translation key of each reliability flag's word on screen.
+_FLAG_WORDS = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+
+
 def results_table(
     table, by_cols, show_suppressed: bool, level: float, lang: str = "en", heads=None
 ) -> Table:
@@ -173,7 +177,7 @@ def results_table(
                 _fmt(row.get("cv"), 3),
             ]
         n = row.get("n")
-        flag = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+        flag = _FLAG_WORDS
         cells += ["" if _missing(n) else f"{int(n):,}", tr(flag[rel], lang) if rel in flag else rel]
         out.add_row(*(escape(c) for c in cells))
     return out
@@ -190,28 +194,27 @@ def results_tables(
     columns one table per indicator under its title (word-wrapped) and scale, without the
     indicator, scale and se columns and without vertical rules, so that domains, numbers
     and flags stay whole on an 80-column terminal (every column is in the files)."""
-    from rich import box
     from rich.text import Text
 
+    from survey.cli._common import compact_table, word_width
     from survey.plots._text import tr
 
     if console.width >= COMPACT_WIDTH:
         return [results_table(table, by_cols, show_suppressed, level, lang, heads)]
     out: list = []
-    flag = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+    flag = _FLAG_WORDS
     for key, part in table.groupby("indicator", sort=False):
         first = part.iloc[0]
         name = first.get("variable_label")
         title = str(key if _missing(name) else name)
         scale = str(first.get("scale", ""))
         out += [Text(""), Text(f"{title} ({scale})" if scale else title, style="bold")]
-        t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-        labels = [*by_cols, "category"]
-        for b in labels:
-            head = tr("category", lang) if b == "category" else str((heads or {}).get(b) or b)
-            vals = part["category_label" if b == "category" else b] if b != "category" or "category_label" in part else part["category"]  # fmt: skip
-            words = [w for v in vals if not _missing(v) for w in str(v).split()]
-            t.add_column(head, min_width=min(max([6, *map(len, words)]), 14), overflow="fold")
+        t = compact_table()
+        cat_col = "category_label" if "category_label" in part else "category"
+        for b in [*by_cols, cat_col]:
+            head = tr("category", lang) if b == cat_col else str((heads or {}).get(b) or b)
+            values = [str(v) for v in part[b] if not _missing(v)]
+            t.add_column(head, min_width=word_width(values), overflow="fold")
         t.add_column(tr("estimate", lang), justify="right", no_wrap=True)
         t.add_column(tr("ci", lang, level=f"{round(level * 100):g}"), justify="right", no_wrap=True)
         t.add_column("cv", justify="right", no_wrap=True)

@@ -867,7 +867,9 @@ def _contrasts(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFram
     wcol, before, after = waves["column"], waves["before"], waves["after"]
     level = spec["estimation"].get("level", 0.95)
     df = (spec.get("comparisons") or {}).get("df", "design")
-    kw = dict(level=level, alpha=1 - level, df=df)
+    # the inputs judged by the spec's rule, as the estimates (_flag_inputs then applies the
+    # published estimates' flags)
+    kw = dict(level=level, alpha=1 - level, df=df, quality=_quality_arg(spec.get("quality")))
     parts = []
     for unit, design in designs.items():
         cols = [f"ind__{i['name']}" for i in indicators if i.get("unit", "person") == unit]
