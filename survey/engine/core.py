@@ -256,18 +256,17 @@ class LazyInfluence:
         Zg = influence_cells(self.cells, self.Tg, self.item_q, self.coefs, self.cells.n_units)
         return cell_matrix(self.cells, Zg, self.cells.n_units)
 
-    #: Set before :meth:`variance` to keep the centred cross moments with each item's
-    #: not-missing totals (``moments``): the logit interval's variance then needs no pass
-    #: of its own (:func:`survey.engine.logit_glm.replay_glm`).
-    keep_moments = False
+    #: The centred cross moments with each item's not-missing totals, kept by
+    #: ``variance(moments=True)``: the logit interval's variance then needs no pass of its
+    #: own (:func:`survey.engine.logit_glm.replay_glm`).
     moments = None
 
-    def variance(self, presence) -> np.ndarray:
+    def variance(self, presence, moments: bool = False) -> np.ndarray:
         cells, Tg = self.cells, self.Tg
         U, D, J = cells.n_units, cells.n_domains, len(self.item_q)
         linearization.check_lonely(self.design, presence)  # once, for every estimate
         rule = linearization.one_stage_rule(self.design, presence)
-        keep = self.keep_moments and rule is not None
+        keep = moments and rule is not None
         T3 = Tg.reshape(U, D, Tg.shape[1])
         A0 = np.stack([c[:, 0] for c in self.coefs], axis=1)[None]  # (1, D, J)
         A1 = np.stack([c[:, 1] for c in self.coefs], axis=1)[None]
@@ -490,13 +489,14 @@ class EstimateSet:
         return self.__dict__.get("_Z") is not None
 
     # -- variance -----------------------------------------------------------------------
-    def variance(self) -> np.ndarray:
-        """Variances of the K estimates."""
+    def variance(self, moments: bool = False) -> np.ndarray:
+        """Variances of the K estimates (``moments``: keep what the logit interval's
+        variance needs, :attr:`LazyInfluence.moments`)."""
         if self.reps is not None:
             return replicate.vcov(self.design, self.reps, self.theta, full=False)
         lazy = self.__dict__.get("_Z")
         if isinstance(lazy, LazyInfluence):  # by blocks of items, Z never formed whole
-            return lazy.variance(self.strata_presence)
+            return lazy.variance(self.strata_presence, moments)
         return linearization.vcov(self.design, self.Z, self.strata_presence, full=False)
 
     def vcov(self) -> np.ndarray:
@@ -683,10 +683,8 @@ class EstimateSet:
 
         ``ci`` is one interval method, or one per estimate (a sequence of length K): a share
         then keeps its own interval next to means in the same set."""
-        lazy = self.__dict__.get("_Z")
-        if isinstance(lazy, LazyInfluence) and "logit" in ([ci] if isinstance(ci, str) else ci):
-            lazy.keep_moments = True  # the logit interval reuses this variance pass
-        var = self.variance()
+        # a logit interval reuses this variance pass (LazyInfluence.moments)
+        var = self.variance(moments="logit" in ([ci] if isinstance(ci, str) else ci))
         if self.n is not None:  # no rows with an answer in the domain: nothing to estimate
             var = np.where(self.n == 0, np.nan, var)
         se = np.sqrt(np.where(var < 0, np.nan, var))

@@ -112,8 +112,7 @@ def test_logit_variance_from_the_mean_pass_moments_equals_its_own_pass(lonely, m
     df.loc[::7, "c"] = np.nan  # missing answers: the not-missing totals differ by domain
     des = Design(df, weight="weight", strata="stratum", psu="psu", lonely_psu=lonely)
     fast = estimate(des, "prop", ["c", "y"], by="dom")
-    fast.__dict__["_Z"].keep_moments = True
-    fast.variance()
+    fast.variance(moments=True)
     if lonely == "average":  # rescaled by the strata of each domain: the general vcov
         assert fast.__dict__["_Z"].moments is None
         return
@@ -194,8 +193,7 @@ def test_sparse_category_block_variance_equals_the_dense_pass(lonely, monkeypatc
         np.stack([c[:, 0] for c in lazy.coefs], axis=1),
         np.stack([c[:, 1] for c in lazy.coefs], axis=1),
     )
-    lazy.keep_moments = True
-    fast = es.variance()
+    fast = es.variance(moments=True)
     full = linearization.vcov(des, lazy.build(), es.strata_presence, full=False)
     assert (full > 0).sum() > 100
     np.testing.assert_allclose(fast, full, rtol=1e-11, atol=1e-300)
