@@ -16,6 +16,8 @@ import pytest
 from survey import Design
 from survey.engine import core, linearization
 from survey.engine.core import estimate
+from tests.conftest import load_golden
+from tests.golden.review16_data import dominant_category_frame, lonely_heavy_frame
 
 
 def _own_category_design():
@@ -47,28 +49,14 @@ def test_share_of_one_has_zero_variance_not_nan():
     assert (own["reliability"] == "caution").all()
 
 
-def _dominant_category_frame():
-    """One row per PSU in one of 40 rare categories, every other row in category 0; PSU
-    sizes from 5 to 3000: the share of category 0 is ~0.9993 in every PSU."""
-    rng = np.random.default_rng(0)
-    sizes = rng.integers(5, 3000, 100)
-    psu = np.repeat(np.arange(100), sizes)
-    n = psu.size
-    df = pd.DataFrame({"st": psu // 10, "psu": psu, "w": rng.uniform(1, 3, n)})
-    k = np.zeros(n, dtype=int)
-    first = np.r_[0, np.cumsum(sizes)[:-1]]
-    k[first] = rng.integers(1, 41, 100)
-    df["k"] = k
-    return df
-
-
-# R 4.x, survey: svymean(~factor(k), svydesign(ids=~psu, strata=~st, weights=~w)) on
-# _dominant_category_frame() (written with to_csv); SE of factor(k)0 and factor(k)1
-R_SE = (4.103565178738105e-05, 1.815818717242409e-05)
+# R's svymean(~factor(k), svydesign(ids=~psu, strata=~st, weights=~w)): SE of factor(k)0
+# and factor(k)1 (tests/golden/review16.R on tests/golden/review16_data.py's frames)
+GOLD = {c["id"]: c for c in load_golden("review16")["cases"]}
+R_SE = tuple(GOLD["dominant_category"]["se"])
 
 
 def test_dominant_category_se_matches_r(monkeypatch):
-    des = Design(_dominant_category_frame(), weight="w", strata="st", psu="psu")
+    des = Design(dominant_category_frame(), weight="w", strata="st", psu="psu")
     es = estimate(des, "prop", ["k"])
     general = linearization.vcov(des, es.__dict__["_Z"].build(), es.strata_presence)
     np.testing.assert_allclose(np.sqrt(general[:2]), R_SE, rtol=1e-10)
@@ -81,28 +69,15 @@ def test_dominant_category_se_matches_r(monkeypatch):
         np.testing.assert_allclose(fast[col], dense[col], rtol=1e-10)
 
 
-# R: options(survey.lonely.psu="certainty"); SE(svyby(~factor(k), ~dom, des, svymean))[1, 1:3]
-# on _lonely_heavy_frame() (domain 0, categories 0, 1, 2)
-R_SE_CERTAINTY = (4.982198081983242e-07, 3.979949253246689e-07, 3.859914076878604e-07)
-
-
-def _lonely_heavy_frame():
-    """A single-PSU stratum whose weights are 1e5 times the others'."""
-    rng = np.random.default_rng(5)
-    n = 4000
-    psu = rng.integers(0, 60, n)
-    df = pd.DataFrame({"st": psu // 6, "psu": psu, "w": rng.uniform(1, 2, n)})
-    df.loc[df.st == 0, "psu"] = 0
-    df.loc[df.st == 0, "w"] *= 1e5
-    df["k"] = rng.integers(0, 40, n)
-    df["dom"] = rng.integers(0, 3, n)
-    return df
+# R, survey.lonely.psu = "certainty": SE(svyby(~factor(k), ~dom, des, svymean))[1, 1:3]
+# (domain 0, categories 0, 1, 2)
+R_SE_CERTAINTY = tuple(GOLD["lonely_certainty"]["se"])
 
 
 def test_lonely_certainty_stratum_with_large_weights_matches_r(monkeypatch):
     """Under certainty/remove the lonely stratum adds exactly 0 in the general pass
     (z - S_h = 0); the row sums give c_h (Syy - Y^2), rounding of its 1e10-sized terms."""
-    des = Design(_lonely_heavy_frame(), weight="w", strata="st", psu="psu", lonely_psu="certainty")
+    des = Design(lonely_heavy_frame(), weight="w", strata="st", psu="psu", lonely_psu="certainty")
     es = estimate(des, "prop", ["k"], by="dom")
     general = linearization.vcov(des, es.__dict__["_Z"].build(), es.strata_presence)
     np.testing.assert_allclose(np.sqrt(general[:3]), R_SE_CERTAINTY, rtol=1e-10)
@@ -156,7 +131,7 @@ def test_enusc_commune_share_within_its_own_flag_has_zero_se():
 @pytest.mark.parametrize("lonely", ["remove", "adjust"])
 @pytest.mark.parametrize("factor", [1e3, 1e7])
 def test_lonely_heavy_stratum_under_other_rules_matches_the_general_pass(lonely, factor):
-    df = _lonely_heavy_frame()
+    df = lonely_heavy_frame()
     df.loc[df.st == 0, "w"] *= factor / 1e5
     des = Design(df, weight="w", strata="st", psu="psu", lonely_psu=lonely)
     es = estimate(des, "prop", ["k"], by="dom")
