@@ -33,12 +33,14 @@ def _cross_totals(step, dom, est, w, D):
     seen: dict[int, int] = {}  # identical quantity arrays are aggregated once
     if step.is_cells:
         idx = step.model[mask] * D + d
+        buf = np.empty(gw.size)  # one row-length buffer for the products
         for q, col in plain:
             if id(col) in seen:
                 out[:, :, q] = out[:, :, seen[id(col)]]
                 continue
             seen[id(col)] = q
-            out[:, :, q] = np.bincount(idx, weights=gw * col[mask], minlength=p * D).reshape(p, D)
+            np.multiply(gw, col[mask], out=buf)
+            out[:, :, q] = np.bincount(idx, weights=buf, minlength=p * D).reshape(p, D)
         for b in blocks:  # a categorical item's categories: one bincount
             tot = block_totals(idx, p * D, b, gw, mask)
             out[:, :, b.start : b.start + b.size] = tot.reshape(p, D, b.size)
@@ -216,35 +218,44 @@ class RowLowRankZ(LowRankZ):
         hd = h_cell * D + cells.cell_dom
         S = np.empty((H, D, J))
         SS = np.empty((H, D, J))
+        zz = np.empty(Zg.shape[0])
         for j in range(J):
             z = Zg[:, j]
             S[:, :, j] = np.bincount(hd, weights=z, minlength=H * D).reshape(H, D)
-            SS[:, :, j] = np.bincount(hd, weights=z * z, minlength=H * D).reshape(H, D)
+            SS[:, :, j] = np.bincount(
+                hd, weights=np.multiply(z, z, out=zz), minlength=H * D
+            ).reshape(H, D)
         S, SS = S.reshape(H, K), SS.reshape(H, K)
         h_row = unit_stratum[self.unit]
+        hm = []  # per group: the rows' (stratum, cell) codes
         start = 0
         for model, hv, p, _ in self.groups:
             Cg = self.C[start : start + p]
-            S -= np.bincount(h_row * p + model, weights=hv, minlength=H * p).reshape(H, p) @ Cg
-            base = (h_row * p + model)[cells.row_mask] * D + cells.cell_dom
+            hm.append(h_row * p + model)
+            S -= np.bincount(hm[-1], weights=hv, minlength=H * p).reshape(H, p) @ Cg
+            base = hm[-1][cells.row_mask] * D + cells.cell_dom
             hv_in = hv[cells.row_mask]
             M = np.empty((H * p * D, J))
+            zh = np.empty(hv_in.size)
             for j in range(J):
-                M[:, j] = np.bincount(base, weights=Zg[:, j] * hv_in, minlength=H * p * D)
+                np.multiply(Zg[:, j], hv_in, out=zh)
+                M[:, j] = np.bincount(base, weights=zh, minlength=H * p * D)
             SS -= 2 * np.einsum("hpk,pk->hk", M.reshape(H, p, K), Cg)
             start += p
-        s1 = 0
-        for m1, h1, n1, _ in self.groups:
-            s2 = 0
-            for m2, h2, n2, _ in self.groups:
-                idx = (h_row * n1 + m1) * n2 + m2
-                Q = np.bincount(idx, weights=h1 * h2, minlength=H * n1 * n2)
-                SS += np.einsum(
-                    "pk,hpq,qk->hk", self.C[s1 : s1 + n1], Q.reshape(H, n1, n2),
-                    self.C[s2 : s2 + n2],
-                )  # fmt: skip
-                s2 += n2
-            s1 += n1
+        # sum over the rows of (g C)^2 = sum over pairs of groups of C1' Q12 C2 with Q12 the
+        # (stratum, cell 1, cell 2) totals of h1 h2: a group with itself has a diagonal Q
+        # (each row in one cell), and the pair (2, 1) adds what (1, 2) adds (Q21 = Q12')
+        starts = np.cumsum([0] + [n for _, _, n, _ in self.groups])
+        for a, (_m1, h1, n1, _) in enumerate(self.groups):
+            C1 = self.C[starts[a] : starts[a] + n1]
+            Qd = np.bincount(hm[a], weights=h1 * h1, minlength=H * n1).reshape(H, n1)
+            SS += Qd @ (C1 * C1)
+            for b in range(a + 1, len(self.groups)):
+                m2, h2, n2, _ = self.groups[b]
+                Q = np.bincount(hm[a] * n2 + m2, weights=h1 * h2, minlength=H * n1 * n2)
+                SS += 2 * np.einsum(
+                    "pk,hpq,qk->hk", C1, Q.reshape(H, n1, n2), self.C[starts[b] : starts[b] + n2]
+                )
         return S, SS
 
 

@@ -103,6 +103,7 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
         out = np.empty((cells.n_cells, Q), order="C" if dense else "F")
     seen: dict[int, int] = {}
     dups: list[tuple[int, int]] = []  # copied in one pass at the end (rows stay in cache)
+    buf = None
     for q, col in plain:
         if id(col) in seen:
             dups.append((q, seen[id(col)]))
@@ -111,8 +112,10 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
         if cells.rows_are_cells:  # the cell totals are the rows' values, written in place
             np.multiply(w, col if full else col[cells.row_mask], out=out[:, q])
             continue
-        vals = w * (col if full else col[cells.row_mask])
-        out[:, q] = np.bincount(cells.row_cell, weights=vals, minlength=cells.n_cells)
+        if buf is None:  # one row-length buffer for every product (no fresh pages each)
+            buf = np.empty(w.size)
+        np.multiply(w, col if full else col[cells.row_mask], out=buf)
+        out[:, q] = np.bincount(cells.row_cell, weights=buf, minlength=cells.n_cells)
     if dups and dense:  # row-major: one pass over the (short) rows
         dst, src = (list(t) for t in zip(*dups, strict=True))
         out[:, dst] = out[:, src]
