@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 #: command -> (module in survey.cli, one-line help shown by ``survey --help``), in the
 #: order ``survey --help`` lists them.
@@ -78,6 +78,7 @@ def load_command(name: str):
     group = typer.main.get_group(sub)
     command = group.commands[name]
     _reflow_help(command)
+    _tidy_options(command)
     return command
 
 
@@ -100,6 +101,28 @@ def _reflow_help(command) -> None:
         command.help = "\n\n".join(out)
     for sub in getattr(command, "commands", {}).values():
         _reflow_help(sub)
+
+
+def _tidy_options(command) -> None:
+    """Make a command's options readable on an 80-column terminal (and its subcommands').
+
+    - A choice list in an option's help (``fail|certainty|adjust``) gets spaces around its
+      bars: rich wraps at spaces only, and cut the unbroken list with an ellipsis, hiding
+      the allowed values.
+    - A flag that is off by default is just the flag (``--nest``, ``--overwrite``): its
+      ``--no-`` twin did nothing and took a column of every options table.
+    """
+    import re
+
+    for param in command.params:
+        if not isinstance(param, TyperOption):
+            continue
+        if param.is_flag and param.default is False and param.secondary_opts:
+            param.secondary_opts = []
+        if param.help:
+            param.help = re.sub(r"(?<=[\w\])])\|(?=[\w\[(-])", " | ", param.help)
+    for sub in getattr(command, "commands", {}).values():
+        _tidy_options(sub)
 
 
 class _Placeholder(TyperCommand):

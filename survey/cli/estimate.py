@@ -273,8 +273,8 @@ def estimate_command(
     design: Annotated[
         Path | None,
         typer.Option(
-            help="design.yaml with weight/strata/psu/fpc/nest/lonely_psu "
-            "(and by/ci/level/df/stat/variables)"
+            help="design.yaml with weight, strata, psu, fpc, nest, lonely_psu (and optionally "
+            "by, ci, level, df, stat, variables)"
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write results to .csv or .xlsx")] = None,
