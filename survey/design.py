@@ -696,6 +696,7 @@ class Design(_Verbs):
         for s, raw in enumerate(ids):
             parts = ([strata1] if self.nest else []) + ids[: s + 1]
             units.append(_combine(*parts) if len(parts) > 1 else raw)
+        first = None  # the stratum of each first-stage unit, when checked here
         if self.strata_name is not None and not self.nest:
             u1 = units[0]
             first = np.zeros(int(u1.max()) + 1, dtype=np.int64)
@@ -740,17 +741,20 @@ class Design(_Verbs):
         self._fpc_given = bool(fpcs)
         stages: list[Stage] = []
         for s, unit in enumerate(units):
+            n_units = int(unit.max()) + 1
             if s == 0:
                 stratum = strata1
-                parent_rows = np.zeros(n, dtype=np.int64)
+                unit_parent = np.zeros(n_units, dtype=np.int64)  # stage 1: no parent
+                if first is not None:  # the PSU-in-one-stratum check made it already
+                    unit_stratum = first
+                else:
+                    unit_stratum = np.zeros(n_units, dtype=np.int64)
+                    unit_stratum[unit] = stratum
             else:
                 stratum = units[s - 1]  # later-stage strata nested in the parent unit
-                parent_rows = units[s - 1]
-            n_units = int(unit.max()) + 1
-            unit_stratum = np.zeros(n_units, dtype=np.int64)
-            unit_stratum[unit] = stratum
-            unit_parent = np.zeros(n_units, dtype=np.int64)
-            unit_parent[unit] = parent_rows
+                unit_stratum = np.zeros(n_units, dtype=np.int64)
+                unit_stratum[unit] = stratum
+                unit_parent = unit_stratum.copy()
             n_strata = int(stratum.max()) + 1
             n_sampled = np.bincount(unit_stratum, minlength=n_strata).astype(float)
             if fpcs:

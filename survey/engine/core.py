@@ -1061,7 +1061,8 @@ def estimate(
     ):
         cell_rows = _cell_rows(cells, nz_bool, all_nz)
         # the all-ones not-missing indicators (complete variables), checked once
-        complete = {quantity_key(est.columns, q) for q in count_cols if _all_ones(est.columns[q])}
+        distinct = {quantity_key(est.columns, q): q for q in count_cols}
+        complete = {key for key, q in distinct.items() if _all_ones(est.columns[q])}
     counts = np.zeros((D, len(est.columns)))
     done: dict = {}
     for q in count_cols:
