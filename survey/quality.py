@@ -510,6 +510,44 @@ def mask(
     return out
 
 
+#: The numbers of a comparison row (``survey.compare.COMPARISON_COLUMNS``) that
+#: :func:`mask_comparisons` blanks: both inputs, the change and everything tested on it.
+COMPARISON_NUMBERS = (
+    "estimate_1", "se_1", "estimate_2", "se_2", "estimate", "se", "ci_low", "ci_high",
+    "t", "p_value", "p_adjusted", "effect_size",
+)  # fmt: skip
+
+
+def mask_comparisons(frame: pd.DataFrame, suppressed=None) -> pd.DataFrame:
+    """A copy of a comparison frame with the numbers of rows that use a suppressed
+    estimate blanked (NaN; ``significant`` and ``worsened`` missing): what the tidy
+    csv/xlsx outputs print, as :func:`mask` for estimates. ``suppressed``: a boolean mask
+    of the rows to blank (default: ``suppressed_input``, or ``reliability == "suppress"``
+    where a report has set it). The flags and notes stay, so a reader sees why."""
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    if suppressed is None:
+        hide = np.zeros(len(out), dtype=bool)
+        for col, val in (("suppressed_input", True), ("reliability", "suppress")):
+            if col in out.columns:
+                hide |= (out[col].astype(object) == val).fillna(False).to_numpy(dtype=bool)
+    else:
+        hide = np.asarray(suppressed, dtype=bool)
+    if not hide.any():
+        return out
+    for c in COMPARISON_NUMBERS:
+        if c in out.columns:
+            vals = out[c].to_numpy(dtype=float, copy=True)
+            vals[hide] = np.nan
+            out[c] = vals
+    for c in ("significant", "worsened"):
+        if c in out.columns:
+            vals = out[c].astype(object).to_numpy(copy=True)
+            vals[hide] = None
+            out[c] = pd.array(vals, dtype="boolean")
+    return out
+
+
 def describe_rules() -> pd.DataFrame:
     """The configured thresholds as a table (for documentation and methods annexes)."""
     rows = []

@@ -756,6 +756,26 @@ def _sorted(sub: pd.DataFrame, spec, names: dict, vars_: list[str], by: list[str
     return sub.iloc[np.lexsort(keys)] if len(sub) else sub
 
 
+def csv_frames(spec, results, comparisons):
+    """``results.csv`` and ``comparisons.csv`` as the report writes them: the values of
+    estimates the spec's quality rule suppresses (and of their complements) blanked, as in
+    the tables and as every command's csv, and the numbers of comparisons that use one;
+    flags and reasons kept. ``quality: {show_suppressed: true}`` keeps every value (for
+    analysis; the report's tables never print them)."""
+    from survey.quality import mask, mask_comparisons
+
+    if (spec.get("quality") or {}).get("show_suppressed"):
+        return results, comparisons
+    tidy = {"variable", "category", "scale", "quality_rule", "domain_label", "variable_label",
+            "category_label", "reliability", "reliability_reason"}  # fmt: skip
+    from survey._schema import RESULT_COLUMNS
+
+    by = [c for c in results.columns if c not in tidy and c not in RESULT_COLUMNS]
+    res = mask(results, by=by) if len(results) else results
+    comp = mask_comparisons(comparisons) if len(comparisons) else comparisons
+    return res, comp
+
+
 def write_outputs(
     spec, sd, designs, results, comparisons, figs, outdir, steps, truth=None, sae=None
 ) -> dict:
@@ -892,12 +912,14 @@ def write_outputs(
     if len(comparisons):
         files["comparisons"] = outdir / "comparisons.csv"
 
+    res_csv, comp_csv = csv_frames(spec, results, comparisons)
+
     def write_files():
         write_tables(all_tables, files["xlsx"])
         write_tables(all_tables, files["markdown"])
-        results.to_csv(files["results"], index=False)
+        res_csv.to_csv(files["results"], index=False)
         if len(comparisons):
-            comparisons.to_csv(files["comparisons"], index=False)
+            comp_csv.to_csv(files["comparisons"], index=False)
 
     # in a forked child inside the pipeline's plots.background_writes (complete when the
     # run ends), while the methods annex and the HTML are built here

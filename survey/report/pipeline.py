@@ -685,6 +685,7 @@ def _quality_arg(spec_rule):
     """The spec's ``quality`` entry as a :mod:`survey.quality` rule argument."""
     rule = dict(spec_rule or {})
     name = rule.pop("rule", None)
+    rule.pop("show_suppressed", None)  # how the csv files are written, not a threshold
     return {"base": name, **rule} if rule else (name or "default")
 
 
@@ -697,6 +698,7 @@ def quality_description(spec_rule, lang: str = "en") -> str:
 
     rule = dict(spec_rule or {})
     name = rule.pop("rule", None)
+    rule.pop("show_suppressed", None)  # how the csv files are written, not a threshold
     cfg = resolve_rule({"base": name, **rule} if rule else name)
     base = cfg["name"].rstrip("*")
     std_key = f"std_{base}" if f"std_{base}" in REPORT_TEXT and "*" not in cfg["name"] else None

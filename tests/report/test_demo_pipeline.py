@@ -226,3 +226,52 @@ def test_demo_small_area_section_against_the_generators_truth(demo):
         f"variances, benchmarked) against {100 * rmse_direct:.2f} for the direct estimates, "
         f"and {covered} of 40 model intervals cover the true rate"
     ) in readme
+
+
+def test_demo_csv_files_blank_what_the_rule_suppresses(demo):
+    """results.csv and comparisons.csv print no number the report suppresses (the promise
+    of every command's csv), keep the flags and reasons, and every other row as computed."""
+    import pandas as pd
+
+    res = pd.read_csv(demo.files["results"])
+    sup = (res["reliability"] == "suppress").to_numpy()
+    assert sup.sum() > 10  # the demo has small regions: the rule bites
+    assert res.loc[sup, ["estimate", "se", "ci_low", "ci_high", "cv"]].isna().all().all()
+    assert res.loc[sup, "reliability_reason"].str.len().gt(0).all()
+    kept = demo.results[demo.results["reliability"] != "suppress"]
+    np.testing.assert_allclose(res.loc[~sup, "estimate"], kept["estimate"], rtol=1e-12)
+    np.testing.assert_array_equal(res.loc[sup, "n"], demo.results.loc[sup, "n"])
+    comp = pd.read_csv(demo.files["comparisons"])
+    bad = (comp["reliability"] == "suppress").to_numpy()
+    assert bad.sum() > 0 and bad.sum() == int(comp["suppressed_input"].sum())
+    cols = ["estimate_1", "estimate_2", "estimate", "ci_low", "p_value", "significant"]
+    assert comp.loc[bad, cols].isna().all().all()
+    np.testing.assert_allclose(
+        comp.loc[~bad, "estimate"], demo.comparisons.loc[~bad, "estimate"], rtol=1e-12
+    )
+    np.testing.assert_array_equal(
+        comp.loc[~bad, "significant"].astype(bool), demo.comparisons.loc[~bad, "significant"]
+    )
+
+
+def test_show_suppressed_keeps_every_value_in_the_csv(tmp_path):
+    """``quality: {show_suppressed: true}`` writes the unmasked values (for analysis) and
+    does not change the rule: the same rows are flagged."""
+    import pandas as pd
+    import yaml
+
+    from survey._paths import data_dir
+    from survey.report.pipeline import run_spec
+
+    spec = yaml.safe_load((data_dir("reports") / "demo.yaml").read_text())
+    spec["quality"] = {**(spec.get("quality") or {}), "show_suppressed": True}
+    spec.pop("sae", None)
+    spec["figures"] = {}
+    spec["data"]["crosswalk"] = str(data_dir("reports") / spec["data"]["crosswalk"])
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    result = run_spec(path, tmp_path / "out", progress=False)
+    res = pd.read_csv(result.files["results"])
+    sup = res["reliability"] == "suppress"
+    assert sup.sum() > 10 and res.loc[sup, "estimate"].notna().all()
+    np.testing.assert_allclose(res["estimate"], result.results["estimate"], rtol=1e-12)
