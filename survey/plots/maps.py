@@ -25,8 +25,14 @@ from survey.plots._common import (
     scale_of,
     source_text,
     value_label,
+    wrap,
 )
 from survey.plots._text import tr
+
+#: Map legend entries are wrapped at this many characters: the legend sits to the right of
+#: an equal-aspect map, where a one-line "† hatched: use with caution (low precision)" ran
+#: past the figure's edge.
+LEGEND_CHARS = 24
 
 __all__ = ["choropleth", "join_key", "read_geometry"]
 
@@ -216,12 +222,19 @@ def choropleth(
     handles = []
     if (shown & caution).any():
         handles.append(
-            Patch(facecolor="white", edgecolor="0.2", hatch="///", label=tr("caution_map", lang))
+            Patch(
+                facecolor="white",
+                edgecolor="0.2",
+                hatch="///",
+                label=wrap(tr("caution_map", lang), LEGEND_CHARS),
+            )
         )
     if suppressed.any():
-        handles.append(Patch(facecolor=SUPPRESSED_GREY, label=tr("suppressed_map", lang)))
+        handles.append(
+            Patch(facecolor=SUPPRESSED_GREY, label=wrap(tr("suppressed_map", lang), LEGEND_CHARS))
+        )
     if no_data.any():
-        handles.append(Patch(facecolor=NO_DATA_GREY, label=tr("no_data", lang)))
+        handles.append(Patch(facecolor=NO_DATA_GREY, label=wrap(tr("no_data", lang), LEGEND_CHARS)))
     if handles:
         legend_outside(ax, handles=handles, fontsize=8)
     # no intervals are drawn on a map: the source line states no CI level

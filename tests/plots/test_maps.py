@@ -57,7 +57,7 @@ def test_caution_is_hatched_suppressed_grey_and_missing_areas_say_so(robbery):
     assert _collection(ax, "caution").get_hatch() == "///"
     assert len(_collection(ax, "suppressed").get_facecolors()) == 1
     assert len(_collection(ax, "no-data").get_facecolors()) == 1
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
     assert legend == [
         "† hatched: use with caution (low precision)",
         "Suppressed (not reliable)",

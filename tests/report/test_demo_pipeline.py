@@ -275,3 +275,31 @@ def test_show_suppressed_keeps_every_value_in_the_csv(tmp_path):
     sup = res["reliability"] == "suppress"
     assert sup.sum() > 10 and res.loc[sup, "estimate"].notna().all()
     np.testing.assert_allclose(res["estimate"], result.results["estimate"], rtol=1e-12)
+
+
+def _ink_at_edges(image) -> dict:
+    """Dark pixels in the outer two rows/columns of a figure image: text or a legend cut
+    by the figure's edge (the background is white)."""
+    a = np.asarray(image.convert("L"))
+    edges = {"right": a[:, -2:], "left": a[:, :2], "top": a[:2, :], "bottom": a[-2:, :]}
+    return {side: int((px < 200).sum()) for side, px in edges.items() if (px < 200).any()}
+
+
+def test_no_figure_is_cut_at_its_edge(demo):
+    """Nothing is drawn over a figure's edge, in the PNG files and in the images the report
+    embeds (the small-area map's legend read "† hatched: use with caution (low precisior"
+    in report.html)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    html = demo.report.read_text(encoding="utf-8")
+    embedded = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)
+    assert len(embedded) >= 15
+    for k, b64 in enumerate(embedded):
+        image = Image.open(io.BytesIO(base64.b64decode(b64)))
+        assert not _ink_at_edges(image), (k, image.size, _ink_at_edges(image))
+    for png in sorted((demo.outdir / "figures").glob("*.png")):
+        with Image.open(png) as image:
+            assert not _ink_at_edges(image), (png.name, _ink_at_edges(image))
