@@ -449,11 +449,17 @@ def _child_imports() -> None:
 
 def _rasterise(fig, dpi: int):
     """The figure drawn at ``dpi`` by ``savefig`` (layout, face colours, as a PNG would be):
-    an RGBA array (h, w, 4), or ``None`` when the raw buffer is not the expected size."""
+    an RGBA array (h, w, 4), or ``None`` when the raw buffer is not the expected size.
+
+    The layout engine is run once here (:func:`lay_out`) and the figure is then saved with
+    that layout: ``savefig`` on a laid-out figure would first draw the whole figure without
+    rendering only to run the engine, then draw it again."""
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, dpi=dpi, format="raw")
+    lay_out(fig, dpi)
+    with frozen_layout(fig):
+        fig.savefig(buf, dpi=dpi, format="raw")
     data = buf.getvalue()
     width, height = fig.get_figwidth() * dpi, fig.get_figheight() * dpi
     for w in dict.fromkeys((int(width), round(width))):  # 2.52 in x 300 dpi: 756 rows
@@ -461,6 +467,23 @@ def _rasterise(fig, dpi: int):
             if len(data) == w * h * 4:
                 return np.frombuffer(data, np.uint8).reshape(h, w, 4)
     return None
+
+
+def lay_out(fig, dpi: float) -> None:
+    """Run ``fig``'s layout engine (if any) as ``savefig(dpi=dpi)`` runs it before drawing
+    (at that dpi, the canvas saving), without the draw that ``savefig`` wraps it in: a
+    following ``savefig`` inside :func:`frozen_layout` draws the same figure once."""
+    engine = fig.get_layout_engine()
+    if engine is None or not fig.axes:
+        return
+    from matplotlib import cbook
+
+    with (
+        cbook._setattr_cm(fig, dpi=dpi),
+        cbook._setattr_cm(fig.canvas, _device_pixel_ratio=1, _is_saving=True),
+        contextlib.suppress(ValueError),  # as Figure.draw: a layout that cannot be done
+    ):
+        engine.execute(fig)
 
 
 def _write_png(fig, png: Path, raster, dpi: int) -> None:
@@ -596,12 +619,20 @@ def no_idle_draw(fig):
 @contextlib.contextmanager
 def frozen_layout(fig):
     """Render ``fig`` again without recomputing its layout engine (the positions of the
-    last draw stay): the constrained layout is most of the cost of a repeated savefig."""
+    last draw stay): the constrained layout is most of the cost of a repeated savefig.
+
+    The engine is removed for the block, not replaced by the "none" placeholder: ``savefig``
+    on a figure with any layout engine first draws the whole figure without rendering (to
+    run the engine), then draws it again; without one it draws it once."""
     engine = fig.get_layout_engine()
     if engine is None:
         yield
         return
-    fig.set_layout_engine("none")
+    # set_layout_engine(None) removes the engine unless these rc settings name one
+    with matplotlib.rc_context(
+        {"figure.autolayout": False, "figure.constrained_layout.use": False}
+    ):
+        fig.set_layout_engine(None)
     try:
         yield
     finally:

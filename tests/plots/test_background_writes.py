@@ -114,3 +114,32 @@ def test_saved_png_has_the_pixels_and_metadata_of_savefig(tmp_path, facecolor):
     np.testing.assert_array_equal(_pixels(png.read_bytes()), _pixels(buf.getvalue()))
     if facecolor == "none":  # some pixels are see-through: the alpha channel is kept
         assert _pixels(png.read_bytes())[..., 3].min() == 0
+
+
+def test_saved_figure_is_laid_out_once_and_drawn_once_per_file(tmp_path, monkeypatch):
+    """save_figure runs the constrained layout once and draws the figure once for the
+    raster and once for the SVG (savefig alone would draw twice per file: once without
+    rendering to run the layout engine), leaving the figure's engine in place."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    draws, layouts = [], []
+    figure_draw, execute = Figure.draw, ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(r) or figure_draw(self, r))
+    monkeypatch.setattr(
+        ConstrainedLayoutEngine, "execute", lambda self, f: layouts.append(f) or execute(self, f)
+    )
+    fig = _figure()
+    engine = fig.get_layout_engine()
+    _common.save_figure(fig, tmp_path / "f")
+    assert len(layouts) == 1
+    assert len(draws) == 2  # the 300-dpi raster and the SVG
+    assert fig.get_layout_engine() is engine
+    # the report's image of a figure never saved: one layout, one draw
+    from survey.report.html import _png
+
+    other = _figure()
+    layouts.clear(), draws.clear()
+    png = _png(other, 110)
+    assert len(layouts) == 1 and len(draws) == 1
+    assert Image.open(io.BytesIO(png)).size == (440, 277)
