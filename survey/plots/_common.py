@@ -505,8 +505,9 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def png_bytes(raster, dpi: float) -> bytes:
-    """A PNG file of an RGBA (or RGB) array (h, w, 4 or 3) of 8-bit values, as matplotlib's ``savefig``
-    writes it (a ``Software`` text and the ``dpi`` as pixels per metre), at half its cost.
+    """A PNG file of an RGBA (or RGB) array (h, w, 4 or 3) of 8-bit values, as matplotlib's
+    ``savefig`` writes it (a ``Software`` text and the ``dpi`` as pixels per metre), at
+    half its cost.
 
     An opaque raster (every alpha 255, as a figure with its white face colour is) is
     stored as RGB: the same pixels, a quarter less data to deflate. The rows are stored
@@ -521,23 +522,31 @@ def png_bytes(raster, dpi: float) -> bytes:
     raster = np.ascontiguousarray(raster, np.uint8)
     h, w, channels = raster.shape
     opaque = channels == 3 or bool((raster[..., 3] == 255).all())
-    pixels = raster
-    if channels == 4 and opaque:  # RGBA -> RGB by Pillow's unpacker (numpy's strided copy
-        from PIL import Image  # is four times slower)
-
-        rgb = Image.frombytes("RGB", (w, h), raster, "raw", "RGBX").tobytes()
-        pixels, channels = np.frombuffer(rgb, np.uint8), 3
-    rows = np.empty((h, 1 + w * channels), np.uint8)
+    stored = 3 if opaque else channels
+    deflate = zlib.compressobj(6)
+    idat = []
+    # a band of rows at a time: small buffers, reused, instead of whole-image copies
+    # (a forked child writing one figure would touch every page of those afresh)
+    rows = np.empty((min(h, 64), 1 + w * stored), np.uint8)
     rows[:, 0] = 0  # each row's filter byte: "None"
-    rows[:, 1:] = pixels.reshape(h, w * channels)
+    for top in range(0, h, 64):
+        band = raster[top : top + 64]
+        n = band.shape[0]
+        if stored < channels:  # RGBA -> RGB by Pillow's unpacker (numpy's strided copy
+            from PIL import Image  # is four times slower)
+
+            band = Image.frombytes("RGB", (w, n), band, "raw", "RGBX").tobytes()
+        rows[:n, 1:] = np.frombuffer(band, np.uint8).reshape(n, w * stored)
+        idat.append(deflate.compress(rows[:n]))
+    idat.append(deflate.flush())
     ppm = int(dpi / 0.0254 + 0.5)  # pixels per metre, rounded as Pillow rounds it
     software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
     return b"".join((
         b"\x89PNG\r\n\x1a\n",
-        _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)),
+        _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if stored == 3 else 6, 0, 0, 0)),
         _chunk(b"tEXt", b"Software\x00" + software.encode("latin-1")),
         _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
-        _chunk(b"IDAT", zlib.compress(rows, 6)),
+        _chunk(b"IDAT", b"".join(idat)),
         _chunk(b"IEND", b""),
     ))  # fmt: skip
 
