@@ -82,10 +82,17 @@ def _drawn(fig):
 
 
 def _png(fig, dpi) -> bytes:
-    buf = io.BytesIO()
+    """The figure's PNG at ``dpi``: laid out and drawn once, encoded as
+    ``plots.save_figure`` encodes its files (the pixels and metadata of ``savefig``)."""
+    from survey.plots._common import _rasterise, png_bytes
+
     with _drawn(fig):
-        fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+        raster = _rasterise(fig, dpi)
+        if raster is None:  # a canvas that is not Agg's: matplotlib's own path
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi)
+            return buf.getvalue()
+    return png_bytes(raster, dpi)
 
 
 def _svg(fig) -> Markup:

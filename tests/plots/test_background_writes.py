@@ -94,3 +94,52 @@ def test_report_image_of_a_saved_figure_is_its_raster_resampled(tmp_path):
     # a figure changed after saving is drawn again, not taken from the stale raster
     fig.axes[0].set_title("Another title")
     assert _common.kept_preview(fig, 110) is None
+
+
+@pytest.mark.parametrize("facecolor", ["white", "none"])
+def test_saved_png_has_the_pixels_and_metadata_of_savefig(tmp_path, facecolor):
+    """save_figure writes its own PNG (opaque rasters as RGB, unfiltered rows): a reader
+    sees the pixels, dpi and Software text that ``savefig`` writes, transparent or not."""
+    fig = _figure()
+    fig.set_facecolor(facecolor)
+    png, _ = _common.save_figure(fig, tmp_path / "f")
+    ref = _figure()
+    ref.set_facecolor(facecolor)
+    buf = io.BytesIO()
+    ref.savefig(buf, format="png", dpi=300)
+    ours, theirs = Image.open(png), Image.open(io.BytesIO(buf.getvalue()))
+    assert ours.mode == ("RGB" if facecolor == "white" else "RGBA")
+    assert ours.info == theirs.info  # {"Software": "Matplotlib version...", "dpi": ...}
+    assert ours.info["dpi"] == pytest.approx((300, 300), abs=1e-2)
+    np.testing.assert_array_equal(_pixels(png.read_bytes()), _pixels(buf.getvalue()))
+    if facecolor == "none":  # some pixels are see-through: the alpha channel is kept
+        assert _pixels(png.read_bytes())[..., 3].min() == 0
+
+
+def test_saved_figure_is_laid_out_once_and_drawn_once_per_file(tmp_path, monkeypatch):
+    """save_figure runs the constrained layout once and draws the figure once for the
+    raster and once for the SVG (savefig alone would draw twice per file: once without
+    rendering to run the layout engine), leaving the figure's engine in place."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    draws, layouts = [], []
+    figure_draw, execute = Figure.draw, ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(r) or figure_draw(self, r))
+    monkeypatch.setattr(
+        ConstrainedLayoutEngine, "execute", lambda self, f: layouts.append(f) or execute(self, f)
+    )
+    fig = _figure()
+    engine = fig.get_layout_engine()
+    _common.save_figure(fig, tmp_path / "f")
+    assert len(layouts) == 1
+    assert len(draws) == 2  # the 300-dpi raster and the SVG
+    assert fig.get_layout_engine() is engine
+    # the report's image of a figure never saved: one layout, one draw
+    from survey.report.html import _png
+
+    other = _figure()
+    layouts.clear(), draws.clear()
+    png = _png(other, 110)
+    assert len(layouts) == 1 and len(draws) == 1
+    assert Image.open(io.BytesIO(png)).size == (440, 277)
