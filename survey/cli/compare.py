@@ -401,7 +401,15 @@ def compare_command(
         name: _tidy(f, keys[name], meta, show_suppressed) if name in keys else f
         for name, f in sheets.items()
     }
-    harm = [do_no_harm(f).assign(result=name) for name, f in tidy.items() if "worsened" in f]
+    # the screen lists every significant worsening, those with a suppressed input too (a
+    # missed harm is not seen at all), with the sheets' blanked numbers and reason
+    harm = []
+    for name, f in sheets.items():
+        if "worsened" in f:
+            rows = do_no_harm(f).index
+            listed = tidy[name].loc[rows].copy()
+            listed["worsened"] = f.loc[rows, "worsened"]
+            harm.append(listed.assign(result=name))
     tidy["do_no_harm"] = pd.concat(harm, ignore_index=True)
     waves = (
         tuple(_wave_label(t, value_labels.get(wave)) for t in labels_w[:2])
@@ -428,15 +436,11 @@ def compare_command(
             f"[bold red]{len(tidy['do_no_harm'])} worsening(s) significant at the "
             f"{' / '.join(sorted(which))} p-value (do-no-harm screen; sheet do_no_harm)[/]"
         )
-    hidden = sum(
-        int((do_no_harm(f)["suppressed_input"].astype("boolean").fillna(False)).sum())
-        for name, f in sheets.items()
-        if name in keys and "worsened" in f
-    )
+    hidden = int(tidy["do_no_harm"]["suppressed_input"].astype("boolean").fillna(False).sum())
     if hidden and not show_suppressed:
         console.print(
-            f"[dim]{hidden} significant worsening(s) with a suppressed input estimate not "
-            "listed (--show-suppressed lists them)[/]"
+            f"[dim]{hidden} of them with a suppressed input estimate: listed without their "
+            "numbers (--show-suppressed shows them)[/]"
         )
     try:
         from survey._atomic import atomic_output

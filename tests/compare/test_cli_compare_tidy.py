@@ -215,3 +215,25 @@ def test_api_frames_say_which_input_is_flagged():
     assert api["estimate"].notna().all()
     both = pd.concat([api, _api_independent()], ignore_index=True)
     assert len(both) == 8 and both["estimate"].notna().all()
+
+
+def test_do_no_harm_lists_a_suppressed_worsening_without_its_numbers(tmp_path, monkeypatch):
+    """Robbery fell in Sur (p = 0.009, both waves suppressed): with a decrease declared
+    harmful the screen still lists it (a missed harm is not seen at all), blanked as the
+    comparison sheet, with its reason; --show-suppressed shows its numbers."""
+    monkeypatch.setattr(_common.console, "width", 200)
+    out = tmp_path / "c.xlsx"
+    res = _run([str(demo_path()), *ARGS, "--worse-lower", "robbed"], out)
+    harm = pd.read_excel(out, sheet_name="do_no_harm")
+    assert list(harm["region"]) == [3] and bool(harm.loc[0, "worsened"])
+    assert harm[["estimate", "se", "p_value", "estimate_1"]].isna().all().all()
+    assert harm.loc[0, "reliability_reason"] == REASONS[3]
+    text = " ".join(res.output.split())
+    assert "1 worsening(s) significant at the unadjusted p-value" in text
+    assert "1 of them with a suppressed input estimate: listed without their numbers" in text
+    res = _run([str(demo_path()), *ARGS, "--worse-lower", "robbed", "--show-suppressed",
+                "--overwrite"], out)  # fmt: skip
+    harm = pd.read_excel(out, sheet_name="do_no_harm")
+    api = _api_independent()
+    assert harm.loc[0, "p_value"] == pytest.approx(api.loc[2, "p_value"], rel=1e-12)
+    assert "listed without their numbers" not in res.output
