@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from survey._lazy import LazyModule
 from survey.cli._common import (
@@ -387,32 +388,59 @@ def compare_command(
                 )
         except (OSError, DesignError, EstimationError, KeyError, ValueError) as exc:
             fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
-    harm = [do_no_harm(f).assign(result=name) for name, f in sheets.items() if "worsened" in f]
-    sheets["do_no_harm"] = pd.concat(harm, ignore_index=True)
     from survey.io import Metadata
 
     # one set of publication tables for the terminal and the xlsx: labels for codes,
     # percent and percentage points, Reliability/Reason, "<0.001"
     meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)
+    # the tidy outputs (csv, the xlsx's sheets) apply the terminal's rule, as `survey
+    # estimate --out` does: a row with a suppressed input has its numbers blanked (unless
+    # --show-suppressed) and says why; integer codes and <by>_label columns
+    keys = {"comparison": [*by, *([group] if group else [])], "did": by}
+    tidy = {
+        name: _tidy(f, keys[name], meta, show_suppressed) if name in keys else f
+        for name, f in sheets.items()
+    }
+    # the screen lists every significant worsening, those with a suppressed input too (a
+    # missed harm is not seen at all), with the sheets' blanked numbers and reason
+    harm = []
+    for name, f in sheets.items():
+        if "worsened" in f:
+            rows = do_no_harm(f).index
+            listed = tidy[name].loc[rows].copy()
+            listed["worsened"] = f.loc[rows, "worsened"]
+            harm.append(listed.assign(result=name))
+    tidy["do_no_harm"] = pd.concat(harm, ignore_index=True)
     waves = (
         tuple(_wave_label(t, value_labels.get(wave)) for t in labels_w[:2])
         if wave is not None else (baseline.name, followup.name if followup else "")
     )  # fmt: skip
-    tables = _publication(
+    tables, reasons = _publication(
         sheets, by, group, meta, frames[0], waves, level, lang,
         title=title, source=source_line or " / ".join(p.name for p in inputs),
         df_rule=wave_df, show_suppressed=show_suppressed,
     )  # fmt: skip
     for table in tables:
         console.print(rich_table(table))
-    if len(sheets["do_no_harm"]):
+    if reasons and console.width < REASON_WIDTH:  # the tables left the reasons to the files
+        console.print(
+            "[dim]flag reasons:\n" + "\n".join(f"  {escape(line)}" for line in reasons) + "[/]",
+            highlight=False,
+        )
+    if len(tidy["do_no_harm"]):
         # the screen's own p-value (unadjusted by default): `significant` may say otherwise
         which = {
             f.attrs.get("worsened_p", "unadjusted") for f in sheets.values() if "worsened" in f
         }
         console.print(
-            f"[bold red]{len(sheets['do_no_harm'])} worsening(s) significant at the "
+            f"[bold red]{len(tidy['do_no_harm'])} worsening(s) significant at the "
             f"{' / '.join(sorted(which))} p-value (do-no-harm screen; sheet do_no_harm)[/]"
+        )
+    hidden = int(tidy["do_no_harm"]["suppressed_input"].astype("boolean").fillna(False).sum())
+    if hidden and not show_suppressed:
+        console.print(
+            f"[dim]{hidden} of them with a suppressed input estimate: listed without their "
+            "numbers (--show-suppressed shows them)[/]"
         )
     try:
         from survey._atomic import atomic_output
@@ -421,9 +449,9 @@ def compare_command(
             if out.suffix.lower() == ".xlsx":
                 from survey.report.tables import write_xlsx
 
-                write_xlsx(tables, tmp, data=sheets)
+                write_xlsx(tables, tmp, data=tidy)
             else:
-                sheets["comparison"].to_csv(tmp, index=False)
+                tidy["comparison"].to_csv(tmp, index=False)
     except OSError as exc:
         fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")
@@ -576,12 +604,155 @@ def _binary(frame: pd.DataFrame, name: str) -> bool:
     return len(x) > 0 and bool(x.isin([0, 1]).all())
 
 
-#: Reason of a comparison row whose input estimate is suppressed by the publication rule.
+#: Reason of a comparison row whose input estimate is suppressed by the publication rule
+#: when the frame does not say which input (no ``attrs["inputs"]``).
 _SUPPRESSED_INPUT = {
     "en": "an estimate compared is suppressed (publication rule)",
     "es": "una de las estimaciones comparadas está suprimida (criterio de publicación)",
     "pt": "uma das estimativas comparadas está suprimida (critério de publicação)",
 }
+#: Below this terminal width :func:`survey.cli._common.rich_table` leaves a table's reason
+#: column to the files; the reasons are then printed once under the tables.
+REASON_WIDTH = 110
+#: The inputs of a comparison (``attrs["inputs"]`` of :mod:`survey.compare`) by name.
+_SIDES = {
+    "en": {"baseline": "baseline", "follow-up": "follow-up",
+           "control pre": "comparison group at baseline",
+           "control post": "comparison group at follow-up",
+           "treated pre": "treated group at baseline", "treated post": "treated group at follow-up"},
+    "es": {"baseline": "línea de base", "follow-up": "seguimiento",
+           "control pre": "grupo de comparación en la línea de base",
+           "control post": "grupo de comparación en el seguimiento",
+           "treated pre": "grupo tratado en la línea de base",
+           "treated post": "grupo tratado en el seguimiento"},
+    "pt": {"baseline": "linha de base", "follow-up": "acompanhamento",
+           "control pre": "grupo de comparação na linha de base",
+           "control post": "grupo de comparação no acompanhamento",
+           "treated pre": "grupo tratado na linha de base",
+           "treated post": "grupo tratado no acompanhamento"},
+}  # fmt: skip
+#: One flagged input in the reason: "baseline suppressed (cases < 50)".
+_INPUT_REASON = {
+    "en": "{side} {flag}{why}",
+    "es": "{side}: {flag}{why}",
+    "pt": "{side}: {flag}{why}",
+}
+_FLAG_WORDS = {
+    "en": {"suppress": "suppressed", "caution": "caution"},
+    "es": {"suppress": "suprimida", "caution": "cautela"},
+    "pt": {"suppress": "suprimida", "caution": "cautela"},
+}
+#: The notes of rows without a change, in the reason ("no baseline estimate").
+_NOTE_WORDS = {
+    "en": {"not estimated in baseline": "no baseline estimate",
+           "not estimated in follow-up": "no follow-up estimate"},
+    "es": {"not estimated in baseline": "sin estimación de línea de base",
+           "not estimated in follow-up": "sin estimación de seguimiento",
+           "no answers to the item in the baseline wave": "sin respuestas al ítem en la línea de base",
+           "no answers to the item in the follow-up wave": "sin respuestas al ítem en el seguimiento"},
+    "pt": {"not estimated in baseline": "sem estimativa de linha de base",
+           "not estimated in follow-up": "sem estimativa de acompanhamento",
+           "no answers to the item in the baseline wave": "sem respostas ao item na linha de base",
+           "no answers to the item in the follow-up wave": "sem respostas ao item no acompanhamento"},
+}  # fmt: skip
+
+
+def _joined(words: list[str], lang: str) -> str:
+    """ "a", "a and b", "a, b and c" (y / e in es / pt)."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {dict(en='and', es='y', pt='e')[lang]} {words[-1]}"
+
+
+def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
+    """Why each row of a comparison is flagged or has no change (None: no reason): which
+    input is suppressed or flagged caution and its ``reliability_reason`` ("baseline
+    suppressed (cases < 50); follow-up suppressed (n < 100; cases < 50)"; inputs with the
+    same flag and reason together: "baseline and follow-up suppressed (cases < 50)"), then
+    the row's ``note`` ("no baseline estimate")."""
+    from survey.report.tables import reason_text
+
+    inputs = frame.attrs.get("inputs") or {}
+    sup = frame["suppressed_input"].astype("boolean").fillna(False).to_numpy(bool)
+    notes = frame["note"].astype(object).to_numpy()
+    out = np.full(len(frame), None, dtype=object)
+    for r in range(len(frame)):
+        flagged: dict[tuple, list[str]] = {}  # (flag, reason) -> the inputs with them
+        for side, flags in inputs.items():
+            flag = flags["reliability"][r]
+            if flag in ("suppress", "caution"):
+                key = (flag, reason_text(flags["reliability_reason"][r], lang))
+                flagged.setdefault(key, []).append(_SIDES[lang].get(side, side))
+        parts = [
+            _INPUT_REASON[lang].format(
+                side=_joined(sides, lang), flag=_FLAG_WORDS[lang][flag],
+                why=f" ({why})" if why else "",
+            )
+            for (flag, why), sides in flagged.items()
+        ]  # fmt: skip
+        if sup[r] and not any(flags["reliability"][r] == "suppress" for flags in inputs.values()):
+            parts.append(_SUPPRESSED_INPUT[lang])  # a frame that does not say which input
+        note = notes[r]
+        if isinstance(note, str) and note:
+            parts += [_NOTE_WORDS[lang].get(n, n) for n in note.split("; ")]
+        out[r] = "; ".join(parts) or None
+    return out
+
+
+#: The columns of a comparison that a suppressed input blanks in the tidy outputs: the
+#: estimates, the change and what gives it away (n, df, the flags and the reason stay).
+_BLANKED = (
+    "estimate_1", "se_1", "estimate_2", "se_2", "estimate", "se", "ci_low", "ci_high", "t",
+    "p_value", "p_adjusted", "effect_size", "significant", "worsened",
+)  # fmt: skip
+
+
+def _int_codes(s: pd.Series) -> pd.Series:
+    """Codes read as floats (1.0, 2.0) as integers when every present value is whole."""
+    if not pd.api.types.is_float_dtype(s.dtype):
+        return s
+    x = s.to_numpy(dtype=float)
+    ok = ~np.isnan(x)
+    if not ok.any() or not np.all(np.isfinite(x[ok]) & (x[ok] == np.round(x[ok]))):
+        return s
+    return s.astype("Int64")
+
+
+def _tidy(frame: pd.DataFrame, cols: list[str], meta, show_suppressed: bool) -> pd.DataFrame:
+    """The comparison as the csv and the xlsx's tidy sheets hold it: the rows whose input
+    estimate is suppressed with their numbers blanked (unless ``show_suppressed``; the flags
+    stay), a ``reliability_reason`` column (:func:`_reasons`), integer domain codes and
+    each labelled domain column followed by its labels (``region_label``)."""
+    from survey.io._labels import display
+
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    if not show_suppressed:
+        hide = frame["suppressed_input"].astype("boolean").fillna(False).to_numpy(bool)
+        for c in _BLANKED:
+            if c not in out.columns:
+                continue
+            if pd.api.types.is_bool_dtype(out[c].dtype) or out[c].dtype == "boolean":
+                vals = out[c].astype("boolean").copy()
+                vals[hide] = pd.NA
+            else:
+                vals = out[c].to_numpy(dtype=float, copy=True)
+                vals[hide] = np.nan
+            out[c] = vals
+    out.insert(
+        out.columns.get_loc("note"),
+        "reliability_reason",
+        pd.array(_reasons(frame, "en"), dtype="string"),
+    )
+    value_labels = getattr(meta, "value_labels", {}) or {}
+    for b in cols:
+        if b not in out.columns:
+            continue
+        out[b] = _int_codes(out[b])
+        if value_labels.get(b) and f"{b}_label" not in out.columns:
+            labels = [display(value_labels[b], v) for v in out[b].astype(object)]
+            out.insert(out.columns.get_loc(b) + 1, f"{b}_label", pd.array(labels, dtype="string"))
+    return out
 
 
 def _publication(
@@ -594,7 +765,9 @@ def _publication(
     indicators on their scale, one table per scale; p-values below 0.001 shown "<0.001";
     rows whose inputs are flagged unreliable shaded and marked, rows with a suppressed input
     without numbers (with ``show_suppressed``: with them, marked caution), with Reliability
-    and Reason columns and the interval note."""
+    and Reason columns (which input is flagged and why, :func:`_reasons`) and the interval
+    note. Returns the tables and the lines a narrow terminal prints under them: each
+    reason once, after the rows it explains ("Centro, Sur: baseline suppressed (...)")."""
     from survey.report.tables import comparison_table, display_frame, interval_note
 
     heads = {b: str(meta.variable_labels.get(b) or b) for b in [*by, *([group] if group else [])]}
@@ -608,12 +781,13 @@ def _publication(
         "es": ("Cambio, grupo de comparación", "Cambio, grupo tratado"),
         "pt": ("Mudança, grupo de comparação", "Mudança, grupo tratado"),
     }
-    tables = []
+    tables, reasons = [], {}
     for key in ("comparison", "did"):
         if key not in sheets or not len(sheets[key]):
             continue
         cols = [*by, *([group] if group and key == "comparison" else [])]
         f = display_frame(sheets[key], cols, meta)
+        why = _reasons(sheets[key], lang)
         f["variable"] = [meta.variable_labels.get(v) or v for v in sheets[key]["variable"]]
         flag = sheets[key]["unreliable"].astype("boolean")
         unreliable = flag.fillna(False).to_numpy(bool)
@@ -623,9 +797,19 @@ def _publication(
         sup = sheets[key]["suppressed_input"].astype("boolean").fillna(False).to_numpy(bool)
         # --show-suppressed: the numbers are printed, marked caution with the same reason
         f.loc[sup, "reliability"] = "caution" if show_suppressed else "suppress"
-        f["reliability_reason"] = pd.array(
-            np.where(sup, _SUPPRESSED_INPUT[lang], None), dtype=object
-        )
+        # which input is flagged and why, and the note of a row without a change (in the
+        # reason, so not again from the note)
+        f["reliability_reason"] = pd.array(why, dtype=object)
+        f = f.drop(columns="note")
+        several = f["variable"].nunique() > 1
+        for r, text in enumerate(why):
+            if text:
+                name = [str(f[c].iloc[r]) for c in cols] + (
+                    [f["variable"].iloc[r]] if several else []
+                )
+                name = " · ".join(name) or str(f["variable"].iloc[r])
+                head = f"{words['did'][lang]}: " if key == "did" else ""
+                reasons.setdefault((head, text), []).append(name)
         f = f[[*cols, *[c for c in f.columns if c not in cols]]]
         f.attrs = {"level": level}
         pct = np.array([_binary(data, v) for v in sheets[key]["variable"]])
@@ -644,7 +828,8 @@ def _publication(
                 )
             )  # fmt: skip
             tables[-1].source = source
-    return tables
+    lines = [f"{head}{', '.join(names)}: {text}" for (head, text), names in reasons.items()]
+    return tables, lines
 
 
 def register(app: typer.Typer) -> None:

@@ -122,6 +122,22 @@ def suppressed_flag(*rels) -> pd.Series:
     return pd.Series(out)
 
 
+def input_flags(sides: dict) -> dict:
+    """The ``attrs["inputs"]`` of a comparison: per input estimate (``sides``: name ->
+    ``(reliability, reliability_reason)`` arrays aligned with the result rows), the lists
+    ``{"reliability": [...], "reliability_reason": [...]}`` (``None`` where not assessed or no
+    reason). A table or file says with them which input of a flagged row is flagged and why
+    (``survey compare``'s reason column); plain lists, so frames holding them still concat."""
+
+    def plain(values) -> list:
+        return [v if isinstance(v, str) and v else None for v in np.asarray(values, dtype=object)]
+
+    return {
+        name: {"reliability": plain(rel), "reliability_reason": plain(why)}
+        for name, (rel, why) in sides.items()
+    }
+
+
 def finish(
     frame: pd.DataFrame,
     by,

@@ -27,6 +27,7 @@ import pandas as pd
 from survey.compare._frame import (
     category_from_key,
     finish,
+    input_flags,
     suppressed_flag,
     unreliable_flag,
     with_category_key,
@@ -207,6 +208,13 @@ def did(
     out["suppressed_input"] = suppressed_flag(
         *(take("reliability", c, pd.NA) for c in ("cpre", "cpost", "tpre", "tpost"))
     ).to_numpy()
+    # which cell is flagged and why, per row (the flags above say only that one is)
+    out.attrs["inputs"] = input_flags(
+        {
+            CELL_NAMES[c]: (take("reliability", c, pd.NA), take("reliability_reason", c, pd.NA))
+            for c in CELLS
+        }
+    )
     missing = np.column_stack([~have[c] for c in CELLS])
     note = np.full(len(m), pd.NA, dtype=object)
     for r in np.flatnonzero(missing.any(axis=1)):  # loop over result rows, not data rows

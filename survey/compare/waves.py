@@ -34,6 +34,7 @@ from survey.compare._frame import (
     NOTE_NO_FOLLOWUP,
     category_from_key,
     finish,
+    input_flags,
     suppressed_flag,
     unreliable_flag,
     with_category_key,
@@ -184,6 +185,14 @@ def _assemble(pairs, keys, f1, f2, comb, both, measure, df):
     ]
     out["unreliable"] = unreliable_flag(*rel).to_numpy()
     out["suppressed_input"] = suppressed_flag(*rel).to_numpy()
+    why = [
+        _take(f["reliability_reason"].astype(object).to_numpy(), idx, fill=None)
+        if "reliability_reason" in f.columns
+        else np.full(len(out), None, dtype=object)
+        for f, idx in ((f1, i1), (f2, i2))
+    ]
+    # which input is flagged and why, per row (the flags above say only that one is)
+    out.attrs["inputs"] = input_flags({"baseline": (rel[0], why[0]), "follow-up": (rel[1], why[1])})
     note = np.full(len(out), pd.NA, dtype=object)
     note[i1 < 0] = NOTE_NO_BASELINE
     note[i2 < 0] = NOTE_NO_FOLLOWUP

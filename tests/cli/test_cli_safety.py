@@ -158,7 +158,9 @@ def test_compare_never_overwrites_an_input(two_waves, tmp_path, monkeypatch):
 def test_compare_text_codes_and_value_lists(two_waves, tmp_path):
     base, follow = two_waves
     out = tmp_path / "c.csv"
-    args = ["compare", str(base), str(follow), "--weight", "w", "--out", str(out)]
+    # --show-suppressed: the small waves' estimates are suppressed, blanked in the csv otherwise
+    args = ["compare", str(base), str(follow), "--weight", "w", "--show-suppressed"]
+    args += ["--out", str(out)]
     res = runner.invoke(app, [*args, "--indicators", "sw=wide:Yes,t12=trust:1,2,trust"])
     assert res.exit_code == 0, res.output
     got = pd.read_csv(out).set_index("variable")

@@ -59,7 +59,7 @@ def test_compare_engine_duckdb_equals_memory(files, tmp_path):
     for engine in ("memory", "duckdb"):
         out = tmp_path / f"two_{engine}.csv"
         _run(["compare", str(waves[0]), str(waves[1]), *ind, *DESIGN, "--by", "region",
-              "--engine", engine, "--out", str(out)])  # fmt: skip
+              "--engine", engine, "--show-suppressed", "--out", str(out)])  # fmt: skip
         got[engine] = pd.read_csv(out)
     assert len(got["memory"]) == 12 and got["memory"]["se"].gt(0).all()
     pd.testing.assert_frame_equal(got["memory"], got["duckdb"], rtol=1e-10, atol=1e-12)

@@ -115,6 +115,7 @@ def test_compare_show_suppressed_prints_the_numbers_marked(tmp_path, monkeypatch
     for _, r in hidden.iterrows():
         row = next(line for line in lines if line.split() and line.split()[0] == labels[r.region])
         assert f"{100 * r.estimate:.1f}" in row and "\u2020" in row, row
-        assert "caution: an estimate" in row, row  # the reason (wrapped in its cell)
+        # the reason (wrapped in its cell): which wave's estimate is suppressed
+        assert "caution: baseline" in row, row
     res = runner.invoke(app, [*args, "--overwrite", "--quality", "strict"])
     assert res.exit_code != 0 and "--quality 'strict'" in res.output

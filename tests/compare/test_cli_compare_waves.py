@@ -55,8 +55,9 @@ def test_wave_column_equals_two_files(files, tmp_path):
 def test_wave_column_panel_matches_r(files, tmp_path):
     _, both, _ = files
     out = tmp_path / "panel.xlsx"
+    # --show-suppressed: every value in the tidy sheet, to compare with R
     _run([both, "--wave", "wave", "--indicators", "trust", *DESIGN, "--panel-id", "hh_id",
-          "--out", str(out)])  # fmt: skip
+          "--out", str(out), "--show-suppressed"])  # fmt: skip
     comp = pd.read_excel(out, sheet_name="comparison").set_index("variable")
     c = {c["id"]: c for c in load_golden("compare")["cases"]}["within_wave_trust"]
     np.testing.assert_allclose(
