@@ -701,12 +701,6 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
 
 #: The columns of a comparison that a suppressed input blanks in the tidy outputs: the
 #: estimates, the change and what gives it away (n, df, the flags and the reason stay).
-_BLANKED = (
-    "estimate_1", "se_1", "estimate_2", "se_2", "estimate", "se", "ci_low", "ci_high", "t",
-    "p_value", "p_adjusted", "effect_size", "significant", "worsened",
-)  # fmt: skip
-
-
 def _int_codes(s: pd.Series) -> pd.Series:
     """Codes read as floats (1.0, 2.0) as integers when every present value is whole."""
     if not pd.api.types.is_float_dtype(s.dtype):
@@ -724,21 +718,14 @@ def _tidy(frame: pd.DataFrame, cols: list[str], meta, show_suppressed: bool) -> 
     stay), a ``reliability_reason`` column (:func:`_reasons`), integer domain codes and
     each labelled domain column followed by its labels (``region_label``)."""
     from survey.io._labels import display
+    from survey.quality import mask_comparisons
 
-    out = frame.copy()
-    out.attrs = dict(frame.attrs)
-    if not show_suppressed:
+    if show_suppressed:
+        out = frame.copy()
+        out.attrs = dict(frame.attrs)
+    else:
         hide = frame["suppressed_input"].astype("boolean").fillna(False).to_numpy(bool)
-        for c in _BLANKED:
-            if c not in out.columns:
-                continue
-            if pd.api.types.is_bool_dtype(out[c].dtype) or out[c].dtype == "boolean":
-                vals = out[c].astype("boolean").copy()
-                vals[hide] = pd.NA
-            else:
-                vals = out[c].to_numpy(dtype=float, copy=True)
-                vals[hide] = np.nan
-            out[c] = vals
+        out = mask_comparisons(frame, suppressed=hide)
     out.insert(
         out.columns.get_loc("note"),
         "reliability_reason",
