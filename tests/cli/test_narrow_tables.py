@@ -117,3 +117,59 @@ def test_weight_notes_wrap_between_words(tmp_path):
     text = " ".join(out.split())
     assert "ReplicateDesign(data, **json.load(open('w.replicates.json')))" in text
     assert "ignores the calibration (rake) and nonresponse adjustment." in text
+
+
+def _describe_sources():
+    from survey.datasets import demo_path
+
+    files = [demo_path()]
+    files += [ENUSC / n for n in ("enusc_2019_subset.sav", "enusc_2019_subset_usermissing.sav")]
+    return [pytest.param(f, id=f.name) for f in files]
+
+
+@pytest.mark.parametrize("path", _describe_sources())
+@pytest.mark.parametrize("width", [80, 60, 140])
+def test_describe_keeps_label_words_whole(path, width):
+    """`survey describe` at 80 (and 60, 140) columns: no line wider than the terminal, no
+    ellipsis, every word of every variable and value label printed whole, and each
+    variable's valid/missing counts and each code's count equal to ``survey.io.describe``."""
+    import survey
+    from survey.io import describe
+
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    out = _invoke(["describe", str(path)], width)
+    _fits(out, width)
+    table, codes = describe(survey.read(path, user_missing="keep"))
+    # no word split across lines: each label word is a whole token of the output (with the
+    # old layout "Victimización" printed as "Victimizació" / "n")
+    tokens = set(out.replace("│", " ").split())
+    words = {w for lab in [*table["label"], *codes["label"]] for w in str(lab).split()}
+    assert words and not (words - tokens), sorted(words - tokens)[:10]
+    lines = out.splitlines()
+    # a variable's row: its position, its name (folded when the terminal is too narrow for
+    # it: names give way, labels do not), ..., its counts
+    rows, where, todo = {}, {}, list(table.itertuples())
+    for i, line in enumerate(lines):
+        cells = line.replace("│", " ").split()
+        if todo and cells[:1] == [str(todo[0].position)] and todo[0].variable.startswith(cells[1]):
+            rows[todo[0].variable], where[todo[0].variable] = cells, i
+            todo.pop(0)
+    assert not todo, todo[:1]
+    for r in table.itertuples():
+        assert f"{r.n_valid:,}" in rows[r.variable] and f"{r.n_missing:,}" in rows[r.variable]
+    # each code line: the code, its label's first word, ..., its count
+    for var, group in codes.groupby("variable", sort=False):
+        start = where[var]
+        for c in group.itertuples():
+            hit = next(
+                x.replace("│", " ").split()
+                for x in lines[start + 1 :]
+                if x.replace("│", " ").split()[:1] == [str(c.code)]
+                and NUMBER.match(x.replace("│", " ").split()[-1])  # not a wrapped "8, 9 (24 rows)"
+            )
+            assert f"{c.n:,}" == hit[-1], (var, c.code, hit)
+    if width == 80 and path.name == "enusc_2019_subset.sav":
+        assert len(lines) < 130  # 267 before: labels in 12 of the 80 columns
+    if "usermissing" in path.name and width < 100:
+        assert "user-missing: 88, 96, 99 (253 rows)" in " ".join(out.split())
