@@ -273,6 +273,27 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
+def plain_number(value, digits: int = 4) -> str:
+    """``value`` for a terminal cell: thousands separators, ``digits`` significant digits and
+    never scientific notation (a total of 30890.237 with 7 digits is ``30,890.24``, not the
+    ``3.089e+04`` of ``:.4g``); integer digits beyond ``digits`` are all kept (``1,234,567``)
+    and trailing decimal zeros dropped (``300``, not ``300.0``). NaN/None: empty."""
+    import math
+
+    if value is None:
+        return ""
+    v = float(value)
+    if math.isnan(v):
+        return ""
+    if not math.isfinite(v) or v == 0:
+        return "0" if v == 0 else str(v)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
+    text = f"{v:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def rich_table(table):
     """A publication :class:`survey.report.tables.Table` for the terminal: the same labels,
     rounding and caution marks as the xlsx/markdown outputs (one formatter). To fit a

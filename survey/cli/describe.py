@@ -64,27 +64,108 @@ def describe_command(
     console.print(f"written {out}")
 
 
+#: From this terminal width the dictionary has vertical rules and a user-missing column;
+#: below it the compact layout (see ``_print``).
+WIDE = 100
+
+
 def _print(table, codes, data, sd, show_values: bool) -> None:
+    """The dictionary for the terminal: a row per variable, then (``--values``) a row per
+    labelled code with the code under the variable's name and its label under the
+    variable's label, so a wrapped label keeps its indentation. Labels wrap between words
+    only: their column is at least as wide as their longest word (up to ``word_width``'s
+    cap of 30), and the name column gives way first (names fold, labels do not). From
+    :data:`WIDE` columns, when the labels still get 40 of them, the table has vertical rules
+    and a user-missing column; otherwise it has no vertical rules, the user-missing codes go
+    on a line under the label, and a type shared by every variable is said in the title."""
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"{Path(data).name}: {len(sd.data):,} rows, {len(table)} variables")
-    for col, just in (("#", "right"), ("variable", "left"), ("label", "left"),
-                      ("type", "left"), ("valid", "right"), ("missing", "right"),
-                      ("user-missing", "left")):  # fmt: skip
-        t.add_column(col, justify=just, overflow="fold")
+    from survey.cli._common import compact_table, word_width
+
+    title = f"{Path(data).name}: {len(sd.data):,} rows, {len(table)} variables"
+    types = set(table["type"])
     by_var = {v: g for v, g in codes.groupby("variable", sort=False)} if len(codes) else {}
-    for row in table.itertuples():
+    shown = {v: g for v, g in by_var.items() if show_values}
+
+    def um_text(row):
         um = row.user_missing
-        if row.n_user_missing:
-            um = f"{um} ({row.n_user_missing:,} rows)"
-        t.add_row(str(row.position), escape(row.variable), escape(row.label), row.type,
-                  f"{row.n_valid:,}", f"{row.n_missing:,}", escape(um))  # fmt: skip
-        if show_values and row.variable in by_var:
-            for c in by_var[row.variable].itertuples():
-                mark = " [dim](missing)[/]" if c.user_missing else ""
-                t.add_row("", "", f"  [dim]{escape(c.code)}[/] = {escape(c.label)}{mark}", "",
-                          f"[dim]{c.n:,}[/]", "", "")  # fmt: skip
+        return f"{um} ({row.n_user_missing:,} rows)" if um and row.n_user_missing else um
+
+    ums = [um_text(r) for r in table.itertuples()]
+    # what each column needs: the widest cell (numbers, names, codes), a label's longest word
+    names = [str(v) for v in table["variable"]] + [
+        f"  {c}" for g in shown.values() for c in g["code"]
+    ]
+    labels = [str(x) for x in table["label"]] + [
+        f"{lab} (missing)" for g in shown.values() for lab in g["label"]
+    ]
+    counts = [f"{n:,}" for n in table["n_valid"]] + [
+        f"{n:,}" for g in shown.values() for n in g["n"]
+    ]
+
+    def layout(wide: bool) -> dict:
+        """Fixed column widths, names first: the label column gets the rest of the terminal
+        (its longest word at least)."""
+        type_column = wide or len(types) > 1
+        um_column = wide and any(ums)
+        texts = labels if wide else labels + [f"user-missing: {um}" for um in ums if um]
+        widths = {
+            "#": max([1, *(len(str(p)) for p in table["position"])]),
+            "type": max([4, *(len(str(t)) for t in types)]) if type_column else 0,
+            "valid": max([5, *(len(c) for c in counts)]),
+            "missing": max([7, *(len(f"{n:,}") for n in table["n_missing"])]),
+            "user-missing": min(max(map(len, ums)), max(25, word_width(ums, cap=20)))
+            if um_column
+            else 0,
+        }
+        # between columns: 3 (" │ ") wide, 2 compact; edges: "│ " and " │" wide, none compact
+        n_columns = 5 + type_column + um_column
+        gaps = (3 if wide else 2) * (n_columns - 1) + (4 if wide else 0)
+        least = word_width(texts, floor=10, cap=30)
+        room = console.width - gaps - sum(widths.values())
+        widths["variable"] = max(6, min(max(map(len, names), default=8), room - least))
+        longest = max(map(len, texts), default=10)
+        widths["label"] = max(least, min(longest, room - widths["variable"]))
+        return {"wide": wide, "type": type_column, "um": um_column, "widths": widths,
+                "roomy": widths["label"] >= min(40, longest)}  # fmt: skip
+
+    # vertical rules and a user-missing column when the labels still get 40 columns
+    chosen = layout(True) if console.width >= WIDE else None
+    if chosen is None or not chosen["roomy"]:
+        chosen = layout(False)
+    wide, type_column, um_column, widths = (chosen[k] for k in ("wide", "type", "um", "widths"))
+    if not type_column and types:  # one type: said once in the title, its column to labels
+        title += f", all {next(iter(types))}"
+
+    t = Table(title=title) if wide else compact_table()
+    if not wide:
+        t.title, t.title_justify = title, "left"
+    t.add_column("#", justify="right", no_wrap=True, min_width=widths["#"])
+    t.add_column("variable", overflow="fold", width=widths["variable"])
+    t.add_column("label", overflow="fold", width=widths["label"])
+    if type_column:
+        t.add_column("type", no_wrap=True, min_width=widths["type"])
+    t.add_column("valid", justify="right", no_wrap=True, min_width=widths["valid"])
+    t.add_column("missing", justify="right", no_wrap=True, min_width=widths["missing"])
+    if um_column:
+        t.add_column("user-missing", overflow="fold", width=widths["user-missing"])
+    for row in table.itertuples():
+        um = um_text(row)
+        label = escape(row.label)
+        if um and not um_column:
+            label = (
+                f"{label}\n[dim]user-missing: {escape(um)}[/]"
+                if label
+                else f"[dim]user-missing: {escape(um)}[/]"
+            )
+        cells = [str(row.position), escape(row.variable), label, *[row.type][:type_column],
+                 f"{row.n_valid:,}", f"{row.n_missing:,}"]  # fmt: skip
+        t.add_row(*cells, *([escape(um)] if um_column else []))
+        for c in shown[row.variable].itertuples() if row.variable in shown else ():
+            mark = " [dim](missing)[/]" if c.user_missing else ""
+            t.add_row("", f"  [dim]{escape(str(c.code))}[/]", f"{escape(c.label)}{mark}",
+                      *[""][:type_column], f"[dim]{c.n:,}[/]", "", *([""] if um_column else []))  # fmt: skip
     console.print(t)
 
 

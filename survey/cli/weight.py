@@ -6,13 +6,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from survey.cli._common import check_outputs, console, error_text, fail
+from survey.cli._common import (
+    check_outputs,
+    compact_table,
+    console,
+    error_text,
+    fail,
+    plain_number,
+    word_width,
+)
 
 #: Extensions ``--out`` can have (CSV and parquet by pandas, SPSS/Stata with their labels).
 OUT_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".sav", ".zsav", ".dta")
 SHOWN = ["n_positive", "sum", "min", "median", "max", "max_min_ratio", "deff_kish", "n_effective"]
+#: Significant digits of each SHOWN statistic on screen (the weight total to the cent up to
+#: 99,999, then whole: it is the number checked against the population total).
+DIGITS = {"n_positive": 15, "sum": 7}
+#: Below this terminal width the diagnostics table has no vertical rules (``compact_table``).
+COMPACT_WIDTH = 100
 
 
 #: Replicate methods ``--replicates`` accepts.
@@ -147,13 +159,13 @@ def weight(
             survey.io.write(result.data, out, meta=ds.meta)  # atomic itself
     except (OSError, ValueError) as err:
         fail(f"could not write --out {out}: {err}")
-    table = Table(title=f"Weights after each step ({parsed.name})")
-    table.add_column("step")
-    for c in SHOWN:
-        table.add_column(c, justify="right")
-    for label, row in result.diagnostics.iterrows():
-        table.add_row(str(label), *[f"{row[c]:,.4g}" for c in SHOWN])
-    console.print(table)
+    for table in diagnostics_tables(result.diagnostics, f"Weights after each step ({parsed.name})"):
+        console.print(table)
+    if diagnostics is None:
+        console.print(
+            f"[dim]all {result.diagnostics.shape[1]} statistics of each step: "
+            "--diagnostics FILE.csv[/]"
+        )
     if len(result.margins):
         worst = result.margins["relative_difference"].abs().max()
         console.print(f"margins: {len(result.margins)} cells, largest relative gap {worst:.2e}")
@@ -181,7 +193,68 @@ def weight(
             f"rep_1..rep_{len(result.replicate_columns)} (every step redone in each) and their "
             f"ReplicateDesign arguments to {info_path}"
         )
-    console.print(_variance_note(parsed, result.column, out, info_path), soft_wrap=True)
+    # wrapped between words by rich (soft wrap left the terminal to cut words at its edge)
+    console.print(_variance_note(parsed, result.column, out, info_path), markup=False)
+
+
+def diagnostics_tables(diagnostics, title: str) -> list:
+    """The SHOWN statistics of each weighting step for this terminal. Every number is
+    whole (thousands separators, no scientific notation, see ``plain_number``) and no header
+    is cut: under COMPACT_WIDTH columns the table has no vertical rules and its headers wrap
+    between words ("n positive"); when that is still wider than the terminal the table is
+    transposed (a row per statistic, a column per step), in as many tables as it takes.
+    The --diagnostics file keeps every statistic with full precision."""
+    from rich.measure import Measurement
+    from rich.table import Table
+
+    compact = console.width < COMPACT_WIDTH
+    steps = [str(label) for label in diagnostics.index]
+    cells = [
+        [plain_number(row[c], DIGITS.get(c, 4)) for c in SHOWN] for _, row in diagnostics.iterrows()
+    ]
+    heads = [c.replace("_", " ") if compact else c for c in SHOWN]
+
+    def new_table():
+        table = compact_table() if compact else Table()
+        table.title, table.title_justify = title, "left"
+        return table
+
+    table = new_table()
+    # compact: fixed widths (the longest number or header word), so that rich's sharing out
+    # of a too-wide table's space cannot cut the last column
+    fixed = "width" if compact else "min_width"
+    table.add_column("step", overflow="fold", **{fixed: word_width(steps, cap=20)})
+    for j, head in enumerate(heads):
+        widest = max([len(r[j]) for r in cells] + [word_width([head], 1, 40)])
+        table.add_column(head, justify="right", overflow="fold", **{fixed: widest})
+    for label, row in zip(steps, cells, strict=True):
+        table.add_row(label, *row)
+    wide = console.options.update_width(10_000)  # unclamped: what the table needs
+    if not compact or Measurement.get(console, wide, table).minimum <= console.width:
+        return [table]
+    # transposed: the statistic names down the side, one column per step
+    side = max(len(h) for h in heads)
+    step_widths = [
+        max([len(v) for v in row] + [word_width([label], 1, 40)])
+        for label, row in zip(steps, cells, strict=True)
+    ]
+    tables, start = [], 0
+    while start < len(steps):
+        used, stop = side, start
+        while stop < len(steps) and (
+            stop == start or used + 1 + step_widths[stop] <= console.width
+        ):
+            used += 1 + step_widths[stop]
+            stop += 1
+        table = new_table()
+        table.add_column("", min_width=side, no_wrap=True)
+        for k in range(start, stop):
+            table.add_column(steps[k], justify="right", min_width=step_widths[k], overflow="fold")
+        for j, head in enumerate(heads):
+            table.add_row(head, *(cells[k][j] for k in range(start, stop)))
+        tables.append(table)
+        start = stop
+    return tables
 
 
 def _variance_note(parsed, column: str, out: Path, info_path: Path | None) -> str:
