@@ -602,6 +602,7 @@ def harmonize(
             f"crosswalk {cw.name!r} offers no convention {convention!r} (offered: {offered})"
         )
     filters = [filters] if isinstance(filters, str) else list(filters)
+    kept_columns = [keep] if isinstance(keep, str) else list(keep)
     bad = [f for f in filters if f not in cw.filters]
     if bad:
         offered = ", ".join(cw.filters) or "none"
@@ -712,15 +713,15 @@ def harmonize(
                 f"{did_you_mean(f['column'][0], df.columns)} ({f['note']})"
             )
         used.add(col)
-        keep = pd.to_numeric(df[col], errors="coerce").isin(f["in"]).to_numpy()
+        rows_in = pd.to_numeric(df[col], errors="coerce").isin(f["in"]).to_numpy()
         for t in f["targets"]:
             if t in out.columns:
-                out.loc[~keep, t] = np.nan
+                out.loc[~rows_in, t] = np.nan
         rows.append({
             "source": col, "target": None, "status": "filter",
             "detail": f"filter {name}: {col} in {[f'{v:g}' for v in f['in']]} keeps "
-                      f"{int(keep.sum())} rows, sets {', '.join(f['targets'])} to missing on "
-                      f"{int((~keep).sum())}; {f['note']}",
+                      f"{int(rows_in.sum())} rows, sets {', '.join(f['targets'])} to missing on "
+                      f"{int((~rows_in).sum())}; {f['note']}",
         })  # fmt: skip
     if report_unused:
         for c in df.columns:
@@ -729,9 +730,8 @@ def harmonize(
                              "detail": "not in the crosswalk"})  # fmt: skip
     if cw.entries and not any(r.get("n_mapped", 0) > 0 for r in rows):
         raise InstrumentError(_nothing_mapped(cw, df, rows, getattr(data, "path", None)))
-    keep = [keep] if isinstance(keep, str) else list(keep)
     kept_labels: dict = {}
-    for c in keep:
+    for c in kept_columns:
         if c not in df.columns:
             raise InstrumentError(
                 f"keep: column {c!r} is not in the data{did_you_mean(c, df.columns)}"
