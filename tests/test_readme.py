@@ -11,23 +11,54 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _share(data, item, weight, **where):
+    """Weighted share of code 1 among the rows answering ``item`` (1 yes, 2 no in the demo
+    file, 8/9 user-missing read as NaN), in the rows where each ``column == value``."""
+    rows = data[item].isin([1, 2])
+    for col, value in where.items():
+        rows &= data[col] == value
+    return np.average(data.loc[rows, item] == 1, weights=data.loc[rows, weight])
+
+
 def test_readme_recipes_run(tmp_path, monkeypatch):
+    """The 'Recipes' block as a user runs it: the labels they see (region names, the file's
+    variable label, Yes, the crime's name) and values equal to weighted shares computed
+    from the demo file's own columns, without harmonisation."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     recipes = text[text.index("## Recipes") :]
     code = re.search(r"```python\n(.*?)```", recipes, re.S).group(1)
     monkeypatch.chdir(tmp_path)  # as a user would: outside the repository
     namespace: dict = {}
+    # the block's own calls, their results kept: the prevalence table and the DiD
+    assert code.count("\nindicators.prevalence(") == 1
+    code = code.replace("\nindicators.prevalence(", "\nprev = indicators.prevalence(")
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
-    des, std = namespace["des"], namespace["std"]
-    # the prevalence call equals a direct weighted share of the standard item
-    prev = namespace["indicators"].prevalence(
-        des, crimes=["vic_hh_burglary_12m"], unit="household", weight="weight_household"
-    )
-    ok = std["vic_hh_burglary_12m"].notna()
-    expected = np.average(
-        std.loc[ok, "vic_hh_burglary_12m"] == 1, weights=std.loc[ok, "weight_household"]
-    )
-    assert prev["estimate"].iloc[0] == pytest.approx(100 * expected, rel=1e-12)
+    ds, prev = namespace["ds"], namespace["prev"]
+    raw = ds.data
+    assert list(prev["domain_label"]) == ["Norte", "Centro", "Sur", "Costa"]
+    assert set(prev["category_label"]) == {"Burglary"}
+    for region, row in zip([1, 2, 3, 4], prev.itertuples(), strict=True):
+        expected = _share(raw, "burglary", "hh_weight", region=region)
+        assert row.estimate == pytest.approx(100 * expected, rel=1e-12)
+    assert "Norte 12.78%" in code and f"{prev['estimate'].iloc[0]:.2f}" == "12.78"
+    # the replicate-design share: labelled as the file labels robbery, category "Yes"
+    jk = namespace["jk"].prop("vic_person_robbery_12m", by="wave")
+    assert list(jk["domain_label"]) == ["Baseline", "Follow-up"]
+    assert set(jk["variable_label"]) == {ds.meta.variable_labels["robbery"]}
+    assert list(jk["category_label"]) == ["Yes", "Yes"]
+    for wave, est in zip([1, 2], jk["estimate"], strict=True):
+        assert est == pytest.approx(_share(raw, "robbery", "weight", wave=wave), rel=1e-12)
+    # the wave designs keep the labels
+    north = namespace["base"].prop("vic_person_robbery_12m", by="territory").iloc[0]
+    assert (north["domain_label"], north["category_label"]) == ("Norte", "Yes")
+    # DiD by the label "Treatment": (treated change) - (comparison change), area 1 treated
+    change = [
+        _share(raw, "robbery", "weight", area=a, wave=2)
+        - _share(raw, "robbery", "weight", area=a, wave=1)
+        for a in (1, 2)
+    ]
+    effect = namespace["effect"]["estimate"].iloc[0]
+    assert effect == pytest.approx(change[0] - change[1], rel=1e-10)
 
 
 def test_readme_map_recipe_runs(tmp_path, monkeypatch):

@@ -161,3 +161,102 @@ def test_small_area_table_is_what_the_block_computes(monkeypatch):
             f"{100 * np.median(direct['cv'].dropna()):.1f}% / {100 * est['cv'].median():.1f}%"
         )
         assert ratio == f"{adj['adjustment'].min():.3f} - {adj['adjustment'].max():.3f}"
+
+
+def _weighted_share(data, item, weight, **where):
+    rows = data[item].isin([0, 1])
+    for col, value in where.items():
+        rows &= data[col] == value
+    return np.average(data.loc[rows, item] == 1, weights=data.loc[rows, weight])
+
+
+@pytest.mark.realdata
+def test_enusc_indicators_line_runs_as_written(tmp_path, monkeypatch):
+    """The README's `survey indicators ... --crosswalk enusc_2019 --by territory` line on the
+    real ENUSC 2019 SPSS file: it runs, the domain column is headed "Región" (the file's
+    variable label) on the terminal and in the table, the xlsx starts with the national
+    total, and the household prevalence equals INE's VA_DC weighted by Fact_Hog, computed
+    from the CSV version of the same rows. A name the crosswalk renamed is pointed to."""
+    path = realdata_file("enusc/enusc_2019_subset.sav")
+    monkeypatch.chdir(tmp_path)
+    line = next(ln for ln in _cli_block() if "--crosswalk enusc_2019" in ln)
+    args = _args(line.replace("enusc_2019_subset.sav", str(path)))
+    res = runner.invoke(app, args, terminal_width=120)
+    assert res.exit_code == 0, res.output
+    heads = [ln.split()[0] for ln in res.output.splitlines() if "Category" in ln]
+    assert heads and set(heads) == {"Región"} and "territory" not in res.output
+    assert "National total" not in res.output  # the xlsx holds it (README: Publication tables)
+    csv = pd.read_csv(realdata_file("enusc/enusc_2019_subset.csv.gz"))
+    tarapaca = 100 * _weighted_share(csv, "VA_DC", "Fact_Hog", enc_region=1)
+    assert re.search(rf"Región de\s+Any crime\s+{tarapaca:.2f}\s", res.output)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "table.xlsx")
+    ws = wb["table"]
+    assert ws["A3"].value == "Región" and ws["A4"].value == "National total"
+    national = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "National total"]
+    hh = next(r for r in national if r[1] == "Household victimisation prevalence")
+    assert hh[3] == pytest.approx(100 * _weighted_share(csv, "VA_DC", "Fact_Hog"), abs=0.05)
+    tidy = pd.DataFrame(wb["indicators"].values)
+    tidy = tidy[1:].set_axis(list(tidy.iloc[0]), axis=1)
+    row = tidy[(tidy["indicator"] == "prevalence_household") & (tidy["territory"] == 1)]
+    assert float(row["estimate"].iloc[0]) == pytest.approx(tarapaca, rel=1e-10)
+    # --by region: no such column; the error names the file's enc_region and its new name
+    bad = [a if a != "territory" else "region" for a in args]
+    bad[bad.index("--out") + 1] = "other.xlsx"
+    res = runner.invoke(app, bad, terminal_width=400)
+    assert res.exit_code != 0
+    assert "'region' (did you mean 'enc_region' (harmonised as 'territory')?)" in res.output
+    assert "enc_region -> territory (--by takes either name)" in res.output
+    # and without the lonely-PSU rule the run stops naming the stratum the README names
+    i = args.index("--lonely-psu")
+    res = runner.invoke(app, [*args[:i], *args[i + 2 :], "--overwrite"], terminal_width=400)
+    assert res.exit_code != 0 and "20191069" in res.output and "20191069" in README
+
+
+def test_burglary_by_region_numbers_of_the_readme(tmp_path, monkeypatch):
+    """The README's two burglary figures for Norte: `survey estimate` with the person weight
+    (0.1319) and `survey indicators` with the household weight (12.78%), each as the
+    command prints it and equal to the weighted share of the demo file's column."""
+    import survey
+    from survey.datasets import demo_crosswalk_path, demo_path
+
+    monkeypatch.chdir(tmp_path)
+    text = _one_line(README)
+    raw = survey.read(demo_path()).data
+    yes = raw.assign(burglary=raw["burglary"].map({1: 1, 2: 0}))
+    person = _weighted_share(yes, "burglary", "weight", region=1)
+    household = _weighted_share(yes, "burglary", "hh_weight", region=1)
+    assert f"burglary in Norte {person:.4f}" in text
+    assert f"Norte {100 * household:.2f}% of households" in text
+    line = next(ln for ln in _cli_block() if ln.startswith('survey estimate "$DEMO"'))
+    args = [a for a in _args(line, DEMO=demo_path()) if a not in ("--out", "results.xlsx")]
+    res = runner.invoke(app, args, terminal_width=200)
+    assert res.exit_code == 0, res.output
+    assert re.search(rf"Norte\s+│?\s*Yes\s+│?\s*{person:.4f}", res.output)
+    hh = [*args, "--weight", "hh_weight"]
+    res = runner.invoke(app, hh, terminal_width=200)
+    assert re.search(rf"Norte\s+│?\s*Yes\s+│?\s*{household:.4f}", res.output)
+    res = runner.invoke(
+        app,
+        ["indicators", str(demo_path()), "--crosswalk", str(demo_crosswalk_path()), "--by",
+         "territory", "--indicator", "prevalence_household"],
+        terminal_width=200,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    heads = [ln.split()[0] for ln in res.output.splitlines() if "Category" in ln]
+    assert heads == ["Region"]  # the file's variable label, not "territory"
+    # a misspelt domain (no CSV or SPSS needed): the file's column and its standard name
+    bad = [
+        "indicators",
+        str(demo_path()),
+        "--crosswalk",
+        str(demo_crosswalk_path()),
+        "--by",
+        "regions",
+    ]
+    err = runner.invoke(app, bad, terminal_width=400)
+    assert err.exit_code != 0
+    assert "'regions' (did you mean 'region' (harmonised as 'territory')?)" in err.output
+    assert "psu -> psu" not in err.output  # only the columns renamed are listed
+    assert re.search(rf"Norte\s+Burglary\s+{100 * household:.2f}\s", res.output)

@@ -94,6 +94,29 @@ def _library_labels(by_cols, columns, value_labels: dict, names: dict, lang: str
             names[col] = text
 
 
+def _missing_after_crosswalk(missing, data, harmonised, raw, sources: dict) -> str:
+    """The error for ``--by``/design names found neither in the harmonised data nor in the
+    file: the closest names of either (a file column the crosswalk renamed named with its
+    standard column: ``'enc_region' (harmonised as 'territory')``), then the renamed
+    columns, each usable under either name."""
+    from survey._names import did_you_mean
+
+    renamed = {src: role for role, src in sources.items() if src != role}
+    pool = list(dict.fromkeys([*map(str, harmonised), *map(str, raw)]))
+    parts = []
+    for name in missing:
+        hint = did_you_mean(name, pool)
+        for src, role in renamed.items():
+            hint = hint.replace(f"{src!r}", f"{src!r} (harmonised as {role!r})")
+        parts.append(f"{name!r}{hint}")
+    roles = ", ".join(f"{src} -> {role}" for src, role in renamed.items())
+    return (
+        f"column(s) {', '.join(parts)} not in {data} nor in its harmonised columns "
+        f"({', '.join(map(str, harmonised))})"
+        + (f"; the crosswalk renamed {roles} (--by takes either name)" if roles else "")
+    )
+
+
 def _is_number(x) -> bool:
     try:
         float(x)
@@ -407,6 +430,12 @@ def indicators_command(
                 **{float(k): v for k, v in harmonised_labels["territory"].items()},
                 **own,
             }
+        # a design role taken as a domain (--by territory) is headed by its source column's
+        # variable label ("Región" for enc_region), as --by enc_region is
+        for role, col in sources.items():
+            text = shown_meta.variable_labels.get(col)
+            if text and role not in sd.data.columns:
+                harmonised_names.setdefault(role, text)
         from survey.instruments.harmonize import absent_design_message, absent_design_roles
 
         lost = [
@@ -450,12 +479,11 @@ def indicators_command(
         frame = _pass_through(frame, sd, wanted)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
-        where = f"{data}" + (
-            f" (nor in its harmonised columns: {', '.join(frame.columns)})" if crosswalk else ""
-        )
         from survey._names import missing_columns
 
-        fail(f"column(s) {missing_columns(missing, frame.columns)} not in {where}")
+        if not crosswalk:
+            fail(f"column(s) {missing_columns(missing, frame.columns)} not in {data}")
+        fail(_missing_after_crosswalk(missing, data, frame.columns, sd.data.columns, sources))
     from survey.indicators.registry import REGISTRY
 
     pool = [REGISTRY[n] for n in names if n in REGISTRY] if names else REGISTRY.values()

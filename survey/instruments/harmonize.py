@@ -306,6 +306,44 @@ class Harmonized:
     report: pd.DataFrame
     crosswalk: Crosswalk
     value_labels: dict = field(default_factory=dict)
+    #: ``{column of data: variable label}`` of the file's source columns ("Región" for
+    #: ``territory`` from ``enc_region``), for :meth:`survey_data`
+    variable_labels: dict = field(default_factory=dict)
+    #: ``{column: {code: label}}`` of the columns passed through with ``keep=``
+    kept_labels: dict = field(default_factory=dict)
+    #: the file harmonised (``SurveyData.path``), when known
+    path: object = None
+
+    def survey_data(self, lang: str = "en"):
+        """The harmonised data with their labels, as a :class:`survey.io.SurveyData` for
+        :class:`survey.Design`: result frames then show labels, not codes.
+
+        Value labels: the design columns' (``value_labels``: region names of ``territory``),
+        the columns kept with ``keep=`` as in the file, and each standard item's categories
+        from the questionnaire library in ``lang`` ("Yes"/"No" for the standard codes 1/0;
+        the file's own value labels do not apply to recoded items). Variable labels: the
+        file's label of each source column ("Región" for ``territory``), else the library's
+        question text when it is a short heading (no question mark, 40 characters or less).
+        The frame is :attr:`data` itself (not a copy).
+        """
+        from survey.io._meta import Metadata, SurveyData
+
+        items = all_items()
+        value_labels = {c: dict(v) for c, v in self.kept_labels.items()}
+        value_labels.update({c: dict(v) for c, v in self.value_labels.items()})
+        variable_labels = {}
+        for col in self.data.columns:
+            it = items.get(col)
+            if it is not None and it.choices and col not in value_labels:
+                value_labels[col] = {float(k): v for k, v in it.choice_labels(lang).items()}
+            name = self.variable_labels.get(col)
+            if not name and it is not None:
+                text = (it.text or {}).get(lang) or (it.text or {}).get("en") or ""
+                name = text if text and len(text) <= 40 and "?" not in text else None
+            if name:
+                variable_labels[col] = name
+        meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)
+        return SurveyData(self.data, meta, self.path)
 
     def labelled(self, column: str, values=None) -> pd.Series:
         """The values of a design column (or ``values``) shown with their labels; codes
@@ -499,6 +537,7 @@ def harmonize(
     report_unused: bool = False,
     convention: str | None = None,
     filters=(),
+    keep=(),
 ) -> Harmonized:
     """Map a published survey onto the standard items.
 
@@ -529,6 +568,10 @@ def harmonize(
         items are set to missing (NaN) on the rows outside the subset the producer
         publishes them from (ENVIPE 2020 perception: ``PER = 1``). The report gets one row
         per filter (``status`` ``"filter"``, rows kept and dropped in ``detail``).
+    keep : sequence of str
+        Columns of the data passed through as they are, under their own names (a
+        programme-area column the crosswalk does not map), with their value and variable
+        labels in :meth:`Harmonized.survey_data`.
 
     Returns
     -------
@@ -559,15 +602,17 @@ def harmonize(
             f"crosswalk {cw.name!r} offers no convention {convention!r} (offered: {offered})"
         )
     filters = [filters] if isinstance(filters, str) else list(filters)
+    kept_columns = [keep] if isinstance(keep, str) else list(keep)
     bad = [f for f in filters if f not in cw.filters]
     if bad:
         offered = ", ".join(cw.filters) or "none"
         raise InstrumentError(f"crosswalk {cw.name!r} has no filter {bad} (offered: {offered})")
     if hasattr(data, "data") and hasattr(data, "meta"):
         labels_all = dict(getattr(data.meta, "value_labels", {}) or {})
+        names_all = dict(getattr(data.meta, "variable_labels", {}) or {})
         df = data.data
     else:
-        labels_all, df = {}, data
+        labels_all, names_all, df = {}, {}, data
     if not isinstance(df, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame or a SurveyData")
     if value_labels:
@@ -576,6 +621,7 @@ def harmonize(
     out = pd.DataFrame(index=df.index)
     rows, used = [], set()
     design_labels: dict = {}
+    var_names: dict = {}  # output column -> the source column's variable label
     for role in DESIGN_ROLES:
         if role not in cw.design:
             continue
@@ -590,6 +636,8 @@ def harmonize(
         if role == "wave" and vl:
             s = pd.to_numeric(s, errors="coerce").map(vl).astype("string")
         out[role] = s.to_numpy()
+        if names_all.get(col):
+            var_names[role] = str(names_all[col])
         if role in ("strata", "psu", "territory"):
             # the file's value labels first, else the crosswalk's (files without labels)
             labs = vl or cw.design_labels.get(role)
@@ -640,6 +688,8 @@ def harmonize(
                 if alt is not None:
                     vals = np.where(kinds == "refused", float(alt), vals)
         out[e.target] = vals
+        if names_all.get(col):
+            var_names[e.target] = str(names_all[col])
         status = "mapped" if n_mapped > 0 or len(unknown) == 0 else "unmapped"
         rows.append({
             "source": col, "target": e.target, "status": status, "mode": mode,
@@ -663,15 +713,15 @@ def harmonize(
                 f"{did_you_mean(f['column'][0], df.columns)} ({f['note']})"
             )
         used.add(col)
-        keep = pd.to_numeric(df[col], errors="coerce").isin(f["in"]).to_numpy()
+        rows_in = pd.to_numeric(df[col], errors="coerce").isin(f["in"]).to_numpy()
         for t in f["targets"]:
             if t in out.columns:
-                out.loc[~keep, t] = np.nan
+                out.loc[~rows_in, t] = np.nan
         rows.append({
             "source": col, "target": None, "status": "filter",
             "detail": f"filter {name}: {col} in {[f'{v:g}' for v in f['in']]} keeps "
-                      f"{int(keep.sum())} rows, sets {', '.join(f['targets'])} to missing on "
-                      f"{int((~keep).sum())}; {f['note']}",
+                      f"{int(rows_in.sum())} rows, sets {', '.join(f['targets'])} to missing on "
+                      f"{int((~rows_in).sum())}; {f['note']}",
         })  # fmt: skip
     if report_unused:
         for c in df.columns:
@@ -680,6 +730,22 @@ def harmonize(
                              "detail": "not in the crosswalk"})  # fmt: skip
     if cw.entries and not any(r.get("n_mapped", 0) > 0 for r in rows):
         raise InstrumentError(_nothing_mapped(cw, df, rows, getattr(data, "path", None)))
+    kept_labels: dict = {}
+    for c in kept_columns:
+        if c not in df.columns:
+            raise InstrumentError(
+                f"keep: column {c!r} is not in the data{did_you_mean(c, df.columns)}"
+            )
+        if c in out.columns:
+            raise InstrumentError(
+                f"keep: column {c!r} is already a column of the harmonised data (a design role "
+                "or standard item)"
+            )
+        out[c] = df[c].to_numpy()
+        if labels_all.get(c):
+            kept_labels[c] = dict(labels_all[c])
+        if names_all.get(c):
+            var_names[c] = str(names_all[c])
     report = pd.DataFrame(rows).reindex(columns=REPORT_COLUMNS)
     for c in ("n_mapped", "n_missing", "n_unknown"):
         report[c] = report[c].fillna(0).astype("int64")
@@ -688,4 +754,6 @@ def harmonize(
     out.attrs["crosswalk"] = cw.name
     out.attrs["design"] = {r: r for r in DESIGN_ROLES if r in out.columns}
     out.attrs["value_labels"] = design_labels
-    return Harmonized(out, report, cw, design_labels)
+    return Harmonized(
+        out, report, cw, design_labels, var_names, kept_labels, getattr(data, "path", None)
+    )

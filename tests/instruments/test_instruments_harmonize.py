@@ -212,3 +212,46 @@ def test_enusc_2019_sav_region_labels_from_the_file():
     h = harmonize(sd, "enusc_2019")
     assert h.value_labels["territory"] == sd.meta.value_labels["enc_region"]
     assert set(h.labelled("territory")) == set(sd.meta.value_labels["enc_region"].values())
+
+
+def test_survey_data_carries_the_labels_a_design_shows():
+    """``Harmonized.survey_data()`` labels what the API then shows: region names of
+    ``territory``, the file's variable labels on the standard items, the library's Yes/No
+    on their recoded codes, and ``keep=`` columns with their own labels; the estimate is
+    the weighted share computed from the file's own column."""
+    import survey
+    from survey.datasets import demo_crosswalk_path, demo_path
+
+    ds = survey.read(demo_path())
+    h = harmonize(ds, demo_crosswalk_path(), keep=["area"])
+    hd = h.survey_data()
+    assert hd.data is h.data and hd.path == ds.path
+    assert hd.meta.variable_labels["territory"] == "Region"
+    assert hd.meta.variable_labels["area"] == "Programme area"
+    assert hd.meta.value_labels["area"] == {1.0: "Treatment", 2.0: "Comparison"}
+    assert hd.meta.value_labels["vic_person_robbery_12m"][1.0] == "Yes"
+    assert hd.meta.variable_labels["vic_person_robbery_12m"] == ds.meta.variable_labels["robbery"]
+    des = survey.Design(hd, weight="weight", strata="strata", psu="psu")
+    r = des.prop("vic_person_robbery_12m", by="territory")
+    first = r.iloc[0]
+    assert (first["domain_label"], first["category_label"]) == ("Norte", "Yes")
+    raw = ds.data
+    rows = raw["robbery"].isin([1, 2]) & (raw["region"] == 1)
+    expected = np.average(raw.loc[rows, "robbery"] == 1, weights=raw.loc[rows, "weight"])
+    assert first["estimate"] == pytest.approx(expected, rel=1e-12)
+    # Spanish library labels; a kept column must exist and not collide with a role
+    assert h.survey_data("es").meta.value_labels["vic_person_robbery_12m"][1.0] == "Sí"
+    with pytest.raises(InstrumentError, match="'aera' is not in the data.*'area'"):
+        harmonize(ds, demo_crosswalk_path(), keep=["aera"])
+    with pytest.raises(InstrumentError, match="'wave' is already"):  # the role's name
+        harmonize(ds, demo_crosswalk_path(), keep=["wave"])
+
+
+def test_survey_data_of_enusc_2019_names_the_region_as_the_file_does():
+    from survey import read
+
+    sd = read(realdata_file("enusc/enusc_2019_subset.sav"), user_missing="keep")
+    hd = harmonize(sd, "enusc_2019").survey_data()
+    assert hd.meta.variable_labels["territory"] == "Región"
+    assert hd.meta.value_labels["territory"][13.0] == "Región Metropolitana de Santiago"
+    assert hd.meta.variable_labels["vic_hh_any_12m"] == sd.meta.variable_labels["VA_DC"]
