@@ -637,11 +637,6 @@ _INPUT_REASON = {
     "es": "{side}: {flag}{why}",
     "pt": "{side}: {flag}{why}",
 }
-_FLAG_WORDS = {
-    "en": {"suppress": "suppressed", "caution": "caution"},
-    "es": {"suppress": "suprimida", "caution": "cautela"},
-    "pt": {"suppress": "suprimida", "caution": "cautela"},
-}
 #: The notes of rows without a change, in the reason ("no baseline estimate").
 _NOTE_WORDS = {
     "en": {"not estimated in baseline": "no baseline estimate",
@@ -670,6 +665,7 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
     suppressed (cases < 50); follow-up suppressed (n < 100; cases < 50)"; inputs with the
     same flag and reason together: "baseline and follow-up suppressed (cases < 50)"), then
     the row's ``note`` ("no baseline estimate")."""
+    from survey.plots._text import tr
     from survey.report.tables import reason_text
 
     inputs = frame.attrs.get("inputs") or {}
@@ -685,7 +681,7 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
                 flagged.setdefault(key, []).append(_SIDES[lang].get(side, side))
         parts = [
             _INPUT_REASON[lang].format(
-                side=_joined(sides, lang), flag=_FLAG_WORDS[lang][flag],
+                side=_joined(sides, lang), flag=tr(f"{flag}_short", lang),
                 why=f" ({why})" if why else "",
             )
             for (flag, why), sides in flagged.items()
@@ -699,8 +695,6 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
     return out
 
 
-#: The columns of a comparison that a suppressed input blanks in the tidy outputs: the
-#: estimates, the change and what gives it away (n, df, the flags and the reason stay).
 def _int_codes(s: pd.Series) -> pd.Series:
     """Codes read as floats (1.0, 2.0) as integers when every present value is whole."""
     if not pd.api.types.is_float_dtype(s.dtype):
