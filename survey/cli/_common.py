@@ -287,8 +287,10 @@ def plain_number(value, digits: int = 4) -> str:
         return ""
     if not math.isfinite(v) or v == 0:
         return "0" if v == 0 else str(v)
+    from survey._text import fmt_number
+
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
-    text = f"{v:,.{decimals}f}"
+    text = fmt_number(v, "en", decimals)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
