@@ -766,11 +766,10 @@ def csv_frames(spec, results, comparisons):
 
     if (spec.get("quality") or {}).get("show_suppressed"):
         return results, comparisons
-    tidy = {"variable", "category", "scale", "quality_rule", "domain_label", "variable_label",
-            "category_label", "reliability", "reliability_reason"}  # fmt: skip
     from survey._schema import RESULT_COLUMNS
 
-    by = [c for c in results.columns if c not in tidy and c not in RESULT_COLUMNS]
+    # the domains: every column but the tidy result's own and the report's scale
+    by = [c for c in results.columns if c not in RESULT_COLUMNS and c != "scale"]
     res = mask(results, by=by) if len(results) else results
     comp = mask_comparisons(comparisons) if len(comparisons) else comparisons
     return res, comp
