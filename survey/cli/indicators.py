@@ -80,18 +80,14 @@ def _library_labels(by_cols, columns, value_labels: dict, names: dict, lang: str
     """Standard items broken down by (``--by dem_sex`` after a crosswalk) take their value
     labels and heading from the questionnaire library in ``lang`` (Hombre/Mujer, "Sex of
     the respondent") where no labels file named them (fills the dicts in place)."""
-    from survey.instruments.library import all_items
+    from survey.instruments.library import library_labels
 
-    items = all_items()
-    for col in by_cols:
-        it = items.get(col)
-        if col not in columns or it is None or not it.choices:
-            continue
+    values, headings = library_labels([c for c in by_cols if c in columns], lang)
+    for col, labels in values.items():
         if not value_labels.get(col):
-            value_labels[col] = dict(it.choice_labels(lang))
-        text = (it.text or {}).get(lang) or (it.text or {}).get("en") or ""
-        if col not in names and text and len(text) <= 40 and "?" not in text:
-            names[col] = text
+            value_labels[col] = labels
+        if col not in names and col in headings:
+            names[col] = headings[col]
 
 
 def _missing_after_crosswalk(missing, data, harmonised, raw, sources: dict) -> str:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from survey._names import did_you_mean
 from survey.instruments._validation import InstrumentError, check_schema, read_yaml
-from survey.instruments.library import all_items, library_dir
+from survey.instruments.library import all_items, library_dir, library_labels
 
 __all__ = [
     "REPORT_COLUMNS",
@@ -328,18 +328,15 @@ class Harmonized:
         """
         from survey.io._meta import Metadata, SurveyData
 
-        items = all_items()
         value_labels = {c: dict(v) for c, v in self.kept_labels.items()}
         value_labels.update({c: dict(v) for c, v in self.value_labels.items()})
+        library, headings = library_labels(self.data.columns, lang)
+        for col, labels in library.items():
+            if col not in value_labels:
+                value_labels[col] = {float(k): v for k, v in labels.items()}
         variable_labels = {}
         for col in self.data.columns:
-            it = items.get(col)
-            if it is not None and it.choices and col not in value_labels:
-                value_labels[col] = {float(k): v for k, v in it.choice_labels(lang).items()}
-            name = self.variable_labels.get(col)
-            if not name and it is not None:
-                text = (it.text or {}).get(lang) or (it.text or {}).get("en") or ""
-                name = text if text and len(text) <= 40 and "?" not in text else None
+            name = self.variable_labels.get(col) or headings.get(col)
             if name:
                 variable_labels[col] = name
         meta = Metadata(variable_labels=variable_labels, value_labels=value_labels)

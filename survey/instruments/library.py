@@ -43,6 +43,7 @@ __all__ = [
     "load_library",
     "get_module",
     "all_items",
+    "library_labels",
     "build",
     "load_project",
     "save_project",
@@ -305,6 +306,28 @@ def get_module(name: str, folder: str | Path | None = None) -> Module:
 def all_items(folder: str | Path | None = None) -> dict[str, Item]:
     """Every standard item of the library, by id."""
     return {it.id: it for m in load_library(folder).values() for it in m.items}
+
+
+def library_labels(columns, lang: str = "en", *, english_fallback: bool = True):
+    """Labels of the standard items among ``columns`` from the questionnaire library:
+    ``({column: {code: label}}, {column: heading})``. Value labels for the items with
+    choices, in ``lang`` ("Hombre"/"Mujer" for ``dem_sex``); a heading where the item's
+    question text in ``lang`` (else English, with ``english_fallback``) is short enough to
+    head a table column (40 characters at most, no question mark: "Sexo de la persona
+    entrevistada"). Columns that are not standard items get nothing."""
+    items = all_items()
+    values, headings = {}, {}
+    for col in columns:
+        it = items.get(col)
+        if it is None:
+            continue
+        if it.choices:
+            values[col] = dict(it.choice_labels(lang))
+        texts = it.text or {}
+        text = texts.get(lang) or (texts.get("en") if english_fallback else None) or ""
+        if text and len(text) <= 40 and "?" not in text:
+            headings[col] = text
+    return values, headings
 
 
 _FORM_ID = re.compile(r"[^A-Za-z0-9_]+")

@@ -515,22 +515,16 @@ def _standard_item_labels(spec: dict, sd, frame):
     language (Hombre/Mujer, not 1/2), where no other source labelled them."""
     if not spec["data"].get("crosswalk"):
         return sd
-    from survey.instruments.library import all_items
+    from survey.instruments.library import library_labels
     from survey.io._labelfile import LabelSet, with_labels
 
     lang = spec.get("language", "en")
-    items = all_items()
     have = sd.meta.value_labels if sd.meta is not None else {}
     named = sd.meta.variable_labels if sd.meta is not None else {}
-    extra, names = {}, {}
-    for col in frame.columns:
-        it = items.get(col)
-        if it is None or not it.choices or have.get(col):
-            continue
-        extra[col] = dict(it.choice_labels(lang))  # int codes, as the harmonised columns
-        text = (it.text or {}).get(lang) or ""
-        if col not in named and text and len(text) <= 40 and "?" not in text:
-            names[col] = text  # a heading ("Por Sexo de la persona entrevistada")
+    values, headings = library_labels(frame.columns, lang, english_fallback=False)
+    # int codes, as the harmonised columns; a heading ("Por Sexo de la persona entrevistada")
+    extra = {col: labels for col, labels in values.items() if not have.get(col)}
+    names = {col: headings[col] for col in extra if col in headings and col not in named}
     if not extra:
         return sd
     import warnings
