@@ -55,9 +55,14 @@ def empty_result(by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
 
 def finalize(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """Order columns as the schema says, adding any missing schema column as NaN."""
-    out = frame.copy()
-    for col in RESULT_COLUMNS:
-        if col not in out.columns:
-            out[col] = np.nan if col not in _OBJECT_COLUMNS else pd.NA
+    out = frame
+    missing = {
+        col: np.nan if col not in _OBJECT_COLUMNS else pd.NA
+        for col in RESULT_COLUMNS
+        if col not in frame.columns
+    }
+    if missing:  # one concat, not one column insertion each
+        out = pd.concat([frame, pd.DataFrame(missing, index=frame.index)], axis=1)
+        out.attrs = frame.attrs
     extra = [c for c in out.columns if c not in RESULT_COLUMNS and c not in by]
     return out[[*by, *RESULT_COLUMNS, *extra]].reset_index(drop=True)

@@ -225,7 +225,10 @@ def quality_note(rule: str | dict | None = None) -> str:
 def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    col = frame[name]
+    if col.dtype.kind == "f":  # the engine's columns: no parsing pass
+        return col.to_numpy(dtype=float)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _is_proportion(frame: pd.DataFrame) -> np.ndarray:

@@ -709,20 +709,26 @@ class EstimateSet:
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = se / np.abs(self.theta)
             deff = var / self.vsrs if self.vsrs is not None else np.full_like(var, np.nan)
-        frame = self.labels.copy()
+        frame = self.labels
         undefined = _warn_undefined(self, frame)
         if undefined.any():  # e.g. a ratio whose denominator totals 0 in a domain
             se, low, high, cv = (np.where(undefined, np.nan, a) for a in (se, low, high, cv))
-        frame["estimate"] = self.theta
-        frame["se"] = se
-        frame["ci_low"] = low
-        frame["ci_high"] = high
-        frame["df"] = dfs
-        frame["cv"] = cv
-        frame["deff"] = deff
-        frame["n"] = self.n if self.n is not None else np.nan
-        frame["n_weighted"] = self.n_weighted if self.n_weighted is not None else np.nan
-        frame["n_cases"] = self.extra.get("n_cases", np.nan)
+        values = {
+            "estimate": self.theta,
+            "se": se,
+            "ci_low": low,
+            "ci_high": high,
+            "df": dfs,
+            "cv": cv,
+            "deff": deff,
+            "n": self.n if self.n is not None else np.nan,
+            "n_weighted": self.n_weighted if self.n_weighted is not None else np.nan,
+            "n_cases": self.extra.get("n_cases", np.nan),
+        }
+        # one concat, not ten column insertions (each copies the frame's block layout)
+        kept = frame.drop(columns=[c for c in values if c in frame.columns])
+        frame = pd.concat([kept, pd.DataFrame(values, index=frame.index)], axis=1)
+        frame.attrs = kept.attrs
         out = finalize(frame, self.by)
         out.attrs.update(
             {"level": level, "ci_method": method, "df_rule": df, "statistic": self.statistic}
