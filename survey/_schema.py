@@ -53,16 +53,23 @@ def empty_result(by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
 
 
+def with_columns(frame: pd.DataFrame, values: dict) -> pd.DataFrame:
+    """``frame`` with the columns of ``values`` (arrays or scalars; an existing column of
+    that name is replaced), its attrs kept: one concat, not one column insertion each
+    (every insertion copies the frame's block layout, most of a small result's cost)."""
+    kept = frame.drop(columns=[c for c in values if c in frame.columns])
+    out = pd.concat([kept, pd.DataFrame(values, index=frame.index)], axis=1)
+    out.attrs = frame.attrs
+    return out
+
+
 def finalize(frame: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """Order columns as the schema says, adding any missing schema column as NaN."""
-    out = frame
     missing = {
         col: np.nan if col not in _OBJECT_COLUMNS else pd.NA
         for col in RESULT_COLUMNS
         if col not in frame.columns
     }
-    if missing:  # one concat, not one column insertion each
-        out = pd.concat([frame, pd.DataFrame(missing, index=frame.index)], axis=1)
-        out.attrs = frame.attrs
+    out = with_columns(frame, missing) if missing else frame
     extra = [c for c in out.columns if c not in RESULT_COLUMNS and c not in by]
     return out[[*by, *RESULT_COLUMNS, *extra]].reset_index(drop=True)

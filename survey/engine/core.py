@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from survey._schema import finalize
+from survey._schema import finalize, with_columns
 from survey.engine import ci as ci_mod
 from survey.engine import linearization, replicate
 from survey.engine.domains import Domains, make_domains
@@ -725,11 +725,7 @@ class EstimateSet:
             "n_weighted": self.n_weighted if self.n_weighted is not None else np.nan,
             "n_cases": self.extra.get("n_cases", np.nan),
         }
-        # one concat, not ten column insertions (each copies the frame's block layout)
-        kept = frame.drop(columns=[c for c in values if c in frame.columns])
-        frame = pd.concat([kept, pd.DataFrame(values, index=frame.index)], axis=1)
-        frame.attrs = kept.attrs
-        out = finalize(frame, self.by)
+        out = finalize(with_columns(frame, values), self.by)
         out.attrs.update(
             {"level": level, "ci_method": method, "df_rule": df, "statistic": self.statistic}
         )
