@@ -273,6 +273,47 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
+#: The translation key (:mod:`survey.plots._text`) of each reliability flag's word: the
+#: words every table uses (terminal, xlsx, report): reliable, caution, suppressed.
+FLAG_WORDS = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+
+
+def flag_word(flag, lang: str = "en") -> str:
+    """A ``reliability`` flag as the tables word it ("suppress" -> "suppressed"); an
+    unknown flag as it is, a missing one empty."""
+    from survey.plots._text import tr
+
+    if flag is None or not isinstance(flag, str):
+        return ""
+    return tr(FLAG_WORDS[flag], lang) if flag in FLAG_WORDS else flag
+
+
+def flag_cell(flag, reason, lang: str = "en", with_reason: bool = True) -> str:
+    """The terminal's flag cell of ``survey estimate`` and ``survey indicators``: the flag's
+    word (:func:`flag_word`) and, for a caution or suppressed estimate, its
+    ``reliability_reason`` in ``lang`` in parentheses ("suppressed (n < 100; cases < 50)");
+    ``with_reason=False`` (compact tables) the word alone, :func:`flag_reasons` then lists
+    the reasons once under the tables."""
+    from survey.report.tables import reason_text
+
+    word = flag_word(flag, lang)
+    why = reason_text(reason, lang) if flag in ("suppress", "caution") else None
+    return f"{word} ({why})" if with_reason and why else word
+
+
+def flag_reasons(frame, lang: str = "en"):
+    """The line under compact tables (which show the flag alone, :func:`flag_cell`): the
+    reasons of the caution and suppressed rows of ``frame``, once each, or None."""
+    from rich.text import Text
+
+    from survey.report.tables import reason_text
+
+    flagged = frame["reliability"].isin(["suppress", "caution"])
+    reasons = [reason_text(r, lang) for r in frame.loc[flagged, "reliability_reason"]]
+    reasons = [r for r in dict.fromkeys(reasons) if r]
+    return Text("flag reasons: " + "; ".join(reasons), style="dim") if reasons else None
+
+
 def plain_number(value, digits: int = 4) -> str:
     """``value`` for a terminal cell: thousands separators, ``digits`` significant digits and
     never scientific notation (a total of 30890.237 with 7 digits is ``30,890.24``, not the

@@ -21,6 +21,9 @@ from survey.cli._common import (
     console,
     engine_help,
     fail,
+    flag_cell,
+    flag_reasons,
+    flag_word,
     quality_help,
     with_labels_option,
 )
@@ -107,13 +110,11 @@ def _table(
             min_width=6 if c == "flag" else None,
         )  # fmt: skip
     for _, row in frame.iterrows():
-        flag = "" if pd.isna(row["reliability"]) else str(row["reliability"])
-        reason = row.get("reliability_reason")
-        if not compact and flag in ("suppress", "caution") and isinstance(reason, str) and reason:
-            flag = f"{flag} ({reason})"
+        rel = None if pd.isna(row["reliability"]) else str(row["reliability"])
+        flag = flag_cell(rel, row.get("reliability_reason"), with_reason=not compact)
         labels = [_fmt(row[c]) for c in label_cols]
-        if row["reliability"] == "suppress" and not show_suppressed:
-            cells = {"estimate": "[dim]suppressed[/]", "n": _fmt(row["n"], 6), "flag": flag}
+        if rel == "suppress" and not show_suppressed:
+            cells = {"estimate": f"[dim]{flag_word(rel)}[/]", "n": _fmt(row["n"], 6), "flag": flag}
         else:
             cells = {
                 "estimate": _fmt(row["estimate"]),
@@ -148,12 +149,8 @@ def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
         out += [Text(""), Text(head, style="bold")]
         out.append(_table(part, by, head, show_suppressed, heads, compact=True))
     # the reasons the compact tables leave out, once each
-    flagged = frame["reliability"].isin(["suppress", "caution"])
-    reasons = frame.loc[flagged, "reliability_reason"].dropna().astype(str)
-    reasons = [r for r in dict.fromkeys(reasons) if r]
-    if reasons:
-        out.append(Text("flag reasons: " + "; ".join(reasons), style="dim"))
-    return out
+    line = flag_reasons(frame)
+    return out if line is None else [*out, line]
 
 
 def _kind(var: str, ds, stat: str) -> str:

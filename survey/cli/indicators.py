@@ -30,6 +30,9 @@ from survey.cli._common import (
     console,
     engine_help,
     fail,
+    flag_cell,
+    flag_reasons,
+    flag_word,
     quality_help,
     with_labels_option,
     with_source_columns,
@@ -147,15 +150,13 @@ def _digits(scale: str) -> int:
     return 2 if scale in ("%", "0-100", "per 1,000", "per 100,000") else 4
 
 
-#: The translation key of each reliability flag's word on screen.
-_FLAG_WORDS = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
-
-
 def results_table(
     table, by_cols, show_suppressed: bool, level: float, lang: str = "en", heads=None
 ) -> Table:
     """The rich table printed on screen: one row per estimate, suppressed values shown as
-    "suppressed" (or with their flag when ``show_suppressed``). Indicators and categories
+    "suppressed" (or with their flag when ``show_suppressed``), the flag of a caution or
+    suppressed estimate with its reason, as ``survey estimate`` prints it
+    (:func:`survey.cli._common.flag_cell`). Indicators and categories
     by their labels (``variable_label``, ``category_label``: registry titles and category
     words in ``lang``), domains as given (labelled by the caller), ``by`` headers by
     ``heads`` (their variable labels)."""
@@ -173,7 +174,7 @@ def results_table(
     out.add_column("se", justify="right")
     out.add_column("cv", justify="right")
     out.add_column("n", justify="right")
-    out.add_column(tr("reliability", lang))
+    out.add_column(tr("reliability", lang), overflow="fold")
     for row in table.to_dict("records"):
         scale = str(row.get("scale", ""))
         dg = _digits(scale)
@@ -186,7 +187,7 @@ def results_table(
         cells += ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
         cells += ["" if _missing(cat) else str(cat), scale]
         if hidden:
-            cells += [tr("suppress_short", lang), "", "", ""]
+            cells += [flag_word(rel, lang), "", "", ""]
         else:
             lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
             cells += [
@@ -196,8 +197,8 @@ def results_table(
                 _fmt(row.get("cv"), 3),
             ]
         n = row.get("n")
-        flag = _FLAG_WORDS
-        cells += ["" if _missing(n) else f"{int(n):,}", tr(flag[rel], lang) if rel in flag else rel]
+        cells += ["" if _missing(n) else f"{int(n):,}"]
+        cells.append(flag_cell(rel, row.get("reliability_reason"), lang))
         out.add_row(*(escape(c) for c in cells))
     return out
 
@@ -212,7 +213,8 @@ def results_tables(
     """What the terminal prints: :func:`results_table`, or under :data:`COMPACT_WIDTH`
     columns one table per indicator under its title (word-wrapped) and scale, without the
     indicator, scale and se columns and without vertical rules, so that domains, numbers
-    and flags stay whole on an 80-column terminal (every column is in the files)."""
+    and flags stay whole on an 80-column terminal (every column is in the files); the
+    flags' reasons are then listed once under the tables, as ``survey estimate`` does."""
     from rich.text import Text
 
     from survey.cli._common import compact_table, word_width
@@ -221,7 +223,6 @@ def results_tables(
     if console.width >= COMPACT_WIDTH:
         return [results_table(table, by_cols, show_suppressed, level, lang, heads)]
     out: list = []
-    flag = _FLAG_WORDS
     for key, part in table.groupby("indicator", sort=False):
         first = part.iloc[0]
         name = first.get("variable_label")
@@ -247,7 +248,7 @@ def results_tables(
             cells = ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
             cells.append("" if _missing(cat) else str(cat))
             if rel == "suppress" and not show_suppressed:
-                cells += [tr("suppress_short", lang), "", ""]
+                cells += [flag_word(rel, lang), "", ""]
             else:
                 lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
                 cells += [
@@ -257,10 +258,11 @@ def results_tables(
                 ]
             n = row.get("n")
             cells.append("" if _missing(n) else f"{int(n):,}")
-            cells.append(tr(flag[rel], lang) if rel in flag else rel)
+            cells.append(flag_word(rel, lang))
             t.add_row(*(escape(c) for c in cells))
         out.append(t)
-    return out
+    line = flag_reasons(table, lang)  # the reasons the compact tables leave out, once each
+    return out if line is None else [*out, line]
 
 
 def _backend_source(data: Path, engine: str, crosswalk):

@@ -54,7 +54,7 @@ def test_an_80_column_terminal_keeps_the_domain_column_readable(monkeypatch):
     rule = next(i for i, line in enumerate(lines) if line.startswith("───"))
     head = lines[rule - 1].split()
     assert head[:2] == ["Region", "category"] and head[-1] == "flag", lines[rule - 1]
-    body = [ln for ln in lines[rule + 1 :] if ln.split()[-1:] in (["reliable"], ["caution"], ["suppress"])]  # fmt: skip
+    body = [ln for ln in lines[rule + 1 :] if ln.split()[-1:] in (["reliable"], ["caution"], ["suppressed"])]  # fmt: skip
     assert {"Norte", "Centro", "Sur", "Costa"} == {line.split()[0] for line in body}
     assert len(body) == 20  # 4 regions x 5 categories, a row each
     assert max(len(line) for line in lines) <= 80
