@@ -20,6 +20,7 @@ from survey.cli._common import (
     engine_help,
     error_text,
     fail,
+    int_codes,
     quality_help,
     rich_table,
     with_labels_option,
@@ -695,17 +696,6 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
     return out
 
 
-def _int_codes(s: pd.Series) -> pd.Series:
-    """Codes read as floats (1.0, 2.0) as integers when every present value is whole."""
-    if not pd.api.types.is_float_dtype(s.dtype):
-        return s
-    x = s.to_numpy(dtype=float)
-    ok = ~np.isnan(x)
-    if not ok.any() or not np.all(np.isfinite(x[ok]) & (x[ok] == np.round(x[ok]))):
-        return s
-    return s.astype("Int64")
-
-
 def _tidy(frame: pd.DataFrame, cols: list[str], meta, show_suppressed: bool) -> pd.DataFrame:
     """The comparison as the csv and the xlsx's tidy sheets hold it: the rows whose input
     estimate is suppressed with their numbers blanked (unless ``show_suppressed``; the flags
@@ -729,7 +719,7 @@ def _tidy(frame: pd.DataFrame, cols: list[str], meta, show_suppressed: bool) -> 
     for b in cols:
         if b not in out.columns:
             continue
-        out[b] = _int_codes(out[b])
+        out[b] = int_codes(out[b])
         if value_labels.get(b) and f"{b}_label" not in out.columns:
             labels = [display(value_labels[b], v) for v in out[b].astype(object)]
             out.insert(out.columns.get_loc(b) + 1, f"{b}_label", pd.array(labels, dtype="string"))

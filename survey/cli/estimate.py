@@ -25,6 +25,7 @@ from survey.cli._common import (
     flag_reasons,
     flag_word,
     quality_help,
+    with_int_codes,
     with_labels_option,
 )
 
@@ -498,6 +499,8 @@ def _present(
         result = complementary_suppression(result, by)
     for note in dict.fromkeys(n for f in frames for n in f.attrs.get("notes", [])):
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    # domain codes as integers on the terminal and in the files (1, not 1.0 or 1.31e+04)
+    result = with_int_codes(result, by)
     cut = out is not None and len(result) > SHOWN_ROWS
     shown = _labelled(result.iloc[:SHOWN_ROWS] if cut else result, meta, by)
     heads = {b: meta.label_of(b) for b in by} if meta is not None else None

@@ -34,6 +34,7 @@ from survey.cli._common import (
     flag_reasons,
     flag_word,
     quality_help,
+    with_int_codes,
     with_labels_option,
     with_source_columns,
 )
@@ -564,6 +565,8 @@ def indicators_command(
 
         cols = list(table.columns)
         table = complementary_suppression(table, cols[: cols.index("variable")])
+    # domain codes as integers on the terminal and in the files (1, not 1.0)
+    table = with_int_codes(table, by_cols)
     labelled = table.copy()
     for b, labs in by_labels.items():
         if b in labelled.columns:
