@@ -283,7 +283,7 @@ def flag_word(flag, lang: str = "en") -> str:
     unknown flag as it is, a missing one empty."""
     from survey.plots._text import tr
 
-    if flag is None or not isinstance(flag, str):
+    if not isinstance(flag, str):
         return ""
     return tr(FLAG_WORDS[flag], lang) if flag in FLAG_WORDS else flag
 
@@ -301,9 +301,14 @@ def flag_cell(flag, reason, lang: str = "en", with_reason: bool = True) -> str:
     return f"{word} ({why})" if with_reason and why else word
 
 
+#: The words before the reasons listed under compact tables, by language.
+FLAG_REASONS = {"en": "flag reasons", "es": "motivos", "pt": "motivos"}
+
+
 def flag_reasons(frame, lang: str = "en"):
     """The line under compact tables (which show the flag alone, :func:`flag_cell`): the
-    reasons of the caution and suppressed rows of ``frame``, once each, or None."""
+    reasons of the caution and suppressed rows of ``frame``, once each, in ``lang``
+    ("flag reasons: cases < 50", "motivos: casos < 50"), or None."""
     from rich.text import Text
 
     from survey.report.tables import reason_text
@@ -311,7 +316,9 @@ def flag_reasons(frame, lang: str = "en"):
     flagged = frame["reliability"].isin(["suppress", "caution"])
     reasons = [reason_text(r, lang) for r in frame.loc[flagged, "reliability_reason"]]
     reasons = [r for r in dict.fromkeys(reasons) if r]
-    return Text("flag reasons: " + "; ".join(reasons), style="dim") if reasons else None
+    if not reasons:
+        return None
+    return Text(f"{FLAG_REASONS.get(lang, FLAG_REASONS['en'])}: " + "; ".join(reasons), style="dim")
 
 
 def int_codes(s):

@@ -62,6 +62,13 @@ def test_compact_indicators_tables_list_the_reasons_once(width):
     assert "flag reasons: cases < 50" in res.output
     body = [ln.split() for ln in res.output.splitlines() if ln[:2] in ("1 ", "2 ", "3 ", "4 ")]
     assert len(body) == 12 and all(r[-1] == "suppressed" for r in body)
+    # in the tables' language, the words before the reasons too
+    res = CliRunner().invoke(
+        app, [*args, "--indicator", "prevalence_household", "--lang", "es"], env=env
+    )
+    assert res.exit_code == 0, res.output
+    assert "motivos: casos < 50" in res.output
+    assert "flag reasons" not in res.output
 
 
 def test_estimate_words_the_flag_as_indicators_and_the_report(width):
