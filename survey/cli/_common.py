@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from survey.cli._coerce import quality_help  # noqa: F401  (re-exported for the commands)
+from survey.plots._text import flag_word  # noqa: F401  (re-exported for the commands)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -271,21 +272,6 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     ``values`` whole: a column of labels then wraps between words, not inside them."""
     words = [len(w) for v in values if isinstance(v, str) for w in v.split()]
     return min(max([floor, *words]), cap)
-
-
-#: The translation key (:mod:`survey.plots._text`) of each reliability flag's word: the
-#: words every table uses (terminal, xlsx, report): reliable, caution, suppressed.
-FLAG_WORDS = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
-
-
-def flag_word(flag, lang: str = "en") -> str:
-    """A ``reliability`` flag as the tables word it ("suppress" -> "suppressed"); an
-    unknown flag as it is, a missing one empty."""
-    from survey.plots._text import tr
-
-    if not isinstance(flag, str):
-        return ""
-    return tr(FLAG_WORDS[flag], lang) if flag in FLAG_WORDS else flag
 
 
 def flag_cell(flag, reason, lang: str = "en", with_reason: bool = True) -> str:

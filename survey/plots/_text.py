@@ -116,3 +116,16 @@ TEXT: dict[str, dict[str, str]] = {
 def tr(key: str, lang: str = "en", **fmt) -> str:
     """Translated figure text for ``key`` in ``lang``, formatted with ``fmt``."""
     return lookup(TEXT, key, lang, **fmt)
+
+
+#: The :data:`TEXT` key of each reliability flag's word: the words every table uses
+#: (terminal, xlsx, report): reliable, caution, suppressed.
+FLAG_WORDS = {"reliable": "reliable", "caution": "caution_short", "suppress": "suppress_short"}
+
+
+def flag_word(flag, lang: str = "en") -> str:
+    """A ``reliability`` flag as the tables word it ("suppress" -> "suppressed",
+    "suprimida"); an unknown flag as it is, a missing one (not text) empty."""
+    if not isinstance(flag, str):
+        return ""
+    return tr(FLAG_WORDS[flag], lang) if flag in FLAG_WORDS else flag

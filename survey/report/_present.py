@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import survey.plots as sp
-from survey.plots._text import fmt_number
+from survey.plots._text import flag_word, fmt_number
 from survey.report._text import rt
 from survey.report.html import Figure, Section, figure_markup, render_report
 from survey.report.tables import Table, comparison_table, publication_table, write_tables
@@ -574,8 +574,6 @@ def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
         keys = ["col_estimate", "col_reliability"]
         formats = [None] * 5 + [_MIXED, None]
     ilab = _ind_labels(spec)
-    rel_text = {"reliable": sp.tr("reliable", lang), "caution": sp.tr("caution_short", lang),
-                "suppress": sp.tr("suppress_short", lang)}  # fmt: skip
     rows = []
     # one split of the frames by indicator (not a filter of the whole frame per row)
     empty_r = allr.iloc[:0]
@@ -601,7 +599,7 @@ def _indicator_table(spec, results, comparisons, pct, lang) -> Table:
             ok = len(r) and not _suppressed(r["reliability"].iloc[0])
             row += [
                 _shown(r["estimate"].iloc[0], p) if ok else None,
-                rel_text.get(str(r["reliability"].iloc[0]), "") if len(r) else "",
+                flag_word(r["reliability"].iloc[0], lang) if len(r) else "",
             ]
             rows.append(row)
             continue

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.plots._text import check_lang, fmt_number, tr
+from survey.plots._text import check_lang, flag_word, fmt_number, tr
 from survey.quality import COMPLEMENTARY, complementary_suppression
 
 __all__ = [
@@ -395,12 +395,6 @@ def publication_table(
         cols.append(REASON[lang])
         fmts.append(None)
     flags = _flags(data)
-    flag_text = {
-        "reliable": tr("reliable", lang),
-        "caution": tr("caution_short", lang),
-        "suppress": tr("suppress_short", lang),
-        "": "",
-    }
     rows = []
     for (_, r), flag in zip(data.iterrows(), flags, strict=True):  # presentation of a few rows
         row = [_label(r[c], labels) for c in by] + [_label(r["variable"], labels)]
@@ -420,7 +414,7 @@ def publication_table(
         if weighted_n:
             nw = r.get("n_weighted", np.nan)
             row.append(None if pd.isna(nw) else round(float(nw)))
-        row.append(flag_text.get(flag, flag))
+        row.append(flag_word(flag, lang))
         if reasons:
             why = r.get("reliability_reason", None)
             keep = flag in ("caution", "suppress") and isinstance(why, str) and why
@@ -669,11 +663,6 @@ def comparison_table(
     yes = {"en": "yes", "es": "sí", "pt": "sim"}[lang]
     no = {"en": "no", "es": "no", "pt": "não"}[lang]
     flags = _flags(data)
-    flag_text = {
-        "reliable": tr("reliable", lang),
-        "caution": tr("caution_short", lang),
-        "suppress": tr("suppress_short", lang),
-    }
     rows = []
     for (_, r), flag in zip(data.iterrows(), flags, strict=True):
         row = [_label(r[c], labels) for c in by] + [_label(r["variable"], labels)]
@@ -697,7 +686,7 @@ def comparison_table(
         note = r.get("note", None)
         if isinstance(note, str) and note:
             why = f"{why}; {note}" if why else note
-        row += [flag_text.get(flag, flag), why]
+        row += [flag_word(flag, lang), why]
         rows.append(row)
     all_notes = list(notes)
     if any(f == "caution" for f in flags):
