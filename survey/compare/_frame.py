@@ -29,6 +29,9 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "variable",
     "category",
     "measure",  # "difference" | "ratio" | "percent_change" | "did"
+    "label_1",  # which side estimate_1 is: "baseline: wave=2019", "comparison group: area=2
+    # (Comparison)" (the DiD); <NA> when the comparison was given no names for its sides
+    "label_2",  # which side estimate_2 is: "follow-up: wave=2021", "treated group: area=1"
     "estimate_1",  # baseline (or comparison group / pre-period change)
     "se_1",
     "estimate_2",  # follow-up (or treated group / post-period change)
@@ -52,6 +55,9 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     # shows no numbers for the row (as estimate would print none); <NA> when not assessed
     "note",  # why a row has no comparison (e.g. "not estimated in follow-up"); <NA> otherwise
 )
+
+#: Text columns of :data:`COMPARISON_COLUMNS` (<NA> when a comparison does not fill them).
+_TEXT_COLUMNS = ("category", "label_1", "label_2", "effect_size_type", "note")
 
 #: ``note`` values of rows kept without a comparison.
 NOTE_NO_BASELINE = "not estimated in baseline"
@@ -196,10 +202,11 @@ def finish(
         if col not in out.columns:
             out[col] = (
                 pd.NA
-                if col in ("category", "effect_size_type", "unreliable", "suppressed_input", "note")
+                if col in _TEXT_COLUMNS or col in ("unreliable", "suppressed_input")
                 else np.nan
             )
-    out["note"] = out["note"].astype("string")
+    for col in ("label_1", "label_2", "note"):
+        out[col] = out[col].astype("string")
     by = list(by or [])
     out = out[[*by, *COMPARISON_COLUMNS]]
     out.attrs.update(

@@ -386,7 +386,7 @@ def compare_independent(
     -------
     pandas.DataFrame
         ``by`` columns, then :data:`survey.compare.COMPARISON_COLUMNS`: ``variable, category,
-        measure, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate, se, ci_low, ci_high,
+        measure, label_1, label_2, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate, se, ci_low, ci_high,
         df, t, p_value, p_adjusted, effect_size, effect_size_type, significant, worsened,
         unreliable, note`` (``estimate`` is the change; ``note`` says why a row has none).
         ``effect_size`` is Cohen's h for proportions (``prop`` or 0/1 variables) and
@@ -478,16 +478,15 @@ def compare_within(
     """
     by = _as_list(by)
     variables = _as_list(variables)
-    from survey.compare._levels import resolve_pair, value_labels_of, values_of
+    from survey.compare._levels import describe_values, resolve_pair, value_labels_of, values_of
 
     values = values_of(design, wave)
     if wave not in values.columns:
         raise KeyError(f"wave column {wave!r} is not in the data")
     if statistic not in ("mean", "prop", "total", "ratio"):
         raise ValueError(f"statistic={statistic!r}: use mean, prop, total or ratio")
-    baseline, followup = resolve_pair(
-        values, wave, baseline, followup, kind="wave", labels=value_labels_of(design, wave)
-    )
+    wlab = value_labels_of(design, wave)
+    baseline, followup = resolve_pair(values, wave, baseline, followup, kind="wave", labels=wlab)
     est = estimate(design, statistic, variables, by=[*by, wave], denominator=denominator)
     frame = est.to_frame(ci="wald", level=level, df=df, quality=quality)
     keys = [*by, "variable", "category"]
@@ -520,6 +519,8 @@ def compare_within(
         pairs, keys, f1, f2, comb, both, measure, np.minimum(dfs[i1], dfs[i2])
     )  # df: equal unless df="domain"
     _add_effect_size(out, statistic, binary)
+    out["label_1"] = f"baseline: {wave}={describe_values([baseline], wlab)}"
+    out["label_2"] = f"follow-up: {wave}={describe_values([followup], wlab)}"
     return finish(
         out,
         by,

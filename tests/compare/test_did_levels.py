@@ -202,3 +202,17 @@ def test_lapop_brazil_waves_without_aoj11(realdata):
     none = compare.compare_within(des, "unsafe", "wave", baseline="2006", followup="2023")
     assert none["note"].iloc[0] == "no answers to the item in the baseline wave"
     assert np.isnan(none["se"].iloc[0])
+
+
+def test_did_frame_names_which_group_each_side_is(labelled):
+    """estimate_1 / estimate_2 of a DiD are the comparison and treated groups' changes; the
+    frame (and so its csv) says so in label_1 / label_2, as compare_within names its waves."""
+    res = compare.did(labelled, "robbed", "area", "wave", treated=1, pre=1, post=2)
+    assert list(res["label_1"]) == ["comparison group: area=2 (Comparison)"]
+    assert list(res["label_2"]) == ["treated group: area=1 (Treatment)"]
+    m = labelled.mean(["robbed"], by=["area", "wave"]).set_index(["area", "wave"])["estimate"]
+    assert res["estimate_1"].iloc[0] == pytest.approx(m[(2, 2)] - m[(2, 1)], abs=1e-12)
+    assert res["estimate_2"].iloc[0] == pytest.approx(m[(1, 2)] - m[(1, 1)], abs=1e-12)
+    within = compare.compare_within(labelled, "robbed", "wave", baseline=1, followup=2)
+    assert list(within["label_1"]) == ["baseline: wave=1 (Baseline)"]
+    assert list(within["label_2"]) == ["follow-up: wave=2 (Follow-up)"]
