@@ -29,9 +29,10 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "variable",
     "category",
     "measure",  # "difference" | "ratio" | "percent_change" | "did"
-    "label_1",  # which side estimate_1 is: "baseline: wave=2019", "comparison group: area=2
-    # (Comparison)" (the DiD); <NA> when the comparison was given no names for its sides
-    "label_2",  # which side estimate_2 is: "follow-up: wave=2021", "treated group: area=1"
+    "label_1",  # which side estimate_1 is (side_labels): "baseline: wave=1 (Baseline)",
+    # "comparison group: area=2 (Comparison)" (the DiD); <NA> when the sides have no names
+    # (compare_independent / compare_frames: two designs; survey compare names its files)
+    "label_2",  # which side estimate_2 is: "follow-up: wave=2", "treated group: area=1"
     "estimate_1",  # baseline (or comparison group / pre-period change)
     "se_1",
     "estimate_2",  # follow-up (or treated group / post-period change)
@@ -58,6 +59,26 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 
 #: Text columns of :data:`COMPARISON_COLUMNS` (<NA> when a comparison does not fill them).
 _TEXT_COLUMNS = ("category", "label_1", "label_2", "effect_size_type", "note")
+
+#: The words that begin ``label_1`` / ``label_2`` by kind of comparison (English, as the
+#: API's other text; a report translates them, :func:`survey.report._present.csv_frames`).
+SIDES = {"waves": ("baseline", "follow-up"), "did": ("comparison group", "treated group")}
+
+
+def side_labels(kind: str, column: str | None, values, labels=None) -> tuple[str, str]:
+    """``label_1`` and ``label_2`` of a comparison: its :data:`SIDES` words and the two
+    values compared with their value labels (``"baseline: wave=1 (Baseline)"``, ``"treated
+    group: area=1 (Treatment)"``), or, with ``column=None``, the values as given
+    (``"baseline: 2019.csv"``: the files of ``survey compare``)."""
+    from survey.compare._levels import describe_values
+
+    shown = [
+        str(v) if column is None else f"{column}={describe_values([v], labels or {})}"
+        for v in values
+    ]
+    first, second = SIDES[kind]
+    return f"{first}: {shown[0]}", f"{second}: {shown[1]}"
+
 
 #: ``note`` values of rows kept without a comparison.
 NOTE_NO_BASELINE = "not estimated in baseline"

@@ -28,6 +28,7 @@ from survey.compare._frame import (
     category_from_key,
     finish,
     input_flags,
+    side_labels,
     suppressed_flag,
     unreliable_flag,
     with_category_key,
@@ -186,8 +187,7 @@ def did(
     out["estimate_2"], out["se_2"] = values["treated"]
     out["estimate"], out["se"] = values["did"]
     # which group each side is, in the frame (a csv has no attrs)
-    out["label_1"] = f"comparison group: {group}={describe_values([control], glab)}"
-    out["label_2"] = f"treated group: {group}={describe_values([treated], glab)}"
+    out["label_1"], out["label_2"] = side_labels("did", group, (control, treated), glab)
 
     def take(col, c, fill=np.nan):
         arr = frame[col].to_numpy(dtype=object if fill is pd.NA else float)

@@ -35,6 +35,7 @@ from survey.compare._frame import (
     category_from_key,
     finish,
     input_flags,
+    side_labels,
     suppressed_flag,
     unreliable_flag,
     with_category_key,
@@ -386,9 +387,11 @@ def compare_independent(
     -------
     pandas.DataFrame
         ``by`` columns, then :data:`survey.compare.COMPARISON_COLUMNS`: ``variable, category,
-        measure, label_1, label_2, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate, se, ci_low, ci_high,
-        df, t, p_value, p_adjusted, effect_size, effect_size_type, significant, worsened,
-        unreliable, note`` (``estimate`` is the change; ``note`` says why a row has none).
+        measure, label_1, label_2, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate,
+        se, ci_low, ci_high, df, t, p_value, p_adjusted, effect_size, effect_size_type,
+        significant, worsened, unreliable, suppressed_input, note`` (``estimate`` is the
+        change; ``note`` says why a row has none; ``label_1`` / ``label_2`` are <NA>: two
+        designs have no names for their sides).
         ``effect_size`` is Cohen's h for proportions (``prop`` or 0/1 variables) and
         Cohen's d for means (weighted SDs).
     """
@@ -478,7 +481,7 @@ def compare_within(
     """
     by = _as_list(by)
     variables = _as_list(variables)
-    from survey.compare._levels import describe_values, resolve_pair, value_labels_of, values_of
+    from survey.compare._levels import resolve_pair, value_labels_of, values_of
 
     values = values_of(design, wave)
     if wave not in values.columns:
@@ -519,8 +522,7 @@ def compare_within(
         pairs, keys, f1, f2, comb, both, measure, np.minimum(dfs[i1], dfs[i2])
     )  # df: equal unless df="domain"
     _add_effect_size(out, statistic, binary)
-    out["label_1"] = f"baseline: {wave}={describe_values([baseline], wlab)}"
-    out["label_2"] = f"follow-up: {wave}={describe_values([followup], wlab)}"
+    out["label_1"], out["label_2"] = side_labels("waves", wave, (baseline, followup), wlab)
     return finish(
         out,
         by,
