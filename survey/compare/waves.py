@@ -477,7 +477,9 @@ def compare_within(
         Design df of the combined design (default), R's ``degf`` of the smaller of the rows
         in the two wave domains (``"domain"``), normal, or a number.
 
-    Other parameters and the returned columns are those of :func:`compare_independent`.
+    Other parameters and the returned columns are those of :func:`compare_independent`,
+    with ``label_1`` / ``label_2`` naming the waves compared (``"baseline: wave=1
+    (Baseline)"``, ``"follow-up: wave=2 (Follow-up)"``).
     """
     by = _as_list(by)
     variables = _as_list(variables)
