@@ -1,8 +1,12 @@
 """The one result shape every estimate leaves the package in.
 
-Every verb, indicator and comparison returns a pandas DataFrame with the ``by``
-columns first, then exactly :data:`RESULT_COLUMNS`. Column names never depend on
-options: a statistic that was not requested or is not defined is NaN.
+Every verb and indicator returns a pandas DataFrame with the ``by`` columns first, then
+exactly :data:`RESULT_COLUMNS`. Column names never depend on options: a statistic that
+was not requested or is not defined is NaN. Comparisons (:mod:`survey.compare`) return
+the ``by`` columns, then :data:`survey.compare.COMPARISON_COLUMNS`: the two estimates
+compared (``estimate_1`` / ``estimate_2``, named by ``label_1`` / ``label_2``: "baseline:
+wave=1 (...)", "treated group: area=1 (...)", <NA> where the sides have no names), the
+change, its test and flags.
 """
 
 from __future__ import annotations

@@ -389,6 +389,7 @@ def compare_command(
                 )
         except (OSError, DesignError, EstimationError, KeyError, ValueError) as exc:
             fail(f"comparing {' and '.join(sources)}: {error_text(exc)}")
+    _name_sides(sheets, wave, labels_w if wave is not None else None, inputs, group, value_labels)
     from survey.io import Metadata
 
     # one set of publication tables for the terminal and the xlsx: labels for codes,
@@ -581,6 +582,30 @@ def _compare_on_backend(
     binary = X.binary_columns(tables[0], names)
     pct = pd.DataFrame({n: [0.0, 1.0] if binary[n] else [0.5, 0.5] for n in names})
     return sheets, [pct], value_labels, variable_labels, labels_w, sources
+
+
+def _name_sides(sheets, wave, wave_labels, inputs, group, value_labels) -> None:
+    """``label_1`` / ``label_2`` of the csv and the xlsx sheets (which side each estimate
+    is) as the user knows them: the waves by ``--wave`` and their values, or by the two
+    files (the comparisons ran on stand-in names "baseline" / "followup", or on two designs
+    without names), and the DiD's groups with the file's value labels (the stacked design
+    holds none)."""
+    from survey.compare._frame import side_labels
+
+    if "comparison" in sheets:
+        f = sheets["comparison"]
+        if wave is not None:
+            sides = side_labels("waves", None, [f"{wave}={t}" for t in wave_labels[:2]])
+        else:
+            sides = side_labels("waves", None, [str(p) for p in inputs])
+        for col, text in zip(("label_1", "label_2"), sides, strict=True):
+            f[col] = pd.array([text] * len(f), dtype="string")
+    if "did" in sheets and group is not None:
+        f = sheets["did"]
+        pair = (f.attrs["control"], f.attrs["treated"])
+        sides = side_labels("did", group, pair, value_labels.get(group))
+        for col, text in zip(("label_1", "label_2"), sides, strict=True):
+            f[col] = pd.array([text] * len(f), dtype="string")
 
 
 def _rows_equal(column, value):

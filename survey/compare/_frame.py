@@ -29,6 +29,10 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "variable",
     "category",
     "measure",  # "difference" | "ratio" | "percent_change" | "did"
+    "label_1",  # which side estimate_1 is (side_labels): "baseline: wave=1 (Baseline)",
+    # "comparison group: area=2 (Comparison)" (the DiD); <NA> when the sides have no names
+    # (compare_independent / compare_frames: two designs; survey compare names its files)
+    "label_2",  # which side estimate_2 is: "follow-up: wave=2", "treated group: area=1"
     "estimate_1",  # baseline (or comparison group / pre-period change)
     "se_1",
     "estimate_2",  # follow-up (or treated group / post-period change)
@@ -52,6 +56,29 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     # shows no numbers for the row (as estimate would print none); <NA> when not assessed
     "note",  # why a row has no comparison (e.g. "not estimated in follow-up"); <NA> otherwise
 )
+
+#: Text columns of :data:`COMPARISON_COLUMNS` (<NA> when a comparison does not fill them).
+_TEXT_COLUMNS = ("category", "label_1", "label_2", "effect_size_type", "note")
+
+#: The words that begin ``label_1`` / ``label_2`` by kind of comparison (English, as the
+#: API's other text; a report translates them, :func:`survey.report._present.csv_frames`).
+SIDES = {"waves": ("baseline", "follow-up"), "did": ("comparison group", "treated group")}
+
+
+def side_labels(kind: str, column: str | None, values, labels=None) -> tuple[str, str]:
+    """``label_1`` and ``label_2`` of a comparison: its :data:`SIDES` words and the two
+    values compared with their value labels (``"baseline: wave=1 (Baseline)"``, ``"treated
+    group: area=1 (Treatment)"``), or, with ``column=None``, the values as given
+    (``"baseline: 2019.csv"``: the files of ``survey compare``)."""
+    from survey.compare._levels import describe_values
+
+    shown = [
+        str(v) if column is None else f"{column}={describe_values([v], labels or {})}"
+        for v in values
+    ]
+    first, second = SIDES[kind]
+    return f"{first}: {shown[0]}", f"{second}: {shown[1]}"
+
 
 #: ``note`` values of rows kept without a comparison.
 NOTE_NO_BASELINE = "not estimated in baseline"
@@ -196,10 +223,11 @@ def finish(
         if col not in out.columns:
             out[col] = (
                 pd.NA
-                if col in ("category", "effect_size_type", "unreliable", "suppressed_input", "note")
+                if col in _TEXT_COLUMNS or col in ("unreliable", "suppressed_input")
                 else np.nan
             )
-    out["note"] = out["note"].astype("string")
+    for col in ("label_1", "label_2", "note"):
+        out[col] = out[col].astype("string")
     by = list(by or [])
     out = out[[*by, *COMPARISON_COLUMNS]]
     out.attrs.update(

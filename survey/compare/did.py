@@ -28,6 +28,7 @@ from survey.compare._frame import (
     category_from_key,
     finish,
     input_flags,
+    side_labels,
     suppressed_flag,
     unreliable_flag,
     with_category_key,
@@ -113,7 +114,8 @@ def did(
     pandas.DataFrame
         ``by`` columns and :data:`survey.compare.COMPARISON_COLUMNS` with ``measure="did"``:
         ``estimate_1``/``se_1`` the change in the control group (post - pre),
-        ``estimate_2``/``se_2`` the change in the treated group, ``estimate`` the DiD
+        ``estimate_2``/``se_2`` the change in the treated group (``label_1`` / ``label_2``
+        name them: ``"comparison group: area=2 (Comparison)"``), ``estimate`` the DiD
         ``(T_post - T_pre) - (C_post - C_pre)``; ``worsened`` compares the DiD's sign with
         the harmful direction. A (by, variable, category) estimated in fewer than the four
         cells is kept: the changes that can be formed are reported, the DiD is NaN and
@@ -184,6 +186,8 @@ def did(
     out["estimate_1"], out["se_1"] = values["control"]
     out["estimate_2"], out["se_2"] = values["treated"]
     out["estimate"], out["se"] = values["did"]
+    # which group each side is, in the frame (a csv has no attrs)
+    out["label_1"], out["label_2"] = side_labels("did", group, (control, treated), glab)
 
     def take(col, c, fill=np.nan):
         arr = frame[col].to_numpy(dtype=object if fill is pd.NA else float)

@@ -35,6 +35,7 @@ from survey.compare._frame import (
     category_from_key,
     finish,
     input_flags,
+    side_labels,
     suppressed_flag,
     unreliable_flag,
     with_category_key,
@@ -386,9 +387,11 @@ def compare_independent(
     -------
     pandas.DataFrame
         ``by`` columns, then :data:`survey.compare.COMPARISON_COLUMNS`: ``variable, category,
-        measure, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate, se, ci_low, ci_high,
-        df, t, p_value, p_adjusted, effect_size, effect_size_type, significant, worsened,
-        unreliable, note`` (``estimate`` is the change; ``note`` says why a row has none).
+        measure, label_1, label_2, estimate_1, se_1, estimate_2, se_2, n_1, n_2, estimate,
+        se, ci_low, ci_high, df, t, p_value, p_adjusted, effect_size, effect_size_type,
+        significant, worsened, unreliable, suppressed_input, note`` (``estimate`` is the
+        change; ``note`` says why a row has none; ``label_1`` / ``label_2`` are <NA>: two
+        designs have no names for their sides).
         ``effect_size`` is Cohen's h for proportions (``prop`` or 0/1 variables) and
         Cohen's d for means (weighted SDs).
     """
@@ -474,7 +477,9 @@ def compare_within(
         Design df of the combined design (default), R's ``degf`` of the smaller of the rows
         in the two wave domains (``"domain"``), normal, or a number.
 
-    Other parameters and the returned columns are those of :func:`compare_independent`.
+    Other parameters and the returned columns are those of :func:`compare_independent`,
+    with ``label_1`` / ``label_2`` naming the waves compared (``"baseline: wave=1
+    (Baseline)"``, ``"follow-up: wave=2 (Follow-up)"``).
     """
     by = _as_list(by)
     variables = _as_list(variables)
@@ -485,9 +490,8 @@ def compare_within(
         raise KeyError(f"wave column {wave!r} is not in the data")
     if statistic not in ("mean", "prop", "total", "ratio"):
         raise ValueError(f"statistic={statistic!r}: use mean, prop, total or ratio")
-    baseline, followup = resolve_pair(
-        values, wave, baseline, followup, kind="wave", labels=value_labels_of(design, wave)
-    )
+    wlab = value_labels_of(design, wave)
+    baseline, followup = resolve_pair(values, wave, baseline, followup, kind="wave", labels=wlab)
     est = estimate(design, statistic, variables, by=[*by, wave], denominator=denominator)
     frame = est.to_frame(ci="wald", level=level, df=df, quality=quality)
     keys = [*by, "variable", "category"]
@@ -520,6 +524,7 @@ def compare_within(
         pairs, keys, f1, f2, comb, both, measure, np.minimum(dfs[i1], dfs[i2])
     )  # df: equal unless df="domain"
     _add_effect_size(out, statistic, binary)
+    out["label_1"], out["label_2"] = side_labels("waves", wave, (baseline, followup), wlab)
     return finish(
         out,
         by,

@@ -759,9 +759,12 @@ def csv_frames(spec, results, comparisons):
     estimates the spec's quality rule suppresses (and of their complements) blanked, as in
     the tables and as every command's csv, and the numbers of comparisons that use one;
     flags and reasons kept. ``quality: {show_suppressed: true}`` keeps every value (for
-    analysis; the report's tables never print them)."""
+    analysis; the report's tables never print them). The words that say which side of a
+    comparison ``estimate_1`` / ``estimate_2`` are (``label_1`` / ``label_2``: "baseline:
+    wave=1 (...)", "treated group: ...") in the report's language."""
     from survey.quality import mask, mask_comparisons
 
+    comparisons = _sides_in(comparisons, _lang(spec))
     if (spec.get("quality") or {}).get("show_suppressed"):
         return results, comparisons
     from survey._schema import RESULT_COLUMNS
@@ -771,6 +774,27 @@ def csv_frames(spec, results, comparisons):
     res = mask(results, by=by) if len(results) else results
     comp = mask_comparisons(comparisons) if len(comparisons) else comparisons
     return res, comp
+
+
+def _sides_in(comparisons, lang: str):
+    """``comparisons`` with the :data:`survey.compare._frame.SIDES` words that begin
+    ``label_1`` / ``label_2`` in ``lang`` ("línea de base: wave=1 (...)"); the values and
+    their labels after them as the data hold them."""
+    import re
+
+    from survey.compare._frame import SIDES
+
+    if lang == "en" or "label_1" not in comparisons.columns:
+        return comparisons
+    out = comparisons.copy()
+    out.attrs = dict(comparisons.attrs)
+    for col in ("label_1", "label_2"):
+        text = out[col].astype("string")
+        for word in (w for pair in SIDES.values() for w in pair):
+            head = f"{rt(f'side_{word}', lang)}: "
+            text = text.str.replace(f"^{re.escape(word)}: ", lambda _m, h=head: h, regex=True)
+        out[col] = text
+    return out
 
 
 def write_outputs(

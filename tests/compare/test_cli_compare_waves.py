@@ -42,14 +42,14 @@ def test_wave_column_equals_two_files(files, tmp_path):
                + ["--out", str(tmp_path / "one.csv")])  # fmt: skip
     n1, n2 = (int((data["wave"] == w).sum()) for w in (1, 2))
     assert f"wave=1 ({n1} rows) vs wave=2 ({n2} rows)" in " ".join(res.output.split())
-    pd.testing.assert_frame_equal(
-        pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv")
-    )
+    sides = ["label_1", "label_2"]  # the sides as the user named them: the files or --wave
+    one, two = (pd.read_csv(tmp_path / f"{n}.csv") for n in ("one", "two"))
+    assert one[sides].drop_duplicates().values.tolist() == [["baseline: wave=1", "follow-up: wave=2"]]  # fmt: skip
+    assert two[sides].drop_duplicates().values.tolist() == [[f"baseline: {w1}", f"follow-up: {w2}"]]  # fmt: skip
+    pd.testing.assert_frame_equal(one.drop(columns=sides), two.drop(columns=sides))
     # a two-valued column needs no --before/--after (the smaller value is the baseline)
     _run([both, "--wave", "wave", *common, "--out", str(tmp_path / "dflt.csv")])
-    pd.testing.assert_frame_equal(
-        pd.read_csv(tmp_path / "dflt.csv"), pd.read_csv(tmp_path / "two.csv")
-    )
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dflt.csv"), one)
 
 
 def test_wave_column_panel_matches_r(files, tmp_path):

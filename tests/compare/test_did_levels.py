@@ -202,3 +202,83 @@ def test_lapop_brazil_waves_without_aoj11(realdata):
     none = compare.compare_within(des, "unsafe", "wave", baseline="2006", followup="2023")
     assert none["note"].iloc[0] == "no answers to the item in the baseline wave"
     assert np.isnan(none["se"].iloc[0])
+
+
+def test_did_frame_names_which_group_each_side_is(labelled):
+    """estimate_1 / estimate_2 of a DiD are the comparison and treated groups' changes; the
+    frame (and so its csv) says so in label_1 / label_2, as compare_within names its waves."""
+    res = compare.did(labelled, "robbed", "area", "wave", treated=1, pre=1, post=2)
+    assert list(res["label_1"]) == ["comparison group: area=2 (Comparison)"]
+    assert list(res["label_2"]) == ["treated group: area=1 (Treatment)"]
+    m = labelled.mean(["robbed"], by=["area", "wave"]).set_index(["area", "wave"])["estimate"]
+    assert res["estimate_1"].iloc[0] == pytest.approx(m[(2, 2)] - m[(2, 1)], abs=1e-12)
+    assert res["estimate_2"].iloc[0] == pytest.approx(m[(1, 2)] - m[(1, 1)], abs=1e-12)
+    within = compare.compare_within(labelled, "robbed", "wave", baseline=1, followup=2)
+    assert list(within["label_1"]) == ["baseline: wave=1 (Baseline)"]
+    assert list(within["label_2"]) == ["follow-up: wave=2 (Follow-up)"]
+
+
+def test_frames_without_named_sides_leave_label_columns_missing(labelled):
+    """compare_independent compares two designs, which have no names for their sides: the
+    label columns are there (schema columns, right after measure) and <NA>."""
+    d = labelled.data
+    one, two = (survey.Design(d[d["wave"] == w], weight="weight", strata="stratum", psu="psu")
+                for w in (1, 2))  # fmt: skip
+    res = compare.compare_independent(one, two, "robbed")
+    cols = list(compare.COMPARISON_COLUMNS)
+    assert cols[cols.index("measure") + 1 : cols.index("measure") + 3] == ["label_1", "label_2"]
+    assert list(res.columns) == cols
+    assert str(res["label_1"].dtype) == "string" and res[["label_1", "label_2"]].isna().all().all()
+
+
+def test_cli_files_name_the_sides_as_the_user_gave_them(tmp_path):
+    """survey compare's csv and xlsx sheets say which side each estimate is: --wave and its
+    values (the comparison ran on the stand-in names baseline / followup), or the two files;
+    the DiD's groups with the file's value labels (the stacked design holds none)."""
+    did_row, _ = _cli_did(tmp_path, "sides", "--treated", "Treatment")
+    assert did_row["label_1"] == "comparison group: area=2 (Comparison)"
+    assert did_row["label_2"] == "treated group: area=1 (Treatment)"
+    change = pd.read_excel(tmp_path / "sides.xlsx", sheet_name="comparison")
+    assert set(change["label_1"]) == {"baseline: wave=1 (Baseline)"}
+    assert set(change["label_2"]) == {"follow-up: wave=2 (Follow-up)"}
+    assert len(change) == 2  # one row per area
+    # two files: named by the paths given
+    d = survey.read(survey.datasets.demo_path()).data
+    paths = [tmp_path / f"wave{w}.csv" for w in (1, 2)]
+    for w, p in zip((1, 2), paths, strict=True):
+        d[d["wave"] == w].drop(columns="wave").to_csv(p, index=False)
+    out = tmp_path / "files.csv"
+    args = ["compare", str(paths[0]), str(paths[1]), "--indicators", "robbed=robbery:1",
+            "--weight", "weight", "--strata", "stratum", "--psu", "psu", "--out", str(out)]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    csv = pd.read_csv(out)
+    assert csv["label_1"].tolist() == [f"baseline: {paths[0]}"]
+    assert csv["label_2"].tolist() == [f"follow-up: {paths[1]}"]
+
+
+def test_report_csv_names_the_sides_in_its_language(labelled):
+    """comparisons.csv of a Spanish or Portuguese report: the words before the values in its
+    language, not the API's English; the values and their labels as the data hold them."""
+    from survey.report._present import csv_frames
+
+    within = compare.compare_within(labelled, "robbed", "wave", baseline=1, followup=2)
+    dd = compare.did(labelled, "robbed", "area", "wave", treated=1, pre=1, post=2)
+    comp = pd.concat([within, dd], ignore_index=True)
+    spec = {"quality": {"show_suppressed": True}}
+    _, en = csv_frames({**spec, "language": "en"}, pd.DataFrame(), comp)
+    assert en["label_1"].tolist() == comp["label_1"].tolist()
+    _, es = csv_frames({**spec, "language": "es"}, pd.DataFrame(), comp)
+    assert es["label_1"].tolist() == [
+        "línea de base: wave=1 (Baseline)",
+        "grupo de comparación: area=2 (Comparison)",
+    ]
+    assert es["label_2"].tolist() == [
+        "seguimiento: wave=2 (Follow-up)",
+        "grupo tratado: area=1 (Treatment)",
+    ]
+    _, pt = csv_frames({**spec, "language": "pt"}, pd.DataFrame(), comp)
+    assert pt["label_1"].tolist()[0] == "linha de base: wave=1 (Baseline)"
+    assert pt["label_2"].tolist()[0] == "acompanhamento: wave=2 (Follow-up)"
+    # the numbers are the frame's
+    assert es["estimate"].tolist() == comp["estimate"].tolist()
