@@ -11,7 +11,16 @@ from __future__ import annotations
 
 LANGUAGES = ("en", "es", "pt")
 
-__all__ = ["LANGUAGES", "check_lang", "fmt_number", "lookup", "text"]
+__all__ = [
+    "LANGUAGES",
+    "check_lang",
+    "code_text",
+    "fmt_number",
+    "int_codes",
+    "lookup",
+    "text",
+    "with_int_codes",
+]
 
 
 def check_lang(lang: str) -> str:
@@ -45,3 +54,40 @@ def text(key: str, lang: str = "en", **fmt) -> str:
     if key not in table:
         raise KeyError(f"no text {key!r} in the figure or report tables")
     return lookup(table, key, lang, **fmt)
+
+
+def code_text(v) -> str:
+    """A domain code as text, a whole number read as a double without its ``.0`` (stratum
+    ``101``, not ``101.0``); anything else as ``str`` gives it."""
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def int_codes(s):
+    """Domain codes read as floats (1.0, 2.0: SPSS stores every number as a double, pandas
+    makes an integer column with a missing value float) as integers (nullable ``Int64``)
+    when every present value is whole, for the terminal and the files: ``1``, not ``1.0``.
+    Other columns are returned as they are. The estimates keep the data's dtype (an integer
+    column stays integer); this is presentation only."""
+    import numpy as np
+    import pandas as pd
+
+    if not pd.api.types.is_float_dtype(s.dtype):
+        return s
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(x)
+    if not ok.any() or not np.all(np.isfinite(x[ok]) & (x[ok] == np.round(x[ok]))):
+        return s
+    return s.astype("Int64")
+
+
+def with_int_codes(frame, columns):
+    """``frame`` with its ``columns`` (the domains) as :func:`int_codes` (a copy; attrs kept)."""
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    for c in columns:
+        if c in out.columns:
+            out[c] = int_codes(out[c])
+    return out

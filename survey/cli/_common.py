@@ -307,34 +307,6 @@ def flag_reasons(frame, lang: str = "en"):
     return Text(f"{FLAG_REASONS.get(lang, FLAG_REASONS['en'])}: " + "; ".join(reasons), style="dim")
 
 
-def int_codes(s):
-    """Domain codes read as floats (1.0, 2.0: SPSS stores every number as a double, pandas
-    makes an integer column with a missing value float) as integers (nullable ``Int64``)
-    when every present value is whole, for the terminal and the files: ``1``, not ``1.0``.
-    Other columns are returned as they are. The estimates keep the data's dtype (an integer
-    column stays integer); this is presentation only."""
-    import numpy as np
-    import pandas as pd
-
-    if not pd.api.types.is_float_dtype(s.dtype):
-        return s
-    x = s.to_numpy(dtype=float, na_value=np.nan)
-    ok = ~np.isnan(x)
-    if not ok.any() or not np.all(np.isfinite(x[ok]) & (x[ok] == np.round(x[ok]))):
-        return s
-    return s.astype("Int64")
-
-
-def with_int_codes(frame, columns):
-    """``frame`` with its ``columns`` (the domains) as :func:`int_codes` (a copy; attrs kept)."""
-    out = frame.copy()
-    out.attrs = dict(frame.attrs)
-    for c in columns:
-        if c in out.columns:
-            out[c] = int_codes(out[c])
-    return out
-
-
 def plain_number(value, digits: int = 4) -> str:
     """``value`` for a terminal cell: thousands separators, ``digits`` significant digits and
     never scientific notation (a total of 30890.237 with 7 digits is ``30,890.24``, not the

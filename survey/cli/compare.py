@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from survey._lazy import LazyModule
+from survey._text import int_codes
 from survey.cli._common import (
     LABELS_HELP,
     backend_progress,
@@ -20,7 +21,6 @@ from survey.cli._common import (
     engine_help,
     error_text,
     fail,
-    int_codes,
     quality_help,
     rich_table,
     with_labels_option,

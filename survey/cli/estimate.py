@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from survey._text import with_int_codes
 from survey.cli._coerce import parse_codes
 from survey.cli._common import (
     LABELS_HELP,
@@ -25,7 +26,6 @@ from survey.cli._common import (
     flag_reasons,
     flag_word,
     quality_help,
-    with_int_codes,
     with_labels_option,
 )
 

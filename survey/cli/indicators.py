@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from survey._text import with_int_codes
 from survey.cli._common import (
     LABELS_HELP,
     TotalRowOption,
@@ -34,7 +35,6 @@ from survey.cli._common import (
     flag_reasons,
     flag_word,
     quality_help,
-    with_int_codes,
     with_labels_option,
     with_source_columns,
 )

@@ -790,10 +790,12 @@ def _warn_few_strata(es, frame: pd.DataFrame, level: float) -> None:
     bad = ok & (ratio > FEW_STRATA_WIDENING)
     if not bad.any():
         return
+    from survey._text import code_text
+
     cols = [c for c in es.by if c in frame.columns]
     seen = {}
     for i in np.flatnonzero(bad):
-        key = ", ".join(f"{c}={frame[c].iloc[i]}" for c in cols)
+        key = ", ".join(f"{c}={code_text(frame[c].iloc[i])}" for c in cols)
         seen.setdefault(key, int(dd[i]))
     frame.attrs["few_strata"] = seen
     listed = "; ".join(f"{k} (df {v})" for k, v in list(seen.items())[:5])
@@ -821,9 +823,11 @@ def _warn_undefined(es, frame: pd.DataFrame) -> np.ndarray:
         return bad
     import warnings
 
+    from survey._text import code_text
+
     cols = [c for c in (*es.by, "variable", "category") if c in frame.columns]
     where = [
-        ", ".join(f"{c}={frame[c].iloc[i]}" for c in cols if pd.notna(frame[c].iloc[i]))
+        ", ".join(f"{c}={code_text(frame[c].iloc[i])}" for c in cols if pd.notna(frame[c].iloc[i]))
         for i in np.flatnonzero(bad)
     ]
     what = "the denominator totals 0" if es.statistic == "ratio" else "the weights total 0"

@@ -761,16 +761,23 @@ def csv_frames(spec, results, comparisons):
     flags and reasons kept. ``quality: {show_suppressed: true}`` keeps every value (for
     analysis; the report's tables never print them). The words that say which side of a
     comparison ``estimate_1`` / ``estimate_2`` are (``label_1`` / ``label_2``: "baseline:
-    wave=1 (...)", "treated group: ...") in the report's language."""
-    from survey.quality import mask, mask_comparisons
-
-    comparisons = _sides_in(comparisons, _lang(spec))
-    if (spec.get("quality") or {}).get("show_suppressed"):
-        return results, comparisons
+    wave=1 (...)", "treated group: ...") in the report's language. Whole-number domain
+    codes are written as integers (wave ``1``, not the ``1.0`` of an SPSS double), as every
+    command's csv writes them."""
     from survey._schema import RESULT_COLUMNS
+    from survey._text import with_int_codes
+    from survey.compare._frame import COMPARISON_COLUMNS
+    from survey.quality import mask, mask_comparisons
 
     # the domains: every column but the tidy result's own and the report's scale
     by = [c for c in results.columns if c not in RESULT_COLUMNS and c != "scale"]
+    results = with_int_codes(results, by)
+    comparisons = with_int_codes(
+        comparisons, [c for c in comparisons.columns if c not in COMPARISON_COLUMNS]
+    )
+    comparisons = _sides_in(comparisons, _lang(spec))
+    if (spec.get("quality") or {}).get("show_suppressed"):
+        return results, comparisons
     res = mask(results, by=by) if len(results) else results
     comp = mask_comparisons(comparisons) if len(comparisons) else comparisons
     return res, comp

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from survey.cli import app
 
 
-def test_engine_warning_is_printed_as_a_message_without_file_and_line(tmp_path):
+@pytest.mark.parametrize("dtype", [int, float])  # float: codes of an SPSS double, 1.0
+def test_engine_warning_is_printed_as_a_message_without_file_and_line(tmp_path, dtype):
     n = 400
     rng = np.random.default_rng(1)
     data = pd.DataFrame(
@@ -17,7 +19,7 @@ def test_engine_warning_is_printed_as_a_message_without_file_and_line(tmp_path):
             "w": rng.uniform(1, 3, n),
             "st": np.arange(n) // 5 % 40,
             "psu": np.arange(n) // 5,
-            "region": (np.arange(n) // 5 % 40 < 2).astype(int),  # 2 of 40 strata
+            "region": (np.arange(n) // 5 % 40 < 2).astype(dtype),  # 2 of 40 strata
             "x": rng.normal(5, 1, n),
         }
     )

@@ -254,6 +254,24 @@ def test_demo_csv_files_blank_what_the_rule_suppresses(demo):
     )
 
 
+def test_demo_csv_files_write_domain_codes_as_integers(demo):
+    """The demo's waves and regions come from an SPSS double (1.0): the report's csv files
+    write them as every command's csv does, ``1`` not ``1.0``, the same rows as computed."""
+    import pandas as pd
+
+    wave_of = {}
+    for key in ("results", "comparisons"):
+        text = pd.read_csv(demo.files[key], dtype=str, keep_default_na=False)
+        for col in ("wave", "region", "area"):
+            if col not in text.columns:
+                continue
+            cells = set(text[col]) - {""}
+            assert cells and all(re.fullmatch(r"-?\d+", c) for c in cells), (key, col, cells)
+            wave_of[(key, col)] = cells
+    assert wave_of[("results", "wave")] == {"1", "2"}
+    assert set(demo.results["wave"].dropna()) == {1.0, 2.0}  # the frame keeps the data's dtype
+
+
 def test_show_suppressed_keeps_every_value_in_the_csv(tmp_path):
     """``quality: {show_suppressed: true}`` writes the unmasked values (for analysis) and
     does not change the rule: the same rows are flagged."""
