@@ -168,18 +168,22 @@ def variable_text(variable, lang: str = "en", *, unit: str | None = None) -> str
     return indicator_title(key, lang)
 
 
-def category_text(category, lang: str = "en"):
+def category_text(category, lang: str = "en", names=None):
     """Words of a category key in ``lang``; ``"b13: % 5+6+7"`` (item: measure) translates
-    both parts; missing stays missing."""
+    both parts; missing stays missing. A key that is no standard one but a column of the
+    data (``crimes=["P12_rob"]``) reads as that column's variable label in ``names`` (the
+    data's ``variable_labels``), not as its code."""
     if category is None or (not isinstance(category, str) and pd.isna(category)):
         return category
     text = str(category)
     k = _LANGS.index(lang) if lang in _LANGS else 0
     if text in CATEGORIES:
         return CATEGORIES[text][k]
+    if names and names.get(text):
+        return str(names[text])
     if ": " in text:
         head, tail = text.split(": ", 1)
-        return f"{category_text(head, lang)}: {category_text(tail, lang)}"
+        return f"{category_text(head, lang, names)}: {category_text(tail, lang, names)}"
     return _readable(text)
 
 
@@ -211,7 +215,7 @@ def label_indicator_frame(frame: pd.DataFrame, meta=None, by=None, lang: str = "
         ]
     if "category" in out.columns:
         out["category_label"] = pd.Series(
-            [category_text(c, lang) for c in out["category"].astype(object)],
+            [category_text(c, lang, varl) for c in out["category"].astype(object)],
             index=out.index,
             dtype=object,
         )
