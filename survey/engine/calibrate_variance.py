@@ -64,17 +64,22 @@ def _contract(X, est, A, D):
     return out.reshape(p, D * J)
 
 
-def _cross(step_s, step_t, n):
-    """M_s' diag(g_s h_t) M_t (p_s x p_t)."""
+def _cross(step_s, step_t, n, codes=None):
+    """M_s' diag(g_s h_t) M_t (p_s x p_t). ``codes`` keeps the rows' (cell s, cell t) codes
+    of each pair of cell models, for the pair's other order."""
     mult = step_s.g * step_t.h
     if step_s.is_cells and step_t.is_cells and step_s.model is step_t.model:
         # one model (a raking margin in two sweeps): each row in the diagonal cell
         return np.diag(np.bincount(step_s.model, weights=mult, minlength=step_s.p))
     if step_s.is_cells and step_t.is_cells:
-        idx = step_s.model * step_t.p + step_t.model
-        return np.bincount(idx, weights=mult, minlength=step_s.p * step_t.p).reshape(
-            step_s.p, step_t.p
-        )
+        ps, pt = step_s.p, step_t.p
+        codes = {} if codes is None else codes
+        swapped = codes.get((id(step_t.model), id(step_s.model)))
+        if swapped is not None:  # the same bins, transposed
+            return np.bincount(swapped, weights=mult, minlength=pt * ps).reshape(pt, ps).T
+        idx = step_s.model * pt + step_t.model
+        codes[(id(step_s.model), id(step_t.model))] = idx
+        return np.bincount(idx, weights=mult, minlength=ps * pt).reshape(ps, pt)
     Ms = step_s.model_matrix() if not step_s.is_cells else _onehot(step_s)
     Mt = step_t.model_matrix() if not step_t.is_cells else _onehot(step_t)
     return np.asarray(
@@ -302,6 +307,7 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
     cache = _StepCache()
     A = [np.nan_to_num(c, nan=0.0, posinf=0.0, neginf=0.0) for c in coefs]  # (D x len(qs))
     contracted: dict[int, np.ndarray] = {}  # identical steps share X: contract it once
+    codes: dict = {}  # (cell s, cell t) codes of pairs of cell models, for _cross
     C = []
     for s, step in enumerate(steps):
         X = cache.get(
@@ -317,7 +323,7 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
             cross = cache.get(
                 ("cross", id(step.model), id(other.model), id(other.h)),
                 (step.g, other.h),
-                lambda step=step, other=other: _cross(step, other, design.n),
+                lambda step=step, other=other: _cross(step, other, design.n, codes),
             )
             mom = mom - cross @ C[t]
         C.append(np.asarray(step.coef(mom)))

@@ -153,10 +153,16 @@ def influence_cells(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int) -
     elif J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities
         # column by column (Tg is column-major here): no (G x J) coefficient gathers
         Zg = np.empty((cells.n_cells, J), order="F")
+        buf = np.empty(cells.n_cells)  # one buffer for the second terms
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
             for j, (q0, q1) in enumerate(item_q):
-                np.multiply(coefs[j][:, 0][cells.cell_dom], Tg[:, q0], out=Zg[:, j])
-                Zg[:, j] += coefs[j][:, 1][cells.cell_dom] * Tg[:, q1]
+                z = Zg[:, j]
+                # (cell_dom holds valid codes: "clip" writes into out without a buffer)
+                np.take(coefs[j][:, 0], cells.cell_dom, out=z, mode="clip")
+                z *= Tg[:, q0]
+                np.take(coefs[j][:, 1], cells.cell_dom, out=buf, mode="clip")
+                buf *= Tg[:, q1]
+                z += buf
     else:
         Zg = np.empty((cells.n_cells, J))
         for j, qs in enumerate(item_q):
