@@ -244,8 +244,9 @@ class Calibration:
         steps = self._steps()
         C = []
         cross = {}
+        A = [np.nan_to_num(c, nan=0.0, posinf=0.0, neginf=0.0) for c in coefs]
         for s, (i, inv) in enumerate(steps):
-            mom = _contract(X[i], est, coefs, D)
+            mom = _contract(X[i], est, A, D)
             for t in range(s):
                 j = steps[t][0]
                 if (i, j) not in cross:

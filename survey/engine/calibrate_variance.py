@@ -53,25 +53,33 @@ def _cross_totals(step, dom, est, w, D):
     return out
 
 
-def _contract(X, est, coefs, D):
-    """Moments (p x K) of the influence: sum_q A[j][d, q] X[:, d, q_j]."""
+def _contract(X, est, A, D):
+    """Moments (p x K) of the influence: sum_q A[j][d, q] X[:, d, q_j] (``A`` the items'
+    coefficients with non-finite values zeroed)."""
     J = est.n_items
     p = X.shape[0]
     out = np.zeros((p, D, J))
     for j, qs in enumerate(est.item_q):
-        A = np.nan_to_num(coefs[j], nan=0.0, posinf=0.0, neginf=0.0)  # (D x len(qs))
-        out[:, :, j] = np.einsum("pdq,dq->pd", X[:, :, list(qs)], A)
+        out[:, :, j] = np.einsum("pdq,dq->pd", X[:, :, list(qs)], A[j])
     return out.reshape(p, D * J)
 
 
-def _cross(step_s, step_t, n):
-    """M_s' diag(g_s h_t) M_t (p_s x p_t)."""
+def _cross(step_s, step_t, n, codes=None):
+    """M_s' diag(g_s h_t) M_t (p_s x p_t). ``codes`` keeps the rows' (cell s, cell t) codes
+    of each pair of cell models, for the pair's other order."""
     mult = step_s.g * step_t.h
+    if step_s.is_cells and step_t.is_cells and step_s.model is step_t.model:
+        # one model (a raking margin in two sweeps): each row in the diagonal cell
+        return np.diag(np.bincount(step_s.model, weights=mult, minlength=step_s.p))
     if step_s.is_cells and step_t.is_cells:
-        idx = step_s.model * step_t.p + step_t.model
-        return np.bincount(idx, weights=mult, minlength=step_s.p * step_t.p).reshape(
-            step_s.p, step_t.p
-        )
+        ps, pt = step_s.p, step_t.p
+        codes = {} if codes is None else codes
+        swapped = codes.get((id(step_t.model), id(step_s.model)))
+        if swapped is not None:  # the same bins, transposed
+            return np.bincount(swapped, weights=mult, minlength=pt * ps).reshape(pt, ps).T
+        idx = step_s.model * pt + step_t.model
+        codes[(id(step_s.model), id(step_t.model))] = idx
+        return np.bincount(idx, weights=mult, minlength=ps * pt).reshape(ps, pt)
     Ms = step_s.model_matrix() if not step_s.is_cells else _onehot(step_s)
     Mt = step_t.model_matrix() if not step_t.is_cells else _onehot(step_t)
     return np.asarray(
@@ -214,32 +222,42 @@ class RowLowRankZ(LowRankZ):
         cells, Zg = self.cells, self.Zg
         D, J = cells.n_domains, Zg.shape[1]
         K = D * J
-        h_cell = unit_stratum[cells.cell_unit]
-        hd = h_cell * D + cells.cell_dom
+        full = bool(cells.row_mask.all())
+        h_row = unit_stratum[self.unit]
+        dom = cells.cell_dom
+        h_cell = h_row if full else unit_stratum[cells.cell_unit]
+        hd = h_cell * D
+        hd += dom
         S = np.empty((H, D, J))
         SS = np.empty((H, D, J))
-        zz = np.empty(Zg.shape[0])
+        for j in range(J):
+            S[:, :, j] = np.bincount(hd, weights=Zg[:, j], minlength=H * D).reshape(H, D)
+        if not np.isfinite(S).all():  # a non-finite entry makes its stratum sum non-finite
+            Zg[~np.isfinite(Zg)] = 0.0  # as cell_matrix: non-finite influence counts as 0
+            for j in range(J):
+                S[:, :, j] = np.bincount(hd, weights=Zg[:, j], minlength=H * D).reshape(H, D)
+        buf = np.empty(Zg.shape[0])  # one row-length buffer for every product
         for j in range(J):
             z = Zg[:, j]
-            S[:, :, j] = np.bincount(hd, weights=z, minlength=H * D).reshape(H, D)
             SS[:, :, j] = np.bincount(
-                hd, weights=np.multiply(z, z, out=zz), minlength=H * D
+                hd, weights=np.multiply(z, z, out=buf), minlength=H * D
             ).reshape(H, D)
+        del hd
         S, SS = S.reshape(H, K), SS.reshape(H, K)
-        h_row = unit_stratum[self.unit]
         hm = []  # per group: the rows' (stratum, cell) codes
         start = 0
         for model, hv, p, _ in self.groups:
             Cg = self.C[start : start + p]
             hm.append(h_row * p + model)
             S -= np.bincount(hm[-1], weights=hv, minlength=H * p).reshape(H, p) @ Cg
-            base = hm[-1][cells.row_mask] * D + cells.cell_dom
-            hv_in = hv[cells.row_mask]
+            base = hm[-1] * D if full else hm[-1][cells.row_mask] * D
+            base += dom
+            hv_in = hv if full else hv[cells.row_mask]
             M = np.empty((H * p * D, J))
-            zh = np.empty(hv_in.size)
             for j in range(J):
-                np.multiply(Zg[:, j], hv_in, out=zh)
-                M[:, j] = np.bincount(base, weights=zh, minlength=H * p * D)
+                np.multiply(Zg[:, j], hv_in, out=buf)
+                M[:, j] = np.bincount(base, weights=buf, minlength=H * p * D)
+            del base
             SS -= 2 * np.einsum("hpk,pk->hk", M.reshape(H, p, K), Cg)
             start += p
         # sum over the rows of (g C)^2 = sum over pairs of groups of C1' Q12 C2 with Q12 the
@@ -287,6 +305,9 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
     D = dom.n_domains
     w = design.weights
     cache = _StepCache()
+    A = [np.nan_to_num(c, nan=0.0, posinf=0.0, neginf=0.0) for c in coefs]  # (D x len(qs))
+    contracted: dict[int, np.ndarray] = {}  # identical steps share X: contract it once
+    codes: dict = {}  # (cell s, cell t) codes of pairs of cell models, for _cross
     C = []
     for s, step in enumerate(steps):
         X = cache.get(
@@ -294,20 +315,20 @@ def residualize(design, Z, dom, est, coefs, unit, n_units):
             (step.g,),
             lambda step=step: _cross_totals(step, dom, est, w, D),
         )
-        mom = _contract(X, est, coefs, D)
+        if id(X) not in contracted:
+            contracted[id(X)] = _contract(X, est, A, D)
+        mom = contracted[id(X)]
         for t in range(s):
             other = steps[t]
             cross = cache.get(
                 ("cross", id(step.model), id(other.model), id(other.h)),
                 (step.g, other.h),
-                lambda step=step, other=other: _cross(step, other, design.n),
+                lambda step=step, other=other: _cross(step, other, design.n, codes),
             )
             mom = mom - cross @ C[t]
         C.append(np.asarray(step.coef(mom)))
     if row_path:  # the rows keep their influence; identical steps' coefficients added
-        bad = ~np.isfinite(Zg)
-        if bad.any():
-            Zg[bad] = 0.0
+        # (non-finite influence is zeroed by RowLowRankZ.stratum_sums or cell_matrix)
         rgroups: list = []
         for step, c in zip(steps, C, strict=True):
             for g in rgroups:

@@ -183,10 +183,16 @@ def influence_cells(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int) -
     elif J and all(len(qs) == 2 for qs in item_q):  # every item of two quantities
         # column by column (Tg is column-major here): no (G x J) coefficient gathers
         Zg = np.empty((cells.n_cells, J), order="F")
+        buf = np.empty(cells.n_cells)  # one buffer for the second terms
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite -> 0 below
             for j, (q0, q1) in enumerate(item_q):
-                np.multiply(coefs[j][:, 0][cells.cell_dom], Tg[:, q0], out=Zg[:, j])
-                Zg[:, j] += coefs[j][:, 1][cells.cell_dom] * Tg[:, q1]
+                z = Zg[:, j]
+                # (cell_dom holds valid codes: "clip" writes into out without a buffer)
+                np.take(coefs[j][:, 0], cells.cell_dom, out=z, mode="clip")
+                z *= Tg[:, q0]
+                np.take(coefs[j][:, 1], cells.cell_dom, out=buf, mode="clip")
+                buf *= Tg[:, q1]
+                z += buf
     else:
         Zg = np.empty((cells.n_cells, J))
         for j, qs in enumerate(item_q):
@@ -908,10 +914,13 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int, cell_rows=None):
         return _presence_from_cells(st, psu_dom, n_dom, nrow)
     rows = (dom >= 0) & (design.weights != 0)
     every = bool(rows.all())  # every row in: no masked copies
-    codes = st.unit * n_dom + dom if every else st.unit[rows] * n_dom + dom[rows]
     if st.n_units == design.n:  # rows are the PSUs: each row is its own (PSU, domain)
-        psu_dom = codes
-    elif st.n_units * n_dom <= DENSE_CELL_LIMIT:
+        psu, d = (st.unit, dom) if every else (st.unit[rows], dom[rows])
+        nrow = np.bincount(d if every else dom[dom >= 0], minlength=n_dom)
+        # every row in: the (PSU, domain) cells per domain are its rows
+        return _presence_from_cells(st, None, n_dom, nrow, (psu, d, nrow if every else None))
+    codes = st.unit * n_dom + dom if every else st.unit[rows] * n_dom + dom[rows]
+    if st.n_units * n_dom <= DENSE_CELL_LIMIT:
         psu_dom = np.flatnonzero(np.bincount(codes, minlength=st.n_units * n_dom))
     else:
         psu_dom = np.unique(codes)
@@ -919,10 +928,17 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int, cell_rows=None):
     return _presence_from_cells(st, psu_dom, n_dom, nrow)
 
 
-def _presence_from_cells(st, psu_dom, n_dom, nrow):
-    """(df, nrow, presence) of :func:`_stage1_presence` from the occupied (PSU, domain) cells."""
-    psu, d = psu_dom // n_dom, psu_dom % n_dom
-    n_psu = np.bincount(d, minlength=n_dom)
+def _presence_from_cells(st, psu_dom, n_dom, nrow, split=None):
+    """(df, nrow, presence) of :func:`_stage1_presence` from the occupied (PSU, domain) cells,
+    given as codes ``psu * n_dom + domain`` or as ``split = (psu, domain, cells per domain or
+    None)``."""
+    if split is None:
+        psu, d = psu_dom // n_dom, psu_dom % n_dom
+        n_psu = np.bincount(d, minlength=n_dom)
+    else:
+        psu, d, n_psu = split
+        if n_psu is None:
+            n_psu = np.bincount(d, minlength=n_dom)
     sd = st.unit_stratum[psu] * n_dom + d
     if st.n_strata * n_dom <= DENSE_CELL_LIMIT:
         strat_dom = np.flatnonzero(np.bincount(sd, minlength=st.n_strata * n_dom))

@@ -101,6 +101,30 @@ def test_rows_as_units_calibration_variance_equals_the_factored_path():
     np.testing.assert_allclose(fast, linearization.vcov(raked, dense), rtol=1e-10)
 
 
+def test_rows_as_units_calibration_with_rows_outside_the_domains_and_no_answers():
+    """Rows outside every domain (missing ``by``) and a domain without answers to an item
+    (non-finite influence, zeroed): the row path equals the factored general path."""
+    df = _data()
+    df["dom"] = df["dom"].astype(float)
+    df.loc[::9, "dom"] = np.nan
+    df["x"] = df["x"].where(df["dom"] != 2)  # domain 2: no answers to x
+    base = Design(df, weight="weight", strata="stratum")
+    tot = float(df["weight"].sum())
+    pops = [
+        ("age", pd.DataFrame({"age": range(3), "Freq": [tot / 3] * 3})),
+        ("sex", pd.DataFrame({"sex": range(2), "Freq": [tot / 2] * 2})),
+    ]
+    raked = Rake(pops, count="Freq").fit_transform(base)
+    es = estimate(raked, "mean", ["y", "x"], by="dom")
+    assert isinstance(es.Z, RowLowRankZ)
+    assert not es.Z.cells.row_mask.all()
+    fast = es.variance()
+    general = LowRankZ(es.Z.Z, es.Z.G, es.Z.C, es.Z.blocks)
+    slow = linearization.vcov(raked, general, es.strata_presence, full=False)
+    assert np.isfinite(fast).sum() == np.isfinite(slow).sum() > 0
+    np.testing.assert_allclose(fast, slow, rtol=1e-11, atol=0)
+
+
 @pytest.mark.parametrize("lonely", ["adjust", "certainty", "average"])
 def test_logit_variance_from_the_mean_pass_moments_equals_its_own_pass(lonely, monkeypatch):
     """The logit interval's variance from the mean pass's centred moments (alpha z + beta m)
