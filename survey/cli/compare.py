@@ -630,52 +630,9 @@ def _binary(frame: pd.DataFrame, name: str) -> bool:
     return len(x) > 0 and bool(x.isin([0, 1]).all())
 
 
-#: Reason of a comparison row whose input estimate is suppressed by the publication rule
-#: when the frame does not say which input (no ``attrs["inputs"]``).
-_SUPPRESSED_INPUT = {
-    "en": "an estimate compared is suppressed (publication rule)",
-    "es": "una de las estimaciones comparadas está suprimida (criterio de publicación)",
-    "pt": "uma das estimativas comparadas está suprimida (critério de publicação)",
-}
 #: Below this terminal width :func:`survey.cli._common.rich_table` leaves a table's reason
 #: column to the files; the reasons are then printed once under the tables.
 REASON_WIDTH = 110
-#: The inputs of a comparison (``attrs["inputs"]`` of :mod:`survey.compare`) by name.
-_SIDES = {
-    "en": {"baseline": "baseline", "follow-up": "follow-up",
-           "control pre": "comparison group at baseline",
-           "control post": "comparison group at follow-up",
-           "treated pre": "treated group at baseline", "treated post": "treated group at follow-up"},
-    "es": {"baseline": "línea de base", "follow-up": "seguimiento",
-           "control pre": "grupo de comparación en la línea de base",
-           "control post": "grupo de comparación en el seguimiento",
-           "treated pre": "grupo tratado en la línea de base",
-           "treated post": "grupo tratado en el seguimiento"},
-    "pt": {"baseline": "linha de base", "follow-up": "acompanhamento",
-           "control pre": "grupo de comparação na linha de base",
-           "control post": "grupo de comparação no acompanhamento",
-           "treated pre": "grupo tratado na linha de base",
-           "treated post": "grupo tratado no acompanhamento"},
-}  # fmt: skip
-#: One flagged input in the reason: "baseline suppressed (cases < 50)".
-_INPUT_REASON = {
-    "en": "{side} {flag}{why}",
-    "es": "{side}: {flag}{why}",
-    "pt": "{side}: {flag}{why}",
-}
-#: The notes of rows without a change, in the reason ("no baseline estimate").
-_NOTE_WORDS = {
-    "en": {"not estimated in baseline": "no baseline estimate",
-           "not estimated in follow-up": "no follow-up estimate"},
-    "es": {"not estimated in baseline": "sin estimación de línea de base",
-           "not estimated in follow-up": "sin estimación de seguimiento",
-           "no answers to the item in the baseline wave": "sin respuestas al ítem en la línea de base",
-           "no answers to the item in the follow-up wave": "sin respuestas al ítem en el seguimiento"},
-    "pt": {"not estimated in baseline": "sem estimativa de linha de base",
-           "not estimated in follow-up": "sem estimativa de acompanhamento",
-           "no answers to the item in the baseline wave": "sem respostas ao item na linha de base",
-           "no answers to the item in the follow-up wave": "sem respostas ao item no acompanhamento"},
-}  # fmt: skip
 
 
 def _joined(words: list[str], lang: str) -> str:
@@ -691,7 +648,7 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
     suppressed (cases < 50); follow-up suppressed (n < 100; cases < 50)"; inputs with the
     same flag and reason together: "baseline and follow-up suppressed (cases < 50)"), then
     the row's ``note`` ("no baseline estimate")."""
-    from survey.plots._text import tr
+    from survey.plots._text import note_words, side_word, tr
     from survey.report.tables import reason_text
 
     inputs = frame.attrs.get("inputs") or {}
@@ -704,19 +661,17 @@ def _reasons(frame: pd.DataFrame, lang: str = "en") -> np.ndarray:
             flag = flags["reliability"][r]
             if flag in ("suppress", "caution"):
                 key = (flag, reason_text(flags["reliability_reason"][r], lang))
-                flagged.setdefault(key, []).append(_SIDES[lang].get(side, side))
+                flagged.setdefault(key, []).append(side_word(side, lang))
         parts = [
-            _INPUT_REASON[lang].format(
-                side=_joined(sides, lang), flag=tr(f"{flag}_short", lang),
-                why=f" ({why})" if why else "",
-            )
+            tr("input_reason", lang, side=_joined(sides, lang), flag=tr(f"{flag}_short", lang),
+               why=f" ({why})" if why else "")
             for (flag, why), sides in flagged.items()
         ]  # fmt: skip
         if sup[r] and not any(flags["reliability"][r] == "suppress" for flags in inputs.values()):
-            parts.append(_SUPPRESSED_INPUT[lang])  # a frame that does not say which input
+            parts.append(tr("suppressed_input", lang))  # a frame that does not say which input
         note = notes[r]
         if isinstance(note, str) and note:
-            parts += [_NOTE_WORDS[lang].get(n, n) for n in note.split("; ")]
+            parts += [note_words(n, lang) for n in note.split("; ")]
         out[r] = "; ".join(parts) or None
     return out
 

@@ -110,12 +110,89 @@ TEXT: dict[str, dict[str, str]] = {
     "national": {"en": "National", "es": "Nacional", "pt": "Nacional"},
     "before": {"en": "Before", "es": "Antes", "pt": "Antes"},
     "after": {"en": "After", "es": "Después", "pt": "Depois"},
+    # the sides of a comparison: the words that begin label_1 / label_2
+    # (survey.compare._frame.SIDES) and the inputs of attrs["inputs"] in a row's reason
+    "side_baseline": {"en": "baseline", "es": "línea de base", "pt": "linha de base"},
+    "side_follow-up": {"en": "follow-up", "es": "seguimiento", "pt": "acompanhamento"},
+    "side_comparison group": {
+        "en": "comparison group",
+        "es": "grupo de comparación",
+        "pt": "grupo de comparação",
+    },
+    "side_treated group": {"en": "treated group", "es": "grupo tratado", "pt": "grupo tratado"},
+    "side_control pre": {
+        "en": "comparison group at baseline",
+        "es": "grupo de comparación en la línea de base",
+        "pt": "grupo de comparação na linha de base",
+    },
+    "side_control post": {
+        "en": "comparison group at follow-up",
+        "es": "grupo de comparación en el seguimiento",
+        "pt": "grupo de comparação no acompanhamento",
+    },
+    "side_treated pre": {
+        "en": "treated group at baseline",
+        "es": "grupo tratado en la línea de base",
+        "pt": "grupo tratado na linha de base",
+    },
+    "side_treated post": {
+        "en": "treated group at follow-up",
+        "es": "grupo tratado en el seguimiento",
+        "pt": "grupo tratado no acompanhamento",
+    },
+    # one flagged input in a comparison row's reason: "baseline suppressed (cases < 50)"
+    "input_reason": {
+        "en": "{side} {flag}{why}",
+        "es": "{side}: {flag}{why}",
+        "pt": "{side}: {flag}{why}",
+    },  # fmt: skip
+    # the reason when the frame does not say which input is suppressed
+    "suppressed_input": {
+        "en": "an estimate compared is suppressed (publication rule)",
+        "es": "una de las estimaciones comparadas está suprimida (criterio de publicación)",
+        "pt": "uma das estimativas comparadas está suprimida (critério de publicação)",
+    },
+    # the notes of comparison rows without a change (survey.compare._frame.NOTE_*)
+    "note_not estimated in baseline": {
+        "en": "no baseline estimate",
+        "es": "sin estimación de línea de base",
+        "pt": "sem estimativa de linha de base",
+    },
+    "note_not estimated in follow-up": {
+        "en": "no follow-up estimate",
+        "es": "sin estimación de seguimiento",
+        "pt": "sem estimativa de acompanhamento",
+    },
+    "note_no answers to the item in the baseline wave": {
+        "en": "no answers to the item in the baseline wave",
+        "es": "sin respuestas al ítem en la línea de base",
+        "pt": "sem respostas ao item na linha de base",
+    },
+    "note_no answers to the item in the follow-up wave": {
+        "en": "no answers to the item in the follow-up wave",
+        "es": "sin respuestas al ítem en el seguimiento",
+        "pt": "sem respostas ao item no acompanhamento",
+    },
 }
 
 
 def tr(key: str, lang: str = "en", **fmt) -> str:
     """Translated figure text for ``key`` in ``lang``, formatted with ``fmt``."""
     return lookup(TEXT, key, lang, **fmt)
+
+
+def side_word(side: str, lang: str = "en") -> str:
+    """A comparison's side or input ("baseline", "treated pre") in ``lang``; an unknown one
+    as it is."""
+    key = f"side_{side}"
+    return tr(key, lang) if key in TEXT else side
+
+
+def note_words(note: str, lang: str = "en") -> str:
+    """A comparison row's ``note`` (:data:`survey.compare._frame.NOTE_NO_BASELINE` ...) in
+    the tables' words in ``lang``; an unknown note as it is."""
+    key = f"note_{note}"
+    return tr(key, lang) if key in TEXT else note
 
 
 #: The :data:`TEXT` key of each reliability flag's word: the words every table uses

@@ -790,6 +790,7 @@ def _sides_in(comparisons, lang: str):
     import re
 
     from survey.compare._frame import SIDES
+    from survey.plots._text import side_word
 
     if lang == "en" or "label_1" not in comparisons.columns:
         return comparisons
@@ -798,7 +799,7 @@ def _sides_in(comparisons, lang: str):
     for col in ("label_1", "label_2"):
         text = out[col].astype("string")
         for word in (w for pair in SIDES.values() for w in pair):
-            head = f"{rt(f'side_{word}', lang)}: "
+            head = f"{side_word(word, lang)}: "
             text = text.str.replace(f"^{re.escape(word)}: ", lambda _m, h=head: h, regex=True)
         out[col] = text
     return out

@@ -284,15 +284,6 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "es": "Cambio, tratamiento",
         "pt": "Mudança, tratamento",
     },
-    # the words that begin comparisons.csv's label_1 / label_2 (survey.compare._frame.SIDES)
-    "side_baseline": {"en": "baseline", "es": "línea de base", "pt": "linha de base"},
-    "side_follow-up": {"en": "follow-up", "es": "seguimiento", "pt": "acompanhamento"},
-    "side_comparison group": {
-        "en": "comparison group",
-        "es": "grupo de comparación",
-        "pt": "grupo de comparação",
-    },
-    "side_treated group": {"en": "treated group", "es": "grupo tratado", "pt": "grupo tratado"},
     "col_p_change": {
         "en": "p adj. (change)",
         "es": "p ajust. (cambio)",
