@@ -228,20 +228,23 @@ class RowLowRankZ(LowRankZ):
         h_cell = h_row if full else unit_stratum[cells.cell_unit]
         hd = h_cell * D
         hd += dom
-        S = np.empty((H, D, J))
-        SS = np.empty((H, D, J))
-        for j in range(J):
-            S[:, :, j] = np.bincount(hd, weights=Zg[:, j], minlength=H * D).reshape(H, D)
+        # the bincounts over the rows, as scipy products on the engine's threads (the same
+        # sums to the last bit, core.scatter_sums)
+        from survey.engine.core import scatter_sums
+
+        def column(j):  # made in the thread that sums it: two row-length copies at a time
+            return lambda: np.ascontiguousarray(Zg[:, j])
+
+        def square(j):
+            return lambda: np.square(Zg[:, j])
+
+        S = np.stack(scatter_sums(hd, H * D, [column(j) for j in range(J)]), axis=1)
         if not np.isfinite(S).all():  # a non-finite entry makes its stratum sum non-finite
             Zg[~np.isfinite(Zg)] = 0.0  # as cell_matrix: non-finite influence counts as 0
-            for j in range(J):
-                S[:, :, j] = np.bincount(hd, weights=Zg[:, j], minlength=H * D).reshape(H, D)
-        buf = np.empty(Zg.shape[0])  # one row-length buffer for every product
-        for j in range(J):
-            z = Zg[:, j]
-            SS[:, :, j] = np.bincount(
-                hd, weights=np.multiply(z, z, out=buf), minlength=H * D
-            ).reshape(H, D)
+            S = np.stack(scatter_sums(hd, H * D, [column(j) for j in range(J)]), axis=1)
+        S = S.reshape(H, D, J)
+        SS = np.stack(scatter_sums(hd, H * D, [square(j) for j in range(J)]), axis=1)
+        SS = SS.reshape(H, D, J)
         del hd
         S, SS = S.reshape(H, K), SS.reshape(H, K)
         hm = []  # per group: the rows' (stratum, cell) codes
@@ -253,10 +256,8 @@ class RowLowRankZ(LowRankZ):
             base = hm[-1] * D if full else hm[-1][cells.row_mask] * D
             base += dom
             hv_in = hv if full else hv[cells.row_mask]
-            M = np.empty((H * p * D, J))
-            for j in range(J):
-                np.multiply(Zg[:, j], hv_in, out=buf)
-                M[:, j] = np.bincount(base, weights=buf, minlength=H * p * D)
+            # bincount(base, weights=z * hv): hv is the sparse matrix's data
+            M = np.stack(scatter_sums(base, H * p * D, [column(j) for j in range(J)], hv_in), 1)
             del base
             SS -= 2 * np.einsum("hpk,pk->hk", M.reshape(H, p, K), Cg)
             start += p

@@ -137,26 +137,35 @@ PARALLEL_SUM_ROWS = 200_000
 
 
 def weighted_cell_sums(cells: Cells, w: np.ndarray, columns: list[np.ndarray]) -> list:
-    """``sum_i w_i x_i`` per cell for each column ``x`` of the in-domain rows.
+    """``sum_i w_i x_i`` per cell for each column ``x`` of the in-domain rows
+    (:func:`scatter_sums` over the rows' cells)."""
+    return scatter_sums(cells.row_cell, cells.n_cells, columns, w)
 
-    One sparse (cells x rows) matrix holding the weights, times each column: the same
-    products added in the same row order as ``np.bincount(row_cell, weights=w * x)``, so the
-    sums are identical to the last bit, without the row-length product. scipy's product
-    releases the GIL, so long columns go two at a time on two threads.
+
+def scatter_sums(index: np.ndarray, size: int, columns, weights=None) -> list:
+    """``np.bincount(index, weights=weights * x, minlength=size)`` for each column ``x``
+    (``weights`` None: of ``x`` itself), identical to the last bit.
+
+    One sparse (size x rows) matrix holding the weights (or ones), times each column: the
+    same products added in the same row order as the bincount, without the row-length
+    product. scipy's product releases the GIL, so long columns go two at a time on the
+    engine's threads. ``columns`` may hold callables returning the column (made in the
+    thread that sums it, so at most two such temporaries exist at once).
     """
-    n = w.size
-    idx = np.int32 if max(n, cells.n_cells) < 2**31 else np.int64
+    n = index.size
+    idx = np.int32 if max(n, size) < 2**31 else np.int64
+    data = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     M = sp.csc_matrix(
-        (
-            np.asarray(w, dtype=float),
-            cells.row_cell.astype(idx, copy=False),
-            np.arange(n + 1, dtype=idx),
-        ),
-        shape=(cells.n_cells, n),
+        (data, index.astype(idx, copy=False), np.arange(n + 1, dtype=idx)), shape=(size, n)
     )
+
+    def total(x):
+        return M @ (x() if callable(x) else x)
+
+    columns = list(columns)
     if len(columns) < 2 or n < PARALLEL_SUM_ROWS or _threads.workers() < 2:
-        return [M @ x for x in columns]
-    return list(_threads.pool().map(M.__matmul__, columns))
+        return [total(x) for x in columns]
+    return list(_threads.pool().map(total, columns))
 
 
 def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):
