@@ -274,6 +274,41 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
+def label_widths(heads, columns, room: int) -> list[int] | None:
+    """Widths of a compact table's label columns (``columns``: each one's cells, ``heads``
+    their headers) sharing ``room`` characters: each first as wide as the longest word of
+    its cells (:func:`word_width`), then, where the room allows it whole, of its header's,
+    then toward its longest cell (the column short of the most first). None when the cells'
+    words alone do not fit: the caller then gives way on a column of numbers. Fixed widths,
+    so that rich's sharing out of a too-wide table cannot cut its last column (the flag)."""
+    widths = [word_width(cells) for cells in columns]
+    left = room - sum(widths)
+    if left < 0:
+        return None
+    heads_words = [max(w, word_width([h], 1)) for w, h in zip(widths, heads, strict=True)]
+    for i in sorted(range(len(widths)), key=lambda i: heads_words[i] - widths[i]):
+        if 0 < heads_words[i] - widths[i] <= left:
+            left -= heads_words[i] - widths[i]
+            widths[i] = heads_words[i]
+    full = [max([w, *map(len, cells)]) for w, cells in zip(widths, columns, strict=True)]
+    while left > 0 and widths:
+        i = max(range(len(widths)), key=lambda i: full[i] - widths[i])
+        if full[i] <= widths[i]:
+            break
+        widths[i] += 1
+        left -= 1
+    return widths
+
+
+def squeezed_widths(columns, room: int) -> list[int]:
+    """Last resort of a compact table too narrow for its labels' words: the label columns
+    give way (their words fold) down to one character, the widest first."""
+    widths = [word_width(cells) for cells in columns]
+    while sum(widths) > room and max(widths, default=1) > 1:
+        widths[widths.index(max(widths))] -= 1
+    return widths
+
+
 def flag_cell(flag, reason, lang: str = "en", with_reason: bool = True) -> str:
     """The terminal's flag cell of ``survey estimate`` and ``survey indicators``: the flag's
     word (:func:`flag_word`) and, for a caution or suppressed estimate, its
