@@ -274,6 +274,14 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
+#: The line under compact tables too narrow for their cv column, by language.
+CV_LEFT_OUT = {
+    "en": "cv: not shown at this terminal width (in --out and the API result)",
+    "es": "cv: no se muestra con este ancho de terminal (está en --out y en la API)",
+    "pt": "cv: não exibido com esta largura de terminal (está em --out e na API)",
+}
+
+
 def label_widths(heads, columns, room: int) -> list[int] | None:
     """Widths of a compact table's label columns (``columns``: each one's cells, ``heads``
     their headers) sharing ``room`` characters: each first as wide as the longest word of

@@ -207,13 +207,6 @@ def results_table(
 #: Below this terminal width the indicators print one compact table per indicator.
 COMPACT_WIDTH = 110
 
-#: The line under compact tables too narrow for their cv column, by language.
-CV_LEFT_OUT = {
-    "en": "cv: not shown at this terminal width (in --out and the API result)",
-    "es": "cv: no se muestra con este ancho de terminal (está en --out y en la API)",
-    "pt": "cv: não exibido com esta largura de terminal (está em --out e na API)",
-}
-
 
 def results_tables(
     table, by_cols, show_suppressed: bool, level: float, lang: str = "en", heads=None
@@ -225,7 +218,7 @@ def results_tables(
     flags' reasons are then listed once under the tables, as ``survey estimate`` does."""
     from rich.text import Text
 
-    from survey.cli._common import compact_table, label_widths, squeezed_widths
+    from survey.cli._common import CV_LEFT_OUT, compact_table, label_widths, squeezed_widths
     from survey.plots._text import tr
 
     if console.width >= COMPACT_WIDTH:

@@ -79,3 +79,35 @@ def test_label_widths_share_the_room():
     assert label_widths(["Sex of respondent", "Categoría"], cells, 22) == [10, 12]
     assert label_widths(["Sex of respondent", "Categoría"], cells, 21) == [6, 15]
     assert label_widths(["Region", "Categoría"], cells, 60) == [6, 33]
+
+
+DESIGN = ["--weight", "weight", "--strata", "stratum", "--psu", "psu", "--lonely-psu", "adjust"]
+
+
+@pytest.mark.parametrize("lang", ["es", "pt"])
+@pytest.mark.parametrize("by", [["region", "sex"], ["region", "sex", "age_group"]])
+def test_estimate_keeps_the_flag_whole_at_80_columns(tmp_path, monkeypatch, by, lang):
+    # the estimate terminal is in English whatever --lang (the xlsx's language); three
+    # domains used to cut "suppressed" to "suppres" and the header "flag" to "f"
+    from survey.cli._common import console
+
+    monkeypatch.setattr("survey.cli.estimate.SHOWN_ROWS", 10_000)  # every row on the screen
+    out = tmp_path / "est.csv"
+    args = ["estimate", str(demo_path()), "interpersonal_trust", "fear_dark", *DESIGN,
+            "--lang", lang, "--out", str(out), *(a for b in by for a in ("--by", b))]  # fmt: skip
+    old = console._width
+    console._width = 80
+    try:
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "80"}, terminal_width=80)
+    finally:
+        console._width = old
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert sum(ln.split()[-1:] == ["flag"] for ln in lines) == 2, res.output
+    words = {"reliable", "caution", "suppressed"}
+    shown = [ln.split()[-1] for ln in lines if ln.split()[-1:] and ln.split()[-1] in words]
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert shown == [flag_word(r["reliability"]) for r in rows], res.output
+    assert (len(by) == 3) == any(ln.startswith("cv: not shown") for ln in lines), res.output
