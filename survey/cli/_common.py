@@ -286,9 +286,10 @@ def label_widths(heads, columns, room: int) -> list[int] | None:
     """Widths of a compact table's label columns (``columns``: each one's cells, ``heads``
     their headers) sharing ``room`` characters: each first as wide as the longest word of
     its cells (:func:`word_width`), then, where the room allows it whole, of its header's,
-    then toward its longest cell (the column short of the most first). None when the cells'
-    words alone do not fit: the caller then gives way on a column of numbers. Fixed widths,
-    so that rich's sharing out of a too-wide table cannot cut its last column (the flag)."""
+    then toward its longest cell (fair shares: the shorter columns whole first). None when
+    the cells' words alone do not fit: the caller then gives way on a column of numbers.
+    Fixed widths, so that rich's sharing out of a too-wide table cannot cut its last column
+    (the flag)."""
     widths = [word_width(cells) for cells in columns]
     left = room - sum(widths)
     if left < 0:
@@ -298,13 +299,21 @@ def label_widths(heads, columns, room: int) -> list[int] | None:
         if 0 < heads_words[i] - widths[i] <= left:
             left -= heads_words[i] - widths[i]
             widths[i] = heads_words[i]
-    full = [max([w, *map(len, cells)]) for w, cells in zip(widths, columns, strict=True)]
-    while left > 0 and widths:
-        i = max(range(len(widths)), key=lambda i: full[i] - widths[i])
-        if full[i] <= widths[i]:
+    # then toward the longest cells, fair shares: a column needing less than its share gets
+    # it all ("Any crime" on one line), the longer ones share the rest equally
+    longest = [max([w, *map(len, cells)]) for w, cells in zip(widths, columns, strict=True)]
+    short = [i for i in range(len(widths)) if longest[i] > widths[i]]
+    while short and left > 0:
+        share = left // len(short)
+        whole = [i for i in short if longest[i] - widths[i] <= share]
+        if not whole:  # every one needs more than its share: the share, the first one more
+            for k, i in enumerate(short):
+                widths[i] += share + (k < left % len(short))
             break
-        widths[i] += 1
-        left -= 1
+        for i in whole:
+            left -= longest[i] - widths[i]
+            widths[i] = longest[i]
+        short = [i for i in short if i not in whole]
     return widths
 
 

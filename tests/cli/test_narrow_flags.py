@@ -79,6 +79,12 @@ def test_label_widths_share_the_room():
     assert label_widths(["Sex of respondent", "Categoría"], cells, 22) == [10, 12]
     assert label_widths(["Sex of respondent", "Categoría"], cells, 21) == [6, 15]
     assert label_widths(["Region", "Categoría"], cells, 60) == [6, 33]
+    # fair shares: the short column whole on one line, the long one gets the rest
+    regions = [["Región de Tarapacá", "Región de Antofagasta"], ["Any crime"]]
+    assert label_widths(["Región", "Category"], regions, 24) == [15, 9]
+    assert label_widths(["Región", "Category"], regions, 19) == [11, 8]  # the header word
+    assert label_widths(["Región", "Category"], regions, 21) == [12, 9]  # then fair shares
+    assert label_widths(["Región", "Category"], regions, 17) == [11, 6]  # the words alone
 
 
 DESIGN = ["--weight", "weight", "--strata", "stratum", "--psu", "psu", "--lonely-psu", "adjust"]
