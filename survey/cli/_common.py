@@ -274,6 +274,58 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
+#: The line under compact tables too narrow for their cv column, by language.
+CV_LEFT_OUT = {
+    "en": "cv: not shown at this terminal width (in --out and the API result)",
+    "es": "cv: no se muestra con este ancho de terminal (está en --out y en la API)",
+    "pt": "cv: não exibido com esta largura de terminal (está em --out e na API)",
+}
+
+
+def label_widths(heads, columns, room: int) -> list[int] | None:
+    """Widths of a compact table's label columns (``columns``: each one's cells, ``heads``
+    their headers) sharing ``room`` characters: each first as wide as the longest word of
+    its cells (:func:`word_width`), then, where the room allows it whole, of its header's,
+    then toward its longest cell (fair shares: the shorter columns whole first). None when
+    the cells' words alone do not fit: the caller then gives way on a column of numbers.
+    Fixed widths, so that rich's sharing out of a too-wide table cannot cut its last column
+    (the flag)."""
+    widths = [word_width(cells) for cells in columns]
+    left = room - sum(widths)
+    if left < 0:
+        return None
+    heads_words = [max(w, word_width([h], 1)) for w, h in zip(widths, heads, strict=True)]
+    for i in sorted(range(len(widths)), key=lambda i: heads_words[i] - widths[i]):
+        if 0 < heads_words[i] - widths[i] <= left:
+            left -= heads_words[i] - widths[i]
+            widths[i] = heads_words[i]
+    # then toward the longest cells, fair shares: a column needing less than its share gets
+    # it all ("Any crime" on one line), the longer ones share the rest equally
+    longest = [max([w, *map(len, cells)]) for w, cells in zip(widths, columns, strict=True)]
+    short = [i for i in range(len(widths)) if longest[i] > widths[i]]
+    while short and left > 0:
+        share = left // len(short)
+        whole = [i for i in short if longest[i] - widths[i] <= share]
+        if not whole:  # every one needs more than its share: the share, the first one more
+            for k, i in enumerate(short):
+                widths[i] += share + (k < left % len(short))
+            break
+        for i in whole:
+            left -= longest[i] - widths[i]
+            widths[i] = longest[i]
+        short = [i for i in short if i not in whole]
+    return widths
+
+
+def squeezed_widths(columns, room: int) -> list[int]:
+    """Last resort of a compact table too narrow for its labels' words: the label columns
+    give way (their words fold) down to one character, the widest first."""
+    widths = [word_width(cells) for cells in columns]
+    while sum(widths) > room and max(widths, default=1) > 1:
+        widths[widths.index(max(widths))] -= 1
+    return widths
+
+
 def flag_cell(flag, reason, lang: str = "en", with_reason: bool = True) -> str:
     """The terminal's flag cell of ``survey estimate`` and ``survey indicators``: the flag's
     word (:func:`flag_word`) and, for a caution or suppressed estimate, its

@@ -109,16 +109,20 @@ def _table(
     show_suppressed=False,
     heads=None,
     compact: bool = False,
-) -> Table:
+    cv: bool = True,
+) -> Table | None:
     """Estimates for the terminal; suppressed estimates are not printed unless asked.
     ``heads``: header text of the ``by`` columns (their variable labels). ``compact`` (one
     variable per table, a terminal under :data:`COMPACT_WIDTH` columns): no variable
-    column, the flag without its reason (the files keep it), no vertical rules, and the
-    category column as wide as its longest word."""
+    column, the flag without its reason (the files keep it), no vertical rules, and fixed
+    widths: the numbers and the flag as wide as their widest cell or header (never cut),
+    the labels sharing the rest, their words whole (``label_widths``); None when they do
+    not fit and ``cv`` (the caller then asks again without the cv column)."""
     import pandas as pd
     from rich.table import Table
+    from rich.text import Text
 
-    from survey.cli._common import compact_table, word_width
+    from survey.cli._common import compact_table, label_widths, squeezed_widths
 
     # compact: the caller prints the title, word-wrapped
     table = compact_table() if compact else Table(title=title, title_justify="left")
@@ -130,17 +134,11 @@ def _table(
         if narrow
         else ("estimate", "CI", "se", "cv", "deff", "n", "flag")
     )
+    if not cv:
+        shown_cols = tuple(c for c in shown_cols if c != "cv")
     label_cols = [*by, "category"] if compact else [*by, "variable", "category"]
-    for c in label_cols:
-        head = str((heads or {}).get(c) or c)
-        values = [_fmt(v) for v in frame[c]] if c in frame.columns else []
-        least = word_width(values) if compact else min(max(len(head), 6), 12)
-        table.add_column(head, overflow="fold", min_width=least, no_wrap=False)
-    for c in shown_cols:
-        table.add_column(
-            c, justify="right", no_wrap=c not in ("flag", "CI") or compact, overflow="fold",
-            min_width=6 if c == "flag" else None,
-        )  # fmt: skip
+    label_heads = [str((heads or {}).get(c) or c) for c in label_cols]
+    rows = []
     decimals = _decimals(frame)
     for _, row in frame.iterrows():
         dec = decimals.get(row["variable"], DIGITS)
@@ -159,7 +157,33 @@ def _table(
                 "n": _fmt(row["n"], 6),
                 "flag": flag,
             }
-        table.add_row(*labels, *(cells.get(c, "") for c in shown_cols))
+        rows.append((labels, [cells.get(c, "") for c in shown_cols]))
+    if compact:
+        plain = [[Text.from_markup(c).plain for c in labels] for labels, _ in rows]
+        columns = [list(c) for c in zip(*plain, strict=True)] or [[] for _ in label_cols]
+        fixed = [
+            max([len(c), *(Text.from_markup(cells[j]).cell_len for _, cells in rows)])
+            for j, c in enumerate(shown_cols)
+        ]
+        room = console.width - 2 * (len(label_cols) + len(shown_cols) - 1) - sum(fixed)
+        widths = label_widths(label_heads, columns, room)
+        if widths is None and cv:
+            return None
+        for head, w in zip(label_heads, widths or squeezed_widths(columns, room), strict=True):
+            table.add_column(head, overflow="fold", width=w)
+        for c, w in zip(shown_cols, fixed, strict=True):
+            table.add_column(c, justify="right", no_wrap=True, width=w)
+    else:
+        for head in label_heads:
+            least = min(max(len(head), 6), 12)
+            table.add_column(head, overflow="fold", min_width=least, no_wrap=False)
+        for c in shown_cols:
+            table.add_column(
+                c, justify="right", no_wrap=c not in ("flag", "CI"), overflow="fold",
+                min_width=6 if c == "flag" else None,
+            )  # fmt: skip
+    for labels, cells in rows:
+        table.add_row(*labels, *cells)
     return table
 
 
@@ -175,13 +199,26 @@ def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
 
     if console.width >= COMPACT_WIDTH:
         return [_table(frame, by, title, show_suppressed, heads)]
-    out: list = [Text(title)]
+    from survey.cli._common import CV_LEFT_OUT
+
+    parts = []
     for var in dict.fromkeys(frame["variable"]):
         label = meta.label_of(var) if meta is not None else var
         head = var if label in (None, var) else f"{var}: {label}"
-        part = frame[frame["variable"] == var]
-        out += [Text(""), Text(head, style="bold")]
-        out.append(_table(part, by, head, show_suppressed, heads, compact=True))
+        parts.append((head, frame[frame["variable"] == var]))
+    # too narrow for the labels' words: the cv gives way in every table (the flag says what
+    # it decided; the files keep it), then the labels fold; the flag is never cut
+    tables = [_table(part, by, head, show_suppressed, heads, compact=True) for head, part in parts]
+    cv = all(t is not None for t in tables)
+    if not cv:
+        tables = [
+            _table(p, by, h, show_suppressed, heads, compact=True, cv=False) for h, p in parts
+        ]
+    out: list = [Text(title)]
+    for (head, _), table in zip(parts, tables, strict=True):
+        out += [Text(""), Text(head, style="bold"), table]
+    if not cv:
+        out.append(Text(CV_LEFT_OUT["en"], style="dim"))
     # the reasons the compact tables leave out, once each
     line = flag_reasons(frame)
     return out if line is None else [*out, line]

@@ -218,50 +218,75 @@ def results_tables(
     flags' reasons are then listed once under the tables, as ``survey estimate`` does."""
     from rich.text import Text
 
-    from survey.cli._common import compact_table, word_width
+    from survey.cli._common import CV_LEFT_OUT, compact_table, label_widths, squeezed_widths
     from survey.plots._text import tr
 
     if console.width >= COMPACT_WIDTH:
         return [results_table(table, by_cols, show_suppressed, level, lang, heads)]
-    out: list = []
+    numbers = [tr("estimate", lang), tr("ci", lang, level=f"{round(level * 100):g}"), "cv", "n"]
+    parts = []  # (title, label heads, label rows, label columns, number rows, flags)
     for key, part in table.groupby("indicator", sort=False):
         first = part.iloc[0]
         name = first.get("variable_label")
         title = str(key if _missing(name) else name)
         scale = str(first.get("scale", ""))
-        out += [Text(""), Text(f"{title} ({scale})" if scale else title, style="bold")]
-        t = compact_table()
         cat_col = "category_label" if "category_label" in part else "category"
-        for b in [*by_cols, cat_col]:
-            head = tr("category", lang) if b == cat_col else str((heads or {}).get(b) or b)
-            values = [str(v) for v in part[b] if not _missing(v)]
-            t.add_column(head, min_width=word_width(values), overflow="fold")
-        t.add_column(tr("estimate", lang), justify="right", no_wrap=True)
-        t.add_column(tr("ci", lang, level=f"{round(level * 100):g}"), justify="right", no_wrap=True)
-        t.add_column("cv", justify="right", no_wrap=True)
-        t.add_column("n", justify="right", no_wrap=True)
-        t.add_column(tr("reliability", lang), no_wrap=True)
+        label_heads = [str((heads or {}).get(b) or b) for b in by_cols] + [tr("category", lang)]
+        labels, cells, flags = [], [], []
         dg = _digits(scale)
         for row in part.to_dict("records"):
             rel = row.get("reliability")
             rel = "" if _missing(rel) else str(rel)
-            cat = row.get("category_label", row.get("category"))
-            cells = ["" if _missing(row.get(b)) else str(row.get(b)) for b in by_cols]
-            cells.append("" if _missing(cat) else str(cat))
+            values = [row.get(b) for b in by_cols] + [row.get(cat_col, row.get("category"))]
+            labels.append(["" if _missing(v) else str(v) for v in values])
             if rel == "suppress" and not show_suppressed:
-                cells += [flag_word(rel, lang), "", ""]
+                shown = [flag_word(rel, lang), "", ""]
             else:
                 lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
-                cells += [
-                    _fmt(row.get("estimate"), dg),
-                    f"{lo} - {hi}" if lo and hi else "",
-                    _fmt(row.get("cv"), 3),
-                ]
+                ci = f"{lo} - {hi}" if lo and hi else ""
+                shown = [_fmt(row.get("estimate"), dg), ci, _fmt(row.get("cv"), 3)]
             n = row.get("n")
-            cells.append("" if _missing(n) else f"{int(n):,}")
-            cells.append(flag_word(rel, lang))
-            t.add_row(*(escape(c) for c in cells))
+            cells.append([*shown, "" if _missing(n) else f"{int(n):,}"])
+            flags.append(flag_word(rel, lang))
+        titled = f"{title} ({scale})" if scale else title
+        columns = [list(c) for c in zip(*labels, strict=True)]
+        parts.append((titled, label_heads, labels, columns, cells, flags))
+
+    def layout(keep: list[int]):
+        """Each part's column widths with the number columns ``keep``: numbers and the flag
+        as wide as their widest cell or header (never cut), the labels in what is left."""
+        out = []
+        for _, label_heads, _, labels, cells, flags in parts:
+            fixed = [max(len(numbers[j]), *(len(r[j]) for r in cells)) for j in keep]
+            flag = max(len(tr("reliability", lang)), *map(len, flags))
+            gaps = 2 * (len(label_heads) + len(keep))  # one rule-less gap between columns
+            room = console.width - gaps - sum(fixed) - flag
+            out.append((label_widths(label_heads, labels, room), room, fixed, flag))
+        return out
+
+    # too narrow for the labels' words: the cv gives way (the flag says what it decided;
+    # the files keep it), then the labels fold; the flag column is never cut
+    keep = [0, 1, 2, 3]
+    widths = layout(keep)
+    if any(w is None for w, *_ in widths):
+        keep = [0, 1, 3]
+        widths = layout(keep)
+    out: list = []
+    for (titled, label_heads, rows, labels, cells, flags), (lw, room, fixed, flag) in zip(
+        parts, widths, strict=True
+    ):
+        out += [Text(""), Text(titled, style="bold")]
+        t = compact_table()
+        for head, w in zip(label_heads, lw or squeezed_widths(labels, room), strict=True):
+            t.add_column(escape(head), width=w, overflow="fold")
+        for j, w in zip(keep, fixed, strict=True):
+            t.add_column(numbers[j], justify="right", no_wrap=True, width=w)
+        t.add_column(tr("reliability", lang), no_wrap=True, width=flag)
+        for label_row, row, word in zip(rows, cells, flags, strict=True):
+            t.add_row(*(escape(c) for c in [*label_row, *(row[j] for j in keep), word]))
         out.append(t)
+    if 2 not in keep:
+        out.append(Text(CV_LEFT_OUT.get(lang, CV_LEFT_OUT["en"]), style="dim"))
     line = flag_reasons(table, lang)  # the reasons the compact tables leave out, once each
     return out if line is None else [*out, line]
 
