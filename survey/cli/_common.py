@@ -436,29 +436,31 @@ def rich_table(table):
             units.append(f"{m.group(1)}: {m.group(2)}")
     keep = [i for i in range(len(heads)) if any(r[i] for r in rows)] if rows else []
 
-    def header(i):  # wrapped at word boundaries (and hyphens) to the widest cell
+    def header(i, wrap):  # wrapped at word boundaries (and hyphens) to the widest cell
+        if not wrap:
+            return [heads[i]]
         widest = max(len(r[i]) for r in rows)
         return textwrap.wrap(heads[i], max(widest, 6), break_long_words=False) or [""]
 
-    def least(i):  # a column's narrowest width: numbers and header words never break
+    def least(i, wrap):  # a column's narrowest width: numbers and header words never break
         widest = max(len(r[i]) for r in rows)
-        word = max(len(line) for line in header(i))
+        word = max(len(line) for line in header(i, wrap))
         return min(max(widest, word), 10) if formats[i] is None else max(widest, word)
 
-    def build(cols):
+    def build(cols, wrap=True):
         out = RichTable(
             title=table.title or None, title_justify="left", caption_justify="left",
             box=box.SIMPLE_HEAD, pad_edge=False,
         )  # fmt: skip
         for i in cols:
             text = formats[i] is None
-            head = "\n".join(header(i))
+            head = "\n".join(header(i, wrap))
             out.add_column(  # labels wrap; numbers never do
                 escape(head),
                 justify="left" if text else "right",
                 overflow="fold",
                 no_wrap=not text,
-                min_width=least(i),
+                min_width=least(i, wrap),
             )
         styles = {"caution": "yellow", "suppress": "dim"}
         flags = table.flags or [""] * len(rows)
@@ -466,9 +468,12 @@ def rich_table(table):
             out.add_row(*(escape(cells[i]) for i in cols), style=styles.get(flag))
         return out
 
-    out = build(keep)
-    ci = table.ci_col if 0 <= table.ci_col < len(heads) else -1
     wide = console.options.update_width(10_000)  # unclamped: what the table needs
+    # headers on one line ("Follow-up", not "Follow-" over "up") when the terminal has room
+    out = build(keep, wrap=False)
+    if Measurement.get(console, wide, out).minimum > console.width:
+        out = build(keep)
+    ci = table.ci_col if 0 <= table.ci_col < len(heads) else -1
     if ci in keep and Measurement.get(console, wide, out).minimum > console.width:
         keep.remove(ci)  # too wide for this terminal: the interval stays in the files
         units.append(f"{heads[ci]}: see --out")
