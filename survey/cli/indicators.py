@@ -193,7 +193,7 @@ def results_table(
             lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
             cells += [
                 _fmt(row.get("estimate"), dg),
-                f"{lo} - {hi}" if lo and hi else "",
+                f"{lo} – {hi}" if lo and hi else "",
                 _fmt(row.get("se"), dg),
                 _fmt(row.get("cv"), 3),
             ]
@@ -243,7 +243,7 @@ def results_tables(
                 shown = [flag_word(rel, lang), "", ""]
             else:
                 lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
-                ci = f"{lo} - {hi}" if lo and hi else ""
+                ci = f"{lo} – {hi}" if lo and hi else ""
                 shown = [_fmt(row.get("estimate"), dg), ci, _fmt(row.get("cv"), 3)]
             n = row.get("n")
             cells.append([*shown, "" if _missing(n) else f"{int(n):,}"])

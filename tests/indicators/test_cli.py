@@ -275,7 +275,7 @@ def test_cli_80_columns_prints_one_readable_table_per_indicator(tmp_path, monkey
     assert len(shown)
     rows = [ln.split() for ln in lines]
     for _, r in shown.iterrows():
-        ci = f"{r.ci_low:.2f} - {r.ci_high:.2f}"
+        ci = f"{r.ci_low:.2f} – {r.ci_high:.2f}"
         match = [ln for ln in lines if f"{r.estimate:.2f}  {ci}" in ln]
         assert len(match) == 1, (r.region, r.category, ci)
         assert match[0].split()[0] == str(r.region) and match[0].split()[-1] == r.reliability
