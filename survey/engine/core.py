@@ -146,13 +146,24 @@ def scatter_sums(index: np.ndarray, size: int, columns, weights=None) -> list:
     """``np.bincount(index, weights=weights * x, minlength=size)`` for each column ``x``
     (``weights`` None: of ``x`` itself), identical to the last bit.
 
-    One sparse (size x rows) matrix holding the weights (or ones), times each column: the
-    same products added in the same row order as the bincount, without the row-length
-    product. scipy's product releases the GIL, so long columns go two at a time on the
-    engine's threads. ``columns`` may hold callables returning the column (made in the
-    thread that sums it, so at most two such temporaries exist at once).
+    Several long columns: one sparse (size x rows) matrix holding the weights (or ones),
+    times each column, two at a time on the engine's threads (scipy's product releases the
+    GIL): the same products added in the same row order as the bincount, without the
+    row-length product. One column, or one thread: the bincount itself (building the
+    matrix would cost more than it saves). ``columns`` may hold callables returning the
+    column (made in the thread that sums it, so at most two such temporaries exist).
     """
     n = index.size
+    columns = list(columns)
+    if len(columns) < 2 or n < PARALLEL_SUM_ROWS or _threads.workers() < 2:
+        # one thread: the bincount itself (no matrix to build)
+        out = []
+        for x in columns:
+            x = x() if callable(x) else x
+            out.append(
+                np.bincount(index, weights=x if weights is None else weights * x, minlength=size)
+            )
+        return out
     idx = np.int32 if max(n, size) < 2**31 else np.int64
     data = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     M = sp.csc_matrix(
@@ -162,9 +173,6 @@ def scatter_sums(index: np.ndarray, size: int, columns, weights=None) -> list:
     def total(x):
         return M @ (x() if callable(x) else x)
 
-    columns = list(columns)
-    if len(columns) < 2 or n < PARALLEL_SUM_ROWS or _threads.workers() < 2:
-        return [total(x) for x in columns]
     return list(_threads.pool().map(total, columns))
 
 
