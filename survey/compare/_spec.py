@@ -52,6 +52,20 @@ def derive_indicators(frame: pd.DataFrame, specs, source: str = "data"):
         hit = np.zeros(x.size, dtype=bool)
         for v in values:
             hit |= (x >= v[0]) & (x <= v[1]) if isinstance(v, tuple) else (x == v)
+        if not hit.any() and not np.isnan(x).all():  # a mistyped code reads as a real 0%
+            import warnings
+
+            from survey._text import code_text
+
+            seen = np.unique(x[~np.isnan(x)])
+            shown = ", ".join(code_text(v) for v in seen[:10]) + (", ..." if seen.size > 10 else "")
+            warnings.warn(
+                f"indicator {spec!r}: no row of {source} has {col!r} in "
+                f"{m.group('values')} (its values: {shown}); the indicator is 0 in every "
+                "row: check the code",
+                UserWarning,
+                stacklevel=2,
+            )
         new[name] = np.where(np.isnan(x), np.nan, hit.astype(float))
         names.append(name)
     return (frame.assign(**new) if new else frame), names

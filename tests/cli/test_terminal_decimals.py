@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 import survey
@@ -23,6 +24,13 @@ def _rows(output: str, variable: str) -> list[list[str]]:
         for line in output.splitlines()
         if line.startswith("│") and f" {variable} " in line
     ]
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    from survey.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 160)  # the console is made once per process
 
 
 def test_shares_print_with_the_decimals_of_their_largest_estimate():

@@ -1,0 +1,29 @@
+"""A --indicators code that no row holds (robbery:7 where robbery is 1/2) warns naming the
+column's values: a mistyped code would otherwise read as a real 0% change."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey.compare._spec import derive_indicators
+
+
+def test_a_code_no_row_holds_warns_with_the_columns_values():
+    frame = pd.DataFrame({"robbery": [1, 2, 2, np.nan, 1]})
+    with pytest.warns(UserWarning, match=r"'robbery' in 7 \(its values: 1, 2\).*check the code"):
+        out, names = derive_indicators(frame, ["robbed=robbery:7"], source="w1.sav")
+    assert names == ["robbed"]
+    np.testing.assert_array_equal(out["robbed"].to_numpy(), [0, 0, 0, np.nan, 0])
+
+
+def test_a_code_some_row_holds_does_not_warn():
+    frame = pd.DataFrame({"robbery": [1, 2, 2, np.nan, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, _ = derive_indicators(frame, ["robbed=robbery:1", "any=robbery:1-2"])
+    np.testing.assert_array_equal(out["robbed"].to_numpy(), [1, 0, 0, np.nan, 1])
+    np.testing.assert_array_equal(out["any"].to_numpy(), [1, 1, 1, np.nan, 1])
