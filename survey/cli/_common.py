@@ -344,19 +344,49 @@ FLAG_REASONS = {"en": "flag reasons", "es": "motivos", "pt": "motivos"}
 
 
 def flag_reasons(frame, lang: str = "en"):
-    """The line under compact tables (which show the flag alone, :func:`flag_cell`): the
-    reasons of the caution and suppressed rows of ``frame``, once each, in ``lang``
-    ("flag reasons: cases < 50", "motivos: casos < 50"), or None."""
+    """The line under compact tables (which show the flag alone, :func:`flag_cell`): each
+    reason of the caution and suppressed rows of ``frame`` once, in ``lang``, with the
+    domains it applies to ("flag reasons: cases < 50 (Centro, Sur) · n < 100 (Norte)",
+    "motivos: casos < 50 (...)"), or None."""
     from rich.text import Text
 
     from survey.report.tables import reason_text
 
-    flagged = frame["reliability"].isin(["suppress", "caution"])
-    reasons = [reason_text(r, lang) for r in frame.loc[flagged, "reliability_reason"]]
-    reasons = [r for r in dict.fromkeys(reasons) if r]
-    if not reasons:
+    flagged = frame["reliability"].isin(["suppress", "caution"]).to_numpy(bool)
+    where = _domain_names(frame)
+    groups: dict[str, list[str]] = {}
+    for i in flagged.nonzero()[0]:
+        why = reason_text(frame["reliability_reason"].iloc[i], lang)
+        if why:
+            names = groups.setdefault(why, [])
+            if where is not None and where[i] not in names:
+                names.append(where[i])
+    if not groups:
         return None
-    return Text(f"{FLAG_REASONS.get(lang, FLAG_REASONS['en'])}: " + "; ".join(reasons), style="dim")
+    parts = []
+    for why, names in groups.items():
+        shown = ", ".join(names[:8]) + (f", +{len(names) - 8}" if len(names) > 8 else "")
+        parts.append(f"{why} ({shown})" if names else why)
+    head = FLAG_REASONS.get(lang, FLAG_REASONS["en"])
+    return Text(f"{head}: " + " · ".join(parts), style="dim")
+
+
+def _domain_names(frame):
+    """Each row's domain as the tables name it: its ``domain_label``, else its ``by`` codes
+    (the columns before ``variable``); None without domains."""
+    from survey._text import code_text
+
+    if "domain_label" in frame.columns and frame["domain_label"].notna().all():
+        return [str(v) for v in frame["domain_label"]]
+    cols = list(frame.columns)
+    by = (
+        [c for c in cols[: cols.index("variable")] if c != "indicator"]
+        if "variable" in cols
+        else []
+    )
+    if not by:
+        return None
+    return [" · ".join(code_text(v) for v in row) for row in frame[by].itertuples(index=False)]
 
 
 def plain_number(value, digits: int = 4) -> str:

@@ -84,3 +84,35 @@ def test_estimate_words_the_flag_as_indicators_and_the_report(width):
     rows = [r for d in "1234" for r in _rows(res.output, d)]
     assert len(rows) == 12  # 4 regions x 3 categories
     assert {r[-1].split(" (")[0] for r in rows} == {"reliable", "suppressed"}
+
+
+def test_compact_estimate_reasons_name_the_domains_they_apply_to(width):
+    """Under the compact tables each reason is listed once with its domains, so a reader
+    knows which region is suppressed for what (here Sur alone has n < 100)."""
+    import re
+
+    import survey
+    from survey import Design
+    from survey.datasets import demo_path
+
+    env = width(80)
+    args = ["estimate", str(demo_path()), "burglary_reported", "--weight", "weight"]
+    args += ["--strata", "stratum", "--psu", "psu", "--by", "region"]
+    res = CliRunner().invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())  # the line wraps at 80 columns
+    line = text[text.index("flag reasons: ") : text.index("95% intervals")]
+    groups = dict(
+        (why.strip(), where.split(", "))
+        for why, where in re.findall(r"([^()·]+?) \(([^)]*)\)", line.removeprefix("flag reasons: "))
+    )
+    api = Design(survey.read(demo_path()), weight="weight", strata="stratum", psu="psu").prop(
+        "burglary_reported", by="region"
+    )
+    want: dict = {}
+    for label, why in zip(api["domain_label"], api["reliability_reason"], strict=True):
+        if isinstance(why, str):
+            want.setdefault(why, [])
+            if label not in want[why]:
+                want[why].append(label)
+    assert groups == want and "Sur" in groups[next(k for k in want if "n < 100" in k)]
