@@ -33,10 +33,13 @@ def _as_list(x) -> list[str]:
 
 
 def _rows(mask: np.ndarray, limit: int = 5) -> str:
+    """The rows of ``mask`` for an error message, numbered as SPSS, Stata and R number cases
+    (the first data row is 1): "rows 6, 9 and 3 more (cases counted from 1)"."""
     idx = np.flatnonzero(mask)
-    shown = ", ".join(str(i) for i in idx[:limit])
+    shown = ", ".join(str(i + 1) for i in idx[:limit])
     more = f" and {idx.size - limit} more" if idx.size > limit else ""
-    return f"rows {shown}{more}"
+    noun = "row" if idx.size == 1 else "rows"
+    return f"{noun} {shown}{more} (cases counted from 1)"
 
 
 def _value(v) -> str:

@@ -111,8 +111,11 @@ def test_bad_designs_raise_clear_errors(small, kwargs, message):
 
 def test_missing_design_values_name_rows(small):
     df = small.copy()
-    df.loc[[8, 9], "stratum"] = np.nan
-    with pytest.raises(DesignError, match="rows 8, 9"):
+    df.loc[[8, 9], "stratum"] = np.nan  # the 9th and 10th cases, as SPSS and R number them
+    with pytest.raises(DesignError, match=r"rows 9, 10 \(cases counted from 1\)"):
+        Design(df, strata="stratum", psu="psu")
+    df.loc[9, "stratum"] = 1.0
+    with pytest.raises(DesignError, match=r"in row 9 \(cases counted from 1\)"):
         Design(df, strata="stratum", psu="psu")
 
 
