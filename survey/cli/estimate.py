@@ -490,6 +490,15 @@ def estimate_command(
             des = replicate_design_from_spec(ds, rep_args, source=replicates)
         else:
             des = design_from_spec(ds, spec)
+            if spec.get("weight") is None:  # R and the API default, but rarely meant
+                import warnings
+
+                warnings.warn(
+                    "no --weight: every row weighs 1, so these are unweighted estimates; give "
+                    "the survey's expansion factor with --weight (or in --design)",
+                    UserWarning,
+                    stacklevel=1,
+                )
         # one engine pass per statistic for all its variables (not one per variable: 20
         # variables on 5M rows were 20 passes), rows then in the order the variables were named
         kinds: dict[str, list[str]] = {}

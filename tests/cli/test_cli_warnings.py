@@ -60,3 +60,15 @@ def test_an_80_column_terminal_keeps_the_domain_column_readable(monkeypatch):
     assert {"Norte", "Centro", "Sur", "Costa"} == {line.split()[0] for line in body}
     assert len(body) == 20  # 4 regions x 5 categories, a row each
     assert max(len(line) for line in lines) <= 80
+
+
+def test_estimate_without_weight_says_the_estimates_are_unweighted():
+    from survey.datasets import demo_path
+
+    args = ["estimate", str(demo_path()), "fear_dark"]
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "warning: no --weight: every row weighs 1" in res.output
+    res = CliRunner().invoke(app, [*args, "--weight", "weight"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "no --weight" not in res.output
