@@ -83,6 +83,7 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
             codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
         codes_list.append(codes.astype(np.int64, copy=False))
         uniques_list.append(uniques)
+        _warn_identifier(col, len(uniques), n)
     sizes = [max(len(u), 1) for u in uniques_list]
     if len(by) == 1:  # factorize codes every observed value 0..k-1 (-1: missing) already
         return _domains(
@@ -105,6 +106,27 @@ def make_domains(data: pd.DataFrame, by) -> Domains:
         dom = np.full(n, -1, dtype=np.int64)
         dom[valid] = inverse
     return _domains(data, by, dom, observed, uniques_list, sizes)
+
+
+#: A ``by`` column with more distinct values than this share of the rows (and at least
+#: :data:`IDENTIFIER_MIN` of them) is warned about as a likely identifier.
+IDENTIFIER_SHARE = 0.5
+IDENTIFIER_MIN = 200
+
+
+def _warn_identifier(col: str, k: int, n: int) -> None:
+    """Warn when ``by`` column ``col`` has nearly a value per row (a respondent or
+    household id given as a domain): the estimates would be one domain per row."""
+    if k >= IDENTIFIER_MIN and k > IDENTIFIER_SHARE * n:
+        import warnings
+
+        warnings.warn(
+            f"by column {col!r} has {k:,} distinct values in {n:,} rows: nearly one domain per "
+            "row, so every estimate rests on a row or two; is it an identifier? Domains are "
+            "groups such as regions, sex or age groups",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _domains(data, by, dom, observed, uniques_list, sizes) -> Domains:
