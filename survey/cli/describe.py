@@ -83,7 +83,8 @@ def _print(table, codes, data, sd, show_values: bool) -> None:
 
     from survey.cli._common import compact_table, word_width
 
-    title = f"{Path(data).name}: {len(sd.data):,} rows, {len(table)} variables"
+    nvar = len(table)
+    title = f"{Path(data).name}: {len(sd.data):,} rows, {nvar} variable{'' if nvar == 1 else 's'}"
     types = set(table["type"])
     by_var = {v: g for v, g in codes.groupby("variable", sort=False)} if len(codes) else {}
     shown = {v: g for v, g in by_var.items() if show_values}

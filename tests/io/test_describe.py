@@ -66,6 +66,9 @@ def test_plain_frame_and_cli_terminal_and_xlsx(tmp_path):
     assert [c.value for c in ws[3]][:3] == ["position", "variable", "label"]
     res = CliRunner().invoke(app, ["describe", str(path), "-v", "A"])
     assert res.exit_code != 0 and "did you mean 'a'?" in res.output
+    res = CliRunner().invoke(app, ["describe", str(path), "-v", "a"])
+    assert res.exit_code == 0 and "4 rows, 1 variable" in res.output, res.output
+    assert "1 variables" not in res.output
 
 
 def test_describe_xlsx_goes_through_the_publication_writer(tmp_path):
