@@ -82,8 +82,8 @@ def test_lazy_influence_variance_equals_the_formed_matrix():
     np.testing.assert_allclose(np.diag(es.vcov()), blockwise, rtol=1e-12)
 
 
-def test_rows_as_units_calibration_variance_equals_the_factored_path():
-    df = _data()
+def _raked_row_path(df):
+    """The raked no-cluster design's row path and the factored general path's variances."""
     base = Design(df, weight="weight", strata="stratum")
     tot = float(df["weight"].sum())
     pops = [
@@ -93,9 +93,13 @@ def test_rows_as_units_calibration_variance_equals_the_factored_path():
     raked = Rake(pops, count="Freq").fit_transform(base)
     es = estimate(raked, "mean", ["y", "x"], by="dom")
     assert isinstance(es.Z, RowLowRankZ)
-    fast = es.variance()
     general = LowRankZ(es.Z.Z, es.Z.G, es.Z.C, es.Z.blocks)
     slow = linearization.vcov(raked, general, es.strata_presence, full=False)
+    return raked, es, es.variance(), slow
+
+
+def test_rows_as_units_calibration_variance_equals_the_factored_path():
+    raked, es, fast, slow = _raked_row_path(_data())
     np.testing.assert_allclose(fast, slow, rtol=1e-11, atol=0)
     dense = es.Z.toarray()
     np.testing.assert_allclose(fast, linearization.vcov(raked, dense), rtol=1e-10)
@@ -108,19 +112,8 @@ def test_rows_as_units_calibration_with_rows_outside_the_domains_and_no_answers(
     df["dom"] = df["dom"].astype(float)
     df.loc[::9, "dom"] = np.nan
     df["x"] = df["x"].where(df["dom"] != 2)  # domain 2: no answers to x
-    base = Design(df, weight="weight", strata="stratum")
-    tot = float(df["weight"].sum())
-    pops = [
-        ("age", pd.DataFrame({"age": range(3), "Freq": [tot / 3] * 3})),
-        ("sex", pd.DataFrame({"sex": range(2), "Freq": [tot / 2] * 2})),
-    ]
-    raked = Rake(pops, count="Freq").fit_transform(base)
-    es = estimate(raked, "mean", ["y", "x"], by="dom")
-    assert isinstance(es.Z, RowLowRankZ)
+    _, es, fast, slow = _raked_row_path(df)
     assert not es.Z.cells.row_mask.all()
-    fast = es.variance()
-    general = LowRankZ(es.Z.Z, es.Z.G, es.Z.C, es.Z.blocks)
-    slow = linearization.vcov(raked, general, es.strata_presence, full=False)
     assert np.isfinite(fast).sum() == np.isfinite(slow).sum() > 0
     np.testing.assert_allclose(fast, slow, rtol=1e-11, atol=0)
 
