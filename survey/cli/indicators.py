@@ -30,6 +30,7 @@ from survey.cli._common import (
     choose_engine,
     console,
     engine_help,
+    error_text,
     fail,
     flag_cell,
     flag_reasons,
@@ -422,7 +423,7 @@ def indicators_command(
         try:
             res = harmonize(sd, crosswalk)
         except (KeyError, ValueError) as exc:
-            fail(f"harmonising {data} with {crosswalk!r}: {exc}")
+            fail(f"harmonising {data} with {crosswalk!r}: {error_text(exc)}")
         frame = res.data
         sources = res.design_sources
         harmonised_labels = dict(res.value_labels)

@@ -291,8 +291,11 @@ def load_crosswalk(name_or_path) -> Crosswalk:
         )
     path = crosswalk_dir() / f"{name_or_path}.yaml"
     if not path.exists():
+        from survey._names import did_you_mean
+
         names = [c.stem for c in sorted(crosswalk_dir().glob("*.yaml"))]
-        raise KeyError(f"unknown crosswalk {name_or_path!r}; available: {', '.join(names)}")
+        hint = did_you_mean(str(name_or_path), names)
+        raise KeyError(f"unknown crosswalk {name_or_path!r}{hint}; available: {', '.join(names)}")
     return _load_cached(str(path))
 
 
