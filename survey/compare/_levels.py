@@ -144,7 +144,10 @@ def resolve_pair(data, column: str, first=None, second=None, *, kind: str, label
         raise ValueError(f"kind={kind!r}: 'group' or 'wave'")
     names = ("control", "treated") if kind == "group" else ("pre", "post")
     if column not in data.columns:
-        raise KeyError(f"{kind} column {column!r} is not in the data")
+        from survey._names import did_you_mean
+
+        hint = did_you_mean(column, data.columns)
+        raise KeyError(f"{kind} column {column!r} is not in the data{hint}")
     labels = dict(labels or {})
     col = data[column]
     values = sorted(pd.unique(col.dropna()).tolist(), key=lambda v: (str(type(v)), v))
@@ -205,7 +208,9 @@ def resolve_values(data, column: str, given, *, what: str, labels=None) -> list:
     labels.
     """
     if column not in data.columns:
-        raise KeyError(f"column {column!r} is not in the data")
+        from survey._names import did_you_mean
+
+        raise KeyError(f"column {column!r} is not in the data{did_you_mean(column, data.columns)}")
     labels = dict(labels or {})
     given = [given] if isinstance(given, str) or not hasattr(given, "__iter__") else list(given)
     if not given:

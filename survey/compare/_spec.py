@@ -116,7 +116,10 @@ def resolve_waves(frame, column, before=None, after=None, source="data", labels=
     from survey.compare._levels import describe_values, resolve_pair
 
     if column not in frame.columns:
-        raise KeyError(f"wave column {column!r} is not in {source}")
+        from survey._names import did_you_mean
+
+        hint = did_you_mean(column, frame.columns)
+        raise KeyError(f"wave column {column!r} is not in {source}{hint}")
     try:
         b, a = resolve_pair(frame, column, before, after, kind="wave", labels=labels)
     except ValueError as exc:  # name the command-line options
