@@ -44,10 +44,10 @@ def _rows(mask: np.ndarray, limit: int = 5) -> str:
 
 def _value(v) -> str:
     """A stratum or PSU value as the data shows it: 3.0 read from a numeric column is 3."""
-    v = v.item() if hasattr(v, "item") else v
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return repr(v) if isinstance(v, str) else str(v)
+    from survey._text import code_text
+
+    v = v.item() if hasattr(v, "item") else v  # np.str_ -> str: repr without "np.str_"
+    return repr(v) if isinstance(v, str) else code_text(v)
 
 
 def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -274,14 +274,6 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
-#: The line under compact tables too narrow for their cv column, by language.
-CV_LEFT_OUT = {
-    "en": "cv: not shown at this terminal width (in --out and the API result)",
-    "es": "cv: no se muestra con este ancho de terminal (está en --out y en la API)",
-    "pt": "cv: não exibido com esta largura de terminal (está em --out e na API)",
-}
-
-
 def label_widths(heads, columns, room: int) -> list[int] | None:
     """Widths of a compact table's label columns (``columns``: each one's cells, ``heads``
     their headers) sharing ``room`` characters: each first as wide as the longest word of
@@ -339,10 +331,6 @@ def flag_cell(flag, reason, lang: str = "en", with_reason: bool = True) -> str:
     return f"{word} ({why})" if with_reason and why else word
 
 
-#: The words before the reasons listed under compact tables, by language.
-FLAG_REASONS = {"en": "flag reasons", "es": "motivos", "pt": "motivos"}
-
-
 def flag_reasons(frame, lang: str = "en"):
     """The line under compact tables (which show the flag alone, :func:`flag_cell`): each
     reason of the caution and suppressed rows of ``frame`` once, in ``lang``, with the
@@ -367,8 +355,9 @@ def flag_reasons(frame, lang: str = "en"):
     for why, names in groups.items():
         shown = ", ".join(names[:8]) + (f", +{len(names) - 8}" if len(names) > 8 else "")
         parts.append(f"{why} ({shown})" if names else why)
-    head = FLAG_REASONS.get(lang, FLAG_REASONS["en"])
-    return Text(f"{head}: " + " · ".join(parts), style="dim")
+    from survey.plots._text import tr
+
+    return Text(f"{tr('flag_reasons', lang)}: " + " · ".join(parts), style="dim")
 
 
 def _domain_names(frame):

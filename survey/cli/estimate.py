@@ -199,7 +199,7 @@ def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
 
     if console.width >= COMPACT_WIDTH:
         return [_table(frame, by, title, show_suppressed, heads)]
-    from survey.cli._common import CV_LEFT_OUT
+    from survey.plots._text import tr
 
     parts = []
     for var in dict.fromkeys(frame["variable"]):
@@ -218,7 +218,7 @@ def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
     for (head, _), table in zip(parts, tables, strict=True):
         out += [Text(""), Text(head, style="bold"), table]
     if not cv:
-        out.append(Text(CV_LEFT_OUT["en"], style="dim"))
+        out.append(Text(tr("cv_left_out"), style="dim"))
     # the reasons the compact tables leave out, once each
     line = flag_reasons(frame)
     return out if line is None else [*out, line]

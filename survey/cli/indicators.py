@@ -219,7 +219,7 @@ def results_tables(
     flags' reasons are then listed once under the tables, as ``survey estimate`` does."""
     from rich.text import Text
 
-    from survey.cli._common import CV_LEFT_OUT, compact_table, label_widths, squeezed_widths
+    from survey.cli._common import compact_table, label_widths, squeezed_widths
     from survey.plots._text import tr
 
     if console.width >= COMPACT_WIDTH:
@@ -287,7 +287,7 @@ def results_tables(
             t.add_row(*(escape(c) for c in [*label_row, *(row[j] for j in keep), word]))
         out.append(t)
     if 2 not in keep:
-        out.append(Text(CV_LEFT_OUT.get(lang, CV_LEFT_OUT["en"]), style="dim"))
+        out.append(Text(tr("cv_left_out", lang), style="dim"))
     line = flag_reasons(table, lang)  # the reasons the compact tables leave out, once each
     return out if line is None else [*out, line]
 

@@ -242,10 +242,9 @@ class RowLowRankZ(LowRankZ):
         if not np.isfinite(S).all():  # a non-finite entry makes its stratum sum non-finite
             Zg[~np.isfinite(Zg)] = 0.0  # as cell_matrix: non-finite influence counts as 0
             S = np.stack(scatter_sums(hd, H * D, [column(j) for j in range(J)]), axis=1)
-        S = S.reshape(H, D, J)
         SS = np.stack(scatter_sums(hd, H * D, [square(j) for j in range(J)]), axis=1)
-        SS = SS.reshape(H, D, J)
         del hd
+        # (H * D, J) rows stratum-major: as (H, D * J) the columns are d * J + j
         S, SS = S.reshape(H, K), SS.reshape(H, K)
         hm = []  # per group: the rows' (stratum, cell) codes
         start = 0

@@ -114,8 +114,11 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
             continue
         todo.append((q, col))
     if todo:
-        sums = weighted_cell_sums(
-            cells, w, [col if full else col[cells.row_mask] for _, col in todo]
+        sums = scatter_sums(
+            cells.row_cell,
+            cells.n_cells,
+            [col if full else col[cells.row_mask] for _, col in todo],
+            w,
         )
         for (q, _), total in zip(todo, sums, strict=True):
             out[:, q] = total
@@ -134,12 +137,6 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
 
 #: Columns of at least this many rows are summed two at a time, on two threads.
 PARALLEL_SUM_ROWS = 200_000
-
-
-def weighted_cell_sums(cells: Cells, w: np.ndarray, columns: list[np.ndarray]) -> list:
-    """``sum_i w_i x_i`` per cell for each column ``x`` of the in-domain rows
-    (:func:`scatter_sums` over the rows' cells)."""
-    return scatter_sums(cells.row_cell, cells.n_cells, columns, w)
 
 
 def scatter_sums(index: np.ndarray, size: int, columns, weights=None) -> list:
@@ -928,34 +925,28 @@ def _stage1_presence(design, dom: np.ndarray, n_dom: int, cell_rows=None):
         n_all, n_nz = cell_rows
         psu_dom = np.flatnonzero(n_nz)
         nrow = n_all.reshape(st.n_units, n_dom).sum(axis=0)
-        return _presence_from_cells(st, psu_dom, n_dom, nrow)
+        return _presence_from_cells(st, psu_dom // n_dom, psu_dom % n_dom, n_dom, nrow)
     rows = (dom >= 0) & (design.weights != 0)
     every = bool(rows.all())  # every row in: no masked copies
+    nrow = np.bincount(dom if every else dom[dom >= 0], minlength=n_dom)
     if st.n_units == design.n:  # rows are the PSUs: each row is its own (PSU, domain)
         psu, d = (st.unit, dom) if every else (st.unit[rows], dom[rows])
-        nrow = np.bincount(d if every else dom[dom >= 0], minlength=n_dom)
         # every row in: the (PSU, domain) cells per domain are its rows
-        return _presence_from_cells(st, None, n_dom, nrow, (psu, d, nrow if every else None))
+        return _presence_from_cells(st, psu, d, n_dom, nrow, nrow if every else None)
     codes = st.unit * n_dom + dom if every else st.unit[rows] * n_dom + dom[rows]
     if st.n_units * n_dom <= DENSE_CELL_LIMIT:
         psu_dom = np.flatnonzero(np.bincount(codes, minlength=st.n_units * n_dom))
     else:
         psu_dom = np.unique(codes)
-    nrow = np.bincount(dom if every else dom[dom >= 0], minlength=n_dom)
-    return _presence_from_cells(st, psu_dom, n_dom, nrow)
+    return _presence_from_cells(st, psu_dom // n_dom, psu_dom % n_dom, n_dom, nrow)
 
 
-def _presence_from_cells(st, psu_dom, n_dom, nrow, split=None):
-    """(df, nrow, presence) of :func:`_stage1_presence` from the occupied (PSU, domain) cells,
-    given as codes ``psu * n_dom + domain`` or as ``split = (psu, domain, cells per domain or
-    None)``."""
-    if split is None:
-        psu, d = psu_dom // n_dom, psu_dom % n_dom
+def _presence_from_cells(st, psu, d, n_dom, nrow, n_psu=None):
+    """(df, nrow, presence) of :func:`_stage1_presence` from the occupied (PSU, domain)
+    cells, each given by its PSU ``psu`` and domain ``d`` (``n_psu``: the cells per domain,
+    when the caller has them)."""
+    if n_psu is None:
         n_psu = np.bincount(d, minlength=n_dom)
-    else:
-        psu, d, n_psu = split
-        if n_psu is None:
-            n_psu = np.bincount(d, minlength=n_dom)
     sd = st.unit_stratum[psu] * n_dom + d
     if st.n_strata * n_dom <= DENSE_CELL_LIMIT:
         strat_dom = np.flatnonzero(np.bincount(sd, minlength=st.n_strata * n_dom))

@@ -152,6 +152,14 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "una de las estimaciones comparadas está suprimida (criterio de publicación)",
         "pt": "uma das estimativas comparadas está suprimida (critério de publicação)",
     },
+    # the lines under the CLI's compact tables: before the reasons they leave out, and when
+    # the terminal is too narrow for the cv column
+    "flag_reasons": {"en": "flag reasons", "es": "motivos", "pt": "motivos"},
+    "cv_left_out": {
+        "en": "cv: not shown at this terminal width (in --out and the API result)",
+        "es": "cv: no se muestra con este ancho de terminal (está en --out y en la API)",
+        "pt": "cv: não exibido com esta largura de terminal (está em --out e na API)",
+    },
     # the notes of comparison rows without a change (survey.compare._frame.NOTE_*)
     "note_not estimated in baseline": {
         "en": "no baseline estimate",

@@ -17,7 +17,7 @@ def _cells(n, n_units, n_dom, rng):
 
 
 @pytest.mark.parametrize("n", [1_000, core.PARALLEL_SUM_ROWS + 1])  # serial, threaded
-def test_weighted_cell_sums_equal_bincount_bit_for_bit(n):
+def test_scatter_sums_of_the_cells_equal_bincount_bit_for_bit(n):
     rng = np.random.default_rng(3)
     cells = _cells(n, 300, 7, rng)
     w = rng.uniform(0.5, 300.0, n)[cells.row_mask]
@@ -26,7 +26,7 @@ def test_weighted_cell_sums_equal_bincount_bit_for_bit(n):
         rng.gamma(2.0, 1e4, n)[cells.row_mask],
         np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n))[cells.row_mask],
     ]
-    got = core.weighted_cell_sums(cells, w, cols)
+    got = core.scatter_sums(cells.row_cell, cells.n_cells, cols, w)
     for x, total in zip(cols, got, strict=True):
         want = np.bincount(cells.row_cell, weights=w * x, minlength=cells.n_cells)
         np.testing.assert_array_equal(total, want)
