@@ -29,3 +29,11 @@ def pool():
         _POOL = ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="survey-engine")
         _PID = os.getpid()
     return _POOL
+
+
+def map_all(fn, items) -> list:
+    """``[fn(x) for x in items]``, on the pool's threads when there are two (``fn`` should
+    spend its time in calls that release the GIL), in this thread otherwise."""
+    if workers() < 2:
+        return [fn(x) for x in items]
+    return list(pool().map(fn, items))

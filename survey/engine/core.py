@@ -170,7 +170,7 @@ def scatter_sums(index: np.ndarray, size: int, columns, weights=None) -> list:
     def total(x):
         return M @ (x() if callable(x) else x)
 
-    return list(_threads.pool().map(total, columns))
+    return _threads.map_all(total, columns)
 
 
 def influence_totals(cells: Cells, Tg: np.ndarray, item_q, coefs, n_units: int):

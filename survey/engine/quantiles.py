@@ -207,11 +207,7 @@ def domain_value_order(x: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.nd
         seg = by_dom[bounds[d] : bounds[d + 1]]
         out[bounds[d] : bounds[d + 1]] = seg[stable_argsort(x[seg])]
 
-    if _threads.workers() < 2:
-        for d in range(top + 1):
-            sort_segment(d)
-    else:
-        list(_threads.pool().map(sort_segment, range(top + 1)))
+    _threads.map_all(sort_segment, range(top + 1))
     return out
 
 
