@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from survey.engine.core import scatter_sums
 from survey.engine.estimators import block_totals, plain_and_blocks
 
 
@@ -33,14 +34,19 @@ def _cross_totals(step, dom, est, w, D):
     seen: dict[int, int] = {}  # identical quantity arrays are aggregated once
     if step.is_cells:
         idx = step.model[mask] * D + d
-        buf = np.empty(gw.size)  # one row-length buffer for the products
+        todo = []
         for q, col in plain:
             if id(col) in seen:
-                out[:, :, q] = out[:, :, seen[id(col)]]
                 continue
             seen[id(col)] = q
-            np.multiply(gw, col[mask], out=buf)
-            out[:, :, q] = np.bincount(idx, weights=buf, minlength=p * D).reshape(p, D)
+            todo.append(q)
+        # bincount(idx, weights=gw * col) per column, on the engine's threads
+        sums = scatter_sums(idx, p * D, [est.columns[q][mask] for q in todo], gw)
+        for q, total in zip(todo, sums, strict=True):
+            out[:, :, q] = total.reshape(p, D)
+        for q, col in plain:
+            if seen[id(col)] != q:
+                out[:, :, q] = out[:, :, seen[id(col)]]
         for b in blocks:  # a categorical item's categories: one bincount
             tot = block_totals(idx, p * D, b, gw, mask)
             out[:, :, b.start : b.start + b.size] = tot.reshape(p, D, b.size)
