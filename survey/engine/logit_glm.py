@@ -97,17 +97,23 @@ class _RowTables:
         ``A = w2 log(2 pw + 1) + 0.5 pw / (pw + 1)``: two logarithms per row instead of six
         transcendental functions per row and case. Only ``w2 z`` differs between the cases."""
         self.closed = True
-        pw1 = pw + 1
+        # each row-length term once, the operations in place (the same values as the
+        # formulas above, operation for operation)
+        pw1, ph, half, twopw = pw + 1, pw + 0.5, pw * 0.5, pw * 2
         part = np.empty((3,) + pw.shape)
         w2 = part[1]
-        np.multiply(pw, 0.5, out=w2)
-        w2 *= pw + 0.5
+        np.multiply(half, ph, out=w2)
         w2 /= pw1 * pw1
         A = part[0]
-        np.log(2 * pw + 1, out=A)
+        np.add(twopw, 1, out=A)
+        np.log(A, out=A)
         A *= w2
-        A += 0.5 * pw / pw1
-        np.multiply(2 * pw, np.log(pw1 / (pw + 0.5)), out=part[2])
+        half /= pw1
+        A += half
+        dev = part[2]
+        np.divide(pw1, ph, out=dev)
+        np.log(dev, out=dev)
+        dev *= twopw
         self.diff = 2 * A  # y = 1 minus y = 0, in w2 z only
         np.negative(A, out=A)  # y = 0: w2 z = -A
         self.parts[0.0] = part
@@ -173,12 +179,22 @@ def replay_glm(es, dispersion: bool = True):
     w = design.weights
     D, J = dom.n_domains, est.n_items
     in_dom = dom.codes >= 0
-    count_all = np.bincount(dom.codes[in_dom], minlength=D)
-    meanw = np.bincount(dom.codes[in_dom], weights=w[in_dom], minlength=D) / np.maximum(
+    every = bool(in_dom.all())  # every row in some domain: no masked copies
+
+    def kept(a, keep, all_kept):
+        return a if all_kept else a[keep]
+
+    d_in = kept(dom.codes, in_dom, every)
+    count_all = np.bincount(d_in, minlength=D)
+    meanw = np.bincount(d_in, weights=kept(w, in_dom, every), minlength=D) / np.maximum(
         count_all, 1
     )
-    pw_all = np.zeros(design.n)
-    pw_all[in_dom] = w[in_dom] / meanw[dom.codes[in_dom]]
+    if every:
+        pw_all = w / meanw[d_in]
+    else:
+        pw_all = np.zeros(design.n)
+        pw_all[in_dom] = w[in_dom] / meanw[d_in]
+    del d_in
     out = np.full((8, D, J), np.nan)
     num, den, devold = np.zeros((D, J)), np.zeros((D, J)), np.zeros((D, J))
     s1, n_pw, const = np.zeros((D, J)), np.zeros((D, J)), np.zeros((D, J))
@@ -191,10 +207,11 @@ def replay_glm(es, dispersion: bool = True):
         mcol = est.columns[mq]
         answered = in_dom & (mcol > 0)
         rows = answered & (w > 0)
-        d = dom.codes[rows]
-        pw = pw_all[rows]
+        all_rows = bool(rows.all())
+        d = kept(dom.codes, rows, all_rows)
+        pw = kept(pw_all, rows, all_rows)
         npw = np.bincount(d, weights=pw, minlength=D)
-        nmod = np.bincount(dom.codes[answered], minlength=D)
+        nmod = count_all if all_rows else np.bincount(dom.codes[answered], minlength=D)
         n_pw[:, items] = npw[:, None]
         n_model[:, items] = nmod[:, None]
         if block is not None and Tg is not None:  # 0/1 indicators of one variable's categories
