@@ -102,7 +102,7 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
     else:
         out = np.empty((cells.n_cells, Q), order="C" if dense else "F")
     seen: dict[int, int] = {}
-    dups: list[tuple[int, int]] = []  # copied in one pass at the end (rows stay in cache)
+    dups: list[tuple[int, int]] = []  # copied at the end
     todo = []
     for q, col in plain:
         if id(col) in seen:
@@ -122,12 +122,8 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
         )
         for (q, _), total in zip(todo, sums, strict=True):
             out[:, q] = total
-    if dups and dense:  # row-major: one pass over the (short) rows
-        dst, src = (list(t) for t in zip(*dups, strict=True))
-        out[:, dst] = out[:, src]
-    else:  # column-major: each column a contiguous copy, no (cells x copies) temporary
-        for q, q0 in dups:
-            out[:, q] = out[:, q0]
+    for q, q0 in dups:  # column by column: no (cells x copies) gather and temporary
+        out[:, q] = out[:, q0]
     for b in blocks:
         out[:, b.start : b.start + b.size] = block_totals(
             cells.row_cell, cells.n_cells, b, w, None if full else cells.row_mask
