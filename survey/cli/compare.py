@@ -122,11 +122,15 @@ def compare_command(
             "wide=sch.wide:Yes); comma-separated or repeated"
         ),
     ],
-    out: Annotated[
-        Path, typer.Option(help="Output .xlsx (one sheet per result) or .csv (the comparison)")
-    ],
     followup: Annotated[
         Path | None, typer.Argument(help="Follow-up data file (omit with --wave)")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output .xlsx (one sheet per result) or .csv (the comparison); without it "
+            "the tables are only printed"
+        ),
     ] = None,
     weight: Annotated[str | None, typer.Option(help="Weight column")] = None,
     strata: Annotated[str | None, typer.Option(help="Stratum column")] = None,
@@ -241,9 +245,10 @@ def compare_command(
     if lang not in ("en", "es", "pt"):
         fail(f"--lang {lang!r}: use en, es or pt")
     check_quality(quality)
-    check_output_path(
-        out, overwrite, inputs=[*inputs, labels], suffixes=(".xlsx", ".csv"), what="--out"
-    )
+    if out is not None:
+        check_output_path(
+            out, overwrite, inputs=[*inputs, labels], suffixes=(".xlsx", ".csv"), what="--out"
+        )
     engine = choose_engine(baseline, engine)
     by = list(by or [])
     if wave_df is None:
@@ -431,12 +436,13 @@ def compare_command(
         )
     if len(tidy["do_no_harm"]):
         # the screen's own p-value (unadjusted by default): `significant` may say otherwise
+        sheet = "; sheet do_no_harm" if out is not None and out.suffix.lower() == ".xlsx" else ""
         which = {
             f.attrs.get("worsened_p", "unadjusted") for f in sheets.values() if "worsened" in f
         }
         console.print(
             f"[bold red]{len(tidy['do_no_harm'])} worsening(s) significant at the "
-            f"{' / '.join(sorted(which))} p-value (do-no-harm screen; sheet do_no_harm)[/]"
+            f"{' / '.join(sorted(which))} p-value (do-no-harm screen{sheet})[/]"
         )
     hidden = int(tidy["do_no_harm"]["suppressed_input"].astype("boolean").fillna(False).sum())
     if hidden and not show_suppressed:
@@ -444,6 +450,8 @@ def compare_command(
             f"[dim]{hidden} of them with a suppressed input estimate: listed without their "
             "numbers (--show-suppressed shows them)[/]"
         )
+    if out is None:
+        return
     try:
         from survey._atomic import atomic_output
 

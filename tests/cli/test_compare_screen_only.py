@@ -1,0 +1,41 @@
+"""``survey compare`` without ``--out`` prints the comparison and writes nothing, as
+``survey estimate`` and ``survey indicators`` do; its numbers are the ones ``--out`` writes."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from survey.cli import app
+from survey.datasets import demo_path
+
+ARGS = ["--wave", "wave", "--before", "1", "--after", "2", "--indicators", "robbed=robbery:1"]
+DESIGN = ["--weight", "weight", "--strata", "stratum", "--psu", "psu", "--by", "region"]
+
+
+def _invoke(monkeypatch, extra=()):
+    from survey.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 150)  # the console is made once per process
+    res = CliRunner().invoke(
+        app, ["compare", str(demo_path()), *ARGS, *DESIGN, *extra], env={"COLUMNS": "150"}
+    )
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_compare_without_out_prints_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    screen = _invoke(monkeypatch)
+    assert list(tmp_path.iterdir()) == []  # no file written anywhere we can see
+    assert "written" not in screen
+    norte = next(line for line in screen.splitlines() if line.split()[:2] == ["Norte", "robbed"])
+    # the published demo change (the test of the --out route checks the same row)
+    assert norte.split()[2:5] == ["12.0", "13.5", "1.5"]
+
+    # the same command with --out: the file's numbers are the screen's, rounded
+    _invoke(monkeypatch, ["--out", str(tmp_path / "change.csv")])
+    table = pd.read_csv(tmp_path / "change.csv")
+    row = table[(table["region_label"] == "Norte") & (table["variable"] == "robbed")].iloc[0]
+    shown = [f"{100 * row[c]:.1f}" for c in ("estimate_1", "estimate_2", "estimate")]
+    assert shown == norte.split()[2:5]
