@@ -765,7 +765,7 @@ def csv_frames(spec, results, comparisons):
     codes are written as integers (wave ``1``, not the ``1.0`` of an SPSS double), as every
     command's csv writes them."""
     from survey._schema import RESULT_COLUMNS
-    from survey._text import with_int_codes
+    from survey._text import code_text, with_int_codes
     from survey.compare._frame import COMPARISON_COLUMNS
     from survey.quality import mask, mask_comparisons
 
@@ -775,6 +775,10 @@ def csv_frames(spec, results, comparisons):
     comparisons = with_int_codes(
         comparisons, [c for c in comparisons.columns if c not in COMPARISON_COLUMNS]
     )
+    if "group" in comparisons.columns:  # 'all' or a group's code: 1, not 1.0
+        comparisons["group"] = comparisons["group"].map(
+            lambda v: v if isinstance(v, str) or pd.isna(v) else code_text(v)
+        )
     comparisons = _sides_in(comparisons, _lang(spec))
     if (spec.get("quality") or {}).get("show_suppressed"):
         return results, comparisons

@@ -849,6 +849,23 @@ def _estimate(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame
     return results
 
 
+def _with_level_labels(design, meta, columns):
+    """A shallow copy of ``design`` whose metadata holds only the value labels of
+    ``columns`` (the levels a comparison names), or ``design`` itself when the file has
+    none for them. The indicators keep no labels: their results are labelled later, once."""
+    have = getattr(meta, "value_labels", None) or {}
+    labels = {c: dict(have[c]) for c in columns if c and have.get(c)}
+    if not labels:
+        return design
+    import copy
+
+    from survey.io import Metadata
+
+    out = copy.copy(design)
+    out.meta = Metadata(value_labels=labels)
+    return out
+
+
 def _contrasts(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFrame | None:
     """The comparisons of :func:`_compare` before they are checked against the published
     estimates, flagged and adjusted: ``compare_within`` (follow-up minus baseline, overall
@@ -868,6 +885,10 @@ def _contrasts(spec: dict, designs: dict, indicators: list[dict]) -> pd.DataFram
     kw = dict(level=level, alpha=1 - level, df=df, quality=_quality_arg(spec.get("quality")))
     parts = []
     for unit, design in designs.items():
+        # the file's value labels of the wave and group columns: label_1/label_2 read
+        # "baseline: wave=1 (Baseline)" and groups.treated may name the group by its label,
+        # as in survey compare
+        design = _with_level_labels(design, spec.get("_meta"), [wcol, (groups or {}).get("column")])
         cols = [f"ind__{i['name']}" for i in indicators if i.get("unit", "person") == unit]
         if not cols:
             continue
