@@ -212,9 +212,9 @@ COMPACT_WIDTH = 110
 def results_tables(
     table, by_cols, show_suppressed: bool, level: float, lang: str = "en", heads=None
 ) -> list:
-    """What the terminal prints: :func:`results_table`, or under :data:`COMPACT_WIDTH`
-    columns one table per indicator under its title (word-wrapped) and scale, without the
-    indicator, scale and se columns and without vertical rules, so that domains, numbers
+    """What the terminal prints: :func:`results_table` when it fits the terminal whole (at
+    least :data:`COMPACT_WIDTH` columns), else one table per indicator under its title
+    (word-wrapped) and scale, without the indicator, scale and se columns and without vertical rules, so that domains, numbers
     and flags stay whole on an 80-column terminal (every column is in the files); the
     flags' reasons are then listed once under the tables, as ``survey estimate`` does."""
     from rich.text import Text
@@ -223,7 +223,12 @@ def results_tables(
     from survey.plots._text import tr
 
     if console.width >= COMPACT_WIDTH:
-        return [results_table(table, by_cols, show_suppressed, level, lang, heads)]
+        wide = results_table(table, by_cols, show_suppressed, level, lang, heads)
+        # the one wide table when it fits whole; rich would otherwise fit it by breaking
+        # words ("victimisat" over "ion"): the compact tables keep words and numbers whole
+        unbounded = console.options.update_width(10_000)  # measure() clamps to the width
+        if console.measure(wide, options=unbounded).maximum <= console.width:
+            return [wide]
     numbers = [tr("estimate", lang), tr("ci", lang, level=f"{round(level * 100):g}"), "cv", "n"]
     parts = []  # (title, label heads, label rows, label columns, number rows, flags)
     for key, part in table.groupby("indicator", sort=False):

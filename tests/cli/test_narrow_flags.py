@@ -117,3 +117,20 @@ def test_estimate_keeps_the_flag_whole_at_80_columns(tmp_path, monkeypatch, by, 
         rows = list(csv.DictReader(fh))
     assert shown == [flag_word(r["reliability"]) for r in rows], res.output
     assert (len(by) == 3) == any(ln.startswith("cv: not shown") for ln in lines), res.output
+
+
+@pytest.mark.parametrize("width", [110, 130, 150, 250])
+def test_wide_terminals_never_break_a_word(tmp_path, width):
+    """From 110 columns the one wide table is printed only when it fits whole; otherwise
+    the compact tables, so a word is never split over two lines ("victimisat" / "ion")."""
+    lines, rows = _indicators(tmp_path, "en", ["region", "sex"], width)
+    assert max(len(line) for line in lines) <= width
+    text = " ".join(" ".join(line.replace("│", " ").replace("┃", " ").split()) for line in lines)
+    for word in ("victimisation", "Household", "prevalence", "Reliability", "reliable"):
+        assert word in text.split(), (word, "\n".join(lines))
+    shown = [r for r in rows if r["estimate"]]  # suppressed ones are blanked in the file
+    assert len(shown) > 10
+    for row in shown:  # every estimate is on the screen as in the file (percent, 2 digits)
+        assert f"{float(row['estimate']):.2f}" in text.split()
+    wide = any("┃" in line for line in lines)
+    assert wide == (width == 250)  # the wide table only where it fits
