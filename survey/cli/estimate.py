@@ -192,13 +192,18 @@ COMPACT_WIDTH = 100
 
 
 def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
-    """What the terminal prints: one table, or under :data:`COMPACT_WIDTH` columns the
-    title and one table per variable, each under its label (word-wrapped lines), so no
+    """What the terminal prints: one table when it fits the terminal whole (at least
+    :data:`COMPACT_WIDTH` columns), else the title and one table per variable, each under its label (word-wrapped lines), so no
     column holds the variable's name."""
     from rich.text import Text
 
     if console.width >= COMPACT_WIDTH:
-        return [_table(frame, by, title, show_suppressed, heads)]
+        wide = _table(frame, by, title, show_suppressed, heads)
+        # the one wide table when it fits whole; rich would otherwise fit it by breaking
+        # words ("complemen" over "tary") or cut its right edge: the compact tables instead
+        unbounded = console.options.update_width(10_000)  # measure() clamps to the width
+        if console.measure(wide, options=unbounded).maximum <= console.width:
+            return [wide]
     from survey.plots._text import tr
 
     parts = []
