@@ -390,6 +390,7 @@ def indicators_command(
     """
     import survey
     from survey.indicators import IndicatorError, battery, check_options
+    from survey.plots._text import tr
     from survey.quality import mask
 
     if crosswalk and questionnaire:
@@ -605,13 +606,9 @@ def indicators_command(
     heads = {b: meta.variable_labels.get(b) or b for b in by_cols}
     for part in results_tables(labelled, by_cols, show_suppressed, level, lang, heads):
         console.print(part)
-    if skipped:  # one line, grouped by reason (the xlsx lists them one per row)
-        groups: dict[str, list[str]] = {}
-        for name, reason in skipped.items():
-            groups.setdefault(reason, []).append(name)
-        text = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in groups.items())
+    if skipped:
         console.print(
-            f"[dim]{len(skipped)} indicator(s) skipped ({text})[/]", highlight=False, soft_wrap=True
+            f"[dim]{escape(skipped_line(skipped, lang))}[/]", highlight=False, soft_wrap=True
         )
     shown = table if show_suppressed else mask(table, complementary=False)  # applied above
     for b in by_labels:  # the file keeps the codes and adds the labels
@@ -656,11 +653,34 @@ def indicators_command(
                     statistics={"indicators": tidy_statistics(kinds)},
                 )
     n_sup = int((table["reliability"] == "suppress").sum())
-    console.print(
-        f"{len(table)} estimates ({table['indicator'].nunique()} indicators), "
-        f"{n_sup} suppressed{' (shown)' if show_suppressed else ' (blanked)'}"
-        + (f"; wrote {out}" if out else "")
+    how = tr("suppressed_shown" if show_suppressed else "suppressed_blanked", lang)
+    line = tr(
+        "estimates_line",
+        lang,
+        n=f"{len(table):,}",
+        k=table["indicator"].nunique(),
+        s=n_sup,
+        how=how,
     )
+    console.print(escape(line + (f"; {tr('wrote', lang, path=out)}" if out else "")))
+
+
+def skipped_line(skipped: dict, lang: str = "en") -> str:
+    """The terminal's one line on the indicators not computed, grouped by reason, in
+    ``lang``. A reason's list of the data's columns is left to the files (the xlsx's
+    ``skipped`` sheet lists each indicator with its whole reason)."""
+    import re
+
+    from survey.plots._text import tr
+
+    groups: dict[str, list[str]] = {}
+    for name, reason in skipped.items():
+        reason = re.sub(r" \(columns: [^)]*\)", "", str(reason))
+        if reason == "items not in the data":
+            reason = tr("items_not_in_data", lang)
+        groups.setdefault(reason, []).append(name)
+    text = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in groups.items())
+    return tr("skipped_line", lang, k=len(skipped), text=text)
 
 
 def register(app: typer.Typer) -> None:

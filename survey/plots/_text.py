@@ -155,6 +155,25 @@ TEXT: dict[str, dict[str, str]] = {
     # the lines under the CLI's compact tables: before the reasons they leave out, and when
     # the terminal is too narrow for the cv column
     "flag_reasons": {"en": "flag reasons", "es": "motivos", "pt": "motivos"},
+    # the closing lines of `survey indicators`
+    "skipped_line": {
+        "en": "{k} indicator(s) skipped ({text})",
+        "es": "{k} indicador(es) omitido(s) ({text})",
+        "pt": "{k} indicador(es) omitido(s) ({text})",
+    },
+    "items_not_in_data": {
+        "en": "items not in the data",
+        "es": "ítems que no están en los datos",
+        "pt": "itens que não estão nos dados",
+    },
+    "estimates_line": {
+        "en": "{n} estimates ({k} indicators), {s} suppressed ({how})",
+        "es": "{n} estimaciones ({k} indicadores), {s} suprimidas ({how})",
+        "pt": "{n} estimativas ({k} indicadores), {s} suprimidas ({how})",
+    },
+    "suppressed_shown": {"en": "shown", "es": "mostradas", "pt": "mostradas"},
+    "suppressed_blanked": {"en": "blanked", "es": "en blanco", "pt": "em branco"},
+    "wrote": {"en": "wrote {path}", "es": "escrito {path}", "pt": "gravado {path}"},
     "cv_left_out": {
         "en": "cv: not shown at this terminal width (in --out and the API result)",
         "es": "cv: no se muestra con este ancho de terminal (está en --out y en la API)",

@@ -281,3 +281,43 @@ def test_cli_80_columns_prints_one_readable_table_per_indicator(tmp_path, monkey
         assert match[0].split()[0] == str(r.region) and match[0].split()[-1] == r.reliability
     hidden = t[t["reliability"] == "suppress"]
     assert sum(row[-1:] == ["suppressed"] for row in rows) == len(hidden)
+
+
+@pytest.mark.parametrize(
+    ("lang", "skipped", "counts"),
+    [
+        ("en", "1 indicator(s) skipped (items not in the data: perceived_increase)",
+         "{n} estimates (1 indicators), {s} suppressed (blanked); wrote"),
+        ("es", "1 indicador(es) omitido(s) (ítems que no están en los datos: perceived_increase)",
+         "{n} estimaciones (1 indicadores), {s} suprimidas (en blanco); escrito"),
+        ("pt", "1 indicador(es) omitido(s) (itens que não estão nos dados: perceived_increase)",
+         "{n} estimativas (1 indicadores), {s} suprimidas (em branco); gravado"),
+    ],
+)  # fmt: skip
+def test_closing_lines_in_the_tables_language(tmp_path, lang, skipped, counts):
+    """`--lang es|pt` translates the closing lines too (skipped indicators, the count of
+    estimates and suppressed ones); the counts are the --out file's rows."""
+    out = tmp_path / "t.csv"
+    res = runner.invoke(
+        app,
+        ["indicators", str(GOLDEN_DATA), "--weight", "weight", "--by", "region", "--lang",
+         lang, "--indicator", "sdg_16_1_4,perceived_increase", "--out", str(out)],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert skipped in text
+    rows = pd.read_csv(out)
+    n_sup = int((rows["reliability"] == "suppress").sum())
+    assert counts.format(n=len(rows), s=n_sup) in text
+
+
+def test_skipped_line_leaves_the_column_list_to_the_files():
+    from survey.cli.indicators import skipped_line
+
+    reason = "item 'x' is not in the data (did you mean 'y'?) (columns: a, b, c)"
+    line = skipped_line({"k1": reason, "k2": "items not in the data"}, "en")
+    assert line == (
+        "2 indicator(s) skipped (item 'x' is not in the data (did you mean 'y'?): k1; "
+        "items not in the data: k2)"
+    )
