@@ -208,7 +208,9 @@ TotalRowOption = Annotated[
         "on the full design, not summed)"
     ),
 ]
-XlsxLangOption = Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")]
+XlsxLangOption = Annotated[
+    str, typer.Option(help="Language of the tables, on the terminal and in the xlsx: en, es, pt")
+]
 XlsxTitleOption = Annotated[str | None, typer.Option(help="Title of the xlsx tables")]
 XlsxSourceOption = Annotated[
     str | None, typer.Option(help="Source line of the xlsx tables (default: the data file)")

@@ -13,6 +13,7 @@ from survey._lazy import LazyModule
 from survey._text import int_codes
 from survey.cli._common import (
     LABELS_HELP,
+    XlsxLangOption,
     backend_progress,
     check_output_path,
     check_quality,
@@ -200,7 +201,7 @@ def compare_command(
         ),
     ] = False,
     labels: Annotated[Path | None, typer.Option(help=LABELS_HELP)] = None,
-    lang: Annotated[str, typer.Option(help="Language of the xlsx tables: en, es, pt")] = "en",
+    lang: XlsxLangOption = "en",
     title: Annotated[str | None, typer.Option(help="Title of the xlsx tables")] = None,
     source_line: Annotated[
         str | None,

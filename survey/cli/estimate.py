@@ -110,6 +110,7 @@ def _table(
     heads=None,
     compact: bool = False,
     cv: bool = True,
+    lang: str = "en",
 ) -> Table | None:
     """Estimates for the terminal; suppressed estimates are not printed unless asked.
     ``heads``: header text of the ``by`` columns (their variable labels). ``compact`` (one
@@ -122,7 +123,7 @@ def _table(
     from rich.table import Table
     from rich.text import Text
 
-    from survey.cli._common import compact_table, label_widths, squeezed_widths
+    from survey.cli._common import compact_table, label_widths, squeezed_widths, word_width
 
     # compact: the caller prints the title, word-wrapped
     table = compact_table() if compact else Table(title=title, title_justify="left")
@@ -137,16 +138,21 @@ def _table(
     if not cv:
         shown_cols = tuple(c for c in shown_cols if c != "cv")
     label_cols = [*by, "category"] if compact else [*by, "variable", "category"]
-    label_heads = [str((heads or {}).get(c) or c) for c in label_cols]
+    label_heads = [str((heads or {}).get(c) or _head(c, lang)) for c in label_cols]
+    names = {c: _head(c, lang) for c in shown_cols}
     rows = []
     decimals = _decimals(frame)
     for _, row in frame.iterrows():
         dec = decimals.get(row["variable"], DIGITS)
         rel = None if pd.isna(row["reliability"]) else str(row["reliability"])
-        flag = flag_cell(rel, row.get("reliability_reason"), with_reason=not compact)
+        flag = flag_cell(rel, row.get("reliability_reason"), lang, with_reason=not compact)
         labels = [_fmt(row[c]) for c in label_cols]
         if rel == "suppress" and not show_suppressed:
-            cells = {"estimate": f"[dim]{flag_word(rel)}[/]", "n": _fmt(row["n"], 6), "flag": flag}
+            cells = {
+                "estimate": f"[dim]{flag_word(rel, lang)}[/]",
+                "n": _fmt(row["n"], 6),
+                "flag": flag,
+            }
         else:
             cells = {
                 "estimate": _fixed(row["estimate"], dec),
@@ -162,24 +168,27 @@ def _table(
         plain = [[Text.from_markup(c).plain for c in labels] for labels, _ in rows]
         columns = [list(c) for c in zip(*plain, strict=True)] or [[] for _ in label_cols]
         fixed = [
-            max([len(c), *(Text.from_markup(cells[j]).cell_len for _, cells in rows)])
+            max([len(names[c]), *(Text.from_markup(cells[j]).cell_len for _, cells in rows)])
             for j, c in enumerate(shown_cols)
         ]
         room = console.width - 2 * (len(label_cols) + len(shown_cols) - 1) - sum(fixed)
         widths = label_widths(label_heads, columns, room)
-        if widths is None and cv:
+        heads_whole = widths is not None and all(
+            w >= word_width([h], 1) for w, h in zip(widths, label_heads, strict=True)
+        )
+        if cv and not heads_whole:  # the cv gives way before a word folds, a header's too
             return None
         for head, w in zip(label_heads, widths or squeezed_widths(columns, room), strict=True):
             table.add_column(head, overflow="fold", width=w)
         for c, w in zip(shown_cols, fixed, strict=True):
-            table.add_column(c, justify="right", no_wrap=True, width=w)
+            table.add_column(names[c], justify="right", no_wrap=True, width=w)
     else:
         for head in label_heads:
             least = min(max(len(head), 6), 12)
             table.add_column(head, overflow="fold", min_width=least, no_wrap=False)
         for c in shown_cols:
             table.add_column(
-                c, justify="right", no_wrap=c not in ("flag", "CI"), overflow="fold",
+                names[c], justify="right", no_wrap=c not in ("flag", "CI"), overflow="fold",
                 min_width=6 if c == "flag" else None,
             )  # fmt: skip
     for labels, cells in rows:
@@ -187,18 +196,29 @@ def _table(
     return table
 
 
+#: The terminal's column headers in Spanish and Portuguese (English: the tidy names).
+_HEADS = {
+    "es": {"estimate": "estimación", "CI": "IC", "category": "categoría", "flag": "confiabilidad"},
+    "pt": {"estimate": "estimativa", "CI": "IC", "category": "categoria", "flag": "confiabilidade"},
+}
+
+
+def _head(column: str, lang: str = "en") -> str:
+    return _HEADS.get(lang, {}).get(column, column)
+
+
 #: Below this terminal width the estimates print one table per variable (``compact``).
 COMPACT_WIDTH = 100
 
 
-def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
+def _tables(frame, by, title, show_suppressed, heads, meta, lang: str = "en") -> list:
     """What the terminal prints: one table when it fits the terminal whole (at least
     :data:`COMPACT_WIDTH` columns), else the title and one table per variable, each under its label (word-wrapped lines), so no
     column holds the variable's name."""
     from rich.text import Text
 
     if console.width >= COMPACT_WIDTH:
-        wide = _table(frame, by, title, show_suppressed, heads)
+        wide = _table(frame, by, title, show_suppressed, heads, lang=lang)
         # the one wide table when it fits whole; rich would otherwise fit it by breaking
         # words ("complemen" over "tary") or cut its right edge: the compact tables instead
         unbounded = console.options.update_width(10_000)  # measure() clamps to the width
@@ -213,19 +233,23 @@ def _tables(frame, by, title, show_suppressed, heads, meta) -> list:
         parts.append((head, frame[frame["variable"] == var]))
     # too narrow for the labels' words: the cv gives way in every table (the flag says what
     # it decided; the files keep it), then the labels fold; the flag is never cut
-    tables = [_table(part, by, head, show_suppressed, heads, compact=True) for head, part in parts]
+    tables = [
+        _table(part, by, head, show_suppressed, heads, compact=True, lang=lang)
+        for head, part in parts
+    ]
     cv = all(t is not None for t in tables)
     if not cv:
         tables = [
-            _table(p, by, h, show_suppressed, heads, compact=True, cv=False) for h, p in parts
+            _table(p, by, h, show_suppressed, heads, compact=True, cv=False, lang=lang)
+            for h, p in parts
         ]
     out: list = [Text(title)]
     for (head, _), table in zip(parts, tables, strict=True):
         out += [Text(""), Text(head, style="bold"), table]
     if not cv:
-        out.append(Text(tr("cv_left_out"), style="dim"))
+        out.append(Text(tr("cv_left_out", lang), style="dim"))
     # the reasons the compact tables leave out, once each
-    line = flag_reasons(frame)
+    line = flag_reasons(frame, lang)
     return out if line is None else [*out, line]
 
 
@@ -588,17 +612,25 @@ def _present(
     cut = out is not None and len(result) > SHOWN_ROWS
     shown = _labelled(result.iloc[:SHOWN_ROWS] if cut else result, meta, by)
     heads = {b: meta.label_of(b) for b in by} if meta is not None else None
-    for part in _tables(shown, by, f"{data.name}: {des!r}", show_suppressed, heads, meta):
+    for part in _tables(shown, by, f"{data.name}: {des!r}", show_suppressed, heads, meta, lang):
         console.print(part)
     if cut:
         console.print(
             f"[dim]the first {SHOWN_ROWS} of {len(result):,} rows; {out.name} holds them all[/]"
         )
     rules = ", ".join(sorted({str(f.attrs.get("df_rule")) for f in frames}))
-    console.print(
-        f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {des.summary()['variance']}[/]"
-    )
-    console.print(f"[dim]{quality_note(quality)}[/]")
+    variance = des.summary()["variance"]
+    if lang == "en":
+        console.print(f"[dim]{level:.0%} intervals; df rule: {rules}; variance: {variance}[/]")
+        console.print(f"[dim]{quality_note(quality)}[/]")
+    else:  # the xlsx's note on intervals and df, the rule's thresholds
+        from survey.plots._text import tr
+        from survey.report.tables import table_notes
+
+        notes = table_notes(level, [f.attrs.get("df_rule") for f in frames], quality, lang)
+        console.print(f"[dim]{notes[0]} {tr('variance_word', lang)}: {variance}[/]")
+        rule = quality_note(quality).removeprefix("publication rule ")
+        console.print(f"[dim]{tr('publication_rule', lang)} {rule}[/]")
     if out is not None:
         try:
             # the file shows what the terminal shows: suppressed values blanked (their

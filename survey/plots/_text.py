@@ -171,6 +171,12 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "{n} estimaciones ({k} indicadores), {s} suprimidas ({how})",
         "pt": "{n} estimativas ({k} indicadores), {s} suprimidas ({how})",
     },
+    "variance_word": {"en": "Variance", "es": "Varianza", "pt": "Variância"},
+    "publication_rule": {
+        "en": "publication rule",
+        "es": "regla de publicación",
+        "pt": "regra de publicação",
+    },
     "suppressed_shown": {"en": "shown", "es": "mostradas", "pt": "mostradas"},
     "suppressed_blanked": {"en": "blanked", "es": "en blanco", "pt": "em branco"},
     "wrote": {"en": "wrote {path}", "es": "escrito {path}", "pt": "gravado {path}"},

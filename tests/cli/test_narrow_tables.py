@@ -203,3 +203,32 @@ def test_estimate_at_middle_widths_keeps_words_and_edges_whole(width):
     for est in shown["estimate"]:
         assert f"{est:.4f}" in words
     assert any("┃" in line for line in output.splitlines()) == (width == 260)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("es", ["estimación", "IC", "confiabilidad", "confiable", "Varianza:", "regla"]),
+        ("pt", ["estimativa", "IC", "confiabilidade", "confiável", "Variância:", "regra"]),
+    ],
+)
+def test_estimate_terminal_in_the_tables_language(lang, words):
+    """`survey estimate --lang es|pt`: the terminal's headers, flags and notes in that
+    language (as `survey indicators` and the xlsx); the numbers are the API's."""
+    from survey import Design, read
+    from survey.datasets import demo_path
+
+    args = ["estimate", str(demo_path()), "burglary", "--weight", "weight", "--strata",
+            "stratum", "--psu", "psu", "--by", "region", "--lang", lang]  # fmt: skip
+    output = _invoke(args, 100)
+    _fits(output, 100)
+    seen = output.split()
+    for word in words:
+        assert word in seen, (word, output)
+    for english in ("estimate", "reliable", "intervals;", "flag"):
+        assert english not in seen, (english, output)
+    api = Design(read(demo_path()), weight="weight", strata="stratum", psu="psu").prop(
+        "burglary", by="region"
+    )
+    for est in api["estimate"]:
+        assert f"{est:.4f}" in seen
