@@ -39,7 +39,12 @@ def lookup(table: dict, key: str, lang: str = "en", **fmt) -> str:
 
 def fmt_number(x: float, lang: str = "en", digits: int = 0) -> str:
     """Format a number with the thousands/decimal separators of ``lang``."""
-    s = f"{x:,.{digits}f}"
+    return local_digits(f"{x:,.{digits}f}", lang)
+
+
+def local_digits(s: str, lang: str = "en") -> str:
+    """Text of numbers written the English way (``1,136``, ``0.1046 – 0.1263``) with the
+    separators of ``lang``: Spanish and Portuguese ``1.136``, ``0,1046 – 0,1263``."""
     if lang in ("es", "pt"):
         s = s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
     return s

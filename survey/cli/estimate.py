@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from survey._text import with_int_codes
+from survey._text import local_digits, with_int_codes
 from survey.cli._coerce import parse_codes
 from survey.cli._common import (
     LABELS_HELP,
@@ -147,22 +147,18 @@ def _table(
         rel = None if pd.isna(row["reliability"]) else str(row["reliability"])
         flag = flag_cell(rel, row.get("reliability_reason"), lang, with_reason=not compact)
         labels = [_fmt(row[c]) for c in label_cols]
+        n = local_digits(_fmt(row["n"], 6), lang)  # 1,136 / 1.136 (es, pt)
         if rel == "suppress" and not show_suppressed:
-            cells = {
-                "estimate": f"[dim]{flag_word(rel, lang)}[/]",
-                "n": _fmt(row["n"], 6),
-                "flag": flag,
-            }
+            cells = {"estimate": f"[dim]{flag_word(rel, lang)}[/]", "n": n, "flag": flag}
         else:
-            cells = {
+            numbers = {
                 "estimate": _fixed(row["estimate"], dec),
                 "CI": f"{_fixed(row['ci_low'], dec)} – {_fixed(row['ci_high'], dec)}",
                 "se": _fixed(row["se"], dec),
                 "cv": _fixed(row["cv"], 3),
                 "deff": _fixed(row["deff"], 2),
-                "n": _fmt(row["n"], 6),
-                "flag": flag,
             }
+            cells = {k: local_digits(v, lang) for k, v in numbers.items()} | {"n": n, "flag": flag}
         rows.append((labels, [cells.get(c, "") for c in shown_cols]))
     if compact:
         plain = [[Text.from_markup(c).plain for c in labels] for labels, _ in rows]

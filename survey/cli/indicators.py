@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from survey._text import with_int_codes
+from survey._text import local_digits, with_int_codes
 from survey.cli._common import (
     LABELS_HELP,
     TotalRowOption,
@@ -193,13 +193,16 @@ def results_table(
         else:
             lo, hi = _fmt(row.get("ci_low"), dg), _fmt(row.get("ci_high"), dg)
             cells += [
-                _fmt(row.get("estimate"), dg),
-                f"{lo} – {hi}" if lo and hi else "",
-                _fmt(row.get("se"), dg),
-                _fmt(row.get("cv"), 3),
+                local_digits(c, lang)
+                for c in (
+                    _fmt(row.get("estimate"), dg),
+                    f"{lo} – {hi}" if lo and hi else "",
+                    _fmt(row.get("se"), dg),
+                    _fmt(row.get("cv"), 3),
+                )
             ]
         n = row.get("n")
-        cells += ["" if _missing(n) else f"{int(n):,}"]
+        cells += ["" if _missing(n) else local_digits(f"{int(n):,}", lang)]
         cells.append(flag_cell(rel, row.get("reliability_reason"), lang))
         out.add_row(*(escape(c) for c in cells))
     return out
@@ -252,7 +255,8 @@ def results_tables(
                 ci = f"{lo} – {hi}" if lo and hi else ""
                 shown = [_fmt(row.get("estimate"), dg), ci, _fmt(row.get("cv"), 3)]
             n = row.get("n")
-            cells.append([*shown, "" if _missing(n) else f"{int(n):,}"])
+            shown = [*shown, "" if _missing(n) else f"{int(n):,}"]
+            cells.append([local_digits(c, lang) for c in shown])
             flags.append(flag_word(rel, lang))
         titled = f"{title} ({scale})" if scale else title
         columns = [list(c) for c in zip(*labels, strict=True)]
@@ -608,8 +612,8 @@ def indicators_command(
         console.print(part)
     if skipped:
         console.print(
-            f"[dim]{escape(skipped_line(skipped, lang))}[/]", highlight=False, soft_wrap=True
-        )
+            f"[dim]{escape(skipped_line(skipped, lang))}[/]", highlight=False
+        )  # wrapped at the terminal's width (a long list of names is one line otherwise)
     shown = table if show_suppressed else mask(table, complementary=False)  # applied above
     for b in by_labels:  # the file keeps the codes and adds the labels
         if b in shown.columns:

@@ -310,6 +310,10 @@ def test_closing_lines_in_the_tables_language(tmp_path, lang, skipped, counts):
     rows = pd.read_csv(out)
     n_sup = int((rows["reliability"] == "suppress").sum())
     assert counts.format(n=len(rows), s=n_sup) in text
+    # the numbers with the language's decimal mark, as the file's (unrounded) values
+    mark = "," if lang in ("es", "pt") else "."
+    for est in rows["estimate"].dropna():
+        assert f"{est:.2f}".replace(".", mark) in text.split()
 
 
 def test_skipped_line_leaves_the_column_list_to_the_files():
