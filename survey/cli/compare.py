@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from survey._lazy import LazyModule
-from survey._text import int_codes
+from survey._text import int_codes, local_digits
 from survey.cli._common import (
     LABELS_HELP,
     XlsxLangOption,
@@ -264,6 +264,7 @@ def compare_command(
             treated, panel_id, statistic, measure, wave_df,
             design={"weight": weight, "strata": strata, "psu": psu, "fpc": fpc, "nest": nest,
                     "lonely_psu": lonely_psu},
+            lang=lang,
             common=dict(
                 alpha=alpha, level=level, adjust=adjust, worse=worse or None, quality=quality
             ),
@@ -294,15 +295,11 @@ def compare_command(
                 f"{baseline} ({wave}={wave_labels[1]})",
             ]
             console.print(
-                f"waves from {baseline}: {wave}={wave_labels[0]} ({len(b)} rows) vs "
-                f"{wave}={wave_labels[1]} ({len(a)} rows)"
-                + (f"; {other} row(s) of other or missing waves left out" if other else "")
+                _waves_line(baseline, wave, wave_labels, lang, (len(b), len(a)), other),
+                highlight=False,
             )
         if by:
-            console.print(
-                f"df of each estimate: {'its --by domain' if wave_df == 'domain' else 'whole file'}"
-                f" (--wave-df {wave_df})"
-            )
+            console.print(_df_line(wave_df, lang), highlight=False)
         specs = _indicator_specs(indicators, raw[0].columns)
         try:
             frames = []
@@ -431,8 +428,12 @@ def compare_command(
     for table in tables:
         console.print(rich_table(table))
     if reasons and console.width < REASON_WIDTH:  # the tables left the reasons to the files
+        from survey.plots._text import tr
+
         console.print(
-            "[dim]flag reasons:\n" + "\n".join(f"  {escape(line)}" for line in reasons) + "[/]",
+            f"[dim]{tr('flag_reasons', lang)}:\n"
+            + "\n".join(f"  {escape(line)}" for line in reasons)
+            + "[/]",
             highlight=False,
         )
     if len(tidy["do_no_harm"]):
@@ -468,9 +469,31 @@ def compare_command(
     console.print(f"written {out}")
 
 
+def _waves_line(path, wave, labels, lang, rows=None, other=0) -> str:
+    """The line naming the two waves compared (and their rows) in ``lang``."""
+    from survey.plots._text import tr
+
+    sides = [f"{wave}={label}" for label in labels[:2]]
+    if rows is not None:
+        sides = [
+            tr("rows_of", lang, what=w, k=local_digits(f"{k:,}", lang))
+            for w, k in zip(sides, rows, strict=True)
+        ]
+    line = tr("waves_from", lang, path=path, first=sides[0], second=sides[1])
+    return line + (f"; {tr('other_waves_left', lang, k=other)}" if other else "")
+
+
+def _df_line(wave_df: str, lang: str) -> str:
+    """Which degrees of freedom each estimate takes, in ``lang``."""
+    from survey.plots._text import tr
+
+    key = "df_each_domain" if wave_df == "domain" else "df_each_file"
+    return f"{tr(key, lang)} (--wave-df {wave_df})"
+
+
 def _compare_on_backend(
     engine, inputs, baseline, labels, indicators, by, wave, before, after, group, treated,
-    panel_id, statistic, measure, wave_df, *, design, common,
+    panel_id, statistic, measure, wave_df, *, design, common, lang="en",
 ):  # fmt: skip
     """``survey compare --engine duckdb|spark``: the waves' designs on the files where they
     are (one file filtered by --wave, or two files; stacked in SQL for --group), the
@@ -522,12 +545,9 @@ def _compare_on_backend(
                 X.view(src, where=_rows_equal(wave, keep[k]), drop=[wave]) for k in ("b", "a")
             ]
             sources = [f"{baseline} ({wave}={labels_w[0]})", f"{baseline} ({wave}={labels_w[1]})"]
-            console.print(f"waves from {baseline}: {wave}={labels_w[0]} vs {wave}={labels_w[1]}")
+            console.print(_waves_line(baseline, wave, labels_w, lang), highlight=False)
         if by:
-            console.print(
-                f"df of each estimate: {'its --by domain' if wave_df == 'domain' else 'whole file'}"
-                f" (--wave-df {wave_df})"
-            )
+            console.print(_df_line(wave_df, lang), highlight=False)
         specs = _indicator_specs(indicators, list(tables[0].columns))
         names, derived = [], {}
         for spec in specs:

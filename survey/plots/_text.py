@@ -171,6 +171,28 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "{n} estimaciones ({k} indicadores), {s} suprimidas ({how})",
         "pt": "{n} estimativas ({k} indicadores), {s} suprimidas ({how})",
     },
+    # the lines `survey compare` prints before its tables
+    "waves_from": {
+        "en": "waves from {path}: {first} vs {second}",
+        "es": "ondas de {path}: {first} frente a {second}",
+        "pt": "ondas de {path}: {first} contra {second}",
+    },
+    "rows_of": {"en": "{what} ({k} rows)", "es": "{what} ({k} filas)", "pt": "{what} ({k} linhas)"},
+    "other_waves_left": {
+        "en": "{k} row(s) of other or missing waves left out",
+        "es": "{k} fila(s) de otras ondas o sin onda excluidas",
+        "pt": "{k} linha(s) de outras ondas ou sem onda excluídas",
+    },
+    "df_each_domain": {
+        "en": "df of each estimate: its --by domain",
+        "es": "gl de cada estimación: los de su dominio --by",
+        "pt": "gl de cada estimativa: os do seu domínio --by",
+    },
+    "df_each_file": {
+        "en": "df of each estimate: whole file",
+        "es": "gl de cada estimación: los del archivo completo",
+        "pt": "gl de cada estimativa: os do arquivo completo",
+    },
     "variance_word": {"en": "Variance", "es": "Varianza", "pt": "Variância"},
     "publication_rule": {
         "en": "publication rule",

@@ -39,3 +39,15 @@ def test_compare_without_out_prints_and_writes_nothing(tmp_path, monkeypatch):
     row = table[(table["region_label"] == "Norte") & (table["variable"] == "robbed")].iloc[0]
     shown = [f"{100 * row[c]:.1f}" for c in ("estimate_1", "estimate_2", "estimate")]
     assert shown == norte.split()[2:5]
+
+
+def test_compare_lines_in_the_tables_language(monkeypatch):
+    """`--lang es`: the lines before and after the tables in Spanish too (waves and their
+    rows with the thousands point, the df rule); the demo's waves hold 2,304 rows each."""
+    screen = " ".join(_invoke(monkeypatch, ["--lang", "es"]).split())
+    assert "wave=1 (Baseline) (2.304 filas) frente a wave=2 (Follow-up) (2.304 filas)" in screen
+    assert "gl de cada estimación: los de su dominio --by (--wave-df domain)" in screen
+    for english in ("waves from", "rows)", "df of each estimate"):
+        assert english not in screen
+    norte = screen.split("Norte robbed ")[1].split()[:3]
+    assert norte == ["12,0", "13,5", "1,5"]  # the published change, with the decimal comma
