@@ -88,6 +88,17 @@ def int_codes(s):
     return s.astype("Int64")
 
 
+#: Counts of the tidy results and comparisons (floats in the frames, so that a missing one
+#: is NaN), written as integers by every csv: ``4608``, not ``4608.0``.
+COUNT_COLUMNS = ("n", "n_cases", "df", "n_1", "n_2")
+
+
+def with_int_counts(frame):
+    """``frame`` with its :data:`COUNT_COLUMNS` as :func:`int_codes` (when every present
+    value is whole; a Satterthwaite df or an infinite one stays as it is): for csv files."""
+    return with_int_codes(frame, COUNT_COLUMNS)
+
+
 def with_int_codes(frame, columns):
     """``frame`` with its ``columns`` (the domains) as :func:`int_codes` (a copy; attrs kept)."""
     out = frame.copy()

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from survey._lazy import LazyModule
-from survey._text import int_codes, local_digits
+from survey._text import int_codes, local_digits, with_int_counts
 from survey.cli._common import (
     LABELS_HELP,
     XlsxLangOption,
@@ -463,7 +463,7 @@ def compare_command(
 
                 write_xlsx(tables, tmp, data=tidy)
             else:
-                tidy["comparison"].to_csv(tmp, index=False)
+                with_int_counts(tidy["comparison"]).to_csv(tmp, index=False)
     except OSError as exc:
         fail(f"could not write --out {out}: {exc}")
     console.print(f"written {out}")

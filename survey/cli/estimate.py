@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from survey._text import local_digits, with_int_codes
+from survey._text import local_digits, with_int_codes, with_int_counts
 from survey.cli._coerce import parse_codes
 from survey.cli._common import (
     LABELS_HELP,
@@ -650,7 +650,7 @@ def _present(
                         ),
                     )  # fmt: skip
                 else:
-                    tidy.to_csv(tmp, index=False)
+                    with_int_counts(tidy).to_csv(tmp, index=False)
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
         console.print(f"written {out}")

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from survey._text import local_digits, with_int_codes
+from survey._text import local_digits, with_int_codes, with_int_counts
 from survey.cli._common import (
     LABELS_HELP,
     TotalRowOption,
@@ -625,7 +625,7 @@ def indicators_command(
 
         with atomic_output(out) as tmp:
             if out.suffix.lower() == ".csv":
-                shown.to_csv(tmp, index=False)
+                with_int_counts(shown).to_csv(tmp, index=False)
             else:
                 from survey.report.tables import (
                     result_tables,

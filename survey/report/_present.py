@@ -762,18 +762,18 @@ def csv_frames(spec, results, comparisons):
     analysis; the report's tables never print them). The words that say which side of a
     comparison ``estimate_1`` / ``estimate_2`` are (``label_1`` / ``label_2``: "baseline:
     wave=1 (...)", "treated group: ...") in the report's language. Whole-number domain
-    codes are written as integers (wave ``1``, not the ``1.0`` of an SPSS double), as every
-    command's csv writes them."""
+    codes and counts are written as integers (wave ``1``, not the ``1.0`` of an SPSS double), as
+    every command's csv writes them."""
     from survey._schema import RESULT_COLUMNS
-    from survey._text import code_text, with_int_codes
+    from survey._text import code_text, with_int_codes, with_int_counts
     from survey.compare._frame import COMPARISON_COLUMNS
     from survey.quality import mask, mask_comparisons
 
     # the domains: every column but the tidy result's own and the report's scale
     by = [c for c in results.columns if c not in RESULT_COLUMNS and c != "scale"]
-    results = with_int_codes(results, by)
-    comparisons = with_int_codes(
-        comparisons, [c for c in comparisons.columns if c not in COMPARISON_COLUMNS]
+    results = with_int_counts(with_int_codes(results, by))  # counts too: 2304, not 2304.0
+    comparisons = with_int_counts(
+        with_int_codes(comparisons, [c for c in comparisons.columns if c not in COMPARISON_COLUMNS])
     )
     if "group" in comparisons.columns:  # 'all' or a group's code: 1, not 1.0
         comparisons["group"] = comparisons["group"].map(

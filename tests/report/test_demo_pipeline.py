@@ -269,6 +269,11 @@ def test_demo_csv_files_write_domain_codes_as_integers(demo):
             assert cells and all(re.fullmatch(r"-?\d+", c) for c in cells), (key, col, cells)
             wave_of[(key, col)] = cells
     assert wave_of[("results", "wave")] == {"1", "2"}
+    # counts as integers too, the frame's values
+    res = pd.read_csv(demo.files["results"], dtype=str, keep_default_na=False)
+    assert all(re.fullmatch(r"\d+", v) for v in res["n"] if v)
+    n = [int(v) if v else None for v in res["n"]]
+    assert n == [None if np.isnan(x) else int(x) for x in demo.results["n"]]
     assert set(demo.results["wave"].dropna()) == {1.0, 2.0}  # the frame keeps the data's dtype
 
 
