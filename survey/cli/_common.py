@@ -403,6 +403,16 @@ def plain_number(value, digits: int = 4) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _flag_and_reason(flag: str, reason: str) -> str:
+    """A publication table's Reliability and Reason in one cell: "caution: CV > 20%"; the
+    reason alone when it says the flag already ("baseline suppressed (cases < 50)")."""
+    if not reason:
+        return flag
+    if flag and flag.lower() in reason.lower():
+        return reason
+    return f"{flag}: {reason}"
+
+
 def rich_table(table):
     """A publication :class:`survey.report.tables.Table` for the terminal: the same labels,
     rounding and caution marks as the xlsx/markdown outputs (one formatter). To fit a
@@ -431,12 +441,13 @@ def rich_table(table):
             rows = [[*r[: k - 1], *r[k + 1 :]] for r in rows]
             del heads[k - 1 : k + 1], formats[k - 1 : k + 1]
         else:
-            rows = [[*r[: k - 1], f"{r[k - 1]}: {r[k]}" if r[k] else r[k - 1], *r[k + 1 :]] for r in rows]  # fmt: skip
+            rows = [[*r[: k - 1], _flag_and_reason(r[k - 1], r[k]), *r[k + 1 :]] for r in rows]
             del heads[k], formats[k]
     if narrow and 0 < table.sig_col < len(heads):
         k, yes = table.sig_col, {"en": "yes", "es": "sí", "pt": "sim"}.get(table.lang)
+        if any(r[k] == yes for r in rows):  # the legend only when some row has the mark
+            units.append(f"* {heads[k].lower()}")
         rows = [[*r[: k - 1], f"{r[k - 1]} *" if r[k] == yes else r[k - 1], *r[k + 1 :]] for r in rows]  # fmt: skip
-        units.append(f"* {heads[k].lower()}")
         del heads[k], formats[k]
     if 0 <= table.ci_col < len(heads) - 1:
         k = table.ci_col

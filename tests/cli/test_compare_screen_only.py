@@ -51,3 +51,30 @@ def test_compare_lines_in_the_tables_language(monkeypatch):
         assert english not in screen
     norte = screen.split("Norte robbed ")[1].split()[:3]
     assert norte == ["12,0", "13,5", "1,5"]  # the published change, with the decimal comma
+
+
+def _screen_80(monkeypatch, indicators):
+    from survey.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    args = ["compare", str(demo_path()), "--wave", "wave", "--before", "1", "--after", "2",
+            "--indicators", indicators, "--weight", "weight", "--strata", "stratum",
+            "--psu", "psu"]  # fmt: skip
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    return res.output.splitlines()
+
+
+def test_significance_legend_only_when_a_row_is_marked(monkeypatch):
+    """At 80 columns the Significant column becomes a "*" after the p-value, explained by
+    "* significant" under the table: only when some row has it. The demo's trust in the
+    police changes significantly (p 0.021), its robbery prevalence does not (p 0.551)."""
+    lines = _screen_80(monkeypatch, "robbed=robbery:1")
+    assert not any(line.strip() == "* significant" for line in lines)
+    assert not any(line.rstrip().endswith(" *") for line in lines)
+    lines = _screen_80(monkeypatch, "robbed=robbery:1,trust=trust_police:1-2")
+    assert any(line.strip() == "* significant" for line in lines)
+    trust = next(line for line in lines if line.split()[:1] == ["trust"])
+    assert trust.split()[-2:] == ["0.021", "*"]
+    robbed = next(line for line in lines if line.split()[:1] == ["robbed"])
+    assert robbed.split()[-1] == "0.551"
