@@ -445,7 +445,11 @@ def estimate_command(
     variables = variables or spec.get("variables") or []
     variables = [variables] if isinstance(variables, str) else list(dict.fromkeys(variables))
     if not variables:
-        fail("no variables to estimate: name them after the data file or under 'variables:'")
+        fail(
+            f"no variables to estimate: name them after the data file (survey estimate "
+            f"{data.name} VAR1 VAR2 ...; `survey describe {data.name}` lists them)"
+            + (" or under 'variables:' in the --design file" if design is not None else "")
+        )
     stat = spec.get("stat", stat) if stat == "auto" else stat
     if stat not in ("auto", "mean", "prop", "total", "quantile"):
         fail(f"--stat {stat!r}: use auto, mean, prop, total or quantile")
