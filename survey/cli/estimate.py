@@ -199,6 +199,32 @@ _HEADS = {
 }
 
 
+#: The words of ``Design.summary()["variance"]`` in Spanish and Portuguese.
+_VARIANCE_WORDS = {
+    "es": [
+        ("Taylor linearisation", "linealización de Taylor"),
+        ("with-replacement first stage", "primera etapa con reemplazo"),
+        ("FPC by stage", "FPC por etapa"),
+        ("replicate weights", "pesos replicados"),
+        ("replicates", "réplicas"),
+    ],
+    "pt": [
+        ("Taylor linearisation", "linearização de Taylor"),
+        ("with-replacement first stage", "primeiro estágio com reposição"),
+        ("FPC by stage", "FPC por estágio"),
+        ("replicate weights", "pesos replicados"),
+        ("replicates", "réplicas"),
+    ],
+}
+
+
+def _variance_in(text: str, lang: str) -> str:
+    """The design's variance method (``Design.summary()``, English) in ``lang``."""
+    for en, word in _VARIANCE_WORDS.get(lang, []):
+        text = text.replace(en, word)
+    return text
+
+
 def _head(column: str, lang: str = "en") -> str:
     return _HEADS.get(lang, {}).get(column, column)
 
@@ -628,7 +654,9 @@ def _present(
         from survey.report.tables import table_notes
 
         notes = table_notes(level, [f.attrs.get("df_rule") for f in frames], quality, lang)
-        console.print(f"[dim]{notes[0]} {tr('variance_word', lang)}: {variance}[/]")
+        console.print(
+            f"[dim]{notes[0]} {tr('variance_word', lang)}: {_variance_in(variance, lang)}[/]"
+        )
         rule = quality_note(quality).removeprefix("publication rule ")
         console.print(f"[dim]{tr('publication_rule', lang)} {rule}[/]")
     if out is not None:

@@ -208,8 +208,32 @@ def test_estimate_at_middle_widths_keeps_words_and_edges_whole(width):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("es", ["estimación", "IC", "confiabilidad", "confiable", "Varianza:", "regla"]),
-        ("pt", ["estimativa", "IC", "confiabilidade", "confiável", "Variância:", "regra"]),
+        (
+            "es",
+            [
+                "estimación",
+                "IC",
+                "confiabilidad",
+                "confiable",
+                "Varianza:",
+                "regla",
+                "linealización",
+                "reemplazo)",
+            ],
+        ),
+        (
+            "pt",
+            [
+                "estimativa",
+                "IC",
+                "confiabilidade",
+                "confiável",
+                "Variância:",
+                "regra",
+                "linearização",
+                "reposição)",
+            ],
+        ),
     ],
 )
 def test_estimate_terminal_in_the_tables_language(lang, words):
@@ -225,7 +249,7 @@ def test_estimate_terminal_in_the_tables_language(lang, words):
     seen = output.split()
     for word in words:
         assert word in seen, (word, output)
-    for english in ("estimate", "reliable", "intervals;", "flag"):
+    for english in ("estimate", "reliable", "intervals;", "flag", "linearisation"):
         assert english not in seen, (english, output)
     api = Design(read(demo_path()), weight="weight", strata="stratum", psu="psu").prop(
         "burglary", by="region"
