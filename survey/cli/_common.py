@@ -276,6 +276,14 @@ def word_width(values, floor: int = 6, cap: int = 14) -> int:
     return min(max([floor, *words]), cap)
 
 
+def fits_whole(renderable) -> bool:
+    """Whether ``renderable`` (a wide table) fits the terminal at its natural width, no cell
+    wrapped: otherwise rich would fit it by breaking words or cutting its edge, and the
+    commands print their compact tables instead."""
+    unbounded = console.options.update_width(10_000)  # measure() clamps to the width
+    return console.measure(renderable, options=unbounded).maximum <= console.width
+
+
 def label_widths(heads, columns, room: int) -> list[int] | None:
     """Widths of a compact table's label columns (``columns``: each one's cells, ``heads``
     their headers) sharing ``room`` characters: each first as wide as the longest word of

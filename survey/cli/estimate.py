@@ -22,6 +22,7 @@ from survey.cli._common import (
     console,
     engine_help,
     fail,
+    fits_whole,
     flag_cell,
     flag_reasons,
     flag_word,
@@ -192,41 +193,32 @@ def _table(
     return table
 
 
-#: The terminal's column headers in Spanish and Portuguese (English: the tidy names).
-_HEADS = {
-    "es": {"estimate": "estimación", "CI": "IC", "category": "categoría", "flag": "confiabilidad"},
-    "pt": {"estimate": "estimativa", "CI": "IC", "category": "categoria", "flag": "confiabilidade"},
-}
-
-
-#: The words of ``Design.summary()["variance"]`` in Spanish and Portuguese.
-_VARIANCE_WORDS = {
-    "es": [
-        ("Taylor linearisation", "linealización de Taylor"),
-        ("with-replacement first stage", "primera etapa con reemplazo"),
-        ("FPC by stage", "FPC por etapa"),
-        ("replicate weights", "pesos replicados"),
-        ("replicates", "réplicas"),
-    ],
-    "pt": [
-        ("Taylor linearisation", "linearização de Taylor"),
-        ("with-replacement first stage", "primeiro estágio com reposição"),
-        ("FPC by stage", "FPC por estágio"),
-        ("replicate weights", "pesos replicados"),
-        ("replicates", "réplicas"),
-    ],
-}
-
-
-def _variance_in(text: str, lang: str) -> str:
-    """The design's variance method (``Design.summary()``, English) in ``lang``."""
-    for en, word in _VARIANCE_WORDS.get(lang, []):
-        text = text.replace(en, word)
-    return text
+#: The :data:`survey.plots._text.TEXT` key of each terminal header outside English (English
+#: keeps the tidy names: estimate, CI, category, flag).
+_HEAD_KEYS = {"estimate": "estimate", "category": "category", "flag": "reliability"}
 
 
 def _head(column: str, lang: str = "en") -> str:
-    return _HEADS.get(lang, {}).get(column, column)
+    """A terminal column's header: the tidy name in English, the tables' word (lower case,
+    "estimación", "confiabilidad"; the interval's "IC") in Spanish and Portuguese."""
+    from survey.plots._text import tr
+
+    if lang == "en":
+        return column
+    if column == "CI":
+        return tr("ci", lang, level="").replace("%", "").strip()
+    key = _HEAD_KEYS.get(column)
+    return tr(key, lang).lower() if key else column
+
+
+def _variance_in(text: str, lang: str) -> str:
+    """The design's variance method (``Design.summary()``, English) in ``lang``, phrase by
+    phrase from the one term table."""
+    from survey.plots._text import VARIANCE_PHRASES, tr
+
+    for key in VARIANCE_PHRASES:
+        text = text.replace(tr(key, "en"), tr(key, lang))
+    return text
 
 
 #: Below this terminal width the estimates print one table per variable (``compact``).
@@ -243,8 +235,7 @@ def _tables(frame, by, title, show_suppressed, heads, meta, lang: str = "en") ->
         wide = _table(frame, by, title, show_suppressed, heads, lang=lang)
         # the one wide table when it fits whole; rich would otherwise fit it by breaking
         # words ("complemen" over "tary") or cut its right edge: the compact tables instead
-        unbounded = console.options.update_width(10_000)  # measure() clamps to the width
-        if console.measure(wide, options=unbounded).maximum <= console.width:
+        if fits_whole(wide):
             return [wide]
     from survey.plots._text import tr
 

@@ -32,6 +32,7 @@ from survey.cli._common import (
     engine_help,
     error_text,
     fail,
+    fits_whole,
     flag_cell,
     flag_reasons,
     flag_word,
@@ -229,8 +230,7 @@ def results_tables(
         wide = results_table(table, by_cols, show_suppressed, level, lang, heads)
         # the one wide table when it fits whole; rich would otherwise fit it by breaking
         # words ("victimisat" over "ion"): the compact tables keep words and numbers whole
-        unbounded = console.options.update_width(10_000)  # measure() clamps to the width
-        if console.measure(wide, options=unbounded).maximum <= console.width:
+        if fits_whole(wide):
             return [wide]
     numbers = [tr("estimate", lang), tr("ci", lang, level=f"{round(level * 100):g}"), "cv", "n"]
     parts = []  # (title, label heads, label rows, label columns, number rows, flags)
@@ -661,7 +661,7 @@ def indicators_command(
     line = tr(
         "estimates_line",
         lang,
-        n=f"{len(table):,}",
+        n=local_digits(f"{len(table):,}", lang),
         k=table["indicator"].nunique(),
         s=n_sup,
         how=how,
@@ -675,12 +675,13 @@ def skipped_line(skipped: dict, lang: str = "en") -> str:
     ``skipped`` sheet lists each indicator with its whole reason)."""
     import re
 
+    from survey.indicators.registry import ITEMS_NOT_IN_DATA
     from survey.plots._text import tr
 
     groups: dict[str, list[str]] = {}
     for name, reason in skipped.items():
         reason = re.sub(r" \(columns: [^)]*\)", "", str(reason))
-        if reason == "items not in the data":
+        if reason == ITEMS_NOT_IN_DATA:
             reason = tr("items_not_in_data", lang)
         groups.setdefault(reason, []).append(name)
     text = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in groups.items())

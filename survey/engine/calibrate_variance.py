@@ -234,10 +234,9 @@ class RowLowRankZ(LowRankZ):
         h_cell = h_row if full else unit_stratum[cells.cell_unit]
         hd = h_cell * D
         hd += dom
+
         # the bincounts over the rows, as scipy products on the engine's threads (the same
         # sums to the last bit, core.scatter_sums)
-        from survey.engine.core import scatter_sums
-
         def column(j):  # made in the thread that sums it: two row-length copies at a time
             return lambda: np.ascontiguousarray(Zg[:, j])
 

@@ -56,6 +56,9 @@ class Indicator:
         return any(i in cols for i in self.items)
 
 
+#: The reason ``battery`` gives an indicator whose items the data lack (``attrs["skipped"]``).
+ITEMS_NOT_IN_DATA = "items not in the data"
+
 _VIC = "UNODC-UNECE Manual on Victimization Surveys (2010)"
 _HH = (
     "vic_hh_vehicle_theft_12m",
@@ -581,7 +584,7 @@ def battery(design, by=None, names=None, *, skip_errors: bool = True, **options)
     parts, skipped, errors, cautions, person_weighted = [], {}, {}, [], []
     for ind in _ENTRIES if names is None else [get(n) for n in names]:
         if not ind.available(data.columns):
-            skipped[ind.name] = "items not in the data"
+            skipped[ind.name] = ITEMS_NOT_IN_DATA
             continue
         kw = dict(options)
         if ind.unit in weights:

@@ -194,6 +194,24 @@ TEXT: dict[str, dict[str, str]] = {
         "pt": "gl de cada estimativa: os do arquivo completo",
     },
     "variance_word": {"en": "Variance", "es": "Varianza", "pt": "Variância"},
+    # the phrases of Design.summary()["variance"] (VARIANCE_PHRASES: replaced in order)
+    "var_taylor": {
+        "en": "Taylor linearisation",
+        "es": "linealización de Taylor",
+        "pt": "linearização de Taylor",
+    },
+    "var_with_replacement": {
+        "en": "with-replacement first stage",
+        "es": "primera etapa con reemplazo",
+        "pt": "primeiro estágio com reposição",
+    },
+    "var_fpc": {"en": "FPC by stage", "es": "FPC por etapa", "pt": "FPC por estágio"},
+    "var_replicate_weights": {
+        "en": "replicate weights",
+        "es": "pesos replicados",
+        "pt": "pesos replicados",
+    },
+    "var_replicates": {"en": "replicates", "es": "réplicas", "pt": "réplicas"},
     "publication_rule": {
         "en": "publication rule",
         "es": "regla de publicación",
@@ -229,6 +247,17 @@ TEXT: dict[str, dict[str, str]] = {
         "pt": "sem respostas ao item no acompanhamento",
     },
 }
+
+
+#: The :data:`TEXT` keys of the phrases of ``Design.summary()["variance"]``, longest first
+#: ("replicate weights" before "replicates").
+VARIANCE_PHRASES = (
+    "var_taylor",
+    "var_with_replacement",
+    "var_fpc",
+    "var_replicate_weights",
+    "var_replicates",
+)
 
 
 def tr(key: str, lang: str = "en", **fmt) -> str:
