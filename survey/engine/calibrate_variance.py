@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from survey.engine.core import scatter_sums
-from survey.engine.estimators import block_totals, plain_and_blocks
+from survey.engine.estimators import block_totals, distinct_plain, plain_and_blocks
 
 
 def _cross_totals(step, dom, est, w, D):
@@ -31,22 +31,15 @@ def _cross_totals(step, dom, est, w, D):
     Q = len(est.columns)
     out = np.zeros((p, D, Q))
     plain, blocks = plain_and_blocks(est.columns)
-    seen: dict[int, int] = {}  # identical quantity arrays are aggregated once
     if step.is_cells:
         idx = step.model[mask] * D + d
-        todo = []
-        for q, col in plain:
-            if id(col) in seen:
-                continue
-            seen[id(col)] = q
-            todo.append(q)
+        todo, copies = distinct_plain(plain)  # identical quantity arrays aggregated once
         # bincount(idx, weights=gw * col) per column, on the engine's threads
-        sums = scatter_sums(idx, p * D, [est.columns[q][mask] for q in todo], gw)
-        for q, total in zip(todo, sums, strict=True):
+        sums = scatter_sums(idx, p * D, [col[mask] for _, col in todo], gw)
+        for (q, _), total in zip(todo, sums, strict=True):
             out[:, :, q] = total.reshape(p, D)
-        for q, col in plain:
-            if seen[id(col)] != q:
-                out[:, :, q] = out[:, :, seen[id(col)]]
+        for q, q0 in copies:
+            out[:, :, q] = out[:, :, q0]
         for b in blocks:  # a categorical item's categories: one bincount
             tot = block_totals(idx, p * D, b, gw, mask)
             out[:, :, b.start : b.start + b.size] = tot.reshape(p, D, b.size)

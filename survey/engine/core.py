@@ -30,6 +30,7 @@ from survey.engine.estimators import (
     Proportion,
     block_totals,
     build,
+    distinct_plain,
     plain_and_blocks,
     quantity_key,
 )
@@ -101,18 +102,11 @@ def cell_totals(cells: Cells, columns: list[np.ndarray], row_weight: np.ndarray)
         blocks = []
     else:
         out = np.empty((cells.n_cells, Q), order="C" if dense else "F")
-    seen: dict[int, int] = {}
-    dups: list[tuple[int, int]] = []  # copied at the end
-    todo = []
-    for q, col in plain:
-        if id(col) in seen:
-            dups.append((q, seen[id(col)]))
-            continue
-        seen[id(col)] = q
-        if cells.rows_are_cells:  # the cell totals are the rows' values, written in place
+    todo, dups = distinct_plain(plain)  # each distinct array once; the copies at the end
+    if cells.rows_are_cells:  # the cell totals are the rows' values, written in place
+        for q, col in todo:
             np.multiply(w, col if full else col[cells.row_mask], out=out[:, q])
-            continue
-        todo.append((q, col))
+        todo = []
     if todo:
         sums = scatter_sums(
             cells.row_cell,

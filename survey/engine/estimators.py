@@ -190,6 +190,22 @@ def plain_and_blocks(columns):
     return list(enumerate(columns)), []
 
 
+def distinct_plain(plain) -> tuple[list, list]:
+    """``(first, copies)`` of :func:`plain_and_blocks`' plain quantities: ``first`` the
+    ``(q, array)`` of each distinct array (estimators share one array for identical
+    quantities: the not-missing indicator of complete items, ``y**2 = y`` for 0/1 items),
+    aggregated once; ``copies`` the ``(q, q0)`` whose totals are those of column ``q0``."""
+    seen: dict[int, int] = {}
+    first, copies = [], []
+    for q, col in plain:
+        if id(col) in seen:
+            copies.append((q, seen[id(col)]))
+        else:
+            seen[id(col)] = q
+            first.append((q, col))
+    return first, copies
+
+
 def block_totals(group, n_groups, block, weight, mask=None) -> np.ndarray:
     """(n_groups x size) weighted totals of a category block's indicators: one bincount over
     ``group * size + code`` (``group`` and ``weight`` over the ``mask``ed rows)."""
